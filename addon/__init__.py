@@ -1,0 +1,19 @@
+"""vcrproxy: record/replay forward proxy writing go-vcr `version: 2` cassettes.
+
+Public, stable API for tests and users.
+"""
+
+from .cassette import CassetteError, Cassette, Interaction, Request, Response
+from .yamlio import dumps_cassette, load_cassette, loads_cassette, save_cassette
+
+__all__ = [
+    "Cassette",
+    "CassetteError",
+    "Interaction",
+    "Request",
+    "Response",
+    "dumps_cassette",
+    "load_cassette",
+    "loads_cassette",
+    "save_cassette",
+]

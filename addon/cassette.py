@@ -1,0 +1,104 @@
+"""The cassette model: go-vcr `version: 2` as plain dataclasses.
+
+Field names and order follow dnaeon/go-vcr `pkg/cassette/cassette.go`. Optional go-vcr keys are
+`None` when absent from the file, so a loaded cassette writes back exactly the keys it had.
+Keys the model does not know are kept in `extra` (in file order) and written back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Headers = dict[str, list[str]]
+
+# Extra key of a response (ignored by go-vcr) holding per-chunk arrival times of a streamed body:
+# a list of [offset_ms, size] pairs, offset from the start of the request, sizes summing to the body.
+CHUNKS_KEY = "vcrproxy_chunks"
+
+REDACTED = "<REDACTED>"
+
+
+class CassetteError(Exception):
+    """A cassette that cannot be read or written; the message is one line for the user."""
+
+
+@dataclass
+class Request:
+    proto: str = "HTTP/1.1"
+    proto_major: int = 1
+    proto_minor: int = 1
+    content_length: int = 0
+    transfer_encoding: list[str] | None = None
+    trailer: Headers | None = None
+    host: str = ""
+    remote_addr: str | None = None
+    request_uri: str | None = None
+    body: str | bytes = ""  # bytes only when not valid UTF-8 (`!!binary`)
+    form: dict[str, list[str]] | None = None
+    headers: Headers = field(default_factory=dict)
+    url: str = ""
+    method: str = "GET"
+    extra: dict[str, Any] = field(default_factory=dict)
+    # Key order as loaded (None: go-vcr's order). Kept so a loaded file saves back byte for byte.
+    key_order: list[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def body_bytes(self) -> bytes:
+        return self.body if isinstance(self.body, bytes) else self.body.encode()
+
+
+@dataclass
+class Response:
+    proto: str = "HTTP/1.1"
+    proto_major: int = 1
+    proto_minor: int = 1
+    transfer_encoding: list[str] | None = None
+    trailer: Headers | None = None
+    content_length: int = -1
+    uncompressed: bool | None = None
+    body: str | bytes = ""
+    headers: Headers = field(default_factory=dict)
+    status: str = "200 OK"
+    code: int = 200
+    duration_ns: int = 0  # `duration`, a Go time.Duration: time until the response headers arrived
+    extra: dict[str, Any] = field(default_factory=dict)
+    key_order: list[str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def body_bytes(self) -> bytes:
+        return self.body if isinstance(self.body, bytes) else self.body.encode()
+
+    @property
+    def chunks(self) -> list[tuple[float, int]] | None:
+        """Recorded (offset_ms, size) of each streamed chunk, if this response has them."""
+        raw = self.extra.get(CHUNKS_KEY)
+        if not isinstance(raw, list):
+            return None
+        try:
+            return [(float(at), int(size)) for at, size in raw]
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass
+class Interaction:
+    id: int
+    request: Request
+    response: Response
+    extra: dict[str, Any] = field(default_factory=dict)
+    key_order: list[str] | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class Cassette:
+    interactions: list[Interaction] = field(default_factory=list)
+    version: int = 2
+    extra: dict[str, Any] = field(default_factory=dict)
+    # Layout to save in: "compact" (2-space, charm) or "indented" (4-space, plain go-vcr yaml.v3).
+    layout: str = "compact"
+    key_order: list[str] | None = field(default=None, repr=False, compare=False)
+    path: str | None = field(default=None, compare=False)
+
+    def next_id(self) -> int:
+        return max((i.id for i in self.interactions), default=-1) + 1
