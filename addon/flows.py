@@ -1,0 +1,202 @@
+"""mitmproxy flow <-> cassette Interaction, with fields as go-vcr would write them.
+
+go-vcr records from the Go client side of an http.Client; we sit in the middle, so each field is
+derived from what crossed the wire the way Go's net/http would have exposed it.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qsl, urlsplit
+
+from mitmproxy import http
+
+from .cassette import Interaction, Request, Response
+from .headers import canonical_header_name
+
+# Never replayed or recorded as headers: connection-level, or carried in dedicated fields.
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "http2-settings",
+    }
+)
+DECODABLE = ("gzip", "deflate", "br", "zstd")
+
+
+def _proto(http_version: str) -> tuple[str, int, int]:
+    if http_version.startswith("HTTP/2"):
+        return "HTTP/2.0", 2, 0
+    if http_version.startswith("HTTP/3"):
+        return "HTTP/3.0", 3, 0
+    if http_version == "HTTP/1.0":
+        return "HTTP/1.0", 1, 0
+    return "HTTP/1.1", 1, 1
+
+
+def _header_map(headers: http.Headers, drop: frozenset[str] | set[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, value in headers.fields:
+        key = name.decode("latin-1")
+        if key.lower() in drop or key.startswith(":"):
+            continue
+        out.setdefault(canonical_header_name(key), []).append(value.decode("utf-8", "replace"))
+    return out
+
+
+def text_or_bytes(raw: bytes) -> str | bytes:
+    """go-vcr bodies are strings; bytes that are not UTF-8 are written as `!!binary`."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+def _form(req: http.Request) -> dict[str, list[str]] | None:
+    # Go's Request.Form: URL query values plus urlencoded body values.
+    form: dict[str, list[str]] = {}
+    for key, value in parse_qsl(urlsplit(req.url).query, keep_blank_values=True):
+        form.setdefault(key, []).append(value)
+    ctype = req.headers.get("content-type", "")
+    if req.method in ("POST", "PUT", "PATCH") and ctype.startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        body = (req.raw_content or b"").decode("utf-8", "replace")
+        for key, value in parse_qsl(body, keep_blank_values=True):
+            form.setdefault(key, []).append(value)
+    return form or None
+
+
+def request_to_model(req: http.Request) -> Request:
+    proto, major, minor = _proto(req.http_version)
+    body = req.raw_content or b""
+    chunked = "chunked" in req.headers.get("transfer-encoding", "").lower()
+    # Host is only recorded when it overrides the URL's authority (Go's Request.Host).
+    host_header = req.host_header or ""
+    authority = urlsplit(req.url).netloc
+    host = host_header if host_header and host_header != authority else ""
+    return Request(
+        proto=proto,
+        proto_major=major,
+        proto_minor=minor,
+        content_length=-1 if chunked and not body else len(body),
+        transfer_encoding=["chunked"] if chunked else None,
+        host=host,
+        body=text_or_bytes(body),
+        form=_form(req),
+        headers=_header_map(req.headers, HOP_BY_HOP | {"host", "content-length"}),
+        url=req.url,
+        method=req.method,
+    )
+
+
+def status_line(resp: http.Response) -> str:
+    from mitmproxy.net.http import status_codes
+
+    reason = resp.reason or status_codes.RESPONSES.get(resp.status_code, "")
+    return f"{resp.status_code} {reason}".rstrip()
+
+
+def response_to_model(
+    flow: http.HTTPFlow,
+    body: bytes,
+    *,
+    decoded: bool,
+    chunks: list[tuple[float, int]] | None,
+) -> Response:
+    """Build the recorded response. `body` is what to store (decoded if `decoded`)."""
+    resp = flow.response
+    assert resp is not None
+    proto, major, minor = _proto(resp.http_version)
+    chunked = "chunked" in resp.headers.get("transfer-encoding", "").lower()
+    drop = {"transfer-encoding"}
+    if decoded:
+        # Like Go's transport after transparent gunzip: no encoding/length, `uncompressed: true`.
+        drop |= {"content-encoding", "content-length"}
+    length = resp.headers.get("content-length")
+    if decoded or length is None or not length.isdigit():
+        content_length = -1
+    else:
+        content_length = int(length)
+    extra = {}
+    if chunks:
+        from .cassette import CHUNKS_KEY
+
+        extra[CHUNKS_KEY] = [[round(at, 3), size] for at, size in chunks]
+    start = flow.request.timestamp_end or flow.request.timestamp_start
+    headers_at = resp.timestamp_start or start
+    return Response(
+        proto=proto,
+        proto_major=major,
+        proto_minor=minor,
+        transfer_encoding=["chunked"] if chunked else None,
+        content_length=content_length,
+        uncompressed=True if decoded else None,
+        body=text_or_bytes(body),
+        headers=_header_map(resp.headers, frozenset(drop)),
+        status=status_line(resp),
+        code=resp.status_code,
+        duration_ns=max(0, int((headers_at - start) * 1e9)),
+        extra=extra,
+    )
+
+
+def interaction_from_flow(
+    flow: http.HTTPFlow,
+    body: bytes,
+    *,
+    decoded: bool = False,
+    chunks: list[tuple[float, int]] | None = None,
+) -> Interaction:
+    return Interaction(
+        id=-1,  # assigned when appended to a cassette
+        request=request_to_model(flow.request),
+        response=response_to_model(flow, body, decoded=decoded, chunks=chunks),
+    )
+
+
+def is_stream(resp: Response) -> bool:
+    """Whether a recorded response was a stream (replayed chunked / as DATA frames)."""
+    ctype = ",".join(v for k, vs in resp.headers.items() if k.lower() == "content-type" for v in vs)
+    return (
+        resp.content_length < 0
+        or bool(resp.transfer_encoding)
+        or any(t in ctype for t in STREAM_TYPES)
+    )
+
+
+STREAM_TYPES = (
+    "text/event-stream",
+    "application/x-ndjson",
+    "application/jsonl",
+    "application/ndjson",
+    "application/vnd.amazon.eventstream",
+)
+
+
+def replay_headers(resp: Response, body_len: int, *, h2: bool, stream: bool) -> http.Headers:
+    """Recorded headers as sent back to the client: hop-by-hop dropped, length recomputed."""
+    fields: list[tuple[bytes, bytes]] = []
+    for name, values in resp.headers.items():
+        low = name.lower()
+        if low in HOP_BY_HOP or low == "content-length":
+            continue
+        for value in values:
+            fields.append((name.encode("latin-1"), value.encode("utf-8", "surrogateescape")))
+    if stream and not h2:
+        fields.append((b"Transfer-Encoding", b"chunked"))
+    elif not stream:
+        fields.append((b"Content-Length", str(body_len).encode()))
+    return http.Headers(fields)
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,52 @@
+"""The answer to a request no recorded interaction matches.
+
+Status 400: the OpenAI, Anthropic and Google SDKs raise it at once (they retry 408, 409, 429 and
+5xx). The body takes the provider's error shape so the SDK's exception message carries our text.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from mitmproxy import http
+
+MISS_STATUS = 400
+MISS_HEADER = "X-Vcrproxy-Miss"
+
+
+def provider_of(url: str, headers: http.Headers | None = None) -> str:
+    parts = urlsplit(url)
+    host, path = parts.hostname or "", parts.path
+    if "anthropic" in host or path.endswith("/v1/messages") or (
+        headers is not None and "anthropic-version" in headers
+    ):
+        return "anthropic"
+    if "googleapis" in host or ":generateContent" in path or ":streamGenerateContent" in path:
+        return "gemini"
+    return "openai"
+
+
+def error_body(provider: str, message: str) -> dict:
+    if provider == "anthropic":
+        return {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
+    if provider == "gemini":
+        return {"error": {"code": MISS_STATUS, "message": message, "status": "INVALID_ARGUMENT"}}
+    return {
+        "error": {
+            "message": message,
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "vcrproxy_cassette_miss",
+        }
+    }
+
+
+def miss_response(request: http.Request, message: str) -> http.Response:
+    provider = provider_of(request.url, request.headers)
+    body = json.dumps(error_body(provider, message), ensure_ascii=False).encode()
+    return http.Response.make(
+        MISS_STATUS,
+        body,
+        {"Content-Type": "application/json", MISS_HEADER: "1"},
+    )

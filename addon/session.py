@@ -1,0 +1,105 @@
+"""One cassette in use: its mode, matcher, durable writer and the counts for the summary."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+from .cassette import Cassette, CassetteError, Interaction, Request
+from .matching import Matcher, MatchConfig, Miss
+from .redaction import RedactionConfig, redact_interaction
+from .yamlio import CassetteWriter, load_cassette, save_cassette
+
+log = logging.getLogger("vcrproxy")
+
+MODES = ("once", "record", "replay", "new-episodes", "passthrough")
+
+
+@dataclass
+class Stats:
+    replayed: int = 0
+    recorded: int = 0
+    missed: list[str] = field(default_factory=list)
+    failed: int = 0
+
+
+class CassetteSession:
+    """A cassette file opened in one mode.
+
+    `once` resolves at open time: replay when the file exists, else record (go-vcr's
+    ModeRecordOnce). `record` rewrites the file, but only once the first exchange completes, so a
+    session that records nothing leaves the old cassette alone.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        mode: str,
+        match: MatchConfig,
+        redaction: RedactionConfig | None,
+    ) -> None:
+        if mode not in MODES:
+            raise CassetteError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        self.path = path
+        self.requested_mode = mode
+        self.redaction = redaction
+        self.stats = Stats()
+        exists = os.path.exists(path)
+        if mode == "once":
+            mode = "replay" if exists else "record"
+        if mode == "replay" and not exists:
+            raise CassetteError(f"{path}: cassette not found (mode replay needs a recorded file)")
+        self.mode = mode
+        if mode in ("replay", "new-episodes") and exists:
+            self.cassette = load_cassette(path)
+        else:
+            self.cassette = Cassette(path=path)
+        self.matcher = Matcher(self.cassette.interactions, match)
+        self._writer: CassetteWriter | None = None
+        self._fresh = mode == "record"
+
+    @property
+    def replays(self) -> bool:
+        return self.mode in ("replay", "new-episodes")
+
+    @property
+    def records(self) -> bool:
+        return self.mode in ("record", "new-episodes")
+
+    def find(self, request: Request) -> Interaction | None:
+        return self.matcher.find(request)
+
+    def explain(self, request: Request) -> Miss:
+        return self.matcher.explain(request)
+
+    def record(self, interaction: Interaction) -> Interaction:
+        """Redact and append durably; returns what was written (with its id)."""
+        if self.redaction is not None:
+            interaction = redact_interaction(interaction, self.redaction)
+        if self._writer is None:
+            if self._fresh:
+                parent = os.path.dirname(self.path)
+                if parent:
+                    os.makedirs(parent, exist_ok=True)
+                save_cassette(Cassette(layout=self.cassette.layout), self.path)
+                self.cassette.interactions.clear()
+            elif os.path.dirname(self.path):
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self._writer = CassetteWriter(self.path, self.cassette)
+        interaction.id = self.cassette.next_id()
+        self._writer.append(interaction)
+        if self._writer.cassette is not self.cassette:
+            self.cassette.interactions.append(interaction)
+        # A new episode is not replayed again within the session that recorded it.
+        self.matcher.add(interaction, used=True)
+        self.stats.recorded += 1
+        return interaction
+
+    def unused(self) -> list[Interaction]:
+        return self.matcher.unused() if self.replays else []
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
