@@ -1,0 +1,869 @@
+"""Replay matching, in the style of vcrpy's `vcr/matchers.py`.
+
+A matcher compares one part of two cassette `Request`s, the live one and a recorded one, and
+returns None when they agree or a short list of differences ("path: recorded /a vs live /b").
+`MatchConfig.on` picks the parts; `Matcher` finds the recorded interaction answering a live request.
+
+Redacted values in the RECORDED request match anything: a header value `<REDACTED>` or
+`Bearer <REDACTED>`, a query value, a JSON string holding the marker (the marker is a wildcard
+inside that string), the marker inside a non-JSON body, even the marker inside the URL path.
+
+Which interaction answers (`Matcher.find`): the first unused matching interaction in cassette
+order, which is then used. So identical requests get successive recordings, each once (go-vcr,
+VCR.py). With `allow_repeats`, once every matching interaction is used the LAST matching one
+answers again, as often as asked: a polled status replays its final state. (go-vcr and VCR.py
+repeat the first match instead.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .cassette import REDACTED, Interaction, Request
+from .redaction import DEFAULT_REDACTION, RedactionConfig, redact_url, scrub_text
+
+PARTS = ("method", "scheme", "host", "path", "query", "body", "headers")
+DEFAULT_ON = ("method", "scheme", "host", "path", "query", "body")
+_ALIASES = {"url": ("scheme", "host", "path", "query"), "uri": ("scheme", "host", "path", "query")}
+_BUCKET_PARTS = ("method", "host", "path")  # indexed: find() only looks at one bucket
+_DEFAULT_PORTS = {("https", "443"), ("http", "80"), ("wss", "443"), ("ws", "80")}
+_MARKER_B = REDACTED.encode()
+_MAX_JSON_DIFFS = 5
+_SHORT = 60
+
+
+def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = value.split(",")
+    return tuple(v.strip() for v in value if v and v.strip())
+
+
+# -- JSON paths ----------------------------------------------------------------------------------
+
+
+class _Star:
+    def __repr__(self) -> str:
+        return "*"
+
+
+STAR = _Star()
+_SEGMENT = re.compile(
+    r"""\.?(?:(?P<name>[^.\[\]'"]+)|\[\s*(?:(?P<index>-?\d+)|(?P<star>\*)|'(?P<sq>[^']*)'"""
+    r"""|"(?P<dq>[^"]*)")\s*\])"""
+)
+
+
+@lru_cache(maxsize=512)
+def parse_json_path(text: str) -> tuple[str | int | _Star, ...]:
+    """`metadata`, `$.user`, `messages[*].id`, `a.b[0]`, `$['odd.key']` -> segments.
+
+    A name is a dict key (`*` any key), `[n]` a list index, `[*]` any item or key.
+    """
+    s = text.strip()
+    if s.startswith("$"):
+        s = s[1:]
+    segments: list[str | int | _Star] = []
+    pos = 0
+    while pos < len(s):
+        m = _SEGMENT.match(s, pos)
+        if m is None or m.end() == pos:
+            raise ValueError(f"bad JSON path {text!r} at {s[pos:]!r}")
+        if m["name"] is not None:
+            segments.append(STAR if m["name"] == "*" else m["name"])
+        elif m["index"] is not None:
+            segments.append(int(m["index"]))
+        elif m["star"] is not None:
+            segments.append(STAR)
+        else:
+            segments.append(m["sq"] if m["sq"] is not None else m["dq"])
+        pos = m.end()
+    if not segments:
+        raise ValueError(f"JSON path {text!r} would ignore the whole body")
+    return tuple(segments)
+
+
+def _prune(value: Any, segments: tuple) -> None:
+    """Remove what `segments` names: dict keys are deleted (absent equals ignored), list items
+    become None (so the other indices keep their place)."""
+    head, rest = segments[0], segments[1:]
+    if isinstance(value, dict):
+        if head is STAR:
+            keys = list(value)
+        elif isinstance(head, int):
+            keys = [str(head)] if str(head) in value else []
+        else:
+            keys = [head] if head in value else []
+        for k in keys:
+            if rest:
+                _prune(value[k], rest)
+            else:
+                del value[k]
+    elif isinstance(value, list):
+        if head is STAR:
+            indices: Iterable[int] = range(len(value))
+        elif isinstance(head, int) and -len(value) <= head < len(value):
+            indices = [head]
+        else:
+            indices = []
+        for i in indices:
+            if rest:
+                _prune(value[i], rest)
+            else:
+                value[i] = None
+
+
+def _path_text(path: tuple) -> str:
+    out = "$"
+    for seg in path:
+        if isinstance(seg, int):
+            out += f"[{seg}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", seg):
+            out += f".{seg}"
+        else:
+            out += f"[{json.dumps(seg, ensure_ascii=False)}]"
+    return out
+
+
+# -- the config ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """What a live request must share with a recording.
+
+    `on`: parts compared (`url` = scheme, host, path, query). `ignore_json_paths`: body paths left
+    out. `ignore_query`: query parameters left out (case-insensitive). `headers`: request headers
+    compared (case-insensitive; naming any adds `headers` to `on`). `allow_repeats`: see module doc.
+    Every field accepts a comma-separated string too.
+    """
+
+    on: tuple[str, ...] = DEFAULT_ON
+    ignore_json_paths: tuple[str, ...] = ()
+    ignore_query: tuple[str, ...] = ()
+    headers: tuple[str, ...] = ()
+    allow_repeats: bool = False
+
+    def __post_init__(self) -> None:
+        wanted: set[str] = set()
+        for name in _names(self.on):
+            name = name.lower()
+            if name in _ALIASES:
+                wanted.update(_ALIASES[name])
+            elif name in PARTS:
+                wanted.add(name)
+            else:
+                choices = ", ".join((*PARTS, "url"))
+                raise ValueError(f"unknown match part {name!r}: choose from {choices}")
+        headers = tuple(dict.fromkeys(h.lower() for h in _names(self.headers)))
+        if headers:
+            wanted.add("headers")
+        paths = _names(self.ignore_json_paths)
+        for p in paths:
+            parse_json_path(p)  # raises ValueError early
+        object.__setattr__(self, "on", tuple(p for p in PARTS if p in wanted))
+        object.__setattr__(self, "ignore_json_paths", paths)
+        object.__setattr__(
+            self, "ignore_query", tuple(dict.fromkeys(q.lower() for q in _names(self.ignore_query)))
+        )
+        object.__setattr__(self, "headers", headers)
+        object.__setattr__(self, "allow_repeats", bool(self.allow_repeats))
+
+    @classmethod
+    def from_strings(
+        cls,
+        on: str | Iterable[str] | None = None,
+        ignore_json_paths: str | Iterable[str] | None = None,
+        ignore_query: str | Iterable[str] | None = None,
+        headers: str | Iterable[str] | None = None,
+        allow_repeats: bool = False,
+    ) -> MatchConfig:
+        """From CLI strings, e.g. on="method,url,body", ignore_json_paths="metadata,messages[*].id".
+        None or "" keeps the default (for `on`) or nothing (for the lists)."""
+        return cls(
+            on=on if _names(on) else DEFAULT_ON,
+            ignore_json_paths=ignore_json_paths or (),
+            ignore_query=ignore_query or (),
+            headers=headers or (),
+            allow_repeats=allow_repeats,
+        )
+
+    @cached_property
+    def _json_paths(self) -> tuple[tuple, ...]:
+        return tuple(parse_json_path(p) for p in self.ignore_json_paths)
+
+
+DEFAULT_MATCH = MatchConfig()
+
+
+# -- a request taken apart once ------------------------------------------------------------------
+
+_NO_JSON = object()
+
+
+def _parse_float(text: str) -> float | int:
+    # 1.0 and 1 are the same JSON number (Go writes 1, Python 1.0): integral floats become ints.
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _has_marker(value: Any) -> bool:
+    if isinstance(value, str):
+        return REDACTED in value
+    if isinstance(value, dict):
+        return any(_has_marker(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_marker(v) for v in value)
+    return False
+
+
+def _wild_match(pieces: list, text) -> bool:
+    """`text` equals the pieces joined by anything (the marker split the recorded value)."""
+    if len(pieces) == 1:
+        return text == pieces[0]
+    first, last = pieces[0], pieces[-1]
+    if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+        return False
+    pos, end = len(first), len(text) - len(last)
+    for piece in pieces[1:-1]:
+        found = text.find(piece, pos, end)
+        if found < 0:
+            return False
+        pos = found + len(piece)
+    return True
+
+
+def _wild_str(recorded: str, live: str) -> bool:
+    if REDACTED not in recorded:
+        return recorded == live
+    return _wild_match(recorded.split(REDACTED), live)
+
+
+class _Body:
+    __slots__ = ("raw", "json", "key", "wild", "pieces")
+
+    def __init__(self, data: bytes, paths: tuple[tuple, ...]) -> None:
+        self.raw = data.replace(b"\r\n", b"\n")
+        self.json: Any = _NO_JSON
+        if self.raw.lstrip()[:1] in (b"{", b"["):
+            try:
+                self.json = json.loads(self.raw, parse_float=_parse_float)
+            except (ValueError, RecursionError):
+                pass
+        if self.json is not _NO_JSON:
+            for p in paths:
+                _prune(self.json, p)
+            canonical = json.dumps(
+                self.json, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            )
+            self.key: tuple = ("json", canonical)
+            self.wild = b"REDACTED" in self.raw and _has_marker(self.json)
+        else:
+            self.key = ("raw", self.raw)
+            self.wild = _MARKER_B in self.raw
+        self.pieces = self.raw.split(_MARKER_B) if self.wild and self.json is _NO_JSON else None
+
+
+def _host_of(split, request: Request, scheme: str) -> str:
+    netloc = split.netloc.rpartition("@")[2] or request.host
+    host, port = netloc, ""
+    if netloc.startswith("["):
+        close = netloc.find("]")
+        host, rest = netloc[: close + 1], netloc[close + 1 :]
+        port = rest[1:] if rest.startswith(":") else ""
+    elif ":" in netloc:
+        host, _, port = netloc.rpartition(":")
+    host = host.lower().rstrip(".")
+    if not port or (scheme, port) in _DEFAULT_PORTS:
+        return host
+    return f"{host}:{port}"
+
+
+class Prepared:
+    """A request's parts in comparable form, computed once (lazily) for one config."""
+
+    def __init__(self, request: Request, config: MatchConfig) -> None:
+        self.request = request
+        self.config = config
+        split = urlsplit(request.url)
+        self._query_string = split.query
+        self.method = request.method.upper()
+        self.scheme = split.scheme.lower()
+        self.host = _host_of(split, request, self.scheme)
+        self.path = unquote(split.path) or "/"
+        self.path_wild = REDACTED in self.path
+        on = config.on
+        self.bucket = tuple(getattr(self, p) if p in on else None for p in _BUCKET_PARTS)
+
+    @cached_property
+    def query(self) -> tuple[tuple[str, str], ...]:
+        ignored = self.config.ignore_query
+        pairs = parse_qsl(self._query_string, keep_blank_values=True)
+        return tuple(sorted(p for p in pairs if p[0].lower() not in ignored))
+
+    @cached_property
+    def query_wild(self) -> bool:
+        return any(REDACTED in v for _, v in self.query)
+
+    @cached_property
+    def body(self) -> _Body:
+        return _Body(self.request.body_bytes, self.config._json_paths)
+
+    @cached_property
+    def header_map(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for name, values in self.request.headers.items():
+            out.setdefault(name.lower(), []).extend(values)
+        return out
+
+    @cached_property
+    def headers(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        m = self.header_map
+        return tuple((h, tuple(m.get(h, ()))) for h in self.config.headers)
+
+    @cached_property
+    def headers_wild(self) -> bool:
+        return any(REDACTED in v for _, values in self.headers for v in values)
+
+    def key(self, part: str):
+        if part == "body":
+            return self.body.key
+        return getattr(self, part)
+
+    def wild(self, part: str) -> bool:
+        if part == "query":
+            return self.query_wild
+        if part == "body":
+            return self.body.wild
+        if part == "headers":
+            return self.headers_wild
+        if part == "path":
+            return self.path_wild
+        return False
+
+
+def prepare(request: Request | Prepared, config: MatchConfig = DEFAULT_MATCH) -> Prepared:
+    if isinstance(request, Prepared):
+        if request.config is config:
+            return request
+        request = request.request
+    return Prepared(request, config)
+
+
+# -- comparing parts -----------------------------------------------------------------------------
+
+
+def _json_equal(recorded: Any, live: Any) -> bool:
+    if isinstance(recorded, str):
+        return recorded == REDACTED or (isinstance(live, str) and _wild_str(recorded, live))
+    if isinstance(recorded, dict):
+        return (
+            isinstance(live, dict)
+            and recorded.keys() == live.keys()
+            and all(_json_equal(v, live[k]) for k, v in recorded.items())
+        )
+    if isinstance(recorded, list):
+        return (
+            isinstance(live, list)
+            and len(recorded) == len(live)
+            and all(map(_json_equal, recorded, live))
+        )
+    if isinstance(recorded, bool) or isinstance(live, bool):
+        return recorded is live
+    if isinstance(live, str | dict | list):
+        return False
+    return recorded == live
+
+
+def _query_leftovers(live: Prepared, recorded: Prepared) -> tuple[Counter, Counter]:
+    """Pairs of each side no pair of the other accounts for (a recorded marker value accepts any
+    live value of the same name)."""
+    live_left, rec_left = Counter(live.query), Counter(recorded.query)
+    common = live_left & rec_left
+    live_left -= common
+    rec_left -= common
+    for (name, value), count in list(rec_left.items()):
+        if REDACTED not in value:
+            continue
+        for _ in range(count):
+            hit = next(
+                (
+                    pair
+                    for pair in live_left
+                    if pair[0] == name and live_left[pair] > 0 and _wild_str(value, pair[1])
+                ),
+                None,
+            )
+            if hit is None:
+                break
+            live_left[hit] -= 1
+            rec_left[(name, value)] -= 1
+    return +live_left, +rec_left
+
+
+def _headers_equal(live: Prepared, recorded: Prepared) -> bool:
+    for (_, rec_values), (_, live_values) in zip(recorded.headers, live.headers, strict=True):
+        if len(rec_values) != len(live_values):
+            return False
+        if not all(map(_wild_str, rec_values, live_values)):
+            return False
+    return True
+
+
+def _body_equal(live: Prepared, recorded: Prepared) -> bool:
+    rb, lb = recorded.body, live.body
+    if not rb.wild:
+        return rb.key == lb.key
+    if rb.json is not _NO_JSON:
+        return lb.json is not _NO_JSON and _json_equal(rb.json, lb.json)
+    return _wild_match(rb.pieces, lb.raw)
+
+
+def part_equal(part: str, live: Prepared, recorded: Prepared) -> bool:
+    """Whether one part agrees (recorded markers are wildcards)."""
+    if not recorded.wild(part):
+        return live.key(part) == recorded.key(part)
+    if part == "body":
+        return _body_equal(live, recorded)
+    if part == "query":
+        live_left, rec_left = _query_leftovers(live, recorded)
+        return not live_left and not rec_left
+    if part == "headers":
+        return _headers_equal(live, recorded)
+    if part == "path":
+        return _wild_str(recorded.path, live.path)
+    return live.key(part) == recorded.key(part)
+
+
+# -- describing differences ----------------------------------------------------------------------
+
+
+def _truncate(text: str, limit: int = _SHORT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _short(value: Any) -> str:
+    return _truncate(json.dumps(value, ensure_ascii=False))
+
+
+def _json_diffs(recorded: Any, live: Any, path: tuple, out: list[str]) -> None:
+    if _json_equal(recorded, live):
+        return
+    where = _path_text(path)
+    if isinstance(recorded, dict) and isinstance(live, dict):
+        for k, v in recorded.items():
+            if k not in live:
+                out.append(f"{_path_text((*path, k))} only in recorded ({_short(v)})")
+            else:
+                _json_diffs(v, live[k], (*path, k), out)
+        for k, v in live.items():
+            if k not in recorded:
+                out.append(f"{_path_text((*path, k))} only in live ({_short(v)})")
+    elif isinstance(recorded, list) and isinstance(live, list):
+        for i, (r, v) in enumerate(zip(recorded, live, strict=False)):
+            _json_diffs(r, v, (*path, i), out)
+        if len(recorded) != len(live):
+            out.append(f"{where} has {len(recorded)} items recorded vs {len(live)} live")
+    elif isinstance(recorded, str) and isinstance(live, str):
+        out.append(
+            f"{where} differs: recorded {_window(recorded, live)} vs live {_window(live, recorded)}"
+        )
+    else:
+        out.append(f"{where} differs: recorded {_short(recorded)} vs live {_short(live)}")
+
+
+def _window(text: str, other: str) -> str:
+    """`text` quoted; when long, the part around where it first differs from `other`."""
+    if len(json.dumps(text, ensure_ascii=False)) <= _SHORT:
+        return json.dumps(text, ensure_ascii=False)
+    at = next((i for i, (a, b) in enumerate(zip(text, other, strict=False)) if a != b), None)
+    if at is None:
+        at = min(len(text), len(other))
+    start = max(at - 20, 0)
+    shown = _truncate(json.dumps(text[start:], ensure_ascii=False))
+    return ("…" if start else "") + shown
+
+
+def _text_context(data: bytes, at: int) -> str:
+    start = max(at - 20, 0)
+    snippet = data[start : at + 30].decode("utf-8", "replace")
+    if not snippet:
+        return "(end)"
+    return ("…" if start else "") + json.dumps(snippet, ensure_ascii=False)
+
+
+def _body_diff(live: Prepared, recorded: Prepared) -> list[str]:
+    rb, lb = recorded.body, live.body
+    if rb.json is not _NO_JSON and lb.json is not _NO_JSON:
+        diffs: list[str] = []
+        _json_diffs(rb.json, lb.json, (), diffs)
+        shown = [f"body: {d}" for d in diffs[:_MAX_JSON_DIFFS]]
+        if len(diffs) > _MAX_JSON_DIFFS:
+            shown.append(f"body: and {len(diffs) - _MAX_JSON_DIFFS} more differing JSON paths")
+        return shown or ["body: differs"]
+    if rb.json is not _NO_JSON or lb.json is not _NO_JSON:
+        which = "recorded" if rb.json is not _NO_JSON else "live"
+        other = "live" if which == "recorded" else "recorded"
+        data = lb.raw if other == "live" else rb.raw
+        if not data:
+            return [f"body: {which} is JSON, {other} is empty"]
+        return [f"body: {which} is JSON, {other} is not ({_text_context(data, 0)})"]
+    if not rb.raw or not lb.raw:
+        empty, full = ("recorded", lb) if not rb.raw else ("live", rb)
+        return [f"body: {empty} is empty, the other has {len(full.raw)} bytes"]
+    if rb.wild:
+        return [
+            f"body: live ({len(lb.raw)} bytes) does not fit the recorded body with "
+            f"{len(rb.pieces) - 1} redacted part(s)"
+        ]
+    at = next(
+        (i for i, (a, b) in enumerate(zip(rb.raw, lb.raw, strict=False)) if a != b),
+        min(len(rb.raw), len(lb.raw)),
+    )
+    return [
+        f"body: differs at byte {at}: recorded {_text_context(rb.raw, at)} "
+        f"vs live {_text_context(lb.raw, at)}"
+    ]
+
+
+def _header_name(lower: str) -> str:
+    return "-".join(w.capitalize() for w in lower.split("-"))
+
+
+def _query_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig) -> list[str]:
+    live_left, rec_left = _query_leftovers(live, recorded)
+
+    def show(name: str, value: str) -> str:
+        if name.lower() in redaction.query_params and value:
+            value = REDACTED
+        return _truncate(f"{name}={value}", 40)
+
+    names = dict.fromkeys([n for n, _ in rec_left] + [n for n, _ in live_left])
+    out = []
+    for name in names:
+        rec = [show(n, v) for (n, v), c in rec_left.items() if n == name for _ in range(c)]
+        liv = [show(n, v) for (n, v), c in live_left.items() if n == name for _ in range(c)]
+        if rec and liv:
+            out.append(f"query: recorded {'&'.join(rec)} vs live {'&'.join(liv)}")
+        elif rec:
+            out.append(f"query: {'&'.join(rec)} only in recorded")
+        else:
+            out.append(f"query: {'&'.join(liv)} only in live")
+    return out or ["query: differs"]
+
+
+def _headers_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig) -> list[str]:
+    def show(name: str, values: tuple[str, ...]) -> str:
+        if not values:
+            return "(missing)"
+        if name in redaction.request_headers:
+            values = tuple(v if not v else REDACTED for v in values)
+        return _truncate(json.dumps(list(values), ensure_ascii=False))
+
+    out = []
+    for (name, rec_values), (_, live_values) in zip(recorded.headers, live.headers, strict=True):
+        if len(rec_values) == len(live_values) and all(map(_wild_str, rec_values, live_values)):
+            continue
+        out.append(
+            f"headers: {_header_name(name)} recorded {show(name, rec_values)} "
+            f"vs live {show(name, live_values)}"
+        )
+    return out
+
+
+def _describe(
+    part: str, live: Prepared, recorded: Prepared, redaction: RedactionConfig
+) -> list[str]:
+    if part == "body":
+        out = _body_diff(live, recorded)
+    elif part == "query":
+        out = _query_diff(live, recorded, redaction)
+    elif part == "headers":
+        out = _headers_diff(live, recorded, redaction)
+    else:
+        out = [f"{part}: recorded {recorded.key(part)} vs live {live.key(part)}"]
+    return [scrub_text(d, redaction) for d in out]
+
+
+def _matcher(part: str) -> Callable[..., list[str] | None]:
+    def match(
+        live: Request | Prepared,
+        recorded: Request | Prepared,
+        config: MatchConfig = DEFAULT_MATCH,
+    ) -> list[str] | None:
+        a, b = prepare(live, config), prepare(recorded, config)
+        if part_equal(part, a, b):
+            return None
+        return _describe(part, a, b, DEFAULT_REDACTION)
+
+    match.__name__ = match.__qualname__ = part
+    match.__doc__ = f"None when the {part} of `live` and `recorded` agree, else the differences."
+    return match
+
+
+method = _matcher("method")
+scheme = _matcher("scheme")
+host = _matcher("host")
+path = _matcher("path")
+query = _matcher("query")
+body = _matcher("body")
+headers = _matcher("headers")
+MATCHERS: dict[str, Callable[..., list[str] | None]] = {
+    "method": method,
+    "scheme": scheme,
+    "host": host,
+    "path": path,
+    "query": query,
+    "body": body,
+    "headers": headers,
+}
+
+
+def differences(
+    live: Request | Prepared, recorded: Request | Prepared, config: MatchConfig = DEFAULT_MATCH
+) -> list[str]:
+    """Every difference over the parts in `config.on` (empty when the requests match)."""
+    out: list[str] = []
+    for part in config.on:
+        out += MATCHERS[part](live, recorded, config) or []
+    return out
+
+
+def requests_match(
+    live: Request | Prepared, recorded: Request | Prepared, config: MatchConfig = DEFAULT_MATCH
+) -> bool:
+    a, b = prepare(live, config), prepare(recorded, config)
+    return all(part_equal(p, a, b) for p in config.on)
+
+
+# -- the matcher ---------------------------------------------------------------------------------
+
+
+def _summary(request: Request, redaction: RedactionConfig) -> str:
+    return f"{request.method.upper()} {redact_url(request.url, redaction)}"
+
+
+@dataclass
+class Miss:
+    """Why no recorded interaction answered a request."""
+
+    request_summary: str  # "POST https://api.openai.com/v1/chat/completions"
+    nearest: Interaction | None
+    differences: list[str] = field(default_factory=list)
+    nearest_summary: str = ""
+
+    def message(self) -> str:
+        """One readable paragraph."""
+        asked = f"Asked {self.request_summary}"
+        if self.nearest is None:
+            reason = self.differences[0] if self.differences else "nothing is recorded"
+            return f"{asked}; {reason}."
+        nearest = f"interaction {self.nearest.id} ({self.nearest_summary})"
+        if not self.differences:
+            return f"{asked}; it matches {nearest}."
+        if len(self.differences) == 1 and self.differences[0].startswith("all matching"):
+            return f"{asked}; {self.differences[0]} (the first is {nearest})."
+        return f"{asked}; nearest is {nearest}, which differs: {'; '.join(self.differences)}."
+
+
+class _Slot:
+    """Recorded interactions sharing a fingerprint, in cassette order."""
+
+    __slots__ = ("items", "cursor")
+
+    def __init__(self) -> None:
+        self.items: list[int] = []
+        self.cursor = 0  # items before it are used (exact slots only)
+
+
+class Matcher:
+    """Finds the recorded interaction answering a live request (see the module doc for the rule).
+
+    Recorded requests are taken apart once and indexed by (method, host, path), then by a
+    fingerprint of the other compared parts, so `find` is a couple of dict look-ups. Recordings
+    holding redaction markers are grouped by which parts hold them and compared one by one only
+    against the recordings that agree on the rest.
+    """
+
+    def __init__(
+        self,
+        interactions: Iterable[Interaction] = (),
+        config: MatchConfig = DEFAULT_MATCH,
+        *,
+        redaction: RedactionConfig = DEFAULT_REDACTION,
+    ) -> None:
+        self.config = config
+        self.redaction = redaction  # hides live secrets in Miss messages
+        self._interactions: list[Interaction] = []
+        self._prepared: list[Prepared] = []
+        self._used: list[bool] = []
+        self._fp_parts = tuple(p for p in config.on if p not in _BUCKET_PARTS)
+        # bucket -> wild parts -> fingerprint of the other parts -> slot
+        self._index: dict[tuple, dict[tuple[str, ...], dict[tuple, _Slot]]] = {}
+        self._loose: list[int] = []  # recorded paths holding a marker: checked one by one
+        self._lock = threading.Lock()
+        for interaction in interactions:
+            self._add(interaction, used=False)
+
+    def __len__(self) -> int:
+        return len(self._interactions)
+
+    def _fingerprint(self, p: Prepared, skip: tuple[str, ...]) -> tuple:
+        return tuple(p.key(part) for part in self._fp_parts if part not in skip)
+
+    def _add(self, interaction: Interaction, used: bool) -> None:
+        index = len(self._interactions)
+        p = Prepared(interaction.request, self.config)
+        self._interactions.append(interaction)
+        self._prepared.append(p)
+        self._used.append(used)
+        if "path" in self.config.on and p.path_wild:
+            self._loose.append(index)
+            return
+        wild = tuple(part for part in self._fp_parts if p.wild(part))
+        groups = self._index.setdefault(p.bucket, {}).setdefault(wild, {})
+        groups.setdefault(self._fingerprint(p, wild), _Slot()).items.append(index)
+
+    def add(self, interaction: Interaction, *, used: bool = True) -> None:
+        """Append a new episode. It counts as used by default: it answered the request that
+        recorded it, so an identical request in the same session is recorded again."""
+        with self._lock:
+            self._add(interaction, used)
+
+    def _matches(self, live: Prepared, index: int, parts: Iterable[str]) -> bool:
+        recorded = self._prepared[index]
+        return all(part_equal(part, live, recorded) for part in parts)
+
+    def find(self, request: Request) -> Interaction | None:
+        """The interaction answering `request`, marked used; None when there is none."""
+        live = Prepared(request, self.config)
+        first: int | None = None  # first unused match
+        last: int | None = None  # last match (for allow_repeats)
+        repeats = self.config.allow_repeats
+        with self._lock:
+            used = self._used
+            for wild, groups in self._index.get(live.bucket, {}).items():
+                slot = groups.get(self._fingerprint(live, wild))
+                if slot is None:
+                    continue
+                items = slot.items
+                if not wild:
+                    while slot.cursor < len(items) and used[items[slot.cursor]]:
+                        slot.cursor += 1
+                    if slot.cursor < len(items) and (first is None or items[slot.cursor] < first):
+                        first = items[slot.cursor]
+                    last = items[-1] if last is None else max(last, items[-1])
+                    continue
+                for i in items:
+                    if first is not None and i > first and not repeats:
+                        break
+                    if self._matches(live, i, wild):
+                        if not used[i] and (first is None or i < first):
+                            first = i
+                        last = i if last is None else max(last, i)
+                        if not repeats and not used[i]:
+                            break
+            for i in self._loose:
+                if self._matches(live, i, self.config.on):
+                    if not used[i] and (first is None or i < first):
+                        first = i
+                    last = i if last is None else max(last, i)
+            chosen = first if first is not None else (last if repeats else None)
+            if chosen is None:
+                return None
+            used[chosen] = True
+            return self._interactions[chosen]
+
+    def unused(self) -> list[Interaction]:
+        """Recorded interactions nothing has asked for yet, in cassette order."""
+        with self._lock:
+            return [i for i, u in zip(self._interactions, self._used, strict=True) if not u]
+
+    def rewind(self) -> None:
+        """Forget what was used."""
+        with self._lock:
+            self._used = [False] * len(self._used)
+            for groups in self._index.values():
+                for slots in groups.values():
+                    for slot in slots.values():
+                        slot.cursor = 0
+
+    def explain(self, request: Request) -> Miss:
+        """Why `find` found nothing: the nearest recording and what differs.
+
+        Nearest = fewest differing parts; ties go to the same method, host and path, then to
+        cassette order.
+        """
+        live = Prepared(request, self.config)
+        asked = _summary(request, self.redaction)
+        with self._lock:
+            prepared, used = list(self._prepared), list(self._used)
+        if not prepared:
+            return Miss(asked, None, ["the cassette has no interactions"])
+        best: tuple | None = None
+        full_matches: list[int] = []
+        for index, recorded in enumerate(prepared):
+            failing = [p for p in self.config.on if not part_equal(p, live, recorded)]
+            if not failing:
+                full_matches.append(index)
+            same_place = (recorded.method, recorded.host, recorded.path) == (
+                live.method,
+                live.host,
+                live.path,
+            )
+            rank = (len(failing), not same_place, index)
+            if best is None or rank < best[0]:
+                best = (rank, index, failing)
+        assert best is not None
+        _, index, failing = best
+        nearest = self._interactions[index]
+        nearest_summary = _summary(nearest.request, self.redaction)
+        if full_matches:
+            unused = [i for i in full_matches if not used[i]]
+            if unused or self.config.allow_repeats:
+                first = self._interactions[unused[0] if unused else full_matches[-1]]
+                return Miss(asked, first, [], _summary(first.request, self.redaction))
+            n = len(full_matches)
+            return Miss(
+                asked,
+                nearest,
+                [
+                    f"all matching interactions were already used ({n} of {n}); "
+                    "allow repeats to reuse them"
+                ],
+                nearest_summary,
+            )
+        diffs: list[str] = []
+        for part in failing:
+            diffs += _describe(part, live, prepared[index], self.redaction)
+        return Miss(asked, nearest, diffs, nearest_summary)
+
+
+__all__ = [
+    "DEFAULT_MATCH",
+    "MATCHERS",
+    "MatchConfig",
+    "Matcher",
+    "Miss",
+    "Prepared",
+    "body",
+    "differences",
+    "headers",
+    "host",
+    "method",
+    "parse_json_path",
+    "path",
+    "prepare",
+    "query",
+    "requests_match",
+    "scheme",
+]
