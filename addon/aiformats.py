@@ -1,0 +1,1247 @@
+"""Reading AI API exchanges: which API a request/response pair speaks and what was said.
+
+Pure parsing of recorded bytes, no I/O and no click/mitmproxy imports, so both the CLI (`vcrproxy
+show`) and the proxy/replay code can use it. Entry points:
+
+- `summarize(interaction)`: an `ExchangeSummary` of a cassette interaction.
+- `summarize_exchange(method, url, request_body, response_body, ...)`: the same from raw parts
+  (e.g. a mitmproxy flow's request/response).
+- `guess_provider(url, request_body)`, `request_model(url, request_body)`: request-only look-ups.
+- `parse_sse(text)`, `decode_eventstream(data)`: the two stream framings.
+
+Nothing here raises on odd input: unknown or garbled bodies give provider "unknown" and no text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import struct
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+OPENAI_CHAT = "openai-chat"
+OPENAI_RESPONSES = "openai-responses"
+ANTHROPIC_MESSAGES = "anthropic-messages"
+GEMINI = "gemini"
+BEDROCK_EVENTSTREAM = "bedrock-eventstream"
+BEDROCK_CONVERSE = "bedrock-converse"  # non-streamed Bedrock Converse JSON
+UNKNOWN = "unknown"
+
+PROVIDERS = (
+    OPENAI_CHAT,
+    OPENAI_RESPONSES,
+    ANTHROPIC_MESSAGES,
+    GEMINI,
+    BEDROCK_EVENTSTREAM,
+    BEDROCK_CONVERSE,
+    UNKNOWN,
+)
+
+SHORT = 200  # characters kept of the user's message and of tool results
+
+
+@dataclass
+class ToolCall:
+    id: str = ""
+    name: str = ""
+    arguments: str = ""  # reassembled JSON text, as the model produced it
+
+    def parsed_arguments(self) -> Any:
+        """The arguments as JSON, or None when they are not valid JSON."""
+        try:
+            return json.loads(self.arguments)
+        except ValueError:
+            return None
+
+
+@dataclass
+class ToolResult:
+    """A tool result the request sends back to the model (new since the model last spoke)."""
+
+    id: str = ""
+    name: str = ""
+    content: str = ""  # shortened, one line
+    is_error: bool = False
+
+
+@dataclass
+class Usage:
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    cached_tokens: int | None = None  # prompt tokens read from a cache
+    cache_creation_tokens: int | None = None  # Anthropic: prompt tokens written to the cache
+    reasoning_tokens: int | None = None
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in asdict(self).values())
+
+
+@dataclass
+class ExchangeSummary:
+    provider: str = UNKNOWN
+    streamed: bool = False
+    request_model: str | None = None
+    response_model: str | None = None
+    user_message: str | None = None  # the user's last message, shortened to one line
+    tool_results: list[ToolResult] = field(default_factory=list)
+    text: str = ""  # reassembled assistant text
+    reasoning: str = ""  # reasoning / thinking text, if the response carried any
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    error: str | None = None  # the API's error message when the response is an error
+    events: int = 0  # stream events (SSE data events, event-stream frames, JSON array items)
+    # The HTTP exchange it came from.
+    id: int | None = None
+    method: str = ""
+    url: str = ""
+    code: int = 0
+    status: str = ""
+    duration_ns: int = 0
+
+    @property
+    def model(self) -> str | None:
+        return self.response_model or self.request_model
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        order = ["id", "method", "url", "code", "status", "duration_ns", "provider", "streamed"]
+        return {k: d[k] for k in order} | {k: v for k, v in d.items() if k not in order}
+
+
+# ---------------------------------------------------------------------------------------------
+# Small defensive helpers
+
+
+def _dict(v: Any) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def _list(v: Any) -> list:
+    return v if isinstance(v, list) else []
+
+
+def _str(v: Any) -> str | None:
+    return v if isinstance(v, str) and v else None
+
+
+def _int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None
+
+
+def _json_text(v: Any) -> str:
+    try:
+        return json.dumps(v, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def shorten(text: str, limit: int = SHORT) -> str:
+    """One line: whitespace runs collapsed, cut at `limit` characters with an ellipsis."""
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str:
+    """A header's first value, case-insensitively; "" when absent."""
+    if not headers:
+        return ""
+    try:
+        items = headers.items()
+    except AttributeError:
+        return ""
+    for key, value in items:
+        if isinstance(key, str) and key.lower() == name.lower():
+            if isinstance(value, list | tuple):
+                value = value[0] if value else ""
+            return value if isinstance(value, str) else ""
+    return ""
+
+
+def _to_bytes(body: Any) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, bytearray | memoryview):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogateescape")
+    return b""
+
+
+def _load_json(text: str | bytes | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Stream framings
+
+
+@dataclass
+class SSEEvent:
+    event: str  # "" when the event had no `event:` line ("message" per the spec)
+    data: str
+
+
+def parse_sse(text: str) -> list[SSEEvent]:
+    """Server-sent events (LF, CRLF or CR line ends). An unterminated last event is kept."""
+    events: list[SSEEvent] = []
+    event, data, has_data = "", [], False
+    for line in re.split(r"\r\n|\r|\n", text):
+        if not line:
+            if has_data:
+                events.append(SSEEvent(event, "\n".join(data)))
+            event, data, has_data = "", [], False
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        if value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            data.append(value)
+            has_data = True
+        elif name == "event":
+            event = value
+    if has_data:
+        events.append(SSEEvent(event, "\n".join(data)))
+    return events
+
+
+@dataclass
+class EventStreamFrame:
+    headers: dict[str, Any]
+    payload: bytes
+
+
+def _eventstream_headers(raw: bytes) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    i = 0
+    fixed = {0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16}
+    while i < len(raw):
+        n = raw[i]
+        name = raw[i + 1 : i + 1 + n].decode("utf-8", "replace")
+        i += 1 + n
+        if i >= len(raw):
+            break
+        kind = raw[i]
+        i += 1
+        if kind in (6, 7):
+            (size,) = struct.unpack(">H", raw[i : i + 2])
+            value: Any = raw[i + 2 : i + 2 + size]
+            if kind == 7:
+                value = value.decode("utf-8", "replace")
+            i += 2 + size
+        elif kind in fixed:
+            size = fixed[kind]
+            chunk = raw[i : i + size]
+            value = kind == 0 if kind in (0, 1) else int.from_bytes(chunk, "big", signed=True)
+            i += size
+        else:
+            break
+        headers[name] = value
+    return headers
+
+
+def decode_eventstream(data: bytes) -> list[EventStreamFrame]:
+    """AWS event-stream frames (`application/vnd.amazon.eventstream`).
+
+    Each frame: total length u32, headers length u32, prelude CRC32, headers, payload, message
+    CRC32. Decoding stops at the first frame that is truncated or fails its prelude CRC; the frames
+    before it are returned.
+    """
+    frames: list[EventStreamFrame] = []
+    pos = 0
+    while len(data) - pos >= 16:
+        total, hlen, crc = struct.unpack(">III", data[pos : pos + 12])
+        if zlib.crc32(data[pos : pos + 8]) != crc or total < 16 + hlen or pos + total > len(data):
+            break
+        try:
+            headers = _eventstream_headers(data[pos + 12 : pos + 12 + hlen])
+        except (struct.error, IndexError):
+            headers = {}
+        frames.append(EventStreamFrame(headers, data[pos + 12 + hlen : pos + total - 4]))
+        pos += total
+    return frames
+
+
+def _looks_eventstream(data: bytes) -> bool:
+    if len(data) < 16:
+        return False
+    total, hlen, crc = struct.unpack(">III", data[:12])
+    return zlib.crc32(data[:8]) == crc and 16 + hlen <= total <= len(data)
+
+
+def _looks_sse(text: str) -> bool:
+    for line in text.splitlines():
+        if line.strip():
+            return bool(re.match(r"(data|event|id|retry):|:", line))
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Bodies
+
+
+@dataclass
+class _Body:
+    kind: str  # empty | sse | json | eventstream | text | binary
+    items: list[Any] = field(default_factory=list)  # sse: parsed data objects; eventstream: frames
+    value: Any = None  # json: the document
+    text: str = ""
+    sse_events: list[SSEEvent] = field(default_factory=list)
+
+
+def _decompress(data: bytes, encoding: str) -> bytes:
+    encoding = encoding.lower().strip()
+    try:
+        if encoding in ("gzip", "x-gzip") or (not encoding and data[:2] == b"\x1f\x8b"):
+            return zlib.decompress(data, 47)
+        if encoding == "deflate":
+            try:
+                return zlib.decompress(data)
+            except zlib.error:
+                return zlib.decompress(data, -15)
+    except zlib.error:
+        pass
+    return data
+
+
+def _parse_body(body: Any, headers: Mapping[str, Any] | None) -> _Body:
+    content_type = _header(headers, "Content-Type").lower()
+    if isinstance(body, str):
+        text = body
+    else:
+        data = _decompress(_to_bytes(body), _header(headers, "Content-Encoding"))
+        if "amazon.eventstream" in content_type or _looks_eventstream(data):
+            frames = decode_eventstream(data)
+            if frames:
+                return _Body("eventstream", items=frames)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return _Body("binary")
+    if not text.strip():
+        return _Body("empty", text=text)
+    if "event-stream" in content_type or _looks_sse(text):
+        events = parse_sse(text)
+        items = []
+        for ev in events:
+            if ev.data.strip() == "[DONE]":
+                continue
+            obj = _load_json(ev.data)
+            if obj is not None:
+                items.append(obj)
+        if items or not text.lstrip().startswith(("{", "[")):
+            return _Body("sse", items=items, text=text, sse_events=events)
+    value = _load_json(text)
+    if value is not None:
+        return _Body("json", value=value, text=text)
+    return _Body("text", text=text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Provider guessing
+
+
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url or "").path
+    except ValueError:
+        return ""
+
+
+def _provider_from_url(url: str) -> str | None:
+    p = unquote(_path(url)).lower().rstrip("/")
+    if p.endswith("/chat/completions"):
+        return OPENAI_CHAT
+    if p.endswith("/responses"):
+        return OPENAI_RESPONSES
+    if p.endswith("/messages") and "/threads/" not in p:
+        return ANTHROPIC_MESSAGES
+    if ":generatecontent" in p or ":streamgeneratecontent" in p:
+        return GEMINI
+    if p.endswith("/invoke-with-response-stream") or p.endswith("/converse-stream"):
+        return BEDROCK_EVENTSTREAM
+    if p.endswith("/converse"):
+        return BEDROCK_CONVERSE
+    return None
+
+
+_ANTHROPIC_EVENTS = {
+    "message_start",
+    "content_block_start",
+    "content_block_delta",
+    "content_block_stop",
+    "message_delta",
+    "message_stop",
+}
+
+
+def _provider_from_response(objs: list[Any]) -> str | None:
+    for obj in objs:
+        if not isinstance(obj, dict):
+            continue
+        kind = obj.get("type")
+        if isinstance(kind, str):
+            if kind.startswith("response."):
+                return OPENAI_RESPONSES
+            if kind in _ANTHROPIC_EVENTS or (kind == "message" and "content" in obj):
+                return ANTHROPIC_MESSAGES
+        obj_kind = obj.get("object")
+        if isinstance(obj_kind, str) and obj_kind.startswith(
+            ("chat.completion", "text_completion")
+        ):
+            return OPENAI_CHAT
+        if obj_kind == "response" and "output" in obj:
+            return OPENAI_RESPONSES
+        if isinstance(obj.get("choices"), list):
+            return OPENAI_CHAT
+        if "candidates" in obj or "usageMetadata" in obj:
+            return GEMINI
+        if isinstance(_dict(obj.get("output")).get("message"), dict) and "stopReason" in obj:
+            return BEDROCK_CONVERSE
+    return None
+
+
+def _provider_from_request(req: Any) -> str | None:
+    if not isinstance(req, dict):
+        return None
+    if "contents" in req:
+        return GEMINI
+    if "anthropic_version" in req or isinstance(req.get("system"), list | str):
+        return ANTHROPIC_MESSAGES
+    if "messages" in req:
+        return OPENAI_CHAT
+    if "input" in req and "model" in req:
+        return OPENAI_RESPONSES
+    return None
+
+
+def guess_provider(url: str, request_body: Any = None) -> str:
+    """The API a request speaks, from its URL and body only ("unknown" when unsure)."""
+    req = _load_json(_to_bytes(request_body)) if request_body else None
+    return _provider_from_url(url) or _provider_from_request(req) or UNKNOWN
+
+
+def request_model(url: str, request_body: Any = None) -> str | None:
+    """The model a request asks for: the body's `model`, else from the URL (Gemini, Bedrock,
+    Azure OpenAI deployments)."""
+    req = _load_json(_to_bytes(request_body)) if request_body else None
+    return _request_model(url, req)
+
+
+def _request_model(url: str, req: Any) -> str | None:
+    model = _str(_dict(req).get("model"))
+    if model:
+        return model
+    path = _path(url)
+    for pattern in (
+        r"/models/([^/:]+):",  # Gemini / Vertex
+        r"/model/([^/]+)/(?:invoke|converse)",  # Bedrock
+        r"/deployments/([^/]+)/",  # Azure OpenAI
+    ):
+        m = re.search(pattern, path)
+        if m:
+            return unquote(m.group(1))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Response parsing state
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.reasoning: dict[Any, list[str]] = {}
+        self.calls: dict[Any, ToolCall] = {}
+        self.finish: str | None = None
+        self.usage = Usage()
+        self.model: str | None = None
+        self.error: str | None = None
+
+    def call(self, key: Any) -> ToolCall:
+        if key not in self.calls:
+            self.calls[key] = ToolCall()
+        return self.calls[key]
+
+    def reason(self, key: Any, text: Any) -> None:
+        if isinstance(text, str) and text:
+            self.reasoning.setdefault(key, []).append(text)
+
+    def set_usage(self, **values: int | None) -> None:
+        for name, value in values.items():
+            if value is not None:
+                setattr(self.usage, name, value)
+
+    def set_error(self, message: str | None) -> None:
+        if message and not self.error:
+            self.error = message
+
+    def reasoning_text(self) -> str:
+        blocks = ["".join(parts) for parts in self.reasoning.values()]
+        return "\n\n".join(b for b in blocks if b)
+
+
+def _error_message(obj: Any) -> str | None:
+    """The message of an API error document (OpenAI, Anthropic, Gemini, gateways)."""
+    if isinstance(obj, list):
+        for item in obj:
+            msg = _error_message(item)
+            if msg:
+                return msg
+        return None
+    if not isinstance(obj, dict):
+        return None
+    err = obj.get("error")
+    if isinstance(err, dict):
+        msg = _str(err.get("message")) or ""
+        kind = err.get("type") or err.get("status") or err.get("code")
+        kind = str(kind) if kind not in (None, "") else ""
+        if kind and msg:
+            return f"{kind}: {msg}"
+        return msg or kind or _json_text(err)
+    if isinstance(err, str) and err:
+        msg = _str(obj.get("message"))
+        return f"{err}: {msg}" if msg and msg != err else err
+    return None
+
+
+# OpenAI Chat Completions (and compatible gateways) --------------------------------------------
+
+
+def _openai_chat(obj: Any, out: _Out) -> None:
+    if not isinstance(obj, dict):
+        return
+    out.set_error(_error_message(obj))
+    out.model = _str(obj.get("model")) or out.model
+    usage = obj.get("usage")
+    if isinstance(usage, dict):
+        out.set_usage(
+            input_tokens=_int(usage.get("prompt_tokens")),
+            output_tokens=_int(usage.get("completion_tokens")),
+            total_tokens=_int(usage.get("total_tokens")),
+            cached_tokens=_int(_dict(usage.get("prompt_tokens_details")).get("cached_tokens")),
+            reasoning_tokens=_int(
+                _dict(usage.get("completion_tokens_details")).get("reasoning_tokens")
+            ),
+        )
+    for choice in _list(obj.get("choices")):
+        if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
+            continue
+        msg = choice.get("delta")
+        if not isinstance(msg, dict):
+            msg = _dict(choice.get("message"))
+        content = msg.get("content")
+        if isinstance(content, str):
+            out.text.append(content)
+        else:
+            for part in _list(content):
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    out.text.append(part["text"])
+        if isinstance(msg.get("refusal"), str):
+            out.text.append(msg["refusal"])
+        # vLLM/DeepSeek say `reasoning_content`, OpenRouter/Ollama `reasoning`; some send both
+        out.reason("chat", _str(msg.get("reasoning_content")) or msg.get("reasoning"))
+        for pos, tc in enumerate(_list(msg.get("tool_calls"))):
+            if not isinstance(tc, dict):
+                continue
+            index = tc.get("index")
+            key = ("chat", index if isinstance(index, int) else _str(tc.get("id")) or pos)
+            call = out.call(key)
+            call.id = _str(tc.get("id")) or call.id
+            fn = _dict(tc.get("function"))
+            call.name = _str(fn.get("name")) or call.name
+            if isinstance(fn.get("arguments"), str):
+                call.arguments += fn["arguments"]
+        fn = msg.get("function_call")  # legacy functions API
+        if isinstance(fn, dict):
+            call = out.call(("function_call",))
+            call.name = _str(fn.get("name")) or call.name
+            if isinstance(fn.get("arguments"), str):
+                call.arguments += fn["arguments"]
+        if isinstance(choice.get("text"), str):  # legacy completions
+            out.text.append(choice["text"])
+        out.finish = _str(choice.get("finish_reason")) or out.finish
+
+
+# OpenAI Responses ------------------------------------------------------------------------------
+
+
+def _responses_items(items: list[Any], out: _Out) -> None:
+    for pos, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "message":
+            for part in _list(item.get("content")):
+                part = _dict(part)
+                if isinstance(part.get("text"), str):
+                    out.text.append(part["text"])
+                elif isinstance(part.get("refusal"), str):
+                    out.text.append(part["refusal"])
+        elif kind == "reasoning":
+            for n, part in enumerate(_list(item.get("summary")) + _list(item.get("content"))):
+                out.reason(("responses", pos, n), _dict(part).get("text"))
+        elif kind in ("function_call", "custom_tool_call", "mcp_call"):
+            call = out.call(("responses", pos))
+            call.id = _str(item.get("call_id")) or _str(item.get("id")) or ""
+            call.name = _str(item.get("name")) or ""
+            args = item.get("arguments", item.get("input"))
+            call.arguments = args if isinstance(args, str) else ""
+        elif isinstance(kind, str) and kind.endswith("_call"):  # built-in tools: web_search_call…
+            call = out.call(("responses", pos))
+            call.id = _str(item.get("call_id")) or _str(item.get("id")) or ""
+            call.name = kind
+            detail = item.get("action", item.get("code", item.get("queries")))
+            call.arguments = _json_text(detail) if detail is not None else ""
+
+
+def _responses_object(resp: Any, out: _Out, *, with_output: bool = True) -> None:
+    if not isinstance(resp, dict):
+        return
+    out.set_error(_error_message(resp))
+    out.model = _str(resp.get("model")) or out.model
+    status = _str(resp.get("status"))
+    if status == "incomplete":
+        out.finish = _str(_dict(resp.get("incomplete_details")).get("reason")) or status
+    elif status:
+        out.finish = status
+    usage = resp.get("usage")
+    if isinstance(usage, dict):
+        out.set_usage(
+            input_tokens=_int(usage.get("input_tokens")),
+            output_tokens=_int(usage.get("output_tokens")),
+            total_tokens=_int(usage.get("total_tokens")),
+            cached_tokens=_int(_dict(usage.get("input_tokens_details")).get("cached_tokens")),
+            reasoning_tokens=_int(
+                _dict(usage.get("output_tokens_details")).get("reasoning_tokens")
+            ),
+        )
+    if with_output:
+        _responses_items(_list(resp.get("output")), out)
+
+
+def _responses_events(events: list[Any], out: _Out) -> None:
+    final: dict | None = None
+    items: dict[int, dict] = {}
+    done: set[int] = set()
+    text: dict[int, list[str]] = {}
+    reasoning: dict[int, list[str]] = {}
+    args: dict[int, list[str]] = {}
+    for ev in events:
+        if not isinstance(ev, dict):
+            continue
+        kind = ev.get("type")
+        index = ev.get("output_index")
+        index = index if isinstance(index, int) else 0
+        delta = ev.get("delta")
+        if isinstance(ev.get("response"), dict):
+            final = ev["response"]
+            out.model = _str(final.get("model")) or out.model
+        if kind in ("response.output_item.added", "response.output_item.done"):
+            if isinstance(ev.get("item"), dict):
+                items[index] = ev["item"]
+                if kind.endswith(".done"):
+                    done.add(index)
+        elif kind in ("response.output_text.delta", "response.refusal.delta"):
+            if isinstance(delta, str):
+                text.setdefault(index, []).append(delta)
+        elif kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
+            if isinstance(delta, str):
+                reasoning.setdefault(index, []).append(delta)
+        elif kind in (
+            "response.function_call_arguments.delta",
+            "response.custom_tool_call_input.delta",
+            "response.mcp_call_arguments.delta",
+        ):
+            if isinstance(delta, str):
+                args.setdefault(index, []).append(delta)
+        elif kind == "error":
+            code, msg = _str(ev.get("code")), _str(ev.get("message"))
+            out.set_error(f"{code}: {msg}" if code and msg else msg or code or _json_text(ev))
+    if final is not None:
+        _responses_object(final, out, with_output=False)
+        if _list(final.get("output")):
+            _responses_items(final["output"], out)
+            return
+    merged = []
+    for index in sorted(set(items) | set(text) | set(reasoning) | set(args)):
+        item = dict(items.get(index) or {})
+        if index not in done:
+            if index in text:
+                item = {"type": "message", "content": [{"text": "".join(text[index])}]}
+            elif index in reasoning:
+                item = {"type": "reasoning", "summary": [{"text": "".join(reasoning[index])}]}
+            elif index in args:
+                item.setdefault("type", "function_call")
+                item["arguments"] = "".join(args[index])
+        merged.append(item)
+    _responses_items(merged, out)
+
+
+# Anthropic Messages ----------------------------------------------------------------------------
+
+
+def _anthropic_usage(usage: Any, out: _Out) -> None:
+    if isinstance(usage, dict):
+        out.set_usage(
+            input_tokens=_int(usage.get("input_tokens")),
+            output_tokens=_int(usage.get("output_tokens")),
+            cached_tokens=_int(usage.get("cache_read_input_tokens")),
+            cache_creation_tokens=_int(usage.get("cache_creation_input_tokens")),
+        )
+
+
+def _anthropic_block(index: Any, block: Any, out: _Out, inputs: dict) -> None:
+    block = _dict(block)
+    kind = block.get("type")
+    if kind == "text" and isinstance(block.get("text"), str):
+        out.text.append(block["text"])
+    elif kind == "thinking":
+        out.reason(("anthropic", index), block.get("thinking"))
+    elif kind == "redacted_thinking":
+        out.reason(("anthropic", index), "[redacted thinking]")
+    elif kind in ("tool_use", "server_tool_use", "mcp_tool_use"):
+        call = out.call(("anthropic", index))
+        call.id = _str(block.get("id")) or ""
+        call.name = _str(block.get("name")) or ""
+        inputs[index] = block.get("input")
+
+
+def _anthropic_finish_calls(out: _Out, inputs: dict) -> None:
+    for index, value in inputs.items():
+        call = out.calls.get(("anthropic", index))
+        if call is not None and not call.arguments:
+            call.arguments = _json_text(value if value is not None else {})
+
+
+def _anthropic_message(msg: Any, out: _Out) -> None:
+    if not isinstance(msg, dict):
+        return
+    out.set_error(_error_message(msg))
+    out.model = _str(msg.get("model")) or out.model
+    out.finish = _str(msg.get("stop_reason")) or out.finish
+    _anthropic_usage(msg.get("usage"), out)
+    inputs: dict = {}
+    for index, block in enumerate(_list(msg.get("content"))):
+        _anthropic_block(index, block, out, inputs)
+    _anthropic_finish_calls(out, inputs)
+
+
+def _anthropic_events(events: list[Any], out: _Out) -> None:
+    inputs: dict = {}
+    for ev in events:
+        if not isinstance(ev, dict):
+            continue
+        kind = ev.get("type")
+        index = ev.get("index")
+        if kind == "message_start":
+            msg = _dict(ev.get("message"))
+            out.model = _str(msg.get("model")) or out.model
+            _anthropic_usage(msg.get("usage"), out)
+        elif kind == "content_block_start":
+            _anthropic_block(index, ev.get("content_block"), out, inputs)
+        elif kind == "content_block_delta":
+            delta = _dict(ev.get("delta"))
+            dkind = delta.get("type")
+            if dkind == "text_delta" and isinstance(delta.get("text"), str):
+                out.text.append(delta["text"])
+            elif dkind == "input_json_delta" and isinstance(delta.get("partial_json"), str):
+                out.call(("anthropic", index)).arguments += delta["partial_json"]
+            elif dkind == "thinking_delta":
+                out.reason(("anthropic", index), delta.get("thinking"))
+        elif kind == "message_delta":
+            out.finish = _str(_dict(ev.get("delta")).get("stop_reason")) or out.finish
+            _anthropic_usage(ev.get("usage"), out)
+        elif kind == "error":
+            out.set_error(_error_message(ev))
+        metrics = ev.get("amazon-bedrock-invocationMetrics")
+        if isinstance(metrics, dict):
+            _bedrock_metrics(metrics, out)
+    _anthropic_finish_calls(out, inputs)
+
+
+# Gemini ----------------------------------------------------------------------------------------
+
+
+def _gemini(obj: Any, out: _Out) -> None:
+    if not isinstance(obj, dict):
+        return
+    out.set_error(_error_message(obj))
+    out.model = _str(obj.get("modelVersion")) or out.model
+    usage = obj.get("usageMetadata")
+    if isinstance(usage, dict):
+        out.set_usage(
+            input_tokens=_int(usage.get("promptTokenCount")),
+            output_tokens=_int(usage.get("candidatesTokenCount")),
+            total_tokens=_int(usage.get("totalTokenCount")),
+            cached_tokens=_int(usage.get("cachedContentTokenCount")),
+            reasoning_tokens=_int(usage.get("thoughtsTokenCount")),
+        )
+    candidates = _list(obj.get("candidates"))
+    for cand in candidates[:1]:
+        cand = _dict(cand)
+        for part in _list(_dict(cand.get("content")).get("parts")):
+            part = _dict(part)
+            if isinstance(part.get("text"), str):
+                if part.get("thought") is True:
+                    out.reason("gemini", part["text"])
+                else:
+                    out.text.append(part["text"])
+            fc = part.get("functionCall")
+            if isinstance(fc, dict):
+                call = out.call(("gemini", len(out.calls)))
+                call.id = _str(fc.get("id")) or ""
+                call.name = _str(fc.get("name")) or ""
+                call.arguments = _json_text(fc.get("args") if fc.get("args") is not None else {})
+        out.finish = _str(cand.get("finishReason")) or out.finish
+    block = _str(_dict(obj.get("promptFeedback")).get("blockReason"))
+    if block and not candidates:
+        out.finish = out.finish or f"blocked: {block}"
+
+
+# Bedrock ---------------------------------------------------------------------------------------
+
+
+def _bedrock_metrics(metrics: dict, out: _Out) -> None:
+    if out.usage.input_tokens is None:
+        out.usage.input_tokens = _int(metrics.get("inputTokenCount"))
+    if out.usage.output_tokens is None:
+        out.usage.output_tokens = _int(metrics.get("outputTokenCount"))
+
+
+def _converse_usage(usage: Any, out: _Out) -> None:
+    if isinstance(usage, dict):
+        out.set_usage(
+            input_tokens=_int(usage.get("inputTokens")),
+            output_tokens=_int(usage.get("outputTokens")),
+            total_tokens=_int(usage.get("totalTokens")),
+            cached_tokens=_int(usage.get("cacheReadInputTokens")),
+            cache_creation_tokens=_int(usage.get("cacheWriteInputTokens")),
+        )
+
+
+def _converse_message(obj: Any, out: _Out) -> None:
+    """A non-streamed Bedrock Converse response."""
+    if not isinstance(obj, dict):
+        return
+    msg = _dict(_dict(obj.get("output")).get("message"))
+    for index, block in enumerate(_list(msg.get("content"))):
+        block = _dict(block)
+        if isinstance(block.get("text"), str):
+            out.text.append(block["text"])
+        reasoning = _dict(_dict(block.get("reasoningContent")).get("reasoningText"))
+        out.reason(("converse", index), reasoning.get("text"))
+        tool = block.get("toolUse")
+        if isinstance(tool, dict):
+            call = out.call(("converse", index))
+            call.id = _str(tool.get("toolUseId")) or ""
+            call.name = _str(tool.get("name")) or ""
+            call.arguments = _json_text(tool.get("input", {}))
+    out.finish = _str(obj.get("stopReason")) or out.finish
+    _converse_usage(obj.get("usage"), out)
+
+
+def _converse_event(kind: str, obj: dict, out: _Out) -> None:
+    """One Bedrock ConverseStream event (the frame's `:event-type` names it)."""
+    index = obj.get("contentBlockIndex")
+    if kind == "contentBlockStart":
+        tool = _dict(_dict(obj.get("start")).get("toolUse"))
+        if tool:
+            call = out.call(("converse", index))
+            call.id = _str(tool.get("toolUseId")) or ""
+            call.name = _str(tool.get("name")) or ""
+    elif kind == "contentBlockDelta":
+        delta = _dict(obj.get("delta"))
+        if isinstance(delta.get("text"), str):
+            out.text.append(delta["text"])
+        tool = _dict(delta.get("toolUse"))
+        if isinstance(tool.get("input"), str):
+            out.call(("converse", index)).arguments += tool["input"]
+        out.reason(("converse", index), _dict(delta.get("reasoningContent")).get("text"))
+    elif kind == "messageStop":
+        out.finish = _str(obj.get("stopReason")) or out.finish
+    elif kind == "metadata":
+        _converse_usage(obj.get("usage"), out)
+
+
+def _bedrock_frames(frames: list[EventStreamFrame], out: _Out) -> None:
+    inner: list[Any] = []
+    for frame in frames:
+        headers = frame.headers
+        message_type = headers.get(":message-type", "event")
+        payload = _load_json(frame.payload)
+        if message_type in ("exception", "error"):
+            kind = headers.get(":exception-type") or headers.get(":error-code") or "error"
+            msg = _str(_dict(payload).get("message")) or headers.get(":error-message") or ""
+            if not msg and frame.payload:
+                msg = frame.payload.decode("utf-8", "replace")
+            out.set_error(f"{kind}: {msg}" if msg else str(kind))
+            continue
+        if not isinstance(payload, dict):
+            continue
+        if isinstance(payload.get("bytes"), str):  # InvokeModelWithResponseStream chunk
+            try:
+                raw = base64.b64decode(payload["bytes"], validate=False)
+            except (binascii.Error, ValueError):
+                continue
+            event = _load_json(raw)
+            if event is not None:
+                inner.append(event)
+        else:  # ConverseStream
+            _converse_event(str(headers.get(":event-type", "")), payload, out)
+    dicts = [e for e in inner if isinstance(e, dict)]
+    if any(isinstance(e.get("type"), str) for e in dicts):
+        _anthropic_events(dicts, out)
+    elif any("choices" in e for e in dicts):
+        for e in dicts:
+            _openai_chat(e, out)
+    else:  # other model families: Llama `generation`, Titan `outputText`, Cohere `text`…
+        for e in dicts:
+            for key in ("generation", "outputText", "completion", "text"):
+                if isinstance(e.get(key), str):
+                    out.text.append(e[key])
+                    break
+            out.finish = _str(e.get("stop_reason")) or _str(e.get("completionReason")) or out.finish
+            metrics = e.get("amazon-bedrock-invocationMetrics")
+            if isinstance(metrics, dict):
+                _bedrock_metrics(metrics, out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Request side: the user's last message and the tool results sent back
+
+
+def _content_text(content: Any) -> str:
+    """Readable text of a message's content in any of the supported formats."""
+    if isinstance(content, str):
+        return content
+    pieces: list[str] = []
+    for block in _list(content) if not isinstance(content, dict) else [content]:
+        if isinstance(block, str):
+            pieces.append(block)
+            continue
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if isinstance(block.get("text"), str) and kind in (None, "text", "input_text"):
+            pieces.append(block["text"])
+        elif (
+            kind in ("image", "image_url", "input_image")
+            or "image" in block
+            or ("inlineData" in block)
+        ):
+            pieces.append("[image]")
+        elif (
+            kind in ("document", "file", "input_file")
+            or "document" in block
+            or ("fileData" in block)
+        ):
+            pieces.append("[file]")
+        elif kind in ("input_audio", "audio"):
+            pieces.append("[audio]")
+        elif "json" in block:  # Converse tool result content
+            pieces.append(_json_text(block["json"]))
+    return " ".join(p for p in pieces if p)
+
+
+def _is_tool_result_block(block: Any) -> bool:
+    return isinstance(block, dict) and (
+        block.get("type") == "tool_result" or "toolResult" in block or "functionResponse" in block
+    )
+
+
+def _messages_request(req: dict) -> tuple[str | None, list[ToolResult]]:
+    """OpenAI chat, Anthropic and Bedrock Converse `messages`."""
+    messages = [m for m in _list(req.get("messages")) if isinstance(m, dict)]
+    user = None
+    for msg in reversed(messages):
+        if msg.get("role") != "user":
+            continue
+        content = msg.get("content")
+        blocks = [content] if isinstance(content, str) else _list(content)
+        human = [b for b in blocks if not _is_tool_result_block(b)]
+        text = _content_text(human)
+        if text:
+            user = text
+            break
+    names: dict[str, str] = {}
+    last_assistant = -1
+    for i, msg in enumerate(messages):
+        if msg.get("role") != "assistant":
+            continue
+        last_assistant = i
+        for tc in _list(msg.get("tool_calls")):
+            tc = _dict(tc)
+            if _str(tc.get("id")):
+                names[tc["id"]] = _str(_dict(tc.get("function")).get("name")) or ""
+        for block in _list(msg.get("content")):
+            block = _dict(block)
+            if block.get("type") in ("tool_use", "server_tool_use") and _str(block.get("id")):
+                names[block["id"]] = _str(block.get("name")) or ""
+            tool = _dict(block.get("toolUse"))
+            if _str(tool.get("toolUseId")):
+                names[tool["toolUseId"]] = _str(tool.get("name")) or ""
+    results: list[ToolResult] = []
+    for msg in messages[last_assistant + 1 :]:
+        if msg.get("role") == "tool":  # OpenAI chat
+            call_id = _str(msg.get("tool_call_id")) or ""
+            name = names.get(call_id) or _str(msg.get("name")) or ""
+            results.append(ToolResult(call_id, name, shorten(_content_text(msg.get("content")))))
+            continue
+        for block in _list(msg.get("content")):
+            if not isinstance(block, dict):
+                continue
+            if block.get("type") == "tool_result":  # Anthropic
+                call_id = _str(block.get("tool_use_id")) or ""
+                text = shorten(_content_text(block.get("content")))
+                is_error = block.get("is_error") is True
+                results.append(ToolResult(call_id, names.get(call_id, ""), text, is_error))
+            elif isinstance(block.get("toolResult"), dict):  # Bedrock Converse
+                tr = block["toolResult"]
+                call_id = _str(tr.get("toolUseId")) or ""
+                text = shorten(_content_text(tr.get("content")))
+                is_error = tr.get("status") == "error"
+                results.append(ToolResult(call_id, names.get(call_id, ""), text, is_error))
+    return (shorten(user) if user else None), results
+
+
+_RESPONSES_CALLS = ("function_call", "custom_tool_call", "reasoning")
+
+
+def _responses_request(req: dict) -> tuple[str | None, list[ToolResult]]:
+    items = req.get("input")
+    if isinstance(items, str):
+        return shorten(items) or None, []
+    items = [i for i in _list(items) if isinstance(i, dict)]
+    user = None
+    for item in reversed(items):
+        if item.get("role") == "user" and item.get("type", "message") == "message":
+            text = _content_text(item.get("content"))
+            if text:
+                user = text
+                break
+    names: dict[str, str] = {}
+    last_model = -1
+    for i, item in enumerate(items):
+        kind = item.get("type")
+        if item.get("role") == "assistant" or kind in _RESPONSES_CALLS:
+            last_model = i
+        if kind in ("function_call", "custom_tool_call") and _str(item.get("call_id")):
+            names[item["call_id"]] = _str(item.get("name")) or ""
+    results = []
+    for item in items[last_model + 1 :]:
+        if item.get("type") in ("function_call_output", "custom_tool_call_output"):
+            call_id = _str(item.get("call_id")) or ""
+            output = item.get("output")
+            text = output if isinstance(output, str) else _content_text(output)
+            results.append(ToolResult(call_id, names.get(call_id, ""), shorten(text)))
+    return (shorten(user) if user else None), results
+
+
+def _gemini_request(req: dict) -> tuple[str | None, list[ToolResult]]:
+    contents = [c for c in _list(req.get("contents")) if isinstance(c, dict)]
+    user = None
+    for content in reversed(contents):
+        if content.get("role", "user") != "user":
+            continue
+        parts = [p for p in _list(content.get("parts")) if not _is_tool_result_block(p)]
+        text = _content_text(parts)
+        if text:
+            user = text
+            break
+    last_model = max((i for i, c in enumerate(contents) if c.get("role") == "model"), default=-1)
+    results = []
+    for content in contents[last_model + 1 :]:
+        for part in _list(content.get("parts")):
+            fr = _dict(part).get("functionResponse")
+            if isinstance(fr, dict):
+                results.append(
+                    ToolResult(
+                        _str(fr.get("id")) or "",
+                        _str(fr.get("name")) or "",
+                        shorten(_json_text(fr.get("response"))),
+                    )
+                )
+    return (shorten(user) if user else None), results
+
+
+def _request_side(provider: str, req: Any) -> tuple[str | None, list[ToolResult]]:
+    if not isinstance(req, dict):
+        return None, []
+    if provider == GEMINI or (provider == UNKNOWN and "contents" in req):
+        return _gemini_request(req)
+    if provider == OPENAI_RESPONSES or (provider == UNKNOWN and "input" in req):
+        return _responses_request(req)
+    if "messages" in req:
+        return _messages_request(req)
+    return None, []
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries
+
+
+def summarize_exchange(
+    method: str,
+    url: str,
+    request_body: Any,
+    response_body: Any,
+    *,
+    request_headers: Mapping[str, Any] | None = None,
+    response_headers: Mapping[str, Any] | None = None,
+    code: int = 200,
+    status: str = "",
+) -> ExchangeSummary:
+    """Summarize one request/response pair given as raw parts (bodies as str or bytes, headers
+    as a name -> value or name -> [values] mapping). Never raises."""
+    summary = ExchangeSummary(method=method or "", url=url or "", code=code, status=status)
+    try:
+        _fill(summary, request_body, response_body, request_headers, response_headers)
+    except Exception:  # a summary must never take the caller down
+        pass
+    return summary
+
+
+def _fill(
+    s: ExchangeSummary,
+    request_body: Any,
+    response_body: Any,
+    request_headers: Mapping[str, Any] | None,
+    response_headers: Mapping[str, Any] | None,
+) -> None:
+    req_body = _parse_body(request_body, request_headers)
+    req = req_body.value if req_body.kind == "json" else None
+    resp = _parse_body(response_body, response_headers)
+
+    objs: list[Any]
+    if resp.kind == "sse":
+        objs = resp.items
+    elif resp.kind == "json":
+        objs = resp.value if isinstance(resp.value, list) else [resp.value]
+    else:
+        objs = []
+
+    recognizable = isinstance(req, dict) or resp.kind in ("sse", "json", "eventstream")
+    if resp.kind == "eventstream":
+        provider = BEDROCK_EVENTSTREAM
+    else:
+        by_url = _provider_from_url(s.url)
+        provider = (by_url if recognizable else None) or (
+            _provider_from_response(objs) or _provider_from_request(req) or UNKNOWN
+        )
+    s.provider = provider
+
+    s.request_model = _request_model(s.url, req)
+    s.user_message, s.tool_results = _request_side(provider, req)
+
+    path = _path(s.url).lower()
+    s.streamed = (
+        resp.kind in ("sse", "eventstream")
+        or (resp.kind == "json" and isinstance(resp.value, list) and provider == GEMINI)
+        or _dict(req).get("stream") is True
+        or "streamgeneratecontent" in path
+        or path.endswith(("-stream", "/invoke-with-response-stream"))
+    )
+    if resp.kind in ("sse", "eventstream"):
+        s.events = len(resp.items)
+    elif resp.kind == "json" and isinstance(resp.value, list):
+        s.events = len(resp.value)
+
+    out = _Out()
+    if resp.kind == "eventstream":
+        _bedrock_frames(resp.items, out)
+    elif provider == OPENAI_CHAT:
+        for obj in objs:
+            _openai_chat(obj, out)
+    elif provider == OPENAI_RESPONSES:
+        if resp.kind == "sse":
+            _responses_events(objs, out)
+        else:
+            for obj in objs:
+                _responses_object(obj, out)
+    elif provider in (ANTHROPIC_MESSAGES, BEDROCK_EVENTSTREAM):
+        if resp.kind == "sse":
+            _anthropic_events(objs, out)
+        else:
+            for obj in objs:
+                _anthropic_message(obj, out)
+    elif provider == GEMINI:
+        for obj in objs:
+            _gemini(obj, out)
+    elif provider == BEDROCK_CONVERSE:
+        for obj in objs:
+            _converse_message(obj, out)
+
+    for ev in resp.sse_events:  # a bare `event: error` SSE event (e.g. Anthropic overloaded)
+        if ev.event == "error":
+            out.set_error(_error_message(_load_json(ev.data)) or shorten(ev.data))
+    if s.code >= 400 or (s.code == 0 and out.error):
+        out.set_error(
+            _error_message(resp.value)
+            or _str(_dict(resp.value).get("message"))
+            or _str(_dict(resp.value).get("Message"))
+            or (shorten(resp.text) if resp.text.strip() else None)
+            or s.status
+            or f"HTTP {s.code}"
+        )
+
+    s.response_model = out.model
+    s.text = "".join(out.text)
+    s.reasoning = out.reasoning_text()
+    s.tool_calls = list(out.calls.values())
+    s.finish_reason = out.finish
+    s.error = out.error
+    u = out.usage
+    if not u.is_empty():
+        if u.total_tokens is None and u.input_tokens is not None and u.output_tokens is not None:
+            total = u.input_tokens + u.output_tokens
+            if provider in (ANTHROPIC_MESSAGES, BEDROCK_EVENTSTREAM):  # input excludes the cache
+                total += (u.cached_tokens or 0) + (u.cache_creation_tokens or 0)
+            u.total_tokens = total
+        s.usage = u
+
+
+def summarize(interaction: Any) -> ExchangeSummary:
+    """Summarize a cassette `Interaction` (see `vcrproxy.cassette`). Never raises."""
+    req = getattr(interaction, "request", None)
+    resp = getattr(interaction, "response", None)
+    code = getattr(resp, "code", 0)
+    s = summarize_exchange(
+        getattr(req, "method", "") or "",
+        getattr(req, "url", "") or "",
+        getattr(req, "body", ""),
+        getattr(resp, "body", ""),
+        request_headers=getattr(req, "headers", None),
+        response_headers=getattr(resp, "headers", None),
+        code=code if isinstance(code, int) else 0,
+        status=getattr(resp, "status", "") or "",
+    )
+    ident = getattr(interaction, "id", None)
+    s.id = ident if isinstance(ident, int) else None
+    duration = getattr(resp, "duration_ns", 0)
+    s.duration_ns = duration if isinstance(duration, int) else 0
+    return s
+
+
+def summarize_all(interactions: Iterable[Any]) -> list[ExchangeSummary]:
+    return [summarize(i) for i in interactions]

@@ -1,0 +1,351 @@
+"""`vcrproxy show`: a cassette read as the conversation it holds.
+
+Functions only (the click command lives in `vcrproxy.cli.main`):
+
+- `render_cassette(cassette, ids=None, raw=False, color=False) -> str`: the human view.
+- `render_json(cassette, ids=None) -> str`: a JSON list of exchange summaries, for scripts.
+- `show(path, ids=None, as_json=False, raw=False, color=False) -> str`: load, then render.
+- `format_duration(ns) -> str`: "3.57s", "930ms", "704µs", "1m18s".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from vcrproxy.aiformats import UNKNOWN, ExchangeSummary, Usage, decode_eventstream, summarize
+from vcrproxy.cassette import Cassette, CassetteError, Interaction
+
+HEX_PREVIEW = 256  # bytes of a binary body shown in raw mode
+REASONING_PREVIEW = 600  # characters of reasoning text shown
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting helpers
+
+
+def format_duration(ns: int) -> str:
+    """A Go-duration in nanoseconds, human friendly: 3.57s, 930ms, 704µs, 1m18s, 1h02m03s."""
+    if not isinstance(ns, int) or ns <= 0:
+        return "0s"
+    if ns < 1_000:
+        return f"{ns}ns"
+    if ns < 999_500:
+        return f"{round(ns / 1_000)}µs"
+    if ns < 999_500_000:
+        return f"{round(ns / 1_000_000)}ms"
+    if ns < 59_995_000_000:
+        return f"{ns / 1e9:.2f}s"
+    seconds = round(ns / 1e9)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    return f"{minutes}m{secs:02d}s"
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """Text safe for a terminal: CRLF to LF, other control characters (ESC…) escaped."""
+    text = text.replace("\r\n", "\n")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _format_size(n: int) -> str:
+    return f"{n} byte" if n == 1 else f"{n} bytes"
+
+
+def hexdump(data: bytes, limit: int = HEX_PREVIEW) -> list[str]:
+    """`offset  hex bytes  |ascii|` lines of the first `limit` bytes, plus a "more" line."""
+    lines = []
+    for off in range(0, min(len(data), limit), 16):
+        chunk = data[off : off + 16]
+        hexes = " ".join(f"{b:02x}" for b in chunk)
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{off:08x}  {hexes:<47}  |{text}|")
+    if len(data) > limit:
+        lines.append(f"… {_format_size(len(data) - limit)} more")
+    return lines
+
+
+class _Style:
+    CODES = {
+        "bold": "1",
+        "dim": "2",
+        "red": "31",
+        "green": "32",
+        "yellow": "33",
+        "blue": "34",
+        "magenta": "35",
+        "cyan": "36",
+    }
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.enabled or not text or not styles:
+            return text
+        codes = ";".join(self.CODES[s] for s in styles)
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def _labelled(label: str, text: str, st: _Style, *styles: str, indent: str = "  ") -> list[str]:
+    """`label: text`, continuation lines aligned under the text."""
+    lines = _clean(text).split("\n")
+    pad = indent + " " * (len(label) + 2)
+    out = [f"{indent}{st(label + ':', *styles)} {lines[0]}".rstrip()]
+    out.extend((pad + line).rstrip() for line in lines[1:])
+    return out
+
+
+def _usage_text(u: Usage) -> str:
+    parts = []
+    if u.input_tokens is not None:
+        parts.append(f"in {u.input_tokens}")
+    if u.output_tokens is not None:
+        parts.append(f"out {u.output_tokens}")
+    if u.reasoning_tokens:
+        parts.append(f"reasoning {u.reasoning_tokens}")
+    if u.cached_tokens:
+        parts.append(f"cached {u.cached_tokens}")
+    if u.cache_creation_tokens:
+        parts.append(f"cache write {u.cache_creation_tokens}")
+    simple = (u.input_tokens or 0) + (u.output_tokens or 0)
+    if u.total_tokens is not None and (u.total_tokens != simple or not parts):
+        parts.append(f"total {u.total_tokens}")
+    return " / ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Selection
+
+
+def select_interactions(cassette: Cassette, ids: Iterable[int] | None = None) -> list[Interaction]:
+    """The interactions with the given ids (in the order asked), or all of them.
+
+    Raises CassetteError naming the ids the cassette does not have.
+    """
+    interactions = list(cassette.interactions)
+    if ids is None:
+        return interactions
+    by_id = {i.id: i for i in interactions}
+    wanted = list(dict.fromkeys(ids))
+    missing = [i for i in wanted if i not in by_id]
+    if missing:
+        have = ", ".join(str(i.id) for i in interactions) or "none"
+        names = ", ".join(str(i) for i in missing)
+        raise CassetteError(f"no interaction with id {names} (ids in the cassette: {have})")
+    return [by_id[i] for i in wanted]
+
+
+# ---------------------------------------------------------------------------------------------
+# Human view
+
+
+def _title(s: ExchangeSummary, st: _Style) -> str:
+    ident = "?" if s.id is None else s.id
+    status = s.status or str(s.code)
+    status = st(status, "green" if 200 <= s.code < 300 else "red" if s.code >= 400 else "yellow")
+    parts = [
+        f"{st(f'#{ident}', 'bold', 'cyan')} {st(s.method, 'bold')} {_clean(s.url)} -> {status}",
+        format_duration(s.duration_ns),
+    ]
+    if s.streamed:
+        parts.append("stream")
+    if s.model:
+        model = s.request_model or s.response_model or ""
+        if s.response_model and s.request_model and s.response_model != s.request_model:
+            model = f"{s.request_model} -> {s.response_model}"
+        parts.append(f"model {st(_clean(model), 'bold')}")
+    return "  ".join(parts)
+
+
+def _conversation(s: ExchangeSummary, interaction: Interaction, st: _Style) -> list[str]:
+    lines: list[str] = []
+    if s.user_message:
+        lines += _labelled("user", s.user_message, st, "blue", "bold")
+    for r in s.tool_results:
+        label = f"tool result {r.name or r.id or '?'}"
+        if r.is_error:
+            label += " (error)"
+        lines += _labelled(label, r.content, st, "magenta")
+    if s.reasoning:
+        text = s.reasoning
+        if len(text) > REASONING_PREVIEW:
+            text = text[: REASONING_PREVIEW - 1].rstrip() + f"… ({len(s.reasoning)} chars)"
+        lines += [st(line, "dim") for line in _labelled("thinking", text, _Style(False))]
+    if s.text:
+        lines += _labelled("assistant", s.text, st, "green", "bold")
+    for call in s.tool_calls:
+        name = st(_clean(call.name or "?"), "yellow", "bold")
+        lines.append(f"  {st('tool call', 'yellow')} {name}({_clean(call.arguments)})")
+    if s.error:
+        lines += _labelled("error", s.error, st, "red", "bold")
+    if s.provider == UNKNOWN:
+        resp = interaction.response
+        body = resp.body_bytes if resp is not None else b""
+        ctype = _first_header(resp.headers if resp is not None else {}, "Content-Type")
+        desc = _format_size(len(body)) + (f" {ctype}" if ctype else "")
+        lines.append(st(f"  (not a recognised AI API exchange: response {desc})", "dim"))
+    elif not (s.text or s.tool_calls or s.error or s.reasoning):
+        lines.append(f"  {st('assistant:', 'green', 'bold')} {st('(no text)', 'dim')}")
+    tail = []
+    if s.usage is not None:
+        tail.append(f"tokens: {_usage_text(s.usage)}")
+    if s.finish_reason:
+        tail.append(f"finish: {_clean(s.finish_reason)}")
+    if tail:
+        lines.append(st("  " + "   ".join(tail), "dim"))
+    return lines
+
+
+def _first_header(headers: Any, name: str) -> str:
+    for key, values in (headers or {}).items():
+        if key.lower() == name.lower():
+            if isinstance(values, list):
+                return str(values[0]) if values else ""
+            return str(values)
+    return ""
+
+
+def _header_lines(headers: Any, st: _Style) -> list[str]:
+    lines = []
+    for key, values in (headers or {}).items():
+        for value in values if isinstance(values, list) else [values]:
+            lines.append(f"    {st(_clean(str(key)), 'cyan')}: {_clean(str(value))}")
+    return lines or [st("    (none)", "dim")]
+
+
+def _body_lines(body: str | bytes, st: _Style) -> tuple[str, list[str]]:
+    """(description, lines) of a body for raw mode."""
+    if isinstance(body, bytes):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"{_format_size(len(body))}, binary", [
+                "    " + st(line, "dim") for line in hexdump(body)
+            ]
+    else:
+        text = body or ""
+    size = len(text.encode("utf-8", "surrogateescape"))
+    if not text:
+        return "empty", []
+    lines = _clean(text).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return _format_size(size), [("    " + line) if line else "" for line in lines]
+
+
+def _eventstream_lines(body: bytes, st: _Style) -> list[str]:
+    """Raw mode: the frames of an AWS event-stream body, payloads decoded."""
+    frames = decode_eventstream(body)
+    if not frames:
+        return []
+    n = len(frames)
+    lines = [st(f"  < decoded event-stream ({n} frame{'s' if n != 1 else ''})", "bold")]
+    for frame in frames:
+        kind = frame.headers.get(":event-type") or frame.headers.get(":exception-type") or "?"
+        payload = frame.payload.decode("utf-8", "replace")
+        try:
+            inner = json.loads(payload).get("bytes")
+            if isinstance(inner, str):
+                payload = base64.b64decode(inner).decode("utf-8", "replace")
+        except (ValueError, AttributeError, binascii.Error):
+            pass
+        lines.append(f"    {st(_clean(str(kind)), 'cyan')} {_clean(payload)}")
+    return lines
+
+
+def _raw(interaction: Interaction, st: _Style) -> list[str]:
+    req, resp = interaction.request, interaction.response
+    lines = [st("  > request headers", "bold")]
+    lines += _header_lines(req.headers, st)
+    desc, body = _body_lines(req.body, st)
+    lines.append(st(f"  > request body ({desc})", "bold"))
+    lines += body
+    lines.append(st("  < response headers", "bold"))
+    lines += _header_lines(resp.headers, st)
+    chunks = resp.chunks
+    if chunks:
+        last = format_duration(int(chunks[-1][0] * 1_000_000))
+        n = len(chunks)
+        lines.append(st(f"  < streamed in {n} chunk{'s' if n != 1 else ''}, last at {last}", "dim"))
+    desc, body = _body_lines(resp.body, st)
+    lines.append(st(f"  < response body ({desc})", "bold"))
+    lines += body
+    if isinstance(resp.body, bytes):
+        lines += _eventstream_lines(resp.body, st)
+    return lines
+
+
+def render_interaction(interaction: Interaction, *, raw: bool = False, color: bool = False) -> str:
+    """The block of one interaction (no trailing newline)."""
+    st = _Style(color)
+    s = summarize(interaction)
+    lines = [_title(s, st), *_conversation(s, interaction, st)]
+    if raw:
+        lines += _raw(interaction, st)
+    return "\n".join(lines)
+
+
+def render_cassette(
+    cassette: Cassette,
+    *,
+    ids: Iterable[int] | None = None,
+    raw: bool = False,
+    color: bool = False,
+) -> str:
+    """The human view of a cassette: a header line, then one block per interaction (no trailing
+    newline: made for click.echo)."""
+    st = _Style(color)
+    chosen = select_interactions(cassette, ids)
+    total = len(cassette.interactions)
+    name = cassette.path if cassette.path else "<cassette>"
+    header = f"{st(os.fspath(name), 'bold')}: {total} interaction{'s' if total != 1 else ''}"
+    if ids is not None:
+        header += f" (showing {len(chosen)})"
+    blocks = [header]
+    for interaction in chosen:
+        blocks.append(render_interaction(interaction, raw=raw, color=color))
+    return "\n\n".join(blocks)
+
+
+def summaries(cassette: Cassette, ids: Iterable[int] | None = None) -> list[ExchangeSummary]:
+    return [summarize(i) for i in select_interactions(cassette, ids)]
+
+
+def render_json(cassette: Cassette, ids: Iterable[int] | None = None) -> str:
+    """A JSON list of exchange summaries (see `vcrproxy.aiformats.ExchangeSummary`)."""
+    items = []
+    for s in summaries(cassette, ids):
+        d = s.to_dict()
+        d["duration"] = format_duration(s.duration_ns)
+        items.append(d)
+    return json.dumps(items, ensure_ascii=False, indent=2)
+
+
+def show(
+    path: str | os.PathLike[str],
+    *,
+    ids: Iterable[int] | None = None,
+    as_json: bool = False,
+    raw: bool = False,
+    color: bool = False,
+) -> str:
+    """Load the cassette at `path` and render it (what `vcrproxy show` prints)."""
+    from vcrproxy import load_cassette
+
+    cassette = load_cassette(path)
+    if cassette.path is None:
+        cassette.path = os.fspath(path)
+    if as_json:
+        return render_json(cassette, ids)
+    return render_cassette(cassette, ids=ids, raw=raw, color=color)
