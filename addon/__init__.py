@@ -3,7 +3,7 @@
 Public, stable API for tests and users.
 """
 
-from .cassette import CassetteError, Cassette, Interaction, Request, Response
+from .cassette import Cassette, CassetteError, Interaction, Request, Response
 from .yamlio import dumps_cassette, load_cassette, loads_cassette, save_cassette
 
 __all__ = [

@@ -13,7 +13,8 @@ from typing import Any
 Headers = dict[str, list[str]]
 
 # Extra key of a response (ignored by go-vcr) holding per-chunk arrival times of a streamed body:
-# a list of [offset_ms, size] pairs, offset from the start of the request, sizes summing to the body.
+# a list of [offset_ms, size] pairs; offsets count from the end of the request (as `duration`
+# does), sizes sum to the body length.
 CHUNKS_KEY = "vcrproxy_chunks"
 
 REDACTED = "<REDACTED>"

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from .cassette import Cassette, CassetteError, Interaction, Request
-from .matching import Matcher, MatchConfig, Miss
+from .matching import MatchConfig, Matcher, Miss
 from .redaction import RedactionConfig, redact_interaction
 from .yamlio import CassetteWriter, load_cassette, save_cassette
 

@@ -1,0 +1,523 @@
+"""The vcrproxy mitmproxy addon: record exchanges to go-vcr cassettes and replay them offline.
+
+Embedded by the `vcrproxy` CLI, or loaded straight into mitmproxy:
+
+    mitmdump -s addon/vcr.py --set vcr_cassette=cassettes/chat.yaml --set vcr_mode=record
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import importlib.util
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+if __package__ != "vcrproxy":  # pragma: no cover - loaded by `mitmdump -s` from a checkout
+    try:
+        import vcrproxy  # noqa: F401  (installed)
+    except ImportError:
+        # Not installed: expose this folder as the `vcrproxy` package so its modules import.
+        _here = os.path.dirname(os.path.abspath(__file__))
+        _spec = importlib.util.spec_from_file_location(
+            "vcrproxy", os.path.join(_here, "__init__.py"), submodule_search_locations=[_here]
+        )
+        assert _spec and _spec.loader
+        _pkg = importlib.util.module_from_spec(_spec)
+        sys.modules["vcrproxy"] = _pkg
+        _spec.loader.exec_module(_pkg)
+
+from mitmproxy import ctx, exceptions, http, tls
+
+from vcrproxy.cassette import CassetteError, Interaction
+from vcrproxy.flows import (
+    STREAM_TYPES,
+    interaction_from_flow,
+    is_stream,
+    replay_headers,
+    request_to_model,
+)
+from vcrproxy.matching import MatchConfig
+from vcrproxy.misses import miss_response
+from vcrproxy.pacing import ChunkServer, PacedReply
+from vcrproxy.recording import StreamRecorder, decode_body
+from vcrproxy.redaction import RedactionConfig
+from vcrproxy.session import MODES, CassetteSession
+
+log = logging.getLogger("vcrproxy")
+
+PACES = ("instant", "recorded")
+DEFAULT_CASSETTE = os.path.join("cassettes", "vcrproxy.yaml")
+
+
+@dataclass
+class FlowReport:
+    """One finished flow, for live display: kind is replayed / recorded / miss / passthrough /
+    error."""
+
+    kind: str
+    method: str
+    url: str
+    status: int | None
+    ttfb_ms: float | None
+    total_ms: float | None
+    size: int
+    cassette: str
+    detail: str = ""
+
+
+@dataclass
+class _Replay:
+    session: CassetteSession
+    interaction: Interaction
+    original: http.Request | None = None  # set when redirected to the chunk server
+
+
+@dataclass
+class _Record:
+    session: CassetteSession
+    recorder: StreamRecorder | None = None
+
+
+@dataclass
+class _State:
+    replays: dict[str, _Replay] = field(default_factory=dict)
+    records: dict[str, _Record] = field(default_factory=dict)
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+class VCR:
+    """Record/replay addon. Options are prefixed `vcr_`; see `load`."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, CassetteSession] = {}
+        self.listeners: list[Callable[[FlowReport], None]] = []
+        self.errors: list[str] = []
+        self._state = _State()
+        self._client_names: dict[str, tuple[str, str | None]] = {}
+        self._match = MatchConfig()
+        self._redaction: RedactionConfig | None = RedactionConfig.default()
+        self._chunks = ChunkServer()
+
+    # -- options -----------------------------------------------------------------------------
+    def load(self, loader) -> None:
+        loader.add_option(
+            "vcr_cassette", str, DEFAULT_CASSETTE, "Cassette file for requests that name none."
+        )
+        loader.add_option(
+            "vcr_cassette_dir",
+            str,
+            "",
+            "Root for cassettes named in the proxy URL (http://NAME[:MODE]@host:port); "
+            "default: the folder of vcr_cassette.",
+        )
+        loader.add_option(
+            "vcr_mode",
+            str,
+            "once",
+            "once: replay if the cassette exists, else record; record: record afresh; replay: "
+            "only replay, a miss is an error; new-episodes: replay matches, record the rest; "
+            "passthrough: proxy without cassettes.",
+            choices=list(MODES),
+        )
+        loader.add_option(
+            "vcr_match_on",
+            str,
+            "method,url,body",
+            "Request parts compared when replaying: method, url (= scheme,host,path,query), "
+            "scheme, host, path, query, body, headers.",
+        )
+        loader.add_option(
+            "vcr_match_ignore_json", str, "", "JSON paths ignored in bodies, e.g. metadata,user."
+        )
+        loader.add_option("vcr_match_ignore_query", str, "", "Query parameters ignored.")
+        loader.add_option(
+            "vcr_match_headers", str, "", "Request headers compared (adds headers to match_on)."
+        )
+        loader.add_option(
+            "vcr_allow_repeats",
+            bool,
+            False,
+            "Let a recorded interaction answer more than once.",
+        )
+        loader.add_option(
+            "vcr_pace",
+            str,
+            "instant",
+            "instant: replay at once; recorded: wait the recorded time to headers and to each "
+            "chunk.",
+            choices=list(PACES),
+        )
+        loader.add_option(
+            "vcr_redact", bool, True, "Redact secrets before writing (strongly recommended)."
+        )
+        loader.add_option(
+            "vcr_redact_headers",
+            str,
+            "",
+            "Header names to redact besides the defaults; prefix a name with - to keep it.",
+        )
+        loader.add_option(
+            "vcr_redact_query",
+            str,
+            "",
+            "Query parameters to redact besides the defaults; prefix a name with - to keep it.",
+        )
+        loader.add_option(
+            "vcr_redact_patterns", str, "", "Extra regular expressions of secrets, comma-separated."
+        )
+        loader.add_option(
+            "vcr_prefer_h2",
+            bool,
+            True,
+            "Answer HTTP/2 to clients that offer it (mitmproxy's lazy mode would pick their "
+            "first offer).",
+        )
+
+    def configure(self, updated: set[str]) -> None:
+        opts = ctx.options
+        if any(name.startswith("vcr_") for name in updated):
+            try:
+                self._match = MatchConfig.from_strings(
+                    on=opts.vcr_match_on,
+                    ignore_json_paths=opts.vcr_match_ignore_json,
+                    ignore_query=opts.vcr_match_ignore_query,
+                    headers=opts.vcr_match_headers,
+                    allow_repeats=opts.vcr_allow_repeats,
+                )
+                self._redaction = (
+                    RedactionConfig.from_strings(
+                        headers=opts.vcr_redact_headers,
+                        query=opts.vcr_redact_query,
+                        patterns=opts.vcr_redact_patterns,
+                    )
+                    if opts.vcr_redact
+                    else None
+                )
+            except ValueError as e:
+                raise exceptions.OptionsError(str(e)) from None
+            # Cassettes open lazily (at `running` or first use), not at every reconfigure.
+            self._close_sessions()
+        # Replay answers without any upstream: connect only once a request really goes out.
+        if opts.vcr_mode != "passthrough" and opts.connection_strategy != "lazy":
+            opts.connection_strategy = "lazy"
+
+    def _default_session(self) -> CassetteSession:
+        path = os.path.abspath(ctx.options.vcr_cassette or DEFAULT_CASSETTE)
+        sess = self.sessions.get(path)
+        if sess is None:
+            sess = CassetteSession(path, ctx.options.vcr_mode, self._match, self._redaction)
+            self.sessions[path] = sess
+        return sess
+
+    def _cassette_root(self) -> str:
+        root = ctx.options.vcr_cassette_dir or os.path.dirname(
+            os.path.abspath(ctx.options.vcr_cassette or DEFAULT_CASSETTE)
+        )
+        return os.path.abspath(root)
+
+    def named_session(self, name: str, mode: str | None) -> CassetteSession:
+        """The session for a cassette named by a client; raises CassetteError on a bad name."""
+        path = resolve_cassette_name(self._cassette_root(), name)
+        sess = self.sessions.get(path)
+        if sess is None:
+            mode = mode or ctx.options.vcr_mode
+            sess = CassetteSession(path, mode, self._match, self._redaction)
+            self.sessions[path] = sess
+        return sess
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def running(self) -> None:
+        try:
+            self._default_session()
+        except CassetteError as e:
+            # Logged as an error during startup: mitmdump and our CLI both stop on it.
+            log.error("vcrproxy: %s", e)
+            ctx.master.shutdown()
+            return
+        await self._chunks.start()
+
+    @property
+    def ready(self) -> bool:
+        return bool(self._chunks.port)
+
+    async def done(self) -> None:
+        self._close_sessions()
+        await self._chunks.stop()
+        for line in self.summary_lines():
+            log.info(line)
+
+    def _close_sessions(self) -> None:
+        for sess in self.sessions.values():
+            sess.close()
+        # Keep them for the summary; a reconfigure starts a fresh registry.
+        self._closed = list(self.sessions.values()) + getattr(self, "_closed", [])
+        self.sessions = {}
+
+    # -- per-client cassette names -----------------------------------------------------------
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        named = _proxy_credentials(flow.request)
+        if named is not None:
+            self._client_names[flow.client_conn.id] = named
+
+    def client_disconnected(self, client) -> None:
+        self._client_names.pop(client.id, None)
+
+    def tls_start_client(self, data: tls.TlsData) -> None:
+        prefer_h2(data, enabled=ctx.options.vcr_prefer_h2 and ctx.options.http2)
+
+    def _session_for(self, flow: http.HTTPFlow) -> CassetteSession:
+        named = _proxy_credentials(flow.request) or self._client_names.get(flow.client_conn.id)
+        flow.request.headers.pop("proxy-authorization", None)  # never forwarded upstream
+        if named is None:
+            return self._default_session()
+        return self.named_session(*named)
+
+    # -- the exchange ------------------------------------------------------------------------
+    def request(self, flow: http.HTTPFlow) -> None:
+        if flow.response is not None or flow.error is not None:
+            return
+        try:
+            sess = self._session_for(flow)
+        except CassetteError as e:
+            self._answer_miss(flow, None, f"vcrproxy: {e}")
+            return
+        if sess.mode == "passthrough":
+            return
+        live = request_to_model(flow.request)
+        if sess.replays:
+            found = sess.find(live)
+            if found is not None:
+                self._replay(flow, sess, found)
+                return
+            if sess.mode == "replay":
+                miss = sess.explain(live)
+                self._answer_miss(flow, sess, "vcrproxy: no recorded interaction matches. "
+                                  + miss.message())
+                return
+        self._state.records[flow.id] = _Record(sess)
+
+    def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction) -> None:
+        sess.stats.replayed += 1
+        flow.comment = f"vcrproxy: replayed interaction {found.id} of {sess.path}"
+        flow.metadata["vcrproxy"] = "replayed"
+        state = _Replay(sess, found)
+        self._state.replays[flow.id] = state
+        recorded = found.response
+        if ctx.options.vcr_pace == "recorded" and self._chunks.port:
+            # Streamed from the loopback chunk server so the client sees the recorded pacing.
+            token = self._chunks.register(PacedReply(recorded, origin=time.monotonic()))
+            state.original = flow.request.copy()
+            flow.request.scheme = "http"
+            flow.request.host = "127.0.0.1"
+            flow.request.port = self._chunks.port
+            flow.request.method = "GET"
+            flow.request.path = "/" + token
+            flow.request.content = b""
+            return
+        body = recorded.body_bytes
+        h2 = flow.request.http_version.startswith("HTTP/2")
+        headers = replay_headers(recorded, len(body), h2=h2, stream=is_stream(recorded))
+        reason = recorded.status.partition(" ")[2]
+        now = time.time()
+        resp = http.Response(
+            b"HTTP/1.1", recorded.code, reason.encode(), headers, b"", None, now, now
+        )
+        resp.raw_content = body  # as recorded: no re-encoding, no header rewrite
+        flow.response = resp
+
+    def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:
+        if sess is not None:
+            sess.stats.missed.append(f"{flow.request.method} {flow.request.url}")
+        else:
+            self.errors.append(text)
+        flow.metadata["vcrproxy"] = "miss"
+        flow.comment = text
+        log.warning("MISS %s %s: %s", flow.request.method, flow.request.url, text)
+        flow.response = miss_response(flow.request, text)
+
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        resp = flow.response
+        assert resp is not None
+        replay = self._state.replays.get(flow.id)
+        if replay is not None:
+            if replay.original is not None:
+                resp.stream = True
+            return
+        rec = self._state.records.get(flow.id)
+        if rec is not None and _streams(flow):
+            rec.recorder = StreamRecorder(flow)
+            resp.stream = rec.recorder.tap
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        replay = self._state.replays.pop(flow.id, None)
+        if replay is not None:
+            if replay.original is not None:
+                flow.request = replay.original
+            self._report(flow, "replayed", replay.session)
+            return
+        rec = self._state.records.pop(flow.id, None)
+        if rec is None:
+            kind = flow.metadata.get("vcrproxy", "passthrough")
+            self._report(flow, kind if kind == "miss" else "passthrough", None)
+            return
+        if rec.recorder is not None:
+            body, decoded, chunks = rec.recorder.result()
+        else:
+            body, decoded = decode_body(flow.response)
+            chunks = None
+        interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks)
+        try:
+            written = rec.session.record(interaction)
+        except (OSError, CassetteError) as e:
+            log.error("could not write %s: %s", rec.session.path, e)
+            self._report(flow, "error", rec.session, f"not recorded: {e}")
+            return
+        flow.metadata["vcrproxy"] = "recorded"
+        flow.comment = f"vcrproxy: recorded as interaction {written.id} in {rec.session.path}"
+        self._report(flow, "recorded", rec.session)
+
+    def error(self, flow: http.HTTPFlow) -> None:
+        replay = self._state.replays.pop(flow.id, None)
+        if replay is not None and replay.original is not None:
+            flow.request = replay.original
+        rec = self._state.records.pop(flow.id, None)
+        sess = rec.session if rec else (replay.session if replay else None)
+        if sess is not None:
+            sess.stats.failed += 1
+        msg = flow.error.msg if flow.error else "unknown error"
+        if rec is not None:
+            log.warning(
+                "upstream failed for %s %s: %s (nothing recorded)",
+                flow.request.method,
+                flow.request.url,
+                msg,
+            )
+        self._report(flow, "error", sess, msg)
+
+    # -- reporting ---------------------------------------------------------------------------
+    def _report(
+        self, flow: http.HTTPFlow, kind: str, sess: CassetteSession | None, detail: str = ""
+    ) -> None:
+        if not self.listeners:
+            return
+        req, resp = flow.request, flow.response
+        start = req.timestamp_start
+        ttfb = total = None
+        size = 0
+        if resp is not None:
+            if resp.timestamp_start:
+                ttfb = (resp.timestamp_start - start) * 1000
+            end = resp.timestamp_end or time.time()
+            total = (end - start) * 1000
+            size = len(resp.raw_content or b"")
+        report = FlowReport(
+            kind=kind,
+            method=req.method,
+            url=req.url,
+            status=resp.status_code if resp is not None else None,
+            ttfb_ms=ttfb,
+            total_ms=total,
+            size=size,
+            cassette=sess.path if sess else "",
+            detail=detail,
+        )
+        for listener in self.listeners:
+            listener(report)
+
+    def all_sessions(self) -> list[CassetteSession]:
+        seen: dict[int, CassetteSession] = {}
+        for sess in list(self.sessions.values()) + getattr(self, "_closed", []):
+            seen.setdefault(id(sess), sess)
+        return list(seen.values())
+
+    def summary_lines(self) -> list[str]:
+        lines = []
+        for sess in self.all_sessions():
+            st = sess.stats
+            if not (st.replayed or st.recorded or st.missed or st.failed or sess.unused()):
+                continue
+            unused = sess.unused()
+            lines.append(
+                f"{sess.path}: mode {sess.mode}, replayed {st.replayed}, recorded {st.recorded}, "
+                f"missed {len(st.missed)}, failed {st.failed}, unused {len(unused)}"
+            )
+            lines.extend(f"  miss: {m}" for m in st.missed)
+            lines.extend(
+                f"  unused: #{i.id} {i.request.method} {i.request.url}" for i in unused[:20]
+            )
+        lines.extend(f"error: {e}" for e in self.errors)
+        return lines
+
+    @property
+    def missed(self) -> int:
+        return sum(len(s.stats.missed) for s in self.all_sessions()) + len(self.errors)
+
+
+def _streams(flow: http.HTTPFlow) -> bool:
+    """Stream (never buffer) SSE, NDJSON, AWS event streams and bodies of unknown length."""
+    resp = flow.response
+    assert resp is not None
+    if flow.request.method == "HEAD" or resp.status_code in (204, 304):
+        return False
+    ctype = resp.headers.get("content-type", "").lower()
+    return any(t in ctype for t in STREAM_TYPES) or "content-length" not in resp.headers
+
+
+def prefer_h2(data: tls.TlsData, *, enabled: bool) -> None:
+    """Pick h2 in ALPN when the client offers it.
+
+    With connection_strategy=lazy mitmproxy has no server ALPN to mirror and picks the client's
+    first offer, and httpx lists http/1.1 first. The choice is made by mitmproxy's
+    `alpn_select_callback` from the TlsConfig AppData; tests/test_mitmproxy_contract.py fails if
+    that internal changes.
+    """
+    if not enabled or data.ssl_conn is None:
+        return
+    if b"h2" not in (data.conn.alpn_offers or ()):
+        return
+    app = data.ssl_conn.get_app_data()
+    if isinstance(app, dict) and app.get("client_alpn") is None and not app.get("server_alpn"):
+        app["client_alpn"] = b"h2"
+
+
+def _proxy_credentials(req: http.Request) -> tuple[str, str | None] | None:
+    """(cassette name, mode or None) from `Proxy-Authorization: Basic` (http://NAME:MODE@...)."""
+    value = req.headers.get("proxy-authorization", "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return None
+    try:
+        user, _, password = base64.b64decode(token.strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    name = unquote(user)
+    if not name:
+        return None
+    return name, (unquote(password) or None)
+
+
+def resolve_cassette_name(root: str, name: str) -> str:
+    """Map a client-given cassette name to a path under `root`, refusing escapes."""
+    if "\x00" in name or "\\" in name or name.startswith("/") or os.path.isabs(name):
+        raise CassetteError(f"cassette name {name!r} must be a relative path under {root}")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        raise CassetteError(f"cassette name {name!r} must stay under {root}")
+    if not parts[-1].endswith((".yaml", ".yml")):
+        parts[-1] += ".yaml"
+    path = os.path.abspath(os.path.join(root, *parts))
+    if os.path.commonpath([path, root]) != root:
+        raise CassetteError(f"cassette name {name!r} must stay under {root}")
+    return path
+
+
+addons = [VCR()] if __package__ != "vcrproxy" else []

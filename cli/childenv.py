@@ -1,0 +1,112 @@
+"""The environment a wrapped command gets: proxy variables and our CA for the common runtimes."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+NO_PROXY_VARS = ("NO_PROXY", "no_proxy")
+# Variables that REPLACE a runtime's trust store: they get system/certifi roots + our CA.
+BUNDLE_VARS = (
+    "SSL_CERT_FILE",  # OpenSSL default (Python ssl, httpx, Go on Linux, Ruby, PHP...)
+    "REQUESTS_CA_BUNDLE",  # requests
+    "CURL_CA_BUNDLE",  # curl, pycurl
+    "AWS_CA_BUNDLE",  # boto3 / AWS CLI and SDKs
+    "GIT_SSL_CAINFO",  # git over https
+    "HTTPLIB2_CA_CERTS",  # httplib2 (google-api-python-client)
+    "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",  # gRPC clients (Gemini over gRPC)
+    "DENO_CERT",  # Deno
+    "PIP_CERT",  # pip
+)
+# Variables that ADD to a runtime's trust store: our CA alone.
+EXTRA_CA_VARS = ("NODE_EXTRA_CA_CERTS",)
+
+
+def system_roots() -> str:
+    """PEM text of the usual trusted roots (certifi's, else the system bundle)."""
+    try:
+        import certifi  # a mitmproxy dependency
+
+        with open(certifi.where(), encoding="ascii", errors="replace") as f:
+            return f.read()
+    except (ImportError, OSError):
+        for path in ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"):
+            if os.path.exists(path):
+                with open(path, encoding="ascii", errors="replace") as f:
+                    return f.read()
+    return ""
+
+
+def write_bundle(ca_cert: str, bundle: str) -> str:
+    """System roots + our CA in one PEM file (rewritten atomically when it changes)."""
+    with open(ca_cert, encoding="ascii") as f:
+        ours = f.read()
+    text = system_roots().rstrip("\n") + "\n" + ours
+    try:
+        with open(bundle, encoding="ascii") as f:
+            if f.read() == text:
+                return bundle
+    except OSError:
+        pass
+    tmp = f"{bundle}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="ascii") as f:
+        f.write(text)
+    os.replace(tmp, bundle)
+    return bundle
+
+
+def proxy_url(
+    host: str, port: int, cassette_name: str | None = None, mode: str | None = None
+) -> str:
+    if ":" in host:
+        host = f"[{host}]"
+    auth = ""
+    if cassette_name:
+        auth = quote(cassette_name, safe="")
+        if mode:
+            auth += ":" + quote(mode, safe="")
+        auth += "@"
+    return f"http://{auth}{host}:{port}"
+
+
+def child_env(
+    url: str,
+    ca_cert: str,
+    bundle: str,
+    *,
+    base: dict[str, str] | None = None,
+    keep_no_proxy: bool = False,
+) -> dict[str, str]:
+    """`base` (default os.environ) plus the variables that route a child through the proxy."""
+    env = dict(os.environ if base is None else base)
+    env.update(proxy_exports(url, ca_cert, bundle))
+    if not keep_no_proxy:
+        # Loopback and internal upstreams are proxied too (tests talk to 127.0.0.1 gateways).
+        for name in NO_PROXY_VARS:
+            env.pop(name, None)
+    return env
+
+
+def proxy_exports(url: str, ca_cert: str, bundle: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name in PROXY_VARS:
+        out[name] = url
+        out[name.lower()] = url
+    for name in BUNDLE_VARS:
+        out[name] = bundle
+    for name in EXTRA_CA_VARS:
+        out[name] = ca_cert
+    # Node >= 24 honours HTTPS_PROXY in fetch/http only with this set; older Node ignores it.
+    out["NODE_USE_ENV_PROXY"] = "1"
+    out["VCRPROXY_URL"] = url
+    out["VCRPROXY_CA"] = ca_cert
+    return out
+
+
+def shell_exports(values: dict[str, str], *, unset: tuple[str, ...] = NO_PROXY_VARS) -> str:
+    import shlex
+
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in values.items()]
+    lines += [f"unset {name}" for name in unset]
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""The live line per flow and the session summary, on stderr."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from vcrproxy.vcr import FlowReport
+
+COLORS = {"replayed": "green", "recorded": "cyan", "miss": "red", "error": "red"}
+
+
+def human_size(n: int) -> str:
+    for unit in ("B", "kB", "MB"):
+        if n < 1000 or unit == "MB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    return f"{n} B"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}ms"
+
+
+class LiveLog:
+    def __init__(self, *, quiet: bool = False, stream=None) -> None:
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.color = self.stream.isatty()
+
+    def _out(self, text: str) -> None:
+        click.echo(text, file=self.stream, color=self.color)
+
+    def note(self, text: str) -> None:
+        self._out(f"vcrproxy: {text}")
+
+    def flow(self, r: FlowReport) -> None:
+        if self.quiet:
+            return
+        label = "MISS" if r.kind == "miss" else r.kind
+        tag = click.style(f"{label:<11}", fg=COLORS.get(r.kind)) if self.color else f"{label:<11}"
+        status = r.status if r.status is not None else "---"
+        line = (
+            f"{tag} {r.method} {r.url} {status}  ttfb {_ms(r.ttfb_ms)}  total {_ms(r.total_ms)}"
+            f"  {human_size(r.size)}"
+        )
+        if r.detail and r.kind == "error":
+            line += f"  ({r.detail})"
+        self._out(line)
+
+    def summary(self, lines: list[str]) -> None:
+        if not lines:
+            self._out("vcrproxy: no traffic")
+            return
+        for line in lines:
+            self._out(f"vcrproxy: {line}")

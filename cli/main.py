@@ -1,0 +1,298 @@
+"""`vcrproxy`: record and replay AI API traffic through a local proxy into go-vcr cassettes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from vcrproxy.cassette import CassetteError
+from vcrproxy.session import MODES
+
+from .childenv import child_env, proxy_exports, proxy_url, shell_exports, write_bundle
+from .live import LiveLog
+from .proxy import BUNDLE_NAME, CA_CERT_NAME, Proxy, ProxyError, ProxySettings, default_confdir
+
+MISS_EXIT = 3  # the child succeeded but replay had misses
+
+
+def ensure_ca(confdir: str) -> tuple[str, str]:
+    """Create the CA in `confdir` if needed; return (CA certificate, trust bundle) paths."""
+    from mitmproxy.certs import CertStore
+
+    os.makedirs(confdir, mode=0o700, exist_ok=True)
+    CertStore.from_store(confdir, "mitmproxy", 2048)
+    ca = os.path.join(confdir, CA_CERT_NAME)
+    return ca, write_bundle(ca, os.path.join(confdir, BUNDLE_NAME))
+
+
+# -- shared options ---------------------------------------------------------------------------
+def proxy_options(f):
+    opts = [
+        click.option("--host", default="127.0.0.1", envvar="VCRPROXY_HOST", show_default=True,
+                     help="Address to listen on."),
+        click.option("--port", type=click.IntRange(0, 65535), default=0, envvar="VCRPROXY_PORT",
+                     help="Port to listen on (0: a free port)."),
+        click.option("--confdir", default=default_confdir, envvar="VCRPROXY_CONFDIR",
+                     show_default="~/.vcrproxy", help="Where the CA lives (per user)."),
+        click.option("--cassette-dir", default="", envvar="VCRPROXY_CASSETTE_DIR",
+                     help="Root for cassettes named in the proxy URL (http://NAME@host:port); "
+                          "default: the cassette's folder."),
+        click.option("--match-on", default="method,url,body", envvar="VCRPROXY_MATCH_ON",
+                     show_default=True,
+                     help="Request parts compared: method, url (scheme,host,path,query), "
+                          "scheme, host, path, query, body, headers."),
+        click.option("--ignore-json", default="", envvar="VCRPROXY_IGNORE_JSON",
+                     help="JSON body paths to ignore when matching, e.g. metadata,user."),
+        click.option("--ignore-query", default="", envvar="VCRPROXY_IGNORE_QUERY",
+                     help="Query parameters to ignore when matching."),
+        click.option("--match-headers", default="", envvar="VCRPROXY_MATCH_HEADERS",
+                     help="Request headers to compare when matching."),
+        click.option("--allow-repeats", is_flag=True, envvar="VCRPROXY_ALLOW_REPEATS",
+                     help="Let one recorded interaction answer several identical requests."),
+        click.option("--pace", type=click.Choice(["instant", "recorded"]), default="instant",
+                     envvar="VCRPROXY_PACE", show_default=True,
+                     help="Replay at once, or with the recorded timing of headers and chunks."),
+        click.option("--no-redact", is_flag=True, envvar="VCRPROXY_NO_REDACT",
+                     help="Write secrets as they are (never for cassettes you commit)."),
+        click.option("--redact-header", multiple=True, metavar="NAME",
+                     help="Also redact this header (-NAME: stop redacting a default)."),
+        click.option("--redact-query", multiple=True, metavar="NAME",
+                     help="Also redact this query parameter (-NAME: keep a default)."),
+        click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                     help="Any mitmproxy option, e.g. --set ssl_insecure=true."),
+        click.option("--web", is_flag=True, help="Run the session in mitmproxy's web UI."),
+        click.option("--web-port", type=int, default=8081, show_default=True,
+                     help="Port of the web UI with --web."),
+        click.option("--keep-no-proxy", is_flag=True,
+                     help="Keep the user's NO_PROXY for the command (default: cleared)."),
+        click.option("--allow-misses", is_flag=True, envvar="VCRPROXY_ALLOW_MISSES",
+                     help=f"Exit with the command's code even if replay missed (else "
+                          f"{MISS_EXIT})."),
+        click.option("-q", "--quiet", is_flag=True, help="No line per flow, summary only."),
+        click.option("-v", "--verbose", is_flag=True, help="Debug logging."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+@dataclass
+class Session:
+    cassette: str
+    mode: str
+    command: tuple[str, ...]
+    kw: dict[str, Any]
+
+
+def _settings(s: Session) -> ProxySettings:
+    kw = s.kw
+    return ProxySettings(
+        cassette=s.cassette,
+        mode=s.mode,
+        listen_host=kw["host"],
+        listen_port=kw["port"],
+        confdir=os.path.abspath(os.path.expanduser(kw["confdir"])),
+        vcr_options={
+            "vcr_cassette_dir": kw["cassette_dir"],
+            "vcr_match_on": kw["match_on"],
+            "vcr_match_ignore_json": kw["ignore_json"],
+            "vcr_match_ignore_query": kw["ignore_query"],
+            "vcr_match_headers": kw["match_headers"],
+            "vcr_allow_repeats": kw["allow_repeats"],
+            "vcr_pace": kw["pace"],
+            "vcr_redact": not kw["no_redact"],
+            "vcr_redact_headers": ",".join(kw["redact_header"]),
+            "vcr_redact_query": ",".join(kw["redact_query"]),
+        },
+        sets=list(kw["sets"]),
+        web=kw["web"],
+        web_port=kw["web_port"],
+    )
+
+
+def _precheck(s: Session) -> None:
+    if s.mode == "replay" and not os.path.exists(s.cassette):
+        raise click.ClickException(f"{s.cassette}: cassette not found (replay needs a recording)")
+    if os.path.isdir(s.cassette):
+        raise click.ClickException(f"{s.cassette} is a folder; give a cassette file")
+    if s.command and shutil.which(s.command[0]) is None:
+        raise click.ClickException(f"command not found: {s.command[0]}")
+    if s.mode in ("replay", "new-episodes") or (s.mode == "once" and os.path.exists(s.cassette)):
+        from vcrproxy import load_cassette
+
+        try:
+            load_cassette(s.cassette)
+        except CassetteError as e:
+            raise click.ClickException(str(e)) from None
+
+
+def run_session(s: Session) -> int:
+    kw = s.kw
+    logging.basicConfig(
+        level=logging.DEBUG if kw["verbose"] else logging.WARNING,
+        format="vcrproxy: %(message)s",
+        stream=sys.stderr,
+    )
+    if not kw["verbose"]:
+        logging.getLogger("mitmproxy").setLevel(logging.CRITICAL)
+    _precheck(s)
+    settings = _settings(s)
+    ca, bundle = ensure_ca(settings.confdir)
+    try:
+        return asyncio.run(_run(s, settings, ca, bundle))
+    except ProxyError as e:
+        raise click.ClickException(str(e)) from None
+
+
+async def _run(s: Session, settings: ProxySettings, ca: str, bundle: str) -> int:
+    kw = s.kw
+    proxy = Proxy(settings)
+    live = LiveLog(quiet=kw["quiet"])
+    proxy.vcr.listeners.append(live.flow)
+    await proxy.start()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    interrupted = False
+
+    def on_signal(signum: int) -> None:
+        nonlocal interrupted
+        interrupted = True
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    code = 0
+    try:
+        if kw["web"]:
+            live.note(f"web UI: http://127.0.0.1:{settings.web_port}/")
+        if s.command:
+            env = child_env(proxy.url, ca, bundle, keep_no_proxy=kw["keep_no_proxy"])
+            try:
+                child = await asyncio.create_subprocess_exec(*s.command, env=env)
+            except OSError as e:
+                raise click.ClickException(f"cannot run {s.command[0]}: {e.strerror}") from None
+            code = await _wait_child(child, stop)
+        else:
+            live.note(f"{s.mode} {s.cassette} on {proxy.url} - in your shell:")
+            print(shell_exports(proxy_exports(proxy.url, ca, bundle)), flush=True)
+            live.note("Ctrl-C to stop")
+            await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        await proxy.stop()
+        live.summary(proxy.vcr.summary_lines())
+    if interrupted and not s.command:
+        return 0
+    if code == 0 and proxy.vcr.missed and not kw["allow_misses"]:
+        return MISS_EXIT
+    return code
+
+
+async def _wait_child(child: asyncio.subprocess.Process, stop: asyncio.Event) -> int:
+    waiter = asyncio.ensure_future(child.wait())
+    stopper = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if waiter not in done:
+        # Ctrl-C: a terminal already sent it to the child too; forward for `kill -INT`.
+        if child.returncode is None:
+            child.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(asyncio.shield(waiter), 10)
+        except TimeoutError:
+            child.kill()
+            await waiter
+    stopper.cancel()
+    rc = child.returncode or 0
+    return 128 - rc if rc < 0 else rc  # killed by signal N -> 128+N, like a shell
+
+
+# -- commands ---------------------------------------------------------------------------------
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="vcrproxy")
+def main() -> None:
+    """Record and replay AI API traffic (OpenAI, Anthropic, Gemini, gateways) through a local
+    proxy into go-vcr `version: 2` cassettes.
+
+    \b
+      vcrproxy record cassettes/chat.yaml -- pytest -q     # record through the real API
+      vcrproxy replay cassettes/chat.yaml -- pytest -q     # offline, from the cassette
+      vcrproxy replay cassettes/chat.yaml                  # standalone: prints exports
+      vcrproxy show cassettes/chat.yaml                    # read it as a conversation
+    """
+
+
+def _session_command(name: str, mode: str | None, helptext: str):
+    @main.command(name, help=helptext, context_settings=CONTEXT)
+    @click.argument("cassette", type=click.Path(dir_okay=False))
+    @click.argument("command", nargs=-1, type=click.UNPROCESSED)
+    @proxy_options
+    def cmd(cassette: str, command: tuple[str, ...], **kw: Any) -> None:
+        sys.exit(run_session(Session(cassette, mode or kw.pop("mode"), command, kw)))
+
+    return cmd
+
+
+record = _session_command(
+    "record", "record",
+    "Record every exchange afresh into CASSETTE (overwrites it), around COMMAND or standalone.",
+)
+replay = _session_command(
+    "replay", "replay",
+    "Answer only from CASSETTE, never going upstream; a request with no match is an error.",
+)
+run = _session_command(
+    "run", None,
+    "Run with --mode (default once: replay if CASSETTE exists, else record).",
+)
+run = click.option(
+    "--mode", type=click.Choice(MODES), default="once", envvar="VCRPROXY_MODE", show_default=True,
+    help="once | record | replay | new-episodes | passthrough.",
+)(run)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--port", type=int, required=True, envvar="VCRPROXY_PORT",
+              help="Port of a running vcrproxy.")
+@click.option("--host", default="127.0.0.1", envvar="VCRPROXY_HOST", show_default=True)
+@click.option("--cassette", "name", default="", help="Cassette name for this shell's requests.")
+@click.option("--mode", type=click.Choice(MODES), default=None, help="Mode for that cassette.")
+@click.option("--confdir", default=default_confdir, envvar="VCRPROXY_CONFDIR",
+              show_default="~/.vcrproxy")
+def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None:
+    """Print shell exports for a running proxy: eval "$(vcrproxy env --port N)"."""
+    ca, bundle = ensure_ca(os.path.expanduser(confdir))
+    click.echo(shell_exports(proxy_exports(proxy_url(host, port, name or None, mode), ca, bundle)))
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--confdir", default=default_confdir, envvar="VCRPROXY_CONFDIR",
+              show_default="~/.vcrproxy")
+@click.option("--bundle", is_flag=True, help="Print the bundle (system roots + our CA) instead.")
+def ca(confdir: str, bundle: bool) -> None:
+    """Print the path of vcrproxy's CA certificate (created on first use)."""
+    cert, bundle_path = ensure_ca(os.path.expanduser(confdir))
+    click.echo(bundle_path if bundle else cert)
+    if sys.stderr.isatty():
+        click.echo(
+            "Trust it per process with SSL_CERT_FILE / REQUESTS_CA_BUNDLE / NODE_EXTRA_CA_CERTS "
+            f"(vcrproxy sets these for wrapped commands), or system-wide e.g.\n  sudo cp {cert} "
+            "/usr/local/share/ca-certificates/vcrproxy.crt && sudo update-ca-certificates",
+            err=True,
+        )
+
+
+from .tools import check, redact, show  # noqa: E402  (commands registered on `main`)
+
+__all__ = ["main", "check", "redact", "show"]

@@ -1,0 +1,216 @@
+"""Running mitmproxy in-process with the VCR addon.
+
+A lean master (core, proxyserver, next_layer, tlsconfig + VCR) instead of mitmdump's DumpMaster:
+the ~30 default addons cost about half the replay throughput and none of them is needed here.
+`--web` uses mitmproxy's own WebMaster instead, for watching SDK traffic in mitmweb.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from mitmproxy import exceptions, master, options
+from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig
+
+from vcrproxy.vcr import VCR
+
+CA_CERT_NAME = "mitmproxy-ca-cert.pem"
+BUNDLE_NAME = "vcrproxy-ca-bundle.pem"
+
+
+class ProxyError(Exception):
+    """The proxy could not start; the message is one line for the user."""
+
+
+def default_confdir() -> str:
+    """Per-user home of the CA (never the project tree): $VCRPROXY_CONFDIR or ~/.vcrproxy."""
+    return os.environ.get("VCRPROXY_CONFDIR") or os.path.join(os.path.expanduser("~"), ".vcrproxy")
+
+
+@dataclass
+class ProxySettings:
+    cassette: str
+    mode: str = "once"
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 0
+    confdir: str = field(default_factory=default_confdir)
+    vcr_options: dict[str, Any] = field(default_factory=dict)  # vcr_* option values
+    sets: list[str] = field(default_factory=list)  # mitmproxy `--set name=value`
+    web: bool = False
+    web_port: int = 8081
+
+
+class _StartupErrors(logging.Handler):
+    """Collects error records logged while the servers come up (mitmproxy logs, not raises)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage().strip().splitlines()[0])
+
+
+class Proxy:
+    """mitmproxy + VCR on the running event loop: `await start()`, `await stop()`."""
+
+    def __init__(self, settings: ProxySettings, vcr: VCR | None = None) -> None:
+        self.settings = settings
+        self.vcr = vcr or VCR()
+        self.master: master.Master | None = None
+        self._task: asyncio.Task | None = None
+        self.host = settings.listen_host
+        self.port = settings.listen_port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def ca_cert(self) -> str:
+        return os.path.join(self.settings.confdir, CA_CERT_NAME)
+
+    def _build(self) -> master.Master:
+        s = self.settings
+        os.makedirs(s.confdir, mode=0o700, exist_ok=True)
+        opts = options.Options()
+        if s.web:
+            from mitmproxy.tools.web.master import WebMaster
+
+            m: master.Master = WebMaster(opts, with_termlog=False)
+            m.addons.add(self.vcr)
+        else:
+            m = master.Master(opts, with_termlog=False)
+            m.addons.add(
+                core.Core(),
+                proxyserver.Proxyserver(),
+                next_layer.NextLayer(),
+                tlsconfig.TlsConfig(),
+                disable_h2c.DisableH2C(),
+                self.vcr,
+            )
+        try:
+            extra: dict[str, Any] = {}
+            if s.web:
+                extra = {"web_open_browser": False, "web_port": s.web_port}
+            opts.update(
+                listen_host=s.listen_host,
+                listen_port=s.listen_port,
+                confdir=s.confdir,
+                connection_strategy="lazy",
+                # Interception certificates from SNI alone: no upstream lookups, works offline.
+                upstream_cert=False,
+                vcr_cassette=s.cassette,
+                vcr_mode=s.mode,
+                **extra,
+                **s.vcr_options,
+            )
+            if s.sets:
+                opts.set(*s.sets)
+        except exceptions.OptionsError as e:
+            raise ProxyError(str(e).strip().splitlines()[0]) from None
+        except KeyError as e:
+            raise ProxyError(f"unknown option {e}") from None
+        return m
+
+    async def start(self, timeout: float = 15.0) -> None:
+        errors = _StartupErrors()
+        logging.getLogger().addHandler(errors)
+        try:
+            self.master = self._build()
+            self._task = asyncio.create_task(self.master.run())
+            ps = self.master.addons.get("proxyserver")
+            deadline = asyncio.get_running_loop().time() + timeout
+            while True:
+                await asyncio.sleep(0.01)
+                if errors.messages or self._task.done():
+                    break
+                addrs = ps.listen_addrs() if ps else []
+                if addrs and self.vcr.ready:
+                    self.host, self.port = addrs[0][0], addrs[0][1]
+                    return
+                if asyncio.get_running_loop().time() > deadline:
+                    errors.messages.append("the proxy did not start in time")
+                    break
+            await self.stop()
+            if self._task is not None and self._task.done() and not self._task.cancelled():
+                exc = self._task.exception()
+                if exc is not None and not errors.messages:
+                    errors.messages.append(str(exc) or type(exc).__name__)
+            raise ProxyError(errors.messages[0] if errors.messages else "the proxy stopped")
+        finally:
+            logging.getLogger().removeHandler(errors)
+
+    async def stop(self) -> None:
+        if self.master is not None and self._task is not None and not self._task.done():
+            self.master.shutdown()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), 10)
+            except (TimeoutError, Exception):  # noqa: BLE001 - shutting down anyway
+                pass
+        self.vcr._close_sessions()  # flush even if the master never reached `done`
+
+
+class BackgroundProxy:
+    """A Proxy on its own event loop in a daemon thread (pytest plugin, tests, benchmarks)."""
+
+    def __init__(self, settings: ProxySettings, vcr: VCR | None = None) -> None:
+        self.proxy = Proxy(settings, vcr)
+        self._loop = asyncio.new_event_loop()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def vcr(self) -> VCR:
+        return self.proxy.vcr
+
+    @property
+    def url(self) -> str:
+        return self.proxy.url
+
+    def start(self) -> BackgroundProxy:
+        started: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def main() -> None:
+            asyncio.set_event_loop(self._loop)
+            try:
+                self._loop.run_until_complete(self.proxy.start())
+            except BaseException as e:  # noqa: BLE001 - handed to the starting thread
+                started.set_exception(e)
+                return
+            started.set_result(None)
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=main, name="vcrproxy", daemon=True)
+        self._thread.start()
+        started.result(timeout=30)
+        return self
+
+    def call(self, fn, *args):
+        """Run fn(*args) on the proxy's loop (addon state is not thread-safe) and return it."""
+
+        async def run():
+            return fn(*args)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.proxy.stop(), self._loop).result(timeout=30)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=30)
+        self._thread = None
+
+    def __enter__(self) -> BackgroundProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

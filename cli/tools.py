@@ -1,0 +1,85 @@
+"""Cassette tools: `show`, `check`, `redact`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from vcrproxy import load_cassette, save_cassette
+from vcrproxy.cassette import Cassette, CassetteError
+from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
+
+from .main import CONTEXT, main
+
+
+def _load(path: str) -> Cassette:
+    try:
+        return load_cassette(path)
+    except CassetteError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("cassette", type=click.Path(dir_okay=False))
+@click.option("--id", "ids", type=int, multiple=True, help="Only this interaction (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summaries.")
+@click.option("--raw", is_flag=True, help="Also headers and raw bodies.")
+def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool) -> None:
+    """Read CASSETTE as the conversation it holds: requests, reassembled replies, tool calls,
+    token usage."""
+    from .show import render_cassette, render_json
+
+    c = _load(cassette)
+    known = {i.id for i in c.interactions}
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise click.ClickException(f"{cassette}: no interaction with id {missing[0]}")
+    if as_json:
+        click.echo(render_json(c, ids=list(ids) or None))
+    else:
+        click.echo(render_cassette(c, ids=list(ids) or None, raw=raw, color=sys.stdout.isatty()))
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def check(cassettes: tuple[str, ...]) -> None:
+    """Validate CASSETTES and look for unredacted secrets; exit 1 on any problem (usable as a
+    pre-commit hook)."""
+    config = RedactionConfig.default()
+    problems = 0
+    for path in cassettes:
+        try:
+            c = load_cassette(path)
+        except CassetteError as e:
+            click.echo(f"{e}", err=True)
+            problems += 1
+            continue
+        findings = [f for i in c.interactions for f in find_secrets(i, config)]
+        for finding in findings:
+            click.echo(f"{path}: {finding}", err=True)
+        problems += len(findings)
+        if not findings:
+            click.echo(f"{path}: ok ({len(c.interactions)} interactions)")
+    if problems:
+        raise click.ClickException(f"{problems} problem(s) found")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--header", "headers", multiple=True, metavar="NAME",
+              help="Also redact this header (-NAME: keep a default).")
+@click.option("--query", "query", multiple=True, metavar="NAME",
+              help="Also redact this query parameter (-NAME: keep a default).")
+def redact(cassettes: tuple[str, ...], headers: tuple[str, ...], query: tuple[str, ...]) -> None:
+    """Scrub secrets from existing CASSETTES in place (atomic rewrite)."""
+    config = RedactionConfig.from_strings(headers=",".join(headers), query=",".join(query))
+    for path in cassettes:
+        c = _load(path)
+        before = sum(len(find_secrets(i, config)) for i in c.interactions)
+        c.interactions = [redact_interaction(i, config) for i in c.interactions]
+        try:
+            save_cassette(c, path)
+        except (OSError, CassetteError) as e:
+            raise click.ClickException(f"{path}: {e}") from None
+        click.echo(f"{path}: {before} secret(s) redacted")

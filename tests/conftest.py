@@ -1,0 +1,67 @@
+"""Shared fixtures: a real TLS fake gateway, a real in-process mitmproxy with the VCR addon."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from fakegateway import FakeGateway  # noqa: E402
+
+from vcrproxy.cli.main import ensure_ca  # noqa: E402
+from vcrproxy.cli.proxy import BackgroundProxy, ProxySettings  # noqa: E402
+
+REFERENCE = os.path.join(os.path.dirname(__file__), "..", "cassettes")
+
+
+@pytest.fixture(scope="session")
+def confdir(tmp_path_factory) -> str:
+    """One CA for the whole run (generating a key per test would be slow)."""
+    path = str(tmp_path_factory.mktemp("confdir"))
+    ensure_ca(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def ca_cert(confdir) -> str:
+    return os.path.join(confdir, "mitmproxy-ca-cert.pem")
+
+
+@pytest.fixture(scope="session")
+def gateway() -> Iterator[FakeGateway]:
+    with FakeGateway() as gw:
+        yield gw
+
+
+@pytest.fixture
+def run_proxy(confdir, gateway):
+    """run_proxy(cassette, mode, **vcr_options) -> a started BackgroundProxy (stopped after)."""
+    started: list[BackgroundProxy] = []
+
+    def start(cassette: str, mode: str = "once", *, sets: tuple[str, ...] = (), **vcr):
+        settings = ProxySettings(
+            cassette=str(cassette),
+            mode=mode,
+            confdir=confdir,
+            vcr_options={f"vcr_{k}": v for k, v in vcr.items()},
+            sets=[f"ssl_verify_upstream_trusted_ca={gateway.ca_path}", *sets],
+        )
+        proxy = BackgroundProxy(settings).start()
+        started.append(proxy)
+        return proxy
+
+    yield start
+    for proxy in started:
+        proxy.stop()
+
+
+@contextlib.contextmanager
+def proxied_client(proxy: BackgroundProxy, ca: str, *, http2: bool = False, **kw):
+    with httpx.Client(proxy=proxy.url, verify=ca, http2=http2, timeout=20, **kw) as client:
+        yield client
