@@ -1,1 +1,189 @@
-"""pytest plugin (registered through the `pytest11` entry point): per-test cassettes."""
+"""pytest plugin (registered through the `pytest11` entry point): a cassette per test.
+
+One proxy per pytest process (per xdist worker) serves every test; each test names its own
+cassette in the proxy URL it is given (`http://<cassette>:<mode>@127.0.0.1:PORT`), so tests in
+parallel never share a "current cassette". Use the `vcrproxy` fixture::
+
+    def test_chat(vcrproxy):
+        client = openai.OpenAI()  # HTTPS_PROXY and the CA variables are set for this test
+        ...
+
+    @pytest.mark.vcrproxy(mode="replay", cassette="shared/chat.yaml")
+    def test_other(vcrproxy): ...
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from .session import MODES
+
+MARKER = "vcrproxy"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("vcrproxy", "record/replay AI API traffic through vcrproxy")
+    group.addoption(
+        "--vcrproxy-mode",
+        choices=MODES,
+        default=None,
+        help="Cassette mode for every test (default: $VCRPROXY_MODE or once), like "
+        "pytest-recording's --record-mode.",
+    )
+    group.addoption(
+        "--vcrproxy-dir",
+        default=None,
+        help="Cassette root (default: <rootdir>/cassettes); a test's cassette is "
+        "<root>/<test module>/<test name>.yaml.",
+    )
+    group.addoption(
+        "--vcrproxy-set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="A mitmproxy or vcr_* option for the proxy, e.g. vcr_pace=recorded.",
+    )
+    parser.addini("vcrproxy_mode", "Default cassette mode.", default="")
+    parser.addini("vcrproxy_dir", "Cassette root, relative to rootdir.", default="")
+    parser.addini("vcrproxy_set", "mitmproxy / vcr_* options, one NAME=VALUE per line.",
+                  type="linelist", default=[])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(mode=None, cassette=None): cassette mode and/or file (relative to the "
+        "cassette root) for this test.",
+    )
+
+
+def _mode(config: pytest.Config) -> str:
+    mode = (
+        config.getoption("--vcrproxy-mode")
+        or os.environ.get("VCRPROXY_MODE")
+        or config.getini("vcrproxy_mode")
+        or "once"
+    )
+    if mode not in MODES:
+        raise pytest.UsageError(f"vcrproxy: unknown mode {mode!r} (use {', '.join(MODES)})")
+    return mode
+
+
+def _root(config: pytest.Config) -> str:
+    root = config.getoption("--vcrproxy-dir") or config.getini("vcrproxy_dir") or "cassettes"
+    return os.path.abspath(os.path.join(str(config.rootpath), root))
+
+
+@pytest.fixture(scope="session")
+def vcrproxy_server(pytestconfig: pytest.Config):
+    """The proxy shared by this process's tests (started on first use)."""
+    from vcrproxy.cli.main import ensure_ca
+    from vcrproxy.cli.proxy import BackgroundProxy, ProxyError, ProxySettings, default_confdir
+
+    root = _root(pytestconfig)
+    confdir = default_confdir()
+    ca, bundle = ensure_ca(confdir)
+    sets = list(pytestconfig.getini("vcrproxy_set")) + pytestconfig.getoption("--vcrproxy-set")
+    vcr_options = {}
+    for item in list(sets):
+        name, sep, value = item.partition("=")
+        if sep and name.startswith("vcr_"):
+            vcr_options[name] = value
+            sets.remove(item)
+    settings = ProxySettings(
+        # Every test names its cassette and mode in its proxy URL; requests that name none
+        # (not routed by the fixture) just pass through.
+        cassette=os.path.join(root, "_unnamed.yaml"),
+        mode="passthrough",
+        confdir=confdir,
+        vcr_options={"vcr_cassette_dir": root},
+        sets=sets + [f"{k}={v}" for k, v in vcr_options.items()],
+    )
+    try:
+        server = BackgroundProxy(settings).start()
+    except ProxyError as e:
+        raise pytest.UsageError(f"vcrproxy: {e}") from None
+    server.ca_cert, server.ca_bundle = ca, bundle  # type: ignore[attr-defined]
+    yield server
+    server.stop()
+
+
+@dataclass
+class VcrproxyHandle:
+    """What a test gets: its cassette, mode, proxy URL and the environment for subprocesses."""
+
+    cassette: str
+    name: str
+    mode: str
+    url: str
+    ca_cert: str
+    ca_bundle: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def proxies(self) -> dict[str, str]:
+        return {"http://": self.url, "https://": self.url}
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def cassette_name(node: pytest.Item) -> str:
+    module = os.path.splitext(os.path.basename(str(node.path)))[0]
+    parts = [module]
+    if node.cls is not None:
+        parts.append(node.cls.__name__)
+    parts.append(_SAFE.sub("-", node.name).strip("-") + ".yaml")
+    return "/".join(parts)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"_vcrproxy_rep_{report.when}", report)
+
+
+@pytest.fixture
+def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> VcrproxyHandle:
+    """Route this test's HTTP(S) through vcrproxy into its own cassette."""
+    from vcrproxy.cli.childenv import NO_PROXY_VARS, proxy_exports, proxy_url
+    from vcrproxy.vcr import resolve_cassette_name
+
+    marker = request.node.get_closest_marker(MARKER)
+    kwargs = dict(marker.kwargs) if marker else {}
+    mode = kwargs.get("mode") or _mode(request.config)
+    if mode not in MODES:
+        raise pytest.UsageError(f"vcrproxy marker: unknown mode {mode!r}")
+    name = kwargs.get("cassette") or cassette_name(request.node)
+    vcr = vcrproxy_server.vcr
+    path = resolve_cassette_name(_root(request.config), name)
+    proxy = vcrproxy_server.proxy
+    url = proxy_url(proxy.host, proxy.port, name, mode)
+    env = proxy_exports(url, vcrproxy_server.ca_cert, vcrproxy_server.ca_bundle)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    for key in NO_PROXY_VARS:
+        monkeypatch.delenv(key, raising=False)
+    handle = VcrproxyHandle(
+        cassette=path,
+        name=name,
+        mode=mode,
+        url=url,
+        ca_cert=vcrproxy_server.ca_cert,
+        ca_bundle=vcrproxy_server.ca_bundle,
+        env=dict(os.environ),
+    )
+    yield handle
+    # Flush and forget this test's cassette; report its misses.
+    misses = vcrproxy_server.call(vcr.release, path)
+    call_report = getattr(request.node, "_vcrproxy_rep_call", None)
+    if misses and (call_report is None or call_report.passed):
+        pytest.fail(
+            f"vcrproxy: {len(misses)} request(s) had no match in {path}:\n" + "\n".join(misses),
+            pytrace=False,
+        )

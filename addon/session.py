@@ -20,7 +20,8 @@ MODES = ("once", "record", "replay", "new-episodes", "passthrough")
 class Stats:
     replayed: int = 0
     recorded: int = 0
-    missed: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)  # "METHOD URL" of each miss
+    explanations: list[str] = field(default_factory=list)  # why each one missed
     failed: int = 0
 
 

@@ -99,6 +99,7 @@ class VCR:
 
     def __init__(self) -> None:
         self.sessions: dict[str, CassetteSession] = {}
+        self._closed: list[CassetteSession] = []  # kept for the summary
         self.listeners: list[Callable[[FlowReport], None]] = []
         self.errors: list[str] = []
         self._state = _State()
@@ -255,11 +256,20 @@ class VCR:
         for line in self.summary_lines():
             log.info(line)
 
+    def release(self, path: str) -> list[str]:
+        """Close one cassette's session (e.g. at the end of a test); return its miss texts."""
+        sess = self.sessions.pop(os.path.abspath(path), None)
+        if sess is None:
+            return []
+        sess.close()
+        self._closed.append(sess)
+        return list(sess.stats.explanations)
+
     def _close_sessions(self) -> None:
         for sess in self.sessions.values():
             sess.close()
         # Keep them for the summary; a reconfigure starts a fresh registry.
-        self._closed = list(self.sessions.values()) + getattr(self, "_closed", [])
+        self._closed.extend(self.sessions.values())
         self.sessions = {}
 
     # -- per-client cassette names -----------------------------------------------------------
@@ -337,6 +347,7 @@ class VCR:
     def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:
         if sess is not None:
             sess.stats.missed.append(f"{flow.request.method} {flow.request.url}")
+            sess.stats.explanations.append(text)
         else:
             self.errors.append(text)
         flow.metadata["vcrproxy"] = "miss"
@@ -435,7 +446,7 @@ class VCR:
 
     def all_sessions(self) -> list[CassetteSession]:
         seen: dict[int, CassetteSession] = {}
-        for sess in list(self.sessions.values()) + getattr(self, "_closed", []):
+        for sess in [*self.sessions.values(), *self._closed]:
             seen.setdefault(id(sess), sess)
         return list(seen.values())
 
