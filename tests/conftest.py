@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import ssl
 import sys
 from collections.abc import Iterator
 
@@ -63,5 +64,6 @@ def run_proxy(confdir, gateway):
 
 @contextlib.contextmanager
 def proxied_client(proxy: BackgroundProxy, ca: str, *, http2: bool = False, **kw):
-    with httpx.Client(proxy=proxy.url, verify=ca, http2=http2, timeout=20, **kw) as client:
+    verify = ssl.create_default_context(cafile=ca)
+    with httpx.Client(proxy=proxy.url, verify=verify, http2=http2, timeout=20, **kw) as client:
         yield client
