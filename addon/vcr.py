@@ -31,6 +31,9 @@ if __package__ != "vcrproxy":  # pragma: no cover - loaded by `mitmdump -s` from
         _pkg = importlib.util.module_from_spec(_spec)
         sys.modules["vcrproxy"] = _pkg
         _spec.loader.exec_module(_pkg)
+    # mitmproxy execs a script without a sys.modules entry, and @dataclass (below) looks its
+    # module up there (AttributeError at load): lend it the package's own copy of this module.
+    sys.modules.setdefault(__name__, importlib.import_module("vcrproxy.vcr"))
 
 from mitmproxy import ctx, exceptions, http, tls
 
@@ -186,6 +189,12 @@ class VCR:
     def configure(self, updated: set[str]) -> None:
         opts = ctx.options
         if any(name.startswith("vcr_") for name in updated):
+            # mitmproxy does not enforce `choices`: a bad --set vcr_pace would pass silently.
+            for name, choices in (("vcr_mode", MODES), ("vcr_pace", PACES)):
+                if getattr(opts, name) not in choices:
+                    raise exceptions.OptionsError(
+                        f"{name}: {getattr(opts, name)!r} is not one of {', '.join(choices)}"
+                    )
             try:
                 self._match = MatchConfig.from_strings(
                     on=opts.vcr_match_on,
@@ -253,6 +262,8 @@ class VCR:
     async def done(self) -> None:
         self._close_sessions()
         await self._chunks.stop()
+        if self.listeners:
+            return  # the host (vcrproxy's CLI) prints the summary itself: not twice with -v
         for line in self.summary_lines():
             log.info(line)
 
@@ -282,7 +293,14 @@ class VCR:
         self._client_names.pop(client.id, None)
 
     def tls_start_client(self, data: tls.TlsData) -> None:
-        prefer_h2(data, enabled=ctx.options.vcr_prefer_h2 and ctx.options.http2)
+        enabled = ctx.options.vcr_prefer_h2 and ctx.options.http2
+        if enabled and data.ssl_conn is None:
+            # Under `mitmdump -s` scripts run before the tlsconfig addon: let it build the
+            # connection now (it then skips this one) so there is an ALPN choice to change.
+            tlsconfig = ctx.master.addons.get("tlsconfig")
+            if tlsconfig is not None:
+                tlsconfig.tls_start_client(data)
+        prefer_h2(data, enabled=enabled)
 
     def _session_for(self, flow: http.HTTPFlow) -> CassetteSession:
         named = _proxy_credentials(flow.request) or self._client_names.get(flow.client_conn.id)
@@ -328,7 +346,7 @@ class VCR:
             state.original = flow.request.copy()
             flow.request.scheme = "http"
             flow.request.host = "127.0.0.1"
-            flow.request.port = self._chunks.port
+            flow.request.port = self._chunks.port_for(token)
             flow.request.method = "GET"
             flow.request.path = "/" + token
             flow.request.content = b""
@@ -367,6 +385,8 @@ class VCR:
         if rec is not None and _streams(flow):
             rec.recorder = StreamRecorder(flow)
             resp.stream = rec.recorder.tap
+        elif rec is None and resp.stream is False and _streams(flow):
+            resp.stream = True  # passthrough: never buffer a stream either
 
     def response(self, flow: http.HTTPFlow) -> None:
         replay = self._state.replays.pop(flow.id, None)
@@ -401,6 +421,17 @@ class VCR:
         if replay is not None and replay.original is not None:
             flow.request = replay.original
         rec = self._state.records.pop(flow.id, None)
+        if rec is not None and rec.recorder is not None and _client_hung_up(flow):
+            # The openai SDK (1.x, 2.x) closes its HTTP/1.1 connection right after
+            # `data: [DONE]`, often before the upstream's end of stream: keep what it was sent.
+            log.warning(
+                "%s %s: the client closed the stream before its end; recording what it was sent",
+                flow.request.method,
+                flow.request.url,
+            )
+            self._state.records[flow.id] = rec
+            self.response(flow)
+            return
         sess = rec.session if rec else (replay.session if replay else None)
         if sess is not None:
             sess.stats.failed += 1
@@ -481,6 +512,13 @@ def _streams(flow: http.HTTPFlow) -> bool:
         return False
     ctype = resp.headers.get("content-type", "").lower()
     return any(t in ctype for t in STREAM_TYPES) or "content-length" not in resp.headers
+
+
+def _client_hung_up(flow: http.HTTPFlow) -> bool:
+    """The HTTP/1 client went away mid-response (mitmproxy's message for it), not the upstream."""
+    return flow.response is not None and flow.error is not None and (
+        flow.error.msg.startswith("Client disconnected")
+    )
 
 
 def prefer_h2(data: tls.TlsData, *, enabled: bool) -> None:
