@@ -3,8 +3,9 @@
 mitmproxy sends an addon-made response (`Response.make`) whole; it only streams what comes from a
 server. So a flow to be replayed with the recorded timing is pointed at this in-process HTTP/1.1
 server, which writes the recorded head after the recorded `duration` and each chunk at its recorded
-offset; mitmproxy streams it on to the client (chunked on HTTP/1.1, DATA frames on h2). Only public
-mitmproxy API is involved: changing the request's destination and `response.stream`.
+offset (a late write delays the rest by as much, keeping the recorded gaps); mitmproxy streams it
+on to the client (chunked on HTTP/1.1, DATA frames on h2). Only public mitmproxy API is involved:
+changing the request's destination and `response.stream`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import socket
 import time
 from dataclasses import dataclass
 
@@ -56,12 +58,21 @@ def _head(resp: Response, stream: bool, body_len: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
 
 
+# mitmproxy opens at most 5 connections at a time from one client connection to one address
+# (`ConnectionHandler.max_conns`): a sixth paced stream multiplexed on the same h2 client
+# connection would wait for an earlier one to finish. So no port carries more than this many
+# replies at once; another listener opens when all are that busy.
+PER_PORT = 5
+
+
 class ChunkServer:
     """Serves registered replies at `/<token>` on 127.0.0.1, each once."""
 
     def __init__(self) -> None:
         self._server: asyncio.Server | None = None
-        self._pending: dict[str, PacedReply] = {}
+        self._extra: list[asyncio.Future[asyncio.Server]] = []
+        self._pending: dict[str, tuple[PacedReply, int]] = {}
+        self._load: dict[int, int] = {}  # port -> replies registered and not yet finished
         self._ids = itertools.count(1)
         self.port = 0
 
@@ -69,23 +80,48 @@ class ChunkServer:
         if self._server is None:
             self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
             self.port = self._server.sockets[0].getsockname()[1]
+            self._load = {self.port: 0}
 
     def register(self, reply: PacedReply) -> str:
+        """Queue `reply`; fetch it from `port_for(token)` at `/<token>` (on the running loop)."""
+        port = min(self._load, key=self._load.__getitem__)
+        if self._load[port] >= PER_PORT:
+            port = self._listen()
+        self._load[port] += 1
         token = f"vcrproxy-{next(self._ids)}"
-        self._pending[token] = reply
+        self._pending[token] = (reply, port)
         return token
 
+    def port_for(self, token: str) -> int:
+        return self._pending[token][1] if token in self._pending else self.port
+
+    def _listen(self) -> int:
+        # Listening right away: connections wait in the backlog until the server is serving.
+        sock = socket.create_server(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        self._load[port] = 0
+        self._extra.append(asyncio.ensure_future(asyncio.start_server(self._serve, sock=sock)))
+        return port
+
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            self._server = None
+        servers = [self._server] if self._server is not None else []
+        for started in self._extra:
+            try:
+                servers.append(await started)
+            except OSError as e:  # pragma: no cover - nothing to close
+                log.debug("paced replay listener did not start: %s", e)
+        for server in servers:
+            server.close()
+        self._server = None
+        self._extra = []
         self._pending.clear()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        port = None
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             target = head.split(b" ", 2)[1].decode("ascii", "replace")
-            reply = self._pending.pop(target.lstrip("/"), None)
+            reply, port = self._pending.pop(target.lstrip("/"), (None, None))
             if reply is None:
                 writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
                 return
@@ -94,6 +130,8 @@ class ChunkServer:
             log.debug("paced replay connection ended early: %s", e)
         finally:
             writer.close()
+            if port in self._load:
+                self._load[port] -= 1
 
     @staticmethod
     async def _send(reply: PacedReply, writer: asyncio.StreamWriter) -> None:
@@ -101,12 +139,15 @@ class ChunkServer:
 
         resp = reply.response
         stream = is_stream(resp)
-        await _sleep_until(reply.origin + resp.duration_ns / 1e9)
+        # A write that comes late (the loop was busy, e.g. many streams starting at once) moves
+        # the rest of the reply with it: the recorded gaps are kept, nothing bursts to catch up.
+        origin = reply.origin
+        origin += await _sleep_until(origin + resp.duration_ns / 1e9)
         writer.write(_head(resp, stream, len(resp.body_bytes)))
         for at, data in chunk_plan(resp):
             if not data:
                 continue  # an empty chunk would end a chunked body early
-            await _sleep_until(reply.origin + at)
+            origin += await _sleep_until(origin + at)
             writer.write(b"%x\r\n%s\r\n" % (len(data), data) if stream else data)
             await writer.drain()
         if stream:
@@ -114,7 +155,11 @@ class ChunkServer:
         await writer.drain()
 
 
-async def _sleep_until(deadline: float) -> None:
+async def _sleep_until(deadline: float) -> float:
+    """Sleep until `deadline`; returns how late it is by then, 0 for mere timer jitter (which
+    must not add up over a long stream)."""
     delay = deadline - time.monotonic()
     if delay > 0:
         await asyncio.sleep(delay)
+    late = time.monotonic() - deadline
+    return late if late > 0.002 else 0.0

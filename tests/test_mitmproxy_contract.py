@@ -1,0 +1,206 @@
+"""What vcrproxy assumes about mitmproxy internals, checked against the installed mitmproxy.
+
+vcrproxy touches mitmproxy internals in exactly one place: `vcrproxy.vcr.prefer_h2` writes
+`client_alpn` into the `AppData` dict that `mitmproxy.addons.tlsconfig.TlsConfig` attaches to the
+client-side pyOpenSSL connection, so that `alpn_select_callback` answers h2 to clients (httpx)
+that offer http/1.1 first while mitmproxy runs with connection_strategy=lazy (no upstream ALPN to
+mirror).
+If a mitmproxy upgrade changes any of that, these tests say so in plain words.
+
+One more fact is assumed, not touched: mitmproxy opens at most 5 server connections at a time per
+client connection and address (`ConnectionHandler.max_conns`), so `vcrproxy.pacing.PER_PORT`
+spreads paced streams over several loopback ports.
+
+Everything else (paced replay through the loopback chunk server) must work through public API only:
+the last test proves a paced response is really streamed, chunk by chunk, to h1 and h2 clients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+import time
+import typing
+
+import httpx
+import pytest
+from mitmproxy import connection, options, tls
+from mitmproxy.addons import tlsconfig
+from mitmproxy.proxy import context, server
+from mitmproxy.test import taddons
+from OpenSSL import SSL
+
+from vcrproxy import Cassette, Interaction, Request, Response, save_cassette
+from vcrproxy.cassette import CHUNKS_KEY
+from vcrproxy.pacing import PER_PORT
+from vcrproxy.vcr import prefer_h2
+
+HOST = "api.example.invalid"  # never resolves: any upstream connection attempt would fail
+URL = f"https://{HOST}/v1/contract"
+CHANGED = (
+    "mitmproxy changed under vcrproxy.vcr.prefer_h2 (mitmproxy/addons/tlsconfig.py): "
+)
+
+
+@pytest.fixture
+def tls_start(confdir):
+    """tls_start(offers): a client TLS start as mitmproxy's own TlsConfig addon prepares it, in
+    lazy mode (no server connection, so no server ALPN)."""
+    with contextlib.ExitStack() as stack:
+
+        def make(offers: list[bytes]) -> tls.TlsData:
+            addon = tlsconfig.TlsConfig()
+            tctx = stack.enter_context(taddons.context(addon))
+            tctx.configure(addon, confdir=confdir)
+            client = connection.Client(
+                peername=("127.0.0.1", 40000),
+                sockname=("127.0.0.1", 8080),
+                sni=HOST,
+                alpn_offers=offers,
+            )
+            ctx = context.Context(client, tctx.options)
+            ctx.server.address = (HOST, 443)
+            data = tls.TlsData(client, context=ctx)
+            addon.tls_start_client(data)
+            return data
+
+        yield make
+
+
+def test_appdata_has_the_keys_prefer_h2_writes():
+    assert hasattr(tlsconfig, "AppData"), CHANGED + "the AppData TypedDict is gone"
+    keys = set(typing.get_type_hints(tlsconfig.AppData))
+    assert {"client_alpn", "server_alpn", "http2"} <= keys, (
+        CHANGED + f"AppData keys are now {sorted(keys)}; prefer_h2 reads server_alpn and sets "
+        "client_alpn"
+    )
+    assert callable(getattr(tlsconfig, "alpn_select_callback", None)), (
+        CHANGED + "alpn_select_callback is gone"
+    )
+
+
+def test_tlsconfig_attaches_appdata_dict_without_alpn_in_lazy_mode(tls_start):
+    data = tls_start([b"http/1.1", b"h2"])
+    assert isinstance(data.ssl_conn, SSL.Connection), CHANGED + "no pyOpenSSL connection"
+    app = data.ssl_conn.get_app_data()
+    assert isinstance(app, dict), CHANGED + f"app data is {type(app).__name__}, not a dict"
+    assert app == {"client_alpn": None, "server_alpn": None, "http2": True}, (
+        CHANGED + f"app data for a lazy client TLS start is now {app!r}"
+    )
+
+
+def test_alpn_select_callback_honours_client_alpn():
+    def choose(app: dict, offers: list[bytes]):
+        conn = SSL.Connection(SSL.Context(SSL.TLS_METHOD))
+        conn.set_app_data(app)
+        return tlsconfig.alpn_select_callback(conn, offers)
+
+    offers = [b"http/1.1", b"h2"]
+    assert choose({"client_alpn": b"h2", "server_alpn": None, "http2": True}, offers) == b"h2", (
+        CHANGED + "alpn_select_callback no longer answers the client_alpn it is given"
+    )
+    # Without our hint mitmproxy picks the client's first offer: the reason prefer_h2 exists.
+    plain = choose({"client_alpn": None, "server_alpn": None, "http2": True}, offers)
+    assert plain in (b"http/1.1", b"h2"), CHANGED + f"unexpected choice {plain!r}"
+
+
+def test_prefer_h2_makes_tlsconfig_answer_h2(tls_start):
+    data = tls_start([b"http/1.1", b"h2"])
+    prefer_h2(data, enabled=True)
+    assert data.ssl_conn.get_app_data()["client_alpn"] == b"h2"
+    chosen = tlsconfig.alpn_select_callback(data.ssl_conn, [b"http/1.1", b"h2"])
+    assert chosen == b"h2", CHANGED + f"with client_alpn=h2 mitmproxy chose {chosen!r}"
+
+    # Clients without h2, a disabled option, or a known server ALPN are left alone.
+    h1_only = tls_start([b"http/1.1"])
+    prefer_h2(h1_only, enabled=True)
+    assert h1_only.ssl_conn.get_app_data()["client_alpn"] is None
+    off = tls_start([b"http/1.1", b"h2"])
+    prefer_h2(off, enabled=False)
+    assert off.ssl_conn.get_app_data()["client_alpn"] is None
+    mirrored = tls_start([b"http/1.1", b"h2"])
+    mirrored.ssl_conn.get_app_data()["server_alpn"] = b"http/1.1"
+    prefer_h2(mirrored, enabled=True)
+    assert mirrored.ssl_conn.get_app_data()["client_alpn"] is None
+
+
+def test_server_connection_limit_per_address_is_what_pacing_assumes():
+    class Handler(server.ConnectionHandler):
+        async def handle_hook(self, hook) -> None:  # pragma: no cover - never run
+            pass
+
+    client = connection.Client(peername=("127.0.0.1", 40000), sockname=("127.0.0.1", 8080))
+    handler = Handler(context.Context(client, options.Options()))
+    limits = getattr(handler, "max_conns", None)
+    assert limits is not None, (
+        "mitmproxy's ConnectionHandler.max_conns is gone: check vcrproxy.pacing.PER_PORT"
+    )
+    limit = limits[("127.0.0.1", 1)]._value
+    assert limit >= PER_PORT, (
+        f"mitmproxy now allows {limit} server connections per client connection and address: "
+        f"lower vcrproxy.pacing.PER_PORT ({PER_PORT}) to match, or paced h2 streams serialize"
+    )
+
+
+def _client(proxy, ca_cert: str, http2: bool) -> httpx.Client:
+    verify = ssl.create_default_context(cafile=ca_cert)
+    return httpx.Client(proxy=proxy.url, verify=verify, http2=http2, timeout=10)
+
+
+def _cassette(path, *, chunks=None, body=b"", ctype="application/json") -> str:
+    extra = {CHUNKS_KEY: chunks} if chunks else {}
+    resp = Response(
+        body=body.decode(),
+        headers={"Content-Type": [ctype]},
+        content_length=-1 if chunks else len(body),
+        extra=extra,
+    )
+    interaction = Interaction(id=0, request=Request(url=URL, method="GET"), response=resp)
+    save_cassette(Cassette(interactions=[interaction]), str(path))
+    return str(path)
+
+
+def test_lazy_mode_h2_for_h2_clients_h1_for_the_others(run_proxy, ca_cert, tmp_path):
+    cassette = _cassette(tmp_path / "c.yaml", body=b'{"ok": true}')
+    proxy = run_proxy(cassette, "replay", allow_repeats=True)
+    assert proxy.proxy.master.options.connection_strategy == "lazy"
+    for http2, expected in ((True, "HTTP/2"), (False, "HTTP/1.1")):
+        with _client(proxy, ca_cert, http2) as client:
+            r = client.get(URL)
+        assert r.status_code == 200 and r.json() == {"ok": True}
+        assert r.http_version == expected, (
+            CHANGED + f"an httpx http2={http2} client got {r.http_version}, not {expected}"
+        )
+
+    # The h2 above is vcrproxy's doing: without the hint mitmproxy answers the first offer.
+    plain = run_proxy(cassette, "replay", allow_repeats=True, prefer_h2=False)
+    with _client(plain, ca_cert, True) as client:
+        r = client.get(URL)
+    assert r.status_code == 200
+    assert r.http_version == "HTTP/1.1", (
+        "mitmproxy now answers h2 in lazy mode by itself: vcrproxy.vcr.prefer_h2 may be obsolete"
+    )
+
+
+@pytest.mark.parametrize("http2", [False, True], ids=["h1", "h2"])
+def test_paced_replay_is_streamed_through_public_api(run_proxy, ca_cert, tmp_path, http2):
+    parts = [b"data: one\n\n", b"data: two\n\n", b"data: three\n\n"]
+    chunks = [[0, len(parts[0])], [300, len(parts[1])], [600, len(parts[2])]]
+    cassette = _cassette(
+        tmp_path / "paced.yaml", chunks=chunks, body=b"".join(parts), ctype="text/event-stream"
+    )
+    proxy = run_proxy(cassette, "replay", pace="recorded")
+    arrivals: list[tuple[float, bytes]] = []
+    with _client(proxy, ca_cert, http2) as client:
+        start = time.monotonic()
+        with client.stream("GET", URL) as r:
+            assert r.status_code == 200
+            assert r.http_version == ("HTTP/2" if http2 else "HTTP/1.1")
+            for piece in r.iter_raw():
+                arrivals.append((time.monotonic() - start, piece))
+    assert b"".join(p for _, p in arrivals) == b"".join(parts)
+    first = next(at for at, p in arrivals if p)
+    # The chunk server writes the last chunk 600 ms after the request: the first one must be
+    # at the client long before that, else mitmproxy buffered the paced response.
+    assert first < 0.25, f"first chunk after {first:.3f}s: the paced response was not streamed"
+    assert arrivals[-1][0] >= 0.59
