@@ -74,6 +74,12 @@ class Proxy:
         return f"http://{host}:{self.port}"
 
     @property
+    def web_url(self) -> str:
+        """mitmweb's address; with mitmproxy 12 it carries the login token."""
+        url = getattr(self.master, "web_url", None)
+        return url if isinstance(url, str) else f"http://127.0.0.1:{self.settings.web_port}/"
+
+    @property
     def ca_cert(self) -> str:
         return os.path.join(self.settings.confdir, CA_CERT_NAME)
 
@@ -113,7 +119,12 @@ class Proxy:
                 **s.vcr_options,
             )
             if s.sets:
-                opts.set(*s.sets)
+                try:
+                    opts.set(*s.sets)
+                except exceptions.OptionsError as e:
+                    # mitmproxy 11 says "Not an integer: abc" without naming the option.
+                    msg = str(e).strip().splitlines()[0]
+                    raise ProxyError(f"--set {', '.join(s.sets)}: {msg}") from None
         except exceptions.OptionsError as e:
             raise ProxyError(str(e).strip().splitlines()[0]) from None
         except KeyError as e:
