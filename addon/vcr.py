@@ -410,6 +410,9 @@ class VCR:
             written = rec.session.record(interaction)
         except (OSError, CassetteError) as e:
             log.error("could not write %s: %s", rec.session.path, e)
+            rec.session.stats.failed += 1
+            # In the summary and the CLI's exit code: a session that lost recordings failed.
+            self.errors.append(f"could not write {rec.session.path}: {e}")
             self._report(flow, "error", rec.session, f"not recorded: {e}")
             return
         flow.metadata["vcrproxy"] = "recorded"

@@ -27,10 +27,13 @@ def ensure_ca(confdir: str) -> tuple[str, str]:
     """Create the CA in `confdir` if needed; return (CA certificate, trust bundle) paths."""
     from mitmproxy.certs import CertStore
 
-    os.makedirs(confdir, mode=0o700, exist_ok=True)
-    CertStore.from_store(confdir, "mitmproxy", 2048)
-    ca = os.path.join(confdir, CA_CERT_NAME)
-    return ca, write_bundle(ca, os.path.join(confdir, BUNDLE_NAME))
+    try:
+        os.makedirs(confdir, mode=0o700, exist_ok=True)
+        CertStore.from_store(confdir, "mitmproxy", 2048)
+        ca = os.path.join(confdir, CA_CERT_NAME)
+        return ca, write_bundle(ca, os.path.join(confdir, BUNDLE_NAME))
+    except OSError as e:  # a --confdir that cannot hold the CA: one line, no traceback
+        raise click.ClickException(f"CA folder {confdir}: {e.strerror or e}") from None
 
 
 # -- shared options ---------------------------------------------------------------------------
@@ -123,15 +126,24 @@ def _precheck(s: Session) -> None:
         raise click.ClickException(f"{s.cassette}: cassette not found (replay needs a recording)")
     if os.path.isdir(s.cassette):
         raise click.ClickException(f"{s.cassette} is a folder; give a cassette file")
+    parent = os.path.dirname(os.path.abspath(s.cassette))
+    while not os.path.lexists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):  # else every recording would fail to write, silently
+        raise click.ClickException(f"{s.cassette}: {parent} is not a folder")
     if s.command and shutil.which(s.command[0]) is None:
         raise click.ClickException(f"command not found: {s.command[0]}")
     if s.mode in ("replay", "new-episodes") or (s.mode == "once" and os.path.exists(s.cassette)):
-        from vcrproxy import load_cassette
+        from vcrproxy.session import preload_cassette
 
         try:
-            load_cassette(s.cassette)
+            preload_cassette(s.cassette)  # parsed once: the proxy's session takes it over
         except CassetteError as e:
             raise click.ClickException(str(e)) from None
+
+
+def _not_mitmproxy(record: logging.LogRecord) -> bool:
+    return not record.name.startswith("mitmproxy")
 
 
 def run_session(s: Session) -> int:
@@ -142,7 +154,12 @@ def run_session(s: Session) -> int:
         stream=sys.stderr,
     )
     if not kw["verbose"]:
-        logging.getLogger("mitmproxy").setLevel(logging.CRITICAL)
+        # Quiet mitmproxy with a handler filter, not a logger level: Proxy.start must still see
+        # its errors (a port in use is only logged), else it waits for its timeout.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_not_mitmproxy)
+    # -q: summary only, no per-flow warnings (a MISS is in the summary).
+    logging.getLogger("vcrproxy").setLevel(logging.ERROR if kw["quiet"] else logging.NOTSET)
     _precheck(s)
     settings = _settings(s)
     ca, bundle = ensure_ca(settings.confdir)
@@ -170,14 +187,16 @@ async def _run(s: Session, settings: ProxySettings, ca: str, bundle: str) -> int
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
     code = 0
+    ran = True  # else the error is the whole story: no summary of a session that never was
     try:
         if kw["web"]:
-            live.note(f"web UI: http://127.0.0.1:{settings.web_port}/")
+            live.note(f"web UI: {proxy.web_url}")
         if s.command:
             env = child_env(proxy.url, ca, bundle, keep_no_proxy=kw["keep_no_proxy"])
             try:
                 child = await asyncio.create_subprocess_exec(*s.command, env=env)
             except OSError as e:
+                ran = False
                 raise click.ClickException(f"cannot run {s.command[0]}: {e.strerror}") from None
             code = await _wait_child(child, stop)
         else:
@@ -189,7 +208,8 @@ async def _run(s: Session, settings: ProxySettings, ca: str, bundle: str) -> int
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         await proxy.stop()
-        live.summary(proxy.vcr.summary_lines())
+        if ran:
+            live.summary(proxy.vcr.summary_lines())
     if interrupted and not s.command:
         return 0
     if code == 0 and proxy.vcr.missed and not kw["allow_misses"]:

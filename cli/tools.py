@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+import warnings
 
 import click
 
-from vcrproxy import load_cassette, save_cassette
+from vcrproxy import CassetteTruncatedWarning, load_cassette, save_cassette
 from vcrproxy.cassette import Cassette, CassetteError
 from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
 
 from .main import CONTEXT, main
 
 
+def _load_with_notes(path: str) -> tuple[Cassette, list[str]]:
+    """load_cassette, returning the loader's repair notes (a cut-off last interaction dropped)
+    instead of letting them print twice, as a log line and as a Python warning."""
+    log = logging.getLogger("vcrproxy")
+    disabled, log.disabled = log.disabled, True
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CassetteTruncatedWarning)
+            c = load_cassette(path)
+    finally:
+        log.disabled = disabled
+    return c, [str(w.message) for w in caught if issubclass(w.category, CassetteTruncatedWarning)]
+
+
 def _load(path: str) -> Cassette:
     try:
-        return load_cassette(path)
+        c, notes = _load_with_notes(path)
     except CassetteError as e:
         raise click.ClickException(str(e)) from None
+    for note in notes:
+        click.echo(note, err=True)
+    return c
 
 
 @main.command(context_settings=CONTEXT)
@@ -50,16 +69,19 @@ def check(cassettes: tuple[str, ...]) -> None:
     problems = 0
     for path in cassettes:
         try:
-            c = load_cassette(path)
+            c, notes = _load_with_notes(path)
         except CassetteError as e:
             click.echo(f"{e}", err=True)
             problems += 1
             continue
+        for note in notes:  # a cut-off file is a problem for a check, not something to repair
+            click.echo(note, err=True)
+        problems += len(notes)
         findings = [f for i in c.interactions for f in find_secrets(i, config)]
         for finding in findings:
             click.echo(f"{path}: {finding}", err=True)
         problems += len(findings)
-        if not findings:
+        if not findings and not notes:
             click.echo(f"{path}: ok ({len(c.interactions)} interactions)")
     if problems:
         raise click.ClickException(f"{problems} problem(s) found")
