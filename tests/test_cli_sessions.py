@@ -488,19 +488,21 @@ def test_run_modes_and_vcrproxy_mode(vcr, gateway, tmp_path):
 
 
 CHILD_SLEEPS = """
-import sys, time
+import signal, sys, time
 import httpx
+
+def interrupted(*_):
+    print("interrupted", flush=True)
+    sys.exit(130)
 
 with httpx.Client(timeout=20) as client:  # proxy and CA from the environment
     for size in (11, 12, 13):
         r = client.get(sys.argv[1] + f"/json?size={size}&tag=" + sys.argv[2])
         print(r.status_code, r.text, flush=True)
+# Installed before "ready": a Ctrl-C right after it must not land outside a handler.
+signal.signal(signal.SIGINT, interrupted)
 print("ready", flush=True)
-try:
-    time.sleep(30)
-except KeyboardInterrupt:
-    print("interrupted", flush=True)
-    sys.exit(130)
+time.sleep(30)
 """
 
 
