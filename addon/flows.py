@@ -60,11 +60,13 @@ def text_or_bytes(raw: bytes) -> str | bytes:
         return raw
 
 
-def _form(req: http.Request) -> dict[str, list[str]] | None:
+def _form(req: http.Request, url: str | None = None) -> dict[str, list[str]] | None:
     # Go's Request.Form: URL query values plus urlencoded body values.
     form: dict[str, list[str]] = {}
-    for key, value in parse_qsl(urlsplit(req.url).query, keep_blank_values=True):
-        form.setdefault(key, []).append(value)
+    url = req.url if url is None else url
+    if "?" in url:  # most API calls have no query: skip the parse (it runs on every request)
+        for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+            form.setdefault(key, []).append(value)
     ctype = req.headers.get("content-type", "")
     if req.method in ("POST", "PUT", "PATCH") and ctype.startswith(
         "application/x-www-form-urlencoded"
@@ -81,7 +83,8 @@ def request_to_model(req: http.Request) -> Request:
     chunked = "chunked" in req.headers.get("transfer-encoding", "").lower()
     # Host is only recorded when it overrides the URL's authority (Go's Request.Host).
     host_header = req.host_header or ""
-    authority = urlsplit(req.url).netloc
+    url = req.url  # computed by mitmproxy on each access (host IDNA-decoded): once here
+    authority = urlsplit(url).netloc
     host = host_header if host_header and host_header != authority else ""
     return Request(
         proto=proto,
@@ -91,9 +94,9 @@ def request_to_model(req: http.Request) -> Request:
         transfer_encoding=["chunked"] if chunked else None,
         host=host,
         body=text_or_bytes(body),
-        form=_form(req),
+        form=_form(req, url),
         headers=_header_map(req.headers, HOP_BY_HOP | {"host", "content-length"}),
-        url=req.url,
+        url=url,
         method=req.method,
     )
 

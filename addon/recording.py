@@ -86,7 +86,12 @@ class StreamRecorder:
             return b""
 
     def result(self) -> tuple[bytes, bool, list[tuple[float, int]]]:
-        return b"".join(self.parts), self.decoded, self.chunks
+        body = b"".join(self.parts)
+        # The pieces are not needed any more: keep one copy of a large body while it is written,
+        # not two (the recorder lives until the response hook returns).
+        self.parts = [body] if body else []
+        self.raw = []
+        return body, self.decoded, self.chunks
 
 
 def decode_body(resp: http.Response | None) -> tuple[bytes, bool]:

@@ -6,6 +6,7 @@ import copy
 import json
 
 import pytest
+
 from vcrproxy import matching
 from vcrproxy.cassette import REDACTED, Interaction, Request, Response
 from vcrproxy.matching import (

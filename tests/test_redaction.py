@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from vcrproxy.cassette import CHUNKS_KEY, REDACTED, Interaction, Request, Response
 from vcrproxy.redaction import (
     DEFAULT_QUERY_PARAMS,
