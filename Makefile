@@ -26,7 +26,9 @@ demo: $(STAMP)
 	$(VENV)/bin/vcrproxy replay cassettes/vercel-gateway-claude-simple-streaming.yaml \
 		-- $(PY) -m vcrproxy.cli.demo_client
 
+# Replay throughput is driven by h2load (Debian's nghttp2-client), installed here if missing.
 bench: $(STAMP)
+	@command -v h2load >/dev/null || (apt-get update -qq && apt-get install -y -qq nghttp2-client)
 	$(PY) tests/bench/run.py
 
 clean:
