@@ -685,6 +685,9 @@ class _Slot:
         self.cursor = 0  # items before it are used (exact slots only)
 
 
+LIVE_MEMO = 512  # prepared live requests kept (a plain bound: cleared when full)
+
+
 class Matcher:
     """Finds the recorded interaction answering a live request (see the module doc for the rule).
 
@@ -710,6 +713,9 @@ class Matcher:
         # bucket -> wild parts -> fingerprint of the other parts -> slot
         self._index: dict[tuple, dict[tuple[str, ...], dict[tuple, _Slot]]] = {}
         self._loose: list[int] = []  # recorded paths holding a marker: checked one by one
+        # Live requests taken apart, by their raw parts: tests and retries send the same request
+        # again and again, and parsing and canonicalising a JSON body is most of a find().
+        self._live: dict[tuple, Prepared] = {}
         self._lock = threading.Lock()
         for interaction in interactions:
             self._add(interaction, used=False)
@@ -743,9 +749,23 @@ class Matcher:
         recorded = self._prepared[index]
         return all(part_equal(part, live, recorded) for part in parts)
 
+    def _prepare_live(self, request: Request) -> Prepared:
+        headers = (
+            tuple(sorted((k.lower(), tuple(v)) for k, v in request.headers.items()))
+            if "headers" in self.config.on
+            else ()
+        )
+        key = (request.method, request.url, request.host, request.body, headers)
+        live = self._live.get(key)
+        if live is None:
+            if len(self._live) >= LIVE_MEMO:
+                self._live.clear()
+            live = self._live[key] = Prepared(request, self.config)
+        return live
+
     def find(self, request: Request) -> Interaction | None:
         """The interaction answering `request`, marked used; None when there is none."""
-        live = Prepared(request, self.config)
+        live = self._prepare_live(request)
         first: int | None = None  # first unused match
         last: int | None = None  # last match (for allow_repeats)
         repeats = self.config.allow_repeats
