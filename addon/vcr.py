@@ -38,6 +38,7 @@ if __package__ != "vcrproxy":  # pragma: no cover - loaded by `mitmdump -s` from
 from mitmproxy import ctx, exceptions, http, tls
 
 from vcrproxy.cassette import CassetteError, Interaction
+from vcrproxy.fastresponse import replay_response
 from vcrproxy.flows import (
     STREAM_TYPES,
     interaction_from_flow,
@@ -351,16 +352,11 @@ class VCR:
             flow.request.path = "/" + token
             flow.request.content = b""
             return
-        body = recorded.body_bytes
         h2 = flow.request.http_version.startswith("HTTP/2")
-        headers = replay_headers(recorded, len(body), h2=h2, stream=is_stream(recorded))
-        reason = recorded.status.partition(" ")[2]
-        now = time.time()
-        resp = http.Response(
-            b"HTTP/1.1", recorded.code, reason.encode(), headers, b"", None, now, now
+        headers = replay_headers(
+            recorded, len(recorded.body_bytes), h2=h2, stream=is_stream(recorded)
         )
-        resp.raw_content = body  # as recorded: no re-encoding, no header rewrite
-        flow.response = resp
+        flow.response = replay_response(recorded, headers)
 
     def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:
         if sess is not None:

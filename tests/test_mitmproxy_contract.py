@@ -204,3 +204,23 @@ def test_paced_replay_is_streamed_through_public_api(run_proxy, ca_cert, tmp_pat
     # at the client long before that, else mitmproxy buffered the paced response.
     assert first < 0.25, f"first chunk after {first:.3f}s: the paced response was not streamed"
     assert arrivals[-1][0] >= 0.59
+
+
+def test_replay_response_clones_match_the_public_constructor():
+    """vcrproxy.fastresponse copies a checked template instead of calling http.Response() per
+    replay; this fails if mitmproxy's Response stops being a shallow-copyable `data` holder."""
+    from mitmproxy import http
+
+    from vcrproxy.cassette import Response
+    from vcrproxy.fastresponse import replay_response
+
+    recorded = Response(status="201 Created", code=201, body=b"\x00\xffbinary")
+    a = replay_response(recorded, http.Headers([(b"X-One", b"1")]))
+    b = replay_response(recorded, http.Headers([(b"X-Two", b"2")]))
+    built = http.Response(b"HTTP/1.1", 201, b"Created", http.Headers([(b"X-One", b"1")]),
+                          b"\x00\xffbinary", None, a.timestamp_start, a.timestamp_end)
+    assert a.get_state() == built.get_state(), "mitmproxy Response internals changed"
+    assert a.data is not b.data and a.headers is not b.headers
+    a.headers["X-Three"] = "3"
+    assert "X-Three" not in b.headers and b.headers["X-Two"] == "2"
+    assert (a.status_code, a.reason, a.raw_content) == (201, "Created", b"\x00\xffbinary")

@@ -1,0 +1,44 @@
+"""Replay responses built without mitmproxy's debug-time type check on every request.
+
+`http.Response.__init__` runs `MessageData.__post_init__`, a per-field type check that only runs
+when Python is not started with -O (`if __debug__`): about 40 µs, a twentieth of the CPU of a
+replayed h2 request. So each recorded response is built once through the public constructor
+(checked) and every replay takes a shallow copy with its own headers and timestamps. This relies on
+`Response.data` being a copyable dataclass; tests/test_mitmproxy_contract.py fails if it changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+from mitmproxy import http
+
+from .cassette import Response
+
+_MAX = 4096  # templates kept; cleared when full (they pin their recorded responses)
+_templates: dict[int, tuple[Response, http.Response]] = {}
+
+
+def _template(recorded: Response) -> http.Response:
+    entry = _templates.get(id(recorded))
+    if entry is not None and entry[0] is recorded:
+        return entry[1]
+    if len(_templates) >= _MAX:
+        _templates.clear()
+    reason = recorded.status.partition(" ")[2].encode("utf-8", "replace")
+    template = http.Response(b"HTTP/1.1", recorded.code, reason, http.Headers(), b"", None, 0, 0)
+    template.raw_content = recorded.body_bytes  # as recorded: no re-encoding, no header rewrite
+    _templates[id(recorded)] = (recorded, template)
+    return template
+
+
+def replay_response(recorded: Response, headers: http.Headers) -> http.Response:
+    """A fresh mitmproxy response for `recorded`, carrying `headers` (owned by the caller)."""
+    template = _template(recorded)
+    data = copy.copy(template.data)
+    data.headers = headers
+    data.timestamp_start = data.timestamp_end = time.time()
+    response = copy.copy(template)
+    response.data = data
+    return response
