@@ -15,6 +15,16 @@ from .flows import DECODABLE
 log = logging.getLogger("vcrproxy")
 
 
+# The last event of a complete stream: OpenAI chat (and compatible gateways), OpenAI Responses,
+# Anthropic messages, Gemini.
+FINAL_EVENTS = (
+    b"data: [DONE]",
+    b"response.completed",
+    b"message_stop",
+    b'"finishReason"',
+)
+
+
 class _Decompressor(Protocol):
     def decompress(self, data: bytes) -> bytes: ...
 
@@ -84,6 +94,12 @@ class StreamRecorder:
             self.parts = list(self.raw)
             self.chunks = [(self.chunks[-1][0] if self.chunks else 0.0, sum(map(len, self.raw)))]
             return b""
+
+    def finished_stream(self) -> bool:
+        """Whether what arrived so far ends with an AI stream's final event, so a client that
+        hung up right after it (the openai SDK does, after `[DONE]`) still got the whole answer."""
+        tail = b"".join(self.parts[-4:])[-4096:]
+        return any(marker in tail for marker in FINAL_EVENTS)
 
     def result(self) -> tuple[bytes, bool, list[tuple[float, int]]]:
         body = b"".join(self.parts)

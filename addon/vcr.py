@@ -420,7 +420,12 @@ class VCR:
         if replay is not None and replay.original is not None:
             flow.request = replay.original
         rec = self._state.records.pop(flow.id, None)
-        if rec is not None and rec.recorder is not None and _client_hung_up(flow):
+        if (
+            rec is not None
+            and rec.recorder is not None
+            and _client_hung_up(flow)
+            and rec.recorder.finished_stream()
+        ):
             # The openai SDK (1.x, 2.x) closes its HTTP/1.1 connection right after
             # `data: [DONE]`, often before the upstream's end of stream: keep what it was sent.
             log.warning(

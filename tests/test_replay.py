@@ -243,28 +243,53 @@ def wait_for(predicate, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def test_record_keeps_a_stream_the_client_hung_up_on(run_proxy, ca_cert, gateway, tmp_path):
-    """An HTTP/1.1 client may close a stream before its end (the openai SDK 1.x/2.x does, right
-    after `data: [DONE]`, racing the upstream's end of stream): what it was sent is recorded,
-    and replays. (mitmproxy reports this as "Client disconnected.")"""
+def test_record_keeps_a_stream_the_client_hung_up_on_after_its_last_event(
+    run_proxy, ca_cert, gateway, tmp_path
+):
+    """An HTTP/1.1 client may close a stream right after its final event (the openai SDK 1.x/2.x
+    does, after `data: [DONE]`, racing the upstream's end of stream): the answer is whole, so
+    it is recorded, and replays. (mitmproxy reports this as "Client disconnected.")"""
     path = tmp_path / "c.yaml"
     url = f"{gateway.url}/v1/chat/completions"
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "bye now"}]}
     proxy = run_proxy(path, "record")
     with client(proxy, ca_cert) as c:
         with c.stream("POST", url, json=body, headers={"X-Fake-Gap-Ms": "100"}) as r:
-            first = next(line for line in r.iter_lines() if line.startswith("data: "))
+            lines = []
+            for line in r.iter_lines():
+                lines.append(line)
+                if line == "data: [DONE]":
+                    break  # hang up before the end of the stream arrives
     wait_for(lambda: "recorded 1," in "".join(summary(proxy)))
     assert summary(proxy)[0].endswith("recorded 1, missed 0, failed 0, unused 0")
     proxy.stop()
     [got] = load_cassette(path).interactions
     kept = got.response.body
-    assert kept.startswith(first + "\n\n") and "[DONE]" not in kept
+    assert kept.rstrip("\n").endswith("data: [DONE]")
+    assert [ln for ln in kept.splitlines() if ln] == [ln for ln in lines if ln]
 
     replayer = run_proxy(path, "replay")
     with client(replayer, ca_cert) as c:
         r = c.post(url, json=body)
     assert (r.status_code, r.text) == (200, kept)
+
+
+def test_record_drops_a_stream_the_client_hung_up_on_midway(
+    run_proxy, ca_cert, gateway, tmp_path
+):
+    """A client leaving mid-answer (Ctrl-C) did not get the whole stream: nothing is written
+    as if it were complete, and the session counts a failure."""
+    path = tmp_path / "c.yaml"
+    url = f"{gateway.url}/v1/chat/completions"
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "bye now"}]}
+    proxy = run_proxy(path, "record")
+    with client(proxy, ca_cert) as c:
+        with c.stream("POST", url, json=body, headers={"X-Fake-Gap-Ms": "100"}) as r:
+            next(line for line in r.iter_lines() if line.startswith("data: "))
+    wait_for(lambda: "failed 1," in "".join(summary(proxy)))
+    assert "recorded 0," in summary(proxy)[0]
+    proxy.stop()
+    assert not path.exists()
 
 
 def test_record_goes_upstream_even_when_the_cassette_has_the_answer(
