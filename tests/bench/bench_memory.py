@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 
 import bench_util as bu
@@ -99,22 +97,16 @@ def main() -> int:
     ap.add_argument("--mb", type=int, default=50)
     ap.add_argument("--no-replay", action="store_true", help="only the recording figures")
     args = ap.parse_args()
-    from vcrproxy.cli.main import ensure_ca
 
-    tmp = tempfile.mkdtemp(prefix="vcrbench-")
-    try:
-        confdir = os.path.join(tmp, "conf")
-        ensure_ca(confdir)
-        rows = []
+    def rows(tmp: str, confdir: str) -> list[bu.Row]:
+        out: list[bu.Row] = []
         if not args.no_replay:
             import bench_replay
 
-            rows += bench_replay.run(tmp, confdir, runs=0)
-        rows += recording_rows(tmp, confdir, runs=args.runs, mb=args.mb)
-        print(bu.table(rows))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+            out += bench_replay.run(tmp, confdir, runs=0)
+        return out + recording_rows(tmp, confdir, runs=args.runs, mb=args.mb)
+
+    return bu.script_main(rows)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import bench_util as bu
@@ -258,17 +257,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=2.0)
     args = ap.parse_args()
-    from vcrproxy.cli.main import ensure_ca
-
-    tmp = tempfile.mkdtemp(prefix="vcrbench-")
-    try:
-        confdir = os.path.join(tmp, "conf")
-        ensure_ca(confdir)
-        rows = run(tmp, confdir, runs=args.runs, seconds=args.seconds)
-        print(bu.table(rows))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if all(r.met is not False for r in rows) else 1
+    return bu.script_main(
+        lambda tmp, confdir: run(tmp, confdir, runs=args.runs, seconds=args.seconds)
+    )
 
 
 if __name__ == "__main__":

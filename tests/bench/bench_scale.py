@@ -18,9 +18,7 @@ import argparse
 import contextlib
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 
@@ -220,17 +218,9 @@ def main() -> int:
     ap.add_argument("--interactions", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    from vcrproxy.cli.main import ensure_ca
-
-    tmp = tempfile.mkdtemp(prefix="vcrbench-")
-    try:
-        confdir = os.path.join(tmp, "conf")
-        ensure_ca(confdir)
-        rows = run(tmp, confdir, interactions=args.interactions, runs=args.runs)
-        print(bu.table(rows))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if all(r.met is not False for r in rows) else 1
+    return bu.script_main(
+        lambda tmp, confdir: run(tmp, confdir, interactions=args.interactions, runs=args.runs)
+    )
 
 
 if __name__ == "__main__":

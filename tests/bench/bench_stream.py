@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 
 import bench_util as bu
@@ -141,17 +139,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--streams", type=int, default=15)
     args = ap.parse_args()
-    from vcrproxy.cli.main import ensure_ca
-
-    tmp = tempfile.mkdtemp(prefix="vcrbench-")
-    try:
-        confdir = os.path.join(tmp, "conf")
-        ensure_ca(confdir)
-        rows = run(tmp, confdir, streams=args.streams)
-        print(bu.table(rows))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if all(r.met is not False for r in rows) else 1
+    return bu.script_main(lambda tmp, confdir: run(tmp, confdir, streams=args.streams))
 
 
 if __name__ == "__main__":

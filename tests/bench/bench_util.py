@@ -16,8 +16,9 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -187,3 +188,19 @@ def machine() -> str:
         f"{mitmproxy.version.VERSION}, PyYAML {yaml.__version__} (libyaml "
         f"{getattr(yaml, '__with_libyaml__', False)}), {h2load}"
     )
+
+
+def script_main(rows_of: Callable[[str, str], list[Row]]) -> int:
+    """A section run as a script: scratch folder with a CA, its table printed; 1 if a target
+    was missed."""
+    from vcrproxy.cli.main import ensure_ca
+
+    tmp = tempfile.mkdtemp(prefix="vcrbench-")
+    try:
+        confdir = os.path.join(tmp, "conf")
+        ensure_ca(confdir)
+        rows = rows_of(tmp, confdir)
+        print(table(rows))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if all(r.met is not False for r in rows) else 1
