@@ -6,7 +6,6 @@ derived from what crossed the wire the way Go's net/http would have exposed it.
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qsl, urlsplit
 
 from mitmproxy import http
@@ -200,6 +199,3 @@ def replay_headers(resp: Response, body_len: int, *, h2: bool, stream: bool) -> 
         fields.append((b"Content-Length", str(body_len).encode()))
     return http.Headers(fields)
 
-
-def now() -> float:
-    return time.time()

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from .cassette import Response
-from .flows import HOP_BY_HOP
+from .flows import is_stream, replay_headers
 
 log = logging.getLogger("vcrproxy")
 
@@ -48,14 +48,11 @@ def chunk_plan(resp: Response) -> list[tuple[float, bytes]]:
 
 
 def _head(resp: Response, stream: bool, body_len: int) -> bytes:
-    lines = [f"HTTP/1.1 {resp.status or resp.code}"]
-    for name, values in resp.headers.items():
-        if name.lower() in HOP_BY_HOP or name.lower() == "content-length":
-            continue
-        lines.extend(f"{name}: {v}" for v in values)
-    lines.append("Transfer-Encoding: chunked" if stream else f"Content-Length: {body_len}")
-    lines.append("Connection: close")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
+    headers = replay_headers(resp, body_len, h2=False, stream=stream)
+    head = [f"HTTP/1.1 {resp.status or resp.code}".encode("utf-8", "surrogateescape")]
+    head += [name + b": " + value for name, value in headers.fields]
+    head.append(b"Connection: close")
+    return b"\r\n".join(head) + b"\r\n\r\n"
 
 
 # mitmproxy opens at most 5 connections at a time from one client connection to one address
@@ -135,8 +132,6 @@ class ChunkServer:
 
     @staticmethod
     async def _send(reply: PacedReply, writer: asyncio.StreamWriter) -> None:
-        from .flows import is_stream
-
         resp = reply.response
         stream = is_stream(resp)
         # A write that comes late (the loop was busy, e.g. many streams starting at once) moves
