@@ -28,7 +28,13 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .cassette import REDACTED, Interaction, Request
-from .redaction import DEFAULT_REDACTION, RedactionConfig, redact_url, scrub_text
+from .redaction import (
+    DEFAULT_REDACTION,
+    RedactionConfig,
+    redact_url,
+    scrub_text,
+    split_names,
+)
 
 PARTS = ("method", "scheme", "host", "path", "query", "body", "headers")
 DEFAULT_ON = ("method", "scheme", "host", "path", "query", "body")
@@ -38,14 +44,6 @@ _DEFAULT_PORTS = {("https", "443"), ("http", "80"), ("wss", "443"), ("ws", "80")
 _MARKER_B = REDACTED.encode()
 _MAX_JSON_DIFFS = 5
 _SHORT = 60
-
-
-def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = value.split(",")
-    return tuple(v.strip() for v in value if v and v.strip())
 
 
 # -- JSON paths ----------------------------------------------------------------------------------
@@ -155,7 +153,7 @@ class MatchConfig:
 
     def __post_init__(self) -> None:
         wanted: set[str] = set()
-        for name in _names(self.on):
+        for name in split_names(self.on):
             name = name.lower()
             if name in _ALIASES:
                 wanted.update(_ALIASES[name])
@@ -164,16 +162,18 @@ class MatchConfig:
             else:
                 choices = ", ".join((*PARTS, "url"))
                 raise ValueError(f"unknown match part {name!r}: choose from {choices}")
-        headers = tuple(dict.fromkeys(h.lower() for h in _names(self.headers)))
+        headers = tuple(dict.fromkeys(h.lower() for h in split_names(self.headers)))
         if headers:
             wanted.add("headers")
-        paths = _names(self.ignore_json_paths)
+        paths = split_names(self.ignore_json_paths)
         for p in paths:
             parse_json_path(p)  # raises ValueError early
         object.__setattr__(self, "on", tuple(p for p in PARTS if p in wanted))
         object.__setattr__(self, "ignore_json_paths", paths)
         object.__setattr__(
-            self, "ignore_query", tuple(dict.fromkeys(q.lower() for q in _names(self.ignore_query)))
+            self,
+            "ignore_query",
+            tuple(dict.fromkeys(q.lower() for q in split_names(self.ignore_query))),
         )
         object.__setattr__(self, "headers", headers)
         object.__setattr__(self, "allow_repeats", bool(self.allow_repeats))
@@ -190,7 +190,7 @@ class MatchConfig:
         """From CLI strings, e.g. on="method,url,body", ignore_json_paths="metadata,messages[*].id".
         None or "" keeps the default (for `on`) or nothing (for the lists)."""
         return cls(
-            on=on if _names(on) else DEFAULT_ON,
+            on=on if split_names(on) else DEFAULT_ON,
             ignore_json_paths=ignore_json_paths or (),
             ignore_query=ignore_query or (),
             headers=headers or (),

@@ -106,13 +106,13 @@ _REDACTED_VALUE = re.compile(rf"(?:{_SCHEME} +)?{re.escape(REDACTED)}")
 _AUTH_SCHEME = re.compile(rf"({_SCHEME}) +\S")
 
 
-def _names(value: str | Iterable[str] | None) -> list[str]:
+def split_names(value: str | Iterable[str] | None) -> tuple[str, ...]:
     """Names from an iterable or a comma-separated string (never a string's characters)."""
     if value is None:
-        return []
+        return ()
     if isinstance(value, str):
         value = value.split(",")
-    return [v.strip() for v in value if v and v.strip()]
+    return tuple(v.strip() for v in value if v and v.strip())
 
 
 def split_patterns(text: str) -> list[str]:
@@ -168,7 +168,7 @@ class RedactionConfig:
 
     def __post_init__(self) -> None:
         for name in ("request_headers", "response_headers", "query_params"):
-            names = frozenset(n.lower() for n in _names(getattr(self, name)))
+            names = frozenset(n.lower() for n in split_names(getattr(self, name)))
             object.__setattr__(self, name, names)
         patterns = self.patterns
         if isinstance(patterns, str | re.Pattern):
@@ -198,12 +198,12 @@ class RedactionConfig:
         """
 
         def lower(names: Iterable[str] | str) -> set[str]:
-            return {n.lower() for n in _names(names)}
+            return {n.lower() for n in split_names(names)}
 
         if isinstance(add_patterns, str | re.Pattern):
             add_patterns = [add_patterns]
         if isinstance(remove_patterns, str):
-            remove_patterns = _names(remove_patterns)
+            remove_patterns = split_names(remove_patterns)
         dropped = {_pattern_source(p) for p in remove_patterns}
         patterns = [*self.patterns, *(_compile(p) for p in add_patterns)]
         return replace(
@@ -227,7 +227,7 @@ class RedactionConfig:
         comma-separated (a "-name" entry drops a built-in pattern, e.g. "-bearer")."""
 
         def split(items: str | Iterable[str] | None) -> tuple[list[str], list[str]]:
-            names = _names(items)
+            names = split_names(items)
             return (
                 [n for n in names if not n.startswith("-")],
                 [n[1:] for n in names if n.startswith("-")],

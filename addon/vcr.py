@@ -94,10 +94,6 @@ class _State:
     records: dict[str, _Record] = field(default_factory=dict)
 
 
-def _csv(value: str) -> list[str]:
-    return [v.strip() for v in value.split(",") if v.strip()]
-
-
 class VCR:
     """Record/replay addon. Options are prefixed `vcr_`; see `load`."""
 
