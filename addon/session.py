@@ -125,9 +125,7 @@ class CassetteSession:
             self._next_id = self.cassette.next_id()
         interaction.id = self._next_id
         self._next_id += 1
-        self._writer.append(interaction)
-        if self._writer.cassette is not self.cassette:
-            self.cassette.interactions.append(interaction)
+        self._writer.append(interaction)  # also adds it to self.cassette.interactions
         # A new episode is not replayed again within the session that recorded it.
         self.matcher.add(interaction, used=True)
         self.stats.recorded += 1
