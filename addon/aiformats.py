@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from . import decoders
+
 OPENAI_CHAT = "openai-chat"
 OPENAI_RESPONSES = "openai-responses"
 ANTHROPIC_MESSAGES = "anthropic-messages"
@@ -310,18 +312,14 @@ class _Body:
 
 
 def _decompress(data: bytes, encoding: str) -> bytes:
-    encoding = encoding.lower().strip()
+    """A body still encoded in the cassette (not recorded by us) as its coding says; gzip magic
+    without a label too. Undecodable bytes are shown as they are."""
+    if not encoding.strip() and data[:2] == b"\x1f\x8b":
+        encoding = "gzip"
     try:
-        if encoding in ("gzip", "x-gzip") or (not encoding and data[:2] == b"\x1f\x8b"):
-            return zlib.decompress(data, 47)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(data)
-            except zlib.error:
-                return zlib.decompress(data, -15)
-    except zlib.error:
-        pass
-    return data
+        return decoders.decode(data, encoding)
+    except ValueError:
+        return data
 
 
 def _parse_body(body: Any, headers: Mapping[str, Any] | None) -> _Body:

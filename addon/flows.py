@@ -28,7 +28,6 @@ HOP_BY_HOP = frozenset(
         "http2-settings",
     }
 )
-DECODABLE = ("gzip", "deflate", "br", "zstd")
 
 
 def _proto(http_version: str) -> tuple[str, int, int]:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
-from typing import Protocol
 
 from mitmproxy import http
-from mitmproxy.net import encoding
 
-from .flows import DECODABLE
+from . import decoders
 
 log = logging.getLogger("vcrproxy")
 
@@ -25,48 +22,20 @@ FINAL_EVENTS = (
 )
 
 
-class _Decompressor(Protocol):
-    def decompress(self, data: bytes) -> bytes: ...
-
-
-def _decompressor(name: str) -> _Decompressor | None:
-    """An incremental decoder, so each chunk's timing applies to its decoded bytes."""
-    if name == "gzip":
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-    if name == "deflate":
-        return _Deflate()
-    if name == "br":
-        import brotli  # a mitmproxy dependency
-
-        return brotli.Decompressor()
-    if name == "zstd":
-        import zstandard  # a mitmproxy dependency
-
-        return zstandard.ZstdDecompressor().decompressobj()
-    return None
-
-
-class _Deflate:
-    """HTTP `deflate` is zlib-wrapped, but some servers send raw deflate: try both."""
-
-    def __init__(self) -> None:
-        self._obj: zlib._Decompress | None = None
-
-    def decompress(self, data: bytes) -> bytes:
-        if self._obj is None:
-            wbits = zlib.MAX_WBITS if data[:1] and (data[0] & 0x0F) == 8 else -zlib.MAX_WBITS
-            self._obj = zlib.decompressobj(wbits)
-        return self._obj.decompress(data)
-
-
 class StreamRecorder:
-    """The `response.stream` callable: forwards each chunk untouched, keeps a decoded copy."""
+    """The `response.stream` callable: forwards each chunk untouched, keeps a decoded copy.
+
+    Each chunk is decoded as it passes (`decoders`), so the recorded timing applies to decoded
+    bytes and the client never waits for a decoder. A coding with no decoder, or bytes that do not
+    decode, are recorded as sent (encoded), with one warning.
+    """
 
     def __init__(self, flow: http.HTTPFlow) -> None:
         assert flow.response is not None
         self.origin = flow.request.timestamp_end or flow.request.timestamp_start
-        name = flow.response.headers.get("content-encoding", "").strip().lower()
-        self.decoder = _decompressor(name) if name in DECODABLE else None
+        self.where = f"{flow.request.method} {flow.request.url}"
+        coding = flow.response.headers.get("content-encoding", "")
+        self.decoder = _decoder(coding, self.where)
         self.decoded = self.decoder is not None
         self.parts: list[bytes] = []
         self.chunks: list[tuple[float, int]] = []
@@ -79,6 +48,8 @@ class StreamRecorder:
             if piece:
                 self.parts.append(piece)
                 self.chunks.append((at, len(piece)))
+        elif self.decoder is not None:  # the end of the stream
+            self._flush()
         return data
 
     def _decode(self, data: bytes) -> bytes:
@@ -86,14 +57,29 @@ class StreamRecorder:
             return data
         self.raw.append(data)
         try:
-            return self.decoder.decompress(data)
-        except Exception as e:  # zlib.error, brotli.error, zstd errors: record raw instead
-            log.warning("could not decode the stream, recording it encoded: %s", e)
-            self.decoder = None
-            self.decoded = False
-            self.parts = list(self.raw)
-            self.chunks = [(self.chunks[-1][0] if self.chunks else 0.0, sum(map(len, self.raw)))]
+            return self.decoder.decode(data)
+        except decoders.DecodingError as e:
+            self._give_up(e)
             return b""
+
+    def _flush(self) -> None:
+        at = (time.time() - self.origin) * 1000
+        try:
+            tail = self.decoder.flush() if self.decoder is not None else b""
+        except decoders.DecodingError as e:
+            # Cut short (a client that hung up after the final event): what decoded is right.
+            log.debug("%s: the encoded stream ended early: %s", self.where, e)
+            return
+        if tail:
+            self.parts.append(tail)
+            self.chunks.append((at, len(tail)))
+
+    def _give_up(self, error: Exception) -> None:
+        log.warning("%s: could not decode the stream, recording it encoded: %s", self.where, error)
+        self.decoder = None
+        self.decoded = False
+        self.parts = list(self.raw)
+        self.chunks = [(self.chunks[-1][0] if self.chunks else 0.0, sum(map(len, self.raw)))]
 
     def finished_stream(self) -> bool:
         """Whether what arrived so far ends with an AI stream's final event, so a client that
@@ -110,15 +96,39 @@ class StreamRecorder:
         return body, self.decoded, self.chunks
 
 
+_unsupported_warned: set[str] = set()
+
+
+def _decoder(coding: str, where: str) -> decoders.ContentDecoder | None:
+    """The decoder for a response's Content-Encoding; None (record as sent) when there is none
+    here, said once per coding per process so a long session does not repeat it."""
+    try:
+        return decoders.decoder_for(coding)
+    except decoders.UnsupportedEncoding as e:
+        if e.coding not in _unsupported_warned:
+            _unsupported_warned.add(e.coding)
+            log.warning(
+                "%s: no decoder for Content-Encoding %r: recording such bodies encoded "
+                "(they stream through unchanged)",
+                where,
+                e.coding,
+            )
+        return None
+
+
 def decode_body(resp: http.Response | None) -> tuple[bytes, bool]:
     """A buffered body as Go's transport would expose it: decoded when it was compressed."""
     if resp is None:
         return b"", False
     raw = resp.raw_content or b""
-    name = resp.headers.get("content-encoding", "").strip().lower()
-    if name in DECODABLE and raw:
-        try:
-            return encoding.decode(raw, name), True
-        except ValueError as e:
-            log.warning("could not decode %s body, recording it encoded: %s", name, e)
-    return raw, False
+    coding = resp.headers.get("content-encoding", "")
+    if not raw or not decoders.codings(coding):
+        return raw, False
+    decoder = _decoder(coding, f"{resp.status_code} response")
+    if decoder is None:
+        return raw, False
+    try:
+        return decoder.decode(raw) + decoder.flush(), True
+    except decoders.DecodingError as e:
+        log.warning("could not decode a %s body, recording it encoded: %s", coding, e)
+        return raw, False

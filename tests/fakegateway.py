@@ -13,9 +13,11 @@ The server is written directly on h11/h2 instead of an ASGI server so that it co
 byte: no Date/Server headers, every SSE event is its own write (its own DATA frame / chunk),
 and /reset-mid-stream can really send a TCP RST or an HTTP/2 RST_STREAM.
 
-Endpoints (a ``/gzip`` prefix or ``?gzip=1`` asks for ``Content-Encoding: gzip`` on any of
-them, honoured only if the request's Accept-Encoding allows gzip; streams are then one gzip
-stream sync-flushed after every event, so they still arrive incrementally):
+Endpoints (a ``/gzip``, ``/br``, ``/zstd``, ``/deflate`` or ``/deflate-raw`` prefix, or
+``?encoding=NAME`` (``?gzip=1``), asks for that ``Content-Encoding`` on any of them, honoured
+only if the request's Accept-Encoding allows it; ``deflate-raw`` is ``deflate`` without the zlib
+wrapper, as some servers send it. Streams are then one compressed stream flushed after every
+event, so they still arrive incrementally):
 
 - ``POST /v1/chat/completions``  OpenAI chat completion; ``"stream": true`` gives SSE chunks and
   ``data: [DONE]``; ``stream_options.include_usage`` adds the usage chunk; ``tools`` gives a
@@ -32,6 +34,9 @@ stream sync-flushed after every event, so they still arrive incrementally):
 - ``* /echo``  the request as JSON (method, path, query, headers, body, body_b64, http_version).
 - ``* /status/{code}``  that status with a small JSON body (none for 204/304).
 - ``GET /set-cookie``  two Set-Cookie headers.
+
+``?fake_encoding=NAME`` on a stream labels its plain bytes ``Content-Encoding: NAME`` (a coding
+no client can decode).
 
 Spacing: SSE/NDJSON/eventstream events are written ``gap_ms`` apart (first one right after the
 headers), overridable per request with the ``X-Fake-Gap-Ms`` header or ``?gap_ms=``.
@@ -505,10 +510,16 @@ def _es_frame(headers: list[tuple[str, int, bytes]], payload: bytes) -> bytes:
     return msg + struct.pack(">I", zlib.crc32(msg))
 
 
-def _accepts_gzip(value: str) -> bool:
+CODINGS = ("gzip", "br", "zstd", "deflate", "deflate-raw")
+
+
+def _accepts(value: str, coding: str) -> bool:
+    names = {"gzip": ("gzip", "x-gzip", "*"), "deflate-raw": ("deflate", "*")}.get(
+        coding, (coding, "*")
+    )
     for item in value.split(","):
         parts = [p.strip() for p in item.split(";")]
-        if parts[0].lower() in ("gzip", "x-gzip", "*"):
+        if parts[0].lower() in names:
             for p in parts[1:]:
                 if p.replace(" ", "").lower() in ("q=0", "q=0.0", "q=0.00", "q=0.000"):
                     return False
@@ -516,20 +527,58 @@ def _accepts_gzip(value: str) -> bool:
     return False
 
 
-def _gzip_whole(data: bytes) -> bytes:
-    c = zlib.compressobj(6, zlib.DEFLATED, 31)
-    return c.compress(data) + c.flush()
+class _Encoder:
+    """One response body in a content coding; `chunk()` flushes, so each event can be decoded
+    as soon as it arrives (as real servers do for compressed SSE)."""
+
+    def __init__(self, coding: str) -> None:
+        self.header = "deflate" if coding == "deflate-raw" else coding
+        if coding in ("gzip", "deflate", "deflate-raw"):
+            wbits = {"gzip": 31, "deflate": 15, "deflate-raw": -15}[coding]
+            z = zlib.compressobj(6, zlib.DEFLATED, wbits)
+            self._chunk = lambda d: z.compress(d) + z.flush(zlib.Z_SYNC_FLUSH)
+            self._finish = z.flush
+        elif coding == "br":
+            import brotli  # mitmproxy's dependency, in both versions
+
+            b = brotli.Compressor()
+            self._chunk = lambda d: b.process(d) + b.flush()
+            self._finish = b.finish
+        elif coding == "zstd":
+            try:
+                from backports import zstd  # mitmproxy 12
+
+                c = zstd.ZstdCompressor()
+                self._chunk = lambda d: c.compress(d, mode=c.FLUSH_BLOCK)
+                self._finish = lambda: c.flush(mode=c.FLUSH_FRAME)
+            except ImportError:
+                import zstandard  # mitmproxy 11
+
+                o = zstandard.ZstdCompressor().compressobj()
+                self._chunk = lambda d: o.compress(d) + o.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+                self._finish = o.flush
+        else:
+            raise ValueError(f"unknown coding {coding!r}")
+
+    def chunk(self, data: bytes) -> bytes:
+        return self._chunk(data)
+
+    def finish(self) -> bytes:
+        return self._finish()
+
+    def whole(self, data: bytes) -> bytes:
+        return self._chunk(data) + self._finish()
 
 
 class _Ctx:
     """Per-request state handed to the endpoint handlers."""
 
-    def __init__(self, gw: FakeGateway, req: _Request, resp: _Responder, path: str, gz: bool):
+    def __init__(self, gw: FakeGateway, req: _Request, resp: _Responder, path: str):
         self.gw = gw
         self.req = req
         self.resp = resp
-        self.path = path  # with any /gzip prefix stripped
-        self.gz = gz
+        self.path = path  # with any /gzip (/br, /zstd...) prefix stripped
+        self.coding: str | None = None  # the response's content coding, when asked and accepted
         self.q = parse_qs(req.query)
         hdrs = req.headers
         gap = hdrs.get("x-fake-gap-ms") or self.qget("gap_ms")
@@ -537,6 +586,9 @@ class _Ctx:
             self.gap = max(0.0, float(gap)) / 1000 if gap else gw.gap_ms / 1000
         except ValueError:
             self.gap = gw.gap_ms / 1000
+
+    def encoder(self) -> _Encoder | None:
+        return _Encoder(self.coding) if self.coding else None
 
     def qget(self, name: str, default: str | None = None) -> str | None:
         v = self.q.get(name)
@@ -557,9 +609,10 @@ class _Ctx:
     ) -> None:
         headers = [("content-type", ctype)] if ctype else []
         headers += list(extra)
-        if self.gz and body:
-            body = _gzip_whole(body)
-            headers.append(("content-encoding", "gzip"))
+        enc = self.encoder() if body else None
+        if enc:
+            body = enc.whole(body)
+            headers.append(("content-encoding", enc.header))
         if status not in (204, 304) and status >= 200:
             headers.append(("content-length", str(len(body))))
         await self.resp.start(status, headers)
@@ -578,15 +631,16 @@ class _Ctx:
         abort: str | None = None,
     ) -> None:
         headers = [("content-type", ctype), ("cache-control", "no-cache")] + list(extra)
-        comp = None
-        if self.gz:
-            comp = zlib.compressobj(6, zlib.DEFLATED, 31)
-            headers.append(("content-encoding", "gzip"))
+        comp = self.encoder()
+        if comp:
+            headers.append(("content-encoding", comp.header))
+        elif self.qget("fake_encoding"):  # a coding label on plain bytes: nobody can decode it
+            headers.append(("content-encoding", self.qget("fake_encoding")))
         await self.resp.start(200, headers)
         for i, ev in enumerate(events):
             if i and self.gap:
                 await asyncio.sleep(self.gap)
-            out = comp.compress(ev) + comp.flush(zlib.Z_SYNC_FLUSH) if comp else ev
+            out = comp.chunk(ev) if comp else ev
             await self.resp.write(out)
             self.gw.sent_events.append((self.req.path, time.monotonic(), ev))
         if abort:
@@ -594,7 +648,7 @@ class _Ctx:
             await self.resp.abort(abort)
             return
         if comp:
-            await self.resp.write(comp.flush())
+            await self.resp.write(comp.finish())
         await self.resp.end()
 
 
@@ -887,9 +941,9 @@ async def _big(ctx: _Ctx) -> None:
     block = bytes(range(256)) * (BIG_CHUNK // 256)
     headers = [("content-type", "application/octet-stream")]
     chunked = ctx.qget("chunked") in ("1", "true", "yes")
-    comp = zlib.compressobj(6, zlib.DEFLATED, 31) if ctx.gz else None
+    comp = ctx.encoder()
     if comp:
-        headers.append(("content-encoding", "gzip"))
+        headers.append(("content-encoding", comp.header))
     elif not chunked:
         headers.append(("content-length", str(total)))
     await ctx.resp.start(200, headers)
@@ -897,9 +951,9 @@ async def _big(ctx: _Ctx) -> None:
     while left > 0:
         data = block[: min(left, BIG_CHUNK)]
         left -= len(data)
-        await ctx.resp.write(comp.compress(data) if comp else data)
+        await ctx.resp.write(comp.chunk(data) if comp else data)
     if comp:
-        await ctx.resp.write(comp.flush())
+        await ctx.resp.write(comp.finish())
     await ctx.resp.end()
 
 
@@ -1241,14 +1295,19 @@ class FakeGateway:
     async def _serve_request(self, req: _Request, resp: _Responder) -> None:
         self.requests.append(req.as_dict())
         path = req.path
-        wants_gz = False
-        if path == "/gzip" or path.startswith("/gzip/"):
-            path = path[len("/gzip") :] or "/"
-            wants_gz = True
-        ctx = _Ctx(self, req, resp, path, gz=False)
+        wants = None
+        for coding in CODINGS:
+            if path == "/" + coding or path.startswith(f"/{coding}/"):
+                path = path[len(coding) + 1 :] or "/"
+                wants = coding
+                break
+        ctx = _Ctx(self, req, resp, path)
         if ctx.qget("gzip") in ("1", "true", "yes"):
-            wants_gz = True
-        ctx.gz = wants_gz and _accepts_gzip(req.headers.get("accept-encoding", ""))
+            wants = "gzip"
+        if ctx.qget("encoding") in CODINGS:
+            wants = ctx.qget("encoding")
+        if wants and _accepts(req.headers.get("accept-encoding", ""), wants):
+            ctx.coding = wants
         try:
             await self._route(ctx)
         except _ClientGone:
@@ -1259,7 +1318,7 @@ class FakeGateway:
             self.errors.append(f"{req.method} {req.target}: {e!r}")
             with contextlib.suppress(Exception):
                 if not resp.started:
-                    ctx.gz = False
+                    ctx.coding = None
                     await ctx.json(500, {"error": "fakegateway internal error"})
                 elif not resp.aborted:
                     await resp.abort("tcp")
