@@ -37,7 +37,9 @@ if __package__ != "vcrproxy":  # pragma: no cover - loaded by `mitmdump -s` from
 
 from mitmproxy import ctx, exceptions, http, tls
 
-from vcrproxy.cassette import CassetteError, Interaction
+from vcrproxy.cassette import CHUNKS_KEY, CassetteError, Interaction
+from vcrproxy.contentview import CHUNKS_METADATA
+from vcrproxy.contentview import register as register_contentview
 from vcrproxy.fastresponse import replay_response
 from vcrproxy.flows import (
     STREAM_TYPES,
@@ -182,6 +184,7 @@ class VCR:
             "Answer HTTP/2 to clients that offer it (mitmproxy's lazy mode would pick their "
             "first offer).",
         )
+        register_contentview()  # the "LLM" view of AI API bodies (mitmweb, console)
 
     def configure(self, updated: set[str]) -> None:
         opts = ctx.options
@@ -334,6 +337,8 @@ class VCR:
         sess.stats.replayed += 1
         flow.comment = f"vcrproxy: replayed interaction {found.id} of {sess.path}"
         flow.metadata["vcrproxy"] = "replayed"
+        if found.response.extra.get(CHUNKS_KEY):  # stream timing for the LLM contentview
+            flow.metadata[CHUNKS_METADATA] = found.response.extra[CHUNKS_KEY]
         state = _Replay(sess, found)
         self._state.replays[flow.id] = state
         recorded = found.response
@@ -408,6 +413,16 @@ class VCR:
             self._report(flow, "error", rec.session, f"not recorded: {e}")
             return
         flow.metadata["vcrproxy"] = "recorded"
+        if chunks:
+            flow.metadata[CHUNKS_METADATA] = [list(c) for c in chunks]
+        if flow.response is not None and flow.response.raw_content is None:
+            # A streamed body is not kept by mitmproxy (11; 12 unless store_streamed_bodies):
+            # keep the recorded copy so mitmweb and the LLM view can show it. Already sent, so
+            # setting it now sends nothing more.
+            if decoded:
+                flow.response.content = body  # re-encoded as its Content-Encoding says
+            else:
+                flow.response.raw_content = body
         flow.comment = f"vcrproxy: recorded as interaction {written.id} in {rec.session.path}"
         self._report(flow, "recorded", rec.session)
 

@@ -18,8 +18,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from vcrproxy.aiformats import UNKNOWN, ExchangeSummary, Usage, decode_eventstream, summarize
+from vcrproxy.aiformats import UNKNOWN, ExchangeSummary, decode_eventstream, summarize
 from vcrproxy.cassette import Cassette, CassetteError, Interaction
+from vcrproxy.conversation import format_duration
+from vcrproxy.conversation import usage_text as _usage_text
 
 HEX_PREVIEW = 256  # bytes of a binary body shown in raw mode
 REASONING_PREVIEW = 600  # characters of reasoning text shown
@@ -27,26 +29,6 @@ REASONING_PREVIEW = 600  # characters of reasoning text shown
 
 # ---------------------------------------------------------------------------------------------
 # Formatting helpers
-
-
-def format_duration(ns: int) -> str:
-    """A Go-duration in nanoseconds, human friendly: 3.57s, 930ms, 704µs, 1m18s, 1h02m03s."""
-    if not isinstance(ns, int) or ns <= 0:
-        return "0s"
-    if ns < 1_000:
-        return f"{ns}ns"
-    if ns < 999_500:
-        return f"{round(ns / 1_000)}µs"
-    if ns < 999_500_000:
-        return f"{round(ns / 1_000_000)}ms"
-    if ns < 59_995_000_000:
-        return f"{ns / 1e9:.2f}s"
-    seconds = round(ns / 1e9)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m{secs:02d}s"
-    return f"{minutes}m{secs:02d}s"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -104,24 +86,6 @@ def _labelled(label: str, text: str, st: _Style, *styles: str, indent: str = "  
     out = [f"{indent}{st(label + ':', *styles)} {lines[0]}".rstrip()]
     out.extend((pad + line).rstrip() for line in lines[1:])
     return out
-
-
-def _usage_text(u: Usage) -> str:
-    parts = []
-    if u.input_tokens is not None:
-        parts.append(f"in {u.input_tokens}")
-    if u.output_tokens is not None:
-        parts.append(f"out {u.output_tokens}")
-    if u.reasoning_tokens:
-        parts.append(f"reasoning {u.reasoning_tokens}")
-    if u.cached_tokens:
-        parts.append(f"cached {u.cached_tokens}")
-    if u.cache_creation_tokens:
-        parts.append(f"cache write {u.cache_creation_tokens}")
-    simple = (u.input_tokens or 0) + (u.output_tokens or 0)
-    if u.total_tokens is not None and (u.total_tokens != simple or not parts):
-        parts.append(f"total {u.total_tokens}")
-    return " / ".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------
