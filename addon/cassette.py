@@ -16,6 +16,10 @@ Headers = dict[str, list[str]]
 # a list of [offset_ms, size] pairs; offsets count from the end of the request (as `duration`
 # does), sizes sum to the body length.
 CHUNKS_KEY = "vcrproxy_chunks"
+# Extra key of a `101 Switching Protocols` response (ignored by go-vcr) holding the WebSocket
+# session that followed: every message both ways with its time and type, and the close (format in
+# websocket.py).
+WEBSOCKET_KEY = "vcrproxy_websocket"
 
 REDACTED = "<REDACTED>"
 

@@ -16,6 +16,7 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from .cassette import Response
 from .flows import is_stream, replay_headers
@@ -27,6 +28,15 @@ log = logging.getLogger("vcrproxy")
 class PacedReply:
     response: Response
     origin: float  # time.monotonic() the recorded offsets count from (request received)
+
+
+class LoopbackReply(Protocol):
+    """A reply that speaks for itself on the loopback connection (websocket.WebSocketPlayer):
+    `serve` gets the request head already read and the connection."""
+
+    async def serve(
+        self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None: ...
 
 
 def chunk_plan(resp: Response) -> list[tuple[float, bytes]]:
@@ -63,12 +73,13 @@ PER_PORT = 5
 
 
 class ChunkServer:
-    """Serves registered replies at `/<token>` on 127.0.0.1, each once."""
+    """Serves registered replies at `/<token>` on 127.0.0.1, each once: a PacedReply, or a
+    LoopbackReply (a replayed WebSocket session) that serves the connection itself."""
 
     def __init__(self) -> None:
         self._server: asyncio.Server | None = None
         self._extra: list[asyncio.Future[asyncio.Server]] = []
-        self._pending: dict[str, tuple[PacedReply, int]] = {}
+        self._pending: dict[str, tuple[PacedReply | LoopbackReply, int]] = {}
         self._load: dict[int, int] = {}  # port -> replies registered and not yet finished
         self._ids = itertools.count(1)
         self.port = 0
@@ -79,7 +90,7 @@ class ChunkServer:
             self.port = self._server.sockets[0].getsockname()[1]
             self._load = {self.port: 0}
 
-    def register(self, reply: PacedReply) -> str:
+    def register(self, reply: PacedReply | LoopbackReply) -> str:
         """Queue `reply`; fetch it from `port_for(token)` at `/<token>` (on the running loop)."""
         port = min(self._load, key=self._load.__getitem__)
         if self._load[port] >= PER_PORT:
@@ -122,7 +133,10 @@ class ChunkServer:
             if reply is None:
                 writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
                 return
-            await self._send(reply, writer)
+            if isinstance(reply, PacedReply):
+                await self._send(reply, writer)
+            else:
+                await reply.serve(head, reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as e:
             log.debug("paced replay connection ended early: %s", e)
         finally:

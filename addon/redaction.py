@@ -26,7 +26,16 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import unquote_plus
 
-from .cassette import CHUNKS_KEY, REDACTED, Cassette, Headers, Interaction, Request, Response
+from .cassette import (
+    CHUNKS_KEY,
+    REDACTED,
+    WEBSOCKET_KEY,
+    Cassette,
+    Headers,
+    Interaction,
+    Request,
+    Response,
+)
 
 REDACTED_BYTES = REDACTED.encode()
 
@@ -499,6 +508,12 @@ def _redact_response_in_place(r: Response, config: RedactionConfig) -> None:
     r.headers = redact_headers(r.headers, config.response_headers, config)
     if r.trailer:
         r.trailer = redact_headers(r.trailer, config.response_headers, config)
+    if WEBSOCKET_KEY in r.extra:  # WebSocket payloads: the same rules as bodies
+        from .websocket import redact_session
+
+        r.extra[WEBSOCKET_KEY] = redact_session(
+            r.extra[WEBSOCKET_KEY], lambda data: _redact_body(data, config)[0]
+        )
     old_len = len(r.body_bytes)
     body, spans = _redact_body(r.body, config)
     if not spans:
@@ -662,4 +677,8 @@ def find_secrets(
     headers("response header", resp.headers, config.response_headers)
     headers("response trailer", resp.trailer, config.response_headers)
     scan("response body", resp.body)
+    ws = resp.extra.get(WEBSOCKET_KEY)
+    for n, m in enumerate(ws.get("messages") or [] if isinstance(ws, dict) else []):
+        if isinstance(m, dict) and isinstance(m.get("data"), str | bytes):
+            scan(f"WebSocket message {n + 1}", m["data"])
     return out

@@ -54,6 +54,15 @@ from vcrproxy.pacing import ChunkServer, PacedReply
 from vcrproxy.recording import StreamRecorder, decode_body
 from vcrproxy.redaction import RedactionConfig
 from vcrproxy.session import MODES, CassetteSession
+from vcrproxy.websocket import (
+    WEBSOCKET_KEY,
+    WS_IGNORE_JSON,
+    WebSocketPlayer,
+    is_upgrade,
+    session_from_flow,
+    session_from_response,
+    ws_match_config,
+)
 
 log = logging.getLogger("vcrproxy")
 
@@ -94,6 +103,7 @@ class _Record:
 class _State:
     replays: dict[str, _Replay] = field(default_factory=dict)
     records: dict[str, _Record] = field(default_factory=dict)
+    websockets: dict[str, tuple[http.HTTPFlow, _Record]] = field(default_factory=dict)  # open
 
 
 class VCR:
@@ -178,6 +188,20 @@ class VCR:
             "vcr_redact_patterns", str, "", "Extra regular expressions of secrets, comma-separated."
         )
         loader.add_option(
+            "vcr_ws_ignore_json",
+            str,
+            WS_IGNORE_JSON,
+            "JSON paths ignored in WebSocket client messages when replaying, besides "
+            "vcr_match_ignore_json (default: client event ids and audio).",
+        )
+        loader.add_option(
+            "vcr_ws_match_binary",
+            bool,
+            False,
+            "Compare binary WebSocket client messages byte for byte (default: by type only; "
+            "they are usually audio).",
+        )
+        loader.add_option(
             "vcr_prefer_h2",
             bool,
             True,
@@ -260,6 +284,9 @@ class VCR:
         return bool(self._chunks.port)
 
     async def done(self) -> None:
+        # WebSocket sessions still open when the proxy stops: keep what they exchanged.
+        for flow, rec in list(self._state.websockets.values()):
+            self._record_websocket(flow, rec)
         self._close_sessions()
         await self._chunks.stop()
         if self.listeners:
@@ -342,22 +369,59 @@ class VCR:
         state = _Replay(sess, found)
         self._state.replays[flow.id] = state
         recorded = found.response
+        if recorded.code == 101 and is_upgrade(flow.request.headers) and self._chunks.port:
+            # A WebSocket session: played by the loopback server (see websocket.py for why).
+            try:
+                player = self._websocket_player(flow, sess, recorded)
+            except CassetteError as e:
+                self._answer_miss(flow, sess, f"vcrproxy: {sess.path}: {e}")
+                return
+            self._to_loopback(flow, state, self._chunks.register(player), method=None)
+            return
         if ctx.options.vcr_pace == "recorded" and self._chunks.port:
             # Streamed from the loopback chunk server so the client sees the recorded pacing.
             token = self._chunks.register(PacedReply(recorded, origin=time.monotonic()))
-            state.original = flow.request.copy()
-            flow.request.scheme = "http"
-            flow.request.host = "127.0.0.1"
-            flow.request.port = self._chunks.port_for(token)
-            flow.request.method = "GET"
-            flow.request.path = "/" + token
-            flow.request.content = b""
+            self._to_loopback(flow, state, token, method="GET")
             return
         h2 = flow.request.http_version.startswith("HTTP/2")
         headers = replay_headers(
             recorded, len(recorded.body_bytes), h2=h2, stream=is_stream(recorded)
         )
         flow.response = replay_response(recorded, headers)
+
+    def _to_loopback(
+        self, flow: http.HTTPFlow, state: _Replay, token: str, method: str | None
+    ) -> None:
+        """Point the flow at the loopback server's `/<token>` (restored in `response`)."""
+        state.original = flow.request.copy()
+        flow.request.scheme = "http"
+        flow.request.host = "127.0.0.1"
+        flow.request.port = self._chunks.port_for(token)
+        flow.request.path = "/" + token
+        if method is not None:
+            flow.request.method = method
+            flow.request.content = b""
+
+    def _websocket_player(
+        self, flow: http.HTTPFlow, sess: CassetteSession, recorded
+    ) -> WebSocketPlayer:
+        url = flow.request.url
+
+        def on_miss(n: int, text: str) -> None:
+            sess.stats.missed.append(f"WebSocket {url} (client message {n})")
+            sess.stats.explanations.append(text)
+            flow.metadata["vcrproxy"] = "miss"
+            log.warning("MISS %s", text)
+
+        return WebSocketPlayer(
+            recorded,
+            session_from_response(recorded),
+            config=ws_match_config(sess.matcher.config, ctx.options.vcr_ws_ignore_json),
+            match_binary=ctx.options.vcr_ws_match_binary,
+            paced=ctx.options.vcr_pace == "recorded",
+            url=url,
+            on_miss=on_miss,
+        )
 
     def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:
         if sess is not None:
@@ -375,7 +439,7 @@ class VCR:
         assert resp is not None
         replay = self._state.replays.get(flow.id)
         if replay is not None:
-            if replay.original is not None:
+            if replay.original is not None and resp.status_code != 101:
                 resp.stream = True
             return
         rec = self._state.records.get(flow.id)
@@ -397,22 +461,18 @@ class VCR:
             kind = flow.metadata.get("vcrproxy", "passthrough")
             self._report(flow, kind if kind == "miss" else "passthrough", None)
             return
+        if flow.websocket is not None:
+            self._state.websockets[flow.id] = (flow, rec)  # recorded at websocket_end
+            return
         if rec.recorder is not None:
             body, decoded, chunks = rec.recorder.result()
         else:
             body, decoded = decode_body(flow.response)
             chunks = None
         interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks)
-        try:
-            written = rec.session.record(interaction)
-        except (OSError, CassetteError) as e:
-            log.error("could not write %s: %s", rec.session.path, e)
-            rec.session.stats.failed += 1
-            # In the summary and the CLI's exit code: a session that lost recordings failed.
-            self.errors.append(f"could not write {rec.session.path}: {e}")
-            self._report(flow, "error", rec.session, f"not recorded: {e}")
+        written = self._write(flow, rec, interaction)
+        if written is None:
             return
-        flow.metadata["vcrproxy"] = "recorded"
         if chunks:
             flow.metadata[CHUNKS_METADATA] = [list(c) for c in chunks]
         if flow.response is not None and flow.response.raw_content is None:
@@ -423,6 +483,39 @@ class VCR:
                 flow.response.content = body  # re-encoded as its Content-Encoding says
             else:
                 flow.response.raw_content = body
+        self._recorded(flow, rec, written)
+
+    def websocket_end(self, flow: http.HTTPFlow) -> None:
+        pending = self._state.websockets.pop(flow.id, None)
+        if pending is not None:
+            self._record_websocket(flow, pending[1])
+
+    def _record_websocket(self, flow: http.HTTPFlow, rec: _Record) -> None:
+        self._state.websockets.pop(flow.id, None)
+        interaction = interaction_from_flow(flow, b"")
+        interaction.response.extra[WEBSOCKET_KEY] = session_from_flow(flow).to_extra()
+        written = self._write(flow, rec, interaction)
+        if written is not None:
+            self._recorded(flow, rec, written)
+
+    def _write(
+        self, flow: http.HTTPFlow, rec: _Record, interaction: Interaction
+    ) -> Interaction | None:
+        """Append the interaction to the session's cassette: what was written, or None (failure
+        reported)."""
+        try:
+            written = rec.session.record(interaction)
+        except (OSError, CassetteError) as e:
+            log.error("could not write %s: %s", rec.session.path, e)
+            rec.session.stats.failed += 1
+            # In the summary and the CLI's exit code: a session that lost recordings failed.
+            self.errors.append(f"could not write {rec.session.path}: {e}")
+            self._report(flow, "error", rec.session, f"not recorded: {e}")
+            return None
+        return written
+
+    def _recorded(self, flow: http.HTTPFlow, rec: _Record, written: Interaction) -> None:
+        flow.metadata["vcrproxy"] = "recorded"
         flow.comment = f"vcrproxy: recorded as interaction {written.id} in {rec.session.path}"
         self._report(flow, "recorded", rec.session)
 
@@ -523,8 +616,8 @@ def _streams(flow: http.HTTPFlow) -> bool:
     """Stream (never buffer) SSE, NDJSON, AWS event streams and bodies of unknown length."""
     resp = flow.response
     assert resp is not None
-    if flow.request.method == "HEAD" or resp.status_code in (204, 304):
-        return False
+    if flow.request.method == "HEAD" or resp.status_code in (101, 204, 304):
+        return False  # (a 101 has no body: a WebSocket's messages go through websocket hooks)
     ctype = resp.headers.get("content-type", "").lower()
     return any(t in ctype for t in STREAM_TYPES) or "content-length" not in resp.headers
 

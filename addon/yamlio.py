@@ -846,10 +846,9 @@ class _Emitter:
         if v is None:
             return " null\n"
         if isinstance(v, (bytes, bytearray)):
-            try:
-                return _str_scalar(bytes(v).decode("utf-8"), indent, indent - parent)
-            except UnicodeDecodeError:
-                return _binary(bytes(v), indent)
+            # Bytes in an extra key (a WebSocket binary frame) load from `!!binary`: written back
+            # as `!!binary` even when valid UTF-8, so the file round-trips. (Bodies: see below.)
+            return _binary(bytes(v), indent)
         raise CassetteError(f"cannot write a {type(v).__name__} value to a cassette: {_short(v)}")
 
     def key(self, k: Any) -> tuple[str, bool]:
@@ -1028,6 +1027,11 @@ def _emit_http(em: _Emitter, obj: Request | Response, keys: tuple[str, ...],
                 raise CassetteError(f"{where}.{k}: expected an integer, got {_short(v)}")
             out.append(f" {v}\n")
         elif k == "body":
+            if isinstance(v, (bytes, bytearray)):
+                try:  # go-vcr's body is a string: valid UTF-8 is written as text
+                    v = bytes(v).decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
             if isinstance(v, str):
                 out.append(_str_scalar(v, child, child - m))
             else:

@@ -34,6 +34,14 @@ event, so they still arrive incrementally):
 - ``* /echo``  the request as JSON (method, path, query, headers, body, body_b64, http_version).
 - ``* /status/{code}``  that status with a small JSON body (none for 204/304).
 - ``GET /set-cookie``  two Set-Cookie headers.
+- ``GET /v1/realtime`` (WebSocket upgrade, HTTP/1.1; framing by wsproto)  an OpenAI
+  Realtime-shaped session: ``session.created`` on connect; ``session.update`` ->
+  ``session.updated``; ``conversation.item.create`` -> ``conversation.item.created`` (its text is
+  answered); ``response.create`` -> ``response.created``, a few ``response.output_text.delta``,
+  ``response.output_text.done``, a ``response.function_call_arguments.done`` when the session has
+  tools, then ``response.done`` with usage; a binary message -> a binary reply (not UTF-8);
+  ``{"type": "test.close"}`` -> the server closes with 4000. Client messages are kept in
+  ``ws_received``.
 
 ``?fake_encoding=NAME`` on a stream labels its plain bytes ``Content-Encoding: NAME`` (a coding
 no client can decode).
@@ -72,6 +80,8 @@ import h2.events
 import h2.exceptions
 import h11
 import trustme
+import wsproto
+import wsproto.events as wse
 
 __all__ = ["ConnectionCounter", "FakeGateway"]
 
@@ -274,6 +284,10 @@ class _H1Connection:
                 http_version=_d(event.http_version),
                 connection=self.cid,
             )
+            if req.path == "/v1/realtime" and "websocket" in req.headers.get("upgrade", "").lower():
+                self.gw.requests.append(req.as_dict())
+                await _RealtimeSession(self.gw, self, req).run()
+                return
             resp = _H1Responder(self.conn, self.writer, head=req.method == "HEAD")
             await self.gw._serve_request(req, resp)
             if resp.aborted or self.conn.our_state is not h11.DONE:
@@ -1019,6 +1033,131 @@ _shared_ca: trustme.CA | None = None
 _shared_lock = threading.Lock()
 
 
+class _RealtimeSession:
+    """The server side of /v1/realtime (see the module doc), on wsproto."""
+
+    TEXT = "Hello from the fake realtime gateway."
+
+    def __init__(self, gw: FakeGateway, conn: _H1Connection, req: _Request):
+        self.gw = gw
+        self.reader = conn.reader
+        self.writer = conn.writer
+        self.trailing = conn.conn.trailing_data[0]
+        self.req = req
+        self.ws = wsproto.WSConnection(wsproto.ConnectionType.SERVER)
+        self.session = {
+            "id": "sess_fake0001",
+            "object": "realtime.session",
+            "type": "realtime",
+            "model": (parse_qs(req.query).get("model") or ["gpt-realtime"])[0],
+            "instructions": "",
+            "tools": [],
+        }
+        self.events = 0
+        self.items: list[str] = []
+
+    def send(self, event) -> None:
+        self.writer.write(self.ws.send(event))
+
+    def event(self, kind: str, **fields) -> None:
+        self.events += 1
+        obj = {"type": kind, "event_id": f"event_fake{self.events:04d}", **fields}
+        self.send(wse.TextMessage(data=_jdump(obj)))
+
+    async def run(self) -> None:
+        self.ws.initiate_upgrade_connection(
+            [(k.encode("latin-1"), v.encode("latin-1")) for k, v in self.req.header_list],
+            self.req.target.encode("latin-1"),
+        )
+        for ev in self.ws.events():
+            if isinstance(ev, wse.Request):
+                self.send(wse.AcceptConnection(extra_headers=[(b"x-request-id", b"req_fake_rt")]))
+        self.event("session.created", session=self.session)
+        await self.writer.drain()
+        data = self.trailing
+        parts: list = []
+        while True:
+            if data:
+                self.ws.receive_data(data)
+            for ev in self.ws.events():
+                if isinstance(ev, wse.Message):
+                    parts.append(ev.data)
+                    if ev.message_finished:
+                        text = isinstance(ev, wse.TextMessage)
+                        whole = "".join(parts) if text else b"".join(parts)
+                        parts = []
+                        self.gw.ws_received.append(whole)
+                        await self.on_message(whole)
+                elif isinstance(ev, wse.Ping):
+                    self.send(ev.response())
+                elif isinstance(ev, wse.CloseConnection):
+                    if self.ws.state is wsproto.connection.ConnectionState.REMOTE_CLOSING:
+                        self.send(ev.response())
+                    await self.writer.drain()
+                    return
+            await self.writer.drain()
+            data = await self.reader.read(65536)
+            if not data:
+                return
+
+    async def on_message(self, msg) -> None:
+        if isinstance(msg, bytes):
+            self.send(wse.BytesMessage(data=b"\x00\xff\xfePCM" + bytes(reversed(msg))))
+            return
+        try:
+            obj = json.loads(msg)
+        except ValueError:
+            self.event("error", error={"type": "invalid_request_error", "message": "not JSON"})
+            return
+        kind = obj.get("type")
+        if kind == "session.update":
+            self.session.update(obj.get("session") or {})
+            self.event("session.updated", session=self.session)
+        elif kind == "conversation.item.create":
+            item = dict(obj.get("item") or {})
+            item.setdefault("id", f"item_fake{len(self.items) + 1:04d}")
+            self.items.append(_part_text([
+                {"type": "text", "text": c.get("text", "")}
+                for c in item.get("content") or [] if isinstance(c, dict)
+            ]))
+            self.event("conversation.item.created", item=item)
+        elif kind == "response.create":
+            await self.respond()
+        elif kind == "test.close":
+            self.send(wse.CloseConnection(code=4000, reason="fake gateway closes"))
+        else:
+            self.event("error", error={"type": "invalid_request_error",
+                                       "message": f"unknown event {kind!r}"})
+
+    async def respond(self) -> None:
+        rid, iid = "resp_fake0001", "item_fakeout01"
+        text = self.TEXT if not self.items else f"You said: {self.items[-1]}"
+        self.event("response.created", response={"id": rid, "object": "realtime.response",
+                                                 "status": "in_progress", "output": []})
+        for piece in _pieces(text):
+            await asyncio.sleep(self.gw.gap_ms / 1000 / 5)
+            self.event("response.output_text.delta", response_id=rid, item_id=iid,
+                       output_index=0, content_index=0, delta=piece)
+            await self.writer.drain()
+        self.event("response.output_text.done", response_id=rid, item_id=iid, output_index=0,
+                   content_index=0, text=text)
+        output = [{"id": iid, "type": "message", "role": "assistant",
+                   "content": [{"type": "output_text", "text": text}]}]
+        if self.session.get("tools"):
+            tool = self.session["tools"][0]
+            args = _jdump({"city": "Lisbon"})
+            self.event("response.function_call_arguments.done", response_id=rid,
+                       item_id="item_fakecall01", output_index=1, call_id="call_fake0001",
+                       name=tool.get("name", "tool"), arguments=args)
+            output.append({"id": "item_fakecall01", "type": "function_call",
+                           "call_id": "call_fake0001", "name": tool.get("name", "tool"),
+                           "arguments": args})
+        self.event("response.done", response={
+            "id": rid, "object": "realtime.response", "status": "completed", "output": output,
+            "usage": {"total_tokens": 30, "input_tokens": 12, "output_tokens": 18},
+        })
+
+
 def _ca() -> trustme.CA:
     global _shared_ca
     with _shared_lock:
@@ -1054,6 +1193,7 @@ class FakeGateway:
         self.tls = tls
         self.requests: list[dict] = []
         self.sent_events: list[tuple[str, float, bytes]] = []
+        self.ws_received: list[str | bytes] = []  # /v1/realtime client messages
         self.errors: list[str] = []
         self._connections = 0
         self._port: int | None = None
@@ -1104,6 +1244,7 @@ class FakeGateway:
         """Forget recorded requests and sent events (not the connection count)."""
         self.requests.clear()
         self.sent_events.clear()
+        self.ws_received.clear()
 
     def events_for(self, path: str) -> list[tuple[str, float, bytes]]:
         return [e for e in self.sent_events if e[0] == path]

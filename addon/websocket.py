@@ -1,0 +1,467 @@
+"""WebSocket sessions (OpenAI Realtime, Gemini Live, Azure realtime): record every message, replay
+offline.
+
+Cassette format. go-vcr has no place for the messages that follow a `101 Switching Protocols`, so
+they go in one extra key of the upgrade's response, WEBSOCKET_KEY (`vcrproxy_websocket`, ignored
+by go-vcr like `vcrproxy_chunks`)::
+
+    vcrproxy_websocket:
+      messages:
+      - at: 0.9                 # ms after the 101 arrived (float)
+        from: server            # server | client
+        type: text              # text | binary
+        data: '{"type":"session.created",...}'     # text frames as YAML text
+      - at: 20.31
+        from: client
+        type: binary
+        data: !!binary AAECAw==                    # binary frames always as !!binary
+      close:                    # absent if the session was still open when the proxy stopped
+        at: 95.2
+        from: client            # who closed; 1006 = the connection dropped without a close frame
+        code: 1000
+        reason: ""
+
+Messages are whole messages (fragments joined), in the order mitmproxy relayed them. Payloads
+are redacted like bodies (redaction.py).
+
+Replay. mitmproxy can answer the upgrade itself (an addon-made 101) and inject messages toward the
+client (`inject.websocket`), but its WebsocketLayer relays every control frame to the server side:
+a client ping or close frame then goes to a server connection that was never opened and the
+connection handler crashes (KeyError in HttpLayer, mitmproxy 11.0.2 and 12.3.1 alike), and an
+addon cannot send a close frame with a code. So the upgrade is routed, like paced replay, to the
+in-process loopback server (pacing.ChunkServer), where `WebSocketPlayer` speaks the server side with
+wsproto (mitmproxy's own WebSocket library): mitmproxy relays a real WebSocket both ways, its hooks
+see every message, and nothing leaves the machine.
+
+The player sends the server messages recorded before the first client message at once; each later
+run of server messages is sent once the client message that preceded it in the recording has
+arrived and matched (in order; JSON-aware with the session's ignore paths plus WS_IGNORE_JSON;
+binary frames compare by type only unless `match_binary`). With pacing, each message keeps its
+recorded delay from the message that triggered it. A client message with no recorded counterpart
+is a miss: the player closes with 1008 (policy violation) and a one-line reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import wsproto
+import wsproto.events as wse
+from wsproto.connection import ConnectionState
+
+from .cassette import WEBSOCKET_KEY, CassetteError, Request, Response
+from .matching import MatchConfig, body
+from .redaction import scrub_text, split_names
+
+log = logging.getLogger("vcrproxy")
+
+# JSON paths of client messages ignored by default: client-chosen ids and audio, which differ on
+# every run (OpenAI Realtime `event_id`, `input_audio_buffer.append.audio`,
+# `conversation.item.create` item ids and audio; Gemini Live `realtimeInput` audio chunks).
+WS_IGNORE_JSON = (
+    "event_id,audio,item.id,item.content[*].audio,"
+    "realtimeInput.audio.data,realtimeInput.mediaChunks[*].data"
+)
+POLICY_VIOLATION = 1008
+_REASON_BYTES = 123  # a close frame's payload is at most 125 bytes, 2 of them the code
+# Response headers the loopback handshake makes itself (or that describe the recorded framing).
+_OWN_HEADERS = frozenset(
+    (
+        "upgrade", "connection", "sec-websocket-accept", "sec-websocket-extensions",
+        "sec-websocket-protocol", "content-length", "transfer-encoding", "keep-alive",
+    )
+)
+
+
+@dataclass
+class WsMessage:
+    """One whole message: `at_ms` after the 101, sent by the client or the server."""
+
+    at_ms: float
+    from_client: bool
+    text: bool
+    data: str | bytes  # str for text frames, bytes for binary ones
+
+    @property
+    def payload(self) -> bytes:
+        return self.data.encode() if isinstance(self.data, str) else self.data
+
+
+@dataclass
+class WsClose:
+    at_ms: float
+    from_client: bool
+    code: int
+    reason: str = ""
+
+
+@dataclass
+class WsSession:
+    messages: list[WsMessage] = field(default_factory=list)
+    close: WsClose | None = None
+
+    def to_extra(self) -> dict[str, Any]:
+        """The value of WEBSOCKET_KEY."""
+        out: dict[str, Any] = {
+            "messages": [
+                {
+                    "at": _ms(m.at_ms),
+                    "from": "client" if m.from_client else "server",
+                    "type": "text" if m.text else "binary",
+                    "data": m.data,
+                }
+                for m in self.messages
+            ]
+        }
+        if self.close is not None:
+            c = self.close
+            out["close"] = {
+                "at": _ms(c.at_ms),
+                "from": "client" if c.from_client else "server",
+                "code": c.code,
+                "reason": c.reason,
+            }
+        return out
+
+
+def _ms(value: float) -> float | int:
+    value = round(max(value, 0.0), 3)
+    return int(value) if value.is_integer() else value
+
+
+def is_upgrade(headers: Any) -> bool:
+    """Whether request headers (mitmproxy Headers or a cassette header map) ask for a WebSocket."""
+    if isinstance(headers, dict):
+        values = [v for k, vs in headers.items() if k.lower() == "upgrade" for v in vs]
+    else:
+        values = headers.get_all("upgrade")
+    return any(v.strip().lower() == "websocket" for v in values)
+
+
+def is_websocket_response(resp: Response) -> bool:
+    return resp.code == 101 and (WEBSOCKET_KEY in resp.extra or is_upgrade(resp.headers))
+
+
+def session_from_flow(flow: Any) -> WsSession:
+    """The messages mitmproxy relayed on a WebSocket flow (`flow.websocket`, mitmproxy's
+    WebSocketData), timed from the arrival of the 101."""
+    ws = flow.websocket
+    resp = flow.response
+    origin = (resp.timestamp_start if resp is not None else None) or flow.request.timestamp_start
+    out = WsSession()
+    for m in ws.messages:
+        text = m.is_text
+        data: str | bytes = m.content.decode("utf-8", "replace") if text else bytes(m.content)
+        out.messages.append(WsMessage((m.timestamp - origin) * 1000, m.from_client, text, data))
+    if ws.close_code is not None:
+        end = ws.timestamp_end or time.time()
+        out.close = WsClose(
+            (end - origin) * 1000, bool(ws.closed_by_client), int(ws.close_code),
+            ws.close_reason or "",
+        )
+    return out
+
+
+def session_from_response(resp: Response) -> WsSession:
+    """Parse WEBSOCKET_KEY of a recorded response (an empty session if absent).
+
+    Raises CassetteError (one line) when the value is not in the documented shape.
+    """
+    raw = resp.extra.get(WEBSOCKET_KEY)
+    if raw is None:
+        return WsSession()
+    where = f"response.{WEBSOCKET_KEY}"
+    if not isinstance(raw, dict):
+        raise CassetteError(f"{where}: expected a mapping with `messages`")
+    out = WsSession()
+    for n, m in enumerate(raw.get("messages") or []):
+        at = f"{where}.messages[{n}]"
+        if not isinstance(m, dict):
+            raise CassetteError(f"{at}: expected a mapping")
+        kind, side, data = m.get("type"), m.get("from"), m.get("data", "")
+        if kind not in ("text", "binary") or side not in ("client", "server"):
+            raise CassetteError(f"{at}: `type` must be text/binary and `from` client/server")
+        if data is None:
+            data = ""
+        if not isinstance(data, str | bytes):
+            raise CassetteError(f"{at}.data: expected text or !!binary")
+        if kind == "text" and isinstance(data, bytes):
+            data = data.decode("utf-8", "replace")
+        elif kind == "binary" and isinstance(data, str):
+            data = data.encode("utf-8", "surrogateescape")
+        out.messages.append(WsMessage(_number(m.get("at", 0), at), side == "client",
+                                      kind == "text", data))
+    close = raw.get("close")
+    if isinstance(close, dict):
+        code = close.get("code", 1000)
+        if not isinstance(code, int) or isinstance(code, bool):
+            raise CassetteError(f"{where}.close.code: expected an integer")
+        out.close = WsClose(_number(close.get("at", 0), f"{where}.close"),
+                            close.get("from") == "client", code, str(close.get("reason") or ""))
+    return out
+
+
+def _number(v: Any, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise CassetteError(f"{where}.at: expected milliseconds as a number")
+    return float(v)
+
+
+def redact_session(raw: Any, scrub: Callable[[str | bytes], str | bytes]) -> Any:
+    """WEBSOCKET_KEY's value with `scrub` applied to every payload and close reason."""
+    if not isinstance(raw, dict):
+        return raw
+    out = dict(raw)
+    messages = raw.get("messages")
+    if isinstance(messages, list):
+        out["messages"] = [
+            {**m, "data": scrub(m["data"])}
+            if isinstance(m, dict) and isinstance(m.get("data"), str | bytes) else m
+            for m in messages
+        ]
+    close = raw.get("close")
+    if isinstance(close, dict) and isinstance(close.get("reason"), str):
+        out["close"] = {**close, "reason": scrub(close["reason"])}
+    return out
+
+
+def ws_match_config(base: MatchConfig, ignore_json: str | tuple[str, ...]) -> MatchConfig:
+    """Client messages compare like bodies: the session's JSON ignore paths plus `ignore_json`."""
+    paths = tuple(dict.fromkeys((*base.ignore_json_paths, *split_names(ignore_json))))
+    return replace(base, on=("body",), ignore_json_paths=paths, headers=())
+
+
+def message_differences(
+    recorded: WsMessage, text: bool, data: bytes, config: MatchConfig, match_binary: bool
+) -> list[str]:
+    """Why a live client message is not the recorded one (empty when it matches)."""
+    if recorded.text != text:
+        kinds = ("text", "binary")
+        return [f"type: recorded {kinds[not recorded.text]} vs live {kinds[not text]}"]
+    if not text and not match_binary:
+        return []
+    diffs = body(Request(body=_as_body(data)), Request(body=recorded.data), config) or []
+    return [d.replace("body:", "message:", 1) for d in diffs]
+
+
+def _as_body(data: bytes) -> str | bytes:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
+def _short_reason(text: str) -> str:
+    """One line of at most 123 UTF-8 bytes (a close frame's room for a reason)."""
+    line = " ".join(text.split())
+    raw = line.encode("utf-8")
+    if len(raw) <= _REASON_BYTES:
+        return line
+    return raw[: _REASON_BYTES - 3].decode("utf-8", "ignore") + "..."
+
+
+# -- replay ----------------------------------------------------------------------------------
+
+
+class WebSocketPlayer:
+    """The server side of one recorded session, served once by the loopback ChunkServer.
+
+    `on_miss(n, text)` is called (on the proxy's loop) with the 1-based number of an unmatched
+    client message and the explanation, before the player closes the WebSocket with 1008.
+    """
+
+    def __init__(
+        self,
+        recorded: Response,
+        session: WsSession,
+        *,
+        config: MatchConfig,
+        match_binary: bool = False,
+        paced: bool = False,
+        url: str = "",
+        on_miss: Callable[[int, str], None] | None = None,
+    ) -> None:
+        self.recorded = recorded
+        self.session = session
+        self.config = config
+        self.match_binary = match_binary
+        self.paced = paced
+        self.url = url
+        self.on_miss = on_miss
+        self._ws = wsproto.WSConnection(wsproto.ConnectionType.SERVER)
+        self._writer: asyncio.StreamWriter | None = None
+        self._sends: asyncio.Queue[tuple[float, float, list[WsMessage], bool]] = asyncio.Queue()
+        self.received = 0  # client messages matched
+        self.missed: str | None = None
+
+    # groups: the server messages after each client message (index -1: before the first one)
+    def _groups(self) -> tuple[list[WsMessage], list[tuple[WsMessage, list[WsMessage]]]]:
+        opening: list[WsMessage] = []
+        after: list[tuple[WsMessage, list[WsMessage]]] = []
+        for m in self.session.messages:
+            if m.from_client:
+                after.append((m, []))
+            elif after:
+                after[-1][1].append(m)
+            else:
+                opening.append(m)
+        return opening, after
+
+    def _write(self, event: wse.Event) -> None:
+        assert self._writer is not None
+        if self._writer.is_closing():
+            return
+        self._writer.write(self._ws.send(event))
+
+    async def serve(self, head: bytes, reader: asyncio.StreamReader,
+                    writer: asyncio.StreamWriter) -> None:
+        """Answer the upgrade in `head` (the request bytes already read) and play the session."""
+        self._writer = writer
+        self._ws.receive_data(head)
+        request = next((e for e in self._ws.events() if isinstance(e, wse.Request)), None)
+        if request is None:
+            writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            return
+        headers = self.recorded.headers
+        protocol = next(
+            (v.strip() for k, vs in headers.items() if k.lower() == "sec-websocket-protocol"
+             for v in vs), None,
+        )
+        extra = [
+            (k.encode("latin-1"), v.encode("utf-8", "surrogateescape"))
+            for k, vs in headers.items() if k.lower() not in _OWN_HEADERS for v in vs
+        ]
+        self._write(wse.AcceptConnection(
+            subprotocol=protocol if protocol in request.subprotocols else None,
+            extra_headers=extra,
+        ))
+        await writer.drain()
+        origin = time.monotonic()
+        opening, after = self._groups()
+        sender = asyncio.ensure_future(self._sender())
+        final = not after
+        self._sends.put_nowait((origin, 0.0, opening, final))
+        try:
+            await self._receive(reader, after)
+        finally:
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+
+    async def _sender(self) -> None:
+        """Sends each queued run of server messages in order (paced from its trigger)."""
+        assert self._writer is not None
+        while True:
+            anchor, anchor_ms, messages, final = await self._sends.get()
+            for m in messages:
+                if self.paced:
+                    delay = anchor + (m.at_ms - anchor_ms) / 1000 - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                if self._ws.state is not ConnectionState.OPEN:
+                    return
+                if m.text:
+                    self._write(wse.TextMessage(data=m.data if isinstance(m.data, str)
+                                                else m.payload.decode("utf-8", "replace")))
+                else:
+                    self._write(wse.BytesMessage(data=m.payload))
+                await self._writer.drain()
+            close = self.session.close
+            if final and close is not None and not close.from_client:
+                if self.paced:
+                    delay = anchor + (close.at_ms - anchor_ms) / 1000 - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                if self._ws.state is ConnectionState.OPEN:
+                    code = close.code if close.code not in (1005, 1006, 1015) else 1000
+                    self._write(wse.CloseConnection(code=code, reason=close.reason))
+                    await self._writer.drain()
+                return
+
+    async def _receive(
+        self, reader: asyncio.StreamReader, after: list[tuple[WsMessage, list[WsMessage]]]
+    ) -> None:
+        assert self._writer is not None
+        parts: list[bytes | str] = []
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                return
+            self._ws.receive_data(data)
+            for event in self._ws.events():
+                if isinstance(event, wse.Message):
+                    parts.append(event.data)
+                    if not event.message_finished:
+                        continue
+                    text = isinstance(event, wse.TextMessage)
+                    whole = "".join(parts).encode() if text else b"".join(parts)  # type: ignore[arg-type]
+                    parts = []
+                    if self.missed is None:
+                        self._client_message(text, whole, after, time.monotonic())
+                elif isinstance(event, wse.Ping):
+                    self._write(event.response())
+                elif isinstance(event, wse.CloseConnection):
+                    if self._ws.state is ConnectionState.REMOTE_CLOSING:
+                        self._write(event.response())
+                    await self._writer.drain()
+                    return
+            await self._writer.drain()
+
+    def _client_message(
+        self, text: bool, data: bytes, after: list[tuple[WsMessage, list[WsMessage]]],
+        arrived: float,
+    ) -> None:
+        n = self.received
+        if n >= len(after):
+            self._miss(
+                n, f"client message {n + 1} {_preview(text, data)} has no recorded counterpart "
+                f"(the recording has {len(after)} client message(s))"
+            )
+            return
+        recorded, replies = after[n]
+        diffs = message_differences(recorded, text, data, self.config, self.match_binary)
+        if diffs:
+            self._miss(n, f"client message {n + 1} differs from the recording: "
+                       + "; ".join(diffs))
+            return
+        self.received += 1
+        self._sends.put_nowait((arrived, recorded.at_ms, replies, n + 1 == len(after)))
+
+    def _miss(self, n: int, why: str) -> None:
+        text = scrub_text(f"vcrproxy: WebSocket {self.url}: {why}")
+        self.missed = text
+        if self.on_miss is not None:
+            self.on_miss(n + 1, text)
+        if self._ws.state is ConnectionState.OPEN:
+            self._write(wse.CloseConnection(code=POLICY_VIOLATION, reason=_short_reason(
+                f"vcrproxy miss: {why}")))
+
+
+def _preview(text: bool, data: bytes) -> str:
+    if not text:
+        return f"(binary, {len(data)} bytes)"
+    s = data.decode("utf-8", "replace")
+    s = " ".join(s.split())
+    return repr(s if len(s) <= 60 else s[:59] + "…")
+
+
+__all__ = [
+    "POLICY_VIOLATION",
+    "WEBSOCKET_KEY",
+    "WS_IGNORE_JSON",
+    "WebSocketPlayer",
+    "WsClose",
+    "WsMessage",
+    "WsSession",
+    "is_upgrade",
+    "is_websocket_response",
+    "message_differences",
+    "redact_session",
+    "session_from_flow",
+    "session_from_response",
+    "ws_match_config",
+]

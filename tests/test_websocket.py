@@ -1,0 +1,380 @@
+"""WebSocket sessions (Realtime APIs) through the real proxy: record every message, replay offline.
+
+Real parts only: the fake gateway's /v1/realtime (wsproto), an in-process mitmproxy with the VCR
+addon, and real clients (the `websockets` library, the openai SDK's realtime client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+
+import pytest
+from test_govcr_compat import run as run_go
+from test_govcr_compat import vcrcheck  # noqa: F401  (fixture)
+
+from vcrproxy.cassette import WEBSOCKET_KEY, Response
+from vcrproxy.matching import MatchConfig
+from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
+from vcrproxy.websocket import (
+    WS_IGNORE_JSON,
+    WsMessage,
+    message_differences,
+    session_from_response,
+    ws_match_config,
+)
+from vcrproxy.yamlio import dumps_cassette, load_cassette, loads_cassette
+
+websockets = pytest.importorskip("websockets")
+from websockets.asyncio.client import connect  # noqa: E402
+
+KEY = "sk-" + "proj" + "A1b2" * 6  # key-shaped, built at runtime
+TIMEOUT = 20
+
+
+def ws_url(gateway) -> str:
+    return f"wss://localhost:{gateway.port}/v1/realtime?model=gpt-realtime"
+
+
+async def realtime_session(url, proxy, ca, *, text="hello", binary=b"\x01\x02\xff", tools=False,
+                           server_close=False):
+    """A short Realtime conversation; returns what the client received, in order."""
+    got: list = []
+    ctx = ssl.create_default_context(cafile=ca)
+    async with asyncio.timeout(TIMEOUT):
+        async with connect(url, ssl=ctx, proxy=proxy.url, ping_interval=None,
+                           additional_headers={"Authorization": f"Bearer {KEY}"}) as ws:
+            got.append(json.loads(await ws.recv()))  # session.created, before we say anything
+            update = {"instructions": f"be brief; key {KEY}"}
+            if tools:
+                update["tools"] = [{"type": "function", "name": "get_weather",
+                                    "parameters": {"type": "object"}}]
+            await ws.send(json.dumps({"type": "session.update", "event_id": "evt_a1",
+                                      "session": update}))
+            got.append(json.loads(await ws.recv()))
+            await ws.send(json.dumps({
+                "type": "conversation.item.create", "event_id": "evt_a2",
+                "item": {"type": "message", "role": "user",
+                         "content": [{"type": "input_text", "text": text}]},
+            }))
+            got.append(json.loads(await ws.recv()))
+            await ws.send(json.dumps({"type": "response.create", "event_id": "evt_a3"}))
+            while True:
+                event = json.loads(await ws.recv())
+                got.append(event)
+                if event["type"] == "response.done":
+                    break
+            if binary is not None:
+                await ws.send(binary)
+                got.append(await ws.recv())
+            if server_close:
+                await ws.send(json.dumps({"type": "test.close"}))
+                with pytest.raises(websockets.ConnectionClosed):
+                    await ws.recv()
+        got.append(("closed", ws.close_code, ws.close_reason))
+    return got
+
+
+def scrubbed(events: list) -> list:
+    """What replay gives back: the recording, with the key the server echoed redacted."""
+    def walk(v):
+        if isinstance(v, str):
+            return v.replace(KEY, "<REDACTED>")
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return type(v)(walk(x) for x in v)
+        return v
+    return walk(events)
+
+
+def record_then_replay(run_proxy, gateway, ca_cert, cassette, **kw):
+    with_proxy = run_proxy(cassette, "record")
+    recorded = asyncio.run(realtime_session(ws_url(gateway), with_proxy, ca_cert, **kw))
+    with_proxy.stop()
+    before = gateway.connections
+    replay = run_proxy(cassette, "replay")
+    replayed = asyncio.run(realtime_session(ws_url(gateway), replay, ca_cert, **kw))
+    return recorded, replayed, gateway.connections - before, replay
+
+
+def test_websockets_client_records_and_replays_offline(run_proxy, gateway, ca_cert, tmp_path,
+                                                      vcrcheck):  # noqa: F811
+    cassette = tmp_path / "realtime.yaml"
+    recorded, replayed, upstream, proxy = record_then_replay(
+        run_proxy, gateway, ca_cert, cassette
+    )
+    kinds = [e["type"] for e in recorded[:-2]]
+    assert kinds[:4] == ["session.created", "session.updated", "conversation.item.created",
+                         "response.created"]
+    assert kinds.count("response.output_text.delta") >= 3 and kinds[-1] == "response.done"
+    assert recorded[-2] == b"\x00\xff\xfePCM\xff\x02\x01"  # the gateway's binary reply
+    assert recorded[-1] == ("closed", 1000, "")
+    assert KEY in recorded[1]["session"]["instructions"]  # the gateway echoes the key...
+    assert replayed == scrubbed(recorded)  # ...which never reached the cassette
+    assert upstream == 0
+    stats = proxy.vcr.all_sessions()[0].stats
+    assert (stats.replayed, stats.missed) == (1, [])
+
+    text = cassette.read_text()
+    assert KEY not in text and "Bearer <REDACTED>" in text
+    assert "key <REDACTED>" in text  # the key inside a client message is redacted too
+    c = loads_cassette(text)
+    assert dumps_cassette(c) == text  # byte for byte
+    (i,) = c.interactions
+    assert i.response.code == 101
+    session = session_from_response(i.response)
+    sides = ["client" if m.from_client else "server" for m in session.messages]
+    assert sides[:3] == ["server", "client", "server"]
+    assert [m.text for m in session.messages][-2:] == [False, False]
+    assert "data: !!binary" in text
+    ats = [m.at_ms for m in session.messages]
+    assert ats == sorted(ats) and ats[0] >= 0
+    assert session.close is not None
+    assert (session.close.from_client, session.close.code) == (True, 1000)
+    # go-vcr loads it (the extension key is ignored) and sees the 101.
+    go = json.loads(run_go(vcrcheck, "load", str(cassette)))
+    assert go["interactions"][0]["response"]["code"] == 101
+
+
+def test_changed_client_message_is_a_clear_miss(run_proxy, gateway, ca_cert, tmp_path):
+    cassette = tmp_path / "realtime.yaml"
+    with_proxy = run_proxy(cassette, "record")
+    asyncio.run(realtime_session(ws_url(gateway), with_proxy, ca_cert, binary=None))
+    with_proxy.stop()
+    before = gateway.connections
+    replay = run_proxy(cassette, "replay")
+
+    async def changed():
+        ctx = ssl.create_default_context(cafile=ca_cert)
+        async with asyncio.timeout(TIMEOUT):
+            async with connect(ws_url(gateway), ssl=ctx, proxy=replay.url,
+                               ping_interval=None) as ws:
+                assert json.loads(await ws.recv())["type"] == "session.created"
+                await ws.send(json.dumps({"type": "session.update", "event_id": "other",
+                                          "session": {"instructions": "be verbose"}}))
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    await ws.recv()
+        return closed.value.rcvd
+
+    close = asyncio.run(changed())
+    assert close.code == 1008
+    assert close.reason.startswith("vcrproxy miss: client message 1 differs")
+    assert "$.session.instructions" in close.reason and "\n" not in close.reason
+    assert gateway.connections == before
+    assert replay.vcr.missed == 1  # the CLI's exit code 3 comes from this count
+    assert any("client message 1" in line for line in replay.vcr.summary_lines())
+
+
+def test_extra_client_message_and_server_close(run_proxy, gateway, ca_cert, tmp_path):
+    cassette = tmp_path / "realtime.yaml"
+    recorded, replayed, upstream, _ = record_then_replay(
+        run_proxy, gateway, ca_cert, cassette, binary=None, server_close=True
+    )
+    assert recorded[-1] == ("closed", 4000, "fake gateway closes")
+    assert replayed == scrubbed(recorded) and upstream == 0
+    close = session_from_response(load_cassette(str(cassette)).interactions[0].response).close
+    assert close is not None and (close.from_client, close.code) == (False, 4000)
+
+    # One message more than recorded: a miss, not a hang.
+    replay = run_proxy(cassette, "replay")
+
+    async def extra():
+        ctx = ssl.create_default_context(cafile=ca_cert)
+        async with asyncio.timeout(TIMEOUT):
+            async with connect(ws_url(gateway), ssl=ctx, proxy=replay.url,
+                               ping_interval=None) as ws:
+                await ws.recv()
+                await ws.send(b"unexpected")
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    while True:
+                        await ws.recv()
+        return closed.value.rcvd
+
+    close = asyncio.run(extra())
+    assert close.code == 1008 and "client message 1" in close.reason
+    assert replay.vcr.missed == 1
+
+
+def test_pace_recorded_keeps_the_gaps(run_proxy, gateway, ca_cert, tmp_path):
+    cassette = tmp_path / "realtime.yaml"
+    with_proxy = run_proxy(cassette, "record")
+    asyncio.run(realtime_session(ws_url(gateway), with_proxy, ca_cert, binary=None,
+                                 text="one two three four five six"))
+    with_proxy.stop()
+    session = session_from_response(load_cassette(str(cassette)).interactions[0].response)
+    deltas = [m.at_ms for m in session.messages if "output_text.delta" in str(m.data)]
+    recorded_span = deltas[-1] - deltas[0]
+    assert recorded_span > 20  # the gateway spaces its deltas
+
+    replay = run_proxy(cassette, "replay", pace="recorded")
+    loop = asyncio.new_event_loop()
+    arrivals: list[float] = []
+
+    async def timed():
+        ctx = ssl.create_default_context(cafile=ca_cert)
+        async with asyncio.timeout(TIMEOUT):
+            async with connect(ws_url(gateway), ssl=ctx, proxy=replay.url,
+                               ping_interval=None) as ws:
+                for m in session.messages:
+                    if m.from_client:
+                        await ws.send(m.data)
+                    elif "output_text.delta" in str(m.data):
+                        await ws.recv()
+                        arrivals.append(loop.time())
+                    else:
+                        await ws.recv()
+
+    loop.run_until_complete(timed())
+    loop.close()
+    replay_span = (arrivals[-1] - arrivals[0]) * 1000
+    assert replay_span >= recorded_span * 0.8
+
+
+# -- the openai SDK's realtime client -------------------------------------------------------------
+
+
+def _openai_session(gateway, proxy, ca):
+    openai = pytest.importorskip("openai")
+    client = openai.AsyncOpenAI(api_key=KEY, base_url=gateway.url + "/v1")
+    realtime = getattr(client, "realtime", None) or client.beta.realtime
+    options = {"ssl": ssl.create_default_context(cafile=ca), "proxy": proxy.url,
+               "ping_interval": None}
+
+    async def go():
+        got = []
+        async with asyncio.timeout(TIMEOUT):
+            async with realtime.connect(model="gpt-realtime",
+                                        websocket_connection_options=options) as conn:
+                await conn.session.update(session={"type": "realtime", "instructions": "hi"})
+                await conn.conversation.item.create(item={
+                    "type": "message", "role": "user",
+                    "content": [{"type": "input_text", "text": "Say hello"}],
+                })
+                await conn.response.create()
+                async for event in conn:
+                    got.append(event.to_dict() if hasattr(event, "to_dict") else event)
+                    if event.type == "response.done":
+                        break
+        return got
+
+    return asyncio.run(go())
+
+
+def test_openai_sdk_realtime_records_and_replays(run_proxy, gateway, ca_cert, tmp_path):
+    cassette = tmp_path / "openai-realtime.yaml"
+    proxy = run_proxy(cassette, "record")
+    recorded = _openai_session(gateway, proxy, ca_cert)
+    proxy.stop()
+    kinds = [e["type"] for e in recorded]
+    assert kinds[0] == "session.created" and kinds[-1] == "response.done"
+    assert "response.output_text.delta" in kinds
+    before = gateway.connections
+    replay = run_proxy(cassette, "replay")
+    assert _openai_session(gateway, replay, ca_cert) == recorded
+    assert gateway.connections == before
+    assert replay.vcr.missed == 0
+    assert KEY not in cassette.read_text()
+
+
+# -- the format, matching and redaction, without the network --------------------------------------
+
+
+def test_format_round_trips_and_keeps_binary_binary():
+    text = """\
+---
+version: 2
+interactions:
+- id: 0
+  request:
+    proto: HTTP/1.1
+    proto_major: 1
+    proto_minor: 1
+    content_length: 0
+    host: ""
+    body: ""
+    headers:
+      Upgrade:
+      - websocket
+    url: wss://api.openai.com/v1/realtime?model=gpt-realtime
+    method: GET
+  response:
+    proto: HTTP/1.1
+    proto_major: 1
+    proto_minor: 1
+    content_length: -1
+    body: ""
+    headers:
+      Upgrade:
+      - websocket
+    status: 101 Switching Protocols
+    code: 101
+    duration: 120ms
+    vcrproxy_websocket:
+      messages:
+      - at: 0.5
+        from: server
+        type: text
+        data: '{"type":"session.created"}'
+      - at: 12
+        from: client
+        type: binary
+        data: !!binary aGVsbG8=
+      - at: 13.25
+        from: server
+        type: text
+        data: |-
+          two
+          lines
+      close:
+        at: 20
+        from: client
+        code: 1000
+        reason: ""
+"""
+    c = loads_cassette(text)
+    assert dumps_cassette(c) == text
+    s = session_from_response(c.interactions[0].response)
+    assert s.messages[1] == WsMessage(12.0, True, False, b"hello")  # valid UTF-8, still binary
+    assert s.messages[2].data == "two\nlines"
+
+
+def test_client_messages_compare_as_json_with_volatile_parts_ignored():
+    config = ws_match_config(MatchConfig(), WS_IGNORE_JSON)
+    rec = WsMessage(0, True, True, json.dumps(
+        {"type": "input_audio_buffer.append", "event_id": "a", "audio": "AAAA"}))
+    live = json.dumps({"audio": "BBBB", "event_id": "b", "type": "input_audio_buffer.append"})
+    assert message_differences(rec, True, live.encode(), config, False) == []
+    other = json.dumps({"type": "input_audio_buffer.commit"})
+    assert message_differences(rec, True, other.encode(), config, False)
+    # No default ignores: the audio counts.
+    strict = ws_match_config(MatchConfig(), "")
+    assert message_differences(rec, True, live.encode(), strict, False)
+    # Binary frames: by type unless asked; text vs binary always differs.
+    b = WsMessage(0, True, False, b"\x00\x01")
+    assert message_differences(b, False, b"\x02", config, False) == []
+    assert message_differences(b, False, b"\x02", config, True)
+    diffs = message_differences(b, True, b"x", config, False)
+    assert diffs == ["type: recorded binary vs live text"]
+
+
+def test_redaction_reaches_payloads_and_check_finds_them():
+    from vcrproxy.cassette import Interaction, Request
+
+    resp = Response(code=101, status="101 Switching Protocols", extra={WEBSOCKET_KEY: {
+        "messages": [
+            {"at": 1, "from": "server", "type": "text",
+             "data": json.dumps({"type": "session.created", "client_secret": KEY})},
+            {"at": 2, "from": "client", "type": "binary", "data": b"\x00" + KEY.encode()},
+        ],
+    }})
+    i = Interaction(0, Request(headers={"Authorization": [f"Bearer {KEY}"]}), resp)
+    found = find_secrets(i, RedactionConfig.default())
+    assert any("WebSocket message 1" in f for f in found)
+    assert any("WebSocket message 2" in f for f in found)
+    clean = redact_interaction(i, RedactionConfig.default())
+    messages = clean.response.extra[WEBSOCKET_KEY]["messages"]
+    assert KEY not in messages[0]["data"] and "<REDACTED>" in messages[0]["data"]
+    assert KEY.encode() not in messages[1]["data"]
+    assert KEY in resp.extra[WEBSOCKET_KEY]["messages"][0]["data"]  # input untouched
