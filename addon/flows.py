@@ -6,10 +6,12 @@ derived from what crossed the wire the way Go's net/http would have exposed it.
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qsl, urlsplit
 
 from mitmproxy import http
 
+from . import decoders
 from .cassette import Interaction, Request, Response
 from .headers import canonical_header_name
 
@@ -28,6 +30,10 @@ HOP_BY_HOP = frozenset(
         "http2-settings",
     }
 )
+_REQUEST_DROP = HOP_BY_HOP | {"host", "content-length"}
+_DECODED_DROP = _REQUEST_DROP | {"content-encoding"}
+
+log = logging.getLogger("vcrproxy")
 
 
 def _proto(http_version: str) -> tuple[str, int, int]:
@@ -58,10 +64,9 @@ def text_or_bytes(raw: bytes) -> str | bytes:
         return raw
 
 
-def _form(req: http.Request, url: str | None = None) -> dict[str, list[str]] | None:
+def _form(req: http.Request, url: str, body: bytes) -> dict[str, list[str]] | None:
     # Go's Request.Form: URL query values plus urlencoded body values.
     form: dict[str, list[str]] = {}
-    url = req.url if url is None else url
     if "?" in url:  # most API calls have no query: skip the parse (it runs on every request)
         for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
             form.setdefault(key, []).append(value)
@@ -69,15 +74,33 @@ def _form(req: http.Request, url: str | None = None) -> dict[str, list[str]] | N
     if req.method in ("POST", "PUT", "PATCH") and ctype.startswith(
         "application/x-www-form-urlencoded"
     ):
-        body = (req.raw_content or b"").decode("utf-8", "replace")
-        for key, value in parse_qsl(body, keep_blank_values=True):
+        for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
             form.setdefault(key, []).append(value)
     return form or None
 
 
+def request_body(req: http.Request) -> tuple[bytes, bool]:
+    """The request body decoded per its Content-Encoding (telemetry and batch exporters gzip
+    theirs), and whether it was: matching, redaction and miss texts need what was meant, not
+    bytes that change with a gzip timestamp. A coding with no decoder, or bytes that do not
+    decode, stay as sent."""
+    raw = req.raw_content or b""
+    coding = req.headers.get("content-encoding", "")
+    if not raw or not coding:
+        return raw, False
+    try:
+        return decoders.decode(raw, coding), True
+    except ValueError as e:  # UnsupportedEncoding, DecodingError
+        log.debug("%s %s: request body kept as sent: %s", req.method, req.pretty_url, e)
+        return raw, False
+
+
 def request_to_model(req: http.Request) -> Request:
+    """The live request as go-vcr would record it, except that an encoded body is stored
+    decoded, without its Content-Encoding header (like a decoded response, whose Go transport
+    drops the header too), so that it can be matched, redacted and read."""
     proto, major, minor = _proto(req.http_version)
-    body = req.raw_content or b""
+    body, decoded = request_body(req)
     chunked = "chunked" in req.headers.get("transfer-encoding", "").lower()
     # Host is only recorded when it overrides the URL's authority (Go's Request.Host).
     host_header = req.host_header or ""
@@ -92,8 +115,8 @@ def request_to_model(req: http.Request) -> Request:
         transfer_encoding=["chunked"] if chunked else None,
         host=host,
         body=text_or_bytes(body),
-        form=_form(req, url),
-        headers=_header_map(req.headers, HOP_BY_HOP | {"host", "content-length"}),
+        form=_form(req, url, body),
+        headers=_header_map(req.headers, _DECODED_DROP if decoded else _REQUEST_DROP),
         url=url,
         method=req.method,
     )

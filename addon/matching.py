@@ -27,6 +27,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from . import decoders, forms
 from .cassette import REDACTED, Interaction, Request
 from .redaction import (
     DEFAULT_REDACTION,
@@ -249,28 +250,70 @@ def _wild_str(recorded: str, live: str) -> bool:
 
 
 class _Body:
-    __slots__ = ("raw", "json", "key", "wild", "pieces")
+    """A body in comparable form, by its content type: a urlencoded form is a multiset of
+    (name, value) pairs (`ignored` names left out, as in the query); a multipart body a list of
+    parts (name, filename, part headers, body; the boundary is not compared); JSON is compared
+    as JSON (`paths` left out); anything else as bytes with CRLF normalised."""
 
-    def __init__(self, data: bytes, paths: tuple[tuple, ...]) -> None:
+    __slots__ = ("raw", "json", "key", "wild", "pieces", "kind", "pairs", "parts")
+
+    def __init__(
+        self,
+        data: bytes,
+        paths: tuple[tuple, ...],
+        content_type: str = "",
+        ignored: tuple[str, ...] = (),
+    ) -> None:
         self.raw = data.replace(b"\r\n", b"\n")
         self.json: Any = _NO_JSON
+        self.pieces = None
+        self.kind = "raw"
+        if content_type and forms.is_form(content_type):
+            self.kind = "form"
+            pairs = forms.form_pairs(data)
+            self.pairs = tuple(sorted(p for p in pairs if p[0].lower() not in ignored))
+            self.key: tuple = ("form", self.pairs)
+            self.wild = any(REDACTED in v for _, v in self.pairs)
+            return
+        if content_type and forms.is_multipart(content_type):
+            parts = forms.multipart_parts(content_type, data)
+            if parts is not None:
+                self.kind = "multipart"
+                self.parts = tuple(
+                    (part, _Body(part.body, (), part_type(part)))
+                    for part in parts
+                    if (part.name or "").lower() not in ignored
+                )
+                self.key = (
+                    "multipart",
+                    tuple((p.name, p.filename, p.headers, b.key) for p, b in self.parts),
+                )
+                self.wild = any(
+                    b.wild or any(REDACTED in v for _, v in p.headers) for p, b in self.parts
+                )
+                return
         if self.raw.lstrip()[:1] in (b"{", b"["):
             try:
                 self.json = json.loads(self.raw, parse_float=_parse_float)
             except (ValueError, RecursionError):
                 pass
         if self.json is not _NO_JSON:
+            self.kind = "json"
             for p in paths:
                 _prune(self.json, p)
             canonical = json.dumps(
                 self.json, sort_keys=True, separators=(",", ":"), ensure_ascii=False
             )
-            self.key: tuple = ("json", canonical)
+            self.key = ("json", canonical)
             self.wild = b"REDACTED" in self.raw and _has_marker(self.json)
         else:
             self.key = ("raw", self.raw)
             self.wild = _MARKER_B in self.raw
         self.pieces = self.raw.split(_MARKER_B) if self.wild and self.json is _NO_JSON else None
+
+
+def part_type(part: forms.Part) -> str:
+    return next((v for k, v in part.headers if k.lower() == "content-type"), "")
 
 
 def _host_of(split, request: Request, scheme: str) -> str:
@@ -316,7 +359,18 @@ class Prepared:
 
     @cached_property
     def body(self) -> _Body:
-        return _Body(self.request.body_bytes, self.config._json_paths)
+        data = self.request.body_bytes
+        m = self.header_map
+        coding = ",".join(m.get("content-encoding", ()))
+        if coding and data:
+            # A cassette that kept an encoded request body (ours store it decoded): compare
+            # what it says, not bytes that change with each gzip timestamp.
+            try:
+                data = decoders.decode(data, coding)
+            except ValueError:
+                pass
+        ctype = m.get("content-type", ("",))[0]
+        return _Body(data, self.config._json_paths, ctype, self.config.ignore_query)
 
     @cached_property
     def header_map(self) -> dict[str, list[str]]:
@@ -385,9 +439,13 @@ def _json_equal(recorded: Any, live: Any) -> bool:
 
 
 def _query_leftovers(live: Prepared, recorded: Prepared) -> tuple[Counter, Counter]:
+    return _pair_leftovers(live.query, recorded.query)
+
+
+def _pair_leftovers(live_pairs: Iterable, recorded_pairs: Iterable) -> tuple[Counter, Counter]:
     """Pairs of each side no pair of the other accounts for (a recorded marker value accepts any
     live value of the same name)."""
-    live_left, rec_left = Counter(live.query), Counter(recorded.query)
+    live_left, rec_left = Counter(live_pairs), Counter(recorded_pairs)
     common = live_left & rec_left
     live_left -= common
     rec_left -= common
@@ -420,12 +478,43 @@ def _headers_equal(live: Prepared, recorded: Prepared) -> bool:
 
 
 def _body_equal(live: Prepared, recorded: Prepared) -> bool:
-    rb, lb = recorded.body, live.body
+    return _bodies_equal(recorded.body, live.body)
+
+
+def _bodies_equal(rb: _Body, lb: _Body) -> bool:
     if not rb.wild:
         return rb.key == lb.key
+    if rb.kind == "form":
+        if lb.kind != "form":
+            return False
+        live_left, rec_left = _pair_leftovers(lb.pairs, rb.pairs)
+        return not live_left and not rec_left
+    if rb.kind == "multipart":
+        return (
+            lb.kind == "multipart"
+            and len(rb.parts) == len(lb.parts)
+            and all(_parts_equal(r, v) for r, v in zip(rb.parts, lb.parts, strict=True))
+        )
     if rb.json is not _NO_JSON:
         return lb.json is not _NO_JSON and _json_equal(rb.json, lb.json)
     return _wild_match(rb.pieces, lb.raw)
+
+
+def _part_headers_equal(recorded: forms.Part, live: forms.Part) -> bool:
+    return len(recorded.headers) == len(live.headers) and all(
+        r[0] == v[0] and _wild_str(r[1], v[1])
+        for r, v in zip(recorded.headers, live.headers, strict=True)
+    )
+
+
+def _parts_equal(recorded: tuple[forms.Part, _Body], live: tuple[forms.Part, _Body]) -> bool:
+    (rp, rb), (lp, lb) = recorded, live
+    return (
+        rp.name == lp.name
+        and rp.filename == lp.filename
+        and _part_headers_equal(rp, lp)
+        and _bodies_equal(rb, lb)
+    )
 
 
 def part_equal(part: str, live: Prepared, recorded: Prepared) -> bool:
@@ -501,28 +590,43 @@ def _text_context(data: bytes, at: int) -> str:
     return ("…" if start else "") + json.dumps(snippet, ensure_ascii=False)
 
 
-def _body_diff(live: Prepared, recorded: Prepared) -> list[str]:
-    rb, lb = recorded.body, live.body
+def _body_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig) -> list[str]:
+    return _bodies_diff(recorded.body, live.body, "body", redaction)
+
+
+_KIND_NAMES = {"form": "a urlencoded form", "multipart": "multipart", "json": "JSON"}
+
+
+def _bodies_diff(rb: _Body, lb: _Body, where: str, redaction: RedactionConfig) -> list[str]:
+    """What differs between two bodies, each line starting with `where` ("body",
+    `body: part "file"`)."""
+    if rb.kind != lb.kind and {rb.kind, lb.kind} & {"form", "multipart"}:
+        rk, lk = _KIND_NAMES.get(rb.kind, "not"), _KIND_NAMES.get(lb.kind, "not")
+        return [f"{where}: recorded is {rk}, live is {lk}"]
+    if rb.kind == "form":
+        return _pairs_diff(lb.pairs, rb.pairs, f"{where}: form", redaction)
+    if rb.kind == "multipart":
+        return _multipart_diff(rb, lb, where, redaction)
     if rb.json is not _NO_JSON and lb.json is not _NO_JSON:
         diffs: list[str] = []
         _json_diffs(rb.json, lb.json, (), diffs)
-        shown = [f"body: {d}" for d in diffs[:_MAX_JSON_DIFFS]]
+        shown = [f"{where}: {d}" for d in diffs[:_MAX_JSON_DIFFS]]
         if len(diffs) > _MAX_JSON_DIFFS:
-            shown.append(f"body: and {len(diffs) - _MAX_JSON_DIFFS} more differing JSON paths")
-        return shown or ["body: differs"]
+            shown.append(f"{where}: and {len(diffs) - _MAX_JSON_DIFFS} more differing JSON paths")
+        return shown or [f"{where}: differs"]
     if rb.json is not _NO_JSON or lb.json is not _NO_JSON:
         which = "recorded" if rb.json is not _NO_JSON else "live"
         other = "live" if which == "recorded" else "recorded"
         data = lb.raw if other == "live" else rb.raw
         if not data:
-            return [f"body: {which} is JSON, {other} is empty"]
-        return [f"body: {which} is JSON, {other} is not ({_text_context(data, 0)})"]
+            return [f"{where}: {which} is JSON, {other} is empty"]
+        return [f"{where}: {which} is JSON, {other} is not ({_text_context(data, 0)})"]
     if not rb.raw or not lb.raw:
         empty, full = ("recorded", lb) if not rb.raw else ("live", rb)
-        return [f"body: {empty} is empty, the other has {len(full.raw)} bytes"]
+        return [f"{where}: {empty} is empty, the other has {len(full.raw)} bytes"]
     if rb.wild:
         return [
-            f"body: live ({len(lb.raw)} bytes) does not fit the recorded body with "
+            f"{where}: live ({len(lb.raw)} bytes) does not fit the recorded body with "
             f"{len(rb.pieces) - 1} redacted part(s)"
         ]
     at = next(
@@ -530,9 +634,41 @@ def _body_diff(live: Prepared, recorded: Prepared) -> list[str]:
         min(len(rb.raw), len(lb.raw)),
     )
     return [
-        f"body: differs at byte {at}: recorded {_text_context(rb.raw, at)} "
+        f"{where}: differs at byte {at}: recorded {_text_context(rb.raw, at)} "
         f"vs live {_text_context(lb.raw, at)}"
     ]
+
+
+def _multipart_diff(rb: _Body, lb: _Body, where: str, redaction: RedactionConfig) -> list[str]:
+    rec_names = [p.label() for p, _ in rb.parts]
+    live_names = [p.label() for p, _ in lb.parts]
+    if len(rb.parts) != len(lb.parts) or [p.name for p, _ in rb.parts] != [
+        p.name for p, _ in lb.parts
+    ]:
+        only_rec = [n for n in rec_names if n not in live_names]
+        only_live = [n for n in live_names if n not in rec_names]
+        if only_rec or only_live:
+            out = [f"{where}: {n} only in recorded" for n in only_rec]
+            return out + [f"{where}: {n} only in live" for n in only_live]
+        return [
+            f"{where}: parts in another order: recorded {', '.join(rec_names)} "
+            f"vs live {', '.join(live_names)}"
+        ]
+    out: list[str] = []
+    for (rp, rpb), (lp, lpb) in zip(rb.parts, lb.parts, strict=True):
+        at = f"{where}: {rp.label()}"
+        if rp.filename != lp.filename:
+            out.append(
+                f"{at}: filename recorded {json.dumps(rp.filename)} vs live "
+                f"{json.dumps(lp.filename)}"
+            )
+        elif not _part_headers_equal(rp, lp):
+            rec = "; ".join(f"{k}: {v}" for k, v in rp.headers)
+            liv = "; ".join(f"{k}: {v}" for k, v in lp.headers)
+            out.append(f"{at}: headers recorded {_window(rec, liv)} vs live {_window(liv, rec)}")
+        if not _bodies_equal(rpb, lpb):
+            out += _bodies_diff(rpb, lpb, at, redaction)
+    return out or [f"{where}: differs"]
 
 
 def _header_name(lower: str) -> str:
@@ -540,25 +676,40 @@ def _header_name(lower: str) -> str:
 
 
 def _query_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig) -> list[str]:
-    live_left, rec_left = _query_leftovers(live, recorded)
+    return _pairs_diff(live.query, recorded.query, "query", redaction)
 
-    def show(name: str, value: str) -> str:
+
+def _pairs_diff(
+    live_pairs: Iterable, recorded_pairs: Iterable, where: str, redaction: RedactionConfig
+) -> list[str]:
+    live_left, rec_left = _pair_leftovers(live_pairs, recorded_pairs)
+
+    def show(name: str, value: str, other: str) -> str:
         if name.lower() in redaction.query_params and value:
             value = REDACTED
-        return _truncate(f"{name}={value}", 40)
+        text = f"{name}={value}"
+        if len(text) <= 40 or len(value) < 2:
+            return text
+        # Long values (a session name with a timestamp): show where they differ.
+        at = next((i for i, (a, b) in enumerate(zip(value, other, strict=False)) if a != b), None)
+        if at is None or at < 24:
+            return _truncate(text, 40)
+        return _truncate(f"{name}=…{value[at - 12 :]}", 40)
 
     names = dict.fromkeys([n for n, _ in rec_left] + [n for n, _ in live_left])
     out = []
     for name in names:
-        rec = [show(n, v) for (n, v), c in rec_left.items() if n == name for _ in range(c)]
-        liv = [show(n, v) for (n, v), c in live_left.items() if n == name for _ in range(c)]
+        rec_values = [v for (n, v), c in rec_left.items() if n == name for _ in range(c)]
+        live_values = [v for (n, v), c in live_left.items() if n == name for _ in range(c)]
+        rec = [show(name, v, live_values[0] if live_values else "") for v in rec_values]
+        liv = [show(name, v, rec_values[0] if rec_values else "") for v in live_values]
         if rec and liv:
-            out.append(f"query: recorded {'&'.join(rec)} vs live {'&'.join(liv)}")
+            out.append(f"{where}: recorded {'&'.join(rec)} vs live {'&'.join(liv)}")
         elif rec:
-            out.append(f"query: {'&'.join(rec)} only in recorded")
+            out.append(f"{where}: {'&'.join(rec)} only in recorded")
         else:
-            out.append(f"query: {'&'.join(liv)} only in live")
-    return out or ["query: differs"]
+            out.append(f"{where}: {'&'.join(liv)} only in live")
+    return out or [f"{where}: differs"]
 
 
 def _headers_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig) -> list[str]:
@@ -584,7 +735,7 @@ def _describe(
     part: str, live: Prepared, recorded: Prepared, redaction: RedactionConfig
 ) -> list[str]:
     if part == "body":
-        out = _body_diff(live, recorded)
+        out = _body_diff(live, recorded, redaction)
     elif part == "query":
         out = _query_diff(live, recorded, redaction)
     elif part == "headers":
@@ -755,7 +906,10 @@ class Matcher:
             if "headers" in self.config.on
             else ()
         )
-        key = (request.method, request.url, request.host, request.body, headers)
+        # The body's content type and coding decide how it is compared: part of the key.
+        h = request.headers
+        body_headers = (tuple(h.get("Content-Type", ())), tuple(h.get("Content-Encoding", ())))
+        key = (request.method, request.url, request.host, request.body, body_headers, headers)
         live = self._live.get(key)
         if live is None:
             if len(self._live) >= LIVE_MEMO:

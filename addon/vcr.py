@@ -151,7 +151,12 @@ class VCR:
         loader.add_option(
             "vcr_match_ignore_json", str, "", "JSON paths ignored in bodies, e.g. metadata,user."
         )
-        loader.add_option("vcr_match_ignore_query", str, "", "Query parameters ignored.")
+        loader.add_option(
+            "vcr_match_ignore_query",
+            str,
+            "",
+            "Query parameters ignored (also urlencoded form fields and multipart parts).",
+        )
         loader.add_option(
             "vcr_match_headers", str, "", "Request headers compared (adds headers to match_on)."
         )

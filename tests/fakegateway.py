@@ -42,6 +42,9 @@ event, so they still arrive incrementally):
   tools, then ``response.done`` with usage; a binary message -> a binary reply (not UTF-8);
   ``{"type": "test.close"}`` -> the server closes with 4000. Client messages are kept in
   ``ws_received``.
+- ``POST /v1/audio/transcriptions``, ``POST /v1/files``  OpenAI multipart uploads: the text
+  (file size, name, model, CRC) or the file object.
+- ``POST /sts``  AWS STS's form API (AssumeRole, GetCallerIdentity) answering XML.
 
 ``?fake_encoding=NAME`` on a stream labels its plain bytes ``Content-Encoding: NAME`` (a coding
 no client can decode).
@@ -1014,6 +1017,94 @@ async def _status(ctx: _Ctx, code: str) -> None:
         await ctx.json(status, {"status": status})
 
 
+def _multipart_fields(ctx: _Ctx) -> dict[str, tuple[str | None, bytes]] | None:
+    """name -> (filename, body) of a multipart/form-data request, or None (then answered 400)."""
+    import multipart  # a vcrproxy dependency
+
+    _, opts = multipart.parse_options_header(ctx.req.headers.get("content-type", ""))
+    if "boundary" not in opts:
+        return None
+    out: dict[str, tuple[str | None, bytes]] = {}
+    seg, data = None, b""
+    try:
+        with multipart.PushMultipartParser(opts["boundary"]) as parser:
+            for ev in parser.parse(ctx.req.body):
+                if isinstance(ev, multipart.MultipartSegment):
+                    seg, data = ev, b""
+                elif ev is None:
+                    out[seg.name] = (seg.filename, data)
+                else:
+                    data += bytes(ev)
+    except multipart.MultipartError:
+        return None
+    return out
+
+
+async def _bad_multipart(ctx: _Ctx) -> None:
+    err = {"message": "expected multipart/form-data", "type": "invalid_request_error"}
+    await ctx.json(400, {"error": err})
+
+
+async def _transcription(ctx: _Ctx) -> None:
+    fields = _multipart_fields(ctx)
+    if fields is None or "file" not in fields:
+        await _bad_multipart(ctx)
+        return
+    filename, data = fields["file"]
+    model = fields.get("model", (None, b""))[1].decode()
+    text = f"heard {len(data)} bytes of {filename} with {model} crc {zlib.crc32(data):08x}"
+    await ctx.json(200, {"text": text})
+
+
+async def _files(ctx: _Ctx) -> None:
+    fields = _multipart_fields(ctx)
+    if fields is None or "file" not in fields:
+        await _bad_multipart(ctx)
+        return
+    filename, data = fields["file"]
+    obj = {
+        "id": f"file-fake{zlib.crc32(data):08x}",
+        "object": "file",
+        "bytes": len(data),
+        "created_at": CREATED,
+        "filename": filename,
+        "purpose": fields.get("purpose", (None, b""))[1].decode(),
+        "status": "processed",
+    }
+    await ctx.json(200, obj)
+
+
+async def _sts(ctx: _Ctx) -> None:
+    """AWS STS's query API: a urlencoded form in, XML out (AssumeRole, GetCallerIdentity)."""
+    form = {k: v[0] for k, v in parse_qs(ctx.req.body.decode(), keep_blank_values=True).items()}
+    action = form.get("Action", "")
+    ns = "https://sts.amazonaws.com/doc/2011-06-15/"
+    if action == "AssumeRole":
+        name = form.get("RoleSessionName", "")
+        result = (
+            "<Credentials><AccessKeyId>FAKEACCESSKEYID0001</AccessKeyId>"
+            "<SecretAccessKey>fakeSecretAccessKeyValue0001</SecretAccessKey>"
+            "<SessionToken>fakeSessionToken0001</SessionToken>"
+            "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>"
+            "<AssumedRoleUser><AssumedRoleId>AROAFAKE:" + name + "</AssumedRoleId>"
+            "<Arn>" + form.get("RoleArn", "") + "/" + name + "</Arn></AssumedRoleUser>"
+        )
+    elif action == "GetCallerIdentity":
+        result = (
+            "<UserId>AROAFAKE:session</UserId><Account>123456789012</Account>"
+            "<Arn>arn:aws:sts::123456789012:assumed-role/fake/session</Arn>"
+        )
+    else:
+        await ctx.full(400, b"<ErrorResponse/>", "text/xml")
+        return
+    body = (
+        f'<{action}Response xmlns="{ns}"><{action}Result>{result}</{action}Result>'
+        f"<ResponseMetadata><RequestId>fake-0001</RequestId></ResponseMetadata>"
+        f"</{action}Response>"
+    )
+    await ctx.full(200, body.encode(), "text/xml")
+
+
 async def _set_cookie(ctx: _Ctx) -> None:
     await ctx.json(
         200,
@@ -1466,7 +1557,13 @@ class FakeGateway:
 
     async def _route(self, ctx: _Ctx) -> None:
         method, path = ctx.req.method, ctx.path
-        posts = {"/v1/chat/completions": _openai_chat, "/v1/messages": _anthropic_messages}
+        posts = {
+            "/v1/chat/completions": _openai_chat,
+            "/v1/messages": _anthropic_messages,
+            "/v1/audio/transcriptions": _transcription,
+            "/v1/files": _files,
+            "/sts": _sts,
+        }
         gets = {
             "/ndjson": _ndjson,
             "/eventstream": _eventstream,
