@@ -44,11 +44,13 @@ is a miss: the player closes with 1008 (policy violation) and a one-line reason.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import wsproto
 import wsproto.events as wse
@@ -265,6 +267,156 @@ def _short_reason(text: str) -> str:
     return raw[: _REASON_BYTES - 3].decode("utf-8", "ignore") + "..."
 
 
+# -- reading a session (vcrproxy show) ---------------------------------------------------------
+
+OPENAI_REALTIME = "openai-realtime"
+GEMINI_LIVE = "gemini-live"
+_TEXT_DELTAS = (
+    "response.output_text.delta", "response.text.delta",  # GA / beta
+    "response.output_audio_transcript.delta", "response.audio_transcript.delta",
+)
+
+
+def _event(m: WsMessage) -> dict[str, Any] | None:
+    if not m.text or not isinstance(m.data, str) or not m.data.lstrip().startswith("{"):
+        return None
+    try:
+        obj = json.loads(m.data)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def event_label(m: WsMessage) -> str:
+    """`session.created`, `serverContent`, `(binary, 3 bytes)`, `(text, 12 chars)`."""
+    obj = _event(m)
+    if obj is None:
+        if m.text:
+            return f"(text, {len(m.data)} chars)"
+        return f"(binary, {len(m.payload)} bytes)"
+    kind = obj.get("type")
+    if isinstance(kind, str):
+        return kind
+    return ",".join(str(k) for k in obj) or "{}"  # Gemini Live: {"serverContent": {...}}
+
+
+def timeline(session: WsSession) -> list[tuple[float, bool, str, int]]:
+    """(at_ms, from_client, label, count): the session's events, runs of one label collapsed."""
+    out: list[tuple[float, bool, str, int]] = []
+    for m in session.messages:
+        label = event_label(m)
+        if out and out[-1][1] == m.from_client and out[-1][2] == label:
+            at, side, _, n = out[-1]
+            out[-1] = (at, side, label, n + 1)
+        else:
+            out.append((m.at_ms, m.from_client, label, 1))
+    return out
+
+
+def summarize_session(summary: Any, session: WsSession) -> None:
+    """Fill an `aiformats.ExchangeSummary` from a Realtime session (OpenAI Realtime events or
+    Gemini Live messages): provider, model, last user text, assistant text (the deltas, or
+    transcripts for audio), tool calls, usage (summed over responses). Never raises."""
+    from .aiformats import UNKNOWN, ToolCall, Usage
+
+    summary.streamed = True
+    summary.events = len(session.messages)
+    texts: list[str] = []
+    calls: dict[str, ToolCall] = {}
+    usage = Usage()
+    provider = None
+
+    def add(field_name: str, value: Any) -> None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            setattr(usage, field_name, (getattr(usage, field_name) or 0) + value)
+
+    for m in session.messages:
+        obj = _event(m)
+        if obj is None:
+            continue
+        kind = obj.get("type")
+        if isinstance(kind, str):
+            provider = provider or OPENAI_REALTIME
+        if m.from_client:
+            item = obj.get("item") if kind == "conversation.item.create" else None
+            if isinstance(item, dict) and item.get("role") == "user":
+                parts = [c.get("text") or c.get("transcript") for c in item.get("content") or []
+                         if isinstance(c, dict)]
+                said = " ".join(p for p in parts if isinstance(p, str))
+                if said:
+                    summary.user_message = " ".join(said.split())[:200]
+            client = obj.get("clientContent") or obj.get("client_content")
+            if isinstance(client, dict):  # Gemini Live
+                provider = GEMINI_LIVE
+                for turn in client.get("turns") or []:
+                    for part in (turn or {}).get("parts") or []:
+                        if isinstance(part, dict) and isinstance(part.get("text"), str):
+                            summary.user_message = " ".join(part["text"].split())[:200]
+            setup = obj.get("setup")
+            if isinstance(setup, dict) and isinstance(setup.get("model"), str):
+                provider = GEMINI_LIVE
+                summary.request_model = setup["model"]
+            continue
+        if kind in _TEXT_DELTAS and isinstance(obj.get("delta"), str):
+            texts.append(obj["delta"])
+        elif kind == "response.function_call_arguments.done":
+            call_id = str(obj.get("call_id") or obj.get("item_id") or len(calls))
+            calls[call_id] = ToolCall(call_id, str(obj.get("name") or ""),
+                                      str(obj.get("arguments") or ""))
+        elif kind == "response.done":
+            response = obj.get("response") if isinstance(obj.get("response"), dict) else {}
+            for item in response.get("output") or []:
+                if isinstance(item, dict) and item.get("type") == "function_call":
+                    call_id = str(item.get("call_id") or item.get("id") or len(calls))
+                    calls.setdefault(call_id, ToolCall(call_id, str(item.get("name") or ""),
+                                                       str(item.get("arguments") or "")))
+            u = response.get("usage")
+            if isinstance(u, dict):
+                add("input_tokens", u.get("input_tokens"))
+                add("output_tokens", u.get("output_tokens"))
+                add("total_tokens", u.get("total_tokens"))
+            if response.get("status") not in (None, "completed"):
+                summary.finish_reason = str(response.get("status"))
+        elif kind == "session.created" and isinstance(obj.get("session"), dict):
+            model = obj["session"].get("model")
+            if isinstance(model, str):
+                summary.response_model = model
+        elif kind == "error" and isinstance(obj.get("error"), dict):
+            summary.error = str(obj["error"].get("message") or obj["error"])
+        server = obj.get("serverContent") or obj.get("server_content")
+        if isinstance(server, dict):  # Gemini Live
+            provider = GEMINI_LIVE
+            turn = server.get("modelTurn") or server.get("model_turn") or {}
+            for part in turn.get("parts") or [] if isinstance(turn, dict) else []:
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    texts.append(part["text"])
+            transcript = server.get("outputTranscription") or {}
+            if isinstance(transcript, dict) and isinstance(transcript.get("text"), str):
+                texts.append(transcript["text"])
+        tool = obj.get("toolCall") or obj.get("tool_call")
+        if isinstance(tool, dict):
+            provider = GEMINI_LIVE
+            for fc in tool.get("functionCalls") or tool.get("function_calls") or []:
+                if isinstance(fc, dict):
+                    call_id = str(fc.get("id") or len(calls))
+                    calls[call_id] = ToolCall(call_id, str(fc.get("name") or ""),
+                                              json.dumps(fc.get("args") or {}))
+        meta = obj.get("usageMetadata")
+        if isinstance(meta, dict):
+            usage.input_tokens = meta.get("promptTokenCount", usage.input_tokens)
+            usage.output_tokens = meta.get("responseTokenCount", usage.output_tokens)
+            usage.total_tokens = meta.get("totalTokenCount", usage.total_tokens)
+    if summary.provider == UNKNOWN:
+        summary.provider = provider or "websocket"
+    if not summary.request_model:
+        query = parse_qs(urlsplit(str(summary.url or "")).query)
+        summary.request_model = (query.get("model") or [None])[0]
+    summary.text = "".join(texts)
+    summary.tool_calls = list(calls.values())
+    if not usage.is_empty():
+        summary.usage = usage
+
+
 # -- replay ----------------------------------------------------------------------------------
 
 
@@ -450,6 +602,8 @@ def _preview(text: bool, data: bytes) -> str:
 
 
 __all__ = [
+    "GEMINI_LIVE",
+    "OPENAI_REALTIME",
     "POLICY_VIOLATION",
     "WEBSOCKET_KEY",
     "WS_IGNORE_JSON",
@@ -457,11 +611,14 @@ __all__ = [
     "WsClose",
     "WsMessage",
     "WsSession",
+    "event_label",
     "is_upgrade",
     "is_websocket_response",
     "message_differences",
     "redact_session",
     "session_from_flow",
     "session_from_response",
+    "summarize_session",
+    "timeline",
     "ws_match_config",
 ]

@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from vcrproxy.aiformats import UNKNOWN, ExchangeSummary, decode_eventstream, summarize
-from vcrproxy.cassette import Cassette, CassetteError, Interaction
+from vcrproxy.cassette import WEBSOCKET_KEY, Cassette, CassetteError, Interaction
 from vcrproxy.conversation import format_duration
 from vcrproxy.conversation import usage_text as _usage_text
+from vcrproxy.websocket import WsSession, session_from_response, summarize_session, timeline
 
 HEX_PREVIEW = 256  # bytes of a binary body shown in raw mode
 REASONING_PREVIEW = 600  # characters of reasoning text shown
@@ -250,11 +251,65 @@ def _raw(interaction: Interaction, st: _Style) -> list[str]:
     return lines
 
 
+def _websocket(interaction: Interaction) -> WsSession | None:
+    resp = interaction.response
+    if resp is None or WEBSOCKET_KEY not in resp.extra:
+        return None
+    try:
+        return session_from_response(resp)
+    except CassetteError:
+        return None
+
+
+def _summarize(interaction: Interaction) -> ExchangeSummary:
+    """`summarize`, plus the Realtime session of a WebSocket upgrade."""
+    s = summarize(interaction)
+    session = _websocket(interaction)
+    if session is not None:
+        summarize_session(s, session)
+    return s
+
+
+def _websocket_lines(session: WsSession, st: _Style, raw: bool) -> list[str]:
+    """The session's events (`>` client to server, `<` server to client), runs collapsed; every
+    payload in raw mode."""
+    n = len(session.messages)
+    sent = sum(m.from_client for m in session.messages)
+    head = f"  websocket: {n} message{'s' if n != 1 else ''} ({sent} from the client)"
+    c = session.close
+    if c is not None:
+        who = "client" if c.from_client else "server"
+        reason = f" {_clean(c.reason)!r}" if c.reason else ""
+        head += f", closed by the {who} {c.code}{reason} at {format_duration(int(c.at_ms * 1e6))}"
+    else:
+        head += ", still open when recording stopped"
+    lines = [st(head, "bold")]
+    if raw:
+        for m in session.messages:
+            arrow = st(">", "blue") if m.from_client else st("<", "green")
+            at = format_duration(int(m.at_ms * 1e6)).rjust(7)
+            if m.text:
+                lines.append(f"    {at} {arrow} {_clean(str(m.data))}")
+            else:
+                lines.append(f"    {at} {arrow} (binary, {_format_size(len(m.payload))})")
+                lines += ["              " + st(line, "dim") for line in hexdump(m.payload, 64)]
+        return lines
+    for at_ms, from_client, label, count in timeline(session):
+        arrow = st(">", "blue") if from_client else st("<", "green")
+        at = format_duration(int(at_ms * 1e6)).rjust(7)
+        times = st(f" x{count}", "dim") if count > 1 else ""
+        lines.append(f"    {at} {arrow} {_clean(label)}{times}")
+    return lines
+
+
 def render_interaction(interaction: Interaction, *, raw: bool = False, color: bool = False) -> str:
     """The block of one interaction (no trailing newline)."""
     st = _Style(color)
-    s = summarize(interaction)
+    s = _summarize(interaction)
     lines = [_title(s, st), *_conversation(s, interaction, st)]
+    session = _websocket(interaction)
+    if session is not None:
+        lines += _websocket_lines(session, st, raw)
     if raw:
         lines += _raw(interaction, st)
     return "\n".join(lines)
@@ -283,7 +338,7 @@ def render_cassette(
 
 
 def summaries(cassette: Cassette, ids: Iterable[int] | None = None) -> list[ExchangeSummary]:
-    return [summarize(i) for i in select_interactions(cassette, ids)]
+    return [_summarize(i) for i in select_interactions(cassette, ids)]
 
 
 def render_json(cassette: Cassette, ids: Iterable[int] | None = None) -> str:

@@ -46,6 +46,7 @@ async def realtime_session(url, proxy, ca, *, text="hello", binary=b"\x01\x02\xf
         async with connect(url, ssl=ctx, proxy=proxy.url, ping_interval=None,
                            additional_headers={"Authorization": f"Bearer {KEY}"}) as ws:
             got.append(json.loads(await ws.recv()))  # session.created, before we say anything
+            await asyncio.wait_for(await ws.ping(), 5)  # control frames get their answer too
             update = {"instructions": f"be brief; key {KEY}"}
             if tools:
                 update["tools"] = [{"type": "function", "name": "get_weather",
@@ -195,6 +196,29 @@ def test_extra_client_message_and_server_close(run_proxy, gateway, ca_cert, tmp_
     close = asyncio.run(extra())
     assert close.code == 1008 and "client message 1" in close.reason
     assert replay.vcr.missed == 1
+
+
+def test_session_open_when_the_proxy_stops_is_kept(run_proxy, gateway, ca_cert, tmp_path):
+    cassette = tmp_path / "realtime.yaml"
+    proxy = run_proxy(cassette, "record")
+
+    async def half():
+        ctx = ssl.create_default_context(cafile=ca_cert)
+        async with asyncio.timeout(TIMEOUT):
+            async with connect(ws_url(gateway), ssl=ctx, proxy=proxy.url,
+                               ping_interval=None) as ws:
+                await ws.recv()
+                await ws.send(json.dumps({"type": "response.create"}))
+                while json.loads(await ws.recv())["type"] != "response.done":
+                    pass
+                await asyncio.to_thread(proxy.stop)  # the client has not closed yet
+
+    asyncio.run(half())
+    (i,) = load_cassette(str(cassette)).interactions
+    session = session_from_response(i.response)
+    kinds = [json.loads(m.data)["type"] for m in session.messages]
+    assert kinds[:3] == ["session.created", "response.create", "response.created"]
+    assert kinds[-1] == "response.done"
 
 
 def test_pace_recorded_keeps_the_gaps(run_proxy, gateway, ca_cert, tmp_path):
@@ -378,3 +402,27 @@ def test_redaction_reaches_payloads_and_check_finds_them():
     assert KEY not in messages[0]["data"] and "<REDACTED>" in messages[0]["data"]
     assert KEY.encode() not in messages[1]["data"]
     assert KEY in resp.extra[WEBSOCKET_KEY]["messages"][0]["data"]  # input untouched
+
+
+def test_show_renders_a_realtime_session(run_proxy, gateway, ca_cert, tmp_path):
+    from vcrproxy.cli.show import render_json, show
+
+    cassette = tmp_path / "realtime.yaml"
+    proxy = run_proxy(cassette, "record")
+    asyncio.run(realtime_session(ws_url(gateway), proxy, ca_cert, text="weather?", tools=True))
+    proxy.stop()
+    out = show(cassette)
+    assert "-> 101 Switching Protocols" in out and "model gpt-realtime" in out
+    assert "user: weather?" in out
+    assert "assistant: You said: weather?" in out
+    assert 'tool call get_weather({"city":"Lisbon"})' in out
+    assert "tokens: in 12 / out 18" in out
+    assert "closed by the client 1000" in out
+    assert "< session.created" in out and "> session.update" in out
+    assert "< response.output_text.delta x" in out  # the deltas, collapsed
+    assert "> (binary, 3 bytes)" in out
+    raw = show(cassette, raw=True)
+    assert '"delta":"weather?"' in raw  # every payload in raw mode
+    (item,) = json.loads(render_json(load_cassette(str(cassette))))
+    assert item["provider"] == "openai-realtime" and item["text"] == "You said: weather?"
+    assert item["tool_calls"][0]["name"] == "get_weather"
