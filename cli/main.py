@@ -313,6 +313,9 @@ def ca(confdir: str, bundle: bool) -> None:
         )
 
 
+from .diff import diff  # noqa: E402  (no mitmproxy import: fast for git textconv)
 from .tools import check, redact, show  # noqa: E402  (commands registered on `main`)
 
-__all__ = ["main", "check", "redact", "show"]
+main.add_command(diff)
+
+__all__ = ["main", "check", "diff", "redact", "show"]

@@ -44,11 +44,21 @@ def _load(path: str) -> Cassette:
 @click.option("--id", "ids", type=int, multiple=True, help="Only this interaction (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summaries.")
 @click.option("--raw", is_flag=True, help="Also headers and raw bodies.")
-def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool) -> None:
+@click.option("--plain", is_flag=True,
+              help="Stable plain text for git diff (textconv): every message, whole answers.")
+@click.option("--html", "html_out", metavar="OUT.html", type=click.Path(dir_okay=False),
+              help="Write a self-contained HTML report (cards, stream timing chart) to OUT.html.")
+def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: bool,
+         html_out: str | None) -> None:
     """Read CASSETTE as the conversation it holds: requests, reassembled replies, tool calls,
     token usage."""
     from .show import render_cassette, render_json
 
+    if plain or html_out:
+        from .views import show_views
+
+        show_views(cassette, ids, plain=plain, html_out=html_out)
+        return
     c = _load(cassette)
     known = {i.id for i in c.interactions}
     missing = [i for i in ids if i not in known]

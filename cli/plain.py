@@ -1,0 +1,80 @@
+"""`vcrproxy show --plain`: a cassette as stable plain text, made for `git diff` (textconv).
+
+Every request message (so a changed prompt shows as a changed line), the declared tools, the full
+answer, tool calls, finish reason, tokens and timing; no colours, no file name (git hands textconv
+a temporary file), nothing shortened. Functions only: `render_plain(cassette) -> str`.
+"""
+
+from __future__ import annotations
+
+from vcrproxy.cassette import Cassette, Interaction
+from vcrproxy.conversation import Conversation, conversation, format_duration, usage_text
+
+from .show import _clean, _labelled, _Style
+
+_PLAIN = _Style(False)
+
+
+def _ms(ms: float) -> str:
+    return format_duration(round(ms * 1_000_000))
+
+
+def timing_text(conv: Conversation) -> str:
+    """"headers 1.20s, first chunk 1.21s, first token 1.43s, last chunk 2.05s, 12 chunks"."""
+    parts = [f"headers {format_duration(conv.summary.duration_ns)}"]
+    t = conv.timing
+    if t is not None:
+        parts.append(f"first chunk {_ms(t.first_chunk_ms)}")
+        if t.first_token_ms is not None:
+            parts.append(f"first token {_ms(t.first_token_ms)}")
+        parts.append(f"last chunk {_ms(t.last_chunk_ms)}")
+        parts.append(f"{t.chunks} chunk{'s' if t.chunks != 1 else ''}")
+    return ", ".join(parts)
+
+
+def title(conv: Conversation) -> str:
+    s = conv.summary
+    ident = "?" if s.id is None else s.id
+    return f"#{ident} {s.method} {_clean(s.url)} -> {s.status or s.code}"
+
+
+def render_conversation(conv: Conversation) -> list[str]:
+    """The lines of one interaction (title first)."""
+    s = conv.summary
+    lines = [title(conv)]
+    model = s.request_model or ""
+    if s.response_model and s.response_model != s.request_model:
+        model = f"{model} -> {s.response_model}" if model else s.response_model
+    if model:
+        lines.append(f"  model: {_clean(model)}")
+    if conv.request.tools:
+        lines.append(f"  tools: {_clean(', '.join(conv.request.tools))}")
+    for msg in conv.request.messages:
+        lines += _labelled(f"> {msg.role}", msg.text or "(empty)", _PLAIN)
+    kind = "stream" if s.streamed else "response"
+    if s.streamed:
+        kind += f", {s.events} event{'s' if s.events != 1 else ''}"
+    lines.append(f"  < {kind}")
+    if s.error:
+        lines += _labelled("< error", s.error, _PLAIN)
+    if s.reasoning:
+        lines += _labelled("< reasoning", s.reasoning, _PLAIN)
+    if s.text:
+        lines += _labelled("< assistant", s.text, _PLAIN)
+    for call in s.tool_calls:
+        lines.append(f"  < tool call: {_clean(call.name or '?')}({_clean(call.arguments)})")
+    if s.finish_reason:
+        lines.append(f"  finish: {_clean(s.finish_reason)}")
+    if s.usage is not None:
+        lines.append(f"  tokens: {usage_text(s.usage)}")
+    lines.append(f"  time: {timing_text(conv)}")
+    return lines
+
+
+def render_plain(cassette: Cassette, interactions: list[Interaction] | None = None) -> str:
+    """The whole cassette (or the given interactions) as plain text, ending with a newline."""
+    chosen = cassette.interactions if interactions is None else interactions
+    n = len(cassette.interactions)
+    blocks = [f"{n} interaction{'s' if n != 1 else ''}"]
+    blocks += ["\n".join(render_conversation(conversation(i))) for i in chosen]
+    return "\n\n".join(blocks) + "\n"
