@@ -25,6 +25,7 @@ from typing import Any
 
 from . import aiformats as af
 from .aiformats import ExchangeSummary, Usage
+from .cassette import WEBSOCKET_KEY, CassetteError
 
 # Roles as the APIs name them, mapped to the four a reader needs.
 _ROLES = {
@@ -365,4 +366,11 @@ def conversation(interaction: Any) -> Conversation:
     )
     conv.summary.id = interaction.id if isinstance(interaction.id, int) else None
     conv.summary.duration_ns = resp.duration_ns if isinstance(resp.duration_ns, int) else 0
+    if WEBSOCKET_KEY in resp.extra:  # a Realtime / Live session: its text, calls and usage
+        from .websocket import session_from_response, summarize_session
+
+        try:
+            summarize_session(conv.summary, session_from_response(resp))
+        except CassetteError:
+            pass
     return conv

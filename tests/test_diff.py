@@ -170,3 +170,25 @@ def test_git_diff_with_the_textconv_recipe(rerecorded, tmp_path):
     assert "-  < assistant: You said: tell me a joke\n" in out
     assert "+  < assistant: You said: tell me two jokes please\n" in out
     assert "interactions:" not in out and "data: {" not in out  # no YAML churn
+
+
+def test_plain_and_html_read_a_realtime_session(run_proxy, gateway, ca_cert, tmp_path):
+    """A WebSocket (Realtime) interaction: its assembled answer, tool call and usage, as `show`
+    reads it (vcrproxy.websocket.summarize_session)."""
+    import asyncio
+
+    from test_websocket import realtime_session, ws_url
+
+    from vcrproxy.cli.report import render_report
+
+    cassette = tmp_path / "realtime.yaml"
+    proxy = run_proxy(cassette, "record")
+    asyncio.run(realtime_session(ws_url(gateway), proxy, ca_cert, text="weather?", tools=True))
+    proxy.stop()
+    out = CliRunner().invoke(main, ["show", "--plain", str(cassette)]).output
+    assert "-> 101 Switching Protocols" in out
+    assert "  < assistant: You said: weather?\n" in out
+    assert '  < tool call: get_weather({"city":"Lisbon"})\n' in out
+    assert "  tokens: in 12 / out 18" in out
+    html = render_report(load_cassette(cassette), "realtime.yaml")
+    assert "You said: weather?" in html and "get_weather" in html
