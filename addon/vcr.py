@@ -378,8 +378,9 @@ class VCR:
             # A WebSocket session: played by the loopback server (see websocket.py for why).
             try:
                 player = self._websocket_player(flow, sess, recorded)
-            except CassetteError as e:
-                self._answer_miss(flow, sess, f"vcrproxy: {sess.path}: {e}")
+            except CassetteError as e:  # a malformed vcrproxy_websocket: nothing to replay
+                sess.stats.replayed -= 1
+                self._answer_miss(flow, sess, f"vcrproxy: {sess.path}: interaction {found.id}: {e}")
                 return
             self._to_loopback(flow, state, self._chunks.register(player), method=None)
             return

@@ -221,6 +221,24 @@ def test_session_open_when_the_proxy_stops_is_kept(run_proxy, gateway, ca_cert, 
     assert kinds[-1] == "response.done"
 
 
+def test_malformed_session_is_a_one_line_miss(run_proxy, gateway, ca_cert, tmp_path):
+    cassette = tmp_path / "realtime.yaml"
+    proxy = run_proxy(cassette, "record")
+    asyncio.run(realtime_session(ws_url(gateway), proxy, ca_cert, binary=None))
+    proxy.stop()
+    c = load_cassette(str(cassette))
+    c.interactions[0].response.extra[WEBSOCKET_KEY]["messages"][0]["from"] = "nobody"
+    cassette.write_text(dumps_cassette(c))
+    replay = run_proxy(cassette, "replay")
+    with pytest.raises(websockets.InvalidStatus) as e:
+        asyncio.run(realtime_session(ws_url(gateway), replay, ca_cert))
+    assert e.value.response.status_code == 400
+    body = e.value.response.body.decode()
+    assert "interaction 0: response.vcrproxy_websocket.messages[0]" in body
+    assert replay.vcr.missed == 1
+    assert replay.vcr.all_sessions()[0].stats.replayed == 0
+
+
 def test_pace_recorded_keeps_the_gaps(run_proxy, gateway, ca_cert, tmp_path):
     cassette = tmp_path / "realtime.yaml"
     with_proxy = run_proxy(cassette, "record")
