@@ -444,3 +444,51 @@ def test_show_renders_a_realtime_session(run_proxy, gateway, ca_cert, tmp_path):
     (item,) = json.loads(render_json(load_cassette(str(cassette))))
     assert item["provider"] == "openai-realtime" and item["text"] == "You said: weather?"
     assert item["tool_calls"][0]["name"] == "get_weather"
+
+
+def test_cassette_named_in_the_proxy_url(run_proxy, gateway, ca_cert, tmp_path):
+    """Per-test cassettes (as the pytest plugin names them): the name rides on the CONNECT
+    (the `websockets` library wants a user and a password in a proxy URL)."""
+    proxy = run_proxy(tmp_path / "default.yaml", "record")
+
+    class Named:
+        url = proxy.url.replace("http://", "http://suite%2Frealtime:record@")
+
+    recorded = asyncio.run(realtime_session(ws_url(gateway), Named, ca_cert, binary=None))
+    proxy.stop()
+    named = tmp_path / "suite" / "realtime.yaml"
+    assert named.exists() and not (tmp_path / "default.yaml").exists()
+    replay = run_proxy(tmp_path / "default.yaml", "once", cassette_dir=str(tmp_path))
+    before = gateway.connections
+    Named.url = replay.url.replace("http://", "http://suite%2Frealtime:replay@")
+    assert asyncio.run(realtime_session(ws_url(gateway), Named, ca_cert, binary=None)) == (
+        scrubbed(recorded))
+    assert gateway.connections == before
+
+
+def test_show_reads_gemini_live_messages():
+    from vcrproxy.aiformats import ExchangeSummary
+    from vcrproxy.websocket import WsSession, summarize_session
+
+    def msg(at, client, obj):
+        return WsMessage(at, client, True, json.dumps(obj))
+
+    session = WsSession([
+        msg(1, True, {"setup": {"model": "models/gemini-live-2.5-flash"}}),
+        msg(2, False, {"setupComplete": {}}),
+        msg(3, True, {"clientContent": {"turns": [{"role": "user", "parts": [{"text": "Hi"}]}],
+                                        "turnComplete": True}}),
+        msg(4, False, {"serverContent": {"modelTurn": {"parts": [{"text": "Hel"}]}}}),
+        msg(5, False, {"serverContent": {"modelTurn": {"parts": [{"text": "lo"}]}}}),
+        msg(6, False, {"toolCall": {"functionCalls": [{"id": "f1", "name": "lookup",
+                                                       "args": {"q": "x"}}]}}),
+        msg(7, False, {"serverContent": {"turnComplete": True},
+                       "usageMetadata": {"promptTokenCount": 5, "responseTokenCount": 2,
+                                         "totalTokenCount": 7}}),
+    ])
+    s = ExchangeSummary(url="wss://generativelanguage.googleapis.com/ws/x")
+    summarize_session(s, session)
+    assert (s.provider, s.request_model, s.user_message, s.text) == (
+        "gemini-live", "models/gemini-live-2.5-flash", "Hi", "Hello")
+    assert [(c.name, c.arguments) for c in s.tool_calls] == [("lookup", '{"q": "x"}')]
+    assert (s.usage.input_tokens, s.usage.output_tokens, s.usage.total_tokens) == (5, 2, 7)
