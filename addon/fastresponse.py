@@ -33,11 +33,16 @@ def _template(recorded: Response) -> http.Response:
     return template
 
 
-def replay_response(recorded: Response, headers: http.Headers) -> http.Response:
-    """A fresh mitmproxy response for `recorded`, carrying `headers` (owned by the caller)."""
+def replay_response(
+    recorded: Response, headers: http.Headers, *, bodiless: bool = False
+) -> http.Response:
+    """A fresh mitmproxy response for `recorded`, carrying `headers` (owned by the caller);
+    `bodiless` (a HEAD answer, 1xx/204/304) sends no body bytes even if some were recorded."""
     template = _template(recorded)
     data = copy.copy(template.data)
     data.headers = headers
+    if bodiless:
+        data.content = b""
     data.timestamp_start = data.timestamp_end = time.time()
     response = copy.copy(template)
     response.data = data

@@ -187,8 +187,16 @@ def interaction_from_flow(
     )
 
 
+def bodiless(code: int, method: str = "GET") -> bool:
+    """Whether a response has no body and so no framing, whatever its headers say: the answer to
+    a HEAD request, and every 1xx, 204 and 304 response (RFC 9110 6.4.1, RFC 9112 6.3)."""
+    return code in (204, 304) or 100 <= code < 200 or method.upper() == "HEAD"
+
+
 def is_stream(resp: Response) -> bool:
     """Whether a recorded response was a stream (replayed chunked / as DATA frames)."""
+    if bodiless(resp.code):
+        return False
     ctype = ",".join(v for k, vs in resp.headers.items() if k.lower() == "content-type" for v in vs)
     return (
         resp.content_length < 0
@@ -206,16 +214,26 @@ STREAM_TYPES = (
 )
 
 
-def replay_headers(resp: Response, body_len: int, *, h2: bool, stream: bool) -> http.Headers:
-    """Recorded headers as sent back to the client: hop-by-hop dropped, length recomputed."""
+def replay_headers(
+    resp: Response, body_len: int, *, h2: bool, stream: bool, method: str = "GET"
+) -> http.Headers:
+    """Recorded headers as sent back to the client, framed per RFC 9112 6: hop-by-hop dropped;
+    a body framed by a Content-Length recomputed for it, or (a stream over HTTP/1.1) chunked.
+    A response without a body (`bodiless`) gets no framing: the recorded Content-Length stays
+    as it was (a HEAD or 304 answer states the length of the body it does not carry), except on
+    1xx and 204, which must not have one (RFC 9110 8.6)."""
+    no_body = bodiless(resp.code, method)
+    keep_length = no_body and resp.code != 204 and resp.code >= 200
     fields: list[tuple[bytes, bytes]] = []
     for name, values in resp.headers.items():
         low = name.lower()
-        if low in HOP_BY_HOP or low == "content-length":
+        if low in HOP_BY_HOP or (low == "content-length" and not keep_length):
             continue
         for value in values:
             fields.append((name.encode("latin-1"), value.encode("utf-8", "surrogateescape")))
-    if stream and not h2:
+    if no_body:
+        pass
+    elif stream and not h2:
         fields.append((b"Transfer-Encoding", b"chunked"))
     elif not stream:
         fields.append((b"Content-Length", str(body_len).encode()))

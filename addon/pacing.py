@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .cassette import Response
-from .flows import is_stream, replay_headers
+from .flows import bodiless, is_stream, replay_headers
 
 log = logging.getLogger("vcrproxy")
 
@@ -28,6 +28,7 @@ log = logging.getLogger("vcrproxy")
 class PacedReply:
     response: Response
     origin: float  # time.monotonic() the recorded offsets count from (request received)
+    method: str = "GET"  # the client's: a HEAD answer has no body
 
 
 class LoopbackReply(Protocol):
@@ -57,8 +58,8 @@ def chunk_plan(resp: Response) -> list[tuple[float, bytes]]:
     return plan
 
 
-def _head(resp: Response, stream: bool, body_len: int) -> bytes:
-    headers = replay_headers(resp, body_len, h2=False, stream=stream)
+def _head(resp: Response, stream: bool, body_len: int, method: str = "GET") -> bytes:
+    headers = replay_headers(resp, body_len, h2=False, stream=stream, method=method)
     head = [f"HTTP/1.1 {resp.status or resp.code}".encode("utf-8", "surrogateescape")]
     head += [name + b": " + value for name, value in headers.fields]
     head.append(b"Connection: close")
@@ -152,7 +153,10 @@ class ChunkServer:
         # the rest of the reply with it: the recorded gaps are kept, nothing bursts to catch up.
         origin = reply.origin
         origin += await _sleep_until(origin + resp.duration_ns / 1e9)
-        writer.write(_head(resp, stream, len(resp.body_bytes)))
+        writer.write(_head(resp, stream, len(resp.body_bytes), reply.method))
+        if bodiless(resp.code, reply.method):
+            await writer.drain()
+            return
         for at, data in chunk_plan(resp):
             if not data:
                 continue  # an empty chunk would end a chunked body early

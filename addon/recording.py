@@ -40,9 +40,11 @@ class StreamRecorder:
         self.parts: list[bytes] = []
         self.chunks: list[tuple[float, int]] = []
         self.raw: list[bytes] = []  # kept only until decoding proves to work
+        self.received = 0  # bytes from upstream, as sent
 
     def tap(self, data: bytes) -> bytes:
         if data:
+            self.received += len(data)
             at = (time.time() - self.origin) * 1000
             piece = self._decode(data)
             if piece:
@@ -93,7 +95,9 @@ class StreamRecorder:
         # not two (the recorder lives until the response hook returns).
         self.parts = [body] if body else []
         self.raw = []
-        return body, self.decoded, self.chunks
+        # Nothing came (a HEAD answer, a 304): nothing was decoded, so the recorded headers keep
+        # the Content-Encoding and Content-Length that describe the absent body.
+        return body, self.decoded and self.received > 0, self.chunks
 
 
 _unsupported_warned: set[str] = set()

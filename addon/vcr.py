@@ -43,6 +43,7 @@ from vcrproxy.contentview import register as register_contentview
 from vcrproxy.fastresponse import replay_response
 from vcrproxy.flows import (
     STREAM_TYPES,
+    bodiless,
     interaction_from_flow,
     is_stream,
     replay_headers,
@@ -386,14 +387,18 @@ class VCR:
             return
         if ctx.options.vcr_pace == "recorded" and self._chunks.port:
             # Streamed from the loopback chunk server so the client sees the recorded pacing.
-            token = self._chunks.register(PacedReply(recorded, origin=time.monotonic()))
-            self._to_loopback(flow, state, token, method="GET")
+            reply = PacedReply(recorded, origin=time.monotonic(), method=flow.request.method)
+            token = self._chunks.register(reply)
+            # HEAD stays HEAD: mitmproxy then reads the loopback answer as bodiless too.
+            head = flow.request.method.upper() == "HEAD"
+            self._to_loopback(flow, state, token, method="HEAD" if head else "GET")
             return
         h2 = flow.request.http_version.startswith("HTTP/2")
+        method = flow.request.method
         headers = replay_headers(
-            recorded, len(recorded.body_bytes), h2=h2, stream=is_stream(recorded)
+            recorded, len(recorded.body_bytes), h2=h2, stream=is_stream(recorded), method=method
         )
-        flow.response = replay_response(recorded, headers)
+        flow.response = replay_response(recorded, headers, bodiless=bodiless(recorded.code, method))
 
     def _to_loopback(
         self, flow: http.HTTPFlow, state: _Replay, token: str, method: str | None
