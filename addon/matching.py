@@ -32,8 +32,9 @@ from .cassette import REDACTED, Interaction, Request
 from .redaction import (
     DEFAULT_REDACTION,
     RedactionConfig,
+    redact_text,
     redact_url,
-    scrub_text,
+    secret_values,
     split_names,
 )
 
@@ -684,8 +685,10 @@ def _pairs_diff(
 ) -> list[str]:
     live_left, rec_left = _pair_leftovers(live_pairs, recorded_pairs)
 
+    secret = redaction.secret_query if where == "query" else redaction.secret_field
+
     def show(name: str, value: str, other: str) -> str:
-        if name.lower() in redaction.query_params and value:
+        if value and secret(name):
             value = REDACTED
         text = f"{name}={value}"
         if len(text) <= 40 or len(value) < 2:
@@ -716,7 +719,7 @@ def _headers_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig
     def show(name: str, values: tuple[str, ...]) -> str:
         if not values:
             return "(missing)"
-        if name in redaction.request_headers:
+        if redaction.secret_header(name):
             values = tuple(v if not v else REDACTED for v in values)
         return _truncate(json.dumps(list(values), ensure_ascii=False))
 
@@ -732,7 +735,11 @@ def _headers_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig
 
 
 def _describe(
-    part: str, live: Prepared, recorded: Prepared, redaction: RedactionConfig
+    part: str,
+    live: Prepared,
+    recorded: Prepared,
+    redaction: RedactionConfig,
+    values: Iterable[str] = (),
 ) -> list[str]:
     if part == "body":
         out = _body_diff(live, recorded, redaction)
@@ -742,7 +749,7 @@ def _describe(
         out = _headers_diff(live, recorded, redaction)
     else:
         out = [f"{part}: recorded {recorded.key(part)} vs live {live.key(part)}"]
-    return [scrub_text(d, redaction) for d in out]
+    return [redact_text(d, redaction, values) for d in out]
 
 
 def _matcher(part: str) -> Callable[..., list[str] | None]:
@@ -1017,8 +1024,12 @@ class Matcher:
                 nearest_summary,
             )
         diffs: list[str] = []
+        # Values the requests carry under credential names (a body's "api_key", a header added
+        # with --redact-header) are hidden wherever a difference would quote them.
+        values = [*secret_values(request, self.redaction)]
+        values += secret_values(nearest.request, self.redaction)
         for part in failing:
-            diffs += _describe(part, live, prepared[index], self.redaction)
+            diffs += _describe(part, live, prepared[index], self.redaction, values)
         return Miss(asked, nearest, diffs, nearest_summary)
 
 

@@ -1,30 +1,43 @@
-"""Redaction: secrets never reach disk.
+"""Redaction: secrets never reach disk, a log line, a miss text or the web UI.
 
-Small composable filters in the style of vcrpy's `vcr/filters.py`, applied to a copy of an
-interaction before it is written:
+One set of rules, applied to a copy of an interaction before it is written (`redact_interaction`),
+to any text that leaves the proxy (`redact_text`, `redact_url`), and audited by `vcrproxy check`
+(`find_secrets` reports exactly what `redact_interaction` would change, because it *is* that
+function run with a report):
 
-- headers named in the config lose their value (`Authorization: Bearer sk-...` keeps its scheme:
-  `Bearer <REDACTED>`);
-- query parameters named in the config lose their value, in `url`, `request_uri` and `form`
-  (and in an `application/x-www-form-urlencoded` request body);
-- anything shaped like a key (see `SECRET_PATTERNS`) is replaced wherever it appears: header
-  values, the URL, form values, request and response bodies (text, JSON, SSE, and ASCII byte runs
-  inside binary bodies);
-- the values those named headers and parameters carried (8+ characters) are also replaced
-  wherever else they appear in the same interaction (a server echoing a Cookie or an org id).
+- **By name**, case-insensitively: a header, query parameter, form field, multipart part or JSON
+  field (at any depth, string values) whose name says it holds a credential loses its value.
+  The rule (`is_credential_name`) covers the kinds, not a list: `*api-key*`, `*apikey*`,
+  `*auth*` (not `author*`), `*token` (not counters such as `max_tokens`, `usage.*_tokens`,
+  `token_count`, `nextPageToken`), `*secret*`, `password`/`passwd`/`pwd`, `cookie`,
+  `session*id`, `signature`/`sig`, `credential`, `private_key`... Config adds or keeps names.
+- **By shape**: strings shaped like the keys of the providers we know (`SHAPES`: OpenAI,
+  Anthropic, Google API/OAuth keys, AWS ids, STS tokens and SigV4 signatures, Together,
+  Fireworks, Perplexity, Replicate, LangSmith, Tavily, ..., JWTs, `Bearer <token>`), anywhere:
+  header values, URLs, form values, bodies (text, JSON, SSE, and ASCII runs of binary bodies).
+- **Echoes**: the values found by name (6+ characters) are also replaced wherever else they
+  appear in the same interaction (a server echoing a key, a Cookie, a password), raw,
+  JSON-escaped or percent-encoded.
 
-Every secret becomes the fixed marker `<REDACTED>`, so the cassette keeps its shape and the matcher
-can treat the marker as a wildcard. Redaction is idempotent: the marker matches no pattern.
+Every secret becomes the fixed marker `<REDACTED>` (after an auth scheme: `Bearer <REDACTED>`), so
+the cassette keeps its shape and the matcher treats the marker as a wildcard. Redaction is
+idempotent: the marker matches no rule.
+
+Speed: bodies are scanned once for all literal needles of all shapes and JSON field names with an
+Aho-Corasick automaton (`ahocorasick_rs`, a Rust extension; without it, one `re` scan per needle,
+same results); each needle hit is then checked by its shape's regex at that position. A 50 MB
+body costs about as much as a few plain `re` scans (tests/bench/bench_redaction.py).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from urllib.parse import unquote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 from .cassette import (
     CHUNKS_KEY,
@@ -37,18 +50,25 @@ from .cassette import (
     Response,
 )
 
+try:  # pragma: no cover - both branches are exercised by tests/test_redaction.py
+    import ahocorasick_rs as _ac
+except ImportError:  # e.g. `mitmdump -s addon/vcr.py` from a checkout without our dependencies
+    _ac = None
+
 REDACTED_BYTES = REDACTED.encode()
 
+# Names redacted besides the rule (the rule already covers most of the old lists: kept so that
+# `-NAME` can keep one, and for names the rule does not see as credentials).
 DEFAULT_REQUEST_HEADERS = frozenset(
     {
         "authorization",
         "proxy-authorization",
         "x-api-key",  # Anthropic (incl. sk-ant-admin keys), many gateways
-        "api-key",  # Azure OpenAI
+        "api-key",  # Azure OpenAI (32 hex characters: no shape to find)
         "x-goog-api-key",
         "ocp-apim-subscription-key",  # Azure AI services
         "cookie",
-        "openai-organization",
+        "openai-organization",  # not credentials, but they identify the account
         "openai-project",
         "x-amz-security-token",
     }
@@ -57,62 +77,214 @@ DEFAULT_REQUEST_HEADERS = frozenset(
 DEFAULT_RESPONSE_HEADERS = frozenset({"set-cookie", "openai-organization", "openai-project"})
 DEFAULT_QUERY_PARAMS = frozenset(
     {
-        "key",
+        "key",  # Gemini ?key=
         "api_key",
+        "api-key",
         "apikey",
         "access_token",
         "token",
         "x-amz-signature",
         "x-amz-credential",
         "x-amz-security-token",
-        "sig",
+        "sig",  # Azure SAS
         "signature",
     }
 )
 
-# Key-shaped strings. Minimum lengths keep ordinary words and provider ids (`chatcmpl-...`,
-# `msg_...`, `call_...`, `resp_...`, `toolu_...`) out. A pattern with a `secret` group replaces
-# only that group (the `Bearer ` scheme stays). Earlier patterns win when two overlap, so the
-# specific ones come first. Patterns must be ASCII: binary bodies use a bytes version.
+# -- names ---------------------------------------------------------------------------------------
+
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# Joined words that name a key: apiKey, x-api-key, AccessKey, client_secret_key...
+_KEY_COMPOUNDS = (
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "subscriptionkey",
+    "functionskey",
+    "masterkey",
+    "authkey",
+    "sessionkey",
+    "signingkey",
+    "accountkey",
+    "licensekey",
+)
+# `*token` is a credential, except for these neighbours: counters and ids (token_count,
+# tokenCount, token_ids, token_type), pagination cursors (nextPageToken), special-token names of
+# tokenizers (eos_token), and budgets.
+_NOT_AFTER_TOKEN = frozenset(
+    {"count", "counts", "type", "types", "limit", "limits", "usage", "id", "ids", "index",
+     "logprob", "logprobs", "budget", "length", "len", "num", "number", "estimate", "price"}
+)
+_NOT_BEFORE_TOKEN = frozenset(
+    {"page", "next", "prev", "previous", "continuation", "start", "end", "stop", "eos", "bos",
+     "pad", "unk", "sep", "cls", "mask", "special", "max", "min", "num", "total", "sync"}
+)
+_SESSION_ID = re.compile(r"sess(?:ion)?[a-z0-9]*id$")
+_NOT_CREDENTIAL_HEADERS = frozenset({"www-authenticate", "proxy-authenticate", ":authority"})
+
+
+def name_words(name: str) -> tuple[str, ...]:
+    """`X-Portkey-Api-Key` -> (x, portkey, api, key); `accessToken` -> (access, token)."""
+    return tuple(w.lower() for w in _WORDS.findall(name))
+
+
+@lru_cache(maxsize=8192)
+def is_credential_name(name: str) -> bool:
+    """Whether a header, parameter or field called `name` holds a credential (the built-in rule,
+    case-insensitive; see the module doc). `max_tokens`, `prompt_tokens`, `token_count`,
+    `tokenizer`, `author`, `idempotency-key`, `prompt_cache_key` are not credentials."""
+    words = name_words(name)
+    if not words:
+        return False
+    joined = "".join(words)
+    if any(k in joined for k in _KEY_COMPOUNDS):
+        return True
+    for i, w in enumerate(words):
+        if "secret" in w or "passw" in w or w in ("pwd", "passphrase") or "cookie" in w:
+            return True
+        if "credential" in w or "signature" in w or w in ("sig", "oauth", "bearer"):
+            return True
+        if w.startswith("auth") and (not w.startswith("author") or w.startswith("authoriz")):
+            return True
+        if w.endswith("token"):
+            after = words[i + 1] if i + 1 < len(words) else ""
+            before = words[i - 1] if i else ""
+            if after not in _NOT_AFTER_TOKEN and before not in _NOT_BEFORE_TOKEN:
+                return True
+    return _SESSION_ID.search(joined) is not None
+
+
+# -- shapes --------------------------------------------------------------------------------------
+
 _TOKEN = r"[A-Za-z0-9_-]"
-SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
-    "anthropic": re.compile(rf"\bsk-ant-{_TOKEN}{{20,}}"),
-    # sk-, sk-proj-, sk-svcacct-, sk-admin-, and other OpenAI-style keys (OpenRouter, DeepSeek).
-    # At least one digit, so long kebab-case words after "sk-" are left alone.
-    "openai": re.compile(rf"\bsk-(?!ant-)(?=[A-Za-z_-]*[0-9]){_TOKEN}{{20,}}"),
-    "google": re.compile(rf"\bAIza{_TOKEN}{{30,}}"),
-    "google-oauth": re.compile(rf"\bya29\.{_TOKEN}{{20,}}"),
-    "aws-access-key": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    "github": re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"),
-    "xai": re.compile(r"\bxai-[A-Za-z0-9]{30,}"),
-    "groq": re.compile(r"\bgsk_[A-Za-z0-9]{30,}"),
-    "huggingface": re.compile(r"\bhf_[A-Za-z0-9]{30,}"),
-    "jwt": re.compile(rf"\beyJ{_TOKEN}{{8,}}\.eyJ{_TOKEN}{{8,}}\.{_TOKEN}{{8,}}"),
+# Base64 and key characters: a shape that starts with a digit must not start inside such a run.
+_NOT_IN_RUN = r"(?<![A-Za-z0-9+/_-])"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A kind of key found by its form. `needles` are literals every match contains, with their
+    offset from the match start: the scanner looks for them and tries `pattern` there. A pattern
+    with a `secret` group replaces only that group (`Bearer ` stays)."""
+
+    name: str
+    label: str
+    pattern: re.Pattern[str]
+    needles: tuple[tuple[str, int], ...]
+
+
+def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int]) -> Shape:
+    return Shape(
+        name,
+        label,
+        re.compile(pattern),
+        tuple(n if isinstance(n, tuple) else (n, 0) for n in needles),
+    )
+
+
+# Minimum lengths and required digits keep words and provider ids (`chatcmpl-...`, `msg_...`,
+# `call_...`, `resp_...`, `toolu_...`, model names) out. Earlier shapes win when two overlap.
+# Prefixes are those the providers document for their keys. Patterns must be ASCII (binary bodies
+# use a bytes version).
+SHAPES: tuple[Shape, ...] = (
+    _shape("anthropic", "an Anthropic key (sk-ant-...)", rf"\bsk-ant-{_TOKEN}{{20,}}", "sk-"),
+    # sk-, sk-proj-, sk-svcacct-, sk-admin-, and other OpenAI-style keys (OpenRouter sk-or-v1-,
+    # DeepSeek, Langfuse sk-lf-, LiteLLM). At least one digit: long kebab-case words stay.
+    _shape("openai", "an OpenAI key (sk-...)",
+           rf"\bsk-(?!ant-)(?=[A-Za-z_-]*[0-9]){_TOKEN}{{20,}}", "sk-"),
+    _shape("google", "a Google API key (AIza...)", rf"\bAIza{_TOKEN}{{30,}}", "AIza"),
+    _shape("google-oauth", "a Google OAuth token (ya29....)", rf"\bya29\.{_TOKEN}{{20,}}",
+           "ya29."),
+    _shape("google-refresh", "a Google refresh token (1//0...)",
+           rf"{_NOT_IN_RUN}1//0{_TOKEN}{{30,}}", "1//0"),
+    _shape("google-code", "a Google authorization code (4/0A...)",
+           rf"{_NOT_IN_RUN}4/0A{_TOKEN}{{30,}}", "4/0A"),
+    _shape("google-client-secret", "a Google OAuth client secret (GOCSPX-...)",
+           rf"\bGOCSPX-{_TOKEN}{{20,}}", "GOCSPX-"),
+    _shape("aws-access-key", "an AWS access key id (AKIA.../ASIA...)",
+           r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", "AKIA", "ASIA"),
+    _shape("aws-session-token", "an AWS session token (IQoJb3JpZ2luX2...)",
+           r"\b(?:IQoJb3JpZ2luX2|FwoGZXIvYXdz)[A-Za-z0-9+/=]{40,}", "IQoJb3JpZ2luX2",
+           "FwoGZXIvYXdz"),
+    _shape("aws-sigv4", "an AWS SigV4 signature (Signature=...)",
+           r"\bSignature=(?P<secret>[0-9a-f]{64})\b", "Signature="),
+    _shape("bedrock", "an Amazon Bedrock API key (ABSK.../bedrock-api-key-...)",
+           r"\b(?:ABSKQmVkcm9ja0FQSUtleS|bedrock-api-key-)[A-Za-z0-9+/=%]{20,}",
+           "ABSKQmVkcm9ja0FQSUtleS", "bedrock-api-key-"),
+    _shape("github", "a GitHub token (ghp_.../github_pat_...)",
+           r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})",
+           "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    _shape("gitlab", "a GitLab token (glpat-...)", rf"\bglpat-{_TOKEN}{{20,}}", "glpat-"),
+    _shape("xai", "an xAI key (xai-...)", r"\bxai-[A-Za-z0-9]{30,}", "xai-"),
+    _shape("groq", "a Groq key (gsk_...)", r"\bgsk_[A-Za-z0-9]{30,}", "gsk_"),
+    _shape("huggingface", "a Hugging Face token (hf_...)", r"\bhf_[A-Za-z0-9]{30,}", "hf_"),
+    _shape("together", "a Together AI key (tgp_v1_...)", rf"\btgp_v1_{_TOKEN}{{30,}}",
+           "tgp_v1_"),
+    _shape("fireworks", "a Fireworks AI key (fw_...)",
+           r"\bfw_(?=[A-Za-z]*[0-9])[A-Za-z0-9]{20,}", "fw_"),
+    _shape("perplexity", "a Perplexity key (pplx-...)", r"\bpplx-[A-Za-z0-9]{30,}", "pplx-"),
+    _shape("replicate", "a Replicate token (r8_...)", r"\br8_[A-Za-z0-9]{30,}", "r8_"),
+    _shape("langsmith", "a LangSmith key (lsv2_pt_.../lsv2_sk_...)",
+           r"\blsv2_(?:pt|sk)_[A-Za-z0-9_]{20,}", "lsv2_"),
+    _shape("tavily", "a Tavily key (tvly-...)", r"\btvly-(?:dev-|prod-)?[A-Za-z0-9]{20,}",
+           "tvly-"),
+    _shape("nvidia", "an NVIDIA API key (nvapi-...)", rf"\bnvapi-{_TOKEN}{{30,}}", "nvapi-"),
+    _shape("cerebras", "a Cerebras key (csk-...)", r"\bcsk-[A-Za-z0-9]{30,}", "csk-"),
+    _shape("pinecone", "a Pinecone key (pcsk_...)", r"\bpcsk_[A-Za-z0-9_]{30,}", "pcsk_"),
+    _shape("vercel", "a Vercel AI Gateway key (vck_...)", r"\bvck_[A-Za-z0-9]{20,}", "vck_"),
+    _shape("jina", "a Jina AI key (jina_...)", rf"\bjina_{_TOKEN}{{30,}}", "jina_"),
+    _shape("firecrawl", "a Firecrawl key (fc-...)", r"\bfc-[0-9a-f]{32}\b", "fc-"),
+    _shape("anyscale", "an Anyscale key (esecret_...)", r"\besecret_[A-Za-z0-9]{20,}",
+           "esecret_"),
+    _shape("openai-ephemeral", "an OpenAI ephemeral key (ek_...)",
+           r"\bek_(?=[A-Za-z]*[0-9])[A-Za-z0-9]{20,}", "ek_"),
+    _shape("stripe-elevenlabs", "a Stripe or ElevenLabs key (sk_.../rk_...)",
+           r"\b(?:sk|rk)_(?:(?:live|test)_[A-Za-z0-9]{20,}|[0-9a-f]{40,})", "sk_", "rk_"),
+    _shape("databricks", "a Databricks token (dapi...)", r"\bdapi[0-9a-f]{32}", "dapi"),
+    _shape("digitalocean", "a DigitalOcean token (dop_v1_...)", r"\bdo[opr]_v1_[0-9a-f]{64}",
+           "dop_v1_", "doo_v1_", "dor_v1_"),
+    _shape("supabase", "a Supabase key (sbp_.../sb_secret_...)",
+           rf"\b(?:sbp_[0-9a-f]{{40}}|sb_secret_{_TOKEN}{{20,}})", "sbp_", "sb_secret_"),
+    _shape("slack", "a Slack token (xox...)", r"\bxox[abposr]-[A-Za-z0-9-]{20,}", "xox"),
+    _shape("npm", "an npm token (npm_...)", r"\bnpm_[A-Za-z0-9]{36}", "npm_"),
+    _shape("pypi", "a PyPI token (pypi-AgE...)", rf"\bpypi-AgE{_TOKEN}{{50,}}", "pypi-AgE"),
+    _shape("sendgrid", "a SendGrid key (SG....)", rf"\bSG\.{_TOKEN}{{20,}}\.{_TOKEN}{{30,}}",
+           "SG."),
+    _shape("azure-storage", "an Azure storage account key (AccountKey=...)",
+           r"\bAccountKey=(?P<secret>[A-Za-z0-9+/]{40,}={0,2})", "AccountKey="),
+    _shape("azure-ad", "an Azure AD client secret (...Q~...)",
+           r"\b[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}\b", ("Q~", 4)),
+    _shape("private-key", "a private key (-----BEGIN ... PRIVATE KEY-----)",
+           r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY-----(?s:.){16,16384}?"
+           r"-----END[A-Z ]{0,20} PRIVATE KEY-----", "-----BEGIN"),
+    _shape("jwt", "a JSON Web Token (eyJ...)",
+           rf"\beyJ{_TOKEN}{{8,}}\.eyJ{_TOKEN}{{8,}}\.{_TOKEN}{{8,}}", "eyJ"),
     # `Bearer <token>` anywhere (bodies, unlisted headers). The token must look random: 16+
     # characters with a digit or an inner lower-to-upper case change, so prose stays.
-    "bearer": re.compile(
-        r"(?i:\bbearer)\s+(?P<secret>(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[a-z][A-Z]))"
-        r"[A-Za-z0-9._~+/-]{16,}=*)"
-    ),
-}
-_LABELS: dict[str, str] = {
-    SECRET_PATTERNS["anthropic"].pattern: "an Anthropic key (sk-ant-...)",
-    SECRET_PATTERNS["openai"].pattern: "an OpenAI key (sk-...)",
-    SECRET_PATTERNS["google"].pattern: "a Google API key (AIza...)",
-    SECRET_PATTERNS["google-oauth"].pattern: "a Google OAuth token (ya29....)",
-    SECRET_PATTERNS["aws-access-key"].pattern: "an AWS access key id (AKIA.../ASIA...)",
-    SECRET_PATTERNS["github"].pattern: "a GitHub token (ghp_.../github_pat_...)",
-    SECRET_PATTERNS["xai"].pattern: "an xAI key (xai-...)",
-    SECRET_PATTERNS["groq"].pattern: "a Groq key (gsk_...)",
-    SECRET_PATTERNS["huggingface"].pattern: "a Hugging Face token (hf_...)",
-    SECRET_PATTERNS["jwt"].pattern: "a JSON Web Token (eyJ...)",
-    SECRET_PATTERNS["bearer"].pattern: "a bearer token (Bearer ...)",
-}
+    _shape("bearer", "a bearer token (Bearer ...)",
+           r"(?i:\bbearer)\s+(?P<secret>(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[a-z][A-Z]))"
+           r"[A-Za-z0-9._~+/-]{16,}=*)", ("earer", 1), ("EARER", 1)),
+)
+SECRET_PATTERNS: dict[str, re.Pattern[str]] = {s.name: s.pattern for s in SHAPES}
+_SHAPE_OF: dict[str, Shape] = {s.pattern.pattern: s for s in SHAPES}
+
+# JSON field names are found by the ends of credential names followed by a quote (`api_key"`):
+# a needle hit is a field when `:` and a string follow; its full name then goes through the rule.
+_FIELD_ENDS = (
+    "key", "token", "secret", "password", "passwd", "pwd", "passphrase", "auth", "ization",
+    "cookie", "credential", "sessionid", "session_id", "session-id", "sessid", "sig",
+)
+_FIELD_NEEDLES = tuple(
+    sorted({v + '"' for w in _FIELD_ENDS for v in (w, w[:1].upper() + w[1:], w.upper())})
+    + ['essionId"', 'essionID"', 'ESSION_ID"', 'essionKey"']
+)
 
 # `<REDACTED>` alone, or after an auth scheme: `Bearer <REDACTED>`.
 _SCHEME = r"[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*"
 _REDACTED_VALUE = re.compile(rf"(?:{_SCHEME} +)?{re.escape(REDACTED)}")
-_AUTH_SCHEME = re.compile(rf"({_SCHEME}) +\S")
+_AUTH_SCHEME = re.compile(rf"({_SCHEME}) +(?=\S)")
+_AUTH_SCHEME_B = re.compile(_AUTH_SCHEME.pattern.encode())
 
 
 def split_names(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -163,22 +335,39 @@ def _pattern_source(item: str | re.Pattern[str]) -> str:
 
 def label_of(pattern: re.Pattern[str]) -> str:
     """What a pattern finds, for messages: "an OpenAI key (sk-...)"."""
-    return _LABELS.get(pattern.pattern, "a secret matching a custom pattern")
+    shape = _SHAPE_OF.get(pattern.pattern)
+    return shape.label if shape else "a secret matching a custom pattern"
+
+
+def _lower_set(names: Iterable[str] | str) -> frozenset[str]:
+    return frozenset(n.lower() for n in split_names(names))
 
 
 @dataclass(frozen=True)
 class RedactionConfig:
-    """What to redact. Names are stored lowercase; all fields accept any iterable."""
+    """What to redact. Names are stored lowercase; all fields accept any iterable.
+
+    `request_headers`, `response_headers`, `query_params` and `fields` (JSON, form and multipart
+    field names) are redacted besides what the built-in rule (`is_credential_name`, on unless
+    `rule=False`) finds; the `keep_*` sets are never redacted by name (a user's `-NAME`).
+    """
 
     request_headers: frozenset[str] = DEFAULT_REQUEST_HEADERS
     response_headers: frozenset[str] = DEFAULT_RESPONSE_HEADERS
     query_params: frozenset[str] = DEFAULT_QUERY_PARAMS
     patterns: tuple[re.Pattern[str], ...] = tuple(SECRET_PATTERNS.values())
+    fields: frozenset[str] = frozenset()
+    keep_headers: frozenset[str] = frozenset()
+    keep_query: frozenset[str] = frozenset()
+    keep_fields: frozenset[str] = frozenset()
+    rule: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("request_headers", "response_headers", "query_params"):
-            names = frozenset(n.lower() for n in split_names(getattr(self, name)))
-            object.__setattr__(self, name, names)
+        for name in (
+            "request_headers", "response_headers", "query_params", "fields",
+            "keep_headers", "keep_query", "keep_fields",
+        ):
+            object.__setattr__(self, name, _lower_set(getattr(self, name)))
         patterns = self.patterns
         if isinstance(patterns, str | re.Pattern):
             patterns = [patterns]
@@ -188,6 +377,41 @@ class RedactionConfig:
     def default(cls) -> RedactionConfig:
         return DEFAULT_REDACTION
 
+    # -- which names are secret ------------------------------------------------------------
+    def secret_header(self, name: str, *, response: bool = False) -> bool:
+        lower = name.lower()
+        if lower in self.keep_headers:
+            return False
+        if lower in (self.response_headers if response else self.request_headers):
+            return True
+        return self.rule and lower not in _NOT_CREDENTIAL_HEADERS and is_credential_name(name)
+
+    def secret_query(self, name: str) -> bool:
+        lower = name.lower()
+        if lower in self.keep_query:
+            return False
+        return lower in self.query_params or (self.rule and is_credential_name(name))
+
+    def secret_field(self, name: str, *, json: bool = False) -> bool:
+        """A body field: JSON (`json=True`), or a form / multipart field (which, as in Go's
+        Request.Form, also follows the query parameter names)."""
+        lower = name.lower()
+        if lower in self.keep_fields:
+            return False
+        if lower in self.fields:
+            return True
+        if not json:
+            if lower in self.keep_query:
+                return False
+            if lower in self.query_params:
+                return True
+        if not self.rule or not is_credential_name(name):
+            return False
+        # In AI JSON bodies `signature` is model output (Anthropic thinking blocks, Gemini's
+        # thoughtSignature) that clients must send back verbatim, not a credential.
+        return not (json and name_words(name)[-1:] == ("signature",))
+
+    # -- changes -----------------------------------------------------------------------------
     def with_changes(
         self,
         *,
@@ -197,30 +421,36 @@ class RedactionConfig:
         remove_response_headers: Iterable[str] | str = (),
         add_query: Iterable[str] | str = (),
         remove_query: Iterable[str] | str = (),
+        add_fields: Iterable[str] | str = (),
+        remove_fields: Iterable[str] | str = (),
         add_patterns: Iterable[str | re.Pattern[str]] | str | re.Pattern[str] = (),
         remove_patterns: Iterable[str | re.Pattern[str]] | str = (),
     ) -> RedactionConfig:
-        """A copy with entries added and removed (removals win).
+        """A copy with entries added and removed (removals win: a removed name is also kept
+        from the rule).
 
         `*_headers` change request headers, `*_response_headers` response headers. Patterns are
         removed by name (a key of `SECRET_PATTERNS`, e.g. "bearer") or by regex source.
         """
-
-        def lower(names: Iterable[str] | str) -> set[str]:
-            return {n.lower() for n in split_names(names)}
-
         if isinstance(add_patterns, str | re.Pattern):
             add_patterns = [add_patterns]
         if isinstance(remove_patterns, str):
             remove_patterns = split_names(remove_patterns)
         dropped = {_pattern_source(p) for p in remove_patterns}
         patterns = [*self.patterns, *(_compile(p) for p in add_patterns)]
+        rm_h, rm_rh = _lower_set(remove_headers), _lower_set(remove_response_headers)
+        rm_q, rm_f = _lower_set(remove_query), _lower_set(remove_fields)
+        add_h, add_rh = _lower_set(add_headers), _lower_set(add_response_headers)
+        add_q, add_f = _lower_set(add_query), _lower_set(add_fields)
         return replace(
             self,
-            request_headers=(self.request_headers | lower(add_headers)) - lower(remove_headers),
-            response_headers=(self.response_headers | lower(add_response_headers))
-            - lower(remove_response_headers),
-            query_params=(self.query_params | lower(add_query)) - lower(remove_query),
+            request_headers=(self.request_headers | add_h) - rm_h,
+            response_headers=(self.response_headers | add_rh) - rm_rh,
+            query_params=(self.query_params | add_q) - rm_q,
+            fields=(self.fields | add_f) - rm_f,
+            keep_headers=(self.keep_headers - add_h - add_rh) | rm_h | rm_rh,
+            keep_query=(self.keep_query - add_q) | rm_q,
+            keep_fields=(self.keep_fields - add_f) | rm_f,
             patterns=tuple(p for p in patterns if p.pattern not in dropped),
         )
 
@@ -230,10 +460,12 @@ class RedactionConfig:
         headers: str | Iterable[str] | None = None,
         query: str | Iterable[str] | None = None,
         patterns: str | Iterable[str] | None = None,
+        fields: str | Iterable[str] | None = None,
     ) -> RedactionConfig:
         """The defaults changed by CLI-style lists: "X-My-Key,-Cookie" adds X-My-Key and keeps
-        Cookie. Header names apply to request and response headers. Patterns are extra regexes,
-        comma-separated (a "-name" entry drops a built-in pattern, e.g. "-bearer")."""
+        Cookie. Header names apply to request and response headers; `fields` to JSON, form and
+        multipart fields. Patterns are extra regexes, comma-separated (a "-name" entry drops a
+        built-in shape, e.g. "-bearer")."""
 
         def split(items: str | Iterable[str] | None) -> tuple[list[str], list[str]]:
             names = split_names(items)
@@ -244,6 +476,7 @@ class RedactionConfig:
 
         add_h, remove_h = split(headers)
         add_q, remove_q = split(query)
+        add_f, remove_f = split(fields)
         add_p, remove_p = [], []
         items = split_patterns(patterns) if isinstance(patterns, str) else list(patterns or ())
         for item in items:
@@ -259,6 +492,8 @@ class RedactionConfig:
             remove_response_headers=remove_h,
             add_query=add_q,
             remove_query=remove_q,
+            add_fields=add_f,
+            remove_fields=remove_f,
             add_patterns=add_p,
             remove_patterns=remove_p,
         )
@@ -272,9 +507,12 @@ def is_redacted(value: str) -> bool:
     return _REDACTED_VALUE.fullmatch(value) is not None
 
 
-# -- finding key-shaped strings ------------------------------------------------------------------
+# -- finding secrets in bytes ----------------------------------------------------------------------
 
-Span = tuple[int, int, int]  # start, end, index of the pattern that found it
+# A found secret: start, end (byte offsets) and why: ("shape", Shape label), ("name", place of the
+# named value, e.g. "request header X-Api-Key"), ("echo", place the value was named in).
+Reason = tuple[str, str]
+Span = tuple[int, int, Reason]
 
 
 @lru_cache(maxsize=256)
@@ -282,86 +520,330 @@ def _bytes_pattern(pattern: re.Pattern[str]) -> re.Pattern[bytes]:
     return re.compile(pattern.pattern.encode("utf-8"), pattern.flags & ~re.UNICODE)
 
 
-# Performance: a leading `\b` stops `re` from jumping to a pattern's literal start with its fast
-# substring search; it then tries the pattern at every position, ~10x slower (about 5 s of
-# redaction, blocking the proxy, for a 50 MB recorded body; see tests/bench). The built-in
-# patterns start with `\b`: `_spans` searches them without it and checks the word boundary at
-# each match start itself, which yields exactly the matches of the original pattern.
-_UNBOUNDED: dict[str, re.Pattern[str]] = {
-    p.pattern: re.compile(p.pattern[2:], p.flags)
-    for p in SECRET_PATTERNS.values()
-    if p.pattern.startswith(r"\b")
-}
-_WORD = re.compile(r"\w")
-_WORD_BYTES = re.compile(rb"\w")
+class _Needles:
+    """Literal needles -> positions, in one pass (Aho-Corasick) or one `re` scan per needle."""
+
+    def __init__(self, needles: list[bytes], *, dfa: bool = False) -> None:
+        self.needles = needles
+        self._ac = None
+        if _ac is not None and needles and _USE_AC:
+            # The DFA costs more to build (once per config) and scans random-looking bodies
+            # (base64 images) about 3x faster than the default NFA.
+            impl = _ac.Implementation.DFA if dfa else None
+            self._ac = _ac.BytesAhoCorasick(needles, implementation=impl)
+        self._res = [re.compile(re.escape(n)) for n in needles] if self._ac is None else []
+
+    def find(self, data: bytes) -> list[tuple[int, int]]:
+        """(needle index, start) of every occurrence, overlapping ones included."""
+        if self._ac is not None:
+            return [(i, s) for i, s, _ in self._ac.find_matches_as_indexes(data, overlapping=True)]
+        out = []
+        for i, rx in enumerate(self._res):
+            # Overlapping occurrences: a lookahead would be slower than restarting one byte on.
+            pos = 0
+            while (m := rx.search(data, pos)) is not None:
+                out.append((i, m.start()))
+                pos = m.start() + 1
+        return out
 
 
-def _bounded(regex: re.Pattern, text: str | bytes) -> Iterable[re.Match]:
-    """The matches of `\b` + `regex` in `text` (same as finditer of the original pattern)."""
-    word = _WORD_BYTES if isinstance(text, bytes) else _WORD
-    pos = 0
-    while (m := regex.search(text, pos)) is not None:  # type: ignore[arg-type]
-        start = m.start()
-        before = start > 0 and word.match(text, start - 1) is not None  # type: ignore[arg-type]
-        after = word.match(text, start) is not None  # type: ignore[arg-type]
-        if before != after:
-            yield m
-            pos = max(m.end(), start + 1)
-        else:
-            pos = start + 1
+_USE_AC = True  # tests switch the fallback on to prove both give the same spans
 
 
-def _spans(text: str | bytes, patterns: tuple[re.Pattern[str], ...]) -> list[Span]:
-    """Where secrets are, sorted, overlaps merged (labelled by the earliest pattern)."""
-    found: list[Span] = []
-    is_bytes = isinstance(text, bytes)
-    for index, pattern in enumerate(patterns):
-        regex = _bytes_pattern(pattern) if is_bytes else pattern
-        group = "secret" if "secret" in regex.groupindex else 0
-        fast = _UNBOUNDED.get(pattern.pattern)
-        if fast is not None and fast.flags == pattern.flags:
-            matches = _bounded(_bytes_pattern(fast) if is_bytes else fast, text)
-        else:
-            matches = regex.finditer(text)  # type: ignore[arg-type]
-        for m in matches:
-            start, end = m.span(group)
-            if end > start:
-                found.append((start, end, index))
-    if len(found) < 2:
+class _Finder:
+    """Every shape and JSON field needle of one pattern set, compiled once (cached per config).
+    `fields`: names added by the user, found in JSON too (as given, lowercase, Capitalised)."""
+
+    def __init__(
+        self, patterns: tuple[re.Pattern[str], ...], fields: frozenset[str] = frozenset()
+    ) -> None:
+        needles: list[bytes] = []
+        self.hits: list[tuple[int, int]] = []  # needle -> (pattern index or -1 for a field, offset)
+        index_of: dict[bytes, int] = {}
+        self.custom: list[tuple[int, re.Pattern[bytes]]] = []
+        self.labels: list[str] = []
+        self.bytes_patterns: list[re.Pattern[bytes]] = []
+        self.groups: list[int | str] = []
+        targets: dict[int, list[tuple[int, int]]] = {}
+        for pi, pattern in enumerate(patterns):
+            bp = _bytes_pattern(pattern)
+            self.bytes_patterns.append(bp)
+            self.groups.append("secret" if "secret" in bp.groupindex else 0)
+            self.labels.append(label_of(pattern))
+            shape = _SHAPE_OF.get(pattern.pattern)
+            if shape is None or shape.pattern.flags != pattern.flags:
+                self.custom.append((pi, bp))
+                continue
+            for literal, offset in shape.needles:
+                n = literal.encode()
+                if n not in index_of:
+                    index_of[n] = len(needles)
+                    needles.append(n)
+                targets.setdefault(index_of[n], []).append((pi, offset))
+        self.field_needles_from = len(needles)
+        extra = {v + '"' for f in fields for v in (f, f.lower(), f[:1].upper() + f[1:])}
+        needles.extend(n.encode() for n in sorted(set(_FIELD_NEEDLES) | extra))
+        self.targets = targets
+        self.needles = _Needles(needles, dfa=True)
+
+    def shape_spans(self, data: bytes, fields: list[tuple[int, int]] | None = None) -> list[Span]:
+        """Shapes found in `data`; JSON field needle hits go to `fields` (when given)."""
+        found: list[Span] = []
+        seen: set[tuple[int, int]] = set()
+        for ni, at in self.needles.find(data):
+            if ni >= self.field_needles_from:
+                if fields is not None:
+                    fields.append((ni, at))
+                continue
+            for pi, offset in self.targets[ni]:
+                start = at - offset
+                if start < 0 or (pi, start) in seen:
+                    continue
+                seen.add((pi, start))
+                m = self.bytes_patterns[pi].match(data, start)
+                if m is not None:
+                    s, e = m.span(self.groups[pi])
+                    if e > s:
+                        found.append((s, e, ("shape", self._what(pi, data, s, e))))
+        for pi, bp in self.custom:
+            for m in bp.finditer(data):
+                s, e = m.span(self.groups[pi])
+                if e > s:
+                    found.append((s, e, ("shape", self._what(pi, data, s, e))))
         return found
-    found.sort()
-    merged = [found[0]]
-    for start, end, index in found[1:]:
-        last_start, last_end, last_index = merged[-1]
+
+    def _what(self, pi: int, data: bytes, start: int, end: int) -> str:
+        # A finding may show the first 6 characters (a provider prefix), never more.
+        prefix = data[start : min(end, start + 6)].decode("ascii", "replace")
+        return f'{self.labels[pi]} starting "{prefix}"'
+
+
+    def field_name(self, ni: int) -> bytes:
+        return self.needles.needles[ni]
+
+
+@lru_cache(maxsize=32)
+def _finder(
+    patterns: tuple[re.Pattern[str], ...], fields: frozenset[str] = frozenset()
+) -> _Finder:
+    return _Finder(patterns, fields)
+
+
+_WHY_RANK = {"name": 0, "shape": 1, "echo": 2}
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Sorted, overlaps merged (the earliest-starting span's reason stays)."""
+    if len(spans) < 2:
+        return spans
+    # Same start: the longest first; same span: named before shaped before echoed.
+    spans = sorted(spans, key=lambda s: (s[0], -s[1], _WHY_RANK.get(s[2][0], 3)))
+    merged = [spans[0]]
+    for start, end, why in spans[1:]:
+        last_start, last_end, last_why = merged[-1]
         if start < last_end:
-            merged[-1] = (last_start, max(last_end, end), min(last_index, index))
+            merged[-1] = (last_start, max(last_end, end), last_why)
         else:
-            merged.append((start, end, index))
+            merged.append((start, end, why))
     return merged
 
 
-def _replace_spans(text, spans: list[Span], marker):
+def _replace_spans(data: bytes, spans: list[Span]) -> bytes:
     pieces, pos = [], 0
     for start, end, _ in spans:
-        pieces += [text[pos:start], marker]
+        pieces += [data[pos:start], REDACTED_BYTES]
         pos = end
-    pieces.append(text[pos:])
-    return marker[:0].join(pieces)
+    pieces.append(data[pos:])
+    return b"".join(pieces)
 
 
-def scrub_text(text: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
-    """`text` with every key-shaped string replaced by the marker."""
-    spans = _spans(text, config.patterns)
-    return _replace_spans(text, spans, REDACTED) if spans else text
+def _echo_variants(value: str) -> set[bytes]:
+    """How a value shows up when echoed: raw, JSON-escaped, percent-encoded (both styles)."""
+    out = {value.encode("utf-8", "surrogateescape")}
+    out.add(json.dumps(value, ensure_ascii=False)[1:-1].encode("utf-8", "surrogateescape"))
+    out.add(json.dumps(value)[1:-1].encode())
+    out.add(quote(value, safe="").encode())
+    out.add(quote_plus(value, safe="").encode())
+    return out
 
 
-def scrub_bytes(data: bytes, config: RedactionConfig = DEFAULT_REDACTION) -> bytes:
-    """Like `scrub_text` over the ASCII runs of a binary body."""
-    spans = _spans(data, config.patterns)
-    return _replace_spans(data, spans, REDACTED_BYTES) if spans else data
+class _Echoes:
+    """Values found by name, searched for everywhere else (one automaton for all of them)."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = dict(values)  # value -> where it was named
+        variants: dict[bytes, str] = {}
+        for value, where in self.values.items():
+            for v in _echo_variants(value):
+                if len(v) >= _MIN_ECHOED and REDACTED_BYTES not in v:
+                    variants.setdefault(v, where)
+        self.variants = list(variants)
+        self.where = [variants[v] for v in self.variants]
+        self.needles = _Needles(self.variants) if self.variants else None
+
+    def spans(self, data: bytes) -> list[Span]:
+        if self.needles is None:
+            return []
+        return [
+            (at, at + len(self.variants[i]), ("echo", self.where[i]))
+            for i, at in self.needles.find(data)
+        ]
 
 
-# -- filters -------------------------------------------------------------------------------------
+_MIN_ECHOED = 6  # shorter values of named secrets are not hunted down elsewhere
+
+
+# -- JSON, form and multipart fields ---------------------------------------------------------------
+
+_AFTER_KEY = re.compile(rb'\s*:\s*"((?:[^"\\]|\\.)*)"', re.DOTALL)
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _value_span(name: str, data: bytes, start: int, end: int) -> int:
+    """Where the secret part of a named value starts: after `Bearer ` for an authorization."""
+    if name.lower().endswith("authorization"):
+        m = _AUTH_SCHEME_B.match(data, start, end)
+        if m:
+            return m.end()
+    return start
+
+
+def _json_fields(
+    data: bytes,
+    hits: list[tuple[int, int]],
+    finder: _Finder,
+    config: RedactionConfig,
+    place: str,
+    values: dict[str, str],
+) -> list[Span]:
+    """String values of JSON fields named as credentials, from the field needle hits."""
+    spans: list[Span] = []
+    logprobs = None
+    done: set[int] = set()
+    for ni, at in hits:
+        close = at + len(finder.field_name(ni)) - 1
+        if close in done:
+            continue
+        done.add(close)
+        m = _AFTER_KEY.match(data, close + 1)
+        if m is None or m.end(1) == m.start(1):
+            continue
+        open_ = data.rfind(b'"', max(0, at - 128), at)
+        if open_ < 0:
+            continue
+        name = data[open_ + 1 : close].decode("utf-8", "replace")
+        if not config.secret_field(name, json=True):
+            continue
+        if name_words(name) == ("token",):
+            # `token` is the text of a token in OpenAI logprobs (`top_logprobs[].token`).
+            if logprobs is None:
+                logprobs = b'logprob' in data
+            if logprobs:
+                continue
+        vs, ve = m.span(1)
+        if is_redacted(data[vs:ve].decode("utf-8", "replace")):
+            continue
+        vs = _value_span(name, data, vs, ve)
+        spans.append((vs, ve, ("name", f"{place} field {name}")))
+        try:
+            text = json.loads(b'"' + data[vs:ve] + b'"')
+        except ValueError:
+            text = data[vs:ve].decode("utf-8", "replace")
+        values.setdefault(text, f"{place} field {name}")
+    return spans
+
+
+def _form_spans(
+    data: bytes, secret: Callable[[str], bool], place: str, values: dict[str, str]
+) -> list[Span]:
+    """`a=1&password=x` -> the span of `x` (names decoded, case-insensitive)."""
+    spans: list[Span] = []
+    pos = 0
+    for part in data.split(b"&"):
+        name, eq, value = part.partition(b"=")
+        vstart = pos + len(name) + 1
+        pos += len(part) + 1
+        if not eq or not value:
+            continue
+        text_name = unquote_plus(name.decode("utf-8", "replace"))
+        text_value = unquote_plus(value.decode("utf-8", "replace"))
+        if not secret(text_name) or is_redacted(text_value):
+            continue
+        spans.append((vstart, vstart + len(value), ("name", f"{place} field {text_name}")))
+        values.setdefault(text_value, f"{place} field {text_name}")
+    return spans
+
+
+_BOUNDARY = re.compile(r'boundary="?([^";,]+)"?', re.IGNORECASE)
+_PART_NAME = re.compile(rb'\bname="([^"]*)"', re.IGNORECASE)
+
+
+def _multipart_spans(
+    data: bytes, boundary: str, config: RedactionConfig, place: str, values: dict[str, str]
+) -> list[Span]:
+    """Text parts (no filename) of multipart/form-data whose field name is a credential."""
+    spans: list[Span] = []
+    delim = b"--" + boundary.encode("latin-1", "replace")
+    pos = data.find(delim)
+    while pos >= 0:
+        head_start = pos + len(delim)
+        nxt = data.find(b"\r\n" + delim, head_start)
+        if nxt < 0:
+            break
+        head_end = data.find(b"\r\n\r\n", head_start, nxt)
+        if head_end >= 0:
+            head = data[head_start:head_end]
+            m = _PART_NAME.search(head)
+            if m and b"filename=" not in head.lower():
+                name = m.group(1).decode("utf-8", "replace")
+                vs, ve = head_end + 4, nxt
+                value = data[vs:ve].decode("utf-8", "replace")
+                if ve > vs and config.secret_field(name) and not is_redacted(value):
+                    spans.append((vs, ve, ("name", f"{place} field {name}")))
+                    values.setdefault(value, f"{place} field {name}")
+        pos = nxt + 2
+    return spans
+
+
+def _header_value(headers: Headers, name: str) -> str:
+    for key, values in headers.items():
+        if key.lower() == name and values:
+            return values[0]
+    return ""
+
+
+def _body_name_spans(
+    data: bytes,
+    headers: Headers,
+    hits: list[tuple[int, int]],
+    finder: _Finder,
+    config: RedactionConfig,
+    place: str,
+    values: dict[str, str],
+) -> list[Span]:
+    ctype = _header_value(headers, "content-type").lower()
+    spans = _json_fields(data, hits, finder, config, place, values) if hits else []
+    if _FORM_TYPE in ctype:
+        spans += _form_spans(data, config.secret_field, place, values)
+    elif "multipart/" in ctype:
+        m = _BOUNDARY.search(_header_value(headers, "content-type"))
+        if m:
+            spans += _multipart_spans(data, m.group(1), config, place, values)
+    return spans
+
+
+# -- headers, URLs -------------------------------------------------------------------------------
+
+
+def _header_secret_values(lower: str, value: str) -> list[str]:
+    """The secret parts of a named header's value, for the echo search."""
+    out = []
+    m = _AUTH_SCHEME.match(value) if lower.endswith("authorization") else None
+    out.append(value[m.end() :] if m else value)
+    if "cookie" in lower:
+        for part in value.split(";"):
+            out.append(part.partition("=")[2].strip())
+    return out
 
 
 def _mask_header_value(lower_name: str, value: str) -> str:
@@ -374,63 +856,242 @@ def _mask_header_value(lower_name: str, value: str) -> str:
     return REDACTED
 
 
-def redact_headers(headers: Headers, names: frozenset[str], config: RedactionConfig) -> Headers:
-    """A new header map: named headers masked, key-shaped strings in the others scrubbed."""
-    out: Headers = {}
-    for name, values in headers.items():
-        lower = name.lower()
-        if lower in names:
-            out[name] = [_mask_header_value(lower, v) for v in values]
-        else:
-            out[name] = [scrub_text(v, config) for v in values]
-    return out
-
-
-def redact_query_string(query: str, names: frozenset[str]) -> str:
-    """`a=1&key=secret` -> `a=1&key=<REDACTED>` for names in `names` (case-insensitive); the rest
-    keeps its exact encoding. Empty values stay empty."""
-    if not query or not names:
+def redact_query_string(query: str, names: frozenset[str] | Callable[[str], bool]) -> str:
+    """`a=1&key=secret` -> `a=1&key=<REDACTED>` for secret names (a set of lowercase names or a
+    predicate); the rest keeps its exact encoding. Empty values stay empty."""
+    if not query:
         return query
+    secret = names if callable(names) else (lambda n: n.lower() in names)
     parts = query.split("&")
     changed = False
     for i, part in enumerate(parts):
         name, eq, value = part.partition("=")
-        if (
-            eq
-            and value
-            and unquote_plus(name).lower() in names
-            and not is_redacted(unquote_plus(value))
-        ):
+        if eq and value and secret(unquote_plus(name)) and not is_redacted(unquote_plus(value)):
             parts[i] = f"{name}={REDACTED}"
             changed = True
     return "&".join(parts) if changed else query
 
 
-def redact_url(url: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
-    """Named query parameters masked, then key-shaped strings scrubbed (path included).
+_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:?#]*):([^/@?#]+)@")
 
-    The marker is written unencoded (`?key=<REDACTED>`): readable, and accepted by Go's url.Parse
-    and Python's urlsplit. The matcher accepts it percent-encoded as well.
-    """
+
+def _url_named(
+    url: str,
+    config: RedactionConfig,
+    values: dict[str, str] | None = None,
+    changed: list[str] | None = None,
+) -> str:
+    """Named query parameters and a URL password masked; their values go to `values`, the names
+    of what changed to `changed`."""
     base, hash_, fragment = url.partition("#")
     path, question, query = base.partition("?")
+    m = _USERINFO.match(path)
+    if m and not is_redacted(unquote_plus(m.group(2))):
+        if values is not None:
+            values.setdefault(unquote_plus(m.group(2)), "request URL password")
+        if changed is not None:
+            changed.append("password")
+        path = f"{m.group(1)}:{REDACTED}@{path[m.end():]}"
     if question:
-        base = f"{path}?{redact_query_string(query, config.query_params)}"
-    return scrub_text(base + hash_ + fragment, config)
+        for part in query.split("&"):
+            name, _, value = part.partition("=")
+            name = unquote_plus(name)
+            if value and config.secret_query(name) and not is_redacted(unquote_plus(value)):
+                if values is not None:
+                    values.setdefault(unquote_plus(value), f"request URL query parameter {name}")
+                if changed is not None:
+                    changed.append(f"query parameter {name}")
+        query = redact_query_string(query, config.secret_query)
+        base = f"{path}?{query}"
+    else:
+        base = path
+    return base + hash_ + fragment
 
 
-def _redact_body(body: str | bytes, config: RedactionConfig) -> tuple[str | bytes, list[Span]]:
-    """Scrub a body as bytes, so spans are byte offsets (the unit of CHUNKS_KEY sizes). Patterns
-    and marker are ASCII, so a text body stays valid UTF-8."""
-    data = body if isinstance(body, bytes) else body.encode("utf-8", "surrogateescape")
-    spans = _spans(data, config.patterns)
-    if not spans:
-        return body, []
-    new = _replace_spans(data, spans, REDACTED_BYTES)
-    return (new if isinstance(body, bytes) else new.decode("utf-8", "surrogateescape")), spans
+# -- one pass over an interaction ------------------------------------------------------------------
 
 
-def _map_offset(pos: int, spans: list[Span], marker_len: int) -> int:
+@dataclass
+class _Report:
+    """What a pass changed: (place, reason) in order, without repeats."""
+
+    findings: dict[tuple[str, Reason], None] = field(default_factory=dict)
+
+    def add(self, place: str, spans: Iterable[Span]) -> None:
+        for _, _, why in spans:
+            self.findings.setdefault((place, why), None)
+
+
+def _scrub_bytes(
+    data: bytes, finder: _Finder, echoes: _Echoes | None, extra: list[Span] = ()
+) -> tuple[bytes, list[Span], list[Span]]:
+    """(new data, merged spans, raw spans) for shapes + echoes + `extra` spans."""
+    raw = [*extra, *finder.shape_spans(data)]
+    if echoes is not None:
+        raw += echoes.spans(data)
+    if not raw:
+        return data, [], []
+    merged = _merge(raw)
+    return _replace_spans(data, merged), merged, raw
+
+
+def _scrub_str(text: str, finder: _Finder, echoes: _Echoes | None) -> tuple[str, list[Span]]:
+    if not text:
+        return text, []
+    data = text.encode("utf-8", "surrogateescape")
+    new, merged, _ = _scrub_bytes(data, finder, echoes)
+    return (new.decode("utf-8", "surrogateescape") if merged else text), merged
+
+
+class _Pass:
+    def __init__(self, config: RedactionConfig, report: _Report | None) -> None:
+        self.config = config
+        self.finder = _finder(config.patterns, config.fields)
+        self.report = report
+        self.values: dict[str, str] = {}  # named secret value -> where it was named
+
+    def note(self, place: str, spans: Iterable[Span]) -> None:
+        if self.report is not None:
+            self.report.add(place, spans)
+
+    def collect_headers(self, headers: Headers | None, kind: str, response: bool) -> None:
+        for name, values in (headers or {}).items():
+            if self.config.secret_header(name, response=response):
+                for v in values:
+                    if v and not is_redacted(v):
+                        for part in _header_secret_values(name.lower(), v):
+                            self.values.setdefault(part.strip(), f"{kind} {name}")
+
+    def headers(self, headers: Headers, kind: str, response: bool, echoes: _Echoes) -> Headers:
+        out: Headers = {}
+        for name, values in headers.items():
+            place = f"{kind} {name}"
+            if self.config.secret_header(name, response=response):
+                new = [_mask_header_value(name.lower(), v) for v in values]
+                if new != values:
+                    self.note(place, [(0, 0, ("name", place))])
+                out[name] = new
+            else:
+                scrubbed = []
+                for v in values:
+                    s, spans = _scrub_str(v, self.finder, echoes)
+                    self.note(place, spans)
+                    scrubbed.append(s)
+                out[name] = scrubbed
+        return out
+
+    def url(self, url: str, place: str, echoes: _Echoes) -> str:
+        changed: list[str] = []
+        named = _url_named(url, self.config, None, changed)
+        for what in changed:
+            self.note(place, [(0, 0, ("name", f"{place} {what}"))])
+        new, spans = _scrub_str(named, self.finder, echoes)
+        self.note(place, spans)
+        return new
+
+
+    def payload(self, data: str | bytes, echoes: _Echoes) -> str | bytes:
+        """A WebSocket message or close reason: shapes, JSON fields, echoes."""
+        raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogateescape")
+        hits: list[tuple[int, int]] = []
+        spans = self.finder.shape_spans(raw, hits)
+        if hits:
+            spans += _json_fields(raw, hits, self.finder, self.config, "WebSocket message", {})
+        spans += echoes.spans(raw)
+        if not spans:
+            return data
+        merged = _merge(spans)
+        self.note("WebSocket message", merged)
+        new = _replace_spans(raw, merged)
+        return new if isinstance(data, bytes) else new.decode("utf-8", "surrogateescape")
+
+
+def _named_value_ok(value: str) -> bool:
+    return len(value) >= _MIN_ECHOED and REDACTED not in value
+
+
+def _redact_interaction_in_place(
+    i: Interaction, config: RedactionConfig, report: _Report | None = None
+) -> None:
+    p = _Pass(config, report)
+    req, resp = i.request, i.response
+    # 1. Values named in the small fields (headers, URL, form), for the echo search.
+    p.collect_headers(req.headers, "request header", False)
+    p.collect_headers(req.trailer, "request trailer", False)
+    p.collect_headers(resp.headers, "response header", True)
+    p.collect_headers(resp.trailer, "response trailer", True)
+    _url_named(req.url, config, p.values)
+    for name, values in (req.form or {}).items():
+        if config.secret_field(name):
+            for v in values:
+                if v and not is_redacted(v):
+                    p.values.setdefault(v, f"request form field {name}")
+    # 2. Bodies: one needle scan each for shapes and field names; field values join the echoes.
+    bodies = []
+    for kind, msg in (("request body", req), ("response body", resp)):
+        data = msg.body_bytes
+        hits: list[tuple[int, int]] = []
+        shapes = p.finder.shape_spans(data, hits) if data else []
+        named = (
+            _body_name_spans(data, msg.headers, hits, p.finder, config, kind, p.values)
+            if data
+            else []
+        )
+        bodies.append((kind, msg, data, shapes + named))
+    values = {v: w for v, w in p.values.items() if _named_value_ok(v)}
+    echoes = _Echoes(values)
+    # 3. Rewrite every field: names, shapes, echoes.
+    req.headers = p.headers(req.headers, "request header", False, echoes)
+    if req.trailer:
+        req.trailer = p.headers(req.trailer, "request trailer", False, echoes)
+    req.url = p.url(req.url, "request URL", echoes)
+    if req.request_uri:
+        req.request_uri = p.url(req.request_uri, "request URI", echoes)
+    if req.form:
+        form = {}
+        for name, vals in req.form.items():
+            place = f"request form field {name}"
+            if config.secret_field(name):
+                new = [REDACTED if v and not is_redacted(v) else v for v in vals]
+                if new != vals:
+                    p.note(place, [(0, 0, ("name", place))])
+            else:
+                new = []
+                for v in vals:
+                    s, spans = _scrub_str(v, p.finder, echoes)
+                    p.note(place, spans)
+                    new.append(s)
+            form[name] = new
+        req.form = form
+    resp.headers = p.headers(resp.headers, "response header", True, echoes)
+    if resp.trailer:
+        resp.trailer = p.headers(resp.trailer, "response trailer", True, echoes)
+    if WEBSOCKET_KEY in resp.extra:  # WebSocket payloads: the same rules as bodies
+        from .websocket import redact_session
+
+        resp.extra[WEBSOCKET_KEY] = redact_session(
+            resp.extra[WEBSOCKET_KEY], lambda payload: p.payload(payload, echoes)
+        )
+    for kind, msg, data, spans in bodies:
+        if not data:
+            continue
+        raw = spans + echoes.spans(data)
+        if not raw:
+            continue
+        merged = _merge(raw)
+        p.note(kind, merged)
+        new = _replace_spans(data, merged)
+        old_len = len(data)
+        msg.body = new if isinstance(msg.body, bytes) else new.decode("utf-8", "surrogateescape")
+        if isinstance(msg, Response) and msg.chunks is not None:
+            msg.extra[CHUNKS_KEY] = adjust_chunks(msg.extra[CHUNKS_KEY], merged)
+        _fix_length(msg, msg.headers, old_len, len(new))
+
+
+# -- lengths and chunk timings ---------------------------------------------------------------------
+
+
+def _map_offset(pos: int, spans: list, marker_len: int) -> int:
     """Where byte offset `pos` of the old body lands in the new one. An offset inside a replaced
     span moves to the end of its marker; one at a span's start stays before the marker."""
     delta = 0
@@ -443,7 +1104,7 @@ def _map_offset(pos: int, spans: list[Span], marker_len: int) -> int:
     return pos + delta
 
 
-def adjust_chunks(raw: list, spans: list[Span], marker_len: int = len(REDACTED_BYTES)) -> list:
+def adjust_chunks(raw: list, spans: list, marker_len: int = len(REDACTED_BYTES)) -> list:
     """CHUNKS_KEY entries with sizes moved through the replacements: every chunk boundary maps to
     its place in the new body, so the sizes still sum to the body length. Offsets are kept."""
     out, boundary, previous = [], 0, 0
@@ -468,118 +1129,77 @@ def _fix_length(message: Request | Response, headers: Headers, old: int, new: in
             headers[name] = [str(new) if v.strip() == str(old) else v for v in values]
 
 
-def _is_form(headers: Headers) -> bool:
-    return any(
-        name.lower() == "content-type"
-        and any("application/x-www-form-urlencoded" in v.lower() for v in values)
-        for name, values in headers.items()
-    )
+# -- public functions ----------------------------------------------------------------------------
 
 
-def _redact_request_in_place(r: Request, config: RedactionConfig) -> None:
-    old_body = r.body
-    r.headers = redact_headers(r.headers, config.request_headers, config)
-    if r.trailer:
-        r.trailer = redact_headers(r.trailer, config.request_headers, config)
-    r.url = redact_url(r.url, config)
-    if r.request_uri:
-        r.request_uri = redact_url(r.request_uri, config)
-    if r.form:
-        r.form = {
-            name: [
-                REDACTED
-                if name.lower() in config.query_params and v and not is_redacted(v)
-                else scrub_text(v, config)
-                for v in values
-            ]
-            for name, values in r.form.items()
-        }
-    body = old_body
-    if isinstance(body, str) and _is_form(r.headers):
-        body = redact_query_string(body, config.query_params)
-    body, _ = _redact_body(body, config)
-    if body != old_body:
-        r.body = body
-        old_len = len(old_body if isinstance(old_body, bytes) else old_body.encode())
-        _fix_length(r, r.headers, old_len, len(r.body_bytes))
+def scrub_text(text: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
+    """`text` with every key-shaped string replaced by the marker."""
+    return _scrub_str(text, _finder(config.patterns), None)[0]
 
 
-def _redact_response_in_place(r: Response, config: RedactionConfig) -> None:
-    r.headers = redact_headers(r.headers, config.response_headers, config)
-    if r.trailer:
-        r.trailer = redact_headers(r.trailer, config.response_headers, config)
-    if WEBSOCKET_KEY in r.extra:  # WebSocket payloads: the same rules as bodies
-        from .websocket import redact_session
+def scrub_bytes(data: bytes, config: RedactionConfig = DEFAULT_REDACTION) -> bytes:
+    """Like `scrub_text` over the ASCII runs of a binary body."""
+    return _scrub_bytes(data, _finder(config.patterns), None)[0]
 
-        r.extra[WEBSOCKET_KEY] = redact_session(
-            r.extra[WEBSOCKET_KEY], lambda data: _redact_body(data, config)[0]
-        )
-    old_len = len(r.body_bytes)
-    body, spans = _redact_body(r.body, config)
-    if not spans:
-        return
-    r.body = body
-    if r.chunks is not None:
-        r.extra[CHUNKS_KEY] = adjust_chunks(r.extra[CHUNKS_KEY], spans)
-    _fix_length(r, r.headers, old_len, len(r.body_bytes))
+
+def redact_url(url: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
+    """Named query parameters and a URL password masked, then key-shaped strings scrubbed (path
+    included).
+
+    The marker is written unencoded (`?key=<REDACTED>`): readable, and accepted by Go's url.Parse
+    and Python's urlsplit. The matcher accepts it percent-encoded as well.
+    """
+    return scrub_text(_url_named(url, config, None), config)
+
+
+_URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
+
+
+def redact_text(
+    text: str, config: RedactionConfig | None = DEFAULT_REDACTION, values: Iterable[str] = ()
+) -> str:
+    """Any text leaving the proxy (a live line, a warning, a summary, a miss explanation, the
+    web UI): URLs in it lose named query parameters and passwords, key shapes are scrubbed, and
+    `values` (the named secrets of the request concerned, see `secret_values`) are replaced
+    wherever they appear. `config=None` (recording with redaction off) still redacts text with
+    the defaults: logs are never the place for a key."""
+    config = config or DEFAULT_REDACTION
+    if "://" in text:
+        text = _URL_IN_TEXT.sub(lambda m: _url_named(m.group(0), config, None), text)
+    values = {v: "" for v in values if _named_value_ok(v)}
+    return _scrub_str(text, _finder(config.patterns), _Echoes(values) if values else None)[0]
+
+
+def secret_values(
+    request: Request, config: RedactionConfig | None = DEFAULT_REDACTION
+) -> list[str]:
+    """The values `request` carries under credential names (headers, URL, form, body fields),
+    longest first: what `redact_text` must hide from text about this request."""
+    config = config or DEFAULT_REDACTION
+    p = _Pass(config, None)
+    p.collect_headers(request.headers, "request header", False)
+    _url_named(request.url, config, p.values)
+    for name, values in (request.form or {}).items():
+        if config.secret_field(name):
+            p.values.update((v, "") for v in values if v)
+    data = request.body_bytes
+    if data:
+        hits: list[tuple[int, int]] = []
+        p.finder.shape_spans(data, hits)
+        _body_name_spans(data, request.headers, hits, p.finder, config, "body", p.values)
+    return sorted((v for v in p.values if _named_value_ok(v)), key=len, reverse=True)
 
 
 def redact_request(request: Request, config: RedactionConfig = DEFAULT_REDACTION) -> Request:
     """A redacted copy of `request`."""
-    r = copy.deepcopy(request)
-    _redact_request_in_place(r, config)
-    return r
+    i = Interaction(id=0, request=request, response=Response())
+    return redact_interaction(i, config).request
 
 
 def redact_response(response: Response, config: RedactionConfig = DEFAULT_REDACTION) -> Response:
     """A redacted copy of `response` (chunk sizes follow a body that changed length)."""
-    r = copy.deepcopy(response)
-    _redact_response_in_place(r, config)
-    return r
-
-
-_MIN_ECHOED = 8  # shorter values of named headers/parameters are not hunted down elsewhere
-
-
-def _named_values(i: Interaction, config: RedactionConfig) -> list[str]:
-    """The values this interaction's named headers and query parameters carry (a Cookie, an
-    OpenAI-Organization id, a ?key=), so they are also scrubbed where a server echoes them."""
-    found: set[str] = set()
-
-    def add(value: str) -> None:
-        value = value.strip()
-        if len(value) >= _MIN_ECHOED and REDACTED not in value:
-            found.add(value)
-
-    for headers, names in (
-        (i.request.headers, config.request_headers),
-        (i.response.headers, config.response_headers),
-    ):
-        for name, values in headers.items():
-            lower = name.lower()
-            if lower not in names:
-                continue
-            for value in values:
-                m = _AUTH_SCHEME.match(value) if lower.endswith("authorization") else None
-                add(value[m.end() - 1 :] if m else value)
-                if lower in ("cookie", "set-cookie"):
-                    for part in value.split(";"):
-                        add(part.partition("=")[2])
-    query = i.request.url.partition("#")[0].partition("?")[2]
-    for part in query.split("&") if query else ():
-        name, _, value = part.partition("=")
-        if unquote_plus(name).lower() in config.query_params:
-            add(unquote_plus(value))
-    return sorted(found, key=len, reverse=True)
-
-
-def _redact_interaction_in_place(i: Interaction, config: RedactionConfig) -> None:
-    known = _named_values(i, config)
-    if known:
-        extra = tuple(re.compile(re.escape(v)) for v in known)
-        config = replace(config, patterns=config.patterns + extra)
-    _redact_request_in_place(i.request, config)
-    _redact_response_in_place(i.response, config)
+    i = Interaction(id=0, request=Request(), response=response)
+    return redact_interaction(i, config).response
 
 
 def redact_interaction(
@@ -602,83 +1222,34 @@ def redact_cassette(cassette: Cassette, config: RedactionConfig = DEFAULT_REDACT
 # -- auditing ------------------------------------------------------------------------------------
 
 
-def _prefix(secret: str | bytes) -> str:
-    if isinstance(secret, bytes):
-        secret = secret.decode("ascii", "replace")
-    return secret[:6]
+_PLACES = (
+    "request header", "request trailer", "request URL", "request URI", "request form",
+    "request body", "response header", "response trailer", "response body", "WebSocket",
+)
 
 
-def _pattern_findings(text: str | bytes, config: RedactionConfig) -> list[str]:
-    """One "holds <label> starting "xxxxxx"" phrase per kind of secret found in `text`."""
-    seen: dict[int, str] = {}
-    for start, end, index in _spans(text, config.patterns):
-        if index not in seen:
-            label = label_of(config.patterns[index])
-            seen[index] = f'holds {label} starting "{_prefix(text[start:end])}"'
-    return list(seen.values())
+def _place_rank(place: str) -> int:
+    return next((i for i, p in enumerate(_PLACES) if place.startswith(p)), len(_PLACES))
 
 
 def find_secrets(
     interaction: Interaction, config: RedactionConfig = DEFAULT_REDACTION
 ) -> list[str]:
-    """Human-readable findings of secrets `redact_interaction` would remove, e.g.
-    "interaction 3: request header Authorization holds an unredacted secret". A finding never
-    shows a secret, at most its first 6 characters."""
+    """What `redact_interaction` would change, one line per place and reason, e.g.
+    "interaction 3: request header Authorization holds an unredacted secret" or
+    'interaction 3: response body holds a Together AI key (tgp_v1_...)'. Same rules, same pass:
+    an empty list means redaction changes nothing. A finding never shows a secret."""
+    report = _Report()
+    _redact_interaction_in_place(copy.deepcopy(interaction), config, report)
     where = f"interaction {interaction.id}"
-    out: list[str] = []
-
-    def scan(place: str, text: str | bytes) -> None:
-        out.extend(f"{where}: {place} {finding}" for finding in _pattern_findings(text, config))
-
-    def headers(kind: str, hdrs: Headers | None, names: frozenset[str]) -> None:
-        for name, values in (hdrs or {}).items():
-            if name.lower() in names:
-                if any(v and not is_redacted(v) for v in values):
-                    out.append(f"{where}: {kind} {name} holds an unredacted secret")
-            else:
-                for v in values:
-                    scan(f"{kind} {name}", v)
-
-    def query(place: str, url: str | None) -> None:
-        if not url:
-            return
-        query_string = url.partition("#")[0].partition("?")[2]
-        flagged = set()
-        for part in query_string.split("&") if query_string else ():
-            name, _, value = part.partition("=")
-            name = unquote_plus(name)
-            if (
-                name.lower() in config.query_params
-                and value
-                and not is_redacted(unquote_plus(value))
-                and name not in flagged
-            ):
-                flagged.add(name)
-                out.append(f"{where}: {place} query parameter {name} holds an unredacted secret")
-        base, question, rest = url.partition("?")
-        scan(place, base + question + redact_query_string(rest, config.query_params))
-
-    req, resp = interaction.request, interaction.response
-    headers("request header", req.headers, config.request_headers)
-    headers("request trailer", req.trailer, config.request_headers)
-    query("request URL", req.url)
-    if req.request_uri != req.url:
-        query("request URI", req.request_uri)
-    for name, values in (req.form or {}).items():
-        if name.lower() in config.query_params and any(v and not is_redacted(v) for v in values):
-            out.append(f"{where}: request form field {name} holds an unredacted secret")
+    out = []
+    for place, (kind, detail) in sorted(report.findings, key=lambda f: _place_rank(f[0])):
+        if kind == "shape":
+            out.append(f"{where}: {place} holds {detail}")
+        elif kind == "echo":
+            out.append(f"{where}: {place} repeats the secret of {detail}")
+        elif detail == place:
+            out.append(f"{where}: {place} holds an unredacted secret")
         else:
-            for v in values:
-                scan(f"request form field {name}", v)
-    if isinstance(req.body, str) and _is_form(req.headers):
-        if redact_query_string(req.body, config.query_params) != req.body:
-            out.append(f"{where}: request body holds an unredacted form secret")
-    scan("request body", req.body)
-    headers("response header", resp.headers, config.response_headers)
-    headers("response trailer", resp.trailer, config.response_headers)
-    scan("response body", resp.body)
-    ws = resp.extra.get(WEBSOCKET_KEY)
-    for n, m in enumerate(ws.get("messages") or [] if isinstance(ws, dict) else []):
-        if isinstance(m, dict) and isinstance(m.get("data"), str | bytes):
-            scan(f"WebSocket message {n + 1}", m["data"])
+            out.append(f"{where}: {detail} holds an unredacted secret")
     return out

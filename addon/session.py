@@ -85,7 +85,10 @@ class CassetteSession:
             self.cassette = _load(path)
         else:
             self.cassette = Cassette(path=path)
-        self.matcher = Matcher(self.cassette.interactions, match)
+        # Miss texts hide what this session redacts (defaults when it records unredacted).
+        self.matcher = Matcher(
+            self.cassette.interactions, match, redaction=redaction or RedactionConfig.default()
+        )
         self._writer: CassetteWriter | None = None
         self._fresh = mode == "record"
         # Next interaction id, kept here: Cassette.next_id() scans every interaction, which made

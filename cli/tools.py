@@ -70,12 +70,40 @@ def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: b
         click.echo(render_cassette(c, ids=list(ids) or None, raw=raw, color=sys.stdout.isatty()))
 
 
+def redaction_options(f):
+    """--redact-header/--redact-query/--redact-field, as for a recording session: `check` and
+    `redact` then apply the same rules the proxy applies."""
+    for opt in reversed([
+        click.option("--redact-header", "--header", "headers", multiple=True, metavar="NAME",
+                     help="Also redact this header (-NAME: keep it)."),
+        click.option("--redact-query", "--query", "query", multiple=True, metavar="NAME",
+                     help="Also redact this query parameter (-NAME: keep it)."),
+        click.option("--redact-field", "fields", multiple=True, metavar="NAME",
+                     help="Also redact this JSON, form or multipart field (-NAME: keep it)."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _config(headers: tuple[str, ...], query: tuple[str, ...], fields: tuple[str, ...]):
+    return RedactionConfig.from_strings(
+        headers=",".join(headers), query=",".join(query), fields=",".join(fields)
+    )
+
+
 @main.command(context_settings=CONTEXT)
 @click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def check(cassettes: tuple[str, ...]) -> None:
-    """Validate CASSETTES and look for unredacted secrets; exit 1 on any problem (usable as a
-    pre-commit hook)."""
-    config = RedactionConfig.default()
+@redaction_options
+def check(
+    cassettes: tuple[str, ...],
+    headers: tuple[str, ...],
+    query: tuple[str, ...],
+    fields: tuple[str, ...],
+) -> None:
+    """Validate CASSETTES and report every secret `redact` would remove (same rules as
+    recording), per file, interaction and field; exit 1 on any problem (usable as a pre-commit
+    hook)."""
+    config = _config(headers, query, fields)
     problems = 0
     for path in cassettes:
         try:
@@ -99,13 +127,16 @@ def check(cassettes: tuple[str, ...]) -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--header", "headers", multiple=True, metavar="NAME",
-              help="Also redact this header (-NAME: keep a default).")
-@click.option("--query", "query", multiple=True, metavar="NAME",
-              help="Also redact this query parameter (-NAME: keep a default).")
-def redact(cassettes: tuple[str, ...], headers: tuple[str, ...], query: tuple[str, ...]) -> None:
-    """Scrub secrets from existing CASSETTES in place (atomic rewrite)."""
-    config = RedactionConfig.from_strings(headers=",".join(headers), query=",".join(query))
+@redaction_options
+def redact(
+    cassettes: tuple[str, ...],
+    headers: tuple[str, ...],
+    query: tuple[str, ...],
+    fields: tuple[str, ...],
+) -> None:
+    """Scrub secrets from existing CASSETTES in place (atomic rewrite): everything `check`
+    reports."""
+    config = _config(headers, query, fields)
     for path in cassettes:
         c = _load(path)
         before = sum(len(find_secrets(i, config)) for i in c.interactions)

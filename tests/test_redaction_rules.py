@@ -1,0 +1,268 @@
+"""Redaction rules: names, shapes, fields at any depth, echoes, real provider bodies, text."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from secret_shapes import ALL_SECRETS, NOT_SECRETS, SHAPE_EXAMPLES
+
+import vcrproxy.redaction as redaction
+from vcrproxy.cassette import REDACTED, Interaction, Request, Response
+from vcrproxy.redaction import (
+    DEFAULT_REDACTION,
+    SHAPES,
+    RedactionConfig,
+    find_secrets,
+    is_credential_name,
+    redact_interaction,
+    redact_text,
+    redact_url,
+    scrub_text,
+    secret_values,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = [ROOT / "cassettes", ROOT.parent.parent / "shared" / "reference" / "cassettes"]
+
+
+def exchange(req_body="", resp_body="", *, req_headers=None, resp_headers=None, url=None):
+    req = Request(
+        method="POST",
+        url=url or "https://api.example.com/v1/x",
+        body=req_body,
+        headers=req_headers or {"Content-Type": ["application/json"]},
+        content_length=len(req_body),
+    )
+    resp = Response(body=resp_body, headers=resp_headers or {"Content-Type": ["application/json"]})
+    return Interaction(id=1, request=req, response=resp)
+
+
+def text_of(i: Interaction) -> str:
+    return json.dumps(
+        [i.request.headers, i.request.url, i.request.form, i.request.body_bytes.decode("latin-1"),
+         i.response.headers, i.response.body_bytes.decode("latin-1")],
+        ensure_ascii=False,
+    )
+
+
+# -- shapes ----------------------------------------------------------------------------------------
+
+
+def test_every_shape_has_an_example():
+    assert {s.name for s in SHAPES} == set(SHAPE_EXAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_EXAMPLES))
+def test_every_shape_is_found_in_text_json_and_binary(name):
+    value = SHAPE_EXAMPLES[name]
+    out = scrub_text(f"note: {value} end")
+    assert value not in out and "<REDACTED>" in out
+    body = json.dumps({"note": f"({value})"})
+    i = redact_interaction(exchange(body, b"\x00\xff" + value.encode() + b"\x01"))
+    assert value not in i.request.body and json.dumps(value)[1:-1] not in i.request.body
+    assert value.encode() not in i.response.body
+    assert find_secrets(exchange(body))  # check reports it
+
+
+@pytest.mark.parametrize("text", NOT_SECRETS)
+def test_look_alikes_survive(text):
+    assert scrub_text(text) == text
+    body = json.dumps({"model": text, "id": text, "max_tokens": 1024, "content": text})
+    i = exchange(body, body)
+    assert redact_interaction(i) == i
+    assert find_secrets(i) == []
+
+
+def test_needle_fallback_finds_the_same(monkeypatch):
+    texts = [f"a {v} b {v[:10]}" for v in SHAPE_EXAMPLES.values()] + NOT_SECRETS
+    config = DEFAULT_REDACTION.with_changes(add_patterns=r"\bzz_[0-9]{6,}")
+    fast = [scrub_text(t + " zz_1234567", config) for t in texts]
+    monkeypatch.setattr(redaction, "_USE_AC", False)
+    redaction._finder.cache_clear()
+    try:
+        assert [scrub_text(t + " zz_1234567", config) for t in texts] == fast
+    finally:
+        redaction._finder.cache_clear()
+
+
+# -- names -----------------------------------------------------------------------------------------
+
+CREDENTIAL_NAMES = [
+    "api-key", "API_KEY", "apiKey", "x-api-key", "X-Portkey-Api-Key", "x-goog-api-key",
+    "Ocp-Apim-Subscription-Key", "authorization", "Proxy-Authorization", "x-auth", "X-Auth-Token",
+    "X-Custom-Auth", "token", "access_token", "refreshToken", "id_token", "X-Amz-Security-Token",
+    "client_secret", "secretAccessKey", "aws_secret_access_key", "password", "passwd",
+    "newPassword", "cookie", "Set-Cookie", "session_id", "sessionId", "JSESSIONID",
+    "PHPSESSID", "signature", "X-Amz-Signature", "sig", "credential", "x-amz-credential",
+    "credentials", "private_key", "x-functions-key", "authToken", "hf_token", "oauth_token",
+]
+NOT_CREDENTIAL_NAMES = [
+    "max_tokens", "max_completion_tokens", "max_output_tokens", "maxOutputTokens",
+    "prompt_tokens", "completion_tokens", "total_tokens", "input_tokens", "output_tokens",
+    "cache_read_input_tokens", "reasoning_tokens", "budget_tokens", "token_count",
+    "tokenCount", "totalTokenCount", "promptTokenCount", "tokenizer", "nextPageToken",
+    "page_token", "token_type", "eos_token", "author", "authors", "idempotency-key",
+    "prompt_cache_key", "key_name", "model", "x-ratelimit-remaining-tokens",
+    "anthropic-ratelimit-tokens-remaining", "x-stainless-os", "x-goog-api-client",
+    "user-agent", "content-type", "keywords", "x-request-id", "session", "thinkingBudget",
+]
+
+
+@pytest.mark.parametrize("name", CREDENTIAL_NAMES)
+def test_credential_names(name):
+    assert is_credential_name(name)
+
+
+@pytest.mark.parametrize("name", NOT_CREDENTIAL_NAMES)
+def test_not_credential_names(name):
+    assert not is_credential_name(name)
+
+
+def test_json_fields_at_any_depth_and_echoes():
+    key = "Zq4" + "Wn7Yt2Kp9" * 4
+    body = json.dumps({
+        "query": "weather", "api_key": "tv" + "ly-" + "A1b2C3d4" * 4,
+        "provider": {"apiKey": key, "settings": [{"Client_Secret": "shh-" + "x" * 12}]},
+        "max_tokens": 100, "usage": {"total_tokens": 5}, "token_count": 3, "model": "m-1",
+    }, indent=1)
+    echo = json.dumps({"you_sent": key, "escaped": json.dumps({"k": key}), "url": f"?x={key}"})
+    out = redact_interaction(exchange(body, echo))
+    data = json.loads(out.request.body)
+    assert data["api_key"] == REDACTED and data["provider"]["apiKey"] == REDACTED
+    assert data["provider"]["settings"][0]["Client_Secret"] == REDACTED
+    assert data["max_tokens"] == 100 and data["usage"] == {"total_tokens": 5}
+    assert data["query"] == "weather" and data["model"] == "m-1"
+    assert key not in out.response.body
+    assert json.loads(out.response.body)["you_sent"] == REDACTED
+    assert out.request.body.count("\n") == body.count("\n")  # format kept
+
+
+def test_token_endpoint_answer_and_form_body():
+    form = "grant_type=refresh_token&client_id=abc.apps&client_secret=my%2Fsecret%2Fvalue" \
+           "&refresh_token=1%2F%2F0abc&password=hunter2hunter2"
+    answer = json.dumps({"access_token": "opaque-access-1234", "expires_in": 3599,
+                         "token_type": "Bearer", "scope": "openid"})
+    i = exchange(form, answer,
+                 req_headers={"Content-Type": ["application/x-www-form-urlencoded"]})
+    out = redact_interaction(i)
+    assert out.request.body == ("grant_type=refresh_token&client_id=abc.apps&client_secret="
+                                "<REDACTED>&refresh_token=<REDACTED>&password=<REDACTED>")
+    data = json.loads(out.response.body)
+    assert data["access_token"] == REDACTED and data["token_type"] == "Bearer"
+    assert data["expires_in"] == 3599
+
+
+def test_multipart_fields():
+    boundary = "XyZ123"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nplainkey12345\r\n"
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
+        f"\r\npassword=keep-file-content\r\n--{boundary}--\r\n"
+    )
+    ctype = f"multipart/form-data; boundary={boundary}"
+    out = redact_interaction(exchange(body, req_headers={"Content-Type": [ctype]}))
+    assert "plainkey12345" not in out.request.body
+    assert "whisper-1" in out.request.body and "keep-file-content" in out.request.body
+    assert f'name="api_key"\r\n\r\n{REDACTED}\r\n' in out.request.body
+
+
+def test_logprobs_token_and_thinking_signature_survive():
+    logprobs = {"choices": [{"logprobs": {"content": [
+        {"token": "Hello", "logprob": -0.1, "top_logprobs": [{"token": " world", "logprob": -1}]}
+    ]}}]}
+    thinking = {"content": [{"type": "thinking", "thinking": "hmm",
+                             "signature": "EqQBCkgIARABGAIiQL" + "x" * 60}],
+                "candidates": [{"content": {"parts": [{"thoughtSignature": "Cq" + "y" * 40}]}}]}
+    for body in (logprobs, thinking):
+        i = exchange(json.dumps(body), json.dumps(body))
+        assert redact_interaction(i) == i
+
+
+def test_real_provider_bodies_survive():
+    """Request and response bodies of OpenAI chat/Responses, Anthropic, Gemini, Bedrock and
+    Vercel (the reference cassettes) come out unchanged, max_tokens and model names included."""
+    seen = 0
+    for folder in REFERENCE:
+        for path in sorted(folder.glob("*.yaml")):
+            for raw in yaml.safe_load(path.read_text())["interactions"]:
+                rq, rs = raw["request"], raw["response"]
+                i = exchange(rq["body"], rs["body"], req_headers=rq["headers"],
+                             resp_headers=rs["headers"], url=rq["url"])
+                assert redact_interaction(i) == i, path.name
+                assert find_secrets(i) == []
+                seen += 1
+    assert seen >= 6
+
+
+# -- config ---------------------------------------------------------------------------------------
+
+
+def test_added_and_kept_names():
+    config = RedactionConfig.from_strings(
+        headers="X-My-Key,-Cookie", query="tenant", fields="user_hash,-password"
+    )
+    body = json.dumps({"user_hash": "h" * 12, "password": "visible-on-purpose"})
+    i = exchange(body, url="https://x.test/v1?tenant=acme-tenant-1&q=1",
+                 req_headers={"X-My-Key": ["mine-0123456"], "Cookie": ["a=b"],
+                              "Content-Type": ["application/json"]})
+    out = redact_interaction(i, config)
+    assert out.request.headers["X-My-Key"] == [REDACTED]
+    assert out.request.headers["Cookie"] == ["a=b"]
+    assert out.request.url == "https://x.test/v1?tenant=<REDACTED>&q=1"
+    assert json.loads(out.request.body) == {"user_hash": REDACTED, "password": "visible-on-purpose"}
+    assert redact_interaction(i) != out  # the defaults differ
+
+
+# -- text leaving the proxy ---------------------------------------------------------------------
+
+
+def test_redact_text_and_url():
+    google = SHAPE_EXAMPLES["google"]
+    url = f"https://user:pw-S3cr3t@h.test/v1/m?alt=sse&key={google}&api-key=plain0123456789"
+    assert redact_url(url) == "https://user:<REDACTED>@h.test/v1/m?alt=sse&key=<REDACTED>" \
+                              "&api-key=<REDACTED>"
+    line = f"MISS POST {url} 400 body: $.note differs: recorded \"a\" vs live \"plainsecret-99\""
+    out = redact_text(line, None, ["plainsecret-99"])
+    assert "plainsecret-99" not in out and google not in out and "pw-S3cr3t" not in out
+    assert "plain0123456789" not in out
+
+
+def test_secret_values_of_a_request():
+    body = json.dumps({"input": "x", "nested": {"secret_key": "sv-0123456789"}})
+    req = exchange(body, req_headers={"X-My-Key": ["hdr-0123456789"],
+                                      "Content-Type": ["application/json"]}).request
+    config = RedactionConfig.from_strings(headers="X-My-Key")
+    assert set(secret_values(req, config)) == {"sv-0123456789", "hdr-0123456789"}
+
+
+def test_check_reports_exactly_what_redaction_changes():
+    """find_secrets is empty exactly when redaction changes nothing, for every secret of the
+    end-to-end table in a JSON body, a form body and a gzip-looking binary body."""
+    for s in ALL_SECRETS:
+        name = s.name if is_credential_name(s.name) or s.id in SHAPE_EXAMPLES else "password"
+        for body, ctype in (
+            (json.dumps({"note": s.text, name: s.text}), "application/json"),
+            (f"note=x&{name}={s.text}", "application/x-www-form-urlencoded"),
+            (gzip.compress(s.text.encode()) + s.text.encode(), "application/octet-stream"),
+        ):
+            if ctype == "application/octet-stream" and s.id not in SHAPE_EXAMPLES:
+                continue  # a value only its name gives away, without its name: nothing to see
+            i = exchange(body, req_headers={"Content-Type": [ctype]})
+            changed = redact_interaction(i) != i
+            assert bool(find_secrets(i)) == changed, (s.id, ctype)
+            assert changed, (s.id, ctype)
+            assert s.value not in text_of(redact_interaction(i)), (s.id, ctype)
+
+
+def test_redaction_never_mutates_and_is_idempotent():
+    i = exchange(json.dumps({"api_key": "k" * 20, "note": SHAPE_EXAMPLES["together"]}),
+                 json.dumps({"echo": "k" * 20}))
+    before = copy.deepcopy(i)
+    once = redact_interaction(i)
+    assert i == before and redact_interaction(once) == once and find_secrets(once) == []
