@@ -990,18 +990,18 @@ class _Pass:
         return new
 
 
-    def payload(self, data: str | bytes, echoes: _Echoes) -> str | bytes:
+    def payload(self, data: str | bytes, echoes: _Echoes, place: str) -> str | bytes:
         """A WebSocket message or close reason: shapes, JSON fields, echoes."""
         raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogateescape")
         hits: list[tuple[int, int]] = []
         spans = self.finder.shape_spans(raw, hits)
         if hits:
-            spans += _json_fields(raw, hits, self.finder, self.config, "WebSocket message", {})
+            spans += _json_fields(raw, hits, self.finder, self.config, place, {})
         spans += echoes.spans(raw)
         if not spans:
             return data
         merged = _merge(spans)
-        self.note("WebSocket message", merged)
+        self.note(place, merged)
         new = _replace_spans(raw, merged)
         return new if isinstance(data, bytes) else new.decode("utf-8", "surrogateescape")
 
@@ -1069,8 +1069,10 @@ def _redact_interaction_in_place(
     if WEBSOCKET_KEY in resp.extra:  # WebSocket payloads: the same rules as bodies
         from .websocket import redact_session
 
+        count = iter(range(1, 1 << 62))  # messages in order, then the close reason
         resp.extra[WEBSOCKET_KEY] = redact_session(
-            resp.extra[WEBSOCKET_KEY], lambda payload: p.payload(payload, echoes)
+            resp.extra[WEBSOCKET_KEY],
+            lambda payload: p.payload(payload, echoes, f"WebSocket message {next(count)}"),
         )
     for kind, msg, data, spans in bodies:
         if not data:
