@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from mitmproxy import http
 
-from . import decoders
+from . import decoders, trailers
 from .cassette import Interaction, Request, Response
 from .headers import canonical_header_name
 
@@ -117,6 +117,7 @@ def request_to_model(req: http.Request) -> Request:
         body=text_or_bytes(body),
         form=_form(req, url, body),
         headers=_header_map(req.headers, _DECODED_DROP if decoded else _REQUEST_DROP),
+        trailer=trailers.to_model(req.trailers),
         url=url,
         method=req.method,
     )
@@ -141,7 +142,8 @@ def response_to_model(
     assert resp is not None
     proto, major, minor = _proto(resp.http_version)
     chunked = "chunked" in resp.headers.get("transfer-encoding", "").lower()
-    drop = {"transfer-encoding"}
+    # Go's transport moves the `Trailer` announcement into Response.Trailer, filled at the end.
+    drop = {"transfer-encoding", "trailer"}
     if decoded:
         # Like Go's transport after transparent gunzip: no encoding/length, `uncompressed: true`.
         drop |= {"content-encoding", "content-length"}
@@ -166,6 +168,7 @@ def response_to_model(
         uncompressed=True if decoded else None,
         body=text_or_bytes(body),
         headers=_header_map(resp.headers, frozenset(drop)),
+        trailer=trailers.to_model(resp.trailers),
         status=status_line(resp),
         code=resp.status_code,
         duration_ns=max(0, int((headers_at - start) * 1e9)),

@@ -37,6 +37,7 @@ if __package__ != "vcrproxy":  # pragma: no cover - loaded by `mitmdump -s` from
 
 from mitmproxy import ctx, exceptions, http, tls
 
+from vcrproxy import trailers
 from vcrproxy.cassette import CHUNKS_KEY, CassetteError, Interaction
 from vcrproxy.contentview import CHUNKS_METADATA
 from vcrproxy.contentview import register as register_contentview
@@ -399,6 +400,7 @@ class VCR:
             recorded, len(recorded.body_bytes), h2=h2, stream=is_stream(recorded), method=method
         )
         flow.response = replay_response(recorded, headers, bodiless=bodiless(recorded.code, method))
+        flow.response.trailers = trailers.for_client(recorded.trailer, flow)
 
     def _to_loopback(
         self, flow: http.HTTPFlow, state: _Replay, token: str, method: str | None
@@ -453,6 +455,9 @@ class VCR:
             if replay.original is not None and resp.status_code != 101:
                 resp.stream = True
             return
+        if trailers.announced_h1_trailers(flow):
+            flow.kill()  # mitmproxy would hang the client on them (see trailers.py)
+            return
         rec = self._state.records.get(flow.id)
         if rec is not None and _streams(flow):
             rec.recorder = StreamRecorder(flow)
@@ -465,10 +470,15 @@ class VCR:
         if replay is not None:
             if replay.original is not None:
                 flow.request = replay.original
+                if flow.response is not None:  # paced: sent after this hook, h2 clients only
+                    flow.response.trailers = trailers.for_client(
+                        replay.interaction.response.trailer, flow
+                    )
             self._report(flow, "replayed", replay.session)
             return
         rec = self._state.records.pop(flow.id, None)
         if rec is None:
+            trailers.drop_for_h1_client(flow)
             kind = flow.metadata.get("vcrproxy", "passthrough")
             self._report(flow, kind if kind == "miss" else "passthrough", None)
             return
@@ -481,6 +491,7 @@ class VCR:
             body, decoded = decode_body(flow.response)
             chunks = None
         interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks)
+        trailers.drop_for_h1_client(flow)  # recorded; mitmproxy could not send them on
         written = self._write(flow, rec, interaction)
         if written is None:
             return

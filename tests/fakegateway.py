@@ -44,6 +44,8 @@ event, so they still arrive incrementally):
   ``ws_received``.
 - ``POST /v1/audio/transcriptions``, ``POST /v1/files``  OpenAI multipart uploads: the text
   (file size, name, model, CRC) or the file object.
+- ``GET /trailers?n=3``  an SSE stream that ends with trailers (``X-Usage-Tokens``,
+  ``X-Checksum``): chunked on HTTP/1.1, a trailing HEADERS frame on h2.
 - ``POST /sts``  AWS STS's form API (AssumeRole, GetCallerIdentity) answering XML.
 
 ``?fake_encoding=NAME`` on a stream labels its plain bytes ``Content-Encoding: NAME`` (a coding
@@ -165,7 +167,7 @@ class _Responder:
     async def write(self, data: bytes) -> None:
         raise NotImplementedError
 
-    async def end(self) -> None:
+    async def end(self, trailers: list[tuple[str, str]] | None = None) -> None:
         raise NotImplementedError
 
     async def abort(self, how: str) -> None:
@@ -221,8 +223,8 @@ class _H1Responder(_Responder):
         if data and not self.head:
             await self._send(h11.Data(data=data))
 
-    async def end(self):
-        await self._send(h11.EndOfMessage())
+    async def end(self, trailers=None):
+        await self._send(h11.EndOfMessage(headers=trailers or []))
 
     async def abort(self, how):
         self.aborted = True
@@ -331,9 +333,14 @@ class _H2Responder(_Responder):
             view = view[n:]
         await self.owner.flush()  # one flush per write: each SSE event leaves at once
 
-    async def end(self):
+    async def end(self, trailers=None):
         try:
-            self.owner.conn.end_stream(self.sid)
+            if trailers:
+                self.owner.conn.send_headers(
+                    self.sid, [(k.lower(), v) for k, v in trailers], end_stream=True
+                )
+            else:
+                self.owner.conn.end_stream(self.sid)
         except h2.exceptions.ProtocolError as e:
             raise _ClientGone from e
         await self.owner.flush()
@@ -1105,6 +1112,23 @@ async def _sts(ctx: _Ctx) -> None:
     await ctx.full(200, body.encode(), "text/xml")
 
 
+async def _trailers(ctx: _Ctx) -> None:
+    """A chunked (h1) or DATA-framed (h2) SSE stream ending with a trailer section, announced
+    by a `Trailer` header as RFC 9110 6.6.2 asks."""
+    trailers = [("x-usage-tokens", "42"), ("x-checksum", "abc123")]
+    headers = [("content-type", "text/event-stream"), ("trailer", "x-usage-tokens, x-checksum")]
+    if ctx.req.http_version != "2":
+        headers.append(("transfer-encoding", "chunked"))
+    await ctx.resp.start(200, headers)
+    for i in range(ctx.qint("n", 3)):
+        if i and ctx.gap:
+            await asyncio.sleep(ctx.gap)
+        ev = _sse(_jdump({"n": i}))
+        await ctx.resp.write(ev)
+        ctx.gw.sent_events.append((ctx.req.path, time.monotonic(), ev))
+    await ctx.resp.end(trailers)
+
+
 async def _set_cookie(ctx: _Ctx) -> None:
     await ctx.json(
         200,
@@ -1570,6 +1594,7 @@ class FakeGateway:
             "/big": _big,
             "/json": _json,
             "/set-cookie": _set_cookie,
+            "/trailers": _trailers,
         }
         if path in posts:
             if method != "POST":
