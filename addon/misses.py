@@ -44,7 +44,11 @@ def error_body(provider: str, message: str) -> dict:
 
 def miss_response(request: http.Request, message: str) -> http.Response:
     provider = provider_of(request.url, request.headers)
-    body = json.dumps(error_body(provider, message), ensure_ascii=False).encode()
+    # backslashreplace turns a lone surrogate (a client cut a string mid-emoji) into the JSON
+    # escape it came as (\\ud83d): still valid JSON, where a strict encode would raise.
+    body = json.dumps(error_body(provider, message), ensure_ascii=False).encode(
+        "utf-8", "backslashreplace"
+    )
     return http.Response.make(
         MISS_STATUS,
         body,

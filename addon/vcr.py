@@ -41,6 +41,7 @@ from vcrproxy import trailers
 from vcrproxy.cassette import CHUNKS_KEY, CassetteError, Interaction
 from vcrproxy.contentview import CHUNKS_METADATA
 from vcrproxy.contentview import register as register_contentview
+from vcrproxy.failclosed import UPSTREAM_MODES, UpstreamGate, fail_closed, one_line
 from vcrproxy.fastresponse import replay_response
 from vcrproxy.flows import (
     STREAM_TYPES,
@@ -121,6 +122,9 @@ class VCR:
         self._match = MatchConfig()
         self._redaction: RedactionConfig | None = RedactionConfig.default()
         self._chunks = ChunkServer()
+        # Refuses every server connection our hooks did not choose (mitmproxy runs nested addons).
+        self.gate = UpstreamGate(self._upstream_allowed, self.hook_failed)
+        self.addons = [self.gate]
 
     # -- options -----------------------------------------------------------------------------
     def load(self, loader) -> None:
@@ -318,14 +322,17 @@ class VCR:
         self.sessions = {}
 
     # -- per-client cassette names -----------------------------------------------------------
+    @fail_closed
     def http_connect(self, flow: http.HTTPFlow) -> None:
         named = _proxy_credentials(flow.request)
         if named is not None:
             self._client_names[flow.client_conn.id] = named
 
+    @fail_closed
     def client_disconnected(self, client) -> None:
         self._client_names.pop(client.id, None)
 
+    @fail_closed
     def tls_start_client(self, data: tls.TlsData) -> None:
         enabled = ctx.options.vcr_prefer_h2 and ctx.options.http2
         if enabled and data.ssl_conn is None:
@@ -344,6 +351,7 @@ class VCR:
         return self.named_session(*named)
 
     # -- the exchange ------------------------------------------------------------------------
+    @fail_closed
     def request(self, flow: http.HTTPFlow) -> None:
         if flow.response is not None or flow.error is not None:
             return
@@ -353,6 +361,7 @@ class VCR:
             self._answer_miss(flow, None, f"vcrproxy: {e}")
             return
         if sess.mode == "passthrough":
+            self.gate.permit(flow)
             return
         live = request_to_model(flow.request)
         if sess.replays:
@@ -366,6 +375,7 @@ class VCR:
                                   + miss.message())
                 return
         self._state.records[flow.id] = _Record(sess)
+        self.gate.permit(flow)
 
     def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction) -> None:
         sess.stats.replayed += 1
@@ -414,6 +424,7 @@ class VCR:
         if method is not None:
             flow.request.method = method
             flow.request.content = b""
+        self.gate.permit(flow)  # our own loopback server, not the recorded host
 
     def _websocket_player(
         self, flow: http.HTTPFlow, sess: CassetteSession, recorded
@@ -437,6 +448,7 @@ class VCR:
         )
 
     def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:
+        text = one_line(text, limit=1 << 20)  # a lone surrogate from the body must not raise
         if sess is not None:
             sess.stats.missed.append(f"{flow.request.method} {flow.request.url}")
             sess.stats.explanations.append(text)
@@ -447,6 +459,7 @@ class VCR:
         log.warning("MISS %s %s: %s", flow.request.method, flow.request.url, text)
         flow.response = miss_response(flow.request, text)
 
+    @fail_closed
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         resp = flow.response
         assert resp is not None
@@ -465,6 +478,7 @@ class VCR:
         elif rec is None and resp.stream is False and _streams(flow):
             resp.stream = True  # passthrough: never buffer a stream either
 
+    @fail_closed
     def response(self, flow: http.HTTPFlow) -> None:
         replay = self._state.replays.pop(flow.id, None)
         if replay is not None:
@@ -507,6 +521,7 @@ class VCR:
                 flow.response.raw_content = body
         self._recorded(flow, rec, written)
 
+    @fail_closed
     def websocket_end(self, flow: http.HTTPFlow) -> None:
         pending = self._state.websockets.pop(flow.id, None)
         if pending is not None:
@@ -541,6 +556,7 @@ class VCR:
         flow.comment = f"vcrproxy: recorded as interaction {written.id} in {rec.session.path}"
         self._report(flow, "recorded", rec.session)
 
+    @fail_closed
     def error(self, flow: http.HTTPFlow) -> None:
         replay = self._state.replays.pop(flow.id, None)
         if replay is not None and replay.original is not None:
@@ -574,6 +590,19 @@ class VCR:
                 msg,
             )
         self._report(flow, "error", sess, msg)
+
+    def _upstream_allowed(self, client) -> bool:
+        """For the gate: may this client connection's cassette session go upstream?"""
+        named = self._client_names.get(client.id)
+        sess = self.named_session(*named) if named else self._default_session()
+        return sess.mode in UPSTREAM_MODES
+
+    def hook_failed(self, hook: str, flow: http.HTTPFlow | None, reason: str) -> None:
+        """A hook raised (see failclosed.fail_closed): count it, forget the flow's state."""
+        self.errors.append(reason)
+        if flow is not None:
+            self._state.replays.pop(flow.id, None)
+            self._state.records.pop(flow.id, None)
 
     # -- reporting ---------------------------------------------------------------------------
     def _report(

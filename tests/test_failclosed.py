@@ -1,0 +1,249 @@
+"""Replay fails closed: no upstream connection, whatever happens in our hooks or on the wire.
+
+Real parts only: a real in-process mitmproxy with the VCR addon, the real TLS fake gateway as the
+upstream (its `connections` counts every TCP accept, before any TLS), real clients (httpx h1/h2,
+raw sockets for what is not HTTP). Failures are injected into the real hooks through the
+`__wrapped__` body that `failclosed.fail_closed` calls.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import socket
+import ssl
+import sys
+import time
+
+import httpx
+import pytest
+from mitmproxy import hooks
+
+from vcrproxy import Cassette, Interaction, Request, Response, save_cassette
+from vcrproxy.failclosed import UpstreamGate
+from vcrproxy.vcr import VCR
+
+sys.path.insert(0, os.path.dirname(__file__))
+from conftest import proxied_client  # noqa: E402
+
+SURROGATE_BODY = b'{"messages":[{"role":"user","content":"cut \\ud83d"}]}'
+CHAT_BODY = '{"messages":[{"role":"user","content":"hello"}]}'
+
+
+def chat_cassette(path, url: str) -> str:
+    resp = '{"choices":[{"message":{"content":"hi"}}]}'
+    interaction = Interaction(
+        id=0,
+        request=Request(url=url, method="POST", body=CHAT_BODY,
+                        headers={"Content-Type": ["application/json"]},
+                        content_length=len(CHAT_BODY)),
+        response=Response(code=200, status="200 OK", body=resp,
+                          headers={"Content-Type": ["application/json"]},
+                          content_length=len(resp), duration_ns=0),
+    )
+    save_cassette(Cassette(interactions=[interaction]), str(path))
+    return str(path)
+
+
+def settle(gateway, before: int) -> int:
+    """Upstream accepts since `before`, after giving a late connection time to land."""
+    time.sleep(0.1)
+    return gateway.connections - before
+
+
+def post(client: httpx.Client, url: str, body: bytes | str) -> httpx.Response:
+    return client.post(url, content=body, headers={"content-type": "application/json"})
+
+
+# -- the reported bug -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("http2", [False, True], ids=["h1", "h2"])
+def test_lone_surrogate_body_is_a_miss_not_a_forward(run_proxy, ca_cert, gateway, tmp_path, http2):
+    """A JS client cut a string mid-emoji: building the miss raised and the flow went upstream."""
+    url = f"{gateway.url}/v1/chat/completions"
+    proxy = run_proxy(chat_cassette(tmp_path / "c.yaml", url), "replay")
+    before = gateway.connections
+    with proxied_client(proxy, ca_cert, http2=http2) as client:
+        miss = post(client, url, SURROGATE_BODY)
+        hit = post(client, url, CHAT_BODY)
+    assert miss.status_code == 400 and miss.headers["x-vcrproxy-miss"] == "1"
+    message = miss.json()["error"]["message"]  # valid JSON: the surrogate stays an escape
+    assert "\\ud83d" in message and "\n" not in message
+    assert hit.json()["choices"][0]["message"]["content"] == "hi"
+    assert settle(gateway, before) == 0
+    assert proxy.vcr.missed == 1
+
+
+# -- an exception in any hook -------------------------------------------------------------------
+
+
+def our_addons(proxy) -> list:
+    """Every addon of ours in the running master (nested ones included)."""
+    from mitmproxy.addonmanager import traverse
+
+    return [a for a in traverse(proxy.proxy.master.addons.chain)
+            if type(a).__module__.startswith("vcrproxy")]
+
+
+def test_every_hook_of_our_addons_is_guarded(run_proxy, tmp_path):
+    """A new hook without `fail_closed` would let its exceptions forward flows: fail here."""
+    proxy = run_proxy(tmp_path / "c.yaml", "record")
+    lifecycle = {"load", "configure", "running", "done", "update"}
+    seen = []
+    for addon in our_addons(proxy):
+        for name in hooks.all_hooks:
+            fn = getattr(type(addon), name, None)
+            if fn is None or name in lifecycle or inspect.iscoroutinefunction(fn):
+                continue
+            seen.append(f"{type(addon).__name__}.{name}")
+            assert getattr(fn, "__fail_closed__", False), f"{type(addon).__name__}.{name}"
+    assert {"VCR.request", "VCR.responseheaders", "VCR.response", "VCR.http_connect",
+            "UpstreamGate.server_connect"} <= set(seen)
+
+
+def _boom(self, arg):
+    raise RuntimeError("injected failure")
+
+
+def _addon_class(proxy, cls_name: str) -> type:
+    return next(type(a) for a in our_addons(proxy) if type(a).__name__ == cls_name)
+
+
+ANSWERED = ["VCR.request", "VCR.responseheaders", "VCR.response", "UpstreamGate.requestheaders"]
+HARMLESS = ["VCR.tls_start_client", "VCR.client_disconnected", "VCR.error",
+            "UpstreamGate.client_disconnected", "UpstreamGate.server_connect"]
+
+
+@pytest.mark.parametrize("http2", [False, True], ids=["h1", "h2"])
+@pytest.mark.parametrize("hook", ANSWERED + HARMLESS)
+def test_an_exception_in_a_hook_never_reaches_upstream(
+    run_proxy, ca_cert, gateway, tmp_path, monkeypatch, hook, http2
+):
+    url = f"{gateway.url}/v1/chat/completions"
+    proxy = run_proxy(chat_cassette(tmp_path / "c.yaml", url), "replay")
+    cls_name, name = hook.split(".")
+    monkeypatch.setattr(getattr(_addon_class(proxy, cls_name), name), "__wrapped__", _boom)
+    before = gateway.connections
+    with proxied_client(proxy, ca_cert, http2=http2) as client:
+        replayed = post(client, url, CHAT_BODY)
+        missed = post(client, url, '{"messages": []}')
+    assert settle(gateway, before) == 0
+    assert missed.status_code == 400 and missed.headers["x-vcrproxy-miss"] == "1"
+    if hook in ANSWERED:
+        assert replayed.status_code == 400 and replayed.headers["x-vcrproxy-miss"] == "1"
+        assert f"internal error in the {name} hook" in replayed.json()["error"]["message"]
+        assert proxy.vcr.errors and "RuntimeError: injected failure" in proxy.vcr.errors[0]
+    else:
+        assert replayed.status_code == 200
+
+
+def test_http_connect_failure_refuses_the_tunnel(run_proxy, ca_cert, gateway, tmp_path,
+                                                 monkeypatch):
+    url = f"{gateway.url}/v1/chat/completions"
+    proxy = run_proxy(chat_cassette(tmp_path / "c.yaml", url), "replay")
+    monkeypatch.setattr(VCR.http_connect, "__wrapped__", _boom)
+    before = gateway.connections
+    with proxied_client(proxy, ca_cert) as client, pytest.raises(httpx.ProxyError, match="400"):
+        post(client, url, CHAT_BODY)
+    assert settle(gateway, before) == 0
+    assert "http_connect" in proxy.vcr.errors[0]
+
+
+def test_a_request_hook_that_silently_forwards_is_stopped_at_the_connection(
+    run_proxy, ca_cert, gateway, tmp_path, monkeypatch
+):
+    """Closed by construction: even a hook that lets the flow go (no answer, no exception) does
+    not open an upstream connection, because nothing permitted one."""
+    url = f"{gateway.url}/v1/chat/completions"
+    proxy = run_proxy(chat_cassette(tmp_path / "c.yaml", url), "replay")
+    monkeypatch.setattr(VCR.request, "__wrapped__", lambda self, flow: None)
+    before = gateway.connections
+    with proxied_client(proxy, ca_cert) as client:
+        r = post(client, url, CHAT_BODY)
+    assert r.status_code == 502 and "vcrproxy: no upstream connection in replay" in r.text
+    assert settle(gateway, before) == 0
+    assert proxy.vcr.gate.refused == 1
+
+
+def test_a_failing_gate_keeps_record_mode_closed(run_proxy, ca_cert, gateway, tmp_path,
+                                                 monkeypatch):
+    """server_connect failing (even in record) refuses the connection rather than opening it."""
+    proxy = run_proxy(tmp_path / "rec.yaml", "record")
+    monkeypatch.setattr(UpstreamGate.server_connect, "__wrapped__", _boom)
+    before = gateway.connections
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.get(f"{gateway.url}/json?size=10")
+    assert r.status_code == 502
+    assert settle(gateway, before) == 0
+
+
+# -- what is not HTTP -------------------------------------------------------------------------
+
+
+def _connect_tunnel(proxy, host: str, port: int) -> socket.socket:
+    sock = socket.create_connection((proxy.proxy.host, proxy.proxy.port), timeout=10)
+    sock.sendall(f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(4096)
+        assert chunk, "proxy closed the CONNECT"
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 200"), head
+    return sock
+
+
+def _talk(sock, payload: bytes) -> bytes:
+    """Send `payload`, read until the proxy closes or 2 s pass."""
+    sock.sendall(payload)
+    sock.settimeout(2)
+    got = b""
+    try:
+        while chunk := sock.recv(4096):
+            got += chunk
+    except (TimeoutError, ssl.SSLError, ConnectionResetError):
+        pass
+    return got
+
+
+@pytest.mark.parametrize("wrap", ["tls", "plain", "silent"])
+@pytest.mark.parametrize("mode", ["replay", "once", "record"])
+def test_non_http_after_connect(run_proxy, ca_cert, gateway, tmp_path, wrap, mode):
+    """Raw TCP/TLS after CONNECT runs no request hook: the gate decides by the cassette's mode.
+    Replay (and once with a cassette) refuse; record lets it through, so the count can move."""
+    path = chat_cassette(tmp_path / "c.yaml", f"{gateway.url}/v1/chat/completions")
+    proxy = run_proxy(path, mode)
+    before = gateway.connections
+    sock = _connect_tunnel(proxy, "localhost", gateway.port)
+    try:
+        if wrap == "tls":
+            ctx = ssl.create_default_context(cafile=ca_cert)
+            ctx.set_alpn_protocols(["x-not-http"])
+            sock = ctx.wrap_socket(sock, server_hostname="localhost")
+        if wrap != "silent":
+            _talk(sock, b"\x00\x01 not http at all\r\n\r\n")
+        else:
+            time.sleep(1)  # a client waiting for the server to speak first
+    finally:
+        sock.close()
+    expected = 1 if mode == "record" and wrap != "silent" else 0
+    assert settle(gateway, before) == expected
+
+
+def test_the_gate_allows_a_recorded_request(run_proxy, ca_cert, gateway, tmp_path):
+    """The gate's permits: record goes upstream (once per connection), replay of it does not."""
+    path = tmp_path / "c.yaml"
+    proxy = run_proxy(path, "record")
+    before = gateway.connections
+    with proxied_client(proxy, ca_cert, http2=True) as client:
+        for _ in range(3):
+            assert client.get(f"{gateway.url}/json?size=10").status_code == 200
+    assert settle(gateway, before) == 1
+    proxy.stop()
+    proxy = run_proxy(path, "replay")
+    before = gateway.connections
+    with proxied_client(proxy, ca_cert, http2=True) as client:
+        for _ in range(3):
+            r = client.get(f"{gateway.url}/json?size=10")
+    assert r.status_code == 200  # three recorded, each answers once
+    assert settle(gateway, before) == 0
