@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 from .cassette import Cassette, CassetteError, Interaction, Request
 from .matching import MatchConfig, Matcher, Miss
+from .modes import MODES, plan_for  # noqa: F401  (MODES re-exported: vcr, cli, plugin)
 from .redaction import RedactionConfig, redact_interaction
 from .yamlio import CassetteWriter, load_cassette, save_cassette
 
 log = logging.getLogger("vcrproxy")
 
-MODES = ("once", "record", "replay", "new-episodes", "passthrough")
 
 # A cassette the CLI parsed to check it before starting the proxy, handed once to the session
 # that opens the same, unchanged file: a large cassette is then parsed once at start, not twice
@@ -57,9 +57,10 @@ class Stats:
 class CassetteSession:
     """A cassette file opened in one mode.
 
-    `once` resolves at open time: replay when the file exists, else record (go-vcr's
-    ModeRecordOnce). `record` rewrites the file, but only once the first exchange completes, so a
-    session that records nothing leaves the old cassette alone.
+    What the mode does with the file in its current state (`once` resolved to replay or record,
+    errors for folders, FIFOs, unreadable or missing files) is decided by `modes.plan_for`; a
+    refusal raises CassetteError (one line). `record` rewrites the file, but only once the first
+    exchange completes, so a session that records nothing leaves the old cassette alone.
     """
 
     def __init__(
@@ -69,28 +70,21 @@ class CassetteSession:
         match: MatchConfig,
         redaction: RedactionConfig | None,
     ) -> None:
-        if mode not in MODES:
-            raise CassetteError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        decided = plan_for(mode, path)  # mode x file state: modes.py is the one switch
+        if decided.error:
+            raise CassetteError(decided.error)
         self.path = path
         self.requested_mode = mode
         self.redaction = redaction
         self.stats = Stats()
-        exists = os.path.exists(path)
-        if mode == "once":
-            mode = "replay" if exists else "record"
-        if mode == "replay" and not exists:
-            raise CassetteError(f"{path}: cassette not found (mode replay needs a recorded file)")
-        self.mode = mode
-        if mode in ("replay", "new-episodes") and exists:
-            self.cassette = _load(path)
-        else:
-            self.cassette = Cassette(path=path)
+        self.mode = decided.mode
+        self.cassette = _load(path) if decided.load else Cassette(path=path)
         # Miss texts hide what this session redacts (defaults when it records unredacted).
         self.matcher = Matcher(
             self.cassette.interactions, match, redaction=redaction or RedactionConfig.default()
         )
         self._writer: CassetteWriter | None = None
-        self._fresh = mode == "record"
+        self._fresh = decided.fresh
         # Next interaction id, kept here: Cassette.next_id() scans every interaction, which made
         # each recorded exchange cost ~0.8 ms more at 10,000 interactions (see tests/bench).
         self._next_id: int | None = None

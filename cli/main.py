@@ -122,24 +122,22 @@ def _settings(s: Session) -> ProxySettings:
 
 
 def _precheck(s: Session) -> None:
-    if s.mode == "replay" and not os.path.exists(s.cassette):
-        raise click.ClickException(f"{s.cassette}: cassette not found (replay needs a recording)")
-    if os.path.isdir(s.cassette):
-        raise click.ClickException(f"{s.cassette} is a folder; give a cassette file")
-    parent = os.path.dirname(os.path.abspath(s.cassette))
-    while not os.path.lexists(parent):
-        parent = os.path.dirname(parent)
-    if not os.path.isdir(parent):  # else every recording would fail to write, silently
-        raise click.ClickException(f"{s.cassette}: {parent} is not a folder")
+    from vcrproxy.modes import plan_for
+
+    decided = plan_for(s.mode, s.cassette)  # the one mode x file-state switch (modes.py)
+    if decided.error:
+        raise click.ClickException(decided.error)
     if s.command and shutil.which(s.command[0]) is None:
         raise click.ClickException(f"command not found: {s.command[0]}")
-    if s.mode in ("replay", "new-episodes") or (s.mode == "once" and os.path.exists(s.cassette)):
+    if decided.load:
         from vcrproxy.session import preload_cassette
 
         try:
             preload_cassette(s.cassette)  # parsed once: the proxy's session takes it over
         except CassetteError as e:
             raise click.ClickException(str(e)) from None
+        except OSError as e:
+            raise click.ClickException(f"{s.cassette}: {e.strerror or e}") from None
 
 
 def _not_mitmproxy(record: logging.LogRecord) -> bool:
@@ -255,7 +253,7 @@ def main() -> None:
 
 def _session_command(name: str, mode: str | None, helptext: str):
     @main.command(name, help=helptext, context_settings=CONTEXT)
-    @click.argument("cassette", type=click.Path(dir_okay=False))
+    @click.argument("cassette", type=click.Path())  # its file state: modes.plan_for
     @click.argument("command", nargs=-1, type=click.UNPROCESSED)
     @proxy_options
     def cmd(cassette: str, command: tuple[str, ...], **kw: Any) -> None:

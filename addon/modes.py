@@ -1,0 +1,125 @@
+"""What each record mode does with a cassette file in each state: decided here, in one place.
+
+Modelled on go-vcr's recorder.go, which maps mode x "cassette file exists" in a single switch;
+vcrproxy tells more file states apart so that each gets a clear outcome at start, never a
+traceback or a hang:
+
+| state \\ mode | once            | record          | replay           | new-episodes      |
+| ------------- | --------------- | --------------- | ---------------- | ----------------- |
+| missing       | record          | record          | error: not found | record (new file) |
+| empty (0 B)   | record          | record          | error: empty     | record (new file) |
+| valid         | replay          | record, replace | replay           | replay + append   |
+| cut off       | replay, warning | record, replace | replay, warning  | replay + append * |
+| unreadable    | error           | error           | error            | error             |
+| a directory   | error           | error           | error            | error             |
+| FIFO, socket, device | error    | error           | error            | error             |
+
+(*: the first append rewrites the file whole, without the cut-off tail.)
+`passthrough` never looks at the file. "record, replace": the file is rewritten once the first
+exchange completes (a session that records nothing leaves it alone). A file cut off mid-append
+loads with a warning naming what was dropped (yamlio); the first append rewrites it whole.
+A file that is not a cassette at all (bad YAML, wrong version) is a one-line error when loaded.
+"""
+
+from __future__ import annotations
+
+import enum
+import errno
+import os
+import stat
+from dataclasses import dataclass
+
+MODES = ("once", "record", "replay", "new-episodes", "passthrough")
+
+
+class FileState(enum.Enum):
+    MISSING = "missing"
+    EMPTY = "empty"
+    FILE = "file"  # a non-empty regular file: valid, cut off or broken is known once parsed
+    UNREADABLE = "unreadable"
+    DIRECTORY = "directory"
+    SPECIAL = "special"  # FIFO, socket, device: opening one may block forever
+    BAD_PARENT = "bad parent"  # a path component is a file
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The decision for one cassette: `mode` is what the session runs (`once` resolved),
+    `load` whether to parse the existing file, `fresh` whether the first recording replaces the
+    file, `error` a one-line reason to refuse (then nothing else applies)."""
+
+    mode: str
+    load: bool = False
+    fresh: bool = False
+    error: str | None = None
+
+
+def probe(path: str) -> FileState:
+    """The state of `path`, from stat alone (a FIFO is never opened)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return FileState.MISSING  # also a dangling symlink: recording creates its target
+    except NotADirectoryError:
+        return FileState.BAD_PARENT
+    except PermissionError:
+        return FileState.UNREADABLE
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return FileState.SPECIAL
+        return FileState.UNREADABLE
+    if stat.S_ISDIR(st.st_mode):
+        return FileState.DIRECTORY
+    if not stat.S_ISREG(st.st_mode):
+        return FileState.SPECIAL
+    if not os.access(path, os.R_OK):
+        return FileState.UNREADABLE
+    return FileState.EMPTY if st.st_size == 0 else FileState.FILE
+
+
+def plan(mode: str, state: FileState, path: str = "cassette") -> Plan:
+    """The one switch: mode x file state -> Plan (see the module table)."""
+    if mode not in MODES:
+        return Plan(mode, error=f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+    if mode == "passthrough":
+        return Plan("passthrough")
+    if state is FileState.DIRECTORY:
+        return Plan(mode, error=f"{path} is a folder; give a cassette file")
+    if state is FileState.SPECIAL:
+        return Plan(mode, error=f"{path} is not a regular file (a FIFO, socket or device); "
+                                "give a cassette file")
+    if state is FileState.UNREADABLE:
+        return Plan(mode, error=f"{path}: cannot read it (permission denied)")
+    if state is FileState.BAD_PARENT:
+        return Plan(mode, error=f"{path}: {_file_on_path(path)} is not a folder")
+    has_file = state is FileState.FILE
+    if mode == "once":
+        return Plan("replay", load=True) if has_file else Plan("record", fresh=True)
+    if mode == "record":
+        return Plan("record", fresh=True)
+    if mode == "replay":
+        if state is FileState.MISSING:
+            return Plan(mode, error=f"{path}: cassette not found (replay needs a recording)")
+        if state is FileState.EMPTY:
+            return Plan(mode, error=f"{path} is empty: nothing to replay (record it first)")
+        return Plan("replay", load=True)
+    # new-episodes
+    return Plan("new-episodes", load=True) if has_file else Plan("new-episodes", fresh=True)
+
+
+def _file_on_path(path: str) -> str:
+    """The first component of `path`'s folders that exists and is not a folder."""
+    parent = os.path.dirname(os.path.abspath(path))
+    found = parent
+    while parent and parent != os.path.dirname(parent):
+        if os.path.lexists(parent) and not os.path.isdir(parent):
+            found = parent
+        parent = os.path.dirname(parent)
+    return found
+
+
+def plan_for(mode: str, path: str) -> Plan:
+    """`plan(mode, probe(path))`; passthrough does not even look."""
+    if mode == "passthrough":
+        return Plan("passthrough")
+    return plan(mode, probe(path), path)
