@@ -169,6 +169,15 @@ class Proxy:
         self.vcr._close_sessions()  # flush even if the master never reached `done`
 
 
+async def _cancel_others(timeout: float = 5.0) -> None:
+    """Cancel every other task on this loop and wait (bounded) for them to finish."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for t in tasks:
+        t.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=timeout)
+
+
 class BackgroundProxy:
     """A Proxy on its own event loop in a daemon thread (pytest plugin, tests, benchmarks)."""
 
@@ -216,6 +225,10 @@ class BackgroundProxy:
             return
         if self._loop.is_running():
             asyncio.run_coroutine_threadsafe(self.proxy.stop(), self._loop).result(timeout=30)
+            # mitmproxy's shutdown leaves the handlers of connections still open (a WebSocket
+            # session) pending: end them now, or the client waits on a dead proxy and the
+            # abandoned tasks log "Task was destroyed but it is pending!" later, anywhere.
+            asyncio.run_coroutine_threadsafe(_cancel_others(), self._loop).result(timeout=30)
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
         self._thread = None
