@@ -73,6 +73,20 @@ PACES = ("instant", "recorded")
 DEFAULT_CASSETTE = os.path.join("cassettes", "vcrproxy.yaml")
 
 
+WIRE_SIZE = "vcrproxy_size"  # flow.metadata: body bytes sent to the client, for streamed flows
+
+
+def _counting_tap(flow: http.HTTPFlow) -> Callable[[bytes], bytes]:
+    """A pass-through `response.stream` that only counts the bytes (for the live line)."""
+    flow.metadata[WIRE_SIZE] = 0
+
+    def tap(data: bytes) -> bytes:
+        flow.metadata[WIRE_SIZE] += len(data)
+        return data
+
+    return tap
+
+
 @dataclass
 class FlowReport:
     """One finished flow, for live display: kind is replayed / recorded / miss / passthrough /
@@ -476,7 +490,7 @@ class VCR:
             rec.recorder = StreamRecorder(flow)
             resp.stream = rec.recorder.tap
         elif rec is None and resp.stream is False and _streams(flow):
-            resp.stream = True  # passthrough: never buffer a stream either
+            resp.stream = _counting_tap(flow)  # passthrough: never buffer a stream either
 
     @fail_closed
     def response(self, flow: http.HTTPFlow) -> None:
@@ -484,6 +498,8 @@ class VCR:
         if replay is not None:
             if replay.original is not None:
                 flow.request = replay.original
+                # streamed from the loopback server, so mitmproxy kept no body to measure
+                flow.metadata[WIRE_SIZE] = len(replay.interaction.response.body_bytes)
                 if flow.response is not None:  # paced: sent after this hook, h2 clients only
                     flow.response.trailers = trailers.for_client(
                         replay.interaction.response.trailer, flow
@@ -501,6 +517,7 @@ class VCR:
             return
         if rec.recorder is not None:
             body, decoded, chunks = rec.recorder.result()
+            flow.metadata[WIRE_SIZE] = rec.recorder.received  # as sent: the live line's size
         else:
             body, decoded = decode_body(flow.response)
             chunks = None
@@ -619,7 +636,9 @@ class VCR:
                 ttfb = (resp.timestamp_start - start) * 1000
             end = resp.timestamp_end or time.time()
             total = (end - start) * 1000
-            size = len(resp.raw_content or b"")
+            size = flow.metadata.get(WIRE_SIZE)
+            if size is None:
+                size = len(resp.raw_content or b"")
         report = FlowReport(
             kind=kind,
             method=req.method,

@@ -131,7 +131,7 @@ def test_record_with_mitmdump(recording):
     ]
     for rec, (_, _, body) in zip(recs, want, strict=True):
         assert rec.response.body_bytes == body
-        assert rec.request.proto == rec.response.proto == "HTTP/2.0"
+        assert (rec.request.proto, rec.response.proto) == ("HTTP/1.1", "HTTP/2.0")
         assert rec.response.status == "200 OK"
     assert recs[0].request.form == {"size": ["40"]}
     assert recs[1].request.headers["Authorization"] == [f"Bearer {REDACTED}"]
