@@ -159,8 +159,12 @@ def _priority(data: bytes, flow: Any, message: Any) -> float:
             # The raw JSON stays the default for requests; this view is one click away.
             return 0.5 if af.guess_provider(url, data) != af.UNKNOWN else 0
         ctype = message.headers.get("content-type", "") if message is not None else ""
-        if not any(t in ctype for t in ("json", "event-stream", "eventstream")) and not url:
-            return 0
+        body = req.get_content(strict=False) if isinstance(req, http.Request) else None
+        if (
+            not any(t in ctype for t in ("json", "event-stream", "eventstream"))
+            and af.guess_provider(url, body) == af.UNKNOWN
+        ):
+            return 0  # neither an AI API endpoint nor a body type one answers with: skip parsing
         return _PRIORITY if render(data, flow, message) is not None else 0
     except Exception:  # a priority probe must never break mitmproxy's view selection
         return 0
