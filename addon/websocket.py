@@ -55,6 +55,7 @@ from urllib.parse import parse_qs, urlsplit
 import wsproto
 import wsproto.events as wse
 from wsproto.connection import ConnectionState
+from wsproto.utilities import LocalProtocolError
 
 from .cassette import WEBSOCKET_KEY, CassetteError, Request, Response
 from .matching import MatchConfig, body
@@ -468,7 +469,10 @@ class WebSocketPlayer:
         assert self._writer is not None
         if self._writer.is_closing():
             return
-        self._writer.write(self._ws.send(event))
+        try:
+            self._writer.write(self._ws.send(event))
+        except LocalProtocolError as e:  # e.g. a pong after our close: nothing left to say
+            log.debug("WebSocket replay: not sent (%s): %s", type(event).__name__, e)
 
     async def serve(self, head: bytes, reader: asyncio.StreamReader,
                     writer: asyncio.StreamWriter) -> None:

@@ -87,6 +87,7 @@ import h11
 import trustme
 import wsproto
 import wsproto.events as wse
+from wsproto.extensions import PerMessageDeflate
 
 __all__ = ["ConnectionCounter", "FakeGateway"]
 
@@ -1186,7 +1187,12 @@ class _RealtimeSession:
         )
         for ev in self.ws.events():
             if isinstance(ev, wse.Request):
-                self.send(wse.AcceptConnection(extra_headers=[(b"x-request-id", b"req_fake_rt")]))
+                # permessage-deflate when offered (the real APIs do): recording sees it
+                # decoded by mitmproxy, replay answers without it.
+                self.send(wse.AcceptConnection(
+                    extra_headers=[(b"x-request-id", b"req_fake_rt")],
+                    extensions=[PerMessageDeflate()] if ev.extensions else [],
+                ))
         self.event("session.created", session=self.session)
         await self.writer.drain()
         data = self.trailing

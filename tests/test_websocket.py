@@ -125,6 +125,9 @@ def test_websockets_client_records_and_replays_offline(run_proxy, gateway, ca_ce
     assert dumps_cassette(c) == text  # byte for byte
     (i,) = c.interactions
     assert i.response.code == 101
+    # Recorded with permessage-deflate on the wire, stored as the messages (replay sends them
+    # uncompressed: its 101 does not offer the extension).
+    assert "permessage-deflate" in i.response.headers["Sec-Websocket-Extensions"][0]
     session = session_from_response(i.response)
     sides = ["client" if m.from_client else "server" for m in session.messages]
     assert sides[:3] == ["server", "client", "server"]
