@@ -7,6 +7,7 @@ Keys the model does not know are kept in `extra` (in file order) and written bac
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,9 +82,12 @@ class Response:
         if not isinstance(raw, list):
             return None
         try:
-            return [(float(at), int(size)) for at, size in raw]
-        except (TypeError, ValueError):
+            out = [(float(at), int(size)) for at, size in raw]
+        except (TypeError, ValueError, OverflowError):  # (OverflowError: int(inf))
             return None
+        if any(not math.isfinite(at) or at < 0 or size < 0 for at, size in out):
+            return None  # a plan that cannot be kept: the body is sent whole instead
+        return out
 
 
 @dataclass

@@ -29,7 +29,7 @@ def parse_go_duration(s: str) -> int:
     """Parse a Go duration string (`[-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+` or `0`) to nanoseconds."""
     if not isinstance(s, str):
         raise ValueError(f"invalid Go duration {s!r}: not a string")
-    orig = s
+    orig = s if len(s) <= 40 else s[:37] + "..."  # (as shown in errors: one short line)
     neg = False
     if s and s[0] in "+-":
         neg = s[0] == "-"

@@ -40,21 +40,49 @@ class LoopbackReply(Protocol):
     ) -> None: ...
 
 
-def chunk_plan(resp: Response) -> list[tuple[float, bytes]]:
+# The longest wait --pace recorded keeps, before the headers or between two chunks: a slow model
+# can take minutes to answer, but a recorded hour (or 2,000,000 h in a hand-edited file) is a
+# mistake that would hang the client; it is cut to this with a warning.
+MAX_WAIT_S = 300.0
+
+
+def head_delay(resp: Response) -> float:
+    """Seconds to wait before the headers: the recorded `duration`, clamped to 0..MAX_WAIT_S."""
+    start = max(0.0, resp.duration_ns / 1e9)
+    if start > MAX_WAIT_S:
+        log.warning("--pace recorded: recorded duration of %.0f s cut to %.0f s", start,
+                    MAX_WAIT_S)
+        start = MAX_WAIT_S
+    return start
+
+
+def chunk_plan(resp: Response, start: float | None = None) -> list[tuple[float, bytes]]:
     """(offset seconds from origin, bytes) for each chunk to send.
 
-    Uses the per-chunk timings when recorded; otherwise one chunk right after the headers.
+    Uses the per-chunk timings when recorded (each gap clamped to MAX_WAIT_S, with a warning);
+    otherwise, or when they do not fit the body, one chunk right after the headers.
     """
     body = resp.body_bytes
-    start = resp.duration_ns / 1e9
+    if start is None:
+        start = head_delay(resp)
     chunks = resp.chunks
     if not chunks or sum(size for _, size in chunks) != len(body):
         return [(start, body)] if body else []
     plan = []
     pos = 0
+    prev = start
+    clamped = 0.0
     for at_ms, size in chunks:
-        plan.append((max(start, at_ms / 1000), body[pos : pos + size]))
+        at = max(prev, at_ms / 1000 - clamped)
+        if at - prev > MAX_WAIT_S:
+            clamped += at - prev - MAX_WAIT_S
+            at = prev + MAX_WAIT_S
+        plan.append((at, body[pos : pos + size]))
         pos += size
+        prev = at
+    if clamped:
+        log.warning("--pace recorded: recorded gaps between chunks cut to %.0f s (%.0f s less "
+                    "in all)", MAX_WAIT_S, clamped)
     return plan
 
 
@@ -152,12 +180,14 @@ class ChunkServer:
         # A write that comes late (the loop was busy, e.g. many streams starting at once) moves
         # the rest of the reply with it: the recorded gaps are kept, nothing bursts to catch up.
         origin = reply.origin
-        origin += await _sleep_until(origin + resp.duration_ns / 1e9)
+        start = head_delay(resp)
+        plan = chunk_plan(resp, start)
+        origin += await _sleep_until(origin + start)
         writer.write(_head(resp, stream, len(resp.body_bytes), reply.method))
         if bodiless(resp.code, reply.method):
             await writer.drain()
             return
-        for at, data in chunk_plan(resp):
+        for at, data in plan:
             if not data:
                 continue  # an empty chunk would end a chunked body early
             origin += await _sleep_until(origin + at)

@@ -10,6 +10,7 @@ from .cassette import Cassette, CassetteError, Interaction, Request
 from .matching import MatchConfig, Matcher, Miss
 from .modes import MODES, plan_for  # noqa: F401  (MODES re-exported: vcr, cli, plugin)
 from .redaction import RedactionConfig, redact_interaction
+from .schema import sendable_problems
 from .yamlio import CassetteWriter, load_cassette, save_cassette
 
 log = logging.getLogger("vcrproxy")
@@ -26,10 +27,20 @@ def _stamp(path: str) -> tuple[int, int]:
     return st.st_mtime_ns, st.st_size
 
 
+def refuse_unsendable(cassette: Cassette, path: str) -> None:
+    """CassetteError (one line) if replay would have to send or match something invalid: a
+    status code outside 100-599, a request without URL or method, CR/LF in a header..."""
+    fatal = sendable_problems(cassette)
+    if fatal:
+        more = f" (and {len(fatal) - 1} more: `vcrproxy check {path}`)" if len(fatal) > 1 else ""
+        raise CassetteError(f"{path}: {fatal[0]}{more}; replay cannot use this cassette")
+
+
 def preload_cassette(path: str) -> Cassette:
     """`load_cassette(path)`, also kept for the next CassetteSession on that unchanged file."""
     stamp = _stamp(path)
     cassette = load_cassette(path)
+    refuse_unsendable(cassette, path)
     _preloaded[os.path.abspath(path)] = (stamp, cassette)
     return cassette
 
@@ -79,6 +90,8 @@ class CassetteSession:
         self.stats = Stats()
         self.mode = decided.mode
         self.cassette = _load(path) if decided.load else Cassette(path=path)
+        if decided.load:
+            refuse_unsendable(self.cassette, path)
         # Miss texts hide what this session redacts (defaults when it records unredacted).
         self.matcher = Matcher(
             self.cassette.interactions, match, redaction=redaction or RedactionConfig.default()

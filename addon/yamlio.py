@@ -39,6 +39,7 @@ import logging
 import math
 import os
 import re
+import stat
 import threading
 import warnings
 from collections.abc import Iterable
@@ -147,7 +148,9 @@ def _go_parse_uint(s: str, base: int) -> int | None:
         if d >= base:
             return None
         n = n * base + d
-    return n if n < 1 << 64 else None
+        if n >= 1 << 64:
+            return None  # out of range: stop here (a 100,000-digit literal would take minutes)
+    return n
 
 
 def _go_parse_int(s: str, base: int) -> int | None:
@@ -202,9 +205,11 @@ def go_resolve(s: str) -> tuple[str, Any]:
         return _STR, s
     # Fast paths for the common decimal forms (status codes, lengths, chunk timings).
     if _DEC_INT_RE.fullmatch(s):
-        v = int(s)
+        # Only up to 21 characters can be an int64/uint64; longer ones go on to be floats, as
+        # in Go (and int() refuses more than 4,300 digits with a ValueError).
+        v = int(s) if len(s) <= 21 else 1 << 64
         if -(1 << 63) <= v < 1 << 64:
-            return _INT, v  # (larger values go on to be floats, as in Go)
+            return _INT, v
     elif _DEC_FLOAT_RE.fullmatch(s):
         f = float(s)
         return (_STR, s) if math.isinf(f) else (_FLOAT, f)
@@ -262,10 +267,30 @@ def _construct_go_number(loader: Any, node: Any) -> Any:
     )
 
 
+class _Refused(yaml.constructor.ConstructorError):
+    """YAML that is valid but refused in a cassette (an alias): an error, never a cut-off file."""
+
+
 def _make_loader(base: type) -> type:
-    """A PyYAML safe loader class resolving plain scalars exactly like yaml.v3."""
+    """A PyYAML safe loader class resolving plain scalars exactly like yaml.v3, refusing aliases.
+
+    go-vcr never writes anchors or aliases; refusing every alias (`*name`) makes alias bombs
+    (a few KB expanding to gigabytes when walked) and self-referencing nodes impossible, at no
+    cost to real cassettes. Composing keeps one node per anchor, so a bomb costs nothing until
+    its first reuse, which is refused here.
+    """
 
     class Loader(base):  # type: ignore[misc, valid-type]
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            if node in self.constructed_objects or node in self.recursive_objects:
+                raise _Refused(
+                    None, None,
+                    "an alias (*name) reuses the node anchored here; cassettes may not hold "
+                    "aliases (go-vcr never writes them)",
+                    node.start_mark,
+                )
+            return super().construct_object(node, deep)
+
         def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
             if kind is yaml.ScalarNode:
                 if implicit[0] and (not value or value[0] in _RESOLVE_HINT):
@@ -351,13 +376,13 @@ def _as_header_map(v: Any, where: str) -> dict[str, list[str]]:
     return out
 
 
-def _as_body(v: Any) -> str | bytes:
+def _as_body(v: Any, where: str) -> str | bytes:
     if isinstance(v, bytes):
         try:
             return v.decode("utf-8")  # go-vcr's body is a string: valid UTF-8 is text
         except UnicodeDecodeError:
             return v
-    return _as_str(v, "body")
+    return _as_str(v, where)
 
 
 def _mapping(v: Any, where: str) -> dict[Any, Any]:
@@ -376,7 +401,7 @@ def _build_request(d: dict[Any, Any], where: str) -> Request:
         elif k in ("proto_major", "proto_minor", "content_length"):
             setattr(r, k, _as_int(v, at))
         elif k == "body":
-            r.body = _as_body(v)
+            r.body = _as_body(v, at)
         elif k == "headers":
             r.headers = _as_header_map(v, at)
         elif k in ("trailer", "form"):
@@ -402,7 +427,7 @@ def _build_response(d: dict[Any, Any], where: str) -> Response:
         elif k in ("proto_major", "proto_minor", "content_length", "code"):
             setattr(r, k, _as_int(v, at))
         elif k == "body":
-            r.body = _as_body(v)
+            r.body = _as_body(v, at)
         elif k == "headers":
             r.headers = _as_header_map(v, at)
         elif k == "duration":
@@ -523,6 +548,8 @@ def _loads(text: str, source: str) -> tuple[Cassette, bool]:
     except yaml.YAMLError as e:
         data, parse_error = None, e
     dropped = False
+    if isinstance(parse_error, _Refused):
+        raise _yaml_error(parse_error, source) from None
     if parse_error is not None:
         # A write cut off mid-interaction leaves a prefix of valid YAML that fails inside its
         # last item: a node that does not construct (`!!bi`, base64 cut short, even at a line
@@ -595,12 +622,43 @@ def loads_cassette(text: str, source: str = "<string>") -> Cassette:
     return _loads(text, source)[0]
 
 
-def _read_text(path: str) -> str:
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+               (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def not_regular(mode: int) -> str | None:
+    """What a file of this st_mode is when it is not a regular file ("a FIFO"...), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def open_regular(path: str, flags: int = os.O_RDONLY) -> int:
+    """os.open(path, flags) for a regular file only; CassetteError (one line) for anything else.
+
+    Opened non-blocking, then checked with fstat: a FIFO would otherwise block the open (or the
+    read) until some other process writes to it, and a device could be read forever.
+    """
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
+        fd = os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise CassetteError(f"{path}: cassette file not found") from None
+    except OSError as e:
+        raise CassetteError(f"{path}: cannot open cassette: {e.strerror or e}") from None
+    what = not_regular(os.fstat(fd).st_mode)
+    if what is not None:
+        os.close(fd)
+        raise CassetteError(f"{path}: is {what}, not a cassette file")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return fd
+
+
+def _read_text(path: str) -> str:
+    fd = open_regular(path)
+    try:
+        with open(fd, "rb") as f:
+            raw = f.read()
     except OSError as e:
         raise CassetteError(f"{path}: cannot read cassette: {e.strerror or e}") from None
     try:

@@ -11,6 +11,7 @@ import click
 from vcrproxy import CassetteTruncatedWarning, load_cassette, save_cassette
 from vcrproxy.cassette import Cassette, CassetteError
 from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
+from vcrproxy.schema import validate
 
 from .main import CONTEXT, main
 
@@ -100,9 +101,10 @@ def check(
     query: tuple[str, ...],
     fields: tuple[str, ...],
 ) -> None:
-    """Validate CASSETTES and report every secret `redact` would remove (same rules as
-    recording), per file, interaction and field; exit 1 on any problem (usable as a pre-commit
-    hook)."""
+    """Validate CASSETTES (YAML, go-vcr schema: required fields, types, unique ids, real status
+    codes, known keys) and report every secret `redact` would remove (same rules as recording),
+    per file, interaction and field; one line per problem, exit 1 on any (usable as a
+    pre-commit hook)."""
     config = _config(headers, query, fields)
     problems = 0
     for path in cassettes:
@@ -115,11 +117,15 @@ def check(
         for note in notes:  # a cut-off file is a problem for a check, not something to repair
             click.echo(note, err=True)
         problems += len(notes)
+        invalid = validate(c)  # what parses but go-vcr or replay cannot use
+        for problem in invalid:
+            click.echo(f"{path}: {problem}", err=True)
+        problems += len(invalid)
         findings = [f for i in c.interactions for f in find_secrets(i, config)]
         for finding in findings:
             click.echo(f"{path}: {finding}", err=True)
         problems += len(findings)
-        if not findings and not notes:
+        if not findings and not notes and not invalid:
             click.echo(f"{path}: ok ({len(c.interactions)} interactions)")
     if problems:
         raise click.ClickException(f"{problems} problem(s) found")
@@ -137,12 +143,26 @@ def redact(
     """Scrub secrets from existing CASSETTES in place (atomic rewrite): everything `check`
     reports."""
     config = _config(headers, query, fields)
-    for path in cassettes:
-        c = _load(path)
+    failed = 0
+    for path in cassettes:  # a bad file is reported and skipped: the others still get fixed
+        try:
+            c = _load(path)
+        except click.ClickException as e:
+            if len(cassettes) == 1:
+                raise  # one file: its error is the one line
+            click.echo(e.message, err=True)
+            failed += 1
+            continue
         before = sum(len(find_secrets(i, config)) for i in c.interactions)
         c.interactions = [redact_interaction(i, config) for i in c.interactions]
         try:
             save_cassette(c, path)
         except (OSError, CassetteError) as e:
-            raise click.ClickException(f"{path}: {e}") from None
+            if len(cassettes) == 1:
+                raise click.ClickException(f"{path}: {e}") from None
+            click.echo(f"{path}: {e}", err=True)
+            failed += 1
+            continue
         click.echo(f"{path}: {before} secret(s) redacted")
+    if failed:
+        raise click.ClickException(f"{failed} cassette(s) not redacted")

@@ -1,0 +1,192 @@
+"""What go-vcr (and replay) need of a loaded cassette beyond parsing: required fields, types,
+unique ids, values that can be sent.
+
+The loader already refuses what cannot be read at all (wrong types, bad YAML, aliases, versions
+other than 2). `validate` then finds what parses but is wrong, one `Problem` per finding:
+
+- fatal (replay cannot match on it or send it): no `request` / `response`, a request without an
+  absolute http(s)/ws(s) `url` or a `method` token, a `code` outside 100-599 (Go's
+  `http.Response` and RFC 9110 section 15), a status line or response header holding CR/LF/NUL
+  or a header name that is not an RFC 9110 token;
+- not fatal (go-vcr ignores or tolerates it, `vcrproxy check` still reports it): unknown keys
+  (our own `vcrproxy_*` keys excepted), a missing `interactions`, `id`, `status`; duplicate or
+  negative ids; a negative `duration`; a `vcrproxy_chunks` that is not a list of
+  `[finite offset_ms >= 0, size >= 0]` pairs summing to the body length.
+
+Sources: dnaeon/go-vcr v2 `cassette.go` (the keys), yaml.v3 (unknown keys are ignored), RFC 9110.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .cassette import CHUNKS_KEY, Cassette, Interaction, Request, Response
+from .yamlio import REQUEST_KEYS, RESPONSE_KEYS
+
+__all__ = ["Problem", "validate", "sendable_problems"]
+
+_TOP_KEYS = frozenset(("version", "interactions"))
+_INTERACTION_KEYS = frozenset(("id", "request", "response"))
+_OWN_PREFIX = "vcrproxy_"
+_TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_VALUE_RE = re.compile(r"[\r\n\x00]")
+_BAD_URL_RE = re.compile(r"[\x00-\x20\x7f]")
+_SCHEMES = ("http", "https", "ws", "wss")
+_MAX_INT64 = (1 << 63) - 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: `where` is a cassette path such as `interactions[3].response.code`."""
+
+    where: str
+    message: str
+    fatal: bool  # True: replay would have to send or match something invalid
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+def _short(v: object) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unknown(keys: list[str] | None, known: frozenset[str] | tuple[str, ...]) -> list[str]:
+    return [k for k in keys or () if k not in known and not k.startswith(_OWN_PREFIX)]
+
+
+def _has(keys: list[str] | None, key: str) -> bool:
+    return keys is None or key in keys  # no key order: built in code, every field is set
+
+
+def _check_headers(headers: dict[str, list[str]], where: str, fatal: bool) -> list[Problem]:
+    out = []
+    for name, values in headers.items():
+        if not _TOKEN_RE.fullmatch(name):
+            out.append(Problem(f"{where}.headers", f"header name {_short(name)} is not a token",
+                               fatal))
+        for v in values:
+            if _BAD_VALUE_RE.search(v):
+                out.append(Problem(f"{where}.headers.{name}",
+                                   f"value {_short(v)} holds CR, LF or NUL", fatal))
+    return out
+
+
+def _check_request(r: Request, where: str) -> list[Problem]:
+    out = [Problem(where, f"unknown key {k!r} (go-vcr ignores it)", False)
+           for k in _unknown(r.key_order, REQUEST_KEYS)]
+    if not _has(r.key_order, "url") or not r.url:
+        out.append(Problem(f"{where}.url", "missing (replay matches on it)", True))
+    else:
+        out += _check_url(r.url, f"{where}.url")
+    if not _has(r.key_order, "method") or not r.method:
+        out.append(Problem(f"{where}.method", "missing (replay matches on it)", True))
+    elif not _TOKEN_RE.fullmatch(r.method):
+        out.append(Problem(f"{where}.method", f"{_short(r.method)} is not an HTTP method", True))
+    if r.content_length < -1:
+        out.append(Problem(f"{where}.content_length", f"{r.content_length} is below -1", False))
+    out += _check_headers(r.headers, where, False)
+    return out
+
+
+def _check_url(url: str, where: str) -> list[Problem]:
+    if _BAD_URL_RE.search(url):
+        return [Problem(where, f"{_short(url)} holds spaces or control characters", True)]
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as e:
+        return [Problem(where, f"{_short(url)} is not a URL: {e}", True)]
+    if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
+        return [Problem(where, f"{_short(url)} is not an absolute http(s) URL", True)]
+    return []
+
+
+def _check_response(r: Response, where: str, body_len: int) -> list[Problem]:
+    out = [Problem(where, f"unknown key {k!r} (go-vcr ignores it)", False)
+           for k in _unknown(r.key_order, RESPONSE_KEYS)]
+    if not _has(r.key_order, "code"):
+        out.append(Problem(f"{where}.code", "missing (the status code replay sends)", True))
+    elif not 100 <= r.code <= 599:
+        out.append(Problem(f"{where}.code", f"{r.code} is not an HTTP status code (100-599)",
+                           True))
+    if not _has(r.key_order, "status"):
+        out.append(Problem(f"{where}.status", "missing (go-vcr writes e.g. '200 OK')", False))
+    elif _BAD_VALUE_RE.search(r.status):
+        out.append(Problem(f"{where}.status", f"{_short(r.status)} holds CR, LF or NUL", True))
+    if r.duration_ns < 0:
+        out.append(Problem(f"{where}.duration", "is negative", False))
+    out += _check_headers(r.headers, where, True)
+    if CHUNKS_KEY in r.extra:
+        out += _check_chunks(r.extra[CHUNKS_KEY], f"{where}.{CHUNKS_KEY}", body_len)
+    return out
+
+
+def _check_chunks(raw: object, where: str, body_len: int) -> list[Problem]:
+    bad = Problem(where, "expected a list of [offset_ms >= 0, size >= 0] pairs (finite numbers, "
+                  "integer sizes); --pace recorded sends the body whole instead", False)
+    if not isinstance(raw, list):
+        return [bad]
+    total = 0
+    for pair in raw:
+        if not isinstance(pair, list) or len(pair) != 2:
+            return [bad]
+        at, size = pair
+        if (
+            isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at)
+            or at < 0 or isinstance(size, bool) or not isinstance(size, int) or size < 0
+        ):
+            return [bad]
+        total += size
+    if total != body_len:
+        return [Problem(where, f"sizes sum to {total}, the body has {body_len} bytes; --pace "
+                        "recorded sends the body whole instead", False)]
+    return []
+
+
+def _check_interaction(i: Interaction, where: str) -> list[Problem]:
+    keys = i.key_order
+    out = [Problem(where, f"unknown key {k!r} (go-vcr ignores it)", False)
+           for k in _unknown(keys, _INTERACTION_KEYS)]
+    if not _has(keys, "id"):
+        out.append(Problem(f"{where}.id", "missing", False))
+    elif not 0 <= i.id <= _MAX_INT64:
+        out.append(Problem(f"{where}.id", f"{_short(i.id)} is negative or beyond Go's int64",
+                           False))
+    if not _has(keys, "request"):
+        out.append(Problem(f"{where}.request", "missing", True))
+    else:
+        out += _check_request(i.request, f"{where}.request")
+    if not _has(keys, "response"):
+        out.append(Problem(f"{where}.response", "missing", True))
+    else:
+        out += _check_response(i.response, f"{where}.response", len(i.response.body_bytes))
+    return out
+
+
+def validate(cassette: Cassette) -> list[Problem]:
+    """Every problem of a loaded cassette, in file order (empty: fine for go-vcr and replay)."""
+    out = [Problem("", f"unknown top-level key {k!r} (go-vcr reads version and interactions)",
+                   False) for k in _unknown(cassette.key_order, _TOP_KEYS)]
+    if not _has(cassette.key_order, "interactions"):
+        out.append(Problem("", "no `interactions` key", False))
+    seen: dict[int, int] = {}
+    for n, i in enumerate(cassette.interactions):
+        where = f"interactions[{n}]"
+        out += _check_interaction(i, where)
+        if _has(i.key_order, "id"):
+            if i.id in seen:
+                out.append(Problem(f"{where}.id", f"{i.id} repeats interactions[{seen[i.id]}]",
+                                   False))
+            else:
+                seen[i.id] = n
+    return out
+
+
+def sendable_problems(cassette: Cassette) -> list[Problem]:
+    """The fatal problems: what replay must refuse rather than match or send."""
+    return [p for p in validate(cassette) if p.fatal]
