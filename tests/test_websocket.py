@@ -495,3 +495,28 @@ def test_show_reads_gemini_live_messages():
         "gemini-live", "models/gemini-live-2.5-flash", "Hi", "Hello")
     assert [(c.name, c.arguments) for c in s.tool_calls] == [("lookup", '{"q": "x"}')]
     assert (s.usage.input_tokens, s.usage.output_tokens, s.usage.total_tokens) == (5, 2, 7)
+
+
+def test_mitmdump_script_records_and_replays_a_session(gateway, confdir, ca_cert, tmp_path):
+    """The same hooks under real `mitmdump -s addon/vcr.py` (DumpMaster's addons included)."""
+    from test_mitmdump_script import mitmdump, stop
+
+    cassette = tmp_path / "realtime.yaml"
+
+    class Proxy:
+        url = ""
+
+    got = []
+    for mode in ("record", "replay"):
+        sets = [f"vcr_cassette={cassette}", f"vcr_mode={mode}",
+                f"ssl_verify_upstream_trusted_ca={gateway.ca_path}"]
+        before = gateway.connections
+        with mitmdump(confdir, tmp_path / f"{mode}.log", *sets) as (proc, url):
+            Proxy.url = url
+            got.append(asyncio.run(realtime_session(ws_url(gateway), Proxy, ca_cert)))
+            assert stop(proc) == 0
+        log = (tmp_path / f"{mode}.log").read_text(errors="replace")
+        counts = f"replayed {int(mode == 'replay')}, recorded {int(mode == 'record')}, missed 0"
+        assert f"mode {mode}, {counts}" in log, log
+    assert gateway.connections == before  # (the replay run's)
+    assert got[1] == scrubbed(got[0])
