@@ -753,10 +753,28 @@ def _json_fields(
     return spans
 
 
+def _encoded_shape(raw: str | bytes, finder: _Finder | None) -> str | None:
+    """The shape a percent-encoded form or query value holds once decoded (`1%2F%2F0...`,
+    `Bearer+...`), else None: the encoding hides it from the scan of the raw text."""
+    if finder is None:
+        return None
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if "%" not in text and "+" not in text:
+        return None
+    decoded = unquote_plus(text).encode("utf-8", "surrogateescape")
+    found = finder.shape_spans(decoded)
+    return found[0][2][1] if found else None
+
+
 def _form_spans(
-    data: bytes, secret: Callable[[str], bool], place: str, values: dict[str, str]
+    data: bytes,
+    secret: Callable[[str], bool],
+    place: str,
+    values: dict[str, str],
+    finder: _Finder | None = None,
 ) -> list[Span]:
-    """`a=1&password=x` -> the span of `x` (names decoded, case-insensitive)."""
+    """`a=1&password=x` -> the span of `x` (names decoded, case-insensitive); a value that holds
+    a key shape once decoded is masked whole."""
     spans: list[Span] = []
     pos = 0
     for part in data.split(b"&"):
@@ -767,7 +785,13 @@ def _form_spans(
             continue
         text_name = unquote_plus(name.decode("utf-8", "replace"))
         text_value = unquote_plus(value.decode("utf-8", "replace"))
-        if not secret(text_name) or is_redacted(text_value):
+        if is_redacted(text_value):
+            continue
+        if not secret(text_name):
+            shape = _encoded_shape(value, finder)
+            if shape is not None:
+                spans.append((vstart, vstart + len(value), ("shape", shape)))
+                values.setdefault(text_value, f"{place} field {text_name}")  # echoed encoded
             continue
         spans.append((vstart, vstart + len(value), ("name", f"{place} field {text_name}")))
         values.setdefault(text_value, f"{place} field {text_name}")
@@ -824,7 +848,7 @@ def _body_name_spans(
     ctype = _header_value(headers, "content-type").lower()
     spans = _json_fields(data, hits, finder, config, place, values) if hits else []
     if _FORM_TYPE in ctype:
-        spans += _form_spans(data, config.secret_field, place, values)
+        spans += _form_spans(data, config.secret_field, place, values, finder)
     elif "multipart/" in ctype:
         m = _BOUNDARY.search(_header_value(headers, "content-type"))
         if m:
@@ -856,9 +880,12 @@ def _mask_header_value(lower_name: str, value: str) -> str:
     return REDACTED
 
 
-def redact_query_string(query: str, names: frozenset[str] | Callable[[str], bool]) -> str:
+def redact_query_string(
+    query: str, names: frozenset[str] | Callable[[str], bool], finder: _Finder | None = None
+) -> str:
     """`a=1&key=secret` -> `a=1&key=<REDACTED>` for secret names (a set of lowercase names or a
-    predicate); the rest keeps its exact encoding. Empty values stay empty."""
+    predicate), and values holding a key shape once decoded (with `finder`); the rest keeps its
+    exact encoding. Empty values stay empty."""
     if not query:
         return query
     secret = names if callable(names) else (lambda n: n.lower() in names)
@@ -866,7 +893,9 @@ def redact_query_string(query: str, names: frozenset[str] | Callable[[str], bool
     changed = False
     for i, part in enumerate(parts):
         name, eq, value = part.partition("=")
-        if eq and value and secret(unquote_plus(name)) and not is_redacted(unquote_plus(value)):
+        if not eq or not value or is_redacted(unquote_plus(value)):
+            continue
+        if secret(unquote_plus(name)) or _encoded_shape(value, finder) is not None:
             parts[i] = f"{name}={REDACTED}"
             changed = True
     return "&".join(parts) if changed else query
@@ -880,6 +909,7 @@ def _url_named(
     config: RedactionConfig,
     values: dict[str, str] | None = None,
     changed: list[str] | None = None,
+    finder: _Finder | None = None,
 ) -> str:
     """Named query parameters and a URL password masked; their values go to `values`, the names
     of what changed to `changed`."""
@@ -901,7 +931,13 @@ def _url_named(
                     values.setdefault(unquote_plus(value), f"request URL query parameter {name}")
                 if changed is not None:
                     changed.append(f"query parameter {name}")
-        query = redact_query_string(query, config.secret_query)
+            elif value and not is_redacted(unquote_plus(value)):
+                shape = _encoded_shape(value, finder)
+                if shape is not None and changed is not None:
+                    changed.append(f"query parameter {name} holds {shape}")
+                if shape is not None and values is not None:
+                    values.setdefault(unquote_plus(value), f"request URL query parameter {name}")
+        query = redact_query_string(query, config.secret_query, finder)
         base = f"{path}?{query}"
     else:
         base = path
@@ -982,9 +1018,13 @@ class _Pass:
 
     def url(self, url: str, place: str, echoes: _Echoes) -> str:
         changed: list[str] = []
-        named = _url_named(url, self.config, None, changed)
+        named = _url_named(url, self.config, None, changed, self.finder)
         for what in changed:
-            self.note(place, [(0, 0, ("name", f"{place} {what}"))])
+            param, holds, shape = what.partition(" holds ")
+            if holds:  # a key shape hidden by percent-encoding
+                self.note(f"{place} {param}", [(0, 0, ("shape", shape))])
+            else:
+                self.note(place, [(0, 0, ("name", f"{place} {what}"))])
         new, spans = _scrub_str(named, self.finder, echoes)
         self.note(place, spans)
         return new
@@ -1020,7 +1060,7 @@ def _redact_interaction_in_place(
     p.collect_headers(req.trailer, "request trailer", False)
     p.collect_headers(resp.headers, "response header", True)
     p.collect_headers(resp.trailer, "response trailer", True)
-    _url_named(req.url, config, p.values)
+    _url_named(req.url, config, p.values, None, p.finder)
     for name, values in (req.form or {}).items():
         if config.secret_field(name):
             for v in values:
@@ -1151,7 +1191,8 @@ def redact_url(url: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
     The marker is written unencoded (`?key=<REDACTED>`): readable, and accepted by Go's url.Parse
     and Python's urlsplit. The matcher accepts it percent-encoded as well.
     """
-    return scrub_text(_url_named(url, config, None), config)
+    finder = _finder(config.patterns)
+    return _scrub_str(_url_named(url, config, None, None, finder), finder, None)[0]
 
 
 _URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
@@ -1166,10 +1207,11 @@ def redact_text(
     wherever they appear. `config=None` (recording with redaction off) still redacts text with
     the defaults: logs are never the place for a key."""
     config = config or DEFAULT_REDACTION
+    finder = _finder(config.patterns)
     if "://" in text:
-        text = _URL_IN_TEXT.sub(lambda m: _url_named(m.group(0), config, None), text)
+        text = _URL_IN_TEXT.sub(lambda m: _url_named(m.group(0), config, None, None, finder), text)
     values = {v: "" for v in values if _named_value_ok(v)}
-    return _scrub_str(text, _finder(config.patterns), _Echoes(values) if values else None)[0]
+    return _scrub_str(text, finder, _Echoes(values) if values else None)[0]
 
 
 def secret_values(
@@ -1180,7 +1222,7 @@ def secret_values(
     config = config or DEFAULT_REDACTION
     p = _Pass(config, None)
     p.collect_headers(request.headers, "request header", False)
-    _url_named(request.url, config, p.values)
+    _url_named(request.url, config, p.values, None, p.finder)
     for name, values in (request.form or {}).items():
         if config.secret_field(name):
             p.values.update((v, "") for v in values if v)

@@ -55,7 +55,7 @@ from vcrproxy.matching import MatchConfig
 from vcrproxy.misses import miss_response
 from vcrproxy.pacing import ChunkServer, PacedReply
 from vcrproxy.recording import StreamRecorder, decode_body
-from vcrproxy.redaction import RedactionConfig
+from vcrproxy.redaction import RedactionConfig, redact_text
 from vcrproxy.session import MODES, CassetteSession
 from vcrproxy.websocket import (
     WEBSOCKET_KEY,
@@ -443,13 +443,13 @@ class VCR:
     def _websocket_player(
         self, flow: http.HTTPFlow, sess: CassetteSession, recorded
     ) -> WebSocketPlayer:
-        url = flow.request.url
+        url = self._safe(flow.request.url)
 
         def on_miss(n: int, text: str) -> None:
             sess.stats.missed.append(f"WebSocket {url} (client message {n})")
             sess.stats.explanations.append(text)
             flow.metadata["vcrproxy"] = "miss"
-            log.warning("MISS %s", text)
+            log.warning("MISS %s", self._safe(text))
 
         return WebSocketPlayer(
             recorded,
@@ -461,16 +461,22 @@ class VCR:
             on_miss=on_miss,
         )
 
+    def _safe(self, text: str) -> str:
+        """Text about a flow as it may leave the proxy (log, live line, summary): one redaction
+        for all, with the session's names (the defaults when recording unredacted)."""
+        return redact_text(text, self._redaction)
+
     def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:
         text = one_line(text, limit=1 << 20)  # a lone surrogate from the body must not raise
+        text = self._safe(text)
         if sess is not None:
-            sess.stats.missed.append(f"{flow.request.method} {flow.request.url}")
+            sess.stats.missed.append(self._safe(f"{flow.request.method} {flow.request.url}"))
             sess.stats.explanations.append(text)
         else:
             self.errors.append(text)
         flow.metadata["vcrproxy"] = "miss"
         flow.comment = text
-        log.warning("MISS %s %s: %s", flow.request.method, flow.request.url, text)
+        log.warning("MISS %s %s: %s", flow.request.method, self._safe(flow.request.url), text)
         flow.response = miss_response(flow.request, text)
 
     @fail_closed
@@ -590,7 +596,7 @@ class VCR:
             log.warning(
                 "%s %s: the client closed the stream before its end; recording what it was sent",
                 flow.request.method,
-                flow.request.url,
+                self._safe(flow.request.url),
             )
             self._state.records[flow.id] = rec
             self.response(flow)
@@ -603,8 +609,8 @@ class VCR:
             log.warning(
                 "upstream failed for %s %s: %s (nothing recorded)",
                 flow.request.method,
-                flow.request.url,
-                msg,
+                self._safe(flow.request.url),
+                self._safe(msg),
             )
         self._report(flow, "error", sess, msg)
 
@@ -642,13 +648,13 @@ class VCR:
         report = FlowReport(
             kind=kind,
             method=req.method,
-            url=req.url,
+            url=self._safe(req.url),
             status=resp.status_code if resp is not None else None,
             ttfb_ms=ttfb,
             total_ms=total,
             size=size,
             cassette=sess.path if sess else "",
-            detail=detail,
+            detail=self._safe(detail),
         )
         for listener in self.listeners:
             listener(report)
@@ -675,7 +681,7 @@ class VCR:
                 f"  unused: #{i.id} {i.request.method} {i.request.url}" for i in unused[:20]
             )
         lines.extend(f"error: {e}" for e in self.errors)
-        return lines
+        return [self._safe(line) for line in lines]
 
     @property
     def missed(self) -> int:

@@ -31,7 +31,8 @@ event, so they still arrive incrementally):
 - ``GET /eventstream?n=3``  application/vnd.amazon.eventstream binary frames, spaced.
 - ``GET /big?mb=N``  N MiB (float allowed) in 64 KiB writes; Content-Length unless ``chunked=1``.
 - ``GET /json?size=N``  small JSON object, exactly N bytes if N >= 10.
-- ``* /echo``  the request as JSON (method, path, query, headers, body, body_b64, http_version).
+- ``* /echo``  the request as JSON (method, path, query, headers, body, body_b64, http_version;
+  ``?plain=1``: without body_b64).
 - ``* /status/{code}``  that status with a small JSON body (none for 204/304).
 - ``GET /set-cookie``  two Set-Cookie headers.
 - ``GET /v1/realtime`` (WebSocket upgrade, HTTP/1.1; framing by wsproto)  an OpenAI
@@ -997,19 +998,19 @@ async def _json(ctx: _Ctx) -> None:
 
 async def _echo(ctx: _Ctx) -> None:
     r = ctx.req
-    await ctx.json(
-        200,
-        {
-            "method": r.method,
-            "path": r.path,
-            "query": r.query,
-            "headers": r.headers,
-            "header_list": r.header_list,
-            "body": r.body.decode("utf-8", "replace"),
-            "body_b64": base64.b64encode(r.body).decode(),
-            "http_version": r.http_version,
-        },
-    )
+    answer = {
+        "method": r.method,
+        "path": r.path,
+        "query": r.query,
+        "headers": r.headers,
+        "header_list": r.header_list,
+        "body": r.body.decode("utf-8", "replace"),
+        "body_b64": base64.b64encode(r.body).decode(),
+        "http_version": r.http_version,
+    }
+    if ctx.qget("plain") in ("1", "true", "yes"):
+        del answer["body_b64"]  # an echo as a server's error text would quote a request
+    await ctx.json(200, answer)
 
 
 async def _status(ctx: _Ctx, code: str) -> None:

@@ -65,8 +65,8 @@ SHAPE_EXAMPLES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Secret:
-    """A secret in its natural place: `where` is header / query / form / json / cookie /
-    userinfo; `name` the header, parameter or field that carries it (for shapes found anywhere:
+    """A secret in its natural place: `where` is header / query / form / json / cookie;
+    `name` the header, parameter or field that carries it (for shapes found anywhere:
     a neutral name); `value` the secret (what must never show)."""
 
     id: str
@@ -86,6 +86,8 @@ def _shape_secrets() -> list[Secret]:
     for name, value in SHAPE_EXAMPLES.items():
         if name == "bearer":
             out.append(Secret(name, "header", "X-Note", value[7:], "Bearer "))
+        elif name == "private-key":  # multi-line: a JSON body (a service account file)
+            out.append(Secret(name, "json", "note", value))
         elif name in ("aws-sigv4", "azure-storage"):
             key, _, secret = value.partition("=")
             out.append(Secret(name, "header", "X-Upstream-Info", secret, key + "="))
@@ -110,7 +112,8 @@ NAMED_SECRETS: list[Secret] = [
     Secret("refresh-token-json", "json", "refresh_token", "rt" + A[:30]),
     Secret("nested-apikey-json", "json", "apiKey", "nk" + A[:26]),
     Secret("session-id-cookie", "cookie", "session_id", "sess" + HEX * 2),
-    Secret("url-password", "userinfo", "user", "pw" + "S3cr3tP4ss"),
+    Secret("aws-secret-json", "json", "aws_secret_access_key", "wJalr" + "XUtnFEMI/K7MDENG/bPx"
+           + "RfiCYEXAMPLEKEY"),
 ]
 
 ALL_SECRETS: list[Secret] = _shape_secrets() + NAMED_SECRETS
