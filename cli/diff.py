@@ -16,6 +16,7 @@ report, `.changed` the verdict). `vcrproxy.cli.main` adds the click command `dif
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import sys
@@ -27,7 +28,7 @@ import click
 from vcrproxy import CassetteTruncatedWarning, load_cassette
 from vcrproxy.cassette import Cassette, CassetteError, Interaction
 from vcrproxy.conversation import Conversation, conversation, format_duration
-from vcrproxy.matching import differences, requests_match
+from vcrproxy.matching import Matcher, differences
 
 from .plain import title
 from .show import _clean
@@ -63,38 +64,55 @@ class Pair:
 def pair_interactions(
     old: list[Interaction], new: list[Interaction]
 ) -> tuple[list[Pair], list[Interaction], list[Interaction]]:
-    """(pairs in NEW's order, removed from OLD, added in NEW)."""
-    free = list(range(len(old)))
+    """(pairs in NEW's order, removed from OLD, added in NEW).
+
+    First pass: the replay `Matcher` over OLD answers each NEW request (identical requests pair
+    in order, each OLD interaction once). Second pass: the rest by method and URL path, in order.
+    """
+    matcher = Matcher(old)
+    index = {id(item): k for k, item in enumerate(old)}
     matched: dict[int, tuple[int, bool]] = {}  # new index -> (old index, same request)
     for n, item in enumerate(new):
-        for o in free:
-            if requests_match(item.request, old[o].request):
-                matched[n] = (o, True)
-                free.remove(o)
-                break
+        found = matcher.find(item.request)
+        if found is not None:
+            matched[n] = (index[id(found)], True)
+    taken = {o for o, _ in matched.values()}
+    by_endpoint: dict[tuple[str, str], list[int]] = {}
+    for o, item in enumerate(old):
+        if o not in taken:
+            by_endpoint.setdefault(_endpoint(item), []).append(o)
     for n, item in enumerate(new):
-        if n in matched:
-            continue
-        for o in free:
-            if _endpoint(old[o]) == _endpoint(item):
-                matched[n] = (o, False)
-                free.remove(o)
-                break
+        if n not in matched and by_endpoint.get(_endpoint(item)):
+            matched[n] = (by_endpoint[_endpoint(item)].pop(0), False)
+    taken = {o for o, _ in matched.values()}
     pairs = [Pair(old[matched[n][0]], new[n], matched[n][1]) for n in sorted(matched)]
     added = [item for n, item in enumerate(new) if n not in matched]
-    removed = [old[o] for o in free]
+    removed = [item for o, item in enumerate(old) if o not in taken]
     return pairs, removed, added
 
 
 def _moved(pairs: list[Pair], old: list[Interaction]) -> set[int]:
-    """Indexes into `pairs` outside a longest run kept in OLD's order (what "moved")."""
+    """Indexes into `pairs` outside a longest run kept in OLD's order (what "moved"); the
+    patience-sorting longest increasing subsequence, O(n log n)."""
     pos = {id(i): k for k, i in enumerate(old)}
     seq = [pos[id(p.old)] for p in pairs]
-    best: list[list[int]] = []  # best[k]: longest increasing index chain ending at k
+    tails: list[int] = []  # tails[L]: index in seq ending the best run of length L+1
+    values: list[int] = []  # seq[tails[L]], for bisect
+    back: list[int | None] = []
     for k, v in enumerate(seq):
-        chain = max((best[j] for j in range(k) if seq[j] < v), key=len, default=[])
-        best.append([*chain, k])
-    keep = set(max(best, key=len, default=[]))
+        length = bisect.bisect_left(values, v)
+        back.append(tails[length - 1] if length else None)
+        if length == len(tails):
+            tails.append(k)
+            values.append(v)
+        else:
+            tails[length] = k
+            values[length] = v
+    keep: set[int] = set()
+    at = tails[-1] if tails else None
+    while at is not None:
+        keep.add(at)
+        at = back[at]
     return {k for k in range(len(pairs)) if k not in keep}
 
 

@@ -96,8 +96,8 @@ def test_added_removed_and_moved(tmp_path):
     save_cassette(swapped, tmp_path / "swapped.yaml")
     code, out = run_diff(CHAT, tmp_path / "swapped.yaml")
     assert code == 1
-    assert "~ #0 POST https://api.openai.com/v1/chat/completions\n" \
-           "  moved: was #0 (position 1), now position 2\n" in out
+    assert "~ #1 POST https://api.openai.com/v1/chat/completions\n" \
+           "  moved: was #1 (position 2), now position 1\n" in out
     assert out.splitlines()[-1] == "0 changed, 0 added, 0 removed, 1 moved, 1 unchanged"
 
     shorter = copy.deepcopy(c)
