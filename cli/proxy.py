@@ -24,6 +24,12 @@ CA_CERT_NAME = "mitmproxy-ca-cert.pem"
 BUNDLE_NAME = "vcrproxy-ca-bundle.pem"
 
 
+WEB_NEEDS_TOKEN = (
+    "--web needs mitmproxy >= 11.1: this mitmproxy's web UI has no login token, so any local "
+    "user could read the recorded traffic and its keys (Python >= 3.12 installs mitmproxy 12)"
+)
+
+
 class ProxyError(Exception):
     """The proxy could not start; the message is one line for the user."""
 
@@ -91,6 +97,10 @@ class Proxy:
             from mitmproxy.tools.web.master import WebMaster
 
             m: master.Master = WebMaster(opts, with_termlog=False)
+            if "web_password" not in opts:
+                # mitmproxy < 11.1 serves the web UI to anyone who can reach the port: every
+                # flow, keys included, to any local user. Refuse rather than expose them.
+                raise ProxyError(WEB_NEEDS_TOKEN)
             m.addons.add(self.vcr)
         else:
             m = master.Master(opts, with_termlog=False)
