@@ -11,7 +11,10 @@ other than 2). `validate` then finds what parses but is wrong, one `Problem` per
 - not fatal (go-vcr ignores or tolerates it, `vcrproxy check` still reports it): unknown keys
   (our own `vcrproxy_*` keys excepted), a missing `interactions`, `id`, `status`; duplicate or
   negative ids; a negative `duration`; a `vcrproxy_chunks` that is not a list of
-  `[finite offset_ms >= 0, size >= 0]` pairs summing to the body length.
+  `[finite offset_ms >= 0, size >= 0]` pairs summing to the body length; a `vcrproxy_websocket`
+  on a response that is not a 101 (replay ignores it).
+- fatal too: a `vcrproxy_websocket` that is not in its documented shape (websocket.py): replay
+  could not play the session.
 
 Sources: dnaeon/go-vcr v2 `cassette.go` (the keys), yaml.v3 (unknown keys are ignored), RFC 9110.
 """
@@ -23,7 +26,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .cassette import CHUNKS_KEY, Cassette, Interaction, Request, Response
+from .cassette import (
+    CHUNKS_KEY,
+    WEBSOCKET_KEY,
+    Cassette,
+    CassetteError,
+    Interaction,
+    Request,
+    Response,
+)
 from .yamlio import REQUEST_KEYS, RESPONSE_KEYS
 
 __all__ = ["Problem", "validate", "sendable_problems"]
@@ -123,7 +134,23 @@ def _check_response(r: Response, where: str, body_len: int) -> list[Problem]:
     out += _check_headers(r.headers, where, True)
     if CHUNKS_KEY in r.extra:
         out += _check_chunks(r.extra[CHUNKS_KEY], f"{where}.{CHUNKS_KEY}", body_len)
+    if WEBSOCKET_KEY in r.extra:
+        out += _check_websocket(r, where)
     return out
+
+
+def _check_websocket(r: Response, where: str) -> list[Problem]:
+    from .websocket import session_from_response
+
+    try:
+        session_from_response(r)
+    except CassetteError as e:  # its message starts with `response.vcrproxy_websocket...`
+        path, _, message = str(e).partition(": ")
+        return [Problem(f"{where}{path.removeprefix('response')}", message, True)]
+    if r.code != 101:
+        return [Problem(f"{where}.{WEBSOCKET_KEY}", f"on a {r.code} response, not a 101 "
+                        "upgrade (replay ignores it)", False)]
+    return []
 
 
 def _check_chunks(raw: object, where: str, body_len: int) -> list[Problem]:

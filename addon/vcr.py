@@ -401,13 +401,9 @@ class VCR:
         self._state.replays[flow.id] = state
         recorded = found.response
         if recorded.code == 101 and is_upgrade(flow.request.headers) and self._chunks.port:
-            # A WebSocket session: played by the loopback server (see websocket.py for why).
-            try:
-                player = self._websocket_player(flow, sess, recorded)
-            except CassetteError as e:  # a malformed vcrproxy_websocket: nothing to replay
-                sess.stats.replayed -= 1
-                self._answer_miss(flow, sess, f"vcrproxy: {sess.path}: interaction {found.id}: {e}")
-                return
+            # A WebSocket session: played by the loopback server (see websocket.py for why). Its
+            # shape was validated when the cassette opened (schema.py).
+            player = self._websocket_player(flow, sess, recorded)
             self._to_loopback(flow, state, self._chunks.register(player), method=None)
             return
         if ctx.options.vcr_pace == "recorded" and self._chunks.port:

@@ -46,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -59,6 +60,7 @@ from wsproto.utilities import LocalProtocolError
 
 from .cassette import WEBSOCKET_KEY, CassetteError, Request, Response
 from .matching import MatchConfig, body
+from .pacing import MAX_WAIT_S
 from .redaction import scrub_text, split_names
 
 log = logging.getLogger("vcrproxy")
@@ -210,8 +212,8 @@ def session_from_response(resp: Response) -> WsSession:
 
 
 def _number(v: Any, where: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise CassetteError(f"{where}.at: expected milliseconds as a number")
+    if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf:
+        raise CassetteError(f"{where}.at: expected milliseconds as a finite number >= 0")
     return float(v)
 
 
@@ -515,9 +517,7 @@ class WebSocketPlayer:
             anchor, anchor_ms, messages, final = await self._sends.get()
             for m in messages:
                 if self.paced:
-                    delay = anchor + (m.at_ms - anchor_ms) / 1000 - time.monotonic()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
+                    await _sleep_until(anchor + (m.at_ms - anchor_ms) / 1000)
                 if self._ws.state is not ConnectionState.OPEN:
                     return
                 if m.text:
@@ -529,9 +529,7 @@ class WebSocketPlayer:
             close = self.session.close
             if final and close is not None and not close.from_client:
                 if self.paced:
-                    delay = anchor + (close.at_ms - anchor_ms) / 1000 - time.monotonic()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
+                    await _sleep_until(anchor + (close.at_ms - anchor_ms) / 1000)
                 if self._ws.state is ConnectionState.OPEN:
                     code = close.code if close.code not in (1005, 1006, 1015) else 1000
                     self._write(wse.CloseConnection(code=code, reason=close.reason))
@@ -595,6 +593,13 @@ class WebSocketPlayer:
         if self._ws.state is ConnectionState.OPEN:
             self._write(wse.CloseConnection(code=POLICY_VIOLATION, reason=_short_reason(
                 f"vcrproxy miss: {why}")))
+
+
+async def _sleep_until(deadline: float) -> None:
+    """Sleep until `deadline` (time.monotonic()), at most MAX_WAIT_S (as paced HTTP replay)."""
+    delay = deadline - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(min(delay, MAX_WAIT_S))
 
 
 def _preview(text: bool, data: bytes) -> str:

@@ -15,8 +15,10 @@ from test_govcr_compat import run as run_go
 from test_govcr_compat import vcrcheck  # noqa: F401  (fixture)
 
 from vcrproxy.cassette import WEBSOCKET_KEY, Response
+from vcrproxy.cli.proxy import ProxyError
 from vcrproxy.matching import MatchConfig
 from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
+from vcrproxy.schema import validate
 from vcrproxy.websocket import (
     WS_IGNORE_JSON,
     WsMessage,
@@ -231,15 +233,20 @@ def test_malformed_session_is_a_one_line_miss(run_proxy, gateway, ca_cert, tmp_p
     proxy.stop()
     c = load_cassette(str(cassette))
     c.interactions[0].response.extra[WEBSOCKET_KEY]["messages"][0]["from"] = "nobody"
+    c.interactions[0].response.extra[WEBSOCKET_KEY]["messages"][1]["at"] = float("inf")
     cassette.write_text(dumps_cassette(c))
-    replay = run_proxy(cassette, "replay")
-    with pytest.raises(websockets.InvalidStatus) as e:
-        asyncio.run(realtime_session(ws_url(gateway), replay, ca_cert))
-    assert e.value.response.status_code == 400
-    body = e.value.response.body.decode()
-    assert "interaction 0: response.vcrproxy_websocket.messages[0]" in body
-    assert replay.vcr.missed == 1
-    assert replay.vcr.all_sessions()[0].stats.replayed == 0
+    problems = [str(p) for p in validate(load_cassette(str(cassette)))]  # `vcrproxy check`
+    assert problems == [
+        "interactions[0].response.vcrproxy_websocket.messages[0]: `type` must be text/binary "
+        "and `from` client/server"
+    ]
+    with pytest.raises(ProxyError) as e:  # replay refuses the cassette, in one line
+        run_proxy(cassette, "replay")
+    assert "vcrproxy_websocket.messages[0]" in str(e.value) and "\n" not in str(e.value)
+    c.interactions[0].response.extra[WEBSOCKET_KEY]["messages"][0]["from"] = "server"
+    cassette.write_text(dumps_cassette(c))
+    (problem,) = validate(load_cassette(str(cassette)))
+    assert str(problem).endswith("messages[1].at: expected milliseconds as a finite number >= 0")
 
 
 def test_pace_recorded_keeps_the_gaps(run_proxy, gateway, ca_cert, tmp_path):
