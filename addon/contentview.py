@@ -10,7 +10,8 @@ the first chunk and to the first token. A request shows its messages and declare
 mitmproxy changed its contentview API in 12 (`Contentview.prettify(data, metadata) -> str`,
 registry) from 11 (`View.__call__(data, **metadata) -> (description, lines)`); `register()` adds
 the right class for the running version. The parsing is `vcrproxy.conversation` (shared with
-`vcrproxy show`), so the view and the CLI read a body the same way.
+`vcrproxy show`), so the view and the CLI read a body the same way; the text goes through
+`redaction.redact_text` like every other text leaving the proxy (key shapes never shown).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .conversation import (
     request_view,
     usage_text,
 )
+from .redaction import redact_text
 
 VIEW_NAME = "LLM"
 CHUNKS_METADATA = "vcrproxy_chunks"  # flow.metadata key: [[offset_ms, size], ...] of the response
@@ -127,7 +129,7 @@ def render(data: bytes, flow: Any = None, message: Any = None) -> tuple[str, str
     if isinstance(message, http.Request):
         if af.guess_provider(url, data) == af.UNKNOWN:
             return None
-        return "LLM request", render_request(url, data, _headers(message))
+        return "LLM request", redact_text(render_request(url, data, _headers(message)))
     request_body = b""
     if isinstance(req, http.Request):
         request_body = req.get_content(strict=False) or b""
@@ -146,7 +148,8 @@ def render(data: bytes, flow: Any = None, message: Any = None) -> tuple[str, str
     )
     if conv.summary.provider == af.UNKNOWN:
         return None
-    return "LLM " + PROVIDER_NAMES.get(conv.summary.provider, ""), render_response(conv)
+    desc = "LLM " + PROVIDER_NAMES.get(conv.summary.provider, "")
+    return desc, redact_text(render_response(conv))
 
 
 def _priority(data: bytes, flow: Any, message: Any) -> float:

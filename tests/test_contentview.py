@@ -232,3 +232,18 @@ def test_mitmweb_renders_the_replayed_flow(confdir, ca_cert, tmp_path):
     assert text.startswith("Gemini · stream · model gemini-2.5-flash")
     assert "assistant:\n  Olá!\n" in text
     assert "finish reason: STOP" in text
+
+
+def test_view_text_is_redacted(run_proxy, gateway, ca_cert, tmp_path):
+    key = "sk-" + "proj" + "A1b2" * 6  # built at runtime: no key-shaped literal in the repo
+    proxy = run_proxy(tmp_path / "k.yaml", "record")
+    cap = capture(proxy)
+    body = {"model": "gpt-fake", "messages": [{"role": "user", "content": f"my key is {key}"}]}
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.post(gateway.url + "/v1/chat/completions", json=body)
+        assert key in r.text  # the client gets the answer as sent...
+    (flow,) = cap.flows
+    _, out = rendered(flow)
+    assert "assistant:\n  You said: my key is <REDACTED>\n" in out  # ...the view shows no key
+    _, out = rendered(flow, "request", "LLM")
+    assert key not in out and "my key is <REDACTED>" in out
