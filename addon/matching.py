@@ -985,6 +985,23 @@ class Matcher:
             used[chosen] = True
             return self._interactions[chosen]
 
+    def put_back(self, interaction: Interaction) -> None:
+        """Mark `interaction` (returned by `find`) unused again: its answer failed on purpose
+        (an injected fault), so the request that retries gets it."""
+        with self._lock:
+            index = next(
+                (i for i, x in enumerate(self._interactions) if x is interaction), None
+            )
+            if index is None or not self._used[index]:
+                return
+            self._used[index] = False
+            p = self._prepared[index]
+            if index in self._loose:
+                return
+            wild = tuple(part for part in self._fp_parts if p.wild(part))
+            slot = self._index[p.bucket][wild][self._fingerprint(p, wild)]
+            slot.cursor = min(slot.cursor, slot.items.index(index))
+
     def unused(self) -> list[Interaction]:
         """Recorded interactions nothing has asked for yet, in cassette order."""
         with self._lock:

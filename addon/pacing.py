@@ -86,7 +86,7 @@ def chunk_plan(resp: Response, start: float | None = None) -> list[tuple[float, 
     return plan
 
 
-def _head(resp: Response, stream: bool, body_len: int, method: str = "GET") -> bytes:
+def head_bytes(resp: Response, stream: bool, body_len: int, method: str = "GET") -> bytes:
     headers = replay_headers(resp, body_len, h2=False, stream=stream, method=method)
     head = [f"HTTP/1.1 {resp.status or resp.code}".encode("utf-8", "surrogateescape")]
     head += [name + b": " + value for name, value in headers.fields]
@@ -183,7 +183,7 @@ class ChunkServer:
         start = head_delay(resp)
         plan = chunk_plan(resp, start)
         origin += await _sleep_until(origin + start)
-        writer.write(_head(resp, stream, len(resp.body_bytes), reply.method))
+        writer.write(head_bytes(resp, stream, len(resp.body_bytes), reply.method))
         if bodiless(resp.code, reply.method):
             await writer.drain()
             return

@@ -10,6 +10,9 @@ parallel never share a "current cassette". Use the `vcrproxy` fixture::
 
     @pytest.mark.vcrproxy(mode="replay", cassette="shared/chat.yaml")
     def test_other(vcrproxy): ...
+
+    @pytest.mark.vcrproxy(fault="status:429@1")  # the first request gets a 429, the retry the
+    def test_retry(vcrproxy): ...                  # recording (see vcrproxy.faults)
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from .faults import parse_faults
 from .session import MODES
 
 MARKER = "vcrproxy"
@@ -56,8 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(mode=None, cassette=None): cassette mode and/or file (relative to the "
-        "cassette root) for this test.",
+        f"{MARKER}(mode=None, cassette=None, fault=None): cassette mode and/or file (relative "
+        "to the cassette root) for this test; fault: replay fault(s) KIND[:ARG][@WHICH], "
+        "e.g. fault='status:429@1' or fault=['reset@1', 'delay:200'].",
     )
 
 
@@ -160,10 +165,16 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
     if mode not in MODES:
         raise pytest.UsageError(f"vcrproxy marker: unknown mode {mode!r}")
     name = kwargs.get("cassette") or cassette_name(request.node)
+    wanted = kwargs.get("fault") or ()
+    wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+    try:
+        parse_faults(wanted)
+    except ValueError as e:
+        raise pytest.UsageError(f"vcrproxy marker: {e}") from None
     vcr = vcrproxy_server.vcr
     path = resolve_cassette_name(_root(request.config), name)
     proxy = vcrproxy_server.proxy
-    url = proxy_url(proxy.host, proxy.port, name, mode)
+    url = proxy_url(proxy.host, proxy.port, name, mode, wanted)
     env = proxy_exports(url, vcrproxy_server.ca_cert, vcrproxy_server.ca_bundle)
     for key, value in env.items():
         monkeypatch.setenv(key, value)

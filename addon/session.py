@@ -63,6 +63,7 @@ class Stats:
     missed: list[str] = field(default_factory=list)  # "METHOD URL" of each miss
     explanations: list[str] = field(default_factory=list)  # why each one missed
     failed: int = 0
+    faults: list[str] = field(default_factory=list)  # "FAULT -> METHOD URL (interaction N)"
 
 
 class CassetteSession:
@@ -112,6 +113,10 @@ class CassetteSession:
 
     def find(self, request: Request) -> Interaction | None:
         return self.matcher.find(request)
+
+    def put_back(self, interaction: Interaction) -> None:
+        """Let `interaction` answer again (its answer was an injected fault)."""
+        self.matcher.put_back(interaction)
 
     def explain(self, request: Request) -> Miss:
         return self.matcher.explain(request)

@@ -14,7 +14,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -37,7 +37,7 @@ if __package__ != "vcrproxy":  # pragma: no cover - loaded by `mitmdump -s` from
 
 from mitmproxy import ctx, exceptions, http, tls
 
-from vcrproxy import trailers
+from vcrproxy import faults, trailers
 from vcrproxy.cassette import CHUNKS_KEY, CassetteError, Interaction
 from vcrproxy.contentview import CHUNKS_METADATA
 from vcrproxy.contentview import register as register_contentview
@@ -70,6 +70,7 @@ from vcrproxy.websocket import (
 log = logging.getLogger("vcrproxy")
 
 PACES = ("instant", "recorded")
+FAULTS_KEY = "vcrproxy_faults"  # flow.metadata: faults asked for in the client's proxy URL
 DEFAULT_CASSETTE = os.path.join("cassettes", "vcrproxy.yaml")
 
 
@@ -108,6 +109,7 @@ class _Replay:
     session: CassetteSession
     interaction: Interaction
     original: http.Request | None = None  # set when redirected to the chunk server
+    fault: faults.Injection | None = None
 
 
 @dataclass
@@ -136,6 +138,7 @@ class VCR:
         self._match = MatchConfig()
         self._redaction: RedactionConfig | None = RedactionConfig.default()
         self._chunks = ChunkServer()
+        self._faults = faults.FaultInjector()
         # Refuses every server connection our hooks did not choose (mitmproxy runs nested addons).
         self.gate = UpstreamGate(self._upstream_allowed, self.hook_failed)
         self.addons = [self.gate]
@@ -233,6 +236,16 @@ class VCR:
             "Answer HTTP/2 to clients that offer it (mitmproxy's lazy mode would pick their "
             "first offer).",
         )
+        loader.add_option(
+            "vcr_fault",
+            Sequence[str],
+            [],
+            "Replay faults, KIND[:ARG][@WHICH]: status:CODE, cut:N, reset, delay:MS, stall:MS; "
+            "WHICH is N (the Nth request answered), #ID, * (default) or p=P.",
+        )
+        loader.add_option(
+            "vcr_fault_seed", int, 0, "Seed of the p=P fault draws (per cassette)."
+        )
         register_contentview()  # the "LLM" view of AI API bodies (mitmweb, console)
 
     def configure(self, updated: set[str]) -> None:
@@ -261,6 +274,7 @@ class VCR:
                     if opts.vcr_redact
                     else None
                 )
+                self._faults.configure(opts.vcr_fault, opts.vcr_fault_seed)
             except ValueError as e:
                 raise exceptions.OptionsError(str(e)) from None
             # Cassettes open lazily (at `running` or first use), not at every reconfigure.
@@ -362,11 +376,18 @@ class VCR:
         flow.request.headers.pop("proxy-authorization", None)  # never forwarded upstream
         if named is None:
             return self._default_session()
-        return self.named_session(*named)
+        name, password = named
+        try:
+            mode, wanted = faults.split_credential(password)
+        except ValueError as e:
+            raise CassetteError(f"proxy URL of {name!r}: {e}") from None
+        if wanted:
+            flow.metadata[FAULTS_KEY] = wanted
+        return self.named_session(name, mode)
 
     # -- the exchange ------------------------------------------------------------------------
     @fail_closed
-    def request(self, flow: http.HTTPFlow) -> None:
+    def request(self, flow: http.HTTPFlow):
         if flow.response is not None or flow.error is not None:
             return
         try:
@@ -381,8 +402,7 @@ class VCR:
         if sess.replays:
             found = sess.find(live)
             if found is not None:
-                self._replay(flow, sess, found)
-                return
+                return self._replay(flow, sess, found)
             if sess.mode == "replay":
                 miss = sess.explain(live)
                 self._answer_miss(flow, sess, "vcrproxy: no recorded interaction matches. "
@@ -391,15 +411,19 @@ class VCR:
         self._state.records[flow.id] = _Record(sess)
         self.gate.permit(flow)
 
-    def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction) -> None:
+    def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction):
+        state = _Replay(sess, found)
+        self._state.replays[flow.id] = state
+        recorded = found.response
+        if recorded.code != 101:
+            state.fault = self._faults.choose(sess, found, flow.metadata.get(FAULTS_KEY, ()))
+            if state.fault is not None:
+                return self._inject(flow, state)
         sess.stats.replayed += 1
         flow.comment = f"vcrproxy: replayed interaction {found.id} of {sess.path}"
         flow.metadata["vcrproxy"] = "replayed"
         if found.response.extra.get(CHUNKS_KEY):  # stream timing for the LLM contentview
             flow.metadata[CHUNKS_METADATA] = found.response.extra[CHUNKS_KEY]
-        state = _Replay(sess, found)
-        self._state.replays[flow.id] = state
-        recorded = found.response
         if recorded.code == 101 and is_upgrade(flow.request.headers) and self._chunks.port:
             # A WebSocket session: played by the loopback server (see websocket.py for why). Its
             # shape was validated when the cassette opened (schema.py).
@@ -421,6 +445,35 @@ class VCR:
         )
         flow.response = replay_response(recorded, headers, bodiless=bodiless(recorded.code, method))
         flow.response.trailers = trailers.for_client(recorded.trailer, flow)
+        return None
+
+    def _inject(self, flow: http.HTTPFlow, state: _Replay):
+        """Answer with the faults chosen for this request (faults.py); returns what the request
+        hook returns (an awaitable for a delay)."""
+        injection, sess, found = state.fault, state.session, state.interaction
+        assert injection is not None
+        text = injection.describe()
+        if injection.failure is not None:
+            sess.put_back(found)  # a failed answer uses no interaction: the retry gets it
+        else:
+            sess.stats.replayed += 1
+        sess.stats.faults.append(
+            f"{text} -> {flow.request.method} {flow.request.url} (interaction {found.id})"
+        )
+        flow.metadata["vcrproxy"] = "fault"
+        flow.comment = f"vcrproxy: fault {text} on interaction {found.id} of {sess.path}"
+        log.info("fault %s: %s %s", text, flow.request.method, flow.request.url)
+        head = flow.request.method.upper() == "HEAD"
+
+        def route(reply) -> None:
+            token = self._chunks.register(reply)
+            self._to_loopback(flow, state, token, method="HEAD" if head else "GET")
+
+        paced = ctx.options.vcr_pace == "recorded" and bool(self._chunks.port)
+        wait = faults.apply(injection, flow, found.response, route, paced)
+        if injection.failure is None and flow.response is not None:  # the recording, late
+            flow.response.trailers = trailers.for_client(found.response.trailer, flow)
+        return wait
 
     def _to_loopback(
         self, flow: http.HTTPFlow, state: _Replay, token: str, method: str | None
@@ -506,6 +559,9 @@ class VCR:
                     flow.response.trailers = trailers.for_client(
                         replay.interaction.response.trailer, flow
                     )
+            if replay.fault is not None:
+                self._report(flow, "fault", replay.session, replay.fault.describe())
+                return
             self._report(flow, "replayed", replay.session)
             return
         rec = self._state.records.pop(flow.id, None)
@@ -597,6 +653,10 @@ class VCR:
             self._state.records[flow.id] = rec
             self.response(flow)
             return
+        if replay is not None and replay.fault is not None:
+            # The failure we injected (reset, cut): reported, not counted as a failed exchange.
+            self._report(flow, "fault", replay.session, replay.fault.describe())
+            return
         sess = rec.session if rec else (replay.session if replay else None)
         if sess is not None:
             sess.stats.failed += 1
@@ -665,14 +725,17 @@ class VCR:
         lines = []
         for sess in self.all_sessions():
             st = sess.stats
-            if not (st.replayed or st.recorded or st.missed or st.failed or sess.unused()):
+            if not (st.replayed or st.recorded or st.missed or st.failed or st.faults
+                    or sess.unused()):
                 continue
             unused = sess.unused()
             lines.append(
                 f"{sess.path}: mode {sess.mode}, replayed {st.replayed}, recorded {st.recorded}, "
                 f"missed {len(st.missed)}, failed {st.failed}, unused {len(unused)}"
+                + (f", faults {len(st.faults)}" if st.faults else "")
             )
             lines.extend(f"  miss: {m}" for m in st.missed)
+            lines.extend(f"  fault: {f}" for f in st.faults)
             lines.extend(
                 f"  unused: #{i.id} {i.request.method} {i.request.url}" for i in unused[:20]
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from urllib.parse import quote
 
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
@@ -57,15 +58,23 @@ def write_bundle(ca_cert: str, bundle: str) -> str:
 
 
 def proxy_url(
-    host: str, port: int, cassette_name: str | None = None, mode: str | None = None
+    host: str,
+    port: int,
+    cassette_name: str | None = None,
+    mode: str | None = None,
+    faults: Sequence[str] = (),
 ) -> str:
+    """`http://[NAME[:MODE][;FAULT...]@]HOST:PORT`: the cassette, its mode and its replay faults
+    as the proxy credentials (`@` and `#` of a fault percent-encoded, as a URL needs)."""
     if ":" in host:
         host = f"[{host}]"
     auth = ""
     if cassette_name:
         auth = quote(cassette_name, safe="")
-        if mode:
-            auth += ":" + quote(mode, safe="")
+        if mode or faults:
+            auth += ":" + ";".join(
+                [quote(mode or "", safe=""), *(quote(f, safe=":*=") for f in faults)]
+            )
         auth += "@"
     return f"http://{auth}{host}:{port}"
 

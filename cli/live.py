@@ -8,7 +8,8 @@ import click
 
 from vcrproxy.vcr import FlowReport
 
-COLORS = {"replayed": "green", "recorded": "cyan", "miss": "red", "error": "red"}
+COLORS = {"replayed": "green", "recorded": "cyan", "miss": "red", "error": "red",
+          "fault": "yellow"}
 
 
 def human_size(n: int) -> str:
@@ -45,7 +46,7 @@ class LiveLog:
             f"{tag} {r.method} {r.url} {status}  ttfb {_ms(r.ttfb_ms)}  total {_ms(r.total_ms)}"
             f"  {human_size(r.size)}"
         )
-        if r.detail and r.kind == "error":
+        if r.detail and r.kind in ("error", "fault"):
             line += f"  ({r.detail})"
         self._out(line)
 

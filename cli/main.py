@@ -63,6 +63,13 @@ def proxy_options(f):
         click.option("--pace", type=click.Choice(["instant", "recorded"]), default="instant",
                      envvar="VCRPROXY_PACE", show_default=True,
                      help="Replay at once, or with the recorded timing of headers and chunks."),
+        click.option("--fault", "faults", multiple=True, envvar="VCRPROXY_FAULT",
+                     metavar="KIND[:ARG][@WHICH]",
+                     help="Inject a fault in replay (repeatable): status:CODE, cut:N, reset, "
+                          "delay:MS, stall:MS; WHICH: N (Nth request answered), #ID, * (each, "
+                          "default), p=P. E.g. --fault status:429@1."),
+        click.option("--fault-seed", type=int, default=0, envvar="VCRPROXY_FAULT_SEED",
+                     show_default=True, help="Seed of p=P fault draws."),
         click.option("--no-redact", is_flag=True, envvar="VCRPROXY_NO_REDACT",
                      help="Write secrets as they are (never for cassettes you commit)."),
         click.option("--redact-header", multiple=True, metavar="NAME",
@@ -111,6 +118,8 @@ def _settings(s: Session) -> ProxySettings:
             "vcr_match_headers": kw["match_headers"],
             "vcr_allow_repeats": kw["allow_repeats"],
             "vcr_pace": kw["pace"],
+            "vcr_fault": list(kw["faults"]),
+            "vcr_fault_seed": kw["fault_seed"],
             "vcr_redact": not kw["no_redact"],
             "vcr_redact_headers": ",".join(kw["redact_header"]),
             "vcr_redact_query": ",".join(kw["redact_query"]),

@@ -1,0 +1,453 @@
+"""Fault injection in replay: answer some replayed requests with a provider error, a cut-off
+stream, a dropped connection or a slow start, to test retry and fallback code offline.
+
+A fault is `KIND[:ARG][@WHICH]`:
+
+- `status:CODE[:RETRY_MS]`: an error in the provider's own shape (`error_response`), with the
+  `retry-after-ms` / `retry-after` / `x-should-retry` headers the SDKs read; RETRY_MS defaults to
+  `DEFAULT_RETRY_MS` so an SDK's retry comes at once.
+- `cut:N`: the recorded response stops after N events (SSE events, NDJSON lines, AWS
+  event-stream messages; other bodies: recorded chunks) and the stream is reset.
+- `reset`: no response at all; the stream is reset.
+- `delay:MS`: wait MS milliseconds before the response headers.
+- `stall:MS`: wait MS milliseconds between events.
+
+WHICH picks the requests, counting those the cassette answers in one session (cassette): `N`
+(the Nth, 1-based), `#ID` (the first one interaction ID answers), `*` (each one; the default) or
+`p=0.2` (each one with that probability, from a generator seeded with `vcr_fault_seed`).
+
+`status`, `cut` and `reset` fail the request: they consume no interaction, so the request the
+client retries gets the recording. `delay` and `stall` only slow the recorded answer. When several
+faults pick one request, the delays and stalls add up and the first failing one listed wins.
+
+How a failure reaches the client (mitmproxy 11 and 12 alike, see `proxy/layers/http`): `reset` is
+`flow.kill()`, which mitmproxy turns into a closed connection for an HTTP/1.1 client and a
+RST_STREAM (INTERNAL_ERROR) for an h2 client, without an error page. `cut` streams the events from
+the loopback chunk server (pacing.py), which then closes its connection without the chunked
+body's end: mitmproxy passes that upstream failure on the same way (HTTP/1.1: the connection
+closes mid-body; h2: RST_STREAM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import random
+import re
+import struct
+import time
+import weakref
+from collections.abc import Awaitable, Iterable
+from dataclasses import dataclass, field
+
+from mitmproxy import http
+
+from .cassette import Interaction, Response
+from .fastresponse import replay_response
+from .flows import bodiless, is_stream, replay_headers
+from .misses import provider_of
+from .pacing import PacedReply, head_bytes
+
+KINDS = ("status", "cut", "reset", "delay", "stall")
+FAILING = ("status", "cut", "reset")
+DEFAULT_RETRY_MS = 20
+MAX_MS = 600_000  # a delay or stall longer than 10 minutes is a typo, not a test
+FAULT_HEADER = "X-Vcrproxy-Fault"
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class FaultError(ValueError):
+    """A fault that does not parse; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One parsed `--fault`. `arg` is the code, the event count or the milliseconds."""
+
+    kind: str
+    arg: int = 0
+    retry_ms: int = DEFAULT_RETRY_MS
+    nth: int | None = None  # WHICH = N
+    interaction_id: int | None = None  # WHICH = #ID
+    probability: float | None = None  # WHICH = p=P
+    text: str = ""  # as written, for the summary
+
+    @property
+    def fails(self) -> bool:
+        return self.kind in FAILING
+
+    @property
+    def once(self) -> bool:
+        return self.nth is not None or self.interaction_id is not None
+
+
+def _int(text: str, what: str, spec: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise FaultError(f"fault {spec!r}: {what} must be a whole number, not {text!r}") from None
+    if not low <= value <= high:
+        raise FaultError(f"fault {spec!r}: {what} must be between {low} and {high}")
+    return value
+
+
+def parse_fault(spec: str) -> Fault:
+    """`KIND[:ARG][@WHICH]` -> Fault; raises FaultError (a ValueError) with a one-line message."""
+    text = spec.strip()
+    body, at, which = text.partition("@")
+    kind, _, rest = body.partition(":")
+    args = rest.split(":") if rest else []
+    kind = kind.lower()
+    if kind not in KINDS:
+        raise FaultError(f"fault {spec!r}: unknown kind {kind!r} (use {', '.join(KINDS)})")
+    values: dict = {"kind": kind, "text": text}
+    if kind == "reset":
+        if args:
+            raise FaultError(f"fault {spec!r}: reset takes no argument")
+    elif kind == "status":
+        if not 1 <= len(args) <= 2:
+            raise FaultError(f"fault {spec!r}: use status:CODE or status:CODE:RETRY_MS")
+        values["arg"] = _int(args[0], "the status code", spec, 400, 599)
+        if len(args) == 2:
+            values["retry_ms"] = _int(args[1], "RETRY_MS", spec, 0, MAX_MS)
+    else:
+        if len(args) != 1:
+            unit = "N" if kind == "cut" else "MS"
+            raise FaultError(f"fault {spec!r}: use {kind}:{unit}")
+        high = 1_000_000 if kind == "cut" else MAX_MS
+        values["arg"] = _int(args[0], "the count" if kind == "cut" else "MS", spec, 0, high)
+    if at:
+        which = which.strip()
+        if which.startswith("#"):
+            values["interaction_id"] = _int(which[1:], "the interaction id", spec, 0, 2**63)
+        elif which.lower().startswith("p="):
+            try:
+                p = float(which[2:])
+            except ValueError:
+                p = -1.0
+            if not 0 < p <= 1:
+                raise FaultError(f"fault {spec!r}: p= takes a probability in (0, 1]")
+            values["probability"] = p
+        elif which != "*":
+            values["nth"] = _int(which, "WHICH (N, #ID, * or p=P)", spec, 1, 2**63)
+    return Fault(**values)
+
+
+def parse_faults(items: Iterable[str] | str | None) -> list[Fault]:
+    """Faults from option items, each of which may hold several separated by spaces, commas or
+    semicolons (as in VCRPROXY_FAULT="status:429@1 cut:3@2")."""
+    if items is None:
+        return []
+    if isinstance(items, str):
+        items = [items]
+    return [parse_fault(p) for item in items for p in _SEPARATORS.split(item) if p]
+
+
+def split_credential(password: str | None) -> tuple[str | None, list[Fault]]:
+    """The proxy-URL password `[MODE][;FAULT]...` -> (mode or None, faults).
+
+    `http://chat:replay;status:429%401@127.0.0.1:8080`: `@` and `#` must be percent-encoded in a
+    URL's userinfo (`%40`, `%23`), which the pytest plugin and `proxy_url` do. A first item that is
+    not a fault is the mode (checked where the session opens)."""
+    if not password:
+        return None, []
+    items = password.split(";")
+    mode: str | None = None
+    if items and items[0].partition(":")[0].partition("@")[0].lower() not in KINDS:
+        mode = items.pop(0) or None
+    return mode, parse_faults(items)
+
+
+# -- choosing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Injection:
+    """What happens to one replayed request."""
+
+    faults: list[Fault] = field(default_factory=list)
+    delay_ms: int = 0
+    stall_ms: int = 0
+    failure: Fault | None = None
+
+    def describe(self) -> str:
+        return " + ".join(f.text for f in self.faults)
+
+
+class _SessionFaults:
+    """Per cassette session: how many requests it answered, which one-off faults fired."""
+
+    def __init__(self, seed: int, path: str) -> None:
+        self.answered = 0
+        self.fired: set[Fault] = set()
+        # One generator per cassette, so a test's draws do not depend on the tests before it.
+        self.rng = random.Random(f"{seed}:{path}")
+
+
+class FaultInjector:
+    """Decides which faults hit a replayed request (`choose`) and answers with them (`apply`)."""
+
+    def __init__(self) -> None:
+        self.faults: list[Fault] = []
+        self.seed = 0
+        self._sessions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def configure(self, items: Iterable[str] | str | None, seed: int) -> None:
+        """Raises FaultError on a bad fault."""
+        self.faults = parse_faults(items)
+        self.seed = seed
+        self._sessions = weakref.WeakKeyDictionary()
+
+    def choose(
+        self, session, interaction: Interaction, extra: Iterable[Fault] = ()
+    ) -> Injection | None:
+        """The faults for the next request `session` answers with `interaction` (the global
+        faults, then `extra`, e.g. from the client's proxy URL); None when none applies. Counts
+        the request either way."""
+        faults = [*self.faults, *extra]
+        if not faults:
+            return None
+        state = self._sessions.get(session)
+        if state is None:
+            state = self._sessions[session] = _SessionFaults(self.seed, str(session.path))
+        state.answered += 1
+        chosen = Injection()
+        for fault in faults:
+            if fault.once and fault in state.fired:
+                continue
+            if fault.nth is not None and fault.nth != state.answered:
+                continue
+            if fault.interaction_id is not None and fault.interaction_id != interaction.id:
+                continue
+            if fault.probability is not None and state.rng.random() >= fault.probability:
+                continue
+            if fault.fails and chosen.failure is not None:
+                continue  # one failure per request: the first listed
+            if fault.once:
+                state.fired.add(fault)
+            chosen.faults.append(fault)
+            if fault.kind == "delay":
+                chosen.delay_ms += fault.arg
+            elif fault.kind == "stall":
+                chosen.stall_ms += fault.arg
+            else:
+                chosen.failure = fault
+        return chosen if chosen.faults else None
+
+
+# -- answering --------------------------------------------------------------------------------
+
+_OPENAI = {
+    400: ("invalid_request_error", None, "Invalid request."),
+    401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
+    403: ("permission_error", None, "You are not allowed to make this request."),
+    404: ("invalid_request_error", "model_not_found", "The model does not exist."),
+    409: ("invalid_request_error", "conflict", "Conflict."),
+    429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests."),
+    500: ("server_error", None,
+          "The server had an error while processing your request. Sorry about that!"),
+    503: ("server_error", None, "The server is overloaded or not ready yet."),
+}
+_ANTHROPIC = {
+    400: ("invalid_request_error", "Invalid request."),
+    401: ("authentication_error", "invalid x-api-key"),
+    403: ("permission_error", "Your API key does not have permission to use this resource."),
+    404: ("not_found_error", "Not found."),
+    413: ("request_too_large", "Request exceeds the maximum allowed number of bytes."),
+    429: ("rate_limit_error", "Number of requests has exceeded your rate limit."),
+    500: ("api_error", "Internal server error"),
+    504: ("timeout_error", "Request timed out."),
+    529: ("overloaded_error", "Overloaded"),
+}
+_GOOGLE = {
+    400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
+    401: ("UNAUTHENTICATED", "Request had invalid authentication credentials."),
+    403: ("PERMISSION_DENIED", "The caller does not have permission."),
+    404: ("NOT_FOUND", "Requested entity was not found."),
+    409: ("ABORTED", "The operation was aborted."),
+    429: ("RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."),
+    499: ("CANCELLED", "The operation was cancelled."),
+    500: ("INTERNAL", "An internal error has occurred."),
+    501: ("NOT_IMPLEMENTED", "Method not implemented."),
+    503: ("UNAVAILABLE", "The model is overloaded. Please try again later."),
+    504: ("DEADLINE_EXCEEDED", "The request timed out."),
+}
+_BEDROCK = {
+    400: ("ValidationException", "Malformed input request."),
+    403: ("AccessDeniedException", "You don't have access to the model."),
+    404: ("ResourceNotFoundException", "The model was not found."),
+    408: ("ModelTimeoutException", "Model has timed out in processing the request."),
+    424: ("ModelErrorException", "The model returned an error."),
+    429: ("ThrottlingException", "Too many requests, please wait before trying again."),
+    500: ("InternalServerException", "The server encountered an internal error."),
+    503: ("ServiceUnavailableException", "Bedrock is unable to process your request."),
+}
+
+
+def _retryable(code: int) -> bool:
+    # The rule of the openai and anthropic SDKs (408, 409, 429, 5xx), which also honour
+    # x-should-retry when it is present.
+    return code in (408, 409, 429) or code >= 500
+
+
+def fault_provider(request: http.Request) -> str:
+    """openai, anthropic, gemini or bedrock: whose error shape a request gets."""
+    host = (request.pretty_host or "").lower()
+    if "bedrock" in host and host.endswith("amazonaws.com"):
+        return "bedrock"
+    if "aiplatform.googleapis.com" in host:
+        return "gemini"
+    return provider_of(request.url, request.headers)
+
+
+def error_response(request: http.Request, fault: Fault) -> http.Response:
+    """A `status` fault's answer: the provider's error body and the headers SDKs retry by."""
+    code = fault.arg
+    provider = fault_provider(request)
+    note = f"(injected by vcrproxy --fault {fault.text})"
+    headers: dict[str, str] = {"Content-Type": "application/json", FAULT_HEADER: fault.text}
+    if provider == "anthropic":
+        etype, message = _ANTHROPIC.get(code, ("api_error" if code >= 500 else
+                                               "invalid_request_error", "Error."))
+        body: dict = {"type": "error", "error": {"type": etype, "message": f"{message} {note}"}}
+        headers["request-id"] = "req_vcrproxy_fault"
+    elif provider == "gemini":
+        status, message = _GOOGLE.get(code, ("INTERNAL" if code >= 500 else "FAILED_PRECONDITION",
+                                             "Error."))
+        body = {"error": {"code": code, "message": f"{message} {note}", "status": status}}
+        if code == 429:
+            body["error"]["details"] = [{
+                "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                "retryDelay": f"{fault.retry_ms / 1000:g}s",
+            }]
+    elif provider == "bedrock":
+        etype, message = _BEDROCK.get(code, ("InternalServerException" if code >= 500 else
+                                             "ValidationException", "Error."))
+        body = {"message": f"{message} {note}"}
+        headers["x-amzn-ErrorType"] = f"{etype}:http://internal.amazon.com/coral/com.amazon.bedrock/"
+        headers["x-amzn-RequestId"] = "00000000-0000-0000-0000-00000000fa17"
+    else:
+        etype, ecode, message = _OPENAI.get(code, ("server_error" if code >= 500 else
+                                                   "invalid_request_error", None, "Error."))
+        body = {"error": {"message": f"{message} {note}", "type": etype, "param": None,
+                          "code": ecode}}
+    if _retryable(code):
+        headers["retry-after-ms"] = str(fault.retry_ms)
+        headers["retry-after"] = str(math.ceil(fault.retry_ms / 1000))
+        headers["x-should-retry"] = "true"
+    else:
+        headers["x-should-retry"] = "false"
+    return http.Response.make(code, json.dumps(body).encode(), headers)
+
+
+def split_events(resp: Response) -> list[bytes]:
+    """The recorded body as the pieces `cut` and `stall` count: SSE events (up to and including
+    their blank line), NDJSON lines, AWS event-stream messages (by their length prefix), else the
+    recorded chunks, else the body as one piece."""
+    body = resp.body_bytes
+    ctype = ",".join(
+        v for k, vs in resp.headers.items() if k.lower() == "content-type" for v in vs
+    ).lower()
+    if not body:
+        return []
+    if "text/event-stream" in ctype:
+        ends = [m.end() for m in re.finditer(rb"\r\n\r\n|\n\n|\r\r", body)]
+    elif "ndjson" in ctype or "jsonl" in ctype:
+        ends = [m.end() for m in re.finditer(rb"\n", body)]
+    elif "amazon.eventstream" in ctype:
+        ends, pos = [], 0
+        while pos + 4 <= len(body):
+            (total,) = struct.unpack_from(">I", body, pos)
+            if total < 16:
+                break  # not a prelude: give the rest as one piece
+            pos = min(pos + total, len(body))
+            ends.append(pos)
+    else:
+        chunks = resp.chunks
+        ends, pos = [], 0
+        if chunks and sum(size for _, size in chunks) == len(body):
+            for _, size in chunks:
+                pos += size
+                ends.append(pos)
+    pieces, start = [], 0
+    for end in ends:
+        if end > start:
+            pieces.append(body[start:end])
+            start = end
+    if start < len(body):
+        pieces.append(body[start:])
+    return pieces
+
+
+@dataclass
+class FaultReply:
+    """A recorded response the loopback chunk server (pacing.py) streams with stalls between
+    events and/or cut after `cut` events (a pacing.LoopbackReply)."""
+
+    response: Response
+    stall_ms: int = 0
+    cut: int | None = None
+    method: str = "GET"
+
+    async def serve(
+        self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        resp = self.response
+        pieces = [] if bodiless(resp.code, self.method) else split_events(resp)
+        stream = is_stream(resp) or self.cut is not None or self.stall_ms > 0
+        writer.write(head_bytes(resp, stream, len(resp.body_bytes), self.method))
+        await writer.drain()
+        for index, piece in enumerate(pieces):
+            if self.cut is not None and index >= self.cut:
+                break
+            if index and self.stall_ms:
+                await asyncio.sleep(self.stall_ms / 1000)
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece) if stream else piece)
+            await writer.drain()
+        if self.cut is not None:
+            # Close without the chunked body's end: mitmproxy sees the upstream fail mid-body
+            # and resets the client's stream. A close (not an abort) first sends what is
+            # buffered, so the client gets exactly `cut` events.
+            writer.close()
+            await writer.wait_closed()
+            return
+        if stream:
+            writer.write(b"0\r\n\r\n")
+        await writer.drain()
+
+
+def apply(
+    injection: Injection,
+    flow: http.HTTPFlow,
+    recorded: Response,
+    route,
+    paced: bool,
+) -> Awaitable[None] | None:
+    """Answer `flow` with `injection` instead of (or around) `recorded`.
+
+    `route(reply)` sends the flow to the loopback chunk server to be answered by `reply` (a
+    FaultReply, or a PacedReply when `paced`). Returns an awaitable for the
+    hook to return when the answer must wait (`delay`): mitmproxy awaits what a hook returns, and
+    only this flow waits."""
+    failure = injection.failure
+    method = flow.request.method
+    if failure is not None and failure.kind == "reset":
+        flow.kill()
+    elif failure is not None and failure.kind == "status":
+        flow.response = error_response(flow.request, failure)
+    elif failure is not None or injection.stall_ms:
+        route(FaultReply(recorded, injection.stall_ms, failure.arg if failure else None, method))
+    elif paced:
+        # The recorded timing counts from when the delay is over.
+        route(PacedReply(recorded, time.monotonic() + injection.delay_ms / 1000, method))
+        return None
+    else:
+        h2 = flow.request.http_version.startswith("HTTP/2")
+        headers = replay_headers(recorded, len(recorded.body_bytes), h2=h2,
+                                 stream=is_stream(recorded), method=method)
+        flow.response = replay_response(recorded, headers,
+                                        bodiless=bodiless(recorded.code, method))
+    if injection.delay_ms:
+        return asyncio.sleep(injection.delay_ms / 1000)
+    return None
