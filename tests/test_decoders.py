@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -187,3 +189,34 @@ def test_fake_gateway_encoder_round_trips_through_json():
         enc = _Encoder(coding)
         data = json.dumps({"coding": coding}).encode()
         assert decoders.decode(enc.whole(data), enc.header) == data
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+@pytest.mark.parametrize("coding", ["br", "zstd"])
+def test_curl_compressed_stream_records_and_replays_to_the_same_output(
+    coding, run_proxy, gateway, ca_cert, tmp_path
+):
+    # curl --compressed offers "deflate, gzip, br, zstd" and decodes what it gets: a non-Python
+    # client that negotiates br and zstd itself.
+    cassette = tmp_path / "c.yaml"
+    url = f"{gateway.url}/{coding}/ndjson?n=4&gap_ms=20"
+
+    def run(proxy) -> bytes:
+        out = subprocess.run(
+            ["curl", "-sS", "--compressed", "--max-time", "10", "--proxy", proxy.url,
+             "--cacert", ca_cert, "-D", str(tmp_path / "head.txt"), url],
+            capture_output=True, timeout=30,
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    proxy = run_proxy(cassette, "record")
+    recorded = run(proxy)
+    assert f"content-encoding: {coding}" in (tmp_path / "head.txt").read_text().lower()
+    proxy.stop()
+    (rec,) = load_cassette(cassette).interactions
+    assert rec.response.body_bytes == recorded and rec.response.uncompressed is True
+    before = len(gateway.requests)
+    proxy = run_proxy(cassette, "replay")
+    assert run(proxy) == recorded
+    assert len(gateway.requests) == before
