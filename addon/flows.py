@@ -249,10 +249,15 @@ def replay_headers(
     1xx and 204, which must not have one (RFC 9110 8.6)."""
     no_body = bodiless(resp.code, method)
     keep_length = no_body and resp.code != 204 and resp.code >= 200
+    hop = HOP_BY_HOP
+    for name, values in resp.headers.items():
+        if name.lower() == "connection":
+            # RFC 9110 7.6.1: the fields a Connection header names are hop-by-hop as well
+            hop = hop | {o.strip().lower() for v in values for o in v.split(",") if o.strip()}
     fields: list[tuple[bytes, bytes]] = []
     for name, values in resp.headers.items():
         low = name.lower()
-        if low in HOP_BY_HOP or (low == "content-length" and not keep_length):
+        if low in hop or (low == "content-length" and not keep_length):
             continue
         for value in values:
             fields.append((name.encode("latin-1"), value.encode("utf-8", "surrogateescape")))

@@ -119,3 +119,39 @@ def test_curl_reuses_the_connection_after_a_replayed_204_and_head(
     text = head.stdout.decode()
     assert f"content-length: {len(body)}" in text.lower()
     assert text.endswith(body.decode())
+
+
+def test_hop_by_hop_headers_are_never_replayed(run_proxy, ca_cert, tmp_path):
+    from vcrproxy import Cassette, Interaction, Request, Response, save_cassette
+
+    url = "https://api.example.invalid/v1/models"
+    headers = {
+        "Content-Type": ["application/json"],
+        "Connection": ["keep-alive, X-Hop-Note"],
+        "X-Hop-Note": ["for the next hop only"],
+        "Keep-Alive": ["timeout=5"],
+        "Transfer-Encoding": ["chunked"],
+        "Upgrade": ["h2c"],
+        "Proxy-Connection": ["keep-alive"],
+        "X-End-To-End": ["kept"],
+    }
+    body = '{"data": []}'
+    interaction = Interaction(
+        id=0,
+        request=Request(url=url, method="GET"),
+        response=Response(code=200, status="200 OK", body=body, headers=headers,
+                          content_length=len(body)),
+    )
+    cassette = tmp_path / "c.yaml"
+    save_cassette(Cassette(interactions=[interaction]), str(cassette))
+    proxy = run_proxy(cassette, "replay", allow_repeats=True)
+    for http2 in (False, True):
+        with proxied_client(proxy, ca_cert, http2=http2) as c:
+            r = c.get(url)
+            again = c.get(url)  # the connection still frames correctly
+        assert r.text == again.text == body
+        names = {k.lower() for k in r.headers}
+        assert names & {"connection", "x-hop-note", "keep-alive", "transfer-encoding",
+                        "upgrade", "proxy-connection"} == set(), r.headers
+        assert r.headers["x-end-to-end"] == "kept"
+        assert r.headers["content-length"] == str(len(body))
