@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+import subprocess
+import sys
 
 import pytest
+from test_cli_sessions import base_env, vcr  # noqa: F401  (fixtures)
 from test_govcr_compat import run as run_go
 from test_govcr_compat import vcrcheck  # noqa: F401  (fixture)
 
@@ -527,3 +530,44 @@ def test_mitmdump_script_records_and_replays_a_session(gateway, confdir, ca_cert
         assert f"mode {mode}, {counts}" in log, log
     assert gateway.connections == before  # (the replay run's)
     assert got[1] == scrubbed(got[0])
+
+
+CLIENT = """
+import asyncio, json, sys
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+async def main(url, word):
+    # proxy and trust from the environment vcrproxy sets (HTTPS_PROXY, SSL_CERT_FILE)
+    async with connect(url, ping_interval=None) as ws:
+        print(json.loads(await ws.recv())["type"])
+        await ws.send(json.dumps({"type": "conversation.item.create", "item": {
+            "type": "message", "role": "user", "content": [{"type": "input_text", "text": word}]}}))
+        try:
+            print(json.loads(await ws.recv())["type"])
+        except ConnectionClosed as e:
+            print("closed", e.rcvd.code, e.rcvd.reason)
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def test_cli_replay_miss_exits_3(vcr, base_env, run_proxy, ca_cert, gateway,  # noqa: F811
+                                 tmp_path):
+    """`vcrproxy replay -- cmd`: a WebSocket miss makes a succeeding command exit 3."""
+    cassette, client = tmp_path / "rt.yaml", tmp_path / "client.py"
+    client.write_text(CLIENT)
+    url = ws_url(gateway)
+    proxy = run_proxy(cassette, "record")  # in-process: one CLI start less
+    env = {**base_env, "HTTPS_PROXY": proxy.url, "SSL_CERT_FILE": ca_cert}
+    rec = subprocess.run([sys.executable, client, url, "hello"], env=env, capture_output=True,
+                         text=True, timeout=TIMEOUT)
+    proxy.stop()
+    assert rec.returncode == 0, rec.stderr
+    assert rec.stdout.split() == ["session.created", "conversation.item.created"]
+    before = gateway.connections
+    other = vcr("replay", cassette, "--", sys.executable, client, url, "goodbye")
+    assert other.returncode == 3, other.stderr
+    assert other.stdout.startswith("session.created\nclosed 1008 vcrproxy miss: client message 1")
+    assert "missed 1" in other.stderr and "client message 1" in other.stderr
+    assert gateway.connections == before
