@@ -51,6 +51,7 @@ from vcrproxy.flows import (
     replay_headers,
     request_to_model,
 )
+from vcrproxy.localuser import OwnerOnly
 from vcrproxy.matching import MatchConfig
 from vcrproxy.misses import miss_response
 from vcrproxy.pacing import ChunkServer, PacedReply
@@ -141,7 +142,8 @@ class VCR:
         self._faults = faults.FaultInjector()
         # Refuses every server connection our hooks did not choose (mitmproxy runs nested addons).
         self.gate = UpstreamGate(self._upstream_allowed, self.hook_failed)
-        self.addons = [self.gate]
+        self.owner_only = OwnerOnly()  # other local users' clients are closed at once
+        self.addons = [self.gate, self.owner_only]
 
     # -- options -----------------------------------------------------------------------------
     def load(self, loader) -> None:
