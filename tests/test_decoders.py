@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import subprocess
 import time
@@ -220,3 +221,46 @@ def test_curl_compressed_stream_records_and_replays_to_the_same_output(
     proxy = run_proxy(cassette, "replay")
     assert run(proxy) == recorded
     assert len(gateway.requests) == before
+
+
+def test_node24_fetch_br_stream_records_decoded_and_replays(request, run_proxy, gateway,
+                                                             ca_cert, tmp_path):
+    """Node's fetch asks for br first: the stream must still arrive event by event, be stored
+    decoded and redacted, and replay to the same events."""
+    try:
+        node = request.getfixturevalue("node24")  # tests/runtimes.py (installed once, cached)
+    except pytest.FixtureLookupError:
+        pytest.skip("the node24 fixture (tests/runtimes.py) is not available")
+    script = os.path.join(os.path.dirname(__file__), "node", "br_stream.mjs")
+    cassette = tmp_path / "c.yaml"
+
+    def run(proxy) -> dict:
+        env = {k: v for k, v in node.env().items() if not k.lower().endswith("_proxy")}
+        env.pop("NODE_OPTIONS", None)
+        env.update(HTTPS_PROXY=proxy.url, NODE_USE_ENV_PROXY="1", NODE_EXTRA_CA_CERTS=ca_cert,
+                   GATEWAY_URL=gateway.url, STREAM_PATH="/br/v1/chat/completions",
+                   GAP_MS=str(int(GAP * 1000)), PROMPT=f"my key {BODY_KEY} ok")
+        out = subprocess.run([node.node, script], env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr[-2000:]
+        return json.loads(out.stdout)
+
+    proxy = run_proxy(cassette, "record")
+    live = run(proxy)
+    assert live["encoding"] == "br" and live["events"][-1] == "data: [DONE]"
+    assert len(live["arrivals"]) >= len(live["events"]) - 1  # not one buffered read
+    assert live["arrivals"][-1] >= (len(live["events"]) - 2) * GAP * 1000 * 0.8
+    proxy.stop()
+    text = cassette.read_text()
+    assert BODY_KEY not in text and "!!binary" not in text and "uncompressed: true" in text
+    (rec,) = load_cassette(cassette).interactions
+    assert rec.request.headers["Accept-Encoding"] == ["br, gzip, deflate"]
+
+    before = len(gateway.requests)
+    proxy = run_proxy(cassette, "replay", pace="recorded")
+    replayed = run(proxy)
+    assert len(gateway.requests) == before
+    # the same events (the recorded copy has the key redacted), still spread out over time
+    redacted = [e.replace(BODY_KEY, REDACTED) for e in live["events"]]
+    assert replayed["events"] == redacted and replayed["encoding"] is None
+    assert replayed["arrivals"][-1] >= (len(redacted) - 2) * GAP * 1000 * 0.8
