@@ -60,7 +60,6 @@ from wsproto.utilities import LocalProtocolError
 
 from .cassette import WEBSOCKET_KEY, CassetteError, Request, Response
 from .matching import MatchConfig, body
-from .pacing import MAX_WAIT_S
 from .redaction import scrub_text, split_names
 
 log = logging.getLogger("vcrproxy")
@@ -597,6 +596,8 @@ class WebSocketPlayer:
 
 async def _sleep_until(deadline: float) -> None:
     """Sleep until `deadline` (time.monotonic()), at most MAX_WAIT_S (as paced HTTP replay)."""
+    from .pacing import MAX_WAIT_S  # here: pacing imports mitmproxy, `vcrproxy show` must not
+
     delay = deadline - time.monotonic()
     if delay > 0:
         await asyncio.sleep(min(delay, MAX_WAIT_S))
