@@ -9,6 +9,7 @@ Sections (each also a script of its own):
   stream  bench_stream.py  SSE time to first event / gaps: direct, plain mitmdump, vcrproxy record
   memory  bench_memory.py  peak RSS and time recording a 50 MB stream
   scale   bench_scale.py   10,000-interaction cassette: load/save vs libyaml, flat appends, start
+  redaction bench_redaction.py  seconds to redact one 50 MB body (binary, SSE, JSON + base64 image)
 
 Needs h2load (Debian: apt-get install nghttp2-client). Only loopback traffic; every loop is
 bounded in count and time; about 5 minutes on 2 cores.
@@ -27,8 +28,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_util as bu  # noqa: E402
 
-SECTIONS = ("replay", "stream", "memory", "scale")
-AREAS = ("replay throughput", "SSE recording", "stream recording", "cassette scale", "memory")
+SECTIONS = ("replay", "stream", "memory", "scale", "redaction")
+AREAS = ("replay throughput", "SSE recording", "stream recording", "cassette scale", "memory",
+         "redaction")
 
 
 def main() -> int:
@@ -74,6 +76,10 @@ def main() -> int:
                 import bench_memory
 
                 rows += bench_memory.recording_rows(tmp, confdir, runs=runs)
+            elif section == "redaction":
+                import bench_redaction
+
+                rows += bench_redaction.run(tmp, confdir, runs=runs)
             elif section == "scale":
                 import bench_scale
 
