@@ -247,3 +247,27 @@ def test_view_text_is_redacted(run_proxy, gateway, ca_cert, tmp_path):
     assert "assistant:\n  You said: my key is <REDACTED>\n" in out  # ...the view shows no key
     _, out = rendered(flow, "request", "LLM")
     assert key not in out and "my key is <REDACTED>" in out
+
+
+def test_mitmdump_script_prints_the_view(confdir, ca_cert, tmp_path):
+    """`mitmdump -s addon/vcr.py` registers the view too: with flow_detail=3 mitmdump prints each
+    body through the auto-selected contentview, so a replayed stream prints as its answer."""
+    from test_mitmdump_script import mitmdump
+
+    name = "anthropic-messages-simple-streaming.yaml"
+    req = load_cassette(os.path.join(REFERENCE, name)).interactions[0].request
+    log = tmp_path / "mitmdump.log"
+    with mitmdump(confdir, log, f"vcr_cassette={os.path.join(REFERENCE, name)}",
+                  "vcr_mode=replay", "flow_detail=3") as (proc, url):
+        verify = ssl.create_default_context(cafile=ca_cert)
+        with httpx.Client(proxy=url, verify=verify, timeout=20) as client:
+            r = client.post(req.url, content=req.body_bytes,
+                            headers={"content-type": "application/json"})
+            assert r.status_code == 200
+        deadline = time.monotonic() + 10
+        while "finish reason" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    out = log.read_text()
+    assert "Anthropic Messages · stream · model claude-sonnet-4" in out, out[-3000:]
+    assert "  Olá! (That's \"hi\" in Portuguese)" in out
+    assert "finish reason: end_turn" in out
