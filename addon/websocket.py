@@ -35,8 +35,9 @@ see every message, and nothing leaves the machine.
 
 The player sends the server messages recorded before the first client message at once; each later
 run of server messages is sent once the client message that preceded it in the recording has
-arrived and matched (in order; JSON-aware with the session's ignore paths plus WS_IGNORE_JSON;
-binary frames compare by type only unless `match_binary`). With pacing, each message keeps its
+arrived and matched (in order; JSON-aware like bodies, with the session's ignore paths plus
+`vcr_ws_ignore_json`, default WS_IGNORE_JSON; binary frames compare by type only unless
+`vcr_ws_match_binary`). With pacing, each message keeps its
 recorded delay from the message that triggered it. A client message with no recorded counterpart
 is a miss: the player closes with 1008 (policy violation) and a one-line reason.
 """
@@ -453,8 +454,9 @@ class WebSocketPlayer:
         self.received = 0  # client messages matched
         self.missed: str | None = None
 
-    # groups: the server messages after each client message (index -1: before the first one)
     def _groups(self) -> tuple[list[WsMessage], list[tuple[WsMessage, list[WsMessage]]]]:
+        """(server messages before any client message, [(client message, the server messages
+        that followed it until the next client message), ...])."""
         opening: list[WsMessage] = []
         after: list[tuple[WsMessage, list[WsMessage]]] = []
         for m in self.session.messages:
