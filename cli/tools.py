@@ -81,15 +81,27 @@ def redaction_options(f):
                      help="Also redact this query parameter (-NAME: keep it)."),
         click.option("--redact-field", "fields", multiple=True, metavar="NAME",
                      help="Also redact this JSON, form or multipart field (-NAME: keep it)."),
+        click.option("--redact-pattern", "patterns", multiple=True, metavar="REGEX",
+                     help="Also redact what this regular expression finds (-NAME: drop a "
+                          "built-in shape, e.g. -bearer)."),
     ]):
         f = opt(f)
     return f
 
 
-def _config(headers: tuple[str, ...], query: tuple[str, ...], fields: tuple[str, ...]):
-    return RedactionConfig.from_strings(
-        headers=",".join(headers), query=",".join(query), fields=",".join(fields)
-    )
+def _config(
+    headers: tuple[str, ...],
+    query: tuple[str, ...],
+    fields: tuple[str, ...],
+    patterns: tuple[str, ...],
+) -> RedactionConfig:
+    try:
+        return RedactionConfig.from_strings(
+            headers=",".join(headers), query=",".join(query), fields=",".join(fields),
+            patterns=list(patterns),
+        )
+    except ValueError as e:  # a bad regex: one line
+        raise click.ClickException(str(e)) from None
 
 
 @main.command(context_settings=CONTEXT)
@@ -100,12 +112,13 @@ def check(
     headers: tuple[str, ...],
     query: tuple[str, ...],
     fields: tuple[str, ...],
+    patterns: tuple[str, ...],
 ) -> None:
     """Validate CASSETTES (YAML, go-vcr schema: required fields, types, unique ids, real status
     codes, known keys) and report every secret `redact` would remove (same rules as recording),
     per file, interaction and field; one line per problem, exit 1 on any (usable as a
     pre-commit hook)."""
-    config = _config(headers, query, fields)
+    config = _config(headers, query, fields, patterns)
     problems = 0
     for path in cassettes:
         try:
@@ -139,10 +152,11 @@ def redact(
     headers: tuple[str, ...],
     query: tuple[str, ...],
     fields: tuple[str, ...],
+    patterns: tuple[str, ...],
 ) -> None:
     """Scrub secrets from existing CASSETTES in place (atomic rewrite): everything `check`
     reports."""
-    config = _config(headers, query, fields)
+    config = _config(headers, query, fields, patterns)
     failed = 0
     for path in cassettes:  # a bad file is reported and skipped: the others still get fixed
         try:

@@ -218,3 +218,38 @@ def test_redact_header_is_hidden_in_miss_texts(run_proxy, gateway, ca_cert, tmp_
     texts = [r.text, captured(replay),
              *[e for sess in replay.vcr.all_sessions() for e in sess.stats.explanations]]
     assert all(live not in t and recorded not in t for t in texts)
+
+
+def test_check_and_redact_take_the_session_options(tmp_path):
+    from vcrproxy import save_cassette
+    from vcrproxy.cassette import Cassette, Interaction, Request, Response
+
+    path = tmp_path / "c.yaml"
+    body = json.dumps({"model": "m", "user_hash": "uh-0123456789", "password": "pw-0123456789"})
+    req = Request(method="POST", url="https://x.test/v1/x", body=body, content_length=len(body),
+                  headers={"Content-Type": ["application/json"], "X-Tenant": ["tenant-0123456"]})
+    save_cassette(Cassette(interactions=[Interaction(0, req, Response(body="{}"))]), path)
+
+    def run(*args):
+        return CliRunner().invoke(main, [*args, str(path)], prog_name="vcrproxy")
+
+    # password is a credential name; user_hash and X-Tenant only when named.
+    plain = run("check")
+    assert plain.exit_code == 1 and "request body field password" in plain.stderr
+    assert "user_hash" not in plain.stderr and "X-Tenant" not in plain.stderr
+    named = run("check", "--redact-field", "user_hash", "--redact-header", "X-Tenant",
+                "--redact-field", "-password")
+    assert named.exit_code == 1
+    assert "interaction 0: request body field user_hash holds an unredacted secret" in named.stderr
+    assert "interaction 0: request header X-Tenant holds an unredacted secret" in named.stderr
+    assert "password" not in named.stderr
+    bad = run("check", "--redact-pattern", "(unclosed")
+    assert bad.exit_code == 1 and bad.stderr.strip().splitlines() == [
+        "Error: bad secret pattern '(unclosed': missing ), unterminated subpattern at position 0"
+    ]
+    fixed = run("redact", "--redact-field", "user_hash", "--redact-header", "X-Tenant")
+    assert fixed.exit_code == 0
+    text = path.read_text()
+    assert "uh-0123456789" not in text and "tenant-0123456" not in text
+    assert "pw-0123456789" not in text
+    assert run("check", "--redact-field", "user_hash", "--redact-header", "X-Tenant").exit_code == 0
