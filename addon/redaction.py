@@ -278,6 +278,7 @@ _SHAPE_OF: dict[str, Shape] = {s.pattern.pattern: s for s in SHAPES}
 _FIELD_ENDS = (
     "key", "token", "secret", "password", "passwd", "pwd", "passphrase", "auth", "ization",
     "cookie", "credential", "sessionid", "session_id", "session-id", "sessid", "sig",
+    "credentials", "cookies", "secrets", "passwords",
 )
 _FIELD_NEEDLES = tuple(
     sorted({v + '"' for w in _FIELD_ENDS for v in (w, w[:1].upper() + w[1:], w.upper())})

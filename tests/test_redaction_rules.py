@@ -128,6 +128,7 @@ def test_json_fields_at_any_depth_and_echoes():
     body = json.dumps({
         "query": "weather", "api_key": "tv" + "ly-" + "A1b2C3d4" * 4,
         "provider": {"apiKey": key, "settings": [{"Client_Secret": "shh-" + "x" * 12}]},
+        "gcp": {"credentials": "cred-" + "y" * 12, "AUTHORIZATION": "Basic " + "z" * 12},
         "max_tokens": 100, "usage": {"total_tokens": 5}, "token_count": 3, "model": "m-1",
     }, indent=1)
     echo = json.dumps({"you_sent": key, "escaped": json.dumps({"k": key}), "url": f"?x={key}"})
@@ -135,6 +136,7 @@ def test_json_fields_at_any_depth_and_echoes():
     data = json.loads(out.request.body)
     assert data["api_key"] == REDACTED and data["provider"]["apiKey"] == REDACTED
     assert data["provider"]["settings"][0]["Client_Secret"] == REDACTED
+    assert data["gcp"] == {"credentials": REDACTED, "AUTHORIZATION": "Basic " + REDACTED}
     assert data["max_tokens"] == 100 and data["usage"] == {"total_tokens": 5}
     assert data["query"] == "weather" and data["model"] == "m-1"
     assert key not in out.response.body
