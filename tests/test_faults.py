@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import time
@@ -311,7 +312,7 @@ def test_faults_from_the_proxy_url(run_proxy, ca_cert, tmp_path):
     named = proxy_url("127.0.0.1", proxy.proxy.port, "vercel-gateway-claude-simple-streaming",
                       "replay", ["status:429@1", "status:503@2"])
     assert ";status:429%401;" in named
-    verify = __import__("ssl").create_default_context(cafile=ca_cert)
+    verify = ssl.create_default_context(cafile=ca_cert)
     with httpx.Client(proxy=named, verify=verify, timeout=20) as c:
         got = [c.post(url, content=body) for _ in range(3)]
     assert [r.status_code for r in got] == [429, 503, 200], got[0].text
@@ -360,3 +361,31 @@ def test_retry(vcrproxy):
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "1 passed" in out.stdout
+
+
+def test_reset_on_h2_resets_only_the_stream(run_proxy, ca_cert):
+    url, body = founding_request()
+    proxy = run_proxy(FOUNDING, "replay", fault=["reset@1"])
+    with client(proxy, ca_cert, http2=True) as c:
+        with pytest.raises(httpx.RemoteProtocolError, match="StreamReset"):
+            c.post(url, content=body)
+        again = c.post(url, content=body)  # same connection
+    assert again.http_version == "HTTP/2"
+    assert again.status_code == 200 and "[DONE]" in again.text
+
+
+def test_faults_under_mitmdump_script(confdir, tmp_path):
+    from test_mitmdump_script import mitmdump
+
+    url, body = founding_request()
+    ca = os.path.join(confdir, "mitmproxy-ca-cert.pem")
+    with mitmdump(confdir, tmp_path / "log", f"vcr_cassette={FOUNDING}", "vcr_mode=replay",
+                  "vcr_fault=status:503@1", "vcr_fault=reset@2") as (_, proxy):
+        with httpx.Client(proxy=proxy, verify=ssl.create_default_context(cafile=ca),
+                          timeout=20) as c:
+            first = c.post(url, content=body)
+            with pytest.raises(httpx.RemoteProtocolError):
+                c.post(url, content=body)
+            third = c.post(url, content=body)
+    assert first.status_code == 503 and first.json()["error"]["type"] == "server_error"
+    assert third.status_code == 200 and "[DONE]" in third.text
