@@ -269,13 +269,16 @@ def test_delay_shows_in_client_timing(run_proxy, ca_cert):
 
 def test_stall_spaces_the_events(run_proxy, ca_cert):
     proxy = run_proxy(ANTHROPIC, "replay", fault=["stall:60"])
-    arrivals = []
+    events = 0
     with ant(proxy, ca_cert, max_retries=0) as ac:
+        start = time.monotonic()
         for _ in anthropic_stream(ac):
-            arrivals.append(time.monotonic())
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
-    assert len(arrivals) > 5
-    assert min(gaps) >= 0.05  # each event waited its stall (timer slack below 60 ms)
+            events += 1
+        took = time.monotonic() - start
+    # A lower bound only: the proxy sends event k at least k stalls after the first (single
+    # client-side gaps may shrink when an earlier event was late in transit).
+    assert events > 5
+    assert took >= (events - 1) * 0.06
 
 
 # -- which requests ------------------------------------------------------------------------------
