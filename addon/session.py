@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 
 from .cassette import Cassette, CassetteError, Interaction, Request
@@ -11,7 +12,7 @@ from .matching import MatchConfig, Matcher, Miss
 from .modes import MODES, plan_for  # noqa: F401  (MODES re-exported: vcr, cli, plugin)
 from .redaction import RedactionConfig, redact_interaction
 from .schema import sendable_problems
-from .yamlio import CassetteWriter, load_cassette, save_cassette
+from .yamlio import CassetteWriter, file_stamp, load_cassette
 
 log = logging.getLogger("vcrproxy")
 
@@ -90,6 +91,7 @@ class CassetteSession:
         self.redaction = redaction
         self.stats = Stats()
         self.mode = decided.mode
+        self._opened = file_stamp(path)  # the file this session's model reflects (or replaces)
         self.cassette = _load(path) if decided.load else Cassette(path=path)
         if decided.load:
             refuse_unsendable(self.cassette, path)
@@ -99,9 +101,7 @@ class CassetteSession:
         )
         self._writer: CassetteWriter | None = None
         self._fresh = decided.fresh
-        # Next interaction id, kept here: Cassette.next_id() scans every interaction, which made
-        # each recorded exchange cost ~0.8 ms more at 10,000 interactions (see tests/bench).
-        self._next_id: int | None = None
+        self._write_lock = threading.Lock()
 
     @property
     def replays(self) -> bool:
@@ -123,28 +123,34 @@ class CassetteSession:
 
     def record(self, interaction: Interaction) -> Interaction:
         """Redact and append durably; returns what was written (with its id)."""
+        written = self.write(interaction)
+        self.note_recorded(written)
+        return written
+
+    def write(self, interaction: Interaction) -> Interaction:
+        """The heavy half of `record`, safe in a worker thread: redact, then append under the
+        cassette's file lock (re-reading what other processes appended; ids stay unique)."""
         if self.redaction is not None:
             interaction = redact_interaction(interaction, self.redaction)
-        if self._writer is None:
-            if self._fresh:
+        with self._write_lock:
+            if self._writer is None:
                 parent = os.path.dirname(self.path)
                 if parent:
                     os.makedirs(parent, exist_ok=True)
-                save_cassette(Cassette(layout=self.cassette.layout), self.path)
-                self.cassette.interactions.clear()
-                self._next_id = None
-            elif os.path.dirname(self.path):
-                os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            self._writer = CassetteWriter(self.path, self.cassette)
-        if self._next_id is None:
-            self._next_id = self.cassette.next_id()
-        interaction.id = self._next_id
-        self._next_id += 1
-        self._writer.append(interaction)  # also adds it to self.cassette.interactions
-        # A new episode is not replayed again within the session that recorded it.
+                c = self.cassette
+                # The writer's own model of the file (it may re-read it): ours stays as loaded.
+                view = Cassette(interactions=list(c.interactions), version=c.version,
+                                extra=dict(c.extra), layout=c.layout, key_order=c.key_order,
+                                path=self.path)
+                self._writer = CassetteWriter(self.path, view, fresh=self._fresh,
+                                              seen=self._opened)
+            return self._writer.append(interaction, new_id=True)
+
+    def note_recorded(self, interaction: Interaction) -> None:
+        """The light half of `record`, on the event loop: count it, and do not replay it again
+        within this session (a new episode)."""
         self.matcher.add(interaction, used=True)
         self.stats.recorded += 1
-        return interaction
 
     def unused(self) -> list[Interaction]:
         return self.matcher.unused() if self.replays else []

@@ -34,6 +34,7 @@ and a warning naming the dropped one.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import logging
 import math
@@ -41,8 +42,9 @@ import os
 import re
 import stat
 import threading
+import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import yaml
@@ -50,6 +52,11 @@ import yaml
 from .cassette import CHUNKS_KEY, Cassette, CassetteError, Interaction, Request, Response
 from .durations import format_go_duration, parse_go_duration
 from .headers import canonical_header_name
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: appends go unlocked
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "CassetteTruncatedWarning",
@@ -1224,31 +1231,100 @@ def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> None:
 # Appending
 
 
-class CassetteWriter:
-    """Durable, O(interaction) appends of interactions to a cassette file.
+LOCK_TIMEOUT_S = 30.0  # a writer waiting longer for another process's lock fails loudly
 
-    Each `append` writes the interaction's text at the end of the file in one write, then fsyncs;
-    the file is always a valid cassette (a crash mid-write leaves a tail the loader drops with a
-    warning). The file is created (or repaired, or converted from `interactions: []`) by an atomic
-    whole-file rewrite; if appending is impossible (top-level keys after `interactions`), every
-    append rewrites the whole file. `cassette` is the in-memory model: appended interactions are
-    added to `cassette.interactions` (if not already its last item).
+
+def file_stamp(path: str) -> tuple[int, int, int] | None:
+    """(inode, size, mtime ns) of `path`, None when missing: changes whenever anyone writes it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+@contextlib.contextmanager
+def cassette_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold an exclusive OS lock for a read-modify-write of the cassette at `path`.
+
+    The lock is `flock` on the cassette's folder: the file itself cannot carry it (an atomic
+    rewrite renames a new inode over it, and creating it just to lock it would leave an empty,
+    invalid cassette), and a lock file next to it would litter a committed folder. flock locks
+    are per open file description, so they also exclude threads of one process, and the kernel
+    drops them when a process dies. Waits up to `timeout` seconds, then CassetteError. Where
+    there is no flock (Windows) or the filesystem refuses it, writes go unlocked.
+    """
+    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        yield  # no folder yet (the write will say why) or not openable: nothing to lock
+        return
+    try:
+        if fcntl is not None:
+            deadline = time.monotonic() + timeout
+            delay = 0.001
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise CassetteError(
+                            f"{path}: another process holds the cassette folder's lock for over "
+                            f"{timeout:.0f} s; not written") from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.05)
+                except OSError:
+                    break  # a filesystem without flock: unlocked, as before
+        yield
+    finally:
+        os.close(fd)  # (releases the lock)
+
+
+class CassetteWriter:
+    """Durable, O(interaction) appends of interactions to a cassette file others may share.
+
+    Each `append` holds `cassette_lock` while it checks the file, writes one interaction's text at
+    its end in one write and fsyncs; the file is always a valid cassette (a crash mid-write
+    leaves a tail the loader drops with a warning). If the file changed since this writer last
+    saw it (another process or writer appended or rewrote it), it is read again first, so what
+    others wrote is kept and ids stay unique: nothing is lost silently. The file is created (or
+    repaired, or converted from `interactions: []`) by an atomic whole-file rewrite; if
+    appending is impossible (top-level keys after `interactions`), every append rewrites the
+    whole file. The file is opened per append, so any number of writers hold no descriptors.
+
+    `cassette` is this writer's model of the file: appended interactions are added to
+    `cassette.interactions` (if not already its last item); a re-read replaces it. `seen` is the
+    file's `file_stamp` when `cassette` was read from it (default: now). With `fresh=True`
+    (record mode) the first append starts a new file, unless the file changed after `seen`: then
+    another recorder has started it afresh already and this one appends to it.
     """
 
-    def __init__(self, path: str | os.PathLike[str], cassette: Cassette | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], cassette: Cassette | None = None, *,
+                 fresh: bool = False, seen: object = "now") -> None:
         self.path = os.fspath(path)
         exists = os.path.exists(self.path)
         if cassette is None:
-            cassette = _load_file(self.path)[0] if exists else Cassette(path=self.path)
+            cassette = _load_file(self.path)[0] if exists and not fresh else Cassette(
+                path=self.path)
         self.cassette = cassette
         self._lock = threading.Lock()
-        self._fd: int | None = None
-        keys = cassette.key_order
+        self._fresh = fresh
+        stamp = file_stamp(self.path) if seen == "now" else seen
+        self._since = stamp if fresh else None
+        self._known = None if fresh else stamp  # the file as this model has it
+        self._reset_view(exists and not fresh)
+
+    def _reset_view(self, exists: bool) -> None:
+        keys = self.cassette.key_order
         self._rewrite_always = keys is not None and "interactions" in keys and keys[-1] != (
             "interactions"
         )
         # Append only if the file ends exactly with what we would write for the last interaction.
         self._appendable = exists and not self._rewrite_always and self._tail_matches()
+        self._next_id = self.cassette.next_id()
 
     def _tail_matches(self) -> bool:
         if not self.cassette.interactions:
@@ -1257,7 +1333,11 @@ class CassetteWriter:
             "utf-8", "surrogateescape"
         )
         try:
-            with open(self.path, "rb") as f:
+            fd = open_regular(self.path)
+        except CassetteError:
+            return False
+        try:
+            with open(fd, "rb") as f:
                 size = f.seek(0, os.SEEK_END)
                 if size < len(tail):
                     return False
@@ -1266,44 +1346,74 @@ class CassetteWriter:
         except OSError:
             return False
 
-    def append(self, interaction: Interaction) -> None:
-        """Add one interaction to the file (and to the cassette model)."""
-        with self._lock:
+    def _sync_with_file(self) -> None:
+        """Under the lock: take in what others wrote since we last saw the file."""
+        now = file_stamp(self.path)
+        if self._fresh:
+            self._fresh = False
+            if now is None or now == self._since:
+                self.cassette.interactions.clear()  # ours to start afresh
+                self._reset_view(False)
+                return
+            # Changed since the caller looked: another recorder started it afresh; keep theirs.
+        elif now == self._known:
+            return
+        if now is None:  # deleted meanwhile: start a new file with what we know
+            self._reset_view(False)
+            return
+        layout = self.cassette.layout
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CassetteTruncatedWarning)  # (repaired on write)
+            self.cassette = _load_file(self.path)[0]
+        if not self.cassette.interactions:
+            self.cassette.layout = layout
+        self._reset_view(True)
+
+    def append(self, interaction: Interaction, *, new_id: bool = False) -> Interaction:
+        """Add one interaction to the file (and to the cassette model); returns it.
+
+        `new_id=True` gives it the next free id, counted from the file as it is now (what other
+        writers appended included); otherwise its id is kept as it is.
+        """
+        with self._lock, cassette_lock(self.path):
+            self._sync_with_file()
+            if new_id:
+                interaction.id = self._next_id
+            self._next_id = max(self._next_id, interaction.id + 1)
             items = self.cassette.interactions
             if not items or items[-1] is not interaction:
                 items.append(interaction)
             if not self._appendable:
                 save_cassette(self.cassette, self.path)
                 self._appendable = not self._rewrite_always
-                self._close_fd()
-                return
+                self._known = file_stamp(self.path)
+                return interaction
             data = dumps_interaction(interaction, self.cassette.layout).encode(
                 "utf-8", "surrogateescape"
             )
             try:
-                if self._fd is None:
-                    self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
-                view = memoryview(data)
-                while view:  # one write() in practice; loop only if the kernel writes less
-                    view = view[os.write(self._fd, view):]
-                os.fsync(self._fd)
-            except OSError as e:
-                # The file may now end with a partial item: the next append rewrites it whole.
+                fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND)
+                try:
+                    view = memoryview(data)
+                    while view:  # one write() in practice; loop only if the kernel writes less
+                        view = view[os.write(fd, view):]
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            except (OSError, CassetteError) as e:
+                # The file may now end with a partial item: the next append rewrites it whole,
+                # from this model (which still holds this interaction), unless others wrote.
                 self._appendable = False
-                self._close_fd()
+                self._known = file_stamp(self.path)
+                if isinstance(e, CassetteError):
+                    raise
                 raise CassetteError(f"{self.path}: cannot append interaction: {e.strerror or e}") \
                     from None
-
-    def _close_fd(self) -> None:
-        if self._fd is not None:
-            try:
-                os.close(self._fd)
-            finally:
-                self._fd = None
+            self._known = file_stamp(self.path)
+            return interaction
 
     def close(self) -> None:
-        with self._lock:
-            self._close_fd()
+        """Nothing stays open between appends; kept for callers that close writers."""
 
     def __enter__(self) -> CassetteWriter:
         return self

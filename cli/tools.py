@@ -12,6 +12,7 @@ from vcrproxy import CassetteTruncatedWarning, load_cassette, save_cassette
 from vcrproxy.cassette import Cassette, CassetteError
 from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
 from vcrproxy.schema import validate
+from vcrproxy.yamlio import cassette_lock
 
 from .main import CONTEXT, main
 
@@ -144,6 +145,15 @@ def check(
         raise click.ClickException(f"{problems} problem(s) found")
 
 
+def _redact_file(path: str, config: RedactionConfig) -> int:
+    """Load, redact and atomically rewrite one cassette; returns how many secrets it had."""
+    c = _load(path)
+    before = sum(len(find_secrets(i, config)) for i in c.interactions)
+    c.interactions = [redact_interaction(i, config) for i in c.interactions]
+    save_cassette(c, path)
+    return before
+
+
 @main.command(context_settings=CONTEXT)
 @click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @redaction_options
@@ -160,21 +170,14 @@ def redact(
     failed = 0
     for path in cassettes:  # a bad file is reported and skipped: the others still get fixed
         try:
-            c = _load(path)
-        except click.ClickException as e:
+            # Under the cassette's lock: a proxy appending to it meanwhile waits, then re-reads.
+            with cassette_lock(path):
+                before = _redact_file(path, config)
+        except (click.ClickException, CassetteError, OSError) as e:
+            message = e.message if isinstance(e, click.ClickException) else f"{path}: {e}"
             if len(cassettes) == 1:
-                raise  # one file: its error is the one line
-            click.echo(e.message, err=True)
-            failed += 1
-            continue
-        before = sum(len(find_secrets(i, config)) for i in c.interactions)
-        c.interactions = [redact_interaction(i, config) for i in c.interactions]
-        try:
-            save_cassette(c, path)
-        except (OSError, CassetteError) as e:
-            if len(cassettes) == 1:
-                raise click.ClickException(f"{path}: {e}") from None
-            click.echo(f"{path}: {e}", err=True)
+                raise click.ClickException(message) from None  # one file: its error is the line
+            click.echo(message, err=True)
             failed += 1
             continue
         click.echo(f"{path}: {before} secret(s) redacted")

@@ -12,6 +12,8 @@ import textwrap
 
 import pytest
 
+from vcrproxy import load_cassette
+
 OTHER_UID = 65534  # `nobody`: needs no account to be created
 
 # A stdlib-only client (the other user cannot be assumed to read our venv): one proxied GET,
@@ -62,3 +64,131 @@ def test_a_client_of_another_user_is_refused(run_proxy, gateway, tmp_path, caplo
                           capture_output=True, text=True, timeout=30)
     assert ours.stdout.startswith("HTTP/1.1 "), ours.stdout + ours.stderr
     assert gateway.connections > before  # ours went upstream
+
+
+# -- shared cassettes: concurrent recorders ------------------------------------------------------
+
+BIN = os.path.dirname(sys.executable)
+VCRPROXY = os.path.join(BIN, "vcrproxy")
+
+# Sends GET {base}/echo?who=TAG&n=i for i in range(N) through the proxy vcrproxy set up.
+TAGGED_CLIENT = textwrap.dedent("""
+    import os, ssl, sys, time
+    import httpx
+    base, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    verify = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    with httpx.Client(verify=verify, timeout=30) as client:  # proxy from HTTPS_PROXY
+        for i in range(n):
+            r = client.get(f"{base}/echo", params={"who": tag, "n": str(i)})
+            assert r.status_code == 200, r.text
+            time.sleep(0.005)  # interleave with the other recorder
+    print("sent", n)
+""")
+
+
+def _env(confdir: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("VCRPROXY_") and "PROXY" not in k.upper()}
+    env["VCRPROXY_CONFDIR"] = confdir
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def test_two_concurrent_recorders_lose_nothing(gateway, confdir, tmp_path):
+    """Two `vcrproxy run --mode new-episodes shared.yaml` processes (pytest-xdist workers, two
+    terminals) record 20 distinct exchanges each on top of 20 recorded: all 60 are in the file,
+    each once, ids unique."""
+    shared = tmp_path / "shared.yaml"
+    client = tmp_path / "client.py"
+    client.write_text(TAGGED_CLIENT)
+    trust = f"ssl_verify_upstream_trusted_ca={gateway.ca_path}"
+    env = _env(confdir)
+    first = subprocess.run([VCRPROXY, "run", "--mode", "record", str(shared), "--set", trust,
+                            "-q", "--", sys.executable, str(client), gateway.url, "base", "20"],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert len(load_cassette(shared).interactions) == 20
+    procs = [
+        subprocess.Popen([VCRPROXY, "run", "--mode", "new-episodes", str(shared), "--set", trust,
+                          "-q", "--", sys.executable, str(client), gateway.url, tag, "20"],
+                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for tag in ("a", "b")
+    ]
+    outs = []
+    try:
+        for p in procs:
+            outs.append(p.communicate(timeout=120))
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for p, (_out, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err
+        assert "recorded 20, missed 0, failed 0" in err, err
+    items = load_cassette(shared).interactions
+    seen = sorted((dict(_query(i.request.url))["who"], int(dict(_query(i.request.url))["n"]))
+                  for i in items)
+    assert seen == sorted((who, n) for who in ("base", "a", "b") for n in range(20))
+    assert sorted(i.id for i in items) == list(range(60))
+
+
+def _query(url: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return parse_qsl(urlsplit(url).query)
+
+
+# -- bounded resources: many cassette names through one proxy -----------------------------------
+
+# One keep-alive connection to the proxy; each plain-HTTP request names its own cassette in
+# Proxy-Authorization (http://NAME:record@...), as a per-test client would.
+MANY_NAMES_CLIENT = textwrap.dedent("""
+    import base64, os, socket, sys
+    from urllib.parse import urlsplit
+    port = urlsplit(os.environ["HTTP_PROXY"]).port
+    upstream, count = sys.argv[1], int(sys.argv[2])
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    f = s.makefile("rb")
+    ok = 0
+    for i in range(count):
+        auth = base64.b64encode(f"t/{i:04d}:record".encode()).decode()
+        s.sendall(f"GET {upstream}/echo?i={i} HTTP/1.1\\r\\nHost: {urlsplit(upstream).netloc}\\r\\n"
+                  f"Proxy-Authorization: Basic {auth}\\r\\n\\r\\n".encode())
+        status = f.readline()
+        length = 0
+        while (line := f.readline()) not in (b"\\r\\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        f.read(length)
+        ok += status.startswith(b"HTTP/1.1 200")
+    print(ok)
+""")
+
+
+def test_two_thousand_cassette_names_under_256_open_files(confdir, tmp_path):
+    """2,000 cassettes named through one proxy while the process may open only 256 files: every
+    one is written (no writer keeps its file open)."""
+    from fakegateway import FakeGateway
+
+    root = tmp_path / "root"
+    client = tmp_path / "client.py"
+    client.write_text(MANY_NAMES_CLIENT)
+
+    def few_files() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    with FakeGateway(tls=False, h2=False) as gw:
+        out = subprocess.run(
+            [VCRPROXY, "run", "--mode", "record", str(root / "default.yaml"), "--cassette-dir",
+             str(root), "-q", "--", sys.executable, str(client), gw.url, "2000"],
+            env=_env(confdir), capture_output=True, text=True, timeout=300, preexec_fn=few_files)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "2000"
+    files = sorted((root / "t").iterdir())
+    assert len(files) == 2000
+    for n in (0, 999, 1999):
+        (i,) = load_cassette(root / "t" / f"{n:04d}.yaml").interactions
+        assert i.request.url.endswith(f"/echo?i={n}")
