@@ -307,6 +307,10 @@ class VCR:
             mode = mode or ctx.options.vcr_mode
             sess = CassetteSession(path, mode, self._match, self._redaction)
             self.sessions[path] = sess
+        elif mode and mode != sess.requested_mode:
+            # Two clients disagreeing on one file's mode is a mistake to report, not to settle.
+            raise CassetteError(f"cassette {name!r} is open in mode {sess.requested_mode}; this "
+                                f"client asked for {mode}")
         return sess
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -800,7 +804,8 @@ def _proxy_credentials(req: http.Request) -> tuple[str, str | None] | None:
 
 
 def resolve_cassette_name(root: str, name: str) -> str:
-    """Map a client-given cassette name to a path under `root`, refusing escapes."""
+    """Map a client-given cassette name to its real path under `root`, refusing escapes: `..`,
+    absolute names, and symlinked folders or files that lead outside the (real) root."""
     if "\x00" in name or "\\" in name or name.startswith("/") or os.path.isabs(name):
         raise CassetteError(f"cassette name {name!r} must be a relative path under {root}")
     parts = [p for p in name.split("/") if p not in ("", ".")]
@@ -808,9 +813,11 @@ def resolve_cassette_name(root: str, name: str) -> str:
         raise CassetteError(f"cassette name {name!r} must stay under {root}")
     if not parts[-1].endswith((".yaml", ".yml")):
         parts[-1] += ".yaml"
-    path = os.path.abspath(os.path.join(root, *parts))
-    if os.path.commonpath([path, root]) != root:
-        raise CassetteError(f"cassette name {name!r} must stay under {root}")
+    # Containment on real paths: a symlinked folder or file inside the root may point anywhere.
+    real_root = os.path.realpath(root)
+    path = os.path.realpath(os.path.join(real_root, *parts))
+    if os.path.commonpath([path, real_root]) != real_root:
+        raise CassetteError(f"cassette name {name!r} leads outside {root} (through a symlink)")
     return path
 
 

@@ -192,3 +192,52 @@ def test_two_thousand_cassette_names_under_256_open_files(confdir, tmp_path):
     for n in (0, 999, 1999):
         (i,) = load_cassette(root / "t" / f"{n:04d}.yaml").interactions
         assert i.request.url.endswith(f"/echo?i={n}")
+
+
+# -- safe paths and modes for client-named cassettes ---------------------------------------------
+
+
+def _named(proxy, name: str, mode: str = "record") -> str:
+    from urllib.parse import quote
+
+    return proxy.url.replace("http://", f"http://{quote(name, safe='')}:{mode}@")
+
+
+def test_symlinks_out_of_the_cassette_root_are_refused(run_proxy, gateway, ca_cert, tmp_path):
+    import httpx
+
+    root = tmp_path / "root"
+    outside = tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "linkdir").symlink_to(outside, target_is_directory=True)
+    victim = outside / "victim.yaml"
+    victim.write_text("precious\n")
+    (root / "linkfile.yaml").symlink_to(victim)
+    (root / "inner").mkdir()
+    (root / "alias.yaml").symlink_to(root / "inner" / "real.yaml")  # stays inside: fine
+    proxy = run_proxy(root / "default.yaml", "record", cassette_dir=str(root))
+    for name, refused in (("linkdir/new", True), ("linkfile", True), ("alias", False)):
+        with httpx.Client(proxy=_named(proxy, name), verify=ca_cert, timeout=20) as client:
+            r = client.get(gateway.url + "/json")
+        if refused:
+            assert r.status_code == 400 and "leads outside" in r.text, (name, r.text)
+        else:
+            assert r.status_code == 200, (name, r.text)
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.yaml"]
+    assert victim.read_text() == "precious\n"
+    assert len(load_cassette(root / "inner" / "real.yaml").interactions) == 1
+
+
+def test_two_clients_asking_one_cassette_in_different_modes_is_an_error(run_proxy, gateway,
+                                                                        ca_cert, tmp_path):
+    import httpx
+
+    root = tmp_path / "root"
+    proxy = run_proxy(root / "default.yaml", "record", cassette_dir=str(root))
+    with httpx.Client(proxy=_named(proxy, "c", "record"), verify=ca_cert, timeout=20) as a:
+        assert a.get(gateway.url + "/json").status_code == 200
+    with httpx.Client(proxy=_named(proxy, "c", "replay"), verify=ca_cert, timeout=20) as b:
+        r = b.get(gateway.url + "/json")
+    assert r.status_code == 400
+    assert "is open in mode record; this client asked for replay" in r.text
