@@ -132,13 +132,21 @@ class UpstreamGate:
         self._permits: Counter[tuple[str, tuple[str, int]]] = Counter()
         self._http_clients: set[str] = set()
         self.refused = 0
+        # What the proxy saw, for bypass detection (bypass.py): HTTP requests, client connections.
+        self.requests = 0
+        self.clients = 0
 
     def permit(self, flow: http.HTTPFlow) -> None:
         address = (flow.request.host, flow.request.port)
         self._permits[(flow.client_conn.id, address)] += 1
 
     @fail_closed
+    def client_connected(self, client: connection.Client) -> None:
+        self.clients += 1
+
+    @fail_closed
     def requestheaders(self, flow: http.HTTPFlow) -> None:
+        self.requests += 1
         self._http_clients.add(flow.client_conn.id)
 
     @fail_closed

@@ -190,11 +190,18 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
         env=dict(os.environ),
     )
     yield handle
-    # Flush and forget this test's cassette; report its misses.
+    # Flush and forget this test's cassette; report its misses, or a client that bypassed it.
+    from .bypass import check_session
+
+    sess = vcrproxy_server.call(vcr.sessions.get, path)
     misses = vcrproxy_server.call(vcr.release, path)
     call_report = getattr(request.node, "_vcrproxy_rep_call", None)
-    if misses and (call_report is None or call_report.passed):
+    passed = call_report is None or call_report.passed
+    if misses and passed:
         pytest.fail(
             f"vcrproxy: {len(misses)} request(s) had no match in {path}:\n" + "\n".join(misses),
             pytrace=False,
         )
+    bypass = check_session(sess, mode, path) if passed else None
+    if bypass:
+        pytest.fail(bypass, pytrace=False)

@@ -20,7 +20,8 @@ from .childenv import child_env, proxy_exports, proxy_url, shell_exports, write_
 from .live import LiveLog
 from .proxy import BUNDLE_NAME, CA_CERT_NAME, Proxy, ProxyError, ProxySettings, default_confdir
 
-MISS_EXIT = 3  # the child succeeded but replay had misses
+MISS_EXIT = 3  # the child succeeded but replay had misses (or, with --strict, left some unused)
+BYPASS_EXIT = 4  # the child succeeded but made no request through the proxy (bypass.py)
 
 
 def ensure_ca(confdir: str) -> tuple[str, str]:
@@ -86,6 +87,12 @@ def proxy_options(f):
         click.option("--allow-misses", is_flag=True, envvar="VCRPROXY_ALLOW_MISSES",
                      help=f"Exit with the command's code even if replay missed (else "
                           f"{MISS_EXIT})."),
+        click.option("--strict", is_flag=True, envvar="VCRPROXY_STRICT",
+                     help=f"Also exit {MISS_EXIT} when recorded interactions were left unused "
+                          "(default: fine, for partial test runs)."),
+        click.option("--allow-no-traffic", is_flag=True, envvar="VCRPROXY_ALLOW_NO_TRAFFIC",
+                     help=f"Keep the command's exit code when it made no request through the "
+                          f"proxy (else {BYPASS_EXIT}, with the likely cause)."),
         click.option("-q", "--quiet", is_flag=True, help="No line per flow, summary only."),
         click.option("-v", "--verbose", is_flag=True, help="Debug logging."),
     ]
@@ -219,7 +226,25 @@ async def _run(s: Session, settings: ProxySettings, ca: str, bundle: str) -> int
             live.summary(proxy.vcr.summary_lines())
     if interrupted and not s.command:
         return 0
-    if code == 0 and proxy.vcr.missed and not kw["allow_misses"]:
+    return _verdict(s, proxy, code)
+
+
+def _verdict(s: Session, proxy: Proxy, code: int) -> int:
+    """The exit code after a wrapped command: its own, unless it succeeded and the session shows
+    a bypass (BYPASS_EXIT), a miss, or with --strict an unused interaction (MISS_EXIT)."""
+    from vcrproxy.bypass import check_run
+
+    kw, vcr = s.kw, proxy.vcr
+    bypass = check_run(vcr, s.cassette, s.command) if s.command else None
+    if bypass and not kw["allow_no_traffic"]:
+        click.echo(bypass, err=True)
+        if code == 0:
+            return BYPASS_EXIT
+    if code == 0 and vcr.missed and not kw["allow_misses"]:
+        return MISS_EXIT
+    unused = sum(len(sess.unused()) for sess in vcr.all_sessions())
+    if code == 0 and kw["strict"] and unused:
+        click.echo(f"vcrproxy: --strict: {unused} recorded interaction(s) were not used", err=True)
         return MISS_EXIT
     return code
 

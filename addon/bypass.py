@@ -1,0 +1,209 @@
+"""A client that bypassed the proxy must not pass silently.
+
+When a wrapped command ends (or a test using the pytest fixture finishes), what the proxy saw is
+compared with what the cassette expects: a replay cassette holding interactions while no request
+came through, or a recording session that saw no request at all, means the client talked to the
+network (or to nothing) directly. `diagnose` then writes one paragraph naming the likely cause for
+the runtime that ran and what to do; the CLI exits with BYPASS_EXIT (distinct from a miss).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+
+BYPASS_EXIT = 4  # the command succeeded, but nothing it did went through the proxy
+
+NODE_NAMES = {"node", "nodejs", "npm", "npx", "pnpm", "yarn", "tsx", "ts-node", "vitest", "jest",
+              "mocha", "corepack"}
+PYTHON_NAMES = {"pytest", "uv", "poetry", "pdm", "hatch", "tox", "nox", "pip"}
+JAVA_NAMES = {"java", "mvn", "mvnw", "gradle", "gradlew", "sbt", "kotlin", "jbang"}
+
+CAUSES = {
+    "node-old": (
+        "Node {version}'s built-in fetch (used by the openai npm package and the Vercel AI SDK) "
+        "ignores HTTPS_PROXY before Node 24. Run `npm install --save-dev undici` in the project: "
+        "vcrproxy's preload (NODE_OPTIONS --require) then routes fetch through undici's "
+        "EnvHttpProxyAgent; or use Node >= 24."
+    ),
+    "node": (
+        "Node >= 24 honours HTTPS_PROXY only with NODE_USE_ENV_PROXY=1 (vcrproxy sets it): check "
+        "that the client does not bring its own agent or dispatcher, and that the command did "
+        "not replace NODE_OPTIONS or the proxy variables."
+    ),
+    "go": (
+        "Go's net/http never proxies requests to localhost or loopback addresses (127.0.0.1, "
+        "::1), whatever NO_PROXY says, and a Transport without `Proxy: "
+        "http.ProxyFromEnvironment` ignores HTTPS_PROXY. Point the client at a hostname (the "
+        "real API host works: replay needs no DNS) or set `Transport.Proxy` explicitly."
+    ),
+    "python": (
+        "A Python client built with `trust_env=False`, or given its own proxy or transport "
+        "(e.g. `httpx.Client(proxy=None)`, `requests` with `proxies=`), ignores HTTPS_PROXY: "
+        "let it read the environment, or pass `proxy=os.environ['HTTPS_PROXY']`."
+    ),
+    "java": (
+        "Java ignores HTTPS_PROXY: run it with `JAVA_TOOL_OPTIONS=\"-Dhttps.proxyHost=HOST "
+        "-Dhttps.proxyPort=PORT\"` (from $HTTPS_PROXY) and trust vcrproxy's CA (`vcrproxy ca`) "
+        "in a truststore."
+    ),
+}
+
+
+def _program(command: Sequence[str]) -> tuple[str, str | None]:
+    """(basename, resolved path) of the program a command runs, skipping `env A=B`."""
+    argv = list(command)
+    while argv and (os.path.basename(argv[0]) == "env" or "=" in argv[0]):
+        argv = argv[1:]
+    if not argv:
+        return "", None
+    path = shutil.which(argv[0])
+    return os.path.basename(argv[0]).lower(), path
+
+
+def _is_go_binary(path: str | None) -> bool:
+    """A Go executable carries its build ID in a note near the start of the file."""
+    if not path:
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return False
+    return head[:4] == b"\x7fELF" and b"Go build" in head
+
+
+def node_version(node: str | None = None) -> str | None:
+    node = node or shutil.which("node")
+    if not node:
+        return None
+    try:
+        got = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    m = re.match(r"v(\d+\.\d+\.\d+)", got.stdout.strip())
+    return m.group(1) if m else None
+
+
+def runtime_of(command: Sequence[str] | None) -> tuple[str, str | None]:
+    """(runtime, version): node-old / node / go / python / java / "" from the command line."""
+    if not command:
+        return "", None
+    name, path = _program(command)
+    if name in NODE_NAMES or name.startswith("node"):
+        node = path if name.startswith("node") else None
+        version = node_version(node)
+        if version and int(version.split(".")[0]) < 24:
+            return "node-old", version
+        return "node", version
+    if name == "go" or _is_go_binary(path):
+        return "go", None
+    if name.startswith("python") or name in PYTHON_NAMES:
+        return "python", None
+    if name in JAVA_NAMES or name.startswith("java"):
+        return "java", None
+    return "", None
+
+
+def expects_traffic(mode: str, interactions: int) -> bool:
+    """Would a run in `mode` (effective: once resolved) that sent no request be suspicious?"""
+    if mode == "replay":
+        return interactions > 0
+    return mode in ("record", "new-episodes")
+
+
+def diagnose(
+    *,
+    mode: str,
+    cassette: str,
+    interactions: int,
+    requests: int,
+    clients: int = 0,
+    command: Sequence[str] | None = None,
+    runtime: str | None = None,
+    subject: str = "the command",
+    footer: str = (f"(exit code {BYPASS_EXIT}; a run that makes no request on purpose can use "
+                   "--allow-no-traffic)"),
+) -> str | None:
+    """One paragraph if the session saw no request though it expected some, else None.
+
+    `requests`: HTTP requests that reached the proxy (for this cassette, or in all); `clients`:
+    client connections it accepted; `runtime`: given, or guessed from `command`; `subject` and
+    `footer` word it for the caller (the CLI, or one test of the pytest plugin).
+    """
+    if requests or not expects_traffic(mode, interactions):
+        return None
+    version = None
+    if runtime is None:
+        runtime, version = runtime_of(command)
+    if mode == "replay":
+        what = (f"made no request through the proxy, though {cassette} holds {interactions} "
+                f"interaction{'s' if interactions != 1 else ''} to replay")
+    else:
+        what = f"made no request through the proxy, so nothing was recorded into {cassette}"
+    if clients:
+        cause = (
+            "A client connected but sent no request the proxy could read: it most likely does "
+            "not trust vcrproxy's CA (SSL_CERT_FILE, NODE_EXTRA_CA_CERTS... are set for the "
+            "command; a client with its own CA list needs `vcrproxy ca`)."
+        )
+    elif runtime in CAUSES:
+        cause = "Likely cause: " + CAUSES[runtime].format(version=version or "< 24")
+    else:
+        cause = "Likely causes: " + " ".join(
+            CAUSES[k].format(version="< 24") for k in ("node-old", "go", "python", "java")
+        )
+    return (
+        f"vcrproxy: {subject} {what}: its client bypassed the proxy (talking to the network "
+        f"directly, if it could). {cause} {footer}"
+    )
+
+
+def check_run(vcr, cassette: str, command: Sequence[str] | None) -> str | None:
+    """`diagnose` for a wrapped command's run: the proxy-wide request and client counts against
+    the session of its default cassette `cassette` (None when that never opened)."""
+    path = os.path.abspath(cassette)
+    sess = next((s for s in vcr.all_sessions() if s.path == path), None)
+    if sess is None:
+        return None
+    return diagnose(
+        mode=sess.mode,
+        cassette=cassette,
+        interactions=len(sess.cassette.interactions) - sess.stats.recorded,
+        requests=vcr.gate.requests,
+        clients=vcr.gate.clients,
+        command=command,
+    )
+
+
+PLUGIN_WORDS = {"subject": "the test",
+                "footer": "(a test that makes no request on purpose need not use the fixture)"}
+
+
+def check_session(sess, mode: str, path: str) -> str | None:
+    """`diagnose` for one test's cassette (pytest plugin), for any runtime the test ran. `sess`
+    is None when no request ever named the cassette; then its file decides what was expected."""
+    if sess is not None:
+        st = sess.stats
+        seen = st.replayed + st.recorded + len(st.missed) + st.failed
+        interactions = len(sess.cassette.interactions) - st.recorded
+        return diagnose(mode=sess.mode, cassette=path, interactions=interactions, requests=seen,
+                        runtime="", **PLUGIN_WORDS)
+    from .modes import plan_for
+
+    decided = plan_for(mode, path)
+    if decided.error:
+        return None
+    interactions = 0
+    if decided.load:
+        from .yamlio import load_cassette
+
+        try:
+            interactions = len(load_cassette(path).interactions)
+        except Exception:  # noqa: BLE001 - a broken file is reported elsewhere
+            return None
+    return diagnose(mode=decided.mode, cassette=path, interactions=interactions, requests=0,
+                    runtime="", **PLUGIN_WORDS)
