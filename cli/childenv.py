@@ -79,6 +79,22 @@ def proxy_url(
     return f"http://{auth}{host}:{port}"
 
 
+def node_preload() -> str:
+    """Path of the package's node_preload.cjs (addon/node_preload.cjs in a checkout)."""
+    import vcrproxy
+
+    return os.path.join(os.path.dirname(os.path.abspath(vcrproxy.__file__)), "node_preload.cjs")
+
+
+def node_options(existing: str = "") -> str:
+    """`existing` NODE_OPTIONS plus `--require <our preload>` (once), quoted for Node's parser."""
+    path = node_preload()
+    if path in existing:
+        return existing
+    quoted = '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{existing} --require {quoted}".strip()
+
+
 def child_env(
     url: str,
     ca_cert: str,
@@ -89,7 +105,7 @@ def child_env(
 ) -> dict[str, str]:
     """`base` (default os.environ) plus the variables that route a child through the proxy."""
     env = dict(os.environ if base is None else base)
-    env.update(proxy_exports(url, ca_cert, bundle))
+    env.update(proxy_exports(url, ca_cert, bundle, node_options_base=env.get("NODE_OPTIONS", "")))
     if not keep_no_proxy:
         # Loopback and internal upstreams are proxied too (tests talk to 127.0.0.1 gateways).
         for name in NO_PROXY_VARS:
@@ -97,7 +113,11 @@ def child_env(
     return env
 
 
-def proxy_exports(url: str, ca_cert: str, bundle: str) -> dict[str, str]:
+def proxy_exports(
+    url: str, ca_cert: str, bundle: str, *, node_options_base: str | None = None
+) -> dict[str, str]:
+    """The variables a client process needs; NODE_OPTIONS extends `node_options_base` (default:
+    this process's NODE_OPTIONS)."""
     out: dict[str, str] = {}
     for name in PROXY_VARS:
         out[name] = url
@@ -108,6 +128,10 @@ def proxy_exports(url: str, ca_cert: str, bundle: str) -> dict[str, str]:
         out[name] = ca_cert
     # Node >= 24 honours HTTPS_PROXY in fetch/http only with this set; older Node ignores it.
     out["NODE_USE_ENV_PROXY"] = "1"
+    # Older Node: a preload routes fetch through undici's EnvHttpProxyAgent (node_preload.cjs).
+    if node_options_base is None:
+        node_options_base = os.environ.get("NODE_OPTIONS", "")
+    out["NODE_OPTIONS"] = node_options(node_options_base)
     out["VCRPROXY_URL"] = url
     out["VCRPROXY_CA"] = ca_cert
     return out

@@ -67,3 +67,7 @@ def proxied_client(proxy: BackgroundProxy, ca: str, *, http2: bool = False, **kw
     verify = ssl.create_default_context(cafile=ca)
     with httpx.Client(proxy=proxy.url, verify=verify, http2=http2, timeout=20, **kw) as client:
         yield client
+
+
+# Real Node 22/24, npm packages and Go, installed once into a cache (tests/runtimes.py).
+from runtimes import go_tool, node22, node24, npm_project  # noqa: E402, F401
