@@ -8,7 +8,8 @@ import os
 import shutil
 import signal
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import click
@@ -93,6 +94,9 @@ def proxy_options(f):
         click.option("--allow-no-traffic", is_flag=True, envvar="VCRPROXY_ALLOW_NO_TRAFFIC",
                      help=f"Keep the command's exit code when it made no request through the "
                           f"proxy (else {BYPASS_EXIT}, with the likely cause)."),
+        click.option("--background", is_flag=True,
+                     help="Standalone: start detached, print the shell exports and return "
+                          "(eval \"$(vcrproxy replay --background C)\"); `vcrproxy stop` ends it."),
         click.option("-q", "--quiet", is_flag=True, help="No line per flow, summary only."),
         click.option("-v", "--verbose", is_flag=True, help="Debug logging."),
     ]
@@ -107,6 +111,8 @@ class Session:
     mode: str
     command: tuple[str, ...]
     kw: dict[str, Any]
+    on_ready: Callable[[str], None] | None = None  # called with the proxy URL once listening
+    background: bool = False  # the detached child of --background (cli/background.py)
 
 
 def _settings(s: Session) -> ProxySettings:
@@ -183,12 +189,36 @@ def run_session(s: Session) -> int:
         raise click.ClickException(str(e)) from None
 
 
+def run_background(s: Session) -> int:
+    """--background: check and prepare here (one-line errors at once), run the session in a
+    detached child, print its exports (and how to stop it) and return."""
+    from . import background
+
+    if s.command:
+        raise click.ClickException("--background runs a standalone session: give no COMMAND")
+    _precheck(s)
+    confdir = os.path.abspath(os.path.expanduser(s.kw["confdir"]))
+    ca, bundle = ensure_ca(confdir)
+    def child(on_ready: Callable[[str], None]) -> int:
+        return run_session(replace(s, on_ready=on_ready, background=True))
+
+    pid, url = background.start(confdir, child)
+    exports = proxy_exports(url, ca, bundle)
+    exports["VCRPROXY_PID"] = str(pid)
+    click.echo(shell_exports(exports))
+    click.echo(f"vcrproxy: {s.mode} {s.cassette} on {url} in the background (pid {pid}); "
+               'stop it with: eval "$(vcrproxy stop)"', err=True)
+    return 0
+
+
 async def _run(s: Session, settings: ProxySettings, ca: str, bundle: str) -> int:
     kw = s.kw
     proxy = Proxy(settings)
     live = LiveLog(quiet=kw["quiet"])
     proxy.vcr.listeners.append(live.flow)
     await proxy.start()
+    if s.on_ready is not None:
+        s.on_ready(proxy.url)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     interrupted = False
@@ -213,10 +243,15 @@ async def _run(s: Session, settings: ProxySettings, ca: str, bundle: str) -> int
                 ran = False
                 raise click.ClickException(f"cannot run {s.command[0]}: {e.strerror}") from None
             code = await _wait_child(child, stop)
+        elif s.background:
+            live.note(f"{s.mode} {s.cassette} on {proxy.url}, pid {os.getpid()}")
+            await stop.wait()
         else:
             live.note(f"{s.mode} {s.cassette} on {proxy.url} - in your shell:")
             print(shell_exports(proxy_exports(proxy.url, ca, bundle)), flush=True)
             live.note("Ctrl-C to stop")
+            if not sys.stdout.isatty():
+                live.note('runs until stopped: for eval "$(vcrproxy ...)" add --background')
             await stop.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -225,7 +260,8 @@ async def _run(s: Session, settings: ProxySettings, ca: str, bundle: str) -> int
         if ran:
             live.summary(proxy.vcr.summary_lines())
     if interrupted and not s.command:
-        return 0
+        missed = s.background and proxy.vcr.missed and not kw["allow_misses"]
+        return MISS_EXIT if missed else 0  # `vcrproxy stop` exits with this
     return _verdict(s, proxy, code)
 
 
@@ -291,7 +327,8 @@ def _session_command(name: str, mode: str | None, helptext: str):
     @click.argument("command", nargs=-1, type=click.UNPROCESSED)
     @proxy_options
     def cmd(cassette: str, command: tuple[str, ...], **kw: Any) -> None:
-        sys.exit(run_session(Session(cassette, mode or kw.pop("mode"), command, kw)))
+        session = Session(cassette, mode or kw.pop("mode"), command, kw)
+        sys.exit(run_background(session) if kw["background"] else run_session(session))
 
     return cmd
 
@@ -326,6 +363,26 @@ def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None
     """Print shell exports for a running proxy: eval "$(vcrproxy env --port N)"."""
     ca, bundle = ensure_ca(os.path.expanduser(confdir))
     click.echo(shell_exports(proxy_exports(proxy_url(host, port, name or None, mode), ca, bundle)))
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--pid", type=int, envvar="VCRPROXY_PID",
+              help="The session to stop (default: $VCRPROXY_PID, else the only one running).")
+@click.option("--confdir", default=default_confdir, envvar="VCRPROXY_CONFDIR",
+              show_default="~/.vcrproxy")
+def stop(pid: int | None, confdir: str) -> None:
+    """Stop a `--background` session: eval "$(vcrproxy stop)" also unsets its exports.
+
+    Its flows and summary go to stderr; the exit code is the session's (3 if replay missed)."""
+    from . import background
+
+    code, log = background.stop(os.path.abspath(os.path.expanduser(confdir)), pid)
+    for line in log.splitlines():
+        if not line.startswith(("export ", "unset ")):
+            click.echo(line, err=True)
+    names = [n for n in proxy_exports("http://x", "", "") if n != "NODE_OPTIONS"]
+    click.echo("\n".join(f"unset {n}" for n in [*names, "VCRPROXY_PID"]))
+    sys.exit(code)
 
 
 @main.command(context_settings=CONTEXT)

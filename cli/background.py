@@ -1,0 +1,191 @@
+"""Standalone sessions in the background, like ssh-agent:
+
+    eval "$(vcrproxy replay --background cassettes/chat.yaml)"   # exports, returns at once
+    pytest -q                                                     # any client, this shell
+    eval "$(vcrproxy stop)"                                       # summary; unsets the exports
+
+The session forks before any event loop or thread exists, detaches (setsid, stdio to a log), and
+tells the parent through a pipe when it listens (or why it could not start). Each running session
+has a state file `<confdir>/background/<pid>.json` (its URL, cassette, log, and at the end its exit
+code); `vcrproxy stop` finds the session from $VCRPROXY_PID (exported by the first command),
+`--pid`, or the only state file, sends SIGTERM, waits for the exit code, prints the session's log
+(flows and summary) on stderr and `unset` lines on stdout, and exits with the session's code
+(3 when replay missed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+import click
+
+READY_TIMEOUT = 60.0  # seconds for the child to listen (CA creation, big cassettes)
+STOP_TIMEOUT = 20.0
+
+
+def state_dir(confdir: str) -> str:
+    return os.path.join(confdir, "background")
+
+
+def _write_json(path: str, data: dict) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f)
+    os.replace(tmp, path)
+
+
+def start(confdir: str, run: Callable[[Callable[[str], None]], int]) -> tuple[int, str]:
+    """Fork; the child calls `run(on_ready)` (on_ready(url) once listening) and records its exit
+    code in its state file. The parent returns (the child's pid, its URL), or raises
+    ClickException with the child's one-line error."""
+    folder = state_dir(confdir)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    r, w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the session
+        os.close(r)
+        code = 1
+        state = os.path.join(folder, f"{os.getpid()}.json")
+        log = os.path.join(folder, f"{os.getpid()}.log")
+        try:
+            os.setsid()
+            fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            os.close(fd)
+            os.close(null)
+            info = {"pid": os.getpid(), "log": log}
+
+            def on_ready(url: str) -> None:
+                info["url"] = url
+                _write_json(state, info)
+                os.write(w, f"ready {url}\n".encode())
+
+            code = run(on_ready)
+        except click.ClickException as e:
+            os.write(w, f"error {e.format_message()}\n".encode("utf-8", "replace"))
+        except BaseException as e:  # noqa: BLE001 - reported to the parent, then exit
+            os.write(w, f"error {type(e).__name__}: {e}\n".encode("utf-8", "replace"))
+        finally:
+            try:
+                if os.path.exists(state):
+                    info = json.load(open(state))
+                    info["exit"] = code
+                    _write_json(state, info)
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+    os.close(w)
+    line = _read_line(r, READY_TIMEOUT)
+    os.close(r)
+    if line.startswith("ready "):
+        return pid, line[len("ready "):]
+    if line.startswith("error "):
+        raise click.ClickException(line[len("error "):])
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        pass
+    log = os.path.join(folder, f"{pid}.log")
+    raise click.ClickException(f"the background session did not start (its log: {log})")
+
+
+def _read_line(fd: int, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    data = b""
+    while b"\n" not in data:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break
+        data += chunk
+    return data.decode("utf-8", "replace").split("\n", 1)[0]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop(confdir: str, pid: int | None) -> tuple[int, str]:
+    """Stop the background session `pid` (None: the only one); return (its exit code, its log)."""
+    folder = state_dir(confdir)
+    if pid is None:
+        running = sorted(int(n[:-5]) for n in _listdir(folder) if n.endswith(".json"))
+        if not running:
+            raise click.ClickException("no background vcrproxy is running (nothing to stop)")
+        if len(running) > 1:
+            raise click.ClickException(
+                f"{len(running)} background sessions run (pids {', '.join(map(str, running))}): "
+                "name one with --pid or $VCRPROXY_PID"
+            )
+        pid = running[0]
+    state = os.path.join(folder, f"{pid}.json")
+    try:
+        with open(state) as f:
+            info = json.load(f)
+    except (OSError, ValueError):
+        raise click.ClickException(f"no background vcrproxy with pid {pid}") from None
+    if "exit" not in info and _alive(pid):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while "exit" not in info and time.monotonic() < deadline:
+        if not _alive(pid):
+            break
+        time.sleep(0.05)
+        try:
+            with open(state) as f:
+                info = json.load(f)
+        except (OSError, ValueError):
+            pass
+    if "exit" not in info:
+        try:
+            with open(state) as f:
+                info = json.load(f)
+        except (OSError, ValueError):
+            pass
+    if "exit" not in info and _alive(pid):
+        raise click.ClickException(f"vcrproxy pid {pid} did not stop in {STOP_TIMEOUT:.0f} s")
+    log = ""
+    try:
+        with open(info.get("log", ""), encoding="utf-8", errors="replace") as f:
+            log = f.read()
+        os.unlink(info["log"])
+    except (OSError, KeyError):
+        pass
+    try:
+        os.unlink(state)
+    except OSError:
+        pass
+    code = info.get("exit")
+    return (code if isinstance(code, int) else 1), log
+
+
+def _listdir(folder: str) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []

@@ -1,0 +1,109 @@
+"""`vcrproxy replay --background` and `vcrproxy stop`, like ssh-agent, with real processes: a real
+shell evals the exports, a real client uses them, `stop` ends the detached session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+from vcrproxy import Cassette, Interaction, Request, Response, save_cassette
+
+VCRPROXY = os.path.join(os.path.dirname(sys.executable), "vcrproxy")
+URL = "https://api.example.invalid/v1/models"
+
+
+def cassette(path) -> str:
+    body = '{"data": []}'
+    save_cassette(Cassette(interactions=[Interaction(
+        id=0,
+        request=Request(url=URL, method="GET", body="", headers={}, content_length=0),
+        response=Response(code=200, status="200 OK", body=body,
+                          headers={"Content-Type": ["application/json"]},
+                          content_length=len(body), duration_ns=0),
+    )]), str(path))
+    return str(path)
+
+
+def shell(script: str, confdir: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    env.update(VCRPROXY_CONFDIR=confdir, VCRPROXY=VCRPROXY, PY=sys.executable)
+    env.pop("VCRPROXY_PID", None)
+    return subprocess.run(["bash", "-c", textwrap.dedent(script)], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+CLIENT = (
+    '"$PY" -c \'import httpx, sys; r = httpx.get(sys.argv[1], timeout=10); '
+    'print(r.status_code, r.headers.get("x-vcrproxy-miss", "-"))\''
+)
+
+
+def test_background_replay_then_stop(confdir, tmp_path):
+    path = cassette(tmp_path / "c.yaml")
+    got = shell(f"""
+        set -e
+        eval "$("$VCRPROXY" replay --background {path})"
+        echo "pid $VCRPROXY_PID"
+        test -e "$VCRPROXY_CONFDIR/background/$VCRPROXY_PID.json"
+        {CLIENT} {URL}
+        {CLIENT} {URL}-not-recorded
+        set +e
+        "$VCRPROXY" stop > unset.sh
+        echo "stop $?"
+        . unset.sh
+        echo "after ${{HTTPS_PROXY:-unset}} ${{VCRPROXY_PID:-unset}}"
+        ls "$VCRPROXY_CONFDIR/background"
+    """.replace("unset.sh", str(tmp_path / "unset.sh")), confdir)
+    lines = got.stdout.splitlines()
+    pid = int(lines[0].split()[1])
+    assert lines[1:5] == ["200 -", "400 1", "stop 3", "after unset unset"], got.stdout + got.stderr
+    assert f"{pid}.json" not in got.stdout  # its state file is gone
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    # The session's own lines reached the user through `stop` (stderr), not the eval.
+    assert "in the background (pid" in got.stderr and 'eval "$(vcrproxy stop)"' in got.stderr
+    assert "replayed 1, recorded 0, missed 1" in got.stderr
+    assert "export " not in got.stderr
+
+
+def test_background_errors_are_one_line_at_once(confdir, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    env["VCRPROXY_CONFDIR"] = confdir
+    env.pop("VCRPROXY_PID", None)
+    cases = {  # run in parallel: each is a CLI start
+        "missing": (["replay", "--background", tmp_path / "missing.yaml"], {},
+                    "cassette not found"),
+        "command": (["replay", "--background", cassette(tmp_path / "c.yaml"), "--", "true"], {},
+                    "--background runs a standalone session"),
+        "none": (["stop", "--confdir", tmp_path / "empty"], {},
+                 "no background vcrproxy is running"),
+        "stale": (["stop"], {"VCRPROXY_PID": "999999"}, "no background vcrproxy with pid 999999"),
+    }
+    procs = {
+        name: subprocess.Popen([VCRPROXY, *map(str, args)], env={**env, **extra}, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for name, (args, extra, _) in cases.items()
+    }
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 1 and out == "", (name, out, err)
+        assert len(err.splitlines()) == 1 and cases[name][2] in err, (name, err)
+
+
+def test_standalone_foreground_says_to_use_background_when_piped(confdir, tmp_path):
+    """`eval "$(vcrproxy replay x.yaml)"` blocks (that form runs until Ctrl-C): it says so."""
+    proc = subprocess.Popen([VCRPROXY, "replay", cassette(tmp_path / "c.yaml")],
+                            env=dict(os.environ, VCRPROXY_CONFDIR=confdir), text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = ""
+        while "Ctrl-C" not in line:
+            line = proc.stderr.readline()
+            assert line, "exited early"
+        assert "add --background" in proc.stderr.readline()
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert "export HTTPS_PROXY=" in out
