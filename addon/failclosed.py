@@ -76,8 +76,8 @@ def fail_closed(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """Decorate a sync mitmproxy hook method of ours so no exception escapes it.
 
     For an HTTP flow the exception becomes a miss answer (for `http_connect`: a refused tunnel;
-    in `error`, nothing is left to answer); in `server_connect` it kills the connection; for
-    other hooks it is logged. Either way the addon's
+    in `error`, nothing is left to answer); in `server_connect` it kills the server connection,
+    in `client_connected` the client's; for other hooks it is logged. Either way the addon's
     `hook_failed(hook_name, flow_or_None, reason)` is called when it has one, so the failure
     counts in the summary and the exit code. The body is looked up at call time through
     `__wrapped__`, which lets tests inject a failure into the real hook.
@@ -96,6 +96,8 @@ def fail_closed(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
             flow = arg if isinstance(arg, http.HTTPFlow) else None
             if isinstance(arg, server_hooks.ServerConnectionHookData):
                 arg.server.error = reason  # a server_connect that failed must not connect
+            elif name == "client_connected" and isinstance(arg, connection.Client):
+                arg.error = reason  # a check on a new client that failed refuses the client
             try:
                 log.error("%s", reason, exc_info=log.isEnabledFor(logging.DEBUG))
                 if flow is not None and name != "error":

@@ -20,6 +20,8 @@ import logging
 import os
 import socket
 
+from .failclosed import fail_closed
+
 log = logging.getLogger("vcrproxy")
 
 _TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
@@ -96,6 +98,7 @@ class OwnerOnly:
             log.warning("cannot tell which local user a client is on this system: any local "
                         "user can use this proxy")
 
+    @fail_closed  # a check that raises refuses the client (failclosed.py)
     def client_connected(self, client) -> None:
         from mitmproxy import ctx
 
