@@ -1,35 +1,20 @@
 """`vcrproxy show --plain`: a cassette as stable plain text, made for `git diff` (textconv).
 
 Every request message (so a changed prompt shows as a changed line), the declared tools, the full
-answer, tool calls, finish reason, tokens and timing; no colours, no file name (git hands textconv
-a temporary file), nothing shortened. Functions only: `render_plain(cassette) -> str`.
+answer, tool calls, finish reason and tokens; no colours, no file name (git hands textconv a
+temporary file), nothing shortened, and no timing: every re-recording changes it, which would
+make every interaction show in `git diff` (`vcrproxy diff` reports latency deltas).
+Functions only: `render_plain(cassette) -> str`.
 """
 
 from __future__ import annotations
 
 from vcrproxy.cassette import Cassette, Interaction
-from vcrproxy.conversation import Conversation, conversation, format_duration, usage_text
+from vcrproxy.conversation import Conversation, conversation, usage_text
 
 from .show import _clean, _labelled, _Style
 
 _PLAIN = _Style(False)
-
-
-def _ms(ms: float) -> str:
-    return format_duration(round(ms * 1_000_000))
-
-
-def timing_text(conv: Conversation) -> str:
-    """"headers 1.20s, first chunk 1.21s, first token 1.43s, last chunk 2.05s, 12 chunks"."""
-    parts = [f"headers {format_duration(conv.summary.duration_ns)}"]
-    t = conv.timing
-    if t is not None:
-        parts.append(f"first chunk {_ms(t.first_chunk_ms)}")
-        if t.first_token_ms is not None:
-            parts.append(f"first token {_ms(t.first_token_ms)}")
-        parts.append(f"last chunk {_ms(t.last_chunk_ms)}")
-        parts.append(f"{t.chunks} chunk{'s' if t.chunks != 1 else ''}")
-    return ", ".join(parts)
 
 
 def title(conv: Conversation) -> str:
@@ -67,7 +52,6 @@ def render_conversation(conv: Conversation) -> list[str]:
         lines.append(f"  finish: {_clean(s.finish_reason)}")
     if s.usage is not None:
         lines.append(f"  tokens: {usage_text(s.usage)}")
-    lines.append(f"  time: {timing_text(conv)}")
     return lines
 
 

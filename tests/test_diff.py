@@ -170,6 +170,9 @@ def test_git_diff_with_the_textconv_recipe(rerecorded, tmp_path):
     assert "-  < assistant: You said: tell me a joke\n" in out
     assert "+  < assistant: You said: tell me two jokes please\n" in out
     assert "interactions:" not in out and "data: {" not in out  # no YAML churn
+    # The exchange that did not change (timing always does) is not in the diff at all.
+    changed = [line for line in out.splitlines() if line[:1] in "+-"]
+    assert not any("hello" in line for line in changed), out
 
 
 def test_plain_and_html_read_a_realtime_session(run_proxy, gateway, ca_cert, tmp_path):
