@@ -6,6 +6,7 @@ Replay hosts do not resolve here (no DNS, no route out), so every answer comes f
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import ssl
@@ -392,3 +393,59 @@ def test_faults_under_mitmdump_script(confdir, tmp_path):
             third = c.post(url, content=body)
     assert first.status_code == 503 and first.json()["error"]["type"] == "server_error"
     assert third.status_code == 200 and "[DONE]" in third.text
+
+
+NODE_APP = """
+import OpenAI from 'openai';
+const client = new OpenAI({ baseURL: 'https://ai-gateway.vercel.sh/v1', apiKey: 'k',
+                            maxRetries: Number(process.env.RETRIES) });
+const messages = [
+  { content: 'You are a helpful assistant', role: 'system', cache_control: { type: 'ephemeral' } },
+  { content: 'Say hi in Portuguese', role: 'user', cache_control: { type: 'ephemeral' } },
+];
+const out = { chunks: 0, text: '' };
+try {
+  const stream = await client.chat.completions.create({
+    model: 'anthropic/claude-sonnet-4', messages, max_tokens: 4000, stream: true,
+    stream_options: { include_usage: true } });
+  for await (const chunk of stream) {
+    out.chunks += 1;
+    out.text += chunk.choices[0]?.delta?.content ?? '';
+  }
+} catch (e) {
+  out.error = `${e.constructor.name}: ${e.message}`;
+}
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.parametrize("fault, retries, expect", [
+    ("status:429@1", 2, {"text": "Olá!"}),
+    ("cut:3", 0, {"chunks": 3}),
+], ids=["429-retried", "cut"])
+def test_node24_openai_npm(request, confdir, tmp_path, fault, retries, expect):
+    """Node 24's openai package (fetch, NODE_USE_ENV_PROXY) retries the 429 after retry-after-ms
+    and gets the recording; a cut stream fails its iteration after exactly 3 chunks."""
+    try:
+        node = request.getfixturevalue("node24")
+        modules = os.path.join(request.getfixturevalue("npm_project"), "node_modules")
+    except pytest.FixtureLookupError:
+        pytest.skip("no Node runtime fixtures (tests/runtimes.py) in this tree")
+    (tmp_path / "app.mjs").write_text(NODE_APP)
+    os.symlink(modules, tmp_path / "node_modules")
+    env = {k: v for k, v in node.env().items() if not k.upper().endswith("_PROXY")}
+    env.update(VCRPROXY_CONFDIR=confdir, RETRIES=str(retries))
+    env.pop("NODE_OPTIONS", None)
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "vcrproxy"), "replay", FOUNDING, "--fault", fault,
+         "--", node.node, "app.mjs"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    for key, value in expect.items():
+        assert out[key] == value, (out, run.stderr)
+    if fault == "cut:3":
+        assert out["error"] == "TypeError: terminated", out  # undici's body stream error
+    else:
+        assert "error" not in out and run.returncode == 0, run.stderr
+        assert "replayed 1, recorded 0, missed 0, failed 0, unused 0, faults 1" in run.stderr
