@@ -17,7 +17,6 @@ repeat the first match instead.)
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import threading
@@ -30,6 +29,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import decoders, forms
 from .cassette import REDACTED, Interaction, Request
+from .hosts import split_netloc
 from .redaction import (
     DEFAULT_REDACTION,
     RedactionConfig,
@@ -318,35 +318,9 @@ def part_type(part: forms.Part) -> str:
     return next((v for k, v in part.headers if k.lower() == "content-type"), "")
 
 
-def _ipv6(text: str) -> str | None:
-    """`text` as a compressed IPv6 address (`0:0:0:0:0:0:0:1` -> `::1`), or None."""
-    try:
-        return ipaddress.IPv6Address(text).compressed
-    except ValueError:
-        return None
-
-
-def _split_netloc(netloc: str) -> tuple[str, str]:
-    """`host:port` -> (host, port); IPv6 literals bracketed (`[::1]:8443`, as Go writes them) or
-    bare (`::1:8443`, as earlier vcrproxy cassettes had it: the last group is read as the port
-    when it has 2+ digits and what precedes it is an address) come back as `[::1]`."""
-    if netloc.startswith("["):
-        close = netloc.find("]")
-        if close > 0:
-            inner, rest = netloc[1:close], netloc[close + 1 :]
-            return f"[{_ipv6(inner) or inner.lower()}]", rest[1:] if rest.startswith(":") else ""
-    if netloc.count(":") >= 2:
-        head, _, tail = netloc.rpartition(":")
-        if tail.isdigit() and len(tail) >= 2 and _ipv6(head):
-            return f"[{_ipv6(head)}]", tail
-        return f"[{_ipv6(netloc) or netloc.lower()}]", ""
-    host, _, port = netloc.partition(":")
-    return host, port
-
-
 def _host_of(split, request: Request, scheme: str) -> str:
     netloc = split.netloc.rpartition("@")[2] or request.host
-    host, port = _split_netloc(netloc)
+    host, port = split_netloc(netloc)
     host = host.lower().rstrip(".")
     if not port or (scheme, port) in _DEFAULT_PORTS:
         return host

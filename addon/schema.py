@@ -35,6 +35,7 @@ from .cassette import (
     Request,
     Response,
 )
+from .hosts import is_bare_ipv6
 from .yamlio import REQUEST_KEYS, RESPONSE_KEYS
 
 __all__ = ["Problem", "validate", "sendable_problems"]
@@ -111,6 +112,10 @@ def _check_url(url: str, where: str) -> list[Problem]:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError on a bad port)
     except ValueError as e:
+        if is_bare_ipv6(url.partition("://")[2].partition("/")[0]):
+            # earlier vcrproxy wrote mitmproxy's bare form; matching reads it as the same host
+            return [Problem(where, f"{_short(url)}: IPv6 host without brackets (Go writes "
+                            "https://[::1]:PORT/...); replay matches it all the same", False)]
         return [Problem(where, f"{_short(url)} is not a URL: {e}", True)]
     if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
         return [Problem(where, f"{_short(url)} is not an absolute http(s) URL", True)]
