@@ -909,9 +909,18 @@ class Matcher:
             else ()
         )
         # The body's content type and coding decide how it is compared: part of the key.
+        # (Live requests come from flows.request_to_model: canonical names, one value each.)
         h = request.headers
-        body_headers = (tuple(h.get("Content-Type", ())), tuple(h.get("Content-Encoding", ())))
-        key = (request.method, request.url, request.host, request.body, body_headers, headers)
+        ctype, coding = h.get("Content-Type"), h.get("Content-Encoding")
+        key = (
+            request.method,
+            request.url,
+            request.host,
+            request.body,
+            ctype[0] if ctype else None,
+            coding[0] if coding else None,
+            headers,
+        )
         live = self._live.get(key)
         if live is None:
             if len(self._live) >= LIVE_MEMO:
