@@ -20,6 +20,7 @@ import pytest
 from conftest import REFERENCE, proxied_client
 
 from vcrproxy import load_cassette
+from vcrproxy.cli.proxy import web_has_login_token
 
 CHAT = "openai-chat-multi-tool-streaming.yaml"
 
@@ -172,6 +173,8 @@ def test_not_ai_body_is_left_to_mitmproxys_views(run_proxy, gateway, ca_cert, tm
     assert out == "(not a recognised AI API exchange)"
 
 
+@pytest.mark.skipif(not web_has_login_token(),
+                    reason="mitmproxy < 11.1: vcrproxy refuses --web (its web UI has no login)")
 def test_mitmweb_renders_the_replayed_flow(confdir, ca_cert, tmp_path):
     """`vcrproxy replay --web`: mitmweb's own content endpoint (what its UI fetches) picks the
     LLM view for a replayed Gemini stream and returns the assembled answer."""

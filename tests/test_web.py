@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from vcrproxy.cli.proxy import WEB_NEEDS_TOKEN
+from vcrproxy.cli.proxy import WEB_NEEDS_TOKEN, web_has_login_token
 
 VCRPROXY = str(Path(sys.executable).parent / "vcrproxy")
 CASSETTE = os.path.join(os.path.dirname(__file__), "..", "cassettes",
@@ -28,13 +28,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _web_has_login_token() -> bool:
-    from mitmproxy.tools.web import webaddons
-
-    return "web_password" in Path(webaddons.__file__).read_text()
-
-
-@pytest.mark.skipif(_web_has_login_token(), reason="this mitmproxy's web UI has a login token")
+@pytest.mark.skipif(web_has_login_token(), reason="this mitmproxy's web UI has a login token")
 def test_web_refused_without_a_login_token(confdir):
     """mitmproxy 11.0's web UI has no login: --web refuses with one line instead of serving
     every flow, keys included, to any local user."""
@@ -48,7 +42,7 @@ def test_web_refused_without_a_login_token(confdir):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.skipif(not _web_has_login_token(), reason="mitmproxy < 11.1: --web is refused")
+@pytest.mark.skipif(not web_has_login_token(), reason="mitmproxy < 11.1: --web is refused")
 def test_web_ui_shows_the_replayed_flow(confdir, ca_cert, tmp_path):
     web_port = free_port()
     err = open(tmp_path / "stderr", "w+")
