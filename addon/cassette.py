@@ -29,8 +29,24 @@ class CassetteError(Exception):
     """A cassette that cannot be read or written; the message is one line for the user."""
 
 
+class _HeaderAccess:
+    """Case-insensitive reading of a model's `headers` (names are kept as recorded)."""
+
+    headers: Headers
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of header `name`, any capitalisation, in file order."""
+        name = name.lower()
+        return [v for k, vs in self.headers.items() if k.lower() == name for v in vs]
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        """The first value of header `name` (any capitalisation), else `default`."""
+        values = self.header_values(name)
+        return values[0] if values else default
+
+
 @dataclass
-class Request:
+class Request(_HeaderAccess):
     proto: str = "HTTP/1.1"
     proto_major: int = 1
     proto_minor: int = 1
@@ -55,7 +71,7 @@ class Request:
 
 
 @dataclass
-class Response:
+class Response(_HeaderAccess):
     proto: str = "HTTP/1.1"
     proto_major: int = 1
     proto_minor: int = 1

@@ -218,18 +218,6 @@ def bodiless(code: int, method: str = "GET") -> bool:
     return code in (204, 304) or 100 <= code < 200 or method.upper() == "HEAD"
 
 
-def is_stream(resp: Response) -> bool:
-    """Whether a recorded response was a stream (replayed chunked / as DATA frames)."""
-    if bodiless(resp.code):
-        return False
-    ctype = ",".join(v for k, vs in resp.headers.items() if k.lower() == "content-type" for v in vs)
-    return (
-        resp.content_length < 0
-        or bool(resp.transfer_encoding)
-        or any(t in ctype for t in STREAM_TYPES)
-    )
-
-
 STREAM_TYPES = (
     "text/event-stream",
     "application/x-ndjson",
@@ -237,6 +225,35 @@ STREAM_TYPES = (
     "application/ndjson",
     "application/vnd.amazon.eventstream",
 )
+
+
+def is_stream_type(content_type: str) -> bool:
+    """The one rule for streaming content types: SSE, NDJSON/JSONL, AWS event streams."""
+    content_type = content_type.lower()
+    return any(t in content_type for t in STREAM_TYPES)
+
+
+def is_stream(resp: Response) -> bool:
+    """Whether a recorded response was a stream (replayed chunked / as DATA frames)."""
+    if bodiless(resp.code):
+        return False
+    return (
+        resp.content_length < 0
+        or bool(resp.transfer_encoding)
+        or is_stream_type(",".join(resp.header_values("content-type")))
+    )
+
+
+def streams(request: http.Request, response: http.Response) -> bool:
+    """Whether a live response is streamed (never buffered): a streaming content type or a body
+    of unknown length; never a response that has no body (`bodiless`: HEAD, 1xx, 204, 304; a
+    101's WebSocket messages go through the websocket hooks)."""
+    if bodiless(response.status_code, request.method):
+        return False
+    return (
+        is_stream_type(response.headers.get("content-type", ""))
+        or "content-length" not in response.headers
+    )
 
 
 def replay_headers(

@@ -77,19 +77,13 @@ def peer_uid(peer: tuple, local: tuple) -> int | None:
 
 
 class OwnerOnly:
-    """mitmproxy addon: close client connections that belong to another local user."""
+    """mitmproxy addon: close client connections that belong to another local user (option
+    vcr_allow_other_users, declared in options.py, turns it off)."""
 
     def __init__(self) -> None:
         self.uid = os.getuid() if hasattr(os, "getuid") else None
         self._warned: set[int | None] = set()
         self.refused = 0
-
-    def load(self, loader) -> None:
-        loader.add_option(
-            "vcr_allow_other_users", bool, False,
-            "Let other local users' clients use this proxy (by default only the user who "
-            "started it may, checked on Linux from /proc/net/tcp).",
-        )
 
     def running(self) -> None:
         from mitmproxy import ctx

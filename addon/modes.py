@@ -29,7 +29,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-MODES = ("once", "record", "replay", "new-episodes", "passthrough")
+from .options import MODES  # noqa: E402,F401  (the modes are declared in options.py)
 
 
 class FileState(enum.Enum):

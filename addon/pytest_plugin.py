@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from . import options
 from .faults import parse_faults
-from .session import MODES
+from .options import MODES
 
 MARKER = "vcrproxy"
 
@@ -55,6 +56,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("vcrproxy_dir", "Cassette root, relative to rootdir.", default="")
     parser.addini("vcrproxy_set", "mitmproxy / vcr_* options, one NAME=VALUE per line.",
                   type="linelist", default=[])
+    # Every vcr_* option also as an ini key (vcrproxy_match_on, ...); its VCRPROXY_* variable
+    # wins over the ini file, --vcrproxy-set over both.
+    for opt in _ini_options():
+        kind = "linelist" if opt.is_list else "bool" if opt.type is bool else "string"
+        parser.addini(_ini_key(opt), opt.help, type=kind, default=None)
+
+
+def _ini_options() -> list[options.Option]:
+    return [o for o in options.ADDON_OPTIONS if o.cli == "flag" and o.name != "vcr_cassette_dir"]
+
+
+def _ini_key(opt: options.Option) -> str:
+    return "vcrproxy_" + opt.key
+
+
+def _table_options(config: pytest.Config) -> dict[str, object]:
+    """vcr_* values from the ini file, then the environment (VCRPROXY_*)."""
+    values: dict[str, object] = {}
+    for opt in _ini_options():
+        value = config.getini(_ini_key(opt))
+        if value not in (None, [], ""):
+            values[opt.name] = opt.parse(value)
+    try:
+        values.update(
+            (k, v) for k, v in options.from_environ().items() if k != "vcr_cassette_dir"
+        )
+    except ValueError as e:
+        raise pytest.UsageError(f"vcrproxy: {e}") from None
+    return values
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -93,6 +123,7 @@ def vcrproxy_server(pytestconfig: pytest.Config):
     confdir = default_confdir()
     ca, bundle = ensure_ca(confdir)
     sets = list(pytestconfig.getini("vcrproxy_set")) + pytestconfig.getoption("--vcrproxy-set")
+    table = _table_options(pytestconfig)
     vcr_options = {}
     for item in list(sets):
         name, sep, value = item.partition("=")
@@ -105,7 +136,7 @@ def vcrproxy_server(pytestconfig: pytest.Config):
         cassette=os.path.join(root, "_unnamed.yaml"),
         mode="passthrough",
         confdir=confdir,
-        vcr_options={"vcr_cassette_dir": root},
+        vcr_options={**table, "vcr_cassette_dir": root},
         sets=sets + [f"{k}={v}" for k, v in vcr_options.items()],
     )
     try:

@@ -9,18 +9,29 @@ from dataclasses import dataclass, field
 
 from .cassette import Cassette, CassetteError, Interaction, Request
 from .matching import MatchConfig, Matcher, Miss
-from .modes import MODES, plan_for  # noqa: F401  (MODES re-exported: vcr, cli, plugin)
+from .modes import plan_for
+from .options import MODES, Mode  # noqa: F401  (MODES re-exported)
 from .redaction import RedactionConfig, redact_interaction
 from .schema import sendable_problems
 from .yamlio import CassetteWriter, file_stamp, load_cassette
 
 log = logging.getLogger("vcrproxy")
 
+# A cassette the CLI parsed to check it before starting the proxy, handed (through the VCR
+# addon's constructor) to the session that opens the same, unchanged file: a large cassette is
+# then parsed once at start, not twice (~9 s each for 10,000 interactions; see tests/bench).
+@dataclass
+class Preloaded:
+    path: str  # absolute
+    stamp: tuple[int, int]  # (mtime_ns, size) when parsed
+    cassette: Cassette
 
-# A cassette the CLI parsed to check it before starting the proxy, handed once to the session
-# that opens the same, unchanged file: a large cassette is then parsed once at start, not twice
-# (~9 s each for 10,000 interactions; see tests/bench).
-_preloaded: dict[str, tuple[tuple[int, int], Cassette]] = {}
+    def current(self) -> Cassette | None:
+        """The parsed cassette if the file is unchanged since, else None."""
+        try:
+            return self.cassette if _stamp(self.path) == self.stamp else None
+        except OSError:
+            return None
 
 
 def _stamp(path: str) -> tuple[int, int]:
@@ -37,24 +48,13 @@ def refuse_unsendable(cassette: Cassette, path: str) -> None:
         raise CassetteError(f"{path}: {fatal[0]}{more}; replay cannot use this cassette")
 
 
-def preload_cassette(path: str) -> Cassette:
-    """`load_cassette(path)`, also kept for the next CassetteSession on that unchanged file."""
+def preload_cassette(path: str) -> Preloaded:
+    """`load_cassette(path)` with the file's stamp, for `VCR(preloaded=...)`; CassetteError if
+    replay could not use it (`refuse_unsendable`)."""
     stamp = _stamp(path)
     cassette = load_cassette(path)
     refuse_unsendable(cassette, path)
-    _preloaded[os.path.abspath(path)] = (stamp, cassette)
-    return cassette
-
-
-def _load(path: str) -> Cassette:
-    stamp, cassette = _preloaded.pop(os.path.abspath(path), (None, None))
-    if cassette is not None:
-        try:
-            if _stamp(path) == stamp:
-                return cassette
-        except OSError:
-            pass
-    return load_cassette(path)
+    return Preloaded(os.path.abspath(path), stamp, cassette)
 
 
 @dataclass
@@ -82,6 +82,7 @@ class CassetteSession:
         mode: str,
         match: MatchConfig,
         redaction: RedactionConfig | None,
+        preloaded: Preloaded | None = None,
     ) -> None:
         decided = plan_for(mode, path)  # mode x file state: modes.py is the one switch
         if decided.error:
@@ -90,11 +91,14 @@ class CassetteSession:
         self.requested_mode = mode
         self.redaction = redaction
         self.stats = Stats()
-        self.mode = decided.mode
+        self.mode = Mode(decided.mode)
         self._opened = file_stamp(path)  # the file this session's model reflects (or replaces)
-        self.cassette = _load(path) if decided.load else Cassette(path=path)
-        if decided.load:
-            refuse_unsendable(self.cassette, path)
+        cassette = preloaded.current() if preloaded is not None and decided.load else None
+        if cassette is None:
+            cassette = load_cassette(path) if decided.load else Cassette(path=path)
+            if decided.load:
+                refuse_unsendable(cassette, path)
+        self.cassette = cassette
         # Miss texts hide what this session redacts (defaults when it records unredacted).
         self.matcher = Matcher(
             self.cassette.interactions, match, redaction=redaction or RedactionConfig.default()
@@ -105,11 +109,15 @@ class CassetteSession:
 
     @property
     def replays(self) -> bool:
-        return self.mode in ("replay", "new-episodes")
+        return self.mode in (Mode.REPLAY, Mode.NEW_EPISODES)
 
     @property
     def records(self) -> bool:
-        return self.mode in ("record", "new-episodes")
+        return self.mode in (Mode.RECORD, Mode.NEW_EPISODES)
+
+    @property
+    def passthrough(self) -> bool:
+        return self.mode is Mode.PASSTHROUGH
 
     def find(self, request: Request) -> Interaction | None:
         return self.matcher.find(request)

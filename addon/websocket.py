@@ -49,7 +49,7 @@ import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -61,17 +61,11 @@ from wsproto.utilities import LocalProtocolError
 
 from .cassette import WEBSOCKET_KEY, CassetteError, Request, Response
 from .matching import MatchConfig, body
+from .options import WS_IGNORE_JSON
 from .redaction import scrub_text, split_names
 
 log = logging.getLogger("vcrproxy")
 
-# JSON paths of client messages ignored by default: client-chosen ids and audio, which differ on
-# every run (OpenAI Realtime `event_id`, `input_audio_buffer.append.audio`,
-# `conversation.item.create` item ids and audio; Gemini Live `realtimeInput` audio chunks).
-WS_IGNORE_JSON = (
-    "event_id,audio,item.id,item.content[*].audio,"
-    "realtimeInput.audio.data,realtimeInput.mediaChunks[*].data"
-)
 POLICY_VIOLATION = 1008
 _REASON_BYTES = 123  # a close frame's payload is at most 125 bytes, 2 of them the code
 # Response headers the loopback handshake makes itself (or that describe the recorded framing).
@@ -235,7 +229,7 @@ def redact_session(raw: Any, scrub: Callable[[str | bytes], str | bytes]) -> Any
     return out
 
 
-def ws_match_config(base: MatchConfig, ignore_json: str | tuple[str, ...]) -> MatchConfig:
+def ws_match_config(base: MatchConfig, ignore_json: str | Sequence[str]) -> MatchConfig:
     """Client messages compare like bodies: the session's JSON ignore paths plus `ignore_json`."""
     paths = tuple(dict.fromkeys((*base.ignore_json_paths, *split_names(ignore_json))))
     return replace(base, on=("body",), ignore_json_paths=paths, headers=())

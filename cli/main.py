@@ -15,7 +15,8 @@ from typing import Any
 import click
 
 from vcrproxy.cassette import CassetteError
-from vcrproxy.session import MODES
+from vcrproxy.options import ADDON_OPTIONS, BY_NAME, MODES, OPTIONS, Mode, Option
+from vcrproxy.session import Preloaded
 
 from .childenv import child_env, proxy_exports, proxy_url, shell_exports, write_bundle
 from .live import LiveLog
@@ -39,67 +40,50 @@ def ensure_ca(confdir: str) -> tuple[str, str]:
 
 
 # -- shared options ---------------------------------------------------------------------------
+class _ListOption(click.Option):
+    """A repeatable flag whose environment variable holds its items split by `sep` (click
+    would split at whitespace, which regular expressions may contain)."""
+
+    def __init__(self, *args: Any, sep: str = ",", **kw: Any) -> None:
+        self.sep = sep
+        super().__init__(*args, **kw)
+
+    def value_from_envvar(self, ctx: click.Context) -> Any:
+        rv = self.resolve_envvar_value(ctx)
+        if rv is None:
+            return None
+        return [p.strip() for p in rv.split(self.sep) if p.strip()]
+
+
+def table_option(opt: Option):
+    """The click option of one row of vcrproxy.options.OPTIONS: `--flag`, `VCRPROXY_*`."""
+    names = [opt.flag] + ([opt.short] if opt.short else [])
+    kw: dict[str, Any] = {"envvar": opt.env, "help": opt.help}
+    if opt.is_list:
+        return click.option(*names, opt.key, cls=_ListOption, sep=opt.sep, multiple=True,
+                            default=list(opt.default), metavar="VALUE", **kw)
+    if opt.type is bool:
+        if opt.default:
+            names[0] = f"{opt.flag}/--no-{opt.flag[2:]}"
+            return click.option(*names, opt.key, default=True, show_default=True, **kw)
+        return click.option(*names, opt.key, is_flag=True, **kw)
+    if opt.name == "confdir":
+        return click.option(*names, opt.key, default=default_confdir,
+                            show_default="~/.vcrproxy", **kw)
+    if opt.type is int:
+        kind = click.IntRange(0, 65535) if opt.name.endswith("port") else int
+        return click.option(*names, opt.key, type=kind, default=opt.default,
+                            show_default=bool(opt.default), **kw)
+    if opt.choices:
+        kw["type"] = click.Choice(opt.choices)
+    return click.option(*names, opt.key, default=opt.default, show_default=bool(opt.default),
+                        **kw)
+
+
 def proxy_options(f):
-    opts = [
-        click.option("--host", default="127.0.0.1", envvar="VCRPROXY_HOST", show_default=True,
-                     help="Address to listen on."),
-        click.option("--port", type=click.IntRange(0, 65535), default=0, envvar="VCRPROXY_PORT",
-                     help="Port to listen on (0: a free port)."),
-        click.option("--confdir", default=default_confdir, envvar="VCRPROXY_CONFDIR",
-                     show_default="~/.vcrproxy", help="Where the CA lives (per user)."),
-        click.option("--cassette-dir", default="", envvar="VCRPROXY_CASSETTE_DIR",
-                     help="Root for cassettes named in the proxy URL (http://NAME@host:port); "
-                          "default: the cassette's folder."),
-        click.option("--match-on", default="method,url,body", envvar="VCRPROXY_MATCH_ON",
-                     show_default=True,
-                     help="Request parts compared: method, url (scheme,host,path,query), "
-                          "scheme, host, path, query, body, headers."),
-        click.option("--ignore-json", default="", envvar="VCRPROXY_IGNORE_JSON",
-                     help="JSON body paths to ignore when matching, e.g. metadata,user."),
-        click.option("--ignore-query", default="", envvar="VCRPROXY_IGNORE_QUERY",
-                     help="Query parameters to ignore when matching."),
-        click.option("--match-headers", default="", envvar="VCRPROXY_MATCH_HEADERS",
-                     help="Request headers to compare when matching."),
-        click.option("--allow-repeats", is_flag=True, envvar="VCRPROXY_ALLOW_REPEATS",
-                     help="Let one recorded interaction answer several identical requests."),
-        click.option("--pace", type=click.Choice(["instant", "recorded"]), default="instant",
-                     envvar="VCRPROXY_PACE", show_default=True,
-                     help="Replay at once, or with the recorded timing of headers and chunks."),
-        click.option("--fault", "faults", multiple=True, envvar="VCRPROXY_FAULT",
-                     metavar="KIND[:ARG][@WHICH]",
-                     help="Inject a fault in replay (repeatable): status:CODE, cut:N, reset, "
-                          "delay:MS, stall:MS; WHICH: N (Nth request answered), #ID, * (each, "
-                          "default), p=P. E.g. --fault status:429@1."),
-        click.option("--fault-seed", type=int, default=0, envvar="VCRPROXY_FAULT_SEED",
-                     show_default=True, help="Seed of p=P fault draws."),
-        click.option("--no-redact", is_flag=True, envvar="VCRPROXY_NO_REDACT",
-                     help="Write secrets as they are (never for cassettes you commit)."),
-        click.option("--redact-header", multiple=True, metavar="NAME",
-                     help="Also redact this header (-NAME: stop redacting a default)."),
-        click.option("--redact-query", multiple=True, metavar="NAME",
-                     help="Also redact this query parameter (-NAME: keep a default)."),
-        click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-                     help="Any mitmproxy option, e.g. --set ssl_insecure=true."),
-        click.option("--web", is_flag=True, help="Run the session in mitmproxy's web UI."),
-        click.option("--web-port", type=int, default=8081, show_default=True,
-                     help="Port of the web UI with --web."),
-        click.option("--keep-no-proxy", is_flag=True,
-                     help="Keep the user's NO_PROXY for the command (default: cleared)."),
-        click.option("--allow-misses", is_flag=True, envvar="VCRPROXY_ALLOW_MISSES",
-                     help=f"Exit with the command's code even if replay missed (else "
-                          f"{MISS_EXIT})."),
-        click.option("--strict", is_flag=True, envvar="VCRPROXY_STRICT",
-                     help=f"Also exit {MISS_EXIT} when recorded interactions were left unused "
-                          "(default: fine, for partial test runs)."),
-        click.option("--allow-no-traffic", is_flag=True, envvar="VCRPROXY_ALLOW_NO_TRAFFIC",
-                     help=f"Keep the command's exit code when it made no request through the "
-                          f"proxy (else {BYPASS_EXIT}, with the likely cause)."),
-        click.option("--background", is_flag=True,
-                     help="Standalone: start detached, print the shell exports and return "
-                          "(eval \"$(vcrproxy replay --background C)\"); `vcrproxy stop` ends it."),
-        click.option("-q", "--quiet", is_flag=True, help="No line per flow, summary only."),
-        click.option("-v", "--verbose", is_flag=True, help="Debug logging."),
-    ]
+    opts = [table_option(o) for o in OPTIONS if o.cli == "flag"]
+    opts.append(click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                             help="Any mitmproxy or vcr_* option, e.g. --set ssl_insecure=true."))
     for opt in reversed(opts):
         f = opt(f)
     return f
@@ -124,18 +108,7 @@ def _settings(s: Session) -> ProxySettings:
         listen_port=kw["port"],
         confdir=os.path.abspath(os.path.expanduser(kw["confdir"])),
         vcr_options={
-            "vcr_cassette_dir": kw["cassette_dir"],
-            "vcr_match_on": kw["match_on"],
-            "vcr_match_ignore_json": kw["ignore_json"],
-            "vcr_match_ignore_query": kw["ignore_query"],
-            "vcr_match_headers": kw["match_headers"],
-            "vcr_allow_repeats": kw["allow_repeats"],
-            "vcr_pace": kw["pace"],
-            "vcr_fault": list(kw["faults"]),
-            "vcr_fault_seed": kw["fault_seed"],
-            "vcr_redact": not kw["no_redact"],
-            "vcr_redact_headers": ",".join(kw["redact_header"]),
-            "vcr_redact_query": ",".join(kw["redact_query"]),
+            o.name: o.parse(kw[o.key]) for o in ADDON_OPTIONS if o.cli == "flag"
         },
         sets=list(kw["sets"]),
         web=kw["web"],
@@ -143,7 +116,8 @@ def _settings(s: Session) -> ProxySettings:
     )
 
 
-def _precheck(s: Session) -> None:
+def _precheck(s: Session) -> Preloaded | None:
+    """One-line errors before anything starts; the cassette, parsed if it will be replayed."""
     from vcrproxy.modes import plan_for
 
     decided = plan_for(s.mode, s.cassette)  # the one mode x file-state switch (modes.py)
@@ -155,11 +129,12 @@ def _precheck(s: Session) -> None:
         from vcrproxy.session import preload_cassette
 
         try:
-            preload_cassette(s.cassette)  # parsed once: the proxy's session takes it over
+            return preload_cassette(s.cassette)  # parsed once: the proxy's session takes it over
         except CassetteError as e:
             raise click.ClickException(str(e)) from None
         except OSError as e:
             raise click.ClickException(f"{s.cassette}: {e.strerror or e}") from None
+    return None
 
 
 def _not_mitmproxy(record: logging.LogRecord) -> bool:
@@ -180,11 +155,11 @@ def run_session(s: Session) -> int:
             handler.addFilter(_not_mitmproxy)
     # -q: summary only, no per-flow warnings (a MISS is in the summary).
     logging.getLogger("vcrproxy").setLevel(logging.ERROR if kw["quiet"] else logging.NOTSET)
-    _precheck(s)
+    preloaded = _precheck(s)
     settings = _settings(s)
     ca, bundle = ensure_ca(settings.confdir)
     try:
-        return asyncio.run(_run(s, settings, ca, bundle))
+        return asyncio.run(_run(s, settings, ca, bundle, preloaded))
     except ProxyError as e:
         raise click.ClickException(str(e)) from None
 
@@ -211,9 +186,11 @@ def run_background(s: Session) -> int:
     return 0
 
 
-async def _run(s: Session, settings: ProxySettings, ca: str, bundle: str) -> int:
+async def _run(
+    s: Session, settings: ProxySettings, ca: str, bundle: str, preloaded: Preloaded | None
+) -> int:
     kw = s.kw
-    proxy = Proxy(settings)
+    proxy = Proxy(settings, preloaded=preloaded)
     live = LiveLog(quiet=kw["quiet"])
     proxy.vcr.listeners.append(live.flow)
     await proxy.start()
@@ -346,8 +323,9 @@ run = _session_command(
     "Run with --mode (default once: replay if CASSETTE exists, else record).",
 )
 run = click.option(
-    "--mode", type=click.Choice(MODES), default="once", envvar="VCRPROXY_MODE", show_default=True,
-    help="once | record | replay | new-episodes | passthrough.",
+    BY_NAME["vcr_mode"].flag, "mode", type=click.Choice(MODES), default=Mode.ONCE.value,
+    envvar=BY_NAME["vcr_mode"].env, show_default=True,
+    help=f"{' | '.join(MODES)}. {BY_NAME['vcr_mode'].help}",
 )(run)
 
 

@@ -18,6 +18,8 @@ from typing import Any
 from mitmproxy import exceptions, master, options
 from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig
 
+from vcrproxy.options import BY_NAME
+from vcrproxy.session import Preloaded
 from vcrproxy.vcr import VCR
 
 CA_CERT_NAME = "mitmproxy-ca-cert.pem"
@@ -56,7 +58,8 @@ class ProxySettings:
     listen_host: str = "127.0.0.1"
     listen_port: int = 0
     confdir: str = field(default_factory=default_confdir)
-    vcr_options: dict[str, Any] = field(default_factory=dict)  # vcr_* option values
+    # vcr_* option values, typed or as text (lists: comma-separated; see options.Option.parse)
+    vcr_options: dict[str, Any] = field(default_factory=dict)
     sets: list[str] = field(default_factory=list)  # mitmproxy `--set name=value`
     web: bool = False
     web_port: int = 8081
@@ -76,9 +79,12 @@ class _StartupErrors(logging.Handler):
 class Proxy:
     """mitmproxy + VCR on the running event loop: `await start()`, `await stop()`."""
 
-    def __init__(self, settings: ProxySettings, vcr: VCR | None = None) -> None:
+    def __init__(
+        self, settings: ProxySettings, vcr: VCR | None = None, *, preloaded: Preloaded | None = None
+    ) -> None:
+        """`preloaded`: the cassette the caller already parsed (session.preload_cassette)."""
         self.settings = settings
-        self.vcr = vcr or VCR()
+        self.vcr = vcr or VCR(preloaded)
         self.master: master.Master | None = None
         self._task: asyncio.Task | None = None
         self.host = settings.listen_host
@@ -123,6 +129,10 @@ class Proxy:
                 self.vcr,
             )
         try:
+            vcr_options = {
+                name: BY_NAME[name].parse(value) if name in BY_NAME else value
+                for name, value in s.vcr_options.items()
+            }
             extra: dict[str, Any] = {}
             if s.web:
                 extra = {"web_open_browser": False, "web_port": s.web_port}
@@ -136,7 +146,7 @@ class Proxy:
                 vcr_cassette=s.cassette,
                 vcr_mode=s.mode,
                 **extra,
-                **s.vcr_options,
+                **vcr_options,
             )
             if s.sets:
                 try:
@@ -145,7 +155,7 @@ class Proxy:
                     # mitmproxy 11 says "Not an integer: abc" without naming the option.
                     msg = str(e).strip().splitlines()[0]
                     raise ProxyError(f"--set {', '.join(s.sets)}: {msg}") from None
-        except exceptions.OptionsError as e:
+        except (exceptions.OptionsError, ValueError) as e:
             raise ProxyError(str(e).strip().splitlines()[0]) from None
         except KeyError as e:
             raise ProxyError(f"unknown option {e}") from None
@@ -186,7 +196,7 @@ class Proxy:
                 await asyncio.wait_for(asyncio.shield(self._task), 10)
             except (TimeoutError, Exception):  # noqa: BLE001 - shutting down anyway
                 pass
-        self.vcr._close_sessions()  # flush even if the master never reached `done`
+        self.vcr.close_sessions()  # flush even if the master never reached `done`
 
 
 async def _cancel_others(timeout: float = 5.0) -> None:
@@ -201,8 +211,10 @@ async def _cancel_others(timeout: float = 5.0) -> None:
 class BackgroundProxy:
     """A Proxy on its own event loop in a daemon thread (pytest plugin, tests, benchmarks)."""
 
-    def __init__(self, settings: ProxySettings, vcr: VCR | None = None) -> None:
-        self.proxy = Proxy(settings, vcr)
+    def __init__(
+        self, settings: ProxySettings, vcr: VCR | None = None, *, preloaded: Preloaded | None = None
+    ) -> None:
+        self.proxy = Proxy(settings, vcr, preloaded=preloaded)
         self._loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
 

@@ -21,7 +21,8 @@ from mitmproxy import hooks
 
 from vcrproxy import Cassette, Interaction, Request, Response, save_cassette
 from vcrproxy.failclosed import UpstreamGate
-from vcrproxy.vcr import VCR
+from vcrproxy.registry import SessionRegistry
+from vcrproxy.replayer import Replayer
 
 sys.path.insert(0, os.path.dirname(__file__))
 from conftest import proxied_client  # noqa: E402
@@ -98,7 +99,8 @@ def test_every_hook_of_our_addons_is_guarded(run_proxy, tmp_path):
                 continue
             seen.append(f"{type(addon).__name__}.{name}")
             assert getattr(fn, "__fail_closed__", False), f"{type(addon).__name__}.{name}"
-    assert {"VCR.request", "VCR.responseheaders", "VCR.response", "VCR.http_connect",
+    assert {"Replayer.request", "Replayer.responseheaders", "Replayer.response",
+            "Recorder.responseheaders", "Recorder.response", "SessionRegistry.http_connect",
             "UpstreamGate.server_connect"} <= set(seen)
 
 
@@ -110,8 +112,9 @@ def _addon_class(proxy, cls_name: str) -> type:
     return next(type(a) for a in our_addons(proxy) if type(a).__name__ == cls_name)
 
 
-ANSWERED = ["VCR.request", "VCR.responseheaders", "VCR.response", "UpstreamGate.requestheaders"]
-HARMLESS = ["VCR.tls_start_client", "VCR.client_disconnected", "VCR.error",
+ANSWERED = ["Replayer.request", "Replayer.responseheaders", "Replayer.response",
+            "UpstreamGate.requestheaders"]
+HARMLESS = ["PreferH2.tls_start_client", "SessionRegistry.client_disconnected", "Replayer.error",
             "UpstreamGate.client_disconnected", "UpstreamGate.server_connect"]
 
 
@@ -142,7 +145,7 @@ def test_http_connect_failure_refuses_the_tunnel(run_proxy, ca_cert, gateway, tm
                                                  monkeypatch):
     url = f"{gateway.url}/v1/chat/completions"
     proxy = run_proxy(chat_cassette(tmp_path / "c.yaml", url), "replay")
-    monkeypatch.setattr(VCR.http_connect, "__wrapped__", _boom)
+    monkeypatch.setattr(SessionRegistry.http_connect, "__wrapped__", _boom)
     before = gateway.connections
     with proxied_client(proxy, ca_cert) as client, pytest.raises(httpx.ProxyError, match="400"):
         post(client, url, CHAT_BODY)
@@ -157,7 +160,7 @@ def test_a_request_hook_that_silently_forwards_is_stopped_at_the_connection(
     not open an upstream connection, because nothing permitted one."""
     url = f"{gateway.url}/v1/chat/completions"
     proxy = run_proxy(chat_cassette(tmp_path / "c.yaml", url), "replay")
-    monkeypatch.setattr(VCR.request, "__wrapped__", lambda self, flow: None)
+    monkeypatch.setattr(Replayer.request, "__wrapped__", lambda self, flow: None)
     before = gateway.connections
     with proxied_client(proxy, ca_cert) as client:
         r = post(client, url, CHAT_BODY)

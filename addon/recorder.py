@@ -1,0 +1,175 @@
+"""Recorder addon: tee each exchange the replayer left to upstream into its cassette session.
+
+A stream is forwarded chunk by chunk as it arrives (StreamRecorder taps it, keeping a decoded,
+timestamped copy); at the end of the response the Interaction is built, and the session redacts
+it and appends it durably.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from mitmproxy import http
+
+from . import trailers
+from .cassette import WEBSOCKET_KEY, CassetteError, Interaction
+from .contentview import CHUNKS_METADATA
+from .failclosed import fail_closed
+from .flows import interaction_from_flow, streams
+from .recording import StreamRecorder, decode_body
+from .reporter import WIRE_SIZE, Reporter, counting_tap
+from .session import CassetteSession
+from .websocket import session_from_flow
+
+log = logging.getLogger("vcrproxy")
+
+
+class _Record:
+    __slots__ = ("session", "recorder")
+
+    def __init__(self, session: CassetteSession) -> None:
+        self.session = session
+        self.recorder: StreamRecorder | None = None
+
+
+class Recorder:
+    def __init__(self, reporter: Reporter, safe) -> None:
+        self.reporter = reporter
+        self.safe = safe  # text about a flow as it may leave the proxy (registry.safe)
+        self._records: dict[str, _Record] = {}
+        self._websockets: dict[str, tuple[http.HTTPFlow, _Record]] = {}  # open sessions
+
+    def track(self, flow: http.HTTPFlow, sess: CassetteSession) -> None:
+        """Record this flow into `sess` once its response is complete (the replayer's call)."""
+        self._records[flow.id] = _Record(sess)
+
+    def forget(self, flow: http.HTTPFlow) -> None:
+        self._records.pop(flow.id, None)
+
+    @fail_closed
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        resp = flow.response
+        assert resp is not None
+        if _replayed(flow):
+            return
+        if trailers.announced_h1_trailers(flow):
+            flow.kill()  # mitmproxy would hang the client on them (see trailers.py)
+            return
+        rec = self._records.get(flow.id)
+        if rec is not None and streams(flow.request, resp):
+            rec.recorder = StreamRecorder(flow)
+            resp.stream = rec.recorder.tap
+        elif rec is None and resp.stream is False and streams(flow.request, resp):
+            resp.stream = counting_tap(flow)  # passthrough: never buffer a stream either
+
+    @fail_closed
+    def response(self, flow: http.HTTPFlow) -> None:
+        rec = self._records.pop(flow.id, None)
+        if rec is None:
+            if not _replayed(flow):
+                trailers.drop_for_h1_client(flow)
+            return
+        if flow.websocket is not None:
+            self._websockets[flow.id] = (flow, rec)  # recorded at websocket_end
+            self.reporter.hold(flow)  # reported when written
+            return
+        if rec.recorder is not None:
+            body, decoded, chunks = rec.recorder.result()
+            flow.metadata[WIRE_SIZE] = rec.recorder.received  # as sent: the live line's size
+        else:
+            body, decoded = decode_body(flow.response)
+            chunks = None
+        interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks)
+        trailers.drop_for_h1_client(flow)  # recorded; mitmproxy could not send them on
+        written = self._write(flow, rec, interaction)
+        if written is None:
+            return
+        if chunks:
+            flow.metadata[CHUNKS_METADATA] = [list(c) for c in chunks]
+        if flow.response is not None and flow.response.raw_content is None:
+            # A streamed body is not kept by mitmproxy (11; 12 unless store_streamed_bodies):
+            # keep the recorded copy so mitmweb and the LLM view can show it. Already sent, so
+            # setting it now sends nothing more.
+            if decoded:
+                flow.response.content = body  # re-encoded as its Content-Encoding says
+            else:
+                flow.response.raw_content = body
+        self._recorded(flow, rec, written)
+
+    @fail_closed
+    def websocket_end(self, flow: http.HTTPFlow) -> None:
+        pending = self._websockets.pop(flow.id, None)
+        if pending is not None:
+            self._record_websocket(flow, pending[1])
+
+    def done(self) -> None:
+        # WebSocket sessions still open when the proxy stops: keep what they exchanged (before
+        # the reporter, after us, closes the sessions).
+        for flow, rec in list(self._websockets.values()):
+            self._record_websocket(flow, rec)
+
+    def _record_websocket(self, flow: http.HTTPFlow, rec: _Record) -> None:
+        self._websockets.pop(flow.id, None)
+        interaction = interaction_from_flow(flow, b"")
+        interaction.response.extra[WEBSOCKET_KEY] = session_from_flow(flow).to_extra()
+        written = self._write(flow, rec, interaction)
+        if written is not None:
+            self._recorded(flow, rec, written)
+
+    def _write(
+        self, flow: http.HTTPFlow, rec: _Record, interaction: Interaction
+    ) -> Interaction | None:
+        """Append the interaction to the session's cassette: what was written, or None (failure
+        reported)."""
+        try:
+            return rec.session.record(interaction)
+        except (OSError, CassetteError) as e:
+            log.error("could not write %s: %s", rec.session.path, e)
+            rec.session.stats.failed += 1
+            # In the summary and the CLI's exit code: a session that lost recordings failed.
+            self.reporter.errors.append(f"could not write {rec.session.path}: {e}")
+            self.reporter.report(flow, "error", rec.session, f"not recorded: {e}")
+            return None
+
+    def _recorded(self, flow: http.HTTPFlow, rec: _Record, written: Interaction) -> None:
+        flow.metadata["vcrproxy"] = "recorded"
+        flow.comment = f"vcrproxy: recorded as interaction {written.id} in {rec.session.path}"
+        self.reporter.report(flow, "recorded", rec.session)
+
+    @fail_closed
+    def error(self, flow: http.HTTPFlow) -> None:
+        rec = self._records.pop(flow.id, None)
+        if rec is None:
+            return
+        if rec.recorder is not None and _client_hung_up(flow) and rec.recorder.finished_stream():
+            # The openai SDK (1.x, 2.x) closes its HTTP/1.1 connection right after
+            # `data: [DONE]`, often before the upstream's end of stream: keep what it was sent.
+            log.warning(
+                "%s %s: the client closed the stream before its end; recording what it was sent",
+                flow.request.method,
+                self.safe(flow.request.url),
+            )
+            self._records[flow.id] = rec
+            self.response(flow)
+            return
+        rec.session.stats.failed += 1
+        msg = flow.error.msg if flow.error else "unknown error"
+        log.warning(
+            "upstream failed for %s %s: %s (nothing recorded)",
+            flow.request.method,
+            self.safe(flow.request.url),
+            self.safe(msg),
+        )
+        self.reporter.report(flow, "error", rec.session, msg)
+
+
+def _replayed(flow: http.HTTPFlow) -> bool:
+    """The replayer answered this flow (instantly, or through its loopback server)."""
+    return flow.metadata.get("vcrproxy") == "replayed"
+
+
+def _client_hung_up(flow: http.HTTPFlow) -> bool:
+    """The HTTP/1 client went away mid-response (mitmproxy's message for it), not the upstream."""
+    return flow.response is not None and flow.error is not None and (
+        flow.error.msg.startswith("Client disconnected")
+    )

@@ -1,0 +1,202 @@
+"""Session registry addon: which cassette session a flow belongs to.
+
+A client names its cassette (and mode) in the proxy URL, `http://NAME[:MODE]@host:port`, which
+arrives as `Proxy-Authorization: Basic` on CONNECT (remembered per client connection) or on each
+plain-HTTP request; requests that name none use `vcr_cassette`. One CassetteSession per file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import os
+from urllib.parse import unquote
+
+from mitmproxy import ctx, exceptions, http
+
+from . import faults, options
+from .cassette import CassetteError
+from .failclosed import UPSTREAM_MODES, fail_closed
+from .matching import MatchConfig
+from .redaction import RedactionConfig, redact_text
+from .session import CassetteSession, Preloaded
+
+log = logging.getLogger("vcrproxy")
+
+FAULTS_KEY = "vcrproxy_faults"  # flow.metadata: faults asked for in the client's proxy URL
+
+
+class SessionRegistry:
+    """Open sessions by cassette path; rebuilt when a vcr_* option changes."""
+
+    def __init__(self, preloaded: Preloaded | None = None) -> None:
+        self.sessions: dict[str, CassetteSession] = {}
+        self.closed: list[CassetteSession] = []  # kept for the summary
+        self.match = MatchConfig()
+        self.redaction: RedactionConfig | None = RedactionConfig.default()
+        self.faults = faults.FaultInjector()
+        self._client_names: dict[str, tuple[str, str | None]] = {}
+        # A cassette the host already parsed (the CLI checks it before starting), handed to the
+        # first session that opens that same, unchanged file: parsed once, not twice.
+        self._preloaded = preloaded
+
+    def configure(self, updated: set[str]) -> None:
+        if not any(name.startswith(options.PREFIX) for name in updated):
+            return
+        opts = ctx.options
+        try:
+            self.match = MatchConfig.from_strings(
+                on=options.names(opts.vcr_match_on),
+                ignore_json_paths=options.names(opts.vcr_match_ignore_json),
+                ignore_query=options.names(opts.vcr_match_ignore_query),
+                headers=options.names(opts.vcr_match_headers),
+                allow_repeats=opts.vcr_allow_repeats,
+            )
+            self.redaction = (
+                RedactionConfig.from_strings(
+                    headers=options.names(opts.vcr_redact_headers),
+                    query=options.names(opts.vcr_redact_query),
+                    patterns=list(opts.vcr_redact_patterns),
+                )
+                if opts.vcr_redact
+                else None
+            )
+            self.faults.configure(list(opts.vcr_fault), opts.vcr_fault_seed)
+        except ValueError as e:
+            raise exceptions.OptionsError(str(e)) from None
+        # Cassettes open lazily (at `running` or first use), not at every reconfigure.
+        self.close_all()
+
+    def _open(self, path: str, mode: str) -> CassetteSession:
+        preloaded = None
+        if self._preloaded is not None and self._preloaded.path == path:
+            preloaded, self._preloaded = self._preloaded, None
+        sess = CassetteSession(path, mode, self.match, self.redaction, preloaded=preloaded)
+        self.sessions[path] = sess
+        return sess
+
+    def default_session(self) -> CassetteSession:
+        path = os.path.abspath(ctx.options.vcr_cassette or options.DEFAULT_CASSETTE)
+        return self.sessions.get(path) or self._open(path, ctx.options.vcr_mode)
+
+    def _cassette_root(self) -> str:
+        root = ctx.options.vcr_cassette_dir or os.path.dirname(
+            os.path.abspath(ctx.options.vcr_cassette or options.DEFAULT_CASSETTE)
+        )
+        return os.path.abspath(root)
+
+    def named_session(self, name: str, mode: str | None) -> CassetteSession:
+        """The session for a cassette named by a client; raises CassetteError on a bad name."""
+        path = resolve_cassette_name(self._cassette_root(), name)
+        sess = self.sessions.get(path)
+        if sess is None:
+            return self._open(path, mode or ctx.options.vcr_mode)
+        if mode and mode != sess.requested_mode:
+            # Two clients disagreeing on one file's mode is a mistake to report, not to settle.
+            raise CassetteError(f"cassette {name!r} is open in mode {sess.requested_mode}; this "
+                                f"client asked for {mode}")
+        return sess
+
+    def session_for(self, flow: http.HTTPFlow) -> CassetteSession:
+        """The flow's session; drops its Proxy-Authorization (never forwarded upstream).
+        Raises CassetteError for a bad cassette name or mode."""
+        named = proxy_credentials(flow.request) or self._client_names.get(flow.client_conn.id)
+        flow.request.headers.pop("proxy-authorization", None)
+        if named is None:
+            return self.default_session()
+        name, password = named
+        try:
+            mode, wanted = faults.split_credential(password)
+        except ValueError as e:
+            raise CassetteError(f"proxy URL of {name!r}: {e}") from None
+        if wanted:
+            flow.metadata[FAULTS_KEY] = wanted
+        return self.named_session(name, mode)
+
+    def safe(self, text: str) -> str:
+        """Text about a flow as it may leave the proxy (log, live line, summary): one redaction
+        for all, with the session's names (the defaults when recording unredacted)."""
+        return redact_text(text, self.redaction)
+
+    # -- hooks ---------------------------------------------------------------------------------
+    async def running(self) -> None:
+        try:
+            self.default_session()
+        except CassetteError as e:
+            # Logged as an error during startup: mitmdump and our CLI both stop on it.
+            log.error("vcrproxy: %s", e)
+            ctx.master.shutdown()
+
+    @fail_closed
+    def http_connect(self, flow: http.HTTPFlow) -> None:
+        named = proxy_credentials(flow.request)
+        if named is not None:
+            self._client_names[flow.client_conn.id] = named
+
+    @fail_closed
+    def client_disconnected(self, client) -> None:
+        self._client_names.pop(client.id, None)
+
+    def upstream_allowed(self, client) -> bool:
+        """For the upstream gate: may this client connection's cassette session go upstream?"""
+        named = self._client_names.get(client.id)
+        sess = self.named_session(*named) if named else self.default_session()
+        return sess.mode in UPSTREAM_MODES
+
+    # -- closing -------------------------------------------------------------------------------
+    def release(self, path: str) -> list[str]:
+        """Close one cassette's session (e.g. at the end of a test); return its miss texts."""
+        sess = self.sessions.pop(os.path.abspath(path), None)
+        if sess is None:
+            return []
+        sess.close()
+        self.closed.append(sess)
+        return list(sess.stats.explanations)
+
+    def close_all(self) -> None:
+        for sess in self.sessions.values():
+            sess.close()
+        # Keep them for the summary; a reconfigure starts a fresh registry.
+        self.closed.extend(self.sessions.values())
+        self.sessions = {}
+
+    def all_sessions(self) -> list[CassetteSession]:
+        seen: dict[int, CassetteSession] = {}
+        for sess in [*self.sessions.values(), *self.closed]:
+            seen.setdefault(id(sess), sess)
+        return list(seen.values())
+
+
+def proxy_credentials(req: http.Request) -> tuple[str, str | None] | None:
+    """(cassette name, mode or None) from `Proxy-Authorization: Basic` (http://NAME:MODE@...)."""
+    value = req.headers.get("proxy-authorization", "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return None
+    try:
+        user, _, password = base64.b64decode(token.strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    name = unquote(user)
+    if not name:
+        return None
+    return name, (unquote(password) or None)
+
+
+def resolve_cassette_name(root: str, name: str) -> str:
+    """Map a client-given cassette name to its real path under `root`, refusing escapes: `..`,
+    absolute names, and symlinked folders or files that lead outside the (real) root."""
+    if "\x00" in name or "\\" in name or name.startswith("/") or os.path.isabs(name):
+        raise CassetteError(f"cassette name {name!r} must be a relative path under {root}")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        raise CassetteError(f"cassette name {name!r} must stay under {root}")
+    if not parts[-1].endswith((".yaml", ".yml")):
+        parts[-1] += ".yaml"
+    # Containment on real paths: a symlinked folder or file inside the root may point anywhere.
+    real_root = os.path.realpath(root)
+    path = os.path.realpath(os.path.join(real_root, *parts))
+    if os.path.commonpath([path, real_root]) != real_root:
+        raise CassetteError(f"cassette name {name!r} leads outside {root} (through a symlink)")
+    return path

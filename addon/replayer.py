@@ -1,0 +1,251 @@
+"""Replayer addon: answer a request from its cassette session, or say why none matches.
+
+A match is answered at once (`vcr_pace=instant`) or streamed with its recorded timing from the
+loopback chunk server (`recorded`); in mode replay a request without a match gets a miss
+response in its provider's error shape. Everything else goes to the recorder (or upstream).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from mitmproxy import ctx, http
+
+from . import faults, trailers
+from .cassette import CHUNKS_KEY, CassetteError, Interaction, Response
+from .contentview import CHUNKS_METADATA
+from .failclosed import UpstreamGate, fail_closed, one_line
+from .fastresponse import replay_response
+from .flows import bodiless, is_stream, replay_headers, request_to_model
+from .misses import miss_response
+from .options import Mode, Pace
+from .pacing import ChunkServer, PacedReply
+from .recorder import Recorder
+from .registry import FAULTS_KEY, SessionRegistry
+from .reporter import WIRE_SIZE, Reporter
+from .session import CassetteSession
+from .websocket import WebSocketPlayer, is_upgrade, session_from_response, ws_match_config
+
+log = logging.getLogger("vcrproxy")
+
+
+class _Replay:
+    __slots__ = ("session", "interaction", "original", "fault")
+
+    def __init__(self, session: CassetteSession, interaction: Interaction) -> None:
+        self.session = session
+        self.interaction = interaction
+        self.original: http.Request | None = None  # set when redirected to the chunk server
+        self.fault: faults.Injection | None = None
+
+
+class Replayer:
+    def __init__(
+        self,
+        registry: SessionRegistry,
+        recorder: Recorder,
+        reporter: Reporter,
+        gate: UpstreamGate,
+    ) -> None:
+        self.registry = registry
+        self.gate = gate
+        self.recorder = recorder
+        self.reporter = reporter
+        self.chunks = ChunkServer()
+        self._replays: dict[str, _Replay] = {}
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.chunks.port)
+
+    async def running(self) -> None:
+        await self.chunks.start()
+
+    async def done(self) -> None:
+        await self.chunks.stop()
+
+    def forget(self, flow: http.HTTPFlow) -> None:
+        self._replays.pop(flow.id, None)
+
+    @fail_closed
+    def request(self, flow: http.HTTPFlow):
+        """Returns an awaitable when a fault delays the answer (mitmproxy awaits it)."""
+        if flow.response is not None or flow.error is not None:
+            return
+        try:
+            sess = self.registry.session_for(flow)
+        except CassetteError as e:
+            self._answer_miss(flow, None, f"vcrproxy: {e}")
+            return
+        if sess.passthrough:
+            self.gate.permit(flow)
+            return
+        if sess.replays:
+            live = request_to_model(flow.request)
+            found = sess.find(live)
+            if found is not None:
+                return self._replay(flow, sess, found)
+            if sess.mode is Mode.REPLAY:
+                miss = sess.explain(live)
+                self._answer_miss(flow, sess, "vcrproxy: no recorded interaction matches. "
+                                  + miss.message())
+                return
+        self.recorder.track(flow, sess)
+        self.gate.permit(flow)
+
+    def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction):
+        state = _Replay(sess, found)
+        self._replays[flow.id] = state
+        recorded = found.response
+        if recorded.code != 101:
+            wanted = flow.metadata.get(FAULTS_KEY, ())
+            state.fault = self.registry.faults.choose(sess, found, wanted)
+            if state.fault is not None:
+                return self._inject(flow, state)
+        sess.stats.replayed += 1
+        flow.comment = f"vcrproxy: replayed interaction {found.id} of {sess.path}"
+        flow.metadata["vcrproxy"] = "replayed"
+        if found.response.extra.get(CHUNKS_KEY):  # stream timing for the LLM contentview
+            flow.metadata[CHUNKS_METADATA] = found.response.extra[CHUNKS_KEY]
+        if recorded.code == 101 and is_upgrade(flow.request.headers) and self.chunks.port:
+            # A WebSocket session: played by the loopback server (see websocket.py for why). Its
+            # shape was validated when the cassette opened (schema.py).
+            player = self._websocket_player(flow, sess, recorded)
+            self._to_loopback(flow, state, self.chunks.register(player), method=None)
+            return
+        if ctx.options.vcr_pace == Pace.RECORDED and self.chunks.port:
+            # Streamed from the loopback chunk server so the client sees the recorded pacing.
+            reply = PacedReply(recorded, origin=time.monotonic(), method=flow.request.method)
+            token = self.chunks.register(reply)
+            # HEAD stays HEAD: mitmproxy then reads the loopback answer as bodiless too.
+            head = flow.request.method.upper() == "HEAD"
+            self._to_loopback(flow, state, token, method="HEAD" if head else "GET")
+            return
+        h2 = flow.request.http_version.startswith("HTTP/2")
+        method = flow.request.method
+        headers = replay_headers(
+            recorded, len(recorded.body_bytes), h2=h2, stream=is_stream(recorded), method=method
+        )
+        flow.response = replay_response(recorded, headers, bodiless=bodiless(recorded.code, method))
+        flow.response.trailers = trailers.for_client(recorded.trailer, flow)
+        return None
+
+    def _inject(self, flow: http.HTTPFlow, state: _Replay):
+        """Answer with the faults chosen for this request (faults.py); returns what the request
+        hook returns (an awaitable for a delay)."""
+        injection, sess, found = state.fault, state.session, state.interaction
+        assert injection is not None
+        text = injection.describe()
+        if injection.failure is not None:
+            sess.put_back(found)  # a failed answer uses no interaction: the retry gets it
+        else:
+            sess.stats.replayed += 1
+        sess.stats.faults.append(
+            f"{text} -> {flow.request.method} {flow.request.url} (interaction {found.id})"
+        )
+        flow.metadata["vcrproxy"] = "fault"
+        flow.comment = f"vcrproxy: fault {text} on interaction {found.id} of {sess.path}"
+        log.info("fault %s: %s %s", text, flow.request.method, flow.request.url)
+        head = flow.request.method.upper() == "HEAD"
+
+        def route(reply) -> None:
+            token = self.chunks.register(reply)
+            self._to_loopback(flow, state, token, method="HEAD" if head else "GET")
+
+        paced = ctx.options.vcr_pace == Pace.RECORDED and bool(self.chunks.port)
+        wait = faults.apply(injection, flow, found.response, route, paced)
+        if injection.failure is None and flow.response is not None:  # the recording, late
+            flow.response.trailers = trailers.for_client(found.response.trailer, flow)
+        return wait
+
+    def _to_loopback(
+        self, flow: http.HTTPFlow, state: _Replay, token: str, method: str | None
+    ) -> None:
+        """Point the flow at the loopback server's `/<token>` (restored in `response`)."""
+        state.original = flow.request.copy()
+        flow.request.scheme = "http"
+        flow.request.host = "127.0.0.1"
+        flow.request.port = self.chunks.port_for(token)
+        flow.request.path = "/" + token
+        if method is not None:
+            flow.request.method = method
+            flow.request.content = b""
+        self.gate.permit(flow)  # our own loopback server, not the recorded host
+
+    def _websocket_player(
+        self, flow: http.HTTPFlow, sess: CassetteSession, recorded: Response
+    ) -> WebSocketPlayer:
+        url = self.registry.safe(flow.request.url)
+
+        def on_miss(n: int, text: str) -> None:
+            sess.stats.missed.append(f"WebSocket {url} (client message {n})")
+            sess.stats.explanations.append(text)
+            flow.metadata["vcrproxy"] = "miss"
+            log.warning("MISS %s", self.registry.safe(text))
+
+        return WebSocketPlayer(
+            recorded,
+            session_from_response(recorded),
+            config=ws_match_config(sess.matcher.config, list(ctx.options.vcr_ws_ignore_json)),
+            match_binary=ctx.options.vcr_ws_match_binary,
+            paced=ctx.options.vcr_pace == Pace.RECORDED,
+            url=url,
+            on_miss=on_miss,
+        )
+
+    def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:
+        text = one_line(text, limit=1 << 20)  # a lone surrogate from the body must not raise
+        safe = self.registry.safe
+        text = safe(text)
+        if sess is not None:
+            sess.stats.missed.append(safe(f"{flow.request.method} {flow.request.url}"))
+            sess.stats.explanations.append(text)
+        else:
+            self.reporter.errors.append(text)
+        flow.metadata["vcrproxy"] = "miss"
+        flow.comment = text
+        log.warning("MISS %s %s: %s", flow.request.method, safe(flow.request.url), text)
+        flow.response = miss_response(flow.request, text)
+
+    @fail_closed
+    def responseheaders(self, flow: http.HTTPFlow) -> None:
+        replay = self._replays.get(flow.id)
+        resp = flow.response
+        assert resp is not None
+        if replay is not None and replay.original is not None and resp.status_code != 101:
+            resp.stream = True
+
+    @fail_closed
+    def response(self, flow: http.HTTPFlow) -> None:
+        replay = self._replays.pop(flow.id, None)
+        if replay is None:
+            return
+        if replay.original is not None:
+            flow.request = replay.original
+            # streamed from the loopback server, so mitmproxy kept no body to measure
+            flow.metadata[WIRE_SIZE] = len(replay.interaction.response.body_bytes)
+            if flow.response is not None:  # paced: sent after this hook, h2 clients only
+                flow.response.trailers = trailers.for_client(
+                    replay.interaction.response.trailer, flow
+                )
+        if replay.fault is not None:
+            self.reporter.report(flow, "fault", replay.session, replay.fault.describe())
+            return
+        self.reporter.report(flow, "replayed", replay.session)
+
+    @fail_closed
+    def error(self, flow: http.HTTPFlow) -> None:
+        replay = self._replays.pop(flow.id, None)
+        if replay is None:
+            return
+        if replay.original is not None:
+            flow.request = replay.original
+        if replay.fault is not None:
+            # The failure we injected (reset, cut): reported, not counted as a failed exchange.
+            self.reporter.report(flow, "fault", replay.session, replay.fault.describe())
+            return
+        replay.session.stats.failed += 1
+        self.reporter.report(
+            flow, "error", replay.session, flow.error.msg if flow.error else "unknown error"
+        )

@@ -1,0 +1,151 @@
+"""Reporter addon: a FlowReport per finished flow for live display, and the session summary."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mitmproxy import http
+
+from .failclosed import fail_closed
+from .registry import SessionRegistry
+from .session import CassetteSession
+
+log = logging.getLogger("vcrproxy")
+
+WIRE_SIZE = "vcrproxy_size"  # flow.metadata: body bytes sent to the client, for streamed flows
+
+
+def counting_tap(flow: http.HTTPFlow) -> Callable[[bytes], bytes]:
+    """A pass-through `response.stream` that only counts the bytes (for the live line)."""
+    flow.metadata[WIRE_SIZE] = 0
+
+    def tap(data: bytes) -> bytes:
+        flow.metadata[WIRE_SIZE] += len(data)
+        return data
+
+    return tap
+
+
+@dataclass
+class FlowReport:
+    """One finished flow, for live display: kind is replayed / recorded / miss / passthrough /
+    fault / error."""
+
+    kind: str
+    method: str
+    url: str
+    status: int | None
+    ttfb_ms: float | None
+    total_ms: float | None
+    size: int
+    cassette: str
+    detail: str = ""
+
+
+class Reporter:
+    """Runs after the replayer and the recorder: they report the flows they handled, this reports
+    the rest (passthrough, misses, failures) and keeps the errors no session owns."""
+
+    def __init__(self, registry: SessionRegistry) -> None:
+        self.registry = registry
+        self.listeners: list[Callable[[FlowReport], None]] = []
+        self.errors: list[str] = []
+        self._reported: set[str] = set()  # flow ids reported by the replayer or the recorder
+
+    def report(
+        self, flow: http.HTTPFlow, kind: str, sess: CassetteSession | None, detail: str = ""
+    ) -> None:
+        if not self.listeners:
+            return
+        self._reported.add(flow.id)
+        req, resp = flow.request, flow.response
+        start = req.timestamp_start
+        ttfb = total = None
+        size = 0
+        if resp is not None:
+            if resp.timestamp_start:
+                ttfb = (resp.timestamp_start - start) * 1000
+            end = resp.timestamp_end or time.time()
+            total = (end - start) * 1000
+            size = flow.metadata.get(WIRE_SIZE)
+            if size is None:
+                size = len(resp.raw_content or b"")
+        report = FlowReport(
+            kind=kind,
+            method=req.method,
+            url=self.registry.safe(req.url),
+            status=resp.status_code if resp is not None else None,
+            ttfb_ms=ttfb,
+            total_ms=total,
+            size=size,
+            cassette=sess.path if sess else "",
+            detail=self.registry.safe(detail),
+        )
+        for listener in self.listeners:
+            listener(report)
+
+    def hold(self, flow: http.HTTPFlow) -> None:
+        """Not reported at its response (a WebSocket session, reported once written)."""
+        if self.listeners:
+            self._reported.add(flow.id)
+
+    # -- hooks (after the replayer's and recorder's) -------------------------------------------
+    @fail_closed
+    def response(self, flow: http.HTTPFlow) -> None:
+        if not self.listeners or self._claimed(flow):
+            return
+        kind = flow.metadata.get("vcrproxy", "passthrough")
+        self.report(flow, kind if kind == "miss" else "passthrough", None)
+
+    @fail_closed
+    def error(self, flow: http.HTTPFlow) -> None:
+        if not self.listeners or self._claimed(flow):
+            return
+        self.report(flow, "error", None, flow.error.msg if flow.error else "unknown error")
+
+    @fail_closed
+    def websocket_end(self, flow: http.HTTPFlow) -> None:
+        self._reported.discard(flow.id)
+
+    def _claimed(self, flow: http.HTTPFlow) -> bool:
+        if flow.id in self._reported:
+            self._reported.discard(flow.id)
+            return True
+        return False
+
+    def done(self) -> None:
+        # Last in the chain: the recorder has written what was still open (WebSockets).
+        self.registry.close_all()
+        if self.listeners:
+            return  # the host (vcrproxy's CLI) prints the summary itself: not twice with -v
+        for line in self.summary_lines():
+            log.info(line)
+
+    # -- the summary ---------------------------------------------------------------------------
+    def summary_lines(self) -> list[str]:
+        lines = []
+        for sess in self.registry.all_sessions():
+            st = sess.stats
+            if not (st.replayed or st.recorded or st.missed or st.failed or st.faults
+                    or sess.unused()):
+                continue
+            unused = sess.unused()
+            lines.append(
+                f"{sess.path}: mode {sess.mode}, replayed {st.replayed}, recorded {st.recorded}, "
+                f"missed {len(st.missed)}, failed {st.failed}, unused {len(unused)}"
+                + (f", faults {len(st.faults)}" if st.faults else "")
+            )
+            lines.extend(f"  miss: {m}" for m in st.missed)
+            lines.extend(f"  fault: {f}" for f in st.faults)
+            lines.extend(
+                f"  unused: #{i.id} {i.request.method} {i.request.url}" for i in unused[:20]
+            )
+        lines.extend(f"error: {e}" for e in self.errors)
+        return [self.registry.safe(line) for line in lines]
+
+    @property
+    def missed(self) -> int:
+        return sum(len(s.stats.missed) for s in self.registry.all_sessions()) + len(self.errors)
