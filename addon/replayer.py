@@ -229,6 +229,8 @@ class Replayer:
                 flow.response.trailers = trailers.for_client(
                     replay.interaction.response.trailer, flow
                 )
+                if flow.response.raw_content is None:  # already sent: for the web UI/view
+                    flow.response.raw_content = replay.interaction.response.body_bytes
         if replay.fault is not None:
             self.reporter.report(flow, "fault", replay.session, replay.fault.describe())
             return

@@ -274,3 +274,31 @@ def test_mitmdump_script_prints_the_view(confdir, ca_cert, tmp_path):
     assert "Anthropic Messages · stream · model claude-sonnet-4" in out, out[-3000:]
     assert "  Olá! (That's \"hi\" in Portuguese)" in out
     assert "finish reason: end_turn" in out
+
+
+def test_paced_replay_shows_the_answer_and_recorded_timing(run_proxy, ca_cert, tmp_path):
+    """--pace recorded streams the reply from the loopback chunk server (mitmproxy keeps no
+    streamed body): the view still has the recorded answer and its chunk timing."""
+    from vcrproxy import save_cassette
+    from vcrproxy.cassette import CHUNKS_KEY
+
+    c = load_cassette(os.path.join(REFERENCE, "vercel-gateway-claude-simple-streaming.yaml"))
+    resp = c.interactions[0].response
+    sizes = [len(e) + 2 for e in resp.body_bytes.split(b"\n\n")[:-1]]
+    resp.extra[CHUNKS_KEY] = [[10 + 20 * k, s] for k, s in enumerate(sizes)]
+    resp.duration_ns = 5_000_000
+    save_cassette(c, tmp_path / "paced.yaml")
+    proxy = run_proxy(tmp_path / "paced.yaml", "replay", pace="recorded")
+    cap = capture(proxy)
+    req = c.interactions[0].request
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.post(req.url, content=req.body_bytes,
+                        headers={"content-type": "application/json"})
+        assert r.status_code == 200
+        assert r.content == resp.body_bytes  # the body is sent once, as recorded
+    (flow,) = cap.flows
+    view, out = rendered(flow)
+    assert view == "LLM", out
+    assert "assistant:\n  Olá!\n" in out
+    assert re.search(rf"^stream: \d+ events, {len(sizes)} chunks, first chunk 10ms, "
+                     r"time to first token \d+ms, last chunk \d+ms$", out, re.M), out
