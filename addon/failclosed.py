@@ -165,13 +165,13 @@ class UpstreamGate:
             server.error = None
             return
         self.refused += 1
-        address = server.address or ("?", 0)
-        log.warning(
-            "refused an upstream connection to %s:%s (its cassette is replayed, or no hook of "
-            "ours sent a request there)",
-            address[0],
-            address[1],
-        )
+        host, port = server.address or ("?", 0)
+        reason = (f"vcrproxy: refused an upstream connection to {host}:{port} (its cassette is "
+                  "replayed, or no hook of ours sent a request there)")
+        log.warning("%s", reason)
+        if self.hook_failed is not None:
+            # Something tried to reach upstream where nothing may: the run must not pass.
+            self.hook_failed("server_connect", None, reason)
 
     def _allowed(self, client: connection.Client, server: connection.Server) -> bool:
         cid = client.id

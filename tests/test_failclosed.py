@@ -167,6 +167,8 @@ def test_a_request_hook_that_silently_forwards_is_stopped_at_the_connection(
     assert r.status_code == 502 and "vcrproxy: no upstream connection in replay" in r.text
     assert settle(gateway, before) == 0
     assert proxy.vcr.gate.refused == 1
+    assert proxy.vcr.missed == 1  # counted: the CLI exits 3
+    assert "refused an upstream connection to localhost" in proxy.vcr.errors[0]
 
 
 def test_a_failing_gate_keeps_record_mode_closed(run_proxy, ca_cert, gateway, tmp_path,
@@ -231,6 +233,8 @@ def test_non_http_after_connect(run_proxy, ca_cert, gateway, tmp_path, wrap, mod
         sock.close()
     expected = 1 if mode == "record" and wrap != "silent" else 0
     assert settle(gateway, before) == expected
+    refused = 1 if mode != "record" and wrap != "silent" else 0
+    assert (proxy.vcr.gate.refused, len(proxy.vcr.errors)) == (refused, refused)
 
 
 def test_the_gate_allows_a_recorded_request(run_proxy, ca_cert, gateway, tmp_path):
