@@ -152,9 +152,12 @@ OPTIONS: tuple[Option, ...] = (
            "Redact secrets before writing (false: write them as they are; never for cassettes "
            "you commit)."),
     Option("vcr_redact_headers", ListOfStr, [],
-           "Header names to redact besides the defaults; -NAME stops redacting a default."),
+           "Header names to redact besides the built-in rule; -NAME keeps one (e.g. -Cookie)."),
     Option("vcr_redact_query", ListOfStr, [],
-           "Query parameters to redact besides the defaults; -NAME keeps a default."),
+           "Query parameters to redact besides the built-in rule; -NAME keeps one."),
+    Option("vcr_redact_fields", ListOfStr, [],
+           "JSON, form and multipart field names to redact besides the built-in rule; -NAME "
+           "keeps one."),
     Option("vcr_redact_patterns", ListOfStr, [],
            "Extra regular expressions of secrets (newline-separated in the environment); "
            "-NAME drops a built-in pattern, e.g. -bearer.", sep="\n"),

@@ -354,7 +354,8 @@ class RedactionConfig:
 
     `request_headers`, `response_headers`, `query_params` and `fields` (JSON, form and multipart
     field names) are redacted besides what the built-in rule (`is_credential_name`, on unless
-    `rule=False`) finds; the `keep_*` sets are never redacted by name (a user's `-NAME`).
+    `rule=False`) finds; a name in any `keep_*` set is never redacted by name, in any place (a
+    user's `-NAME`).
     """
 
     request_headers: frozenset[str] = DEFAULT_REQUEST_HEADERS
@@ -377,6 +378,9 @@ class RedactionConfig:
         if isinstance(patterns, str | re.Pattern):
             patterns = [patterns]
         object.__setattr__(self, "patterns", tuple(_compile(p) for p in patterns))
+        # A name kept anywhere is kept everywhere: the echo of a kept header (a server quoting it
+        # in a JSON field) must not bring it back through the field rule.
+        object.__setattr__(self, "_kept", self.keep_headers | self.keep_query | self.keep_fields)
 
     @classmethod
     def default(cls) -> RedactionConfig:
@@ -385,7 +389,7 @@ class RedactionConfig:
     # -- which names are secret ------------------------------------------------------------
     def secret_header(self, name: str, *, response: bool = False) -> bool:
         lower = name.lower()
-        if lower in self.keep_headers:
+        if lower in self._kept:
             return False
         if lower in (self.response_headers if response else self.request_headers):
             return True
@@ -393,7 +397,7 @@ class RedactionConfig:
 
     def secret_query(self, name: str) -> bool:
         lower = name.lower()
-        if lower in self.keep_query:
+        if lower in self._kept:
             return False
         return lower in self.query_params or (self.rule and is_credential_name(name))
 
@@ -401,13 +405,11 @@ class RedactionConfig:
         """A body field: JSON (`json=True`), or a form / multipart field (which, as in Go's
         Request.Form, also follows the query parameter names)."""
         lower = name.lower()
-        if lower in self.keep_fields:
+        if lower in self._kept:
             return False
         if lower in self.fields:
             return True
         if not json:
-            if lower in self.keep_query:
-                return False
             if lower in self.query_params:
                 return True
         if not self.rule or not is_credential_name(name):

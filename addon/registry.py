@@ -57,6 +57,7 @@ class SessionRegistry:
                 RedactionConfig.from_strings(
                     headers=options.names(opts.vcr_redact_headers),
                     query=options.names(opts.vcr_redact_query),
+                    fields=options.names(opts.vcr_redact_fields),
                     patterns=list(opts.vcr_redact_patterns),
                 )
                 if opts.vcr_redact

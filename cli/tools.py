@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
+from typing import Any
 
 import click
 
 from vcrproxy import CassetteTruncatedWarning, load_cassette, save_cassette
 from vcrproxy.cassette import Cassette, CassetteError
+from vcrproxy.options import BY_NAME
 from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
 from vcrproxy.schema import validate
 from vcrproxy.yamlio import cassette_lock
 
-from .main import CONTEXT, main
+from .main import CONTEXT, main, table_option
 
 
 def _load_with_notes(path: str) -> tuple[Cassette, list[str]]:
@@ -72,34 +74,24 @@ def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: b
         click.echo(render_cassette(c, ids=list(ids) or None, raw=raw, color=sys.stdout.isatty()))
 
 
+REDACTION_OPTIONS = ("vcr_redact_headers", "vcr_redact_query", "vcr_redact_fields",
+                     "vcr_redact_patterns")
+
+
 def redaction_options(f):
-    """--redact-header/--redact-query/--redact-field, as for a recording session: `check` and
-    `redact` then apply the same rules the proxy applies."""
-    for opt in reversed([
-        click.option("--redact-header", "--header", "headers", multiple=True, metavar="NAME",
-                     help="Also redact this header (-NAME: keep it)."),
-        click.option("--redact-query", "--query", "query", multiple=True, metavar="NAME",
-                     help="Also redact this query parameter (-NAME: keep it)."),
-        click.option("--redact-field", "fields", multiple=True, metavar="NAME",
-                     help="Also redact this JSON, form or multipart field (-NAME: keep it)."),
-        click.option("--redact-pattern", "patterns", multiple=True, metavar="REGEX",
-                     help="Also redact what this regular expression finds (-NAME: drop a "
-                          "built-in shape, e.g. -bearer)."),
-    ]):
-        f = opt(f)
+    """The session's redaction flags and environment variables (`--redact-headers`,
+    `VCRPROXY_REDACT_HEADERS`...), from the one option table: `check` and `redact` then apply
+    exactly the rules a recording session with the same settings applies."""
+    for name in reversed(REDACTION_OPTIONS):
+        f = table_option(BY_NAME[name])(f)
     return f
 
 
-def _config(
-    headers: tuple[str, ...],
-    query: tuple[str, ...],
-    fields: tuple[str, ...],
-    patterns: tuple[str, ...],
-) -> RedactionConfig:
+def _config(kw: dict) -> RedactionConfig:
     try:
         return RedactionConfig.from_strings(
-            headers=",".join(headers), query=",".join(query), fields=",".join(fields),
-            patterns=list(patterns),
+            headers=kw["redact_headers"], query=kw["redact_query"], fields=kw["redact_fields"],
+            patterns=list(kw["redact_patterns"]),
         )
     except ValueError as e:  # a bad regex: one line
         raise click.ClickException(str(e)) from None
@@ -108,18 +100,12 @@ def _config(
 @main.command(context_settings=CONTEXT)
 @click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @redaction_options
-def check(
-    cassettes: tuple[str, ...],
-    headers: tuple[str, ...],
-    query: tuple[str, ...],
-    fields: tuple[str, ...],
-    patterns: tuple[str, ...],
-) -> None:
+def check(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Validate CASSETTES (YAML, go-vcr schema: required fields, types, unique ids, real status
     codes, known keys) and report every secret `redact` would remove (same rules as recording),
     per file, interaction and field; one line per problem, exit 1 on any (usable as a
     pre-commit hook)."""
-    config = _config(headers, query, fields, patterns)
+    config = _config(kw)
     problems = 0
     for path in cassettes:
         try:
@@ -157,16 +143,10 @@ def _redact_file(path: str, config: RedactionConfig) -> int:
 @main.command(context_settings=CONTEXT)
 @click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @redaction_options
-def redact(
-    cassettes: tuple[str, ...],
-    headers: tuple[str, ...],
-    query: tuple[str, ...],
-    fields: tuple[str, ...],
-    patterns: tuple[str, ...],
-) -> None:
+def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Scrub secrets from existing CASSETTES in place (atomic rewrite): everything `check`
     reports."""
-    config = _config(headers, query, fields, patterns)
+    config = _config(kw)
     failed = 0
     for path in cassettes:  # a bad file is reported and skipped: the others still get fixed
         try:

@@ -378,7 +378,7 @@ def test_redact_extra_header_and_clean_cassettes(cli, tmp_path):
     result = cli("redact", copy)
     assert result.stdout == f"{copy}: 0 secret(s) redacted\n"
     assert copy.read_bytes() == VERCEL.read_bytes()  # a clean cassette comes back identical
-    result = cli("redact", "--header", "User-Agent", copy)
+    result = cli("redact", "--redact-headers", "User-Agent", copy)
     assert result.exit_code == 0, result.output
     after = copy.read_text(encoding="utf-8")
     assert "Charm-Fantasy" not in after

@@ -237,19 +237,35 @@ def test_check_and_redact_take_the_session_options(tmp_path):
     plain = run("check")
     assert plain.exit_code == 1 and "request body field password" in plain.stderr
     assert "user_hash" not in plain.stderr and "X-Tenant" not in plain.stderr
-    named = run("check", "--redact-field", "user_hash", "--redact-header", "X-Tenant",
-                "--redact-field", "-password")
+    named = run("check", "--redact-fields", "user_hash", "--redact-headers", "X-Tenant",
+                "--redact-fields", "-password")
     assert named.exit_code == 1
     assert "interaction 0: request body field user_hash holds an unredacted secret" in named.stderr
     assert "interaction 0: request header X-Tenant holds an unredacted secret" in named.stderr
     assert "password" not in named.stderr
-    bad = run("check", "--redact-pattern", "(unclosed")
+    bad = run("check", "--redact-patterns", "(unclosed")
     assert bad.exit_code == 1 and bad.stderr.strip().splitlines() == [
         "Error: bad secret pattern '(unclosed': missing ), unterminated subpattern at position 0"
     ]
-    fixed = run("redact", "--redact-field", "user_hash", "--redact-header", "X-Tenant")
+    fixed = run("redact", "--redact-fields", "user_hash", "--redact-headers", "X-Tenant")
     assert fixed.exit_code == 0
     text = path.read_text()
     assert "uh-0123456789" not in text and "tenant-0123456" not in text
     assert "pw-0123456789" not in text
-    assert run("check", "--redact-field", "user_hash", "--redact-header", "X-Tenant").exit_code == 0
+    again = run("check", "--redact-fields", "user_hash", "--redact-headers", "X-Tenant")
+    assert again.exit_code == 0
+
+
+def test_session_redacts_added_fields_and_keeps_kept_names(run_proxy, gateway, ca_cert, tmp_path):
+    """vcr_redact_fields adds a body field name; -NAME in vcr_redact_headers keeps a header the
+    rule would redact."""
+    cassette = tmp_path / "fields.yaml"
+    proxy = run_proxy(cassette, "record", redact_fields=["user_hash"],
+                      redact_headers=["-X-Trace-Token"])
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.post(f"{gateway.url}/echo?plain=1", headers={"X-Trace-Token": "trace-0001"},
+                        json={"user_hash": "uh-0123456789", "model": "m"})
+        assert r.status_code == 200
+    proxy.stop()
+    text = cassette.read_text(encoding="utf-8")
+    assert "uh-0123456789" not in text and "trace-0001" in text
