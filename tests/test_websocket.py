@@ -571,3 +571,30 @@ def test_cli_replay_miss_exits_3(vcr, base_env, run_proxy, ca_cert, gateway,  # 
     assert other.stdout.startswith("session.created\nclosed 1008 vcrproxy miss: client message 1")
     assert "missed 1" in other.stderr and "client message 1" in other.stderr
     assert gateway.connections == before
+
+
+def test_volatile_ids_match_by_default_and_the_option_compares_them(run_proxy, gateway, ca_cert,
+                                                                     tmp_path):
+    cassette = tmp_path / "realtime.yaml"
+    proxy = run_proxy(cassette, "record")
+    asyncio.run(realtime_session(ws_url(gateway), proxy, ca_cert, binary=None))
+    proxy.stop()
+
+    async def other_ids(url):
+        ctx = ssl.create_default_context(cafile=ca_cert)
+        async with asyncio.timeout(TIMEOUT):
+            async with connect(ws_url(gateway), ssl=ctx, proxy=url, ping_interval=None) as ws:
+                await ws.recv()
+                await ws.send(json.dumps({"type": "session.update", "event_id": "evt_new",
+                                          "session": {"instructions": f"be brief; key {KEY}"}}))
+                try:
+                    return json.loads(await ws.recv())["type"]
+                except websockets.ConnectionClosed as e:
+                    return e.rcvd.code
+
+    default = run_proxy(cassette, "replay")
+    assert asyncio.run(other_ids(default.url)) == "session.updated"
+    # `--ws-ignore-json ''`: nothing ignored, the client's event_id must be the recorded one
+    strict = run_proxy(cassette, "replay", ws_ignore_json=[""])
+    assert asyncio.run(other_ids(strict.url)) == 1008
+    assert "$.event_id" in strict.vcr.all_sessions()[0].stats.explanations[0]
