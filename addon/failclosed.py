@@ -27,6 +27,8 @@ from typing import Any
 from mitmproxy import connection, http
 from mitmproxy.proxy import server_hooks
 
+from .redaction import redact_text
+
 log = logging.getLogger("vcrproxy")
 
 # Modes whose sessions may open upstream connections; everything else (replay, and `once` with
@@ -89,10 +91,10 @@ def fail_closed(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         try:
             return guarded.__wrapped__(self, arg)
         except Exception as e:  # noqa: BLE001 - this is the point
-            reason = one_line(
+            reason = redact_text(one_line(  # an exception's text may quote a request
                 f"vcrproxy: internal error in the {name} hook ({type(e).__name__}: {e}); "
                 "answered here, nothing was sent upstream"
-            )
+            ), None)
             flow = arg if isinstance(arg, http.HTTPFlow) else None
             if isinstance(arg, server_hooks.ServerConnectionHookData):
                 arg.server.error = reason  # a server_connect that failed must not connect

@@ -8,6 +8,7 @@ import time
 from mitmproxy import http
 
 from . import decoders
+from .redaction import redact_url
 
 log = logging.getLogger("vcrproxy")
 
@@ -33,7 +34,7 @@ class StreamRecorder:
     def __init__(self, flow: http.HTTPFlow) -> None:
         assert flow.response is not None
         self.origin = flow.request.timestamp_end or flow.request.timestamp_start
-        self.where = f"{flow.request.method} {flow.request.url}"
+        self.where = f"{flow.request.method} {redact_url(flow.request.url)}"  # for log lines
         coding = flow.response.headers.get("content-encoding", "")
         self.decoder = _decoder(coding, self.where)
         self.decoded = self.decoder is not None

@@ -141,12 +141,11 @@ class Replayer:
             sess.put_back(found)  # a failed answer uses no interaction: the retry gets it
         else:
             sess.stats.replayed += 1
-        sess.stats.faults.append(
-            f"{text} -> {flow.request.method} {flow.request.url} (interaction {found.id})"
-        )
+        url = self.registry.safe(flow.request.url)
+        sess.stats.faults.append(f"{text} -> {flow.request.method} {url} (interaction {found.id})")
         flow.metadata["vcrproxy"] = "fault"
         flow.comment = f"vcrproxy: fault {text} on interaction {found.id} of {sess.path}"
-        log.info("fault %s: %s %s", text, flow.request.method, flow.request.url)
+        log.info("fault %s: %s %s", text, flow.request.method, url)
         head = flow.request.method.upper() == "HEAD"
 
         def route(reply) -> None:
