@@ -46,7 +46,7 @@ from mitmproxy import http
 from .cassette import Interaction, Response
 from .fastresponse import replay_response
 from .flows import bodiless, is_stream, replay_headers
-from .misses import provider_of
+from .misses import error_headers, provider_of
 from .pacing import PacedReply, head_bytes
 
 KINDS = ("status", "cut", "reset", "delay", "stall")
@@ -291,20 +291,10 @@ def _retryable(code: int) -> bool:
     return code in (408, 409, 429) or code >= 500
 
 
-def fault_provider(request: http.Request) -> str:
-    """openai, anthropic, gemini or bedrock: whose error shape a request gets."""
-    host = (request.pretty_host or "").lower()
-    if "bedrock" in host and host.endswith("amazonaws.com"):
-        return "bedrock"
-    if "aiplatform.googleapis.com" in host:
-        return "gemini"
-    return provider_of(request.url, request.headers)
-
-
 def error_response(request: http.Request, fault: Fault) -> http.Response:
     """A `status` fault's answer: the provider's error body and the headers SDKs retry by."""
     code = fault.arg
-    provider = fault_provider(request)
+    provider = provider_of(request.url, request.headers)
     note = f"(injected by vcrproxy --fault {fault.text})"
     headers: dict[str, str] = {"Content-Type": "application/json", FAULT_HEADER: fault.text}
     if provider == "anthropic":
@@ -325,8 +315,7 @@ def error_response(request: http.Request, fault: Fault) -> http.Response:
         etype, message = _BEDROCK.get(code, ("InternalServerException" if code >= 500 else
                                              "ValidationException", "Error."))
         body = {"message": f"{message} {note}"}
-        headers["x-amzn-ErrorType"] = f"{etype}:http://internal.amazon.com/coral/com.amazon.bedrock/"
-        headers["x-amzn-RequestId"] = "00000000-0000-0000-0000-00000000fa17"
+        headers.update(error_headers(provider, etype))
     else:
         etype, ecode, message = _OPENAI.get(code, ("server_error" if code >= 500 else
                                                    "invalid_request_error", None, "Error."))

@@ -16,8 +16,12 @@ MISS_HEADER = "X-Vcrproxy-Miss"
 
 
 def provider_of(url: str, headers: http.Headers | None = None) -> str:
+    """Whose error shape a request gets: anthropic, gemini (Google AI and Vertex), bedrock or
+    openai (also every OpenAI-compatible gateway)."""
     parts = urlsplit(url)
     host, path = parts.hostname or "", parts.path
+    if host.startswith("bedrock") and host.endswith(".amazonaws.com"):
+        return "bedrock"  # before anthropic: Claude on Bedrock takes Bedrock's errors
     if "anthropic" in host or path.endswith("/v1/messages") or (
         headers is not None and "anthropic-version" in headers
     ):
@@ -32,6 +36,8 @@ def error_body(provider: str, message: str) -> dict:
         return {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
     if provider == "gemini":
         return {"error": {"code": MISS_STATUS, "message": message, "status": "INVALID_ARGUMENT"}}
+    if provider == "bedrock":
+        return {"message": message}  # the error type is a header (error_headers)
     return {
         "error": {
             "message": message,
@@ -39,6 +45,17 @@ def error_body(provider: str, message: str) -> dict:
             "param": None,
             "code": "vcrproxy_cassette_miss",
         }
+    }
+
+
+def error_headers(provider: str, error_type: str) -> dict[str, str]:
+    """Headers naming the error where the provider puts it there: AWS's restJson protocol
+    (botocore reads the exception class from x-amzn-ErrorType)."""
+    if provider != "bedrock":
+        return {}
+    return {
+        "x-amzn-ErrorType": f"{error_type}:http://internal.amazon.com/coral/com.amazon.bedrock/",
+        "x-amzn-RequestId": "00000000-0000-0000-0000-00000000fa17",
     }
 
 
@@ -52,5 +69,6 @@ def miss_response(request: http.Request, message: str) -> http.Response:
     return http.Response.make(
         MISS_STATUS,
         body,
-        {"Content-Type": "application/json", MISS_HEADER: "1"},
+        {"Content-Type": "application/json", MISS_HEADER: "1",
+         **error_headers(provider, "ValidationException")},
     )

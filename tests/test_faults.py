@@ -194,6 +194,19 @@ def test_status_takes_the_provider_shape(run_proxy, ca_cert, tmp_path, host, pat
     assert second.status_code == 200 and second.json() == {"ok": True}
 
 
+def test_a_bedrock_miss_takes_bedrock_shape_too(run_proxy, ca_cert, tmp_path):
+    """Misses and status faults share the provider's error shape (misses.provider_of)."""
+    from test_replay import cassette, rec
+
+    url = "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/invoke"
+    proxy = run_proxy(cassette(tmp_path / "c.yaml", rec(url, method="POST", body="{}")), "replay")
+    with client(proxy, ca_cert) as c:
+        r = c.post(url, content=b'{"other": 1}')
+    assert r.status_code == 400
+    assert r.headers["x-amzn-errortype"].startswith("ValidationException:")
+    assert "no recorded interaction matches" in r.json()["message"]
+
+
 # -- cut, reset ----------------------------------------------------------------------------------
 
 
