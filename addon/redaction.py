@@ -118,8 +118,16 @@ _KEY_COMPOUNDS = (
 # tokenizers (eos_token), and budgets.
 _NOT_AFTER_TOKEN = frozenset(
     {"count", "counts", "type", "types", "limit", "limits", "usage", "id", "ids", "index",
-     "logprob", "logprobs", "budget", "length", "len", "num", "number", "estimate", "price"}
+     "logprob", "logprobs", "budget", "length", "len", "num", "number", "estimate", "price",
+     "uri", "url", "endpoint", "expires", "expiry", "expiration", "ttl", "lifetime"}
 )
+# Settings about auth or a secret, not the credential itself: auth_type, auth_uri (service account
+# files), authMethod, secret_name / secret_arn (a secret manager's reference).
+_NOT_AFTER_AUTH = frozenset(
+    {"type", "types", "method", "methods", "mode", "scheme", "uri", "url", "endpoint", "host",
+     "provider", "providers", "required", "enabled", "status", "version", "name", "domain"}
+)
+_NOT_AFTER_SECRET = frozenset({"name", "arn", "ref", "version", "type", "id", "ids"})
 _NOT_BEFORE_TOKEN = frozenset(
     {"page", "next", "prev", "previous", "continuation", "start", "end", "stop", "eos", "bos",
      "pad", "unk", "sep", "cls", "mask", "special", "max", "min", "num", "total", "sync"}
@@ -145,14 +153,20 @@ def is_credential_name(name: str) -> bool:
     if any(k in joined for k in _KEY_COMPOUNDS):
         return True
     for i, w in enumerate(words):
-        if "secret" in w or "passw" in w or w in ("pwd", "passphrase") or "cookie" in w:
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if "secret" in w and after not in _NOT_AFTER_SECRET:
             return True
-        if "credential" in w or "signature" in w or w in ("sig", "oauth", "bearer"):
+        if "passw" in w or w in ("pwd", "passphrase") or "cookie" in w:
             return True
-        if w.startswith("auth") and (not w.startswith("author") or w.startswith("authoriz")):
+        if "credential" in w or "signature" in w or w in ("sig", "bearer"):
+            return True
+        if (
+            (w.startswith("auth") or w == "oauth")
+            and (not w.startswith("author") or w.startswith("authoriz"))
+            and after not in _NOT_AFTER_AUTH
+        ):
             return True
         if w.endswith("token"):
-            after = words[i + 1] if i + 1 < len(words) else ""
             before = words[i - 1] if i else ""
             if after not in _NOT_AFTER_TOKEN and before not in _NOT_BEFORE_TOKEN:
                 return True
@@ -1063,7 +1077,17 @@ class _Pass:
 
 
 def _named_value_ok(value: str) -> bool:
-    return len(value) >= _MIN_ECHOED and REDACTED not in value
+    """Whether a value found by name is hunted down elsewhere: long, or mixing letters with digits
+    or symbols, so a Cookie's `consent=granted` does not scrub every "granted" of the answer."""
+    if len(value) < _MIN_ECHOED or REDACTED in value:
+        return False
+    if len(value) >= 16:
+        return True
+    has_digit = any(c.isdigit() for c in value)
+    has_alpha = any(c.isalpha() for c in value)
+    if has_digit and has_alpha:
+        return True
+    return len(value) >= 8 and not value.isalpha() and not value.isdigit()
 
 
 def _redact_interaction_in_place(

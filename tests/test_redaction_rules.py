@@ -110,6 +110,8 @@ NOT_CREDENTIAL_NAMES = [
     "prompt_cache_key", "key_name", "model", "x-ratelimit-remaining-tokens",
     "anthropic-ratelimit-tokens-remaining", "x-stainless-os", "x-goog-api-client",
     "user-agent", "content-type", "keywords", "x-request-id", "session", "thinkingBudget",
+    "auth_uri", "token_uri", "auth_provider_x509_cert_url", "auth_type", "authMethod",
+    "secret_name", "SecretArn", "token_expires_at",
 ]
 
 
@@ -268,3 +270,30 @@ def test_redaction_never_mutates_and_is_idempotent():
     before = copy.deepcopy(i)
     once = redact_interaction(i)
     assert i == before and redact_interaction(once) == once and find_secrets(once) == []
+
+
+def test_cookie_words_are_not_hunted_down_elsewhere():
+    i = exchange(json.dumps({"status": "access granted", "theme": "dark mode"}),
+                 req_headers={"Cookie": ["consent=granted; theme=dark; sid=Ab12Cd34Ef"],
+                              "Content-Type": ["application/json"]},
+                 resp_headers={"Content-Type": ["application/json"], "X-Sid": ["Ab12Cd34Ef"]})
+    out = redact_interaction(i)
+    assert out.request.headers["Cookie"] == [REDACTED]
+    assert json.loads(out.request.body) == {"status": "access granted", "theme": "dark mode"}
+    assert out.response.headers["X-Sid"] == [REDACTED]  # a random-looking part is an echo
+
+
+def test_gcp_service_account_file():
+    key = {"type": "service_account", "project_id": "p-1", "private_key_id": HEX_ID,
+           "private_key": "-----BEGIN " + "PRIVATE KEY-----\\nMIIEvQ" + "A" * 40
+           + "\\n-----END " + "PRIVATE KEY-----\\n",
+           "client_email": "a@p-1.iam.gserviceaccount.com", "client_id": "1234567890",
+           "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+           "token_uri": "https://oauth2.googleapis.com/token"}
+    out = json.loads(redact_interaction(exchange(json.dumps(key))).request.body)
+    assert out["private_key"] == REDACTED and out["private_key_id"] == HEX_ID  # an id
+    assert out["auth_uri"] == key["auth_uri"] and out["token_uri"] == key["token_uri"]
+    assert out["client_email"] == key["client_email"] and out["type"] == "service_account"
+
+
+HEX_ID = "0123456789abcdef" * 2 + "01234567"
