@@ -281,6 +281,28 @@ def test_delay_shows_in_client_timing(run_proxy, ca_cert):
     assert slow >= 0.4
 
 
+@pytest.mark.parametrize("pace", ["instant", "recorded"])
+def test_delay_adds_to_a_cut_and_to_recorded_pacing(run_proxy, ca_cert, pace):
+    url, body = founding_request()
+    recorded_ms = load_cassette(FOUNDING).interactions[0].response.duration_ns / 1e6
+    proxy = run_proxy(FOUNDING, "replay", fault=["delay:300", "cut:2@1"], pace=pace)
+    with client(proxy, ca_cert) as c:
+        events = []
+        start = time.monotonic()
+        with pytest.raises(httpx.RemoteProtocolError):
+            with c.stream("POST", url, content=body) as r:
+                for line in r.iter_lines():
+                    if line.startswith("data: "):
+                        events.append(line)
+        cut_after = time.monotonic() - start
+        start = time.monotonic()
+        whole = c.post(url, content=body)  # request 2: delayed, then the recording
+        took = time.monotonic() - start
+    assert len(events) == 2 and cut_after >= 0.3
+    assert whole.status_code == 200 and "[DONE]" in whole.text
+    assert took >= 0.3 + (recorded_ms / 1000 if pace == "recorded" else 0)
+
+
 def test_stall_spaces_the_events(run_proxy, ca_cert):
     proxy = run_proxy(ANTHROPIC, "replay", fault=["stall:60"])
     events = 0
