@@ -10,7 +10,9 @@ What mitmproxy (11 and 12) can carry, checked against its source:
 So: a recording keeps h2 trailers; a replay sends them to h2 clients and leaves them out for
 HTTP/1.1 clients, saying so once; an HTTP/1.1 upstream that announces trailers (`Trailer`
 header, RFC 9110 6.6.2) is cut off at its headers with a one-line error instead of hanging the
-client. (Unannounced HTTP/1.1 trailers still hit the mitmproxy limitation.)
+client. Still hitting the mitmproxy limitation: unannounced HTTP/1.1 response trailers, and
+HTTP/1.1 request trailers (mitmproxy parses a request body sent with its headers before any hook
+can act, so a `requestheaders` guard cannot prevent the crash).
 """
 
 from __future__ import annotations
