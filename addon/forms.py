@@ -45,19 +45,27 @@ class Part:
     headers: tuple[tuple[str, str], ...]
     body: bytes
 
-    def label(self) -> str:
-        """`part "file" (filename "a.wav")` for miss texts."""
-        out = f'part "{self.name}"' if self.name is not None else "unnamed part"
+    def label(self, index: int) -> str:
+        """`part "file" (filename "a.wav")` for miss texts; a part without a name (multipart/
+        related) by its 1-based place and type: `part 2 (audio/wav)`."""
+        if self.name is None:
+            ctype = next((v for k, v in self.headers if k.lower() == "content-type"), "")
+            return f"part {index + 1}" + (f" ({media_type(ctype)})" if ctype else "")
+        out = f'part "{self.name}"'
         return out + (f' (filename "{self.filename}")' if self.filename is not None else "")
 
 
 def multipart_parts(content_type: str, body: bytes) -> list[Part] | None:
     """The parts of a multipart body (RFC 2046 5.1, RFC 7578), or None when the content type has
-    no boundary or the body is not well-formed multipart under it."""
-    _, options = multipart.parse_options_header(content_type)
+    no boundary or the body is not well-formed multipart under it. `multipart/form-data` goes
+    through the `multipart` library; other subtypes (`multipart/related`, `mixed`: parts without
+    a Content-Disposition, which that library refuses) through `_split_parts`."""
+    mtype, options = multipart.parse_options_header(content_type)
     boundary = options.get("boundary")
     if not boundary:
         return None
+    if mtype.lower() != "multipart/form-data":
+        return _split_parts(boundary.encode("latin-1", "replace"), body)
     parts: list[Part] = []
     segment: multipart.MultipartSegment | None = None
     pieces: list[bytes] = []
@@ -85,3 +93,44 @@ def multipart_parts(content_type: str, body: bytes) -> list[Part] | None:
     except (multipart.MultipartError, ValueError, AssertionError):
         return None
     return parts
+
+
+def _split_parts(boundary: bytes, body: bytes) -> list[Part] | None:
+    """RFC 2046 5.1.1 framing only: delimiter lines `--boundary`, a part's header fields up to
+    the first empty line, the close delimiter `--boundary--`. None when it is not there."""
+    delimiter = b"--" + boundary
+    data = body if body.startswith(delimiter) else None
+    if data is None:
+        at = body.find(b"\r\n" + delimiter)
+        if at < 0:
+            return None
+        data = body[at + 2 :]
+    parts: list[Part] = []
+    pieces = data.split(b"\r\n" + delimiter)
+    pieces[0] = pieces[0][len(delimiter) :]
+    for piece in pieces:
+        if piece.startswith(b"--"):  # the close delimiter: what follows is the epilogue
+            return parts
+        if not piece.startswith(b"\r\n"):
+            return None  # a delimiter line must end there (transport padding aside)
+        rest = piece[2:]
+        if rest.startswith(b"\r\n"):  # no header fields at all
+            head, content = b"", rest[2:]
+        else:
+            head, sep, content = rest.partition(b"\r\n\r\n")
+            if not sep:
+                return None  # the header section never ends
+        headers: list[tuple[str, str]] = []
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            if not line:
+                continue
+            name, colon, value = line.partition(":")
+            if not colon:
+                return None
+            headers.append((name.strip().title(), value.strip()))
+        name = filename = None
+        for key, value in headers:
+            if key == "Content-Disposition":
+                _, name, filename = multipart.parse_content_disposition(value)
+        parts.append(Part(name=name, filename=filename, headers=tuple(headers), body=content))
+    return None  # no close delimiter: cut short

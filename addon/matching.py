@@ -636,8 +636,8 @@ def _bodies_diff(rb: _Body, lb: _Body, where: str, redaction: RedactionConfig) -
 
 
 def _multipart_diff(rb: _Body, lb: _Body, where: str, redaction: RedactionConfig) -> list[str]:
-    rec_names = [p.label() for p, _ in rb.parts]
-    live_names = [p.label() for p, _ in lb.parts]
+    rec_names = [p.label(i) for i, (p, _) in enumerate(rb.parts)]
+    live_names = [p.label(i) for i, (p, _) in enumerate(lb.parts)]
     if len(rb.parts) != len(lb.parts) or [p.name for p, _ in rb.parts] != [
         p.name for p, _ in lb.parts
     ]:
@@ -651,8 +651,8 @@ def _multipart_diff(rb: _Body, lb: _Body, where: str, redaction: RedactionConfig
             f"vs live {', '.join(live_names)}"
         ]
     out: list[str] = []
-    for (rp, rpb), (lp, lpb) in zip(rb.parts, lb.parts, strict=True):
-        at = f"{where}: {rp.label()}"
+    for i, ((rp, rpb), (lp, lpb)) in enumerate(zip(rb.parts, lb.parts, strict=True)):
+        at = f"{where}: {rp.label(i)}"
         if rp.filename != lp.filename:
             out.append(
                 f"{at}: filename recorded {json.dumps(rp.filename)} vs live "

@@ -24,7 +24,8 @@ import pytest
 from conftest import proxied_client
 
 from vcrproxy import load_cassette
-from vcrproxy.cassette import REDACTED
+from vcrproxy.cassette import REDACTED, Request
+from vcrproxy.matching import MatchConfig, differences
 
 BODY_KEY = "sk-proj-" + "Rt5Yu6Io7P" * 4  # fake, built at runtime
 OPENAI_KEY = "sk-test-" + "u8I9o0P1a2" * 4
@@ -313,3 +314,54 @@ def test_httpx_multipart_boundary_really_differs_per_request():
         return httpx.Request("POST", "https://x.invalid/", files={"f": ("a", b"1")}).read()
 
     assert body() != body()
+
+
+# -- the body kinds, without the proxy -----------------------------------------------------------
+
+
+def _req(body: bytes, ctype: str, **headers) -> Request:
+    hdrs = {"Content-Type": [ctype], **{k.replace("_", "-"): [v] for k, v in headers.items()}}
+    return Request(url="https://api.example.invalid/upload", method="POST", body=body,
+                   headers=hdrs)
+
+
+def _related(boundary: str, meta: bytes, data: bytes) -> tuple[bytes, str]:
+    b = boundary.encode()
+    body = (b"--" + b + b"\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n" + meta
+            + b"\r\n--" + b + b"\r\nContent-Type: audio/wav\r\n\r\n" + data
+            + b"\r\n--" + b + b"--\r\n")
+    return body, f'multipart/related; boundary="{boundary}"'
+
+
+def test_multipart_related_compares_unnamed_parts_by_place():
+    # Google-style uploads: parts without Content-Disposition, which the form-data parser refuses
+    rec_body, rec_type = _related("===111==", b'{"name": "a.wav"}', AUDIO)
+    live_body, live_type = _related("===222==", b'{ "name":"a.wav" }', AUDIO)
+    recorded = _req(rec_body, rec_type)
+    assert differences(_req(live_body, live_type), recorded) == []  # JSON part compared as JSON
+    other, other_type = _related("===333==", b'{"name": "a.wav"}', AUDIO[:-1] + b"!")
+    diffs = differences(_req(other, other_type), recorded)
+    assert len(diffs) == 1 and diffs[0].startswith("body: part 2 (audio/wav): differs at byte")
+
+
+def test_form_and_multipart_kinds_are_told_apart_and_ignored_names_apply_to_parts():
+    form = _req(b"a=1&b=2", "application/x-www-form-urlencoded")
+    json_body = _req(b'{"a": "1"}', "application/json")
+    assert differences(json_body, form) == ["body: recorded is a urlencoded form, live is JSON"]
+    boundary = "xyz"
+    mp = (b"--xyz\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nm1\r\n"
+          b"--xyz\r\nContent-Disposition: form-data; name=\"ts\"\r\n\r\n111\r\n--xyz--\r\n")
+    live = mp.replace(b"111", b"222").replace(b"xyz", b"abc")
+    rec = _req(mp, f"multipart/form-data; boundary={boundary}")
+    lv = _req(live, "multipart/form-data; boundary=abc")
+    assert differences(lv, rec) == ['body: part "ts": differs at byte 0: recorded "111" vs '
+                                    'live "222"']
+    assert differences(lv, rec, MatchConfig(ignore_query="TS")) == []
+
+
+def test_encoded_recorded_request_body_is_decoded_for_matching():
+    # a cassette from elsewhere that kept the gzip bytes and the header
+    raw = json.dumps({"a": 1}).encode()
+    recorded = _req(gzip.compress(raw, mtime=1), "application/json", Content_Encoding="gzip")
+    live = _req(b'{"a": 1}', "application/json")
+    assert differences(live, recorded) == []
