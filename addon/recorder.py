@@ -2,11 +2,13 @@
 
 A stream is forwarded chunk by chunk as it arrives (StreamRecorder taps it, keeping a decoded,
 timestamped copy); at the end of the response the Interaction is built, and the session redacts
-it and appends it durably.
+it and appends it durably, all off the event loop (a worker thread; a forked child for bodies
+from 8 MB), while the flow waits for the write.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from mitmproxy import http
@@ -14,8 +16,8 @@ from mitmproxy import http
 from . import trailers
 from .cassette import WEBSOCKET_KEY, CassetteError, Interaction
 from .contentview import CHUNKS_METADATA
-from .failclosed import fail_closed
-from .flows import interaction_from_flow, streams
+from .failclosed import fail_closed, one_line
+from .flows import LARGE_BODY, interaction_from_flow, is_stream_type, streams
 from .recording import StreamRecorder, decode_body
 from .reporter import WIRE_SIZE, Reporter, counting_tap
 from .session import CassetteSession
@@ -74,16 +76,47 @@ class Recorder:
             self.reporter.hold(flow)  # reported when written
             return
         if rec.recorder is not None:
-            body, decoded, chunks = rec.recorder.result()
             flow.metadata[WIRE_SIZE] = rec.recorder.received  # as sent: the live line's size
-        else:
-            body, decoded = decode_body(flow.response)
-            chunks = None
-        interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks)
+        # mitmproxy awaits what a hook returns: the flow waits for its durable write, the event
+        # loop does not (joining, building, redacting, serialising and fsyncing run in a worker
+        # thread, and for large bodies in a child process: see CassetteSession.write).
+        return self._record_off_loop(flow, rec)
+
+    async def _record_off_loop(self, flow: http.HTTPFlow, rec: _Record) -> None:
+        def build_and_write():
+            if rec.recorder is not None:
+                body, decoded, chunks = rec.recorder.result()
+                if chunks and not is_stream_type(flow.response.headers.get("content-type", "")) \
+                        and "content-length" in flow.response.headers:
+                    chunks = None  # streamed only for its size (LARGE_BODY): timing is noise
+            else:
+                body, decoded = decode_body(flow.response)
+                chunks = None
+            if len(body) > LARGE_BODY:  # decoded as text later, in the writer's child process
+                interaction = interaction_from_flow(flow, b"", decoded=decoded, chunks=chunks)
+                interaction.response.body = body
+            else:
+                interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks)
+            return rec.session.write(interaction), body, decoded, chunks
+
+        try:
+            try:
+                written, body, decoded, chunks = await asyncio.to_thread(build_and_write)
+            except (OSError, CassetteError) as e:
+                trailers.drop_for_h1_client(flow)
+                self._write_failed(flow, rec, e)
+                return
+            rec.session.note_recorded(written)
+            self._finish_recorded(flow, rec, written, body, decoded, chunks)
+        except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
+            reason = one_line(f"vcrproxy: internal error while recording ({type(e).__name__}: "
+                              f"{e})")
+            log.error("%s", reason)
+            self.reporter.errors.append(reason)
+
+    def _finish_recorded(self, flow: http.HTTPFlow, rec: _Record, written: Interaction,
+                         body: bytes, decoded: bool, chunks) -> None:
         trailers.drop_for_h1_client(flow)  # recorded; mitmproxy could not send them on
-        written = self._write(flow, rec, interaction)
-        if written is None:
-            return
         if chunks:
             flow.metadata[CHUNKS_METADATA] = [list(c) for c in chunks]
         if flow.response is not None and flow.response.raw_content is None:
@@ -124,12 +157,15 @@ class Recorder:
         try:
             return rec.session.record(interaction)
         except (OSError, CassetteError) as e:
-            log.error("could not write %s: %s", rec.session.path, e)
-            rec.session.stats.failed += 1
-            # In the summary and the CLI's exit code: a session that lost recordings failed.
-            self.reporter.errors.append(f"could not write {rec.session.path}: {e}")
-            self.reporter.report(flow, "error", rec.session, f"not recorded: {e}")
+            self._write_failed(flow, rec, e)
             return None
+
+    def _write_failed(self, flow: http.HTTPFlow, rec: _Record, e: Exception) -> None:
+        log.error("could not write %s: %s", rec.session.path, e)
+        rec.session.stats.failed += 1
+        # In the summary and the CLI's exit code: a session that lost recordings failed.
+        self.reporter.errors.append(f"could not write {rec.session.path}: {e}")
+        self.reporter.report(flow, "error", rec.session, f"not recorded: {e}")
 
     def _recorded(self, flow: http.HTTPFlow, rec: _Record, written: Interaction) -> None:
         flow.metadata["vcrproxy"] = "recorded"
@@ -150,8 +186,7 @@ class Recorder:
                 self.safe(flow.request.url),
             )
             self._records[flow.id] = rec
-            self.response(flow)
-            return
+            return self.response(flow)  # (a coroutine mitmproxy awaits: the write)
         rec.session.stats.failed += 1
         msg = flow.error.msg if flow.error else "unknown error"
         log.warning(

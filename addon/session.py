@@ -17,6 +17,10 @@ from .yamlio import CassetteWriter, file_stamp, load_cassette
 
 log = logging.getLogger("vcrproxy")
 
+# Bodies from this size on are redacted, serialised and written in a forked process (see
+# CassetteWriter.append): 200 MB takes ~15 s of CPU in calls that hold the GIL for seconds.
+ISOLATE_BYTES = 8 * 1024 * 1024
+
 # A cassette the CLI parsed to check it before starting the proxy, handed (through the VCR
 # addon's constructor) to the session that opens the same, unchanged file: a large cassette is
 # then parsed once at start, not twice (~9 s each for 10,000 interactions; see tests/bench).
@@ -138,8 +142,22 @@ class CassetteSession:
     def write(self, interaction: Interaction) -> Interaction:
         """The heavy half of `record`, safe in a worker thread: redact, then append under the
         cassette's file lock (re-reading what other processes appended; ids stay unique)."""
-        if self.redaction is not None:
-            interaction = redact_interaction(interaction, self.redaction)
+        redaction = self.redaction
+
+        def prepare(i: Interaction) -> Interaction:
+            # A large body may come as bytes: decoding 200 MB of UTF-8 holds the GIL ~0.5 s.
+            for part in (i.request, i.response):
+                if isinstance(part.body, bytes):
+                    try:
+                        part.body = part.body.decode("utf-8")  # (as flows.text_or_bytes)
+                    except UnicodeDecodeError:
+                        pass
+            return i if redaction is None else redact_interaction(i, redaction)
+
+        size = len(interaction.request.body) + len(interaction.response.body)
+        isolate = size >= ISOLATE_BYTES
+        if not isolate:
+            interaction = prepare(interaction)
         with self._write_lock:
             if self._writer is None:
                 parent = os.path.dirname(self.path)
@@ -152,7 +170,8 @@ class CassetteSession:
                                 path=self.path)
                 self._writer = CassetteWriter(self.path, view, fresh=self._fresh,
                                               seen=self._opened)
-            return self._writer.append(interaction, new_id=True)
+            return self._writer.append(interaction, new_id=True,
+                                       prepare=prepare if isolate else None, isolate=isolate)
 
     def note_recorded(self, interaction: Interaction) -> None:
         """The light half of `record`, on the event loop: count it, and do not replay it again

@@ -44,7 +44,7 @@ import stat
 import threading
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import yaml
@@ -1283,6 +1283,49 @@ def cassette_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT_S)
         os.close(fd)  # (releases the lock)
 
 
+def _in_child(work: Callable[[], None]) -> None:
+    """Run `work` in a forked child process and wait for it; CassetteError with the child's
+    one-line message if it fails.
+
+    The child is a copy-on-write snapshot of this process, so the interaction it writes is not
+    copied or pickled across; it holds the same locked descriptors. It only runs `work` and
+    leaves with os._exit (no cleanup of the parent's loop, threads or buffers). waitpid and the
+    pipe read release the GIL: the parent's event loop keeps running meanwhile.
+    """
+    r, w = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # (3.12+: fork with threads)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child (its result is checked by the parent)
+        code = 0
+        try:
+            os.close(r)
+            try:
+                os.nice(10)  # background work: the proxy's own process comes first for the CPU
+            except OSError:
+                pass
+            work()
+        except BaseException as e:  # noqa: BLE001 - everything goes back as one line
+            code = 1
+            try:
+                os.write(w, (str(e) or type(e).__name__).encode("utf-8", "replace")[:4000])
+            except OSError:
+                pass
+        os._exit(code)
+    os.close(w)
+    try:
+        message = b""
+        while chunk := os.read(r, 4096):  # until the child exits (closing its end)
+            message += chunk
+    finally:
+        os.close(r)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        text = message.decode("utf-8", "replace").strip() or f"writer process exit code {code}"
+        raise CassetteError(" ".join(text.split()))
+
+
 class CassetteWriter:
     """Durable, O(interaction) appends of interactions to a cassette file others may share.
 
@@ -1312,6 +1355,7 @@ class CassetteWriter:
         self.cassette = cassette
         self._lock = threading.Lock()
         self._fresh = fresh
+        self._stale = False  # the model differs from the file (see append(isolate=True))
         stamp = file_stamp(self.path) if seen == "now" else seen
         self._since = stamp if fresh else None
         self._known = None if fresh else stamp  # the file as this model has it
@@ -1356,8 +1400,8 @@ class CassetteWriter:
                 self._reset_view(False)
                 return
             # Changed since the caller looked: another recorder started it afresh; keep theirs.
-        elif now == self._known:
-            return
+        elif now == self._known and not (self._stale and not self._appendable):
+            return  # (a stale model is re-read before it would be written whole)
         if now is None:  # deleted meanwhile: start a new file with what we know
             self._reset_view(False)
             return
@@ -1367,50 +1411,77 @@ class CassetteWriter:
             self.cassette = _load_file(self.path)[0]
         if not self.cassette.interactions:
             self.cassette.layout = layout
+        self._stale = False
         self._reset_view(True)
 
-    def append(self, interaction: Interaction, *, new_id: bool = False) -> Interaction:
+    def append(self, interaction: Interaction, *, new_id: bool = False,
+               prepare: Callable[[Interaction], Interaction] | None = None,
+               isolate: bool = False) -> Interaction:
         """Add one interaction to the file (and to the cassette model); returns it.
 
         `new_id=True` gives it the next free id, counted from the file as it is now (what other
-        writers appended included); otherwise its id is kept as it is.
+        writers appended included); otherwise its id is kept as it is. `prepare` (redaction) is
+        applied to it first, under the lock. `isolate=True` (for a large body) runs `prepare`,
+        the serialisation and the write in a forked child process, where minutes of CPU-bound
+        work on hundreds of MB cannot hold this process's GIL (a worker thread would: regex and
+        codec calls on one huge string do not let go of it); the model then keeps the
+        interaction as given and is re-read from the file before it is ever written whole.
         """
         with self._lock, cassette_lock(self.path):
             self._sync_with_file()
             if new_id:
                 interaction.id = self._next_id
             self._next_id = max(self._next_id, interaction.id + 1)
-            items = self.cassette.interactions
-            if not items or items[-1] is not interaction:
-                items.append(interaction)
-            if not self._appendable:
-                save_cassette(self.cassette, self.path)
+            if isolate and hasattr(os, "fork"):
+                try:
+                    _in_child(lambda: self._write(prepare(interaction) if prepare else
+                                                  interaction))
+                except CassetteError:
+                    self._appendable = False  # maybe a partial item: rewritten whole next time
+                    self._known = file_stamp(self.path)
+                    raise
+                self.cassette.interactions.append(interaction)
                 self._appendable = not self._rewrite_always
+                self._stale = True  # (the file holds the prepared form, the model does not)
                 self._known = file_stamp(self.path)
                 return interaction
-            data = dumps_interaction(interaction, self.cassette.layout).encode(
-                "utf-8", "surrogateescape"
-            )
-            try:
-                fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND)
-                try:
-                    view = memoryview(data)
-                    while view:  # one write() in practice; loop only if the kernel writes less
-                        view = view[os.write(fd, view):]
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            except (OSError, CassetteError) as e:
-                # The file may now end with a partial item: the next append rewrites it whole,
-                # from this model (which still holds this interaction), unless others wrote.
-                self._appendable = False
-                self._known = file_stamp(self.path)
-                if isinstance(e, CassetteError):
-                    raise
-                raise CassetteError(f"{self.path}: cannot append interaction: {e.strerror or e}") \
-                    from None
-            self._known = file_stamp(self.path)
+            if prepare is not None:
+                interaction = prepare(interaction)
+            self._write(interaction)
             return interaction
+
+    def _write(self, interaction: Interaction) -> None:
+        """Append (or rewrite the file with) one interaction; the caller holds the locks."""
+        items = self.cassette.interactions
+        if not items or items[-1] is not interaction:
+            items.append(interaction)
+        if not self._appendable:
+            save_cassette(self.cassette, self.path)
+            self._appendable = not self._rewrite_always
+            self._known = file_stamp(self.path)
+            return
+        data = dumps_interaction(interaction, self.cassette.layout).encode(
+            "utf-8", "surrogateescape"
+        )
+        try:
+            fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND)
+            try:
+                view = memoryview(data)
+                while view:  # one write() in practice; loop only if the kernel writes less
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except (OSError, CassetteError) as e:
+            # The file may now end with a partial item: the next append rewrites it whole,
+            # from this model (which still holds this interaction), unless others wrote.
+            self._appendable = False
+            self._known = file_stamp(self.path)
+            if isinstance(e, CassetteError):
+                raise
+            raise CassetteError(f"{self.path}: cannot append interaction: {e.strerror or e}") \
+                from None
+        self._known = file_stamp(self.path)
 
     def close(self) -> None:
         """Nothing stays open between appends; kept for callers that close writers."""
