@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -225,6 +226,12 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
     from .bypass import check_session
 
     sess = vcrproxy_server.call(vcr.sessions.get, path)
+    # A response the client already has may still be being written (off the proxy's loop).
+    deadline = time.monotonic() + 120
+    while sess is not None and vcrproxy_server.call(getattr, sess, "pending") > 0:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.005)
     misses = vcrproxy_server.call(vcr.release, path)
     call_report = getattr(request.node, "_vcrproxy_rep_call", None)
     passed = call_report is None or call_report.passed

@@ -40,6 +40,7 @@ class Recorder:
         self.safe = safe  # text about a flow as it may leave the proxy (registry.safe)
         self._records: dict[str, _Record] = {}
         self._websockets: dict[str, tuple[http.HTTPFlow, _Record]] = {}  # open sessions
+        self._writes: set[asyncio.Future] = set()  # recordings being written off the loop
 
     def track(self, flow: http.HTTPFlow, sess: CassetteSession) -> None:
         """Record this flow into `sess` once its response is complete (the replayer's call)."""
@@ -79,8 +80,14 @@ class Recorder:
             flow.metadata[WIRE_SIZE] = rec.recorder.received  # as sent: the live line's size
         # mitmproxy awaits what a hook returns: the flow waits for its durable write, the event
         # loop does not (joining, building, redacting, serialising and fsyncing run in a worker
-        # thread, and for large bodies in a child process: see CassetteSession.write).
-        return self._record_off_loop(flow, rec)
+        # thread, and for large bodies in a child process: see CassetteSession.write). The write
+        # is a task of its own, shielded: a flow cancelled at shutdown does not lose it, and
+        # `done` waits for every one still running.
+        rec.session.pending += 1
+        task = asyncio.ensure_future(self._record_off_loop(flow, rec))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+        return asyncio.shield(task)
 
     async def _record_off_loop(self, flow: http.HTTPFlow, rec: _Record) -> None:
         def build_and_write():
@@ -113,6 +120,8 @@ class Recorder:
                               f"{e})")
             log.error("%s", reason)
             self.reporter.errors.append(reason)
+        finally:
+            rec.session.pending -= 1  # (counted in the stats above first)
 
     def _finish_recorded(self, flow: http.HTTPFlow, rec: _Record, written: Interaction,
                          body: bytes, decoded: bool, chunks) -> None:
@@ -135,11 +144,13 @@ class Recorder:
         if pending is not None:
             self._record_websocket(flow, pending[1])
 
-    def done(self) -> None:
+    async def done(self) -> None:
         # WebSocket sessions still open when the proxy stops: keep what they exchanged (before
-        # the reporter, after us, closes the sessions).
+        # the reporter, after us, closes the sessions), and finish the writes under way.
         for flow, rec in list(self._websockets.values()):
             self._record_websocket(flow, rec)
+        if self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
 
     def _record_websocket(self, flow: http.HTTPFlow, rec: _Record) -> None:
         self._websockets.pop(flow.id, None)

@@ -110,6 +110,7 @@ class CassetteSession:
         self._writer: CassetteWriter | None = None
         self._fresh = decided.fresh
         self._write_lock = threading.Lock()
+        self.pending = 0  # recordings handed to a worker and not yet written (or failed)
 
     @property
     def replays(self) -> bool:
@@ -177,6 +178,7 @@ class CassetteSession:
         """The light half of `record`, on the event loop: count it, and do not replay it again
         within this session (a new episode)."""
         self.matcher.add(interaction, used=True)
+        self.cassette.interactions.append(interaction)  # (the writer keeps its own view)
         self.stats.recorded += 1
 
     def unused(self) -> list[Interaction]:
