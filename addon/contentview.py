@@ -122,8 +122,26 @@ def _headers(message: http.Message | None) -> dict[str, str]:
     return {"Content-Type": message.headers.get("content-type", "")}
 
 
+_last: list[Any] = [None, None, None, None, None]  # data, flow, message, request body, result
+
+
 def render(data: bytes, flow: Any = None, message: Any = None) -> tuple[str, str] | None:
-    """(description, text) of an AI API body, or None when it is not one."""
+    """(description, text) of an AI API body, or None when it is not one.
+
+    mitmproxy asks every view for its priority, then the chosen one to render, with the same
+    body object: the last result is kept (one entry) so a large stream is parsed once, not twice.
+    """
+    # The request body too: the response view reads it, and an edit (console) replaces it.
+    request_body = getattr(getattr(flow, "request", None), "raw_content", None)
+    if (_last[0] is data and _last[1] is flow and _last[2] is message
+            and _last[3] is request_body):
+        return _last[4]
+    result = _render(data, flow, message)
+    _last[:] = [data, flow, message, request_body, result]
+    return result
+
+
+def _render(data: bytes, flow: Any, message: Any) -> tuple[str, str] | None:
     req = getattr(flow, "request", None)
     url = req.pretty_url if isinstance(req, http.Request) else ""
     if isinstance(message, http.Request):
