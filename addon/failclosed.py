@@ -93,7 +93,7 @@ def fail_closed(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         except Exception as e:  # noqa: BLE001 - this is the point
             reason = redact_text(one_line(  # an exception's text may quote a request
                 f"vcrproxy: internal error in the {name} hook ({type(e).__name__}: {e}); "
-                "answered here, nothing was sent upstream"
+                "answered by vcrproxy, nothing forwarded"
             ), None)
             flow = arg if isinstance(arg, http.HTTPFlow) else None
             if isinstance(arg, server_hooks.ServerConnectionHookData):
