@@ -91,23 +91,27 @@ def fail_closed(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         try:
             return guarded.__wrapped__(self, arg)
         except Exception as e:  # noqa: BLE001 - this is the point
-            reason = redact_text(one_line(  # an exception's text may quote a request
-                f"vcrproxy: internal error in the {name} hook ({type(e).__name__}: {e}); "
-                "answered by vcrproxy, nothing forwarded"
-            ), None)
+            # First what cannot fail (no exception text yet): kill the connection if that is
+            # the hook's way to refuse.
+            reason = (f"vcrproxy: internal error in the {name} hook ({type(e).__name__}); "
+                      "answered by vcrproxy, nothing forwarded")
             flow = arg if isinstance(arg, http.HTTPFlow) else None
             if isinstance(arg, server_hooks.ServerConnectionHookData):
                 arg.server.error = reason  # a server_connect that failed must not connect
             elif name == "client_connected" and isinstance(arg, connection.Client):
                 arg.error = reason  # a check on a new client that failed refuses the client
             try:
+                reason = redact_text(one_line(  # an exception's text may quote a request
+                    f"vcrproxy: internal error in the {name} hook ({type(e).__name__}: {e}); "
+                    "answered by vcrproxy, nothing forwarded"
+                ), None)
                 log.error("%s", reason, exc_info=log.isEnabledFor(logging.DEBUG))
                 if flow is not None and name != "error":
                     answer_refused(flow, reason)
                 report = getattr(self, "hook_failed", None)
                 if report is not None:
                     report(name, flow, reason)
-            except Exception:  # noqa: BLE001 - the answer above is what matters
+            except Exception:  # noqa: BLE001 - the answer is what matters
                 if flow is not None and name != "error":
                     flow.response = _fallback_response(reason)
             return None
