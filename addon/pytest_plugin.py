@@ -117,12 +117,15 @@ def _root(config: pytest.Config) -> str:
 @pytest.fixture(scope="session")
 def vcrproxy_server(pytestconfig: pytest.Config):
     """The proxy shared by this process's tests (started on first use)."""
-    from vcrproxy.cli.main import ensure_ca
-    from vcrproxy.cli.proxy import BackgroundProxy, ProxyError, ProxySettings, default_confdir
+    from vcrproxy.ca import CAError, default_confdir, ensure_ca
+    from vcrproxy.proxy import BackgroundProxy, ProxyError, ProxySettings
 
     root = _root(pytestconfig)
     confdir = default_confdir()
-    ca, bundle = ensure_ca(confdir)
+    try:
+        ca, bundle = ensure_ca(confdir)
+    except CAError as e:
+        raise pytest.UsageError(f"vcrproxy: {e}") from None
     sets = list(pytestconfig.getini("vcrproxy_set")) + pytestconfig.getoption("--vcrproxy-set")
     table = _table_options(pytestconfig)
     vcr_options = {}
@@ -188,7 +191,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 @pytest.fixture
 def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> VcrproxyHandle:
     """Route this test's HTTP(S) through vcrproxy into its own cassette."""
-    from vcrproxy.cli.childenv import NO_PROXY_VARS, proxy_exports, proxy_url
+    from vcrproxy.childenv import NO_PROXY_VARS, proxy_exports, proxy_url
     from vcrproxy.vcr import resolve_cassette_name
 
     marker = request.node.get_closest_marker(MARKER)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from vcrproxy.vcr import FlowReport
+if TYPE_CHECKING:
+    from vcrproxy.reporter import FlowReport
 
 COLORS = {"replayed": "green", "recorded": "cyan", "miss": "red", "error": "red",
           "fault": "yellow"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import shutil
@@ -10,76 +9,37 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from vcrproxy import ca as ca_module
+from vcrproxy.ca import default_confdir
 from vcrproxy.cassette import CassetteError
-from vcrproxy.options import ADDON_OPTIONS, BY_NAME, MODES, OPTIONS, Mode, Option
-from vcrproxy.session import Preloaded
+from vcrproxy.childenv import child_env, proxy_exports, proxy_url, shell_exports
+from vcrproxy.options import ADDON_OPTIONS, BY_NAME, MODES, OPTIONS, Mode
 
-from .childenv import child_env, proxy_exports, proxy_url, shell_exports, write_bundle
-from .live import LiveLog
-from .proxy import BUNDLE_NAME, CA_CERT_NAME, Proxy, ProxyError, ProxySettings, default_confdir
+from .common import CONTEXT, table_option
+
+if TYPE_CHECKING:  # the proxy (and so mitmproxy, asyncio) is imported only where one runs
+    import asyncio
+
+    from vcrproxy.proxy import Proxy, ProxySettings
+    from vcrproxy.session import Preloaded
 
 MISS_EXIT = 3  # the child succeeded but replay had misses (or, with --strict, left some unused)
 BYPASS_EXIT = 4  # the child succeeded but made no request through the proxy (bypass.py)
 
 
 def ensure_ca(confdir: str) -> tuple[str, str]:
-    """Create the CA in `confdir` if needed; return (CA certificate, trust bundle) paths."""
-    from mitmproxy.certs import CertStore
-
+    """vcrproxy.ca.ensure_ca, its error as a one-line click error."""
     try:
-        os.makedirs(confdir, mode=0o700, exist_ok=True)
-        CertStore.from_store(confdir, "mitmproxy", 2048)
-        ca = os.path.join(confdir, CA_CERT_NAME)
-        return ca, write_bundle(ca, os.path.join(confdir, BUNDLE_NAME))
-    except OSError as e:  # a --confdir that cannot hold the CA: one line, no traceback
-        raise click.ClickException(f"CA folder {confdir}: {e.strerror or e}") from None
+        return ca_module.ensure_ca(confdir)
+    except ca_module.CAError as e:
+        raise click.ClickException(str(e)) from None
 
 
 # -- shared options ---------------------------------------------------------------------------
-class _ListOption(click.Option):
-    """A repeatable flag whose environment variable holds its items split by `sep` (click
-    would split at whitespace, which regular expressions may contain)."""
-
-    def __init__(self, *args: Any, sep: str = ",", **kw: Any) -> None:
-        self.sep = sep
-        super().__init__(*args, **kw)
-
-    def value_from_envvar(self, ctx: click.Context) -> Any:
-        rv = self.resolve_envvar_value(ctx)
-        if rv is None:
-            return None
-        return [p.strip() for p in rv.split(self.sep) if p.strip()]
-
-
-def table_option(opt: Option):
-    """The click option of one row of vcrproxy.options.OPTIONS: `--flag`, `VCRPROXY_*`."""
-    names = [opt.flag] + ([opt.short] if opt.short else [])
-    kw: dict[str, Any] = {"envvar": opt.env, "help": opt.help}
-    if opt.is_list:
-        return click.option(*names, opt.key, cls=_ListOption, sep=opt.sep, multiple=True,
-                            default=list(opt.default), metavar="VALUE", **kw)
-    if opt.type is bool:
-        if opt.default:
-            names[0] = f"{opt.flag}/--no-{opt.flag[2:]}"
-            return click.option(*names, opt.key, default=True, show_default=True, **kw)
-        return click.option(*names, opt.key, is_flag=True, **kw)
-    if opt.name == "confdir":
-        return click.option(*names, opt.key, default=default_confdir,
-                            show_default="~/.vcrproxy", **kw)
-    if opt.type is int:
-        kind = click.IntRange(0, 65535) if opt.name.endswith("port") else int
-        return click.option(*names, opt.key, type=kind, default=opt.default,
-                            show_default=bool(opt.default), **kw)
-    if opt.choices:
-        kw["type"] = click.Choice(opt.choices)
-    return click.option(*names, opt.key, default=opt.default, show_default=bool(opt.default),
-                        **kw)
-
-
 def proxy_options(f):
     opts = [table_option(o) for o in OPTIONS if o.cli == "flag"]
     opts.append(click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
@@ -100,6 +60,8 @@ class Session:
 
 
 def _settings(s: Session) -> ProxySettings:
+    from vcrproxy.proxy import ProxySettings
+
     kw = s.kw
     return ProxySettings(
         cassette=s.cassette,
@@ -155,6 +117,10 @@ def run_session(s: Session) -> int:
             handler.addFilter(_not_mitmproxy)
     # -q: summary only, no per-flow warnings (a MISS is in the summary).
     logging.getLogger("vcrproxy").setLevel(logging.ERROR if kw["quiet"] else logging.NOTSET)
+    import asyncio
+
+    from vcrproxy.proxy import ProxyError
+
     preloaded = _precheck(s)
     settings = _settings(s)
     ca, bundle = ensure_ca(settings.confdir)
@@ -190,6 +156,12 @@ async def _run(
     s: Session, settings: ProxySettings, ca: str, bundle: str, preloaded: Preloaded | None
 ) -> int:
     kw = s.kw
+    import asyncio
+
+    from vcrproxy.proxy import Proxy
+
+    from .live import LiveLog
+
     proxy = Proxy(settings, preloaded=preloaded)
     live = LiveLog(quiet=kw["quiet"])
     proxy.vcr.listeners.append(live.flow)
@@ -263,6 +235,8 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
 
 
 async def _wait_child(child: asyncio.subprocess.Process, stop: asyncio.Event) -> int:
+    import asyncio
+
     waiter = asyncio.ensure_future(child.wait())
     stopper = asyncio.ensure_future(stop.wait())
     done, _ = await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -281,10 +255,50 @@ async def _wait_child(child: asyncio.subprocess.Process, stop: asyncio.Event) ->
 
 
 # -- commands ---------------------------------------------------------------------------------
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+class _LazyGroup(click.Group):
+    """Commands that live in other modules are imported when used (`vcrproxy --help` lists them
+    from this table), so each command starts with only what it needs: mitmproxy, the matcher,
+    the redaction rules and the show renderers are each most of some command's start-up."""
+
+    LAZY = {  # name -> (module, attribute, one-line help for the listing)
+        "show": ("vcrproxy.cli.tools", "show",
+                 "Read CASSETTE as the conversation it holds."),
+        "check": ("vcrproxy.cli.tools", "check",
+                  "Validate CASSETTES and look for unredacted secrets."),
+        "redact": ("vcrproxy.cli.tools", "redact",
+                   "Scrub secrets from existing CASSETTES in place."),
+        "diff": ("vcrproxy.cli.diff", "diff",
+                 "What changed from cassette OLD to NEW."),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY and name not in self.commands:
+            import importlib
+
+            module, attr, _ = self.LAZY[name]
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.LAZY and name not in self.commands:
+                rows.append((name, self.LAZY[name][2]))
+            else:
+                cmd = super().get_command(ctx, name)
+                if cmd is not None and not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(formatter.width - 6 - 10)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, context_settings=CONTEXT)
 @click.version_option(package_name="vcrproxy")
 def main() -> None:
     """Record and replay AI API traffic (OpenAI, Anthropic, Gemini, gateways) through a local
@@ -380,9 +394,11 @@ def ca(confdir: str, bundle: bool) -> None:
         )
 
 
-from .diff import diff  # noqa: E402  (no mitmproxy import: fast for git textconv)
-from .tools import check, redact, show  # noqa: E402  (commands registered on `main`)
 
-main.add_command(diff)
+def __getattr__(name: str):
+    """`from vcrproxy.cli.main import show` (and check, redact, diff) still works."""
+    if name in _LazyGroup.LAZY:
+        return main.get_command(click.Context(main), name)
+    raise AttributeError(name)
 
-__all__ = ["main", "check", "diff", "redact", "show"]
+__all__ = ["main"]

@@ -5,18 +5,19 @@ from __future__ import annotations
 import logging
 import sys
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from vcrproxy import CassetteTruncatedWarning, load_cassette, save_cassette
 from vcrproxy.cassette import Cassette, CassetteError
 from vcrproxy.options import BY_NAME
-from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
-from vcrproxy.schema import validate
 from vcrproxy.yamlio import cassette_lock
 
-from .main import CONTEXT, main, table_option
+from .common import CONTEXT, table_option
+
+if TYPE_CHECKING:  # imported where used: `show` needs none of the redaction rules
+    from vcrproxy.redaction import RedactionConfig
 
 
 def _load_with_notes(path: str) -> tuple[Cassette, list[str]]:
@@ -43,7 +44,7 @@ def _load(path: str) -> Cassette:
     return c
 
 
-@main.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("cassette", type=click.Path(dir_okay=False))
 @click.option("--id", "ids", type=int, multiple=True, help="Only this interaction (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summaries.")
@@ -88,6 +89,8 @@ def redaction_options(f):
 
 
 def _config(kw: dict) -> RedactionConfig:
+    from vcrproxy.redaction import RedactionConfig
+
     try:
         return RedactionConfig.from_strings(
             headers=kw["redact_headers"], query=kw["redact_query"], fields=kw["redact_fields"],
@@ -97,7 +100,7 @@ def _config(kw: dict) -> RedactionConfig:
         raise click.ClickException(str(e)) from None
 
 
-@main.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @redaction_options
 def check(cassettes: tuple[str, ...], **kw: Any) -> None:
@@ -105,6 +108,9 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
     codes, known keys) and report every secret `redact` would remove (same rules as recording),
     per file, interaction and field; one line per problem, exit 1 on any (usable as a
     pre-commit hook)."""
+    from vcrproxy.redaction import find_secrets
+    from vcrproxy.schema import validate
+
     config = _config(kw)
     problems = 0
     for path in cassettes:
@@ -133,6 +139,8 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
 
 def _redact_file(path: str, config: RedactionConfig) -> int:
     """Load, redact and atomically rewrite one cassette; returns how many secrets it had."""
+    from vcrproxy.redaction import find_secrets, redact_interaction
+
     c = _load(path)
     before = sum(len(find_secrets(i, config)) for i in c.interactions)
     c.interactions = [redact_interaction(i, config) for i in c.interactions]
@@ -140,7 +148,7 @@ def _redact_file(path: str, config: RedactionConfig) -> int:
     return before
 
 
-@main.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @redaction_options
 def redact(cassettes: tuple[str, ...], **kw: Any) -> None:

@@ -15,8 +15,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from fakegateway import FakeGateway  # noqa: E402
 
-from vcrproxy.cli.main import ensure_ca  # noqa: E402
-from vcrproxy.cli.proxy import BackgroundProxy, ProxySettings  # noqa: E402
+from vcrproxy.ca import ensure_ca  # noqa: E402
+from vcrproxy.proxy import BackgroundProxy, ProxySettings  # noqa: E402
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "cassettes")
 

@@ -20,7 +20,7 @@ import pytest
 from conftest import REFERENCE, proxied_client
 
 from vcrproxy import load_cassette
-from vcrproxy.cli.proxy import web_has_login_token
+from vcrproxy.proxy import web_has_login_token
 
 CHAT = "openai-chat-multi-tool-streaming.yaml"
 

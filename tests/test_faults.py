@@ -22,7 +22,7 @@ import pytest
 from test_replay import ant, client, founding_stream, oai, reports, summary
 
 from vcrproxy import load_cassette
-from vcrproxy.cli.childenv import proxy_url
+from vcrproxy.childenv import proxy_url
 from vcrproxy.faults import FaultError, parse_fault, split_credential
 
 REFERENCE = Path(__file__).resolve().parent.parent / "cassettes"

@@ -37,7 +37,7 @@ def _run(client: httpx.Client, base: str) -> list[tuple[int, dict, bytes]]:
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, confdir, gateway):
     """The exchanges recorded once (HTTP/1.1), with what the client saw."""
-    from vcrproxy.cli.proxy import BackgroundProxy, ProxySettings
+    from vcrproxy.proxy import BackgroundProxy, ProxySettings
 
     cassette = tmp_path_factory.mktemp("framing") / "c.yaml"
     settings = ProxySettings(cassette=str(cassette), mode="record", confdir=confdir,

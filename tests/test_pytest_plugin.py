@@ -14,7 +14,7 @@ import pytest
 from fakegateway import FakeGateway
 
 from vcrproxy import load_cassette
-from vcrproxy.cli.childenv import proxy_url
+from vcrproxy.childenv import proxy_url
 
 SAMPLE = os.path.join(os.path.dirname(__file__), "sample_suite")
 

@@ -32,7 +32,7 @@ from fakegateway import FakeGateway
 from vcrproxy import load_cassette
 from vcrproxy.cassette import CHUNKS_KEY, REDACTED, Cassette
 from vcrproxy.cli.main import record as record_command
-from vcrproxy.cli.proxy import BackgroundProxy, ProxySettings
+from vcrproxy.proxy import BackgroundProxy, ProxySettings
 from vcrproxy.redaction import find_secrets
 
 BIN = Path(sys.executable).parent

@@ -33,7 +33,7 @@ import pytest
 
 from vcrproxy import Cassette, Interaction, Request, Response, load_cassette, save_cassette
 from vcrproxy.cassette import CHUNKS_KEY, REDACTED
-from vcrproxy.cli.proxy import BackgroundProxy, ProxySettings
+from vcrproxy.proxy import BackgroundProxy, ProxySettings
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fakegateway import ConnectionCounter, FakeGateway  # noqa: E402

@@ -33,7 +33,7 @@ def _curl(proxy, ca: str, url: str, *args: str) -> tuple[bytes, bytes]:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, confdir, gateway):
-    from vcrproxy.cli.proxy import BackgroundProxy, ProxySettings
+    from vcrproxy.proxy import BackgroundProxy, ProxySettings
 
     cassette = tmp_path_factory.mktemp("trailers") / "c.yaml"
     settings = ProxySettings(cassette=str(cassette), mode="record", confdir=confdir,

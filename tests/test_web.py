@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from vcrproxy.cli.proxy import WEB_NEEDS_TOKEN, web_has_login_token
+from vcrproxy.proxy import WEB_NEEDS_TOKEN, web_has_login_token
 
 VCRPROXY = str(Path(sys.executable).parent / "vcrproxy")
 CASSETTE = os.path.join(os.path.dirname(__file__), "..", "cassettes",

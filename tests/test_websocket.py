@@ -18,8 +18,8 @@ from test_govcr_compat import run as run_go
 from test_govcr_compat import vcrcheck  # noqa: F401  (fixture)
 
 from vcrproxy.cassette import WEBSOCKET_KEY, Response
-from vcrproxy.cli.proxy import ProxyError
 from vcrproxy.matching import MatchConfig
+from vcrproxy.proxy import ProxyError
 from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
 from vcrproxy.schema import validate
 from vcrproxy.websocket import (

@@ -63,7 +63,7 @@ def record(cassette: str, confdir: str, requests: list[dict], *, gateway=None) -
     mode in front of a fake gateway, then move the URLs onto UPSTREAM."""
     from fakegateway import FakeGateway
 
-    from vcrproxy.cli.proxy import BackgroundProxy, ProxySettings
+    from vcrproxy.proxy import BackgroundProxy, ProxySettings
 
     own = gateway is None
     gw = gateway or FakeGateway(gap_ms=0).start()

@@ -193,7 +193,7 @@ def machine() -> str:
 def script_main(rows_of: Callable[[str, str], list[Row]]) -> int:
     """A section run as a script: scratch folder with a CA, its table printed; 1 if a target
     was missed."""
-    from vcrproxy.cli.main import ensure_ca
+    from vcrproxy.ca import ensure_ca
 
     tmp = tempfile.mkdtemp(prefix="vcrbench-")
     try:

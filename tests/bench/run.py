@@ -49,7 +49,7 @@ def main() -> int:
               file=sys.stderr)
         return 2
 
-    from vcrproxy.cli.main import ensure_ca
+    from vcrproxy.ca import ensure_ca
 
     started = time.perf_counter()
     load_before = os.getloadavg()

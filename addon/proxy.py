@@ -1,4 +1,4 @@
-"""Running mitmproxy in-process with the VCR addon.
+"""Running mitmproxy in-process with the VCR addon (the CLI, the pytest plugin, tests).
 
 A lean master (core, proxyserver, next_layer, tlsconfig + VCR) instead of mitmdump's DumpMaster:
 the ~30 default addons cost about half the replay throughput and none of them is needed here.
@@ -18,13 +18,10 @@ from typing import Any
 from mitmproxy import exceptions, master, options
 from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig
 
+from vcrproxy.ca import BUNDLE_NAME, CA_CERT_NAME, default_confdir  # noqa: F401  (re-exported)
 from vcrproxy.options import BY_NAME
 from vcrproxy.session import Preloaded
 from vcrproxy.vcr import VCR
-
-CA_CERT_NAME = "mitmproxy-ca-cert.pem"
-BUNDLE_NAME = "vcrproxy-ca-bundle.pem"
-
 
 WEB_NEEDS_TOKEN = (
     "--web needs mitmproxy >= 11.1: this mitmproxy's web UI has no login token, so any local "
@@ -44,11 +41,6 @@ def web_has_login_token() -> bool:
 
 class ProxyError(Exception):
     """The proxy could not start; the message is one line for the user."""
-
-
-def default_confdir() -> str:
-    """Per-user home of the CA (never the project tree): $VCRPROXY_CONFDIR or ~/.vcrproxy."""
-    return os.environ.get("VCRPROXY_CONFDIR") or os.path.join(os.path.expanduser("~"), ".vcrproxy")
 
 
 @dataclass

@@ -1,0 +1,52 @@
+"""What every vcrproxy command shares (kept apart so that commands need not import main)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from vcrproxy.ca import default_confdir
+from vcrproxy.options import Option
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _ListOption(click.Option):
+    """A repeatable flag whose environment variable holds its items split by `sep` (click
+    would split at whitespace, which regular expressions may contain)."""
+
+    def __init__(self, *args: Any, sep: str = ",", **kw: Any) -> None:
+        self.sep = sep
+        super().__init__(*args, **kw)
+
+    def value_from_envvar(self, ctx: click.Context) -> Any:
+        rv = self.resolve_envvar_value(ctx)
+        if rv is None:
+            return None
+        return [p.strip() for p in rv.split(self.sep) if p.strip()]
+
+
+def table_option(opt: Option):
+    """The click option of one row of vcrproxy.options.OPTIONS: `--flag`, `VCRPROXY_*`."""
+    names = [opt.flag] + ([opt.short] if opt.short else [])
+    kw: dict[str, Any] = {"envvar": opt.env, "help": opt.help}
+    if opt.is_list:
+        return click.option(*names, opt.key, cls=_ListOption, sep=opt.sep, multiple=True,
+                            default=list(opt.default), metavar="VALUE", **kw)
+    if opt.type is bool:
+        if opt.default:
+            names[0] = f"{opt.flag}/--no-{opt.flag[2:]}"
+            return click.option(*names, opt.key, default=True, show_default=True, **kw)
+        return click.option(*names, opt.key, is_flag=True, **kw)
+    if opt.name == "confdir":
+        return click.option(*names, opt.key, default=default_confdir,
+                            show_default="~/.vcrproxy", **kw)
+    if opt.type is int:
+        kind = click.IntRange(0, 65535) if opt.name.endswith("port") else int
+        return click.option(*names, opt.key, type=kind, default=opt.default,
+                            show_default=bool(opt.default), **kw)
+    if opt.choices:
+        kw["type"] = click.Choice(opt.choices)
+    return click.option(*names, opt.key, default=opt.default, show_default=bool(opt.default),
+                        **kw)
