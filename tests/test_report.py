@@ -133,13 +133,26 @@ def test_long_texts_are_folded_and_markup_is_text(browser, tmp_path):
     assert page.evaluate("document.title") == "<b>x</b>.yaml · vcrproxy"
 
 
-def test_show_html_and_diff_do_not_import_mitmproxy():
-    code = ("import sys, vcrproxy.cli.views, vcrproxy.cli.diff, vcrproxy.cli.report; "
-            "print([m for m in sys.modules if m.split('.')[0] == 'mitmproxy'])")
+def test_show_html_plain_and_diff_do_not_import_mitmproxy(tmp_path):
+    """Through the real CLI entry point: the view commands stay light (fast as a git textconv)."""
+    chat, page = os.path.join(REFERENCE, CHAT), str(tmp_path / "r.html")
+    code = f"""
+import contextlib, io, sys
+from vcrproxy.cli.main import main
+for args in (["show", "--plain", {chat!r}], ["show", "--html", {page!r}, {chat!r}],
+             ["diff", {chat!r}, {chat!r}]):
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            main(args, standalone_mode=False)
+    except SystemExit as e:
+        assert e.code in (0, None), (args, e.code)
+print([m for m in sys.modules if m.split('.')[0] == 'mitmproxy'])
+"""
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+    assert (tmp_path / "r.html").stat().st_size > 5000
 
 
 def test_html_errors_are_one_line(tmp_path):
