@@ -827,7 +827,7 @@ def test_faithful_stream_to_curl(run_proxy, ca_cert, tmp_path, flag, version):
 
 PACE_BODY = {"model": "m", "stream": True,
              "messages": [{"role": "user", "content": "one two three four"}]}
-TOLERANCE = 0.04  # per gap (gaps are ~100 ms): a few ms idle; headroom for 2 busy CI cores and xdist
+TOLERANCE = 0.04  # per gap (gaps are ~100 ms): a few ms idle; headroom for 2 busy CI cores, xdist
 
 
 @pytest.fixture(scope="module")
