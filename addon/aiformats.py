@@ -25,15 +25,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import decoders
+from . import decoders, providers
 
-OPENAI_CHAT = "openai-chat"
-OPENAI_RESPONSES = "openai-responses"
-ANTHROPIC_MESSAGES = "anthropic-messages"
-GEMINI = "gemini"
-BEDROCK_EVENTSTREAM = "bedrock-eventstream"
-BEDROCK_CONVERSE = "bedrock-converse"  # non-streamed Bedrock Converse JSON
-UNKNOWN = "unknown"
+# API names, as providers.py declares them.
+OPENAI_CHAT = providers.OPENAI_CHAT.api
+OPENAI_RESPONSES = providers.OPENAI_RESPONSES.api
+ANTHROPIC_MESSAGES = providers.ANTHROPIC_MESSAGES.api
+GEMINI = providers.GEMINI.api
+BEDROCK_EVENTSTREAM = providers.BEDROCK_EVENTSTREAM.api
+BEDROCK_CONVERSE = providers.BEDROCK_CONVERSE.api  # non-streamed Bedrock Converse JSON
+UNKNOWN = providers.UNKNOWN.api
 
 PROVIDERS = (
     OPENAI_CHAT,
@@ -367,20 +368,9 @@ def _path(url: str) -> str:
 
 
 def _provider_from_url(url: str) -> str | None:
-    p = unquote(_path(url)).lower().rstrip("/")
-    if p.endswith("/chat/completions"):
-        return OPENAI_CHAT
-    if p.endswith("/responses"):
-        return OPENAI_RESPONSES
-    if p.endswith("/messages") and "/threads/" not in p:
-        return ANTHROPIC_MESSAGES
-    if ":generatecontent" in p or ":streamgeneratecontent" in p:
-        return GEMINI
-    if p.endswith("/invoke-with-response-stream") or p.endswith("/converse-stream"):
-        return BEDROCK_EVENTSTREAM
-    if p.endswith("/converse"):
-        return BEDROCK_CONVERSE
-    return None
+    """The API the URL's path names: providers.by_path, the rule misses and recording use too."""
+    found = providers.by_path(url)
+    return found.api if found is not None else None
 
 
 _ANTHROPIC_EVENTS = {

@@ -7,56 +7,34 @@ Status 400: the OpenAI, Anthropic and Google SDKs raise it at once (they retry 4
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from mitmproxy import http
 
-MISS_STATUS = 400
+from . import providers
+from .providers import MISS_STATUS
+
 MISS_HEADER = "X-Vcrproxy-Miss"
 
 
 def provider_of(url: str, headers: http.Headers | None = None) -> str:
     """Whose error shape a request gets: anthropic, gemini (Google AI and Vertex), bedrock or
-    openai (also every OpenAI-compatible gateway)."""
-    parts = urlsplit(url)
-    host, path = parts.hostname or "", parts.path
-    if host.startswith("bedrock") and host.endswith(".amazonaws.com"):
-        return "bedrock"  # before anthropic: Claude on Bedrock takes Bedrock's errors
-    if "anthropic" in host or path.endswith("/v1/messages") or (
-        headers is not None and "anthropic-version" in headers
-    ):
-        return "anthropic"
-    if "googleapis" in host or ":generateContent" in path or ":streamGenerateContent" in path:
-        return "gemini"
-    return "openai"
+    openai (also every OpenAI-compatible gateway, and Gemini's OpenAI-compatible endpoint);
+    providers.recognise decides."""
+    return providers.recognise(url, headers).errors
+
+
+def _family(provider: str) -> providers.Provider:
+    return next((p for p in providers.PROVIDERS if p.errors == provider), providers.UNKNOWN)
 
 
 def error_body(provider: str, message: str) -> dict:
-    if provider == "anthropic":
-        return {"type": "error", "error": {"type": "invalid_request_error", "message": message}}
-    if provider == "gemini":
-        return {"error": {"code": MISS_STATUS, "message": message, "status": "INVALID_ARGUMENT"}}
-    if provider == "bedrock":
-        return {"message": message}  # the error type is a header (error_headers)
-    return {
-        "error": {
-            "message": message,
-            "type": "invalid_request_error",
-            "param": None,
-            "code": "vcrproxy_cassette_miss",
-        }
-    }
+    """The error object of the family `provider` (see provider_of)."""
+    return _family(provider).error_body(message)
 
 
 def error_headers(provider: str, error_type: str) -> dict[str, str]:
-    """Headers naming the error where the provider puts it there: AWS's restJson protocol
-    (botocore reads the exception class from x-amzn-ErrorType)."""
-    if provider != "bedrock":
-        return {}
-    return {
-        "x-amzn-ErrorType": f"{error_type}:http://internal.amazon.com/coral/com.amazon.bedrock/",
-        "x-amzn-RequestId": "00000000-0000-0000-0000-00000000fa17",
-    }
+    """Headers naming the error where the provider puts it there (Bedrock)."""
+    return _family(provider).error_headers(error_type)
 
 
 def miss_response(request: http.Request, message: str) -> http.Response:

@@ -7,20 +7,14 @@ import time
 
 from mitmproxy import http
 
-from . import decoders
+from . import decoders, providers
 from .redaction import redact_url
 
 log = logging.getLogger("vcrproxy")
 
 
-# The last event of a complete stream: OpenAI chat (and compatible gateways), OpenAI Responses,
-# Anthropic messages, Gemini.
-FINAL_EVENTS = (
-    b"data: [DONE]",
-    b"response.completed",
-    b"message_stop",
-    b'"finishReason"',
-)
+# The last event of a complete stream, by API (providers.py); any API's for one not recognised.
+FINAL_EVENTS = providers.ANY_STREAM_END
 
 
 class StreamRecorder:
@@ -35,6 +29,8 @@ class StreamRecorder:
         assert flow.response is not None
         self.origin = flow.request.timestamp_end or flow.request.timestamp_start
         self.where = f"{flow.request.method} {redact_url(flow.request.url)}"  # for log lines
+        api = providers.recognise(flow.request.url, flow.request.headers)
+        self.final_events = api.stream_end or FINAL_EVENTS
         coding = flow.response.headers.get("content-encoding", "")
         self.decoder = _decoder(coding, self.where)
         self.decoded = self.decoder is not None
@@ -88,7 +84,7 @@ class StreamRecorder:
         """Whether what arrived so far ends with an AI stream's final event, so a client that
         hung up right after it (the openai SDK does, after `[DONE]`) still got the whole answer."""
         tail = b"".join(self.parts[-4:])[-4096:]
-        return any(marker in tail for marker in FINAL_EVENTS)
+        return any(marker in tail for marker in self.final_events)
 
     def result(self) -> tuple[bytes, bool, list[tuple[float, int]]]:
         body = b"".join(self.parts)

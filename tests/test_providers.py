@@ -1,0 +1,85 @@
+"""Provider recognition is one rule (providers.py): misses (error shape), recording (end of
+stream) and show (how a body is read) agree for every API, including the cases that used to
+disagree (Gemini's OpenAI-compatible endpoint)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mitmproxy import http
+
+from vcrproxy import aiformats, misses, providers
+from vcrproxy.recording import StreamRecorder
+
+CASES = [
+    # url, headers, API, error family
+    ("https://api.openai.com/v1/chat/completions", {}, "openai-chat", "openai"),
+    ("https://openrouter.ai/api/v1/chat/completions", {}, "openai-chat", "openai"),
+    ("https://api.openai.com/v1/responses", {}, "openai-responses", "openai"),
+    ("https://api.anthropic.com/v1/messages", {"anthropic-version": "2023-06-01"},
+     "anthropic-messages", "anthropic"),
+    ("https://gateway.example/v1/messages", {}, "anthropic-messages", "anthropic"),
+    ("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:"
+     "streamGenerateContent?alt=sse", {}, "gemini", "gemini"),
+    ("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/l/publishers/"
+     "google/models/gemini-2.5-pro:generateContent", {}, "gemini", "gemini"),
+    # Gemini's OpenAI-compatible endpoint speaks OpenAI chat: OpenAI errors, [DONE], chat view.
+    ("https://generativelanguage.googleapis.com/v1beta/openai/chat/completions", {},
+     "openai-chat", "openai"),
+    ("https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse-stream", {},
+     "bedrock-eventstream", "bedrock"),
+    ("https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse", {},
+     "bedrock-converse", "bedrock"),
+]
+
+
+def _request(url: str, headers: dict[str, str]) -> http.Request:
+    req = http.Request.make("POST", url, b"{}", headers)
+    req.timestamp_start = req.timestamp_end = 1.0
+    return req
+
+
+@pytest.mark.parametrize(("url", "headers", "api", "family"), CASES)
+def test_misses_recording_and_show_agree(url, headers, api, family):
+    req = _request(url, headers)
+    # show / diff / the LLM contentview
+    assert aiformats.guess_provider(url, b"{}") == api
+    # a miss: the error shape of that API's SDK
+    assert misses.provider_of(url, req.headers) == family
+    body = json.loads(misses.miss_response(req, "no match").content)
+    assert body == providers.recognise(url, req.headers).error_body("no match")
+    # recording: the end-of-stream marker is that API's
+    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
+    flow.request = req
+    flow.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+    recorder = StreamRecorder(flow)
+    expected = next(p for p in providers.PROVIDERS if p.api == api)
+    assert recorder.final_events == (expected.stream_end or providers.ANY_STREAM_END)
+
+
+def test_unknown_requests_get_openai_errors_and_any_stream_end():
+    url = "https://llm.internal.example/generate"
+    req = _request(url, {})
+    assert aiformats.guess_provider(url) == "unknown"
+    assert misses.provider_of(url, req.headers) == "openai"
+    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
+    flow.request = req
+    flow.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+    recorder = StreamRecorder(flow)
+    assert recorder.final_events == providers.ANY_STREAM_END
+    recorder.tap(b'data: {"choices": []}\n\n' + b"data: [DONE]\n\n")
+    assert recorder.finished_stream()
+
+
+def test_a_stream_ends_only_with_its_own_apis_marker():
+    """A Gemini stream cut before its finishReason is not complete, whatever else it holds."""
+    url = CASES[5][0]
+    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
+    flow.request = _request(url, {})
+    flow.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+    recorder = StreamRecorder(flow)
+    recorder.tap(b'data: {"candidates": [{"content": {"parts": [{"text": "[DONE]"}]}}]}\n\n')
+    assert not recorder.finished_stream()
+    recorder.tap(b'data: {"candidates": [{"finishReason": "STOP"}]}\n\n')
+    assert recorder.finished_stream()
