@@ -689,11 +689,11 @@ def _replace_spans(data: bytes, spans: list[Span]) -> bytes:
 
 def _echo_variants(value: str) -> set[bytes]:
     """How a value shows up when echoed: raw, JSON-escaped, percent-encoded (both styles)."""
-    out = {value.encode("utf-8", "surrogateescape")}
-    out.add(json.dumps(value, ensure_ascii=False)[1:-1].encode("utf-8", "surrogateescape"))
+    out = {_utf8(value)[0]}
+    out.add(_utf8(json.dumps(value, ensure_ascii=False)[1:-1])[0])
     out.add(json.dumps(value)[1:-1].encode())
-    out.add(quote(value, safe="").encode())
-    out.add(quote_plus(value, safe="").encode())
+    out.add(quote(value, safe="", errors="surrogatepass").encode())
+    out.add(quote_plus(value, safe="", errors="surrogatepass").encode())
     return out
 
 
@@ -1001,12 +1001,25 @@ def _scrub_bytes(
     return _replace_spans(data, merged), merged, raw
 
 
+def _utf8(text: str) -> tuple[bytes, str]:
+    """(bytes, error handler that decodes them back to `text`).
+
+    Text from bytes that were not UTF-8 holds surrogateescape's U+DC80-U+DCFF; text from a JSON
+    string may hold any lone surrogate (`"\\ud800"` is valid JSON: a client cut a string
+    mid-emoji), which surrogateescape cannot encode: those take surrogatepass, which round-trips
+    every surrogate (key shapes are ASCII, so matching them is unaffected)."""
+    try:
+        return text.encode("utf-8", "surrogateescape"), "surrogateescape"
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass"), "surrogatepass"
+
+
 def _scrub_str(text: str, finder: _Finder, echoes: _Echoes | None) -> tuple[str, list[Span]]:
     if not text:
         return text, []
-    data = text.encode("utf-8", "surrogateescape")
+    data, errors = _utf8(text)
     new, merged, _ = _scrub_bytes(data, finder, echoes)
-    return (new.decode("utf-8", "surrogateescape") if merged else text), merged
+    return (new.decode("utf-8", errors) if merged else text), merged
 
 
 class _Pass:
@@ -1062,7 +1075,7 @@ class _Pass:
 
     def payload(self, data: str | bytes, echoes: _Echoes, place: str) -> str | bytes:
         """A WebSocket message or close reason: shapes, JSON fields, echoes."""
-        raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogateescape")
+        raw, errors = (data, "") if isinstance(data, bytes) else _utf8(data)
         hits: list[tuple[int, int]] = []
         spans = self.finder.shape_spans(raw, hits)
         if hits:
@@ -1073,7 +1086,7 @@ class _Pass:
         merged = _merge(spans)
         self.note(place, merged)
         new = _replace_spans(raw, merged)
-        return new if isinstance(data, bytes) else new.decode("utf-8", "surrogateescape")
+        return new if isinstance(data, bytes) else new.decode("utf-8", errors)
 
 
 def _named_value_ok(value: str) -> bool:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from mitmproxy import hooks
 
-from vcrproxy import Cassette, Interaction, Request, Response, save_cassette
+from vcrproxy import Cassette, Interaction, Request, Response, load_cassette, save_cassette
 from vcrproxy.failclosed import UpstreamGate
 from vcrproxy.registry import SessionRegistry
 from vcrproxy.replayer import Replayer
@@ -72,6 +72,37 @@ def test_lone_surrogate_body_is_a_miss_not_a_forward(run_proxy, ca_cert, gateway
     message = miss.json()["error"]["message"]  # valid JSON: the surrogate stays an escape
     assert "\\ud83d" in message and "\n" not in message
     assert hit.json()["choices"][0]["message"]["content"] == "hi"
+    assert settle(gateway, before) == 0
+    assert proxy.vcr.missed == 1
+
+
+def test_lone_surrogates_on_both_sides_are_recorded_and_explained(
+    run_proxy, ca_cert, gateway, tmp_path
+):
+    """Bodies with lone surrogates (valid JSON escapes) and a named secret holding one: recording
+    raised while building the secret's echo variants (the exchange went upstream but was not
+    kept), and in replay redacting the miss explanation raised (an internal error, not a miss)."""
+    url = f"{gateway.url}/status/200"
+    key = "sk-proj-" + "Ab1" * 10
+    recorded = '{"api_key":"KEY\\ud800","messages":[{"role":"user","content":"\\ud800 one"}]}'
+    recorded = recorded.replace("KEY", key)
+    live = recorded.replace("one", "two")
+    cassette = tmp_path / "s.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        assert post(client, url, recorded).status_code == 200
+    proxy.stop()
+    assert key not in cassette.read_text()
+    assert len(load_cassette(str(cassette)).interactions) == 1  # recording raised: nothing kept
+    proxy = run_proxy(cassette, "replay")
+    before = gateway.connections
+    with proxied_client(proxy, ca_cert) as client:
+        miss = post(client, url, live)
+        hit = post(client, url, recorded)
+    message = miss.json()["error"]["message"]
+    assert miss.status_code == 400 and "internal error" not in message, message
+    assert "content differs" in message and key not in message
+    assert hit.status_code == 200
     assert settle(gateway, before) == 0
     assert proxy.vcr.missed == 1
 
