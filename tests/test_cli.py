@@ -399,6 +399,24 @@ def test_redact_errors(cli, tmp_path):
 # Session commands: user mistakes caught before or while the proxy starts
 
 
+def test_replay_of_a_cut_off_cassette_notes_it_once(confdir, tmp_path):
+    """The proxy's log line said it, then Python's warnings module said it again with a source
+    line of ours (`yamlio.py:NNN: CassetteTruncatedWarning: ...` and the code line)."""
+    text = OPENAI_TOOLS.read_text(encoding="utf-8")
+    cut = tmp_path / "cut.yaml"
+    cut.write_text(text[: text.index("- id: 1") + 200], encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in OUR_VARS}
+    env["VCRPROXY_CONFDIR"] = confdir
+    out = subprocess.run(
+        [VCRPROXY, "replay", "--allow-no-traffic", str(cut),
+         "--", sys.executable, "-c", "pass"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.count("dropped incomplete interaction 1") == 1, out.stderr
+    assert "Warning" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
 def test_replay_needs_an_existing_cassette(cli, tmp_path):
     one_error(cli("replay", tmp_path / "nope.yaml", "--", "true"), "nope.yaml",
               "cassette not found")
