@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from vcrproxy.ca import default_confdir
 from vcrproxy.options import Option
+
+if TYPE_CHECKING:
+    from vcrproxy.cassette import Cassette
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -50,3 +53,22 @@ def table_option(opt: Option):
         kw["type"] = click.Choice(opt.choices)
     return click.option(*names, opt.key, default=opt.default, show_default=bool(opt.default),
                         **kw)
+
+
+def load_with_notes(path: str) -> tuple[Cassette, list[str]]:
+    """load_cassette, returning the loader's repair notes (a cut-off last interaction dropped)
+    instead of letting them print twice, as a log line and as a Python warning."""
+    import logging
+    import warnings
+
+    from vcrproxy import CassetteTruncatedWarning, load_cassette
+
+    log = logging.getLogger("vcrproxy")
+    disabled, log.disabled = log.disabled, True
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CassetteTruncatedWarning)
+            c = load_cassette(path)
+    finally:
+        log.disabled = disabled
+    return c, [str(w.message) for w in caught if issubclass(w.category, CassetteTruncatedWarning)]

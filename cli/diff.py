@@ -20,16 +20,15 @@ import bisect
 import difflib
 import re
 import sys
-import warnings
 from dataclasses import dataclass, field
 
 import click
 
-from vcrproxy import CassetteTruncatedWarning, load_cassette
 from vcrproxy.cassette import Cassette, CassetteError, Interaction
 from vcrproxy.conversation import Conversation, conversation, format_duration
 from vcrproxy.matching import Matcher, differences
 
+from .common import load_with_notes
 from .plain import title
 from .show import _clean
 
@@ -259,16 +258,13 @@ def load_for_view(path: str, error: type[click.ClickException] = click.ClickExce
     """load_cassette for the view commands: a one-line error (`error`) instead of a traceback;
     a cut-off last interaction is dropped with a note on stderr."""
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CassetteTruncatedWarning)
-            cassette = load_cassette(path)
+        cassette, notes = load_with_notes(path)
     except CassetteError as e:
         raise error(str(e)) from None
     except OSError as e:
         raise error(f"{path}: {e.strerror or e}") from None
-    for w in caught:
-        if issubclass(w.category, CassetteTruncatedWarning):
-            click.echo(str(w.message), err=True)
+    for note in notes:
+        click.echo(note, err=True)
     return cassette
 
 

@@ -2,41 +2,25 @@
 
 from __future__ import annotations
 
-import logging
 import sys
-import warnings
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from vcrproxy import CassetteTruncatedWarning, load_cassette, save_cassette
+from vcrproxy import save_cassette
 from vcrproxy.cassette import Cassette, CassetteError
 from vcrproxy.options import BY_NAME
 from vcrproxy.yamlio import cassette_lock
 
-from .common import CONTEXT, table_option
+from .common import CONTEXT, load_with_notes, table_option
 
 if TYPE_CHECKING:  # imported where used: `show` needs none of the redaction rules
     from vcrproxy.redaction import RedactionConfig
 
 
-def _load_with_notes(path: str) -> tuple[Cassette, list[str]]:
-    """load_cassette, returning the loader's repair notes (a cut-off last interaction dropped)
-    instead of letting them print twice, as a log line and as a Python warning."""
-    log = logging.getLogger("vcrproxy")
-    disabled, log.disabled = log.disabled, True
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CassetteTruncatedWarning)
-            c = load_cassette(path)
-    finally:
-        log.disabled = disabled
-    return c, [str(w.message) for w in caught if issubclass(w.category, CassetteTruncatedWarning)]
-
-
 def _load(path: str) -> Cassette:
     try:
-        c, notes = _load_with_notes(path)
+        c, notes = load_with_notes(path)
     except CassetteError as e:
         raise click.ClickException(str(e)) from None
     for note in notes:
@@ -115,7 +99,7 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
     problems = 0
     for path in cassettes:
         try:
-            c, notes = _load_with_notes(path)
+            c, notes = load_with_notes(path)
         except CassetteError as e:
             click.echo(f"{e}", err=True)
             problems += 1

@@ -122,6 +122,18 @@ def test_errors_exit_2_with_one_line(tmp_path):
     assert code == 2 and out.count("\n") == 1 and "Traceback" not in out
 
 
+def test_a_cut_off_cassette_is_noted_once(tmp_path):
+    """diff printed the loader's note twice: the caught warning and the logger's last resort."""
+    text = Path(CHAT).read_text(encoding="utf-8")
+    cut = tmp_path / "cut.yaml"
+    cut.write_text(text[: text.index("- id: 1") + 200], encoding="utf-8")
+    out = subprocess.run([VCRPROXY, "diff", str(cut), CHAT], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 1, out.stderr
+    assert out.stderr.count("dropped incomplete interaction 1") == 1, out.stderr
+    assert "#1 POST" in out.stdout and "(added)" in out.stdout
+
+
 def test_relabel_keeps_quoted_values():
     text = 'body: $.a differs: recorded "live recorded" vs live "x"; $.b only in recorded (1)'
     assert relabel(text) == ('body: $.a differs: old "live recorded" vs new "x"; '
