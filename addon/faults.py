@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 
 from mitmproxy import http
 
+from . import providers
 from .cassette import Interaction, Response
 from .fastresponse import replay_response
 from .flows import bodiless, is_stream, replay_headers
-from .misses import error_headers, provider_of
 from .pacing import PacedReply, head_bytes
 
 KINDS = ("status", "cut", "reset", "delay", "stall")
@@ -238,53 +238,6 @@ class FaultInjector:
 
 # -- answering --------------------------------------------------------------------------------
 
-_OPENAI = {
-    400: ("invalid_request_error", None, "Invalid request."),
-    401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
-    403: ("permission_error", None, "You are not allowed to make this request."),
-    404: ("invalid_request_error", "model_not_found", "The model does not exist."),
-    409: ("invalid_request_error", "conflict", "Conflict."),
-    429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests."),
-    500: ("server_error", None,
-          "The server had an error while processing your request. Sorry about that!"),
-    503: ("server_error", None, "The server is overloaded or not ready yet."),
-}
-_ANTHROPIC = {
-    400: ("invalid_request_error", "Invalid request."),
-    401: ("authentication_error", "invalid x-api-key"),
-    403: ("permission_error", "Your API key does not have permission to use this resource."),
-    404: ("not_found_error", "Not found."),
-    413: ("request_too_large", "Request exceeds the maximum allowed number of bytes."),
-    429: ("rate_limit_error", "Number of requests has exceeded your rate limit."),
-    500: ("api_error", "Internal server error"),
-    504: ("timeout_error", "Request timed out."),
-    529: ("overloaded_error", "Overloaded"),
-}
-_GOOGLE = {
-    400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
-    401: ("UNAUTHENTICATED", "Request had invalid authentication credentials."),
-    403: ("PERMISSION_DENIED", "The caller does not have permission."),
-    404: ("NOT_FOUND", "Requested entity was not found."),
-    409: ("ABORTED", "The operation was aborted."),
-    429: ("RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."),
-    499: ("CANCELLED", "The operation was cancelled."),
-    500: ("INTERNAL", "An internal error has occurred."),
-    501: ("NOT_IMPLEMENTED", "Method not implemented."),
-    503: ("UNAVAILABLE", "The model is overloaded. Please try again later."),
-    504: ("DEADLINE_EXCEEDED", "The request timed out."),
-}
-_BEDROCK = {
-    400: ("ValidationException", "Malformed input request."),
-    403: ("AccessDeniedException", "You don't have access to the model."),
-    404: ("ResourceNotFoundException", "The model was not found."),
-    408: ("ModelTimeoutException", "Model has timed out in processing the request."),
-    424: ("ModelErrorException", "The model returned an error."),
-    429: ("ThrottlingException", "Too many requests, please wait before trying again."),
-    500: ("InternalServerException", "The server encountered an internal error."),
-    503: ("ServiceUnavailableException", "Bedrock is unable to process your request."),
-}
-
-
 def _retryable(code: int) -> bool:
     # The rule of the openai and anthropic SDKs (408, 409, 429, 5xx), which also honour
     # x-should-retry when it is present.
@@ -292,35 +245,17 @@ def _retryable(code: int) -> bool:
 
 
 def error_response(request: http.Request, fault: Fault) -> http.Response:
-    """A `status` fault's answer: the provider's error body and the headers SDKs retry by."""
+    """A `status` fault's answer: the provider's error for that status (providers.py) and the
+    headers SDKs retry by."""
     code = fault.arg
-    provider = provider_of(request.url, request.headers)
-    note = f"(injected by vcrproxy --fault {fault.text})"
-    headers: dict[str, str] = {"Content-Type": "application/json", FAULT_HEADER: fault.text}
-    if provider == "anthropic":
-        etype, message = _ANTHROPIC.get(code, ("api_error" if code >= 500 else
-                                               "invalid_request_error", "Error."))
-        body: dict = {"type": "error", "error": {"type": etype, "message": f"{message} {note}"}}
-        headers["request-id"] = "req_vcrproxy_fault"
-    elif provider == "gemini":
-        status, message = _GOOGLE.get(code, ("INTERNAL" if code >= 500 else "FAILED_PRECONDITION",
-                                             "Error."))
-        body = {"error": {"code": code, "message": f"{message} {note}", "status": status}}
-        if code == 429:
-            body["error"]["details"] = [{
-                "@type": "type.googleapis.com/google.rpc.RetryInfo",
-                "retryDelay": f"{fault.retry_ms / 1000:g}s",
-            }]
-    elif provider == "bedrock":
-        etype, message = _BEDROCK.get(code, ("InternalServerException" if code >= 500 else
-                                             "ValidationException", "Error."))
-        body = {"message": f"{message} {note}"}
-        headers.update(error_headers(provider, etype))
-    else:
-        etype, ecode, message = _OPENAI.get(code, ("server_error" if code >= 500 else
-                                                   "invalid_request_error", None, "Error."))
-        body = {"error": {"message": f"{message} {note}", "type": etype, "param": None,
-                          "code": ecode}}
+    api = providers.recognise(request.url, request.headers)
+    body, extra = api.status_error(code, f"(injected by vcrproxy --fault {fault.text})")
+    headers = {"Content-Type": "application/json", FAULT_HEADER: fault.text, **extra}
+    if code == 429 and api.errors == "gemini":  # Google's retry hint rides in the body
+        body["error"]["details"] = [{
+            "@type": "type.googleapis.com/google.rpc.RetryInfo",
+            "retryDelay": f"{fault.retry_ms / 1000:g}s",
+        }]
     if _retryable(code):
         headers["retry-after-ms"] = str(fault.retry_ms)
         headers["retry-after"] = str(math.ceil(fault.retry_ms / 1000))

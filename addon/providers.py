@@ -55,6 +55,23 @@ class Provider:
             "x-amzn-RequestId": "00000000-0000-0000-0000-00000000fa17",
         }
 
+    def status_error(self, status: int, note: str = "") -> tuple[dict, dict[str, str]]:
+        """(JSON body, headers) of this API's answer with HTTP `status` (429, 529, 503...): its
+        own error type and usual text for that status (`STATUS_ERRORS`), `note` appended."""
+        table = STATUS_ERRORS[self.errors]
+        fallback = table[500 if status >= 500 else 400]
+        etype, *rest = table.get(status, fallback)
+        message = f"{rest[-1]} {note}".strip()
+        if self.errors == "anthropic":
+            body: dict = {"type": "error", "error": {"type": etype, "message": message}}
+            return body, {"request-id": "req_vcrproxy"}
+        if self.errors == "gemini":
+            return {"error": {"code": status, "message": message, "status": etype}}, {}
+        if self.errors == "bedrock":
+            return {"message": message}, self.error_headers(etype)
+        code = rest[0] if len(rest) == 2 else None
+        return {"error": {"message": message, "type": etype, "param": None, "code": code}}, {}
+
 
 OPENAI_CHAT = Provider("openai-chat", "openai", (b"data: [DONE]",))
 OPENAI_RESPONSES = Provider("openai-responses", "openai", (b"response.completed",))
@@ -122,3 +139,55 @@ def recognise(url: str, headers: Mapping[str, Any] | Any | None = None) -> Provi
     if "googleapis" in host:
         return GEMINI
     return UNKNOWN
+
+
+# Per error family, per HTTP status: (error type, [code,] usual message) as the API sends it
+# (OpenAI: type and code; Anthropic: error.type; Google: the google.rpc status name; Bedrock: the
+# exception class). Used for status faults (faults.py); 500 and 400 stand in for the rest.
+STATUS_ERRORS: dict[str, dict[int, tuple[str | None, ...]]] = {
+    "openai": {
+        400: ("invalid_request_error", None, "Invalid request."),
+        401: ("invalid_request_error", "invalid_api_key", "Incorrect API key provided."),
+        403: ("permission_error", None, "You are not allowed to make this request."),
+        404: ("invalid_request_error", "model_not_found", "The model does not exist."),
+        409: ("invalid_request_error", "conflict", "Conflict."),
+        429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests."),
+        500: ("server_error", None,
+              "The server had an error while processing your request. Sorry about that!"),
+        503: ("server_error", None, "The server is overloaded or not ready yet."),
+    },
+    "anthropic": {
+        400: ("invalid_request_error", "Invalid request."),
+        401: ("authentication_error", "invalid x-api-key"),
+        403: ("permission_error", "Your API key does not have permission to use this resource."),
+        404: ("not_found_error", "Not found."),
+        413: ("request_too_large", "Request exceeds the maximum allowed number of bytes."),
+        429: ("rate_limit_error", "Number of requests has exceeded your rate limit."),
+        500: ("api_error", "Internal server error"),
+        504: ("timeout_error", "Request timed out."),
+        529: ("overloaded_error", "Overloaded"),
+    },
+    "gemini": {
+        400: ("INVALID_ARGUMENT", "Request contains an invalid argument."),
+        401: ("UNAUTHENTICATED", "Request had invalid authentication credentials."),
+        403: ("PERMISSION_DENIED", "The caller does not have permission."),
+        404: ("NOT_FOUND", "Requested entity was not found."),
+        409: ("ABORTED", "The operation was aborted."),
+        429: ("RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota)."),
+        499: ("CANCELLED", "The operation was cancelled."),
+        500: ("INTERNAL", "An internal error has occurred."),
+        501: ("NOT_IMPLEMENTED", "Method not implemented."),
+        503: ("UNAVAILABLE", "The model is overloaded. Please try again later."),
+        504: ("DEADLINE_EXCEEDED", "The request timed out."),
+    },
+    "bedrock": {
+        400: ("ValidationException", "Malformed input request."),
+        403: ("AccessDeniedException", "You don't have access to the model."),
+        404: ("ResourceNotFoundException", "The model was not found."),
+        408: ("ModelTimeoutException", "Model has timed out in processing the request."),
+        424: ("ModelErrorException", "The model returned an error."),
+        429: ("ThrottlingException", "Too many requests, please wait before trying again."),
+        500: ("InternalServerException", "The server encountered an internal error."),
+        503: ("ServiceUnavailableException", "Bedrock is unable to process your request."),
+    },
+}
