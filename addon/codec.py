@@ -1,0 +1,550 @@
+"""The go-vcr `version: 2` cassette codec: text <-> Cassette (load with validation, dump, one
+interaction for an append). No file access: storage is store.py.
+
+Loading uses PyYAML (CSafeLoader when available) with yaml.v3's own rules for plain scalars, so a
+value means here what it means to go-vcr (`=` and `0b_` are strings, `1e+06` is a float, YAML 1.1
+booleans such as `yes` are strings, timestamps stay text).
+
+Dumping does not use PyYAML: a small string-building emitter reproduces what go-vcr writes with
+yaml.v3 (`encode.go` stringv and `emitterc.go`): the same scalar styles (plain when yaml.v3 allows
+it, else single-quoted, else double-quoted with yaml.v3's escapes; multi-line text as a literal
+block with yaml.v3's chomping and indentation indicators; invalid UTF-8 as `!!binary` base64 in
+70-column lines), the same indentation, and no line wrapping. Two layouts:
+
+- "compact":  2-space indentation, sequences not indented (charm's go-vcr recorder, yaml/v4
+  `SetIndent(2)` + `CompactSeqIndent()`): `- id: 0` at column 0. New cassettes use it.
+- "indented": yaml.v3's default 4-space layout (plain go-vcr): `    - id: 0`.
+
+Two deliberate differences from yaml.v3, both where yaml.v3's output does not read back as written
+(checked with the Go oracle in tests/go): a literal block whose text starts with a line break (a
+body starting with a newline) gets its own header line break, where yaml.v3 lets the text's first
+break end the header and so loses it; and a literal block's indentation indicator is the real
+offset of its lines from the key or `-`, where yaml.v3 writes its best indent (4) even in sequence
+items whose lines are 2 in, which Go itself cannot read back.
+
+vcrproxy's own extra key CHUNKS_KEY (`vcrproxy_chunks`, ignored by go-vcr) is the last key of a
+response and holds the arrival time and size of each streamed chunk as `[offset_ms, size]` pairs.
+It is written on ONE line in flow style, `vcrproxy_chunks: [[0.52, 312], [150.3, 290]]`, because it
+can hold thousands of pairs; numbers use Go's formatting (strconv 'g', shortest).
+
+Appending (CassetteWriter) writes one interaction's text at the end of the file with a single
+write + fsync. A file cut off in the middle of such a write loads with every complete interaction
+and a warning naming the dropped one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from typing import Any
+
+import yaml
+
+from .cassette import CHUNKS_KEY, Cassette, CassetteError, Interaction, Request, Response
+from .durations import format_go_duration, parse_go_duration
+from .yamlv3 import (
+    _Emitter,
+    _go_float,
+    _Loader,
+    _Refused,
+    _short,
+    _str_scalar,
+)
+
+log = logging.getLogger("vcrproxy")
+
+# go-vcr's struct field order (pkg/cassette/cassette.go).
+CASSETTE_KEYS = ("version", "interactions")
+INTERACTION_KEYS = ("id", "request", "response")
+REQUEST_KEYS = (
+    "proto", "proto_major", "proto_minor", "content_length", "transfer_encoding", "trailer",
+    "host", "remote_addr", "request_uri", "body", "form", "headers", "url", "method",
+)
+RESPONSE_KEYS = (
+    "proto", "proto_major", "proto_minor", "transfer_encoding", "trailer", "content_length",
+    "uncompressed", "body", "headers", "status", "code", "duration",
+)
+_OPTIONAL = frozenset(
+    ("transfer_encoding", "trailer", "remote_addr", "request_uri", "form", "uncompressed")
+)
+# Keys a complete interaction written by go-vcr or vcrproxy always has (used to spot a cut-off
+# last interaction; request `body`/`headers` are omitempty in newer go-vcr releases).
+_REQUIRED_REQUEST = ("proto", "proto_major", "proto_minor", "content_length", "host", "url",
+                     "method")
+_REQUIRED_RESPONSE = ("proto", "proto_major", "proto_minor", "content_length", "body", "headers",
+                      "status", "code", "duration")
+
+
+class CassetteTruncatedWarning(UserWarning):
+    """A cassette file ended in the middle of an interaction, which was dropped."""
+
+
+
+
+class _Invalid(Exception):
+    """A value of the wrong type at a cassette path (becomes a one-line CassetteError)."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def _as_str(v: Any, where: str) -> str:
+    if isinstance(v, str):
+        return v
+    if v is None:
+        return ""  # yaml null into a Go string: the zero value
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return _go_float(v)
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "surrogateescape")
+    raise _Invalid(where, f"expected a string, got {type(v).__name__} {_short(v)}")
+
+
+def _as_int(v: Any, where: str) -> int:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    if v is None:
+        return 0
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    raise _Invalid(where, f"expected an integer, got {_short(v)}")
+
+
+def _as_bool(v: Any, where: str) -> bool:
+    if isinstance(v, bool):
+        return v
+    if v is None:
+        return False
+    raise _Invalid(where, f"expected true or false, got {_short(v)}")
+
+
+def _as_str_list(v: Any, where: str) -> list[str]:
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise _Invalid(where, f"expected a list of strings, got {_short(v)}")
+    return [_as_str(x, where) for x in v]
+
+
+def _as_header_map(v: Any, where: str) -> dict[str, list[str]]:
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise _Invalid(where, f"expected a map of string lists, got {_short(v)}")
+    out: dict[str, list[str]] = {}
+    for k, vals in v.items():
+        name = _as_str(k, where)
+        if vals is not None and not isinstance(vals, list):
+            raise _Invalid(f"{where}.{name}", f"expected a list of strings, got {_short(vals)}")
+        out[name] = _as_str_list(vals, f"{where}.{name}")
+    return out
+
+
+def _as_body(v: Any, where: str) -> str | bytes:
+    if isinstance(v, bytes):
+        try:
+            return v.decode("utf-8")  # go-vcr's body is a string: valid UTF-8 is text
+        except UnicodeDecodeError:
+            return v
+    return _as_str(v, where)
+
+
+def _mapping(v: Any, where: str) -> dict[Any, Any]:
+    if not isinstance(v, dict):
+        raise _Invalid(where, f"expected a mapping, got {_short(v)}")
+    return v
+
+
+def _build_request(d: dict[Any, Any], where: str) -> Request:
+    r = Request(proto="", proto_major=0, proto_minor=0, host="", url="", method="")
+    extra: dict[str, Any] = {}
+    for k, v in d.items():
+        at = f"{where}.{k}"
+        if k in ("proto", "host", "url", "method"):
+            setattr(r, k, _as_str(v, at))
+        elif k in ("proto_major", "proto_minor", "content_length"):
+            setattr(r, k, _as_int(v, at))
+        elif k == "body":
+            r.body = _as_body(v, at)
+        elif k == "headers":
+            r.headers = _as_header_map(v, at)
+        elif k in ("trailer", "form"):
+            setattr(r, k, None if v is None else _as_header_map(v, at))
+        elif k == "transfer_encoding":
+            r.transfer_encoding = None if v is None else _as_str_list(v, at)
+        elif k in ("remote_addr", "request_uri"):
+            setattr(r, k, None if v is None else _as_str(v, at))
+        else:
+            extra[str(k)] = v
+    r.extra = extra
+    r.key_order = [str(k) for k in d]
+    return r
+
+
+def _build_response(d: dict[Any, Any], where: str) -> Response:
+    r = Response(proto="", proto_major=0, proto_minor=0, content_length=0, status="", code=0)
+    extra: dict[str, Any] = {}
+    for k, v in d.items():
+        at = f"{where}.{k}"
+        if k in ("proto", "status"):
+            setattr(r, k, _as_str(v, at))
+        elif k in ("proto_major", "proto_minor", "content_length", "code"):
+            setattr(r, k, _as_int(v, at))
+        elif k == "body":
+            r.body = _as_body(v, at)
+        elif k == "headers":
+            r.headers = _as_header_map(v, at)
+        elif k == "duration":
+            if v is None:
+                r.duration_ns = 0
+            elif isinstance(v, str):
+                try:
+                    r.duration_ns = parse_go_duration(v)
+                except ValueError as e:
+                    raise _Invalid(at, str(e)) from None
+            else:
+                raise _Invalid(at, f"expected a Go duration like '1.5s', got {_short(v)}")
+        elif k == "trailer":
+            r.trailer = None if v is None else _as_header_map(v, at)
+        elif k == "transfer_encoding":
+            r.transfer_encoding = None if v is None else _as_str_list(v, at)
+        elif k == "uncompressed":
+            r.uncompressed = None if v is None else _as_bool(v, at)
+        else:
+            extra[str(k)] = v
+    r.extra = extra
+    r.key_order = [str(k) for k in d]
+    return r
+
+
+def _build_interaction(raw: Any, index: int) -> Interaction:
+    where = f"interactions[{index}]"
+    d = _mapping(raw, where)
+    request = _build_request(_mapping(d.get("request", {}) or {}, f"{where}.request"),
+                             f"{where}.request")
+    response = _build_response(_mapping(d.get("response", {}) or {}, f"{where}.response"),
+                               f"{where}.response")
+    i = Interaction(id=_as_int(d.get("id"), f"{where}.id"), request=request, response=response)
+    i.extra = {str(k): v for k, v in d.items() if k not in INTERACTION_KEYS}
+    i.key_order = [str(k) for k in d]
+    return i
+
+
+def _is_complete(raw: Any) -> bool:
+    """Whether a parsed last interaction is whole: a cut-off one lacks keys (or is empty).
+
+    Wrong types are not a sign of a cut (they are reported as errors), missing keys are.
+    """
+    if raw is None:
+        return False
+    if not isinstance(raw, dict):
+        return True
+    if "id" not in raw:
+        return False
+    for key, required in (("request", _REQUIRED_REQUEST), ("response", _REQUIRED_RESPONSE)):
+        part = raw.get(key)
+        if part is None or (isinstance(part, dict) and not all(k in part for k in required)):
+            return False
+    return True
+
+
+_INTERACTIONS_LINE_RE = re.compile(r"^interactions:[ \t]*(?:#.*)?\n", re.M)
+_FIRST_ITEM_RE = re.compile(r"(?:[ \t]*(?:#.*)?\n)*( *)-(?:[ \t\n]|\Z)")
+
+
+def _detect_layout(text: str) -> tuple[str | None, int, int] | None:
+    """(layout if there is a first item, its indent, offset after the `interactions:` line)."""
+    m = _INTERACTIONS_LINE_RE.search(text)
+    if m is None:
+        return None
+    item = _FIRST_ITEM_RE.match(text, m.end())
+    if item is None:
+        return None, 0, m.end()
+    return ("indented" if item[1] else "compact"), len(item[1]), m.end()
+
+
+def _yaml_error(e: yaml.YAMLError, source: str) -> CassetteError:
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or str(e)
+    context = getattr(e, "context", None)
+    what = f"{context}: {problem}" if context else problem
+    what = " ".join(str(what).split())
+    if mark is not None:
+        return CassetteError(f"{source}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {what}")
+    return CassetteError(f"{source}: invalid YAML: {what}")
+
+
+def _parse(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+
+
+def _warn_dropped(source: str, what: str, line: int) -> None:
+    msg = f"{source}: dropped incomplete interaction {what} at line {line} (file cut off mid-write)"
+    log.warning("%s", msg)
+    warnings.warn(msg, CassetteTruncatedWarning, stacklevel=4)
+
+
+_ITEM_ID_RE = re.compile(r" *- id: *(-?[0-9]+)")
+
+
+def _last_item_start(text: str, indent: int, after: int) -> int:
+    """Offset of the last top-level `- ` item line of the interactions list (or -1)."""
+    marker = "\n" + " " * indent + "-"
+    pos = len(text)
+    while True:
+        pos = text.rfind(marker, after - 1, pos)
+        if pos < 0:
+            return -1
+        nxt = pos + len(marker)
+        if nxt == len(text) or text[nxt] in " \n":
+            return pos + 1
+        # `-` followed by something else at that column is not an item; keep looking.
+
+
+def _loads(text: str, source: str) -> tuple[Cassette, bool]:
+    """Parse cassette text; returns the cassette and whether a cut-off interaction was dropped."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    layout_info = _detect_layout(text)
+    try:
+        data = _parse(text)
+        parse_error: yaml.YAMLError | None = None
+    except yaml.YAMLError as e:
+        data, parse_error = None, e
+    dropped = False
+    if isinstance(parse_error, _Refused):
+        raise _yaml_error(parse_error, source) from None
+    if parse_error is not None:
+        # A write cut off mid-interaction leaves a prefix of valid YAML that fails inside its
+        # last item: a node that does not construct (`!!bi`, base64 cut short, even at a line
+        # end), or a syntax error mid-line (a quoted scalar or an escape cut short) or right at
+        # the end of the text. The text before that item must then parse on its own.
+        start = -1
+        if layout_info is not None:
+            start = _last_item_start(text, layout_info[1], layout_info[2])
+        mark = getattr(parse_error, "problem_mark", None)
+        in_last = mark is not None and start >= 0 and mark.index >= start and (
+            isinstance(parse_error, yaml.constructor.ConstructorError)
+            or not text.endswith("\n")
+            or mark.index >= len(text) - 2
+        )
+        if not in_last:
+            raise _yaml_error(parse_error, source) from None
+        try:
+            data = _parse(text[:start])
+        except yaml.YAMLError:
+            raise _yaml_error(parse_error, source) from None
+        if not isinstance(data, dict) or not isinstance(data.get("interactions") or [], list):
+            raise _yaml_error(parse_error, source) from None
+        m = _ITEM_ID_RE.match(text, start)
+        n = len(data.get("interactions") or [])
+        _warn_dropped(source, m[1] if m else f"#{n}", text.count("\n", 0, start) + 1)
+        dropped = True
+    if data is None:
+        raise CassetteError(f"{source}: empty cassette file (expected go-vcr `version: 2`)")
+    if not isinstance(data, dict):
+        raise CassetteError(f"{source}: not a go-vcr cassette (top level is not a mapping)")
+    version = data.get("version")
+    if version != 2 or isinstance(version, bool):
+        raise CassetteError(
+            f"{source}: unsupported cassette version {_short(version)} (go-vcr version 2 expected)"
+        )
+    raw_items = data.get("interactions")
+    if raw_items is None:
+        raw_items = []
+    if not isinstance(raw_items, list):
+        raise CassetteError(f"{source}: interactions: expected a list, got {_short(raw_items)}")
+    keys = [str(k) for k in data]
+    if (
+        raw_items and not dropped and keys[-1] == "interactions"
+        # (trailing spaces may be the indentation of a next item that was cut off)
+        and (not text.rstrip(" ").endswith("\n") or not _is_complete(raw_items[-1]))
+        and layout_info is not None
+    ):
+        # The last interaction's text was not fully written (no final newline, or keys missing).
+        start = _last_item_start(text, layout_info[1], layout_info[2])
+        last = raw_items.pop()
+        rid = last.get("id") if isinstance(last, dict) else None
+        what = str(rid) if isinstance(rid, int) else f"#{len(raw_items)}"
+        _warn_dropped(source, what, text.count("\n", 0, max(start, 0)) + 1)
+        dropped = True
+    try:
+        interactions = [_build_interaction(raw, i) for i, raw in enumerate(raw_items)]
+    except _Invalid as e:
+        raise CassetteError(f"{source}: {e}") from None
+    return Cassette(
+        interactions=interactions,
+        version=2,
+        extra={k: v for k, v in zip(keys, data.values(), strict=True) if k not in CASSETTE_KEYS},
+        layout=(layout_info and layout_info[0]) or "compact",
+        key_order=keys,
+    ), dropped
+
+
+def loads_cassette(text: str, source: str = "<string>") -> Cassette:
+    """Parse the text of a go-vcr `version: 2` cassette (either layout)."""
+    return _loads(text, source)[0]
+
+
+
+def _ordered_keys(
+    key_order: list[str] | None, canonical: tuple[str, ...], present: dict[str, bool],
+    extra: dict[str, Any],
+) -> list[str]:
+    """Keys to write: loaded order when known, else go-vcr's; new keys at their go-vcr place."""
+    keys = [k for k in canonical if present[k]] + [k for k in extra if k not in present]
+    if key_order is None:
+        return keys
+    order = [k for k in key_order if (present[k] if k in present else k in extra)]
+    if len(order) == len(keys):
+        return order
+    seen = set(order)
+    rank = {k: i for i, k in enumerate(canonical)}
+    for k in keys:
+        if k in seen:
+            continue
+        pos = len(order)
+        if k in rank:  # after the last key that comes before it in go-vcr's order
+            pos = 0
+            for j, o in enumerate(order):
+                if rank.get(o, -1) < rank[k] and o in rank:
+                    pos = j + 1
+        order.insert(pos, k)
+        seen.add(k)
+    return order
+
+
+def _present(
+    obj: Request | Response, keys: tuple[str, ...], zero: dict[str, Any]
+) -> dict[str, bool]:
+    """Which model keys to write: optional ones when not None; others when loaded or non-zero."""
+    loaded = set(obj.key_order) if obj.key_order is not None else None
+    present = {}
+    for k in keys:
+        v = obj.duration_ns if k == "duration" else getattr(obj, k)  # type: ignore[union-attr]
+        if k in _OPTIONAL:
+            present[k] = v is not None
+        elif loaded is None or k in loaded:
+            present[k] = True
+        else:
+            present[k] = v != zero.get(k)  # absent from the file: write only if set since
+    return present
+
+
+_REQUEST_ZERO = {"proto": "", "proto_major": 0, "proto_minor": 0, "content_length": 0, "host": "",
+                 "body": "", "headers": {}, "url": "", "method": ""}
+_RESPONSE_ZERO = {"proto": "", "proto_major": 0, "proto_minor": 0, "content_length": 0, "body": "",
+                  "headers": {}, "status": "", "code": 0, "duration": 0}
+_INT_FIELDS = frozenset(("proto_major", "proto_minor", "content_length", "code"))
+
+
+def _emit_http(em: _Emitter, obj: Request | Response, keys: tuple[str, ...],
+               zero: dict[str, Any], m: int, where: str) -> None:
+    out = em.out
+    pad = " " * m
+    child = em.child_indent(m)
+    for k in _ordered_keys(obj.key_order, keys, _present(obj, keys, zero), obj.extra):
+        if k not in keys:  # an extra key
+            v = obj.extra[k]
+            text, simple = em.key(k)
+            if not simple:
+                em.complex_entry(pad, k, v, m)
+                continue
+            out.append(pad + text + ":")
+            if k == CHUNKS_KEY:
+                em.chunks(v, m)
+            else:
+                em.value(v, m)
+            continue
+        out.append(pad + k + ":")
+        if k == "duration":
+            ns = obj.duration_ns  # type: ignore[union-attr]
+            try:
+                out.append(" " + format_go_duration(ns) + "\n")
+            except ValueError as e:
+                raise CassetteError(f"{where}.duration: {e}") from None
+            continue
+        v = getattr(obj, k)
+        if k in _INT_FIELDS:
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise CassetteError(f"{where}.{k}: expected an integer, got {_short(v)}")
+            out.append(f" {v}\n")
+        elif k == "body":
+            if isinstance(v, (bytes, bytearray)):
+                try:  # go-vcr's body is a string: valid UTF-8 is written as text
+                    v = bytes(v).decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
+            if isinstance(v, str):
+                out.append(_str_scalar(v, child, child - m))
+            else:
+                out.append(em.scalar(v, child, m))
+        else:
+            em.value(v, m)
+
+
+def _emit_interaction(em: _Emitter, i: Interaction, s: int) -> None:
+    """One list item of `interactions:`: `- id: N` with its `-` at column s."""
+    out = em.out
+    m = s + 2
+    pad = " " * m
+    out.append(" " * s + "-")
+    present = {"id": True, "request": True, "response": True}
+    first = True
+    for k in _ordered_keys(i.key_order, INTERACTION_KEYS, present, i.extra):
+        out.append(" " if first else pad)
+        first = False
+        if k == "id":
+            if not isinstance(i.id, int) or isinstance(i.id, bool):
+                raise CassetteError(f"interaction id must be an integer, got {_short(i.id)}")
+            out.append(f"id: {i.id}\n")
+        elif k == "request":
+            out.append("request:\n")
+            _emit_http(em, i.request, REQUEST_KEYS, _REQUEST_ZERO, em.child_indent(m),
+                       f"interaction {i.id}: request")
+        elif k == "response":
+            out.append("response:\n")
+            _emit_http(em, i.response, RESPONSE_KEYS, _RESPONSE_ZERO, em.child_indent(m),
+                       f"interaction {i.id}: response")
+        else:
+            em.mapping([(k, i.extra[k])], m, True)
+
+
+def _item_indent(layout: str) -> int:
+    return 0 if layout == "compact" else 4
+
+
+def dumps_interaction(interaction: Interaction, layout: str = "compact") -> str:
+    """The text of one `interactions:` list item (`- id: N ...`), ending with a newline."""
+    em = _Emitter(layout)
+    _emit_interaction(em, interaction, _item_indent(layout))
+    return "".join(em.out)
+
+
+def dumps_cassette(cassette: Cassette) -> str:
+    """The exact file text go-vcr (yaml.v3) would write for this cassette, in its layout."""
+    em = _Emitter(cassette.layout)
+    out = em.out
+    out.append("---\n")
+    present = {"version": True, "interactions": True}
+    for k in _ordered_keys(cassette.key_order, CASSETTE_KEYS, present, cassette.extra):
+        if k == "version":
+            if not isinstance(cassette.version, int) or isinstance(cassette.version, bool):
+                raise CassetteError(f"cassette version must be an integer: {cassette.version!r}")
+            out.append(f"version: {cassette.version}\n")
+        elif k == "interactions":
+            if not cassette.interactions:
+                out.append("interactions: []\n")
+                continue
+            out.append("interactions:\n")
+            s = _item_indent(cassette.layout)
+            for i in cassette.interactions:
+                _emit_interaction(em, i, s)
+        else:
+            em.mapping([(k, cassette.extra[k])], 0, False)
+    return "".join(out)

@@ -1,0 +1,416 @@
+"""Cassette storage, the only code that touches cassette files: read (regular files only),
+atomic save, durable locked append (CassetteWriter: the writer alone decides rewrite vs append),
+truncation recovery on load."""
+
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator
+
+from .cassette import Cassette, CassetteError, Interaction
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: appends go unlocked
+    fcntl = None  # type: ignore[assignment]
+from .codec import (
+    CassetteTruncatedWarning,
+    _loads,
+    dumps_cassette,
+    dumps_interaction,
+)
+
+log = logging.getLogger("vcrproxy")
+
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+               (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def not_regular(mode: int) -> str | None:
+    """What a file of this st_mode is when it is not a regular file ("a FIFO"...), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _FILE_KINDS if test(mode)), "not a regular file")
+
+
+def open_regular(path: str, flags: int = os.O_RDONLY) -> int:
+    """os.open(path, flags) for a regular file only; CassetteError (one line) for anything else.
+
+    Opened non-blocking, then checked with fstat: a FIFO would otherwise block the open (or the
+    read) until some other process writes to it, and a device could be read forever.
+    """
+    try:
+        fd = os.open(path, flags | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise CassetteError(f"{path}: cassette file not found") from None
+    except OSError as e:
+        raise CassetteError(f"{path}: cannot open cassette: {e.strerror or e}") from None
+    what = not_regular(os.fstat(fd).st_mode)
+    if what is not None:
+        os.close(fd)
+        raise CassetteError(f"{path}: is {what}, not a cassette file")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return fd
+
+
+def _read_text(path: str) -> str:
+    fd = open_regular(path)
+    try:
+        with open(fd, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise CassetteError(f"{path}: cannot read cassette: {e.strerror or e}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if len(raw) - e.start < 4 and e.reason == "unexpected end of data":
+            return raw[: e.start].decode("utf-8")  # cut inside a multi-byte character
+        raise CassetteError(f"{path}: not UTF-8 text (byte {e.start}): {e.reason}") from None
+
+
+def _load_file(path: str) -> tuple[Cassette, bool]:
+    cassette, dropped = _loads(_read_text(path), path)
+    cassette.path = path
+    return cassette, dropped
+
+
+def load_cassette(path: str | os.PathLike[str]) -> Cassette:
+    """Load a cassette file; a cut-off last interaction is dropped with a warning."""
+    return _load_file(os.fspath(path))[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Emitting: scalars (yaml.v3 emitterc.go yaml_emitter_analyze_scalar + select_scalar_style)
+
+def _fsync_dir(directory: str) -> None:
+    try:
+        fd = os.open(directory or ".", os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems cannot fsync a directory
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    """Write through a temp file in the same directory, fsync, rename over `path`."""
+    directory = os.path.dirname(path)
+    base = os.path.basename(path)
+    tmp = ""
+    try:
+        for n in range(100):
+            tmp = os.path.join(directory, f".{base}.{os.getpid()}.{n}.tmp")
+            try:
+                # 0o666 & ~umask like a normally created file (mkstemp would make it 0600).
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise FileExistsError(f"cannot create a temporary file next to {path}")
+        try:
+            try:
+                os.chmod(tmp, os.stat(path).st_mode & 0o7777)  # keep an existing file's mode
+            except FileNotFoundError:
+                pass
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+        tmp = ""
+        _fsync_dir(directory)
+    except OSError as e:
+        raise CassetteError(f"{path}: cannot write cassette: {e.strerror or e}") from None
+    finally:
+        if tmp:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> None:
+    """Rewrite the whole file atomically (temp file + fsync + rename): never half-written."""
+    path = os.fspath(path)
+    _atomic_write(path, dumps_cassette(cassette).encode("utf-8", "surrogateescape"))
+    cassette.path = path
+
+
+# --------------------------------------------------------------------------------------------
+# Appending
+
+
+LOCK_TIMEOUT_S = 30.0  # a writer waiting longer for another process's lock fails loudly
+
+
+def file_stamp(path: str) -> tuple[int, int, int] | None:
+    """(inode, size, mtime ns) of `path`, None when missing: changes whenever anyone writes it."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+@contextlib.contextmanager
+def cassette_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold an exclusive OS lock for a read-modify-write of the cassette at `path`.
+
+    The lock is `flock` on the cassette's folder: the file itself cannot carry it (an atomic
+    rewrite renames a new inode over it, and creating it just to lock it would leave an empty,
+    invalid cassette), and a lock file next to it would litter a committed folder. flock locks
+    are per open file description, so they also exclude threads of one process, and the kernel
+    drops them when a process dies. Waits up to `timeout` seconds, then CassetteError. Where
+    there is no flock (Windows) or the filesystem refuses it, writes go unlocked.
+    """
+    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+                     | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        yield  # no folder yet (the write will say why) or not openable: nothing to lock
+        return
+    try:
+        if fcntl is not None:
+            deadline = time.monotonic() + timeout
+            delay = 0.001
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise CassetteError(
+                            f"{path}: another process holds the cassette folder's lock for over "
+                            f"{timeout:.0f} s; not written") from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.05)
+                except OSError:
+                    break  # a filesystem without flock: unlocked, as before
+        yield
+    finally:
+        os.close(fd)  # (releases the lock)
+
+
+def _in_child(work: Callable[[], None]) -> None:
+    """Run `work` in a forked child process and wait for it; CassetteError with the child's
+    one-line message if it fails.
+
+    The child is a copy-on-write snapshot of this process, so the interaction it writes is not
+    copied or pickled across; it holds the same locked descriptors. It only runs `work` and
+    leaves with os._exit (no cleanup of the parent's loop, threads or buffers). waitpid and the
+    pipe read release the GIL: the parent's event loop keeps running meanwhile.
+    """
+    r, w = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # (3.12+: fork with threads)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child (its result is checked by the parent)
+        code = 0
+        try:
+            os.close(r)
+            try:
+                os.nice(10)  # background work: the proxy's own process comes first for the CPU
+            except OSError:
+                pass
+            work()
+        except BaseException as e:  # noqa: BLE001 - everything goes back as one line
+            code = 1
+            try:
+                os.write(w, (str(e) or type(e).__name__).encode("utf-8", "replace")[:4000])
+            except OSError:
+                pass
+        os._exit(code)
+    os.close(w)
+    try:
+        message = b""
+        while chunk := os.read(r, 4096):  # until the child exits (closing its end)
+            message += chunk
+    finally:
+        os.close(r)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        text = message.decode("utf-8", "replace").strip() or f"writer process exit code {code}"
+        raise CassetteError(" ".join(text.split()))
+
+
+class CassetteWriter:
+    """Durable, O(interaction) appends of interactions to a cassette file others may share.
+
+    Each `append` holds `cassette_lock` while it checks the file, writes one interaction's text at
+    its end in one write and fsyncs; the file is always a valid cassette (a crash mid-write
+    leaves a tail the loader drops with a warning). If the file changed since this writer last
+    saw it (another process or writer appended or rewrote it), it is read again first, so what
+    others wrote is kept and ids stay unique: nothing is lost silently. The file is created (or
+    repaired, or converted from `interactions: []`) by an atomic whole-file rewrite; if
+    appending is impossible (top-level keys after `interactions`), every append rewrites the
+    whole file. The file is opened per append, so any number of writers hold no descriptors.
+
+    `cassette` is this writer's model of the file: appended interactions are added to
+    `cassette.interactions` (if not already its last item); a re-read replaces it. `seen` is the
+    file's `file_stamp` when `cassette` was read from it (default: now). With `fresh=True`
+    (record mode) the first append starts a new file, unless the file changed after `seen`: then
+    another recorder has started it afresh already and this one appends to it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], cassette: Cassette | None = None, *,
+                 fresh: bool = False, seen: object = "now") -> None:
+        self.path = os.fspath(path)
+        exists = os.path.exists(self.path)
+        if cassette is None:
+            cassette = _load_file(self.path)[0] if exists and not fresh else Cassette(
+                path=self.path)
+        self.cassette = cassette
+        self._lock = threading.Lock()
+        self._fresh = fresh
+        self._stale = False  # the model differs from the file (see append(isolate=True))
+        stamp = file_stamp(self.path) if seen == "now" else seen
+        self._since = stamp if fresh else None
+        self._known = None if fresh else stamp  # the file as this model has it
+        self._reset_view(exists and not fresh)
+
+    def _reset_view(self, exists: bool) -> None:
+        keys = self.cassette.key_order
+        self._rewrite_always = keys is not None and "interactions" in keys and keys[-1] != (
+            "interactions"
+        )
+        # Append only if the file ends exactly with what we would write for the last interaction.
+        self._appendable = exists and not self._rewrite_always and self._tail_matches()
+        self._next_id = self.cassette.next_id()
+
+    def _tail_matches(self) -> bool:
+        if not self.cassette.interactions:
+            return False
+        tail = dumps_interaction(self.cassette.interactions[-1], self.cassette.layout).encode(
+            "utf-8", "surrogateescape"
+        )
+        try:
+            fd = open_regular(self.path)
+        except CassetteError:
+            return False
+        try:
+            with open(fd, "rb") as f:
+                size = f.seek(0, os.SEEK_END)
+                if size < len(tail):
+                    return False
+                f.seek(size - len(tail))
+                return f.read() == tail
+        except OSError:
+            return False
+
+    def _sync_with_file(self) -> None:
+        """Under the lock: take in what others wrote since we last saw the file."""
+        now = file_stamp(self.path)
+        if self._fresh:
+            self._fresh = False
+            if now is None or now == self._since:
+                self.cassette.interactions.clear()  # ours to start afresh
+                self._reset_view(False)
+                return
+            # Changed since the caller looked: another recorder started it afresh; keep theirs.
+        elif now == self._known and not (self._stale and not self._appendable):
+            return  # (a stale model is re-read before it would be written whole)
+        if now is None:  # deleted meanwhile: start a new file with what we know
+            self._reset_view(False)
+            return
+        layout = self.cassette.layout
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CassetteTruncatedWarning)  # (repaired on write)
+            self.cassette = _load_file(self.path)[0]
+        if not self.cassette.interactions:
+            self.cassette.layout = layout
+        self._stale = False
+        self._reset_view(True)
+
+    def append(self, interaction: Interaction, *, new_id: bool = False,
+               prepare: Callable[[Interaction], Interaction] | None = None,
+               isolate: bool = False) -> Interaction:
+        """Add one interaction to the file (and to the cassette model); returns it.
+
+        `new_id=True` gives it the next free id, counted from the file as it is now (what other
+        writers appended included); otherwise its id is kept as it is. `prepare` (redaction) is
+        applied to it first, under the lock. `isolate=True` (for a large body) runs `prepare`,
+        the serialisation and the write in a forked child process, where minutes of CPU-bound
+        work on hundreds of MB cannot hold this process's GIL (a worker thread would: regex and
+        codec calls on one huge string do not let go of it); the model then keeps the
+        interaction as given and is re-read from the file before it is ever written whole.
+        """
+        with self._lock, cassette_lock(self.path):
+            self._sync_with_file()
+            if new_id:
+                interaction.id = self._next_id
+            self._next_id = max(self._next_id, interaction.id + 1)
+            if isolate and hasattr(os, "fork"):
+                try:
+                    _in_child(lambda: self._write(prepare(interaction) if prepare else
+                                                  interaction))
+                except CassetteError:
+                    self._appendable = False  # maybe a partial item: rewritten whole next time
+                    self._known = file_stamp(self.path)
+                    raise
+                self.cassette.interactions.append(interaction)
+                self._appendable = not self._rewrite_always
+                self._stale = True  # (the file holds the prepared form, the model does not)
+                self._known = file_stamp(self.path)
+                return interaction
+            if prepare is not None:
+                interaction = prepare(interaction)
+            self._write(interaction)
+            return interaction
+
+    def _write(self, interaction: Interaction) -> None:
+        """Append (or rewrite the file with) one interaction; the caller holds the locks."""
+        items = self.cassette.interactions
+        if not items or items[-1] is not interaction:
+            items.append(interaction)
+        if not self._appendable:
+            save_cassette(self.cassette, self.path)
+            self._appendable = not self._rewrite_always
+            self._known = file_stamp(self.path)
+            return
+        data = dumps_interaction(interaction, self.cassette.layout).encode(
+            "utf-8", "surrogateescape"
+        )
+        try:
+            fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND)
+            try:
+                view = memoryview(data)
+                while view:  # one write() in practice; loop only if the kernel writes less
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except (OSError, CassetteError) as e:
+            # The file may now end with a partial item: the next append rewrites it whole,
+            # from this model (which still holds this interaction), unless others wrote.
+            self._appendable = False
+            self._known = file_stamp(self.path)
+            if isinstance(e, CassetteError):
+                raise
+            raise CassetteError(f"{self.path}: cannot append interaction: {e.strerror or e}") \
+                from None
+        self._known = file_stamp(self.path)
+
+    def close(self) -> None:
+        """Nothing stays open between appends; kept for callers that close writers."""
+
+    def __enter__(self) -> CassetteWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,614 @@
+"""yaml.v3's rules, knowing nothing of cassettes: how a plain scalar resolves (resolve.go), a
+PyYAML loader that reads scalars that way, the string-building emitter that writes what yaml.v3
+writes (encode.go stringv, emitterc.go), and Go's map key order (sorter.go). See codec.py for
+what a cassette makes of them."""
+
+
+from __future__ import annotations
+
+import base64
+import functools
+import logging
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+
+from .cassette import CassetteError
+
+log = logging.getLogger("vcrproxy")
+
+LAYOUTS = ("compact", "indented")  # 2-space charm/yaml v4 compact, or yaml.v3's 4-space
+
+
+def _short(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+# --------------------------------------------------------------------------------------------
+# yaml.v3 plain scalar resolution (resolve.go), used both to load and to decide quoting.
+
+_STR, _NULL, _BOOL, _INT, _FLOAT, _TIMESTAMP = "str", "null", "bool", "int", "float", "timestamp"
+_RESOLVE_HINT = frozenset("+-0123456789yYnNtTfFoO~.")
+_RESOLVE_MAP: dict[str, tuple[str, Any]] = {}
+for _tag, _val, _words in (
+    (_BOOL, True, ("true", "True", "TRUE")),
+    (_BOOL, False, ("false", "False", "FALSE")),
+    (_NULL, None, ("", "~", "null", "Null", "NULL")),
+    (_FLOAT, math.nan, (".nan", ".NaN", ".NAN")),
+    (_FLOAT, math.inf, (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")),
+    (_FLOAT, -math.inf, ("-.inf", "-.Inf", "-.INF")),
+):
+    for _w in _words:
+        _RESOLVE_MAP[_w] = (_tag, _val)
+_OLD_BOOLS = frozenset(
+    "y Y yes Yes YES on On ON n N no No NO off Off OFF".split()
+)  # YAML 1.1 booleans: yaml.v3 quotes them for older parsers
+_BASE60_RE = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_YAML_FLOAT_RE = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+# strconv.ParseFloat on text starting with '.': digits, Go-style underscores between digits.
+_DOT_FLOAT_RE = re.compile(r"\.[0-9]+(?:_[0-9]+)*(?:[eE][-+]?[0-9]+(?:_[0-9]+)*)?")
+_DEC_INT_RE = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_DEC_FLOAT_RE = re.compile(r"[-+]?[0-9]+\.[0-9]+")
+_DIGIT_VALUES = {c: i for i, c in enumerate("0123456789abcdefghijklmnopqrstuvwxyz")}
+_DIGIT_VALUES.update({c.upper(): i for c, i in _DIGIT_VALUES.items() if c.isalpha()})
+_MAX_INT64 = (1 << 63) - 1
+# time.Parse layouts yaml.v3 tries (allowedTimestampFormats); ranges are checked below.
+_TIMESTAMP_RE = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:(?:[Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2}))"
+    r"|(?: ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[.,][0-9]+)?))?"
+)
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _go_parse_uint(s: str, base: int) -> int | None:
+    """strconv.ParseUint(s, base, 64) for text without underscores; None on error."""
+    if not s:
+        return None
+    if base == 0:
+        base = 10
+        if s[0] == "0":
+            if len(s) >= 3 and s[1] in "bBoOxX":
+                base = {"b": 2, "o": 8, "x": 16}[s[1].lower()]
+                s = s[2:]
+            else:
+                base, s = 8, s[1:]
+    n = 0
+    for c in s:
+        d = _DIGIT_VALUES.get(c, 99)
+        if d >= base:
+            return None
+        n = n * base + d
+        if n >= 1 << 64:
+            return None  # out of range: stop here (a 100,000-digit literal would take minutes)
+    return n
+
+
+def _go_parse_int(s: str, base: int) -> int | None:
+    """strconv.ParseInt(s, base, 64) for text without underscores; None on error."""
+    if not s:
+        return None
+    neg = s[0] == "-"
+    if s[0] in "+-":
+        s = s[1:]
+    u = _go_parse_uint(s, base)
+    if u is None or u > (1 << 63 if neg else _MAX_INT64):
+        return None
+    return -u if neg else u
+
+
+def _go_timestamp(s: str) -> bool:
+    m = _TIMESTAMP_RE.fullmatch(s)
+    if m is None:
+        return False
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    if not 1 <= month <= 12:
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    if not 1 <= day <= (29 if month == 2 and leap else _DAYS_IN_MONTH[month]):
+        return False
+    hms = m.group(4, 5, 6) if m[4] is not None else m.group(7, 8, 9)
+    if hms[0] is not None:
+        h, mi, sec = (int(x) for x in hms)
+        if h >= 24 or mi >= 60 or sec >= 60:
+            return False
+    return True
+
+
+def go_resolve(s: str) -> tuple[str, Any]:
+    """yaml.v3 `resolve("", s)`: the tag ("str", "null", "bool", "int", "float", "timestamp") and
+    value a plain (unquoted) scalar `s` has for go-vcr."""
+    if not s:
+        return _NULL, None
+    c = s[0]
+    if c not in _RESOLVE_HINT:
+        return _STR, s
+    hit = _RESOLVE_MAP.get(s)
+    if hit is not None:
+        return hit
+    if c == ".":
+        if _DOT_FLOAT_RE.fullmatch(s):
+            f = float(s.replace("_", ""))
+            if not math.isinf(f):
+                return _FLOAT, f
+        return _STR, s
+    if c not in "+-0123456789":
+        return _STR, s
+    # Fast paths for the common decimal forms (status codes, lengths, chunk timings).
+    if _DEC_INT_RE.fullmatch(s):
+        # Only up to 21 characters can be an int64/uint64; longer ones go on to be floats, as
+        # in Go (and int() refuses more than 4,300 digits with a ValueError).
+        v = int(s) if len(s) <= 21 else 1 << 64
+        if -(1 << 63) <= v < 1 << 64:
+            return _INT, v
+    elif _DEC_FLOAT_RE.fullmatch(s):
+        f = float(s)
+        return (_STR, s) if math.isinf(f) else (_FLOAT, f)
+    if c != "+" and c != "-" and len(s) >= 8 and s[4] == "-" and _go_timestamp(s):
+        return _TIMESTAMP, s
+    plain = s.replace("_", "")
+    v = _go_parse_int(plain, 0)
+    if v is None:
+        v = _go_parse_uint(plain, 0)
+    if v is not None:
+        return _INT, v
+    if _YAML_FLOAT_RE.fullmatch(plain):
+        f = float(plain)
+        if not math.isinf(f):
+            return _FLOAT, f
+    for prefix, base in (("0b", 2), ("0o", 8)):
+        if plain.startswith(prefix):
+            v = _go_parse_int(plain[2:], base)
+            if v is None:
+                v = _go_parse_uint(plain[2:], base)
+        elif plain.startswith("-" + prefix):
+            v = _go_parse_int("-" + plain[3:], base)
+        if v is not None:
+            return _INT, v
+    return _STR, s
+
+
+def _plain_is_str(s: str) -> bool:
+    """yaml.v3 stringv's canUsePlain: `s` written plain would read back as this same string."""
+    if s and s[0] not in _RESOLVE_HINT:
+        return True  # fast path: most strings
+    if s in _OLD_BOOLS:
+        return False
+    if go_resolve(s)[0] != _STR:
+        return False
+    return not (s and s[0] in "+-0123456789" and ":" in s and _BASE60_RE.fullmatch(s))
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG_PREFIX = "tag:yaml.org,2002:"
+_STR_TAG = _TAG_PREFIX + "str"
+_SEQ_TAG = _TAG_PREFIX + "seq"
+_MAP_TAG = _TAG_PREFIX + "map"
+
+
+def _construct_go_number(loader: Any, node: Any) -> Any:
+    tag, value = go_resolve(loader.construct_scalar(node))
+    if tag in (_INT, _FLOAT):
+        return value
+    raise yaml.constructor.ConstructorError(
+        None, None, f"cannot read {node.value!r} as {node.tag}", node.start_mark
+    )
+
+
+class _Refused(yaml.constructor.ConstructorError):
+    """YAML that is valid but refused in a cassette (an alias): an error, never a cut-off file."""
+
+
+def _make_loader(base: type) -> type:
+    """A PyYAML safe loader class resolving plain scalars exactly like yaml.v3, refusing aliases.
+
+    go-vcr never writes anchors or aliases; refusing every alias (`*name`) makes alias bombs
+    (a few KB expanding to gigabytes when walked) and self-referencing nodes impossible, at no
+    cost to real cassettes. Composing keeps one node per anchor, so a bomb costs nothing until
+    its first reuse, which is refused here.
+    """
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            if node in self.constructed_objects or node in self.recursive_objects:
+                raise _Refused(
+                    None, None,
+                    "an alias (*name) reuses the node anchored here; cassettes may not hold "
+                    "aliases (go-vcr never writes them)",
+                    node.start_mark,
+                )
+            return super().construct_object(node, deep)
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is yaml.ScalarNode:
+                if implicit[0] and (not value or value[0] in _RESOLVE_HINT):
+                    return _TAG_PREFIX + go_resolve(value)[0]
+                return _STR_TAG
+            return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+
+    Loader.add_constructor(_TAG_PREFIX + "int", _construct_go_number)
+    Loader.add_constructor(_TAG_PREFIX + "float", _construct_go_number)
+    # yaml.v3 keeps timestamps as text when the target is a string: so do we.
+    Loader.add_constructor(_TAG_PREFIX + "timestamp", Loader.construct_yaml_str)
+    return Loader
+
+
+_Loader = _make_loader(_BaseLoader)
+
+
+
+# Characters yaml.v3's is_printable rejects (plus tab, which it treats separately).
+_SPECIAL_RE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+_SPACE_BREAK_RE = re.compile(" [\n\u2028\u2029]")
+# Characters the double-quoted writer escapes.
+_ESCAPE_RE = re.compile('[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]|["\\\\\u2028\u2029]')
+_NAMED_ESCAPES = {
+    "\x00": "\\0", "\x07": "\\a", "\x08": "\\b", "\t": "\\t", "\n": "\\n", "\x0b": "\\v",
+    "\x0c": "\\f", "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\", "\x85": "\\N",
+    "\xa0": "\\_", "\u2028": "\\L", "\u2029": "\\P",
+}
+_INDICATORS_FIRST = frozenset("#,[]{}&*!|>'\"%@`")
+_LSPS = ("\u2028", "\u2029")
+_BREAK_CHARS = "\n\u2028\u2029"  # the line breaks a literal block can hold
+
+
+def _escape_char(c: str) -> str:
+    named = _NAMED_ESCAPES.get(c)
+    if named is not None:
+        return named
+    v = ord(c)
+    if v <= 0xFF:
+        return f"\\x{v:02X}"
+    if v <= 0xFFFF:
+        return f"\\u{v:04X}"
+    return f"\\U{v:08X}"
+
+
+_escape_match = functools.lru_cache(maxsize=1024)(_escape_char)
+
+
+def _double_quoted(s: str) -> str:
+    if s.startswith("\ufeff"):
+        # yaml.v3's is_bom() looks at the start of the value, so it escapes every character.
+        return '"' + "".join(_escape_char(c) for c in s) + '"'
+    return '"' + _ESCAPE_RE.sub(lambda m: _escape_match(m[0]), s) + '"'
+
+
+def _single_quoted(s: str, indent: int) -> str:
+    s = s.replace("'", "''")
+    if "\u2028" not in s and "\u2029" not in s:
+        return "'" + s + "'"
+    # LS/PS are line breaks to yaml.v3: written raw, then the next line is indented.
+    out = []
+    after_break = False
+    for c in s:
+        if c in _LSPS:
+            after_break = True
+        elif after_break:
+            out.append(" " * indent)
+            after_break = False
+        out.append(c)
+    return "'" + "".join(out) + "'"
+
+
+_LINE_START_RE = re.compile(r"^(?=.)", re.M)
+_ANY_LINE_START_RE = re.compile("(?:^|(?<=[\n\u2028\u2029]))(?=[^\n\u2028\u2029])")
+
+
+def _literal(s: str, indent: int, hint: int) -> str:
+    """A literal block scalar (after `key:`), yaml.v3 write_block_scalar_hints + write_literal.
+
+    `hint` is the indentation indicator used when the text starts with a space or break: the
+    content's indent relative to the key or `-`. yaml.v3 always writes its best indent there,
+    which is the same except in sequence items and under keys off its indent grid, where its
+    output does not even read back in Go; there we write the indicator that is right.
+    """
+    hints = str(hint) if s[0] == " " or s[0] in _BREAK_CHARS else ""
+    last = s[-1]
+    if last not in _BREAK_CHARS:
+        hints += "-"
+    elif len(s) == 1 or s[-2] in _BREAK_CHARS:
+        hints += "+"
+    pad = " " * indent
+    if "\u2028" in s or "\u2029" in s:
+        body = _ANY_LINE_START_RE.sub(pad, s)
+    else:
+        body = _LINE_START_RE.sub(pad, s)
+    return " |" + hints + "\n" + body + ("" if last in _BREAK_CHARS else "\n")
+
+
+_PLAIN, _SINGLE, _DOUBLE, _LITERAL = 0, 1, 2, 3
+
+
+def _scalar_style(s: str) -> int:
+    """The style yaml.v3 writes the string `s` in (block context)."""
+    if "\n" in s:
+        if s[-1] == " " or _SPECIAL_RE.search(s) or _SPACE_BREAK_RE.search(s):
+            return _DOUBLE
+        return _LITERAL
+    if not _plain_is_str(s):
+        return _DOUBLE
+    if "\t" in s or _SPECIAL_RE.search(s):
+        return _DOUBLE
+    has_lsps = "\u2028" in s or "\u2029" in s
+    if has_lsps and (
+        _SPACE_BREAK_RE.search(s) or re.search("[\u2028\u2029] ", s)
+    ):
+        return _DOUBLE  # space_break / break_space: neither plain nor single-quoted
+    c = s[0]
+    if (
+        has_lsps
+        or c == " "
+        or s[-1] == " "
+        or c in _INDICATORS_FIRST
+        or (c in "?:-" and (len(s) == 1 or s[1] == " "))
+        or (len(s) >= 3 and (s.startswith("---") or s.startswith("...")))
+        or s.find(": ", 1) >= 0
+        or (len(s) > 1 and s[-1] == ":")
+        or " #" in s
+    ):
+        return _SINGLE
+    return _PLAIN
+
+
+def _binary(data: bytes, indent: int) -> str:
+    """yaml.v3 for invalid UTF-8: `!!binary` base64, 70 characters a line (encodeBase64)."""
+    b64 = base64.b64encode(data).decode("ascii")
+    if len(b64) < 70:
+        return " !!binary " + b64 + "\n"
+    pad = " " * indent
+    # Joined a block of 1,024 lines at a time: one list of every line of a 50 MB body (a million
+    # small strings) took ~120 MB more at peak and more time (see tests/bench).
+    parts = [" !!binary |\n"]
+    step = 70 * 1024
+    for j in range(0, len(b64), step):
+        block = b64[j:j + step]
+        parts.append("".join([pad + block[i:i + 70] + "\n" for i in range(0, len(block), 70)]))
+    return "".join(parts)
+
+
+_inline_cache: dict[str, str] = {}
+
+
+def _str_scalar(s: str, indent: int, hint: int) -> str:
+    """Text after `key:` / `-` for a string: ` value\\n`, or a block starting ` |`."""
+    if len(s) <= 200:
+        hit = _inline_cache.get(s)
+        if hit is not None:
+            return hit
+    style = _scalar_style(s)
+    if style == _PLAIN:
+        out = " " + s + "\n"
+    elif style == _SINGLE:
+        out = " " + _single_quoted(s, indent) + "\n"
+        if "\u2028" in s or "\u2029" in s:
+            return out  # depends on the indent: not cached
+    elif style == _LITERAL:
+        return _literal(s, indent, hint)
+    else:
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            # Lone surrogates: bytes that were not UTF-8 (surrogateescape); Go writes !!binary.
+            return _binary(s.encode("utf-8", "surrogateescape"), indent)
+        out = " " + _double_quoted(s) + "\n"
+    if len(s) <= 200:
+        if len(_inline_cache) > 20000:
+            _inline_cache.clear()
+        _inline_cache[s] = out
+    return out
+
+
+def _go_float(f: float) -> str:
+    """yaml.v3 floatv: strconv.FormatFloat(f, 'g', -1, 64), with .inf/-.inf/.nan."""
+    if math.isnan(f):
+        return ".nan"
+    if math.isinf(f):
+        return ".inf" if f > 0 else "-.inf"
+    r = repr(f)
+    sign = "-" if r.startswith("-") else ""
+    r = r.lstrip("-")
+    mant, _, exp = r.partition("e")
+    whole, _, frac = mant.partition(".")
+    digits = (whole + frac).lstrip("0")
+    # value = 0.<digits> * 10**dp
+    dp = len(whole) + (int(exp) if exp else 0) - (len(whole + frac) - len(digits))
+    digits = digits.rstrip("0")
+    if not digits:
+        return sign + "0"
+    x = dp - 1
+    if x < -4 or x >= 6:
+        m = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{sign}{m}e{'-' if x < 0 else '+'}{abs(x):02d}"
+    if dp <= 0:
+        return sign + "0." + "0" * -dp + digits
+    if dp >= len(digits):
+        return sign + digits + "0" * (dp - len(digits))
+    return sign + digits[:dp] + "." + digits[dp:]
+
+
+def _flow_number(x: int | float) -> str:
+    return str(x) if type(x) is int else _go_float(x)
+
+
+class _Emitter:
+    """Builds yaml.v3 block-style text into `out` (a list of strings)."""
+
+    def __init__(self, layout: str) -> None:
+        if layout not in LAYOUTS:
+            raise CassetteError(f"unknown cassette layout {layout!r} (expected compact/indented)")
+        self.best = 2 if layout == "compact" else 4
+        self.compact = layout == "compact"
+        self.out: list[str] = []
+
+    def child_indent(self, m: int) -> int:
+        # yaml.v3 increase_indent: "Everything else aligns to the chosen indentation".
+        return self.best * ((m + self.best) // self.best)
+
+    def scalar(self, v: Any, indent: int, parent: int) -> str:
+        """Text after `key:` / `-` (at column `parent`) for a scalar whose lines go at `indent`."""
+        if isinstance(v, str):
+            return _str_scalar(v, indent, indent - parent)
+        if isinstance(v, bool):
+            return " true\n" if v else " false\n"
+        if isinstance(v, int):
+            return f" {v}\n"
+        if isinstance(v, float):
+            return " " + _go_float(v) + "\n"
+        if v is None:
+            return " null\n"
+        if isinstance(v, (bytes, bytearray)):
+            # Bytes in an extra key (a WebSocket binary frame) load from `!!binary`: written back
+            # as `!!binary` even when valid UTF-8, so the file round-trips. (Bodies: see below.)
+            return _binary(bytes(v), indent)
+        raise CassetteError(f"cannot write a {type(v).__name__} value to a cassette: {_short(v)}")
+
+    def key(self, k: Any) -> tuple[str, bool]:
+        """(text, simple) for a mapping key; yaml.v3 uses `? key` past 128 bytes or on breaks."""
+        if isinstance(k, str):
+            simple = (
+                not any(c in k for c in "\n\r\x85\u2028\u2029")
+                and (len(k) <= 32 or len(k.encode("utf-8", "surrogatepass")) <= 128)
+            )
+            if simple:
+                return _str_scalar(k, 0, 0)[1:-1], True  # (never a block)
+            return k, False
+        text = self.scalar(k, 0, 0)
+        return text[1:-1], True
+
+    def mapping(self, items: Iterable[tuple[Any, Any]], m: int, inline_first: bool) -> None:
+        out = self.out
+        first = inline_first
+        for k, v in items:
+            prefix = "" if first else " " * m
+            first = False
+            text, simple = self.key(k)
+            if simple:
+                out.append(prefix + text + ":")
+                self.value(v, m)
+            else:
+                self.complex_entry(prefix, k, v, m)
+
+    def complex_entry(self, prefix: str, k: str, v: Any, m: int) -> None:
+        """`? key` / `: value` (yaml.v3's non-simple keys); the value starts on the `:` line."""
+        out = self.out
+        out.append(prefix + "?" + self.scalar(k, self.child_indent(m), m))
+        out.append(" " * m + ":")
+        if isinstance(v, dict) and v:
+            c = self.child_indent(m)
+            out.append(" " * (c - m - 1))
+            self.mapping(v.items(), c, True)
+        elif isinstance(v, (list, tuple)) and v:
+            s = self.child_indent(m)  # not compact here: yaml.v3 is at an indentation point
+            out.append(" " * (s - m - 1))
+            self.sequence(v, s, True)
+        else:
+            self.value(v, m)
+
+    def value(self, v: Any, m: int) -> None:
+        """The value of a key written at indent m (after `key:`)."""
+        out = self.out
+        if isinstance(v, dict):
+            if not v:
+                out.append(" {}\n")
+                return
+            out.append("\n")
+            self.mapping(v.items(), self.child_indent(m), False)
+        elif isinstance(v, (list, tuple)):
+            if not v:
+                out.append(" []\n")
+                return
+            out.append("\n")
+            self.sequence(v, self.child_indent(m) - (2 if self.compact else 0), False)
+        else:
+            out.append(self.scalar(v, self.child_indent(m), m))
+
+    def sequence(self, items: Iterable[Any], s: int, inline_first: bool) -> None:
+        out = self.out
+        first = inline_first
+        for v in items:
+            out.append("-" if first else " " * s + "-")
+            first = False
+            if isinstance(v, dict) and v:
+                out.append(" ")
+                self.mapping(v.items(), s + 2, True)
+            elif isinstance(v, (list, tuple)) and v:
+                out.append(" ")
+                self.sequence(v, s + 2, True)
+            elif isinstance(v, dict):
+                out.append(" {}\n")
+            elif isinstance(v, (list, tuple)):
+                out.append(" []\n")
+            else:
+                out.append(self.scalar(v, s + 2, s))
+
+    def chunks(self, v: Any, m: int) -> None:
+        """CHUNKS_KEY's value: one flow-style line of [offset_ms, size] pairs."""
+        if isinstance(v, list) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in p)
+            for p in v
+        ):
+            num = _flow_number
+            parts = [f"[{num(a)}, {num(b)}]" for a, b in v]
+            self.out.append(" [" + ", ".join(parts) + "]\n")
+        else:
+            self.value(v, m)
+
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for other modules
+
+
+def _go_key_less(a: str, b: str) -> bool:
+    """yaml.v3 sorter.go keyList.Less for two strings (how Go writes map keys, e.g. headers)."""
+    digits = False
+    for i in range(min(len(a), len(b))):
+        ca, cb = a[i], b[i]
+        if ca == cb:
+            digits = ca.isdecimal()
+            continue
+        al, bl = ca.isalpha(), cb.isalpha()
+        if al and bl:
+            return ca < cb
+        if al or bl:
+            return al if digits else bl
+        an = bn = 0
+        if ca == "0" or cb == "0":
+            j = i - 1
+            while j >= 0 and a[j].isdecimal():
+                if a[j] != "0":
+                    an = bn = 1
+                    break
+                j -= 1
+        ai = i
+        while ai < len(a) and a[ai].isdecimal():
+            an = an * 10 + ord(a[ai]) - 48
+            ai += 1
+        bi = i
+        while bi < len(b) and b[bi].isdecimal():
+            bn = bn * 10 + ord(b[bi]) - 48
+            bi += 1
+        if an != bn:
+            return an < bn
+        if ai != bi:
+            return ai < bi
+        return ca < cb
+    return len(a) < len(b)
+
+
+def go_key_sorted(keys: Iterable[str]) -> list[str]:
+    """Keys in the order yaml.v3 writes a Go map's keys (http.Header, url.Values)."""
+    return sorted(
+        keys,
+        key=functools.cmp_to_key(
+            lambda a, b: -1 if _go_key_less(a, b) else (1 if _go_key_less(b, a) else 0)
+        ),
+    )
