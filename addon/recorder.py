@@ -210,8 +210,9 @@ class Recorder:
 
 
 def _replayed(flow: http.HTTPFlow) -> bool:
-    """The replayer answered this flow (instantly, or through its loopback server)."""
-    return flow.metadata.get("vcrproxy") == "replayed"
+    """The replayer answered this flow (instantly, or through its loopback server), with the
+    recording or a fault."""
+    return flow.metadata.get("vcrproxy") in ("replayed", "fault")
 
 
 def _client_hung_up(flow: http.HTTPFlow) -> bool:

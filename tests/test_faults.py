@@ -281,6 +281,21 @@ def test_delay_shows_in_client_timing(run_proxy, ca_cert):
     assert slow >= 0.4
 
 
+def test_a_delayed_answer_reports_its_size(run_proxy, ca_cert):
+    """The live line said `0 B` for a delayed answer: the recorder took the faulted flow for a
+    passthrough stream and counted the bytes of a stream that never ran."""
+    proxy = run_proxy(FOUNDING, "replay", fault=["delay:10"])
+    seen = reports(proxy)
+    url, body = founding_request()
+    with client(proxy, ca_cert) as c:
+        answer = c.post(url, content=body)
+    assert answer.status_code == 200 and "[DONE]" in answer.text
+    deadline = time.monotonic() + 5
+    while not seen and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [(r.kind, r.size) for r in seen] == [("fault", len(answer.content))]
+
+
 @pytest.mark.parametrize("pace", ["instant", "recorded"])
 def test_delay_adds_to_a_cut_and_to_recorded_pacing(run_proxy, ca_cert, pace):
     url, body = founding_request()
