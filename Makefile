@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-PYTEST_ARGS ?=
+# Two workers (the machine has 2 cores); whole files per worker so module fixtures start once.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: install test lint demo bench clean
 
