@@ -13,6 +13,7 @@ traceback or a hang:
 | unreadable    | error           | error           | error            | error             |
 | a directory   | error           | error           | error            | error             |
 | FIFO, socket, device | error    | error           | error            | error             |
+| not writable  | error if it records | error     | replay           | error             |
 
 (*: the first append rewrites the file whole, without the cut-off tail.)
 `passthrough` never looks at the file. "record, replace": the file is rewritten once the first
@@ -27,6 +28,7 @@ import enum
 import errno
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 
 from .options import MODES  # noqa: E402,F401  (the modes are declared in options.py)
@@ -119,7 +121,32 @@ def _file_on_path(path: str) -> str:
 
 
 def plan_for(mode: str, path: str) -> Plan:
-    """`plan(mode, probe(path))`; passthrough does not even look."""
+    """`plan(mode, probe(path))`, then, for a plan that may record, a write probe of where the
+    cassette goes; passthrough does not even look."""
     if mode == "passthrough":
         return Plan("passthrough")
-    return plan(mode, probe(path), path)
+    decided = plan(mode, probe(path), path)
+    if decided.error is None and decided.mode in ("record", "new-episodes"):
+        reason = _cannot_write(path)
+        if reason:
+            return Plan(decided.mode, error=f"{path}: cannot write the cassette there ({reason})")
+    return decided
+
+
+def _cannot_write(path: str) -> str | None:
+    """Why recording into `path` would fail, or None. Creates and removes a probe file in the
+    nearest existing folder (recording creates missing folders and rewrites atomically through
+    a temporary file beside the cassette), and opens an existing cassette for appending. Mode
+    bits alone cannot tell: root passes access() on /proc or a read-only bind mount."""
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(folder) and folder != os.path.dirname(folder):
+        folder = os.path.dirname(folder)
+    try:
+        fd, probe_path = tempfile.mkstemp(prefix=".vcrproxy-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe_path)
+        if os.path.lexists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+    except OSError as e:
+        return e.strerror or str(e)
+    return None

@@ -497,3 +497,11 @@ def test_bad_set_option(cli, tmp_path, setting, needle):
     one_error(cli("record", cassette, "--set", setting, "--", "true"), f"--set {setting}: ",
               needle, code=1)
     assert not cassette.exists()
+
+
+@pytest.mark.parametrize("command", ["record", "run"])
+def test_cassette_where_nothing_can_be_written(cli, command):
+    # /proc refuses new files even to root (access() says yes): recording must fail at start,
+    # not send every request upstream and then report "not recorded" for each.
+    one_error(cli(command, "/proc/vcrproxy-test.yaml", "--", "true"),
+              "cannot write the cassette there", code=1)
