@@ -20,7 +20,7 @@ import json
 import re
 import struct
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -1229,7 +1229,3 @@ def summarize(interaction: Any) -> ExchangeSummary:
     duration = getattr(resp, "duration_ns", 0)
     s.duration_ns = duration if isinstance(duration, int) else 0
     return s
-
-
-def summarize_all(interactions: Iterable[Any]) -> list[ExchangeSummary]:
-    return [summarize(i) for i in interactions]

@@ -1,8 +1,8 @@
 """Replay matching, in the style of vcrpy's `vcr/matchers.py`.
 
-A matcher compares one part of two cassette `Request`s, the live one and a recorded one, and
-returns None when they agree or a short list of differences ("path: recorded /a vs live /b").
-`MatchConfig.on` picks the parts; `Matcher` finds the recorded interaction answering a live request.
+Each part of two cassette `Request`s, the live one and a recorded one, is compared on its own;
+`differences` lists the parts that disagree ("path: recorded /a vs live /b"). `MatchConfig.on`
+picks the parts; `Matcher` finds the recorded interaction answering a live request.
 
 Redacted values in the RECORDED request match anything: a header value `<REDACTED>` or
 `Bearer <REDACTED>`, a query value, a JSON string holding the marker (the marker is a wildcard
@@ -21,7 +21,7 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -747,55 +747,17 @@ def _describe(
     return [redact_text(d, redaction, values) for d in out]
 
 
-def _matcher(part: str) -> Callable[..., list[str] | None]:
-    def match(
-        live: Request | Prepared,
-        recorded: Request | Prepared,
-        config: MatchConfig = DEFAULT_MATCH,
-    ) -> list[str] | None:
-        a, b = prepare(live, config), prepare(recorded, config)
-        if part_equal(part, a, b):
-            return None
-        return _describe(part, a, b, DEFAULT_REDACTION)
-
-    match.__name__ = match.__qualname__ = part
-    match.__doc__ = f"None when the {part} of `live` and `recorded` agree, else the differences."
-    return match
-
-
-method = _matcher("method")
-scheme = _matcher("scheme")
-host = _matcher("host")
-path = _matcher("path")
-query = _matcher("query")
-body = _matcher("body")
-headers = _matcher("headers")
-MATCHERS: dict[str, Callable[..., list[str] | None]] = {
-    "method": method,
-    "scheme": scheme,
-    "host": host,
-    "path": path,
-    "query": query,
-    "body": body,
-    "headers": headers,
-}
-
-
 def differences(
     live: Request | Prepared, recorded: Request | Prepared, config: MatchConfig = DEFAULT_MATCH
 ) -> list[str]:
-    """Every difference over the parts in `config.on` (empty when the requests match)."""
+    """Every difference over the parts in `config.on`, one line each, e.g.
+    "method: recorded POST vs live GET" (empty when the requests match)."""
+    a, b = prepare(live, config), prepare(recorded, config)
     out: list[str] = []
     for part in config.on:
-        out += MATCHERS[part](live, recorded, config) or []
+        if not part_equal(part, a, b):
+            out += _describe(part, a, b, DEFAULT_REDACTION)
     return out
-
-
-def requests_match(
-    live: Request | Prepared, recorded: Request | Prepared, config: MatchConfig = DEFAULT_MATCH
-) -> bool:
-    a, b = prepare(live, config), prepare(recorded, config)
-    return all(part_equal(p, a, b) for p in config.on)
 
 
 # -- the matcher ---------------------------------------------------------------------------------
@@ -1056,20 +1018,11 @@ class Matcher:
 
 __all__ = [
     "DEFAULT_MATCH",
-    "MATCHERS",
     "MatchConfig",
     "Matcher",
     "Miss",
     "Prepared",
-    "body",
     "differences",
-    "headers",
-    "host",
-    "method",
     "parse_json_path",
-    "path",
     "prepare",
-    "query",
-    "requests_match",
-    "scheme",
 ]

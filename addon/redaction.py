@@ -45,7 +45,6 @@ from .cassette import (
     CHUNKS_KEY,
     REDACTED,
     WEBSOCKET_KEY,
-    Cassette,
     Headers,
     Interaction,
     Request,
@@ -1232,11 +1231,6 @@ def scrub_text(text: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
     return _scrub_str(text, _finder(config.patterns), None)[0]
 
 
-def scrub_bytes(data: bytes, config: RedactionConfig = DEFAULT_REDACTION) -> bytes:
-    """Like `scrub_text` over the ASCII runs of a binary body."""
-    return _scrub_bytes(data, _finder(config.patterns), None)[0]
-
-
 def redact_url(url: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
     """Named query parameters and a URL password masked, then key-shaped strings scrubbed (path
     included).
@@ -1287,18 +1281,6 @@ def secret_values(
     return sorted((v for v in p.values if _named_value_ok(v)), key=len, reverse=True)
 
 
-def redact_request(request: Request, config: RedactionConfig = DEFAULT_REDACTION) -> Request:
-    """A redacted copy of `request`."""
-    i = Interaction(id=0, request=request, response=Response())
-    return redact_interaction(i, config).request
-
-
-def redact_response(response: Response, config: RedactionConfig = DEFAULT_REDACTION) -> Response:
-    """A redacted copy of `response` (chunk sizes follow a body that changed length)."""
-    i = Interaction(id=0, request=Request(), response=response)
-    return redact_interaction(i, config).response
-
-
 def redact_interaction(
     interaction: Interaction, config: RedactionConfig = DEFAULT_REDACTION
 ) -> Interaction:
@@ -1306,14 +1288,6 @@ def redact_interaction(
     i = copy.deepcopy(interaction)
     _redact_interaction_in_place(i, config)
     return i
-
-
-def redact_cassette(cassette: Cassette, config: RedactionConfig = DEFAULT_REDACTION) -> Cassette:
-    """A copy of `cassette` with every interaction redacted."""
-    c = copy.deepcopy(cassette)
-    for i in c.interactions:
-        _redact_interaction_in_place(i, config)
-    return c
 
 
 # -- auditing ------------------------------------------------------------------------------------

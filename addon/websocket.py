@@ -60,7 +60,7 @@ from wsproto.connection import ConnectionState
 from wsproto.utilities import LocalProtocolError
 
 from .cassette import WEBSOCKET_KEY, CassetteError, Request, Response
-from .matching import MatchConfig, body
+from .matching import MatchConfig, differences
 from .options import WS_IGNORE_JSON
 from .redaction import scrub_text, split_names
 
@@ -238,13 +238,14 @@ def ws_match_config(base: MatchConfig, ignore_json: str | Sequence[str]) -> Matc
 def message_differences(
     recorded: WsMessage, text: bool, data: bytes, config: MatchConfig, match_binary: bool
 ) -> list[str]:
-    """Why a live client message is not the recorded one (empty when it matches)."""
+    """Why a live client message is not the recorded one (empty when it matches). `config`
+    comes from `ws_match_config`: the body is the only part compared."""
     if recorded.text != text:
         kinds = ("text", "binary")
         return [f"type: recorded {kinds[not recorded.text]} vs live {kinds[not text]}"]
     if not text and not match_binary:
         return []
-    diffs = body(Request(body=_as_body(data)), Request(body=recorded.data), config) or []
+    diffs = differences(Request(body=_as_body(data)), Request(body=recorded.data), config)
     return [d.replace("body:", "message:", 1) for d in diffs]
 
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import copy
 import json
 
+import part_matchers as matchers
 import pytest
+from part_matchers import MATCHERS, requests_match
 
 from vcrproxy import matching
 from vcrproxy.cassette import REDACTED, Interaction, Request, Response
 from vcrproxy.matching import (
     DEFAULT_MATCH,
-    MATCHERS,
     MatchConfig,
     Matcher,
     Miss,
     differences,
     parse_json_path,
-    requests_match,
 )
 
 URL = "https://api.openai.com/v1/chat/completions"
@@ -52,13 +52,13 @@ def chat(**changes) -> dict:
 
 def test_method():
     assert MATCHERS["method"](req(method="post"), req()) is None
-    assert matching.method(req(method="GET"), req()) == ["method: recorded POST vs live GET"]
+    assert matchers.method(req(method="GET"), req()) == ["method: recorded POST vs live GET"]
 
 
 def test_scheme():
-    assert matching.scheme(req(url="HTTPS://api.openai.com/x"), req()) is None
+    assert matchers.scheme(req(url="HTTPS://api.openai.com/x"), req()) is None
     live = req(url="http://api.openai.com/v1/chat/completions")
-    assert matching.scheme(live, req()) == ["scheme: recorded https vs live http"]
+    assert matchers.scheme(live, req()) == ["scheme: recorded https vs live http"]
 
 
 @pytest.mark.parametrize(
@@ -70,46 +70,46 @@ def test_scheme():
     ],
 )
 def test_host_normalises_case_default_port_and_userinfo(live_url):
-    assert matching.host(req(url=live_url), req()) is None
+    assert matchers.host(req(url=live_url), req()) is None
 
 
 def test_host_differences():
-    assert matching.host(req(url="http://localhost:80/x"), req(url="http://localhost/x")) is None
-    assert matching.host(req(url="https://h:8443/x"), req(url="https://h/x")) == [
+    assert matchers.host(req(url="http://localhost:80/x"), req(url="http://localhost/x")) is None
+    assert matchers.host(req(url="https://h:8443/x"), req(url="https://h/x")) == [
         "host: recorded h vs live h:8443"
     ]
-    assert matching.host(req(url="http://h:443/x"), req(url="http://h/x")) == [
+    assert matchers.host(req(url="http://h:443/x"), req(url="http://h/x")) == [
         "host: recorded h vs live h:443"
     ]
-    assert matching.host(req(url="https://[::1]:443/x"), req(url="https://[::1]/x")) is None
+    assert matchers.host(req(url="https://[::1]:443/x"), req(url="https://[::1]/x")) is None
 
 
 def test_path():
     live = req(url="https://api.openai.com/v1/responses")
-    assert matching.path(live, req()) == [
+    assert matchers.path(live, req()) == [
         "path: recorded /v1/chat/completions vs live /v1/responses"
     ]
     bedrock = "https://b.test/model/us.anthropic.claude-sonnet-4-5-v1%3A0/invoke"
-    assert matching.path(req(url=bedrock.replace("%3A", ":")), req(url=bedrock)) is None
-    assert matching.path(req(url="https://h.test"), req(url="https://h.test/")) is None
+    assert matchers.path(req(url=bedrock.replace("%3A", ":")), req(url=bedrock)) is None
+    assert matchers.path(req(url="https://h.test"), req(url="https://h.test/")) is None
 
 
 def test_query_is_a_multiset():
     recorded = req(url="https://h.test/p?a=1&b=2&a=3")
-    assert matching.query(req(url="https://h.test/p?b=2&a=3&a=1"), recorded) is None
-    assert matching.query(req(url="https://h.test/p?a=1&b=2"), recorded) == [
+    assert matchers.query(req(url="https://h.test/p?b=2&a=3&a=1"), recorded) is None
+    assert matchers.query(req(url="https://h.test/p?a=1&b=2"), recorded) == [
         "query: a=3 only in recorded"
     ]
-    assert matching.query(req(url="https://h.test/p?a=1&b=2&a=3&a=3"), recorded) == [
+    assert matchers.query(req(url="https://h.test/p?a=1&b=2&a=3&a=3"), recorded) == [
         "query: a=3 only in live"
     ]
-    assert matching.query(req(url="https://h.test/p?a=1&b=9&a=3"), recorded) == [
+    assert matchers.query(req(url="https://h.test/p?a=1&b=9&a=3"), recorded) == [
         "query: recorded b=2 vs live b=9"
     ]
     # Encoding does not matter, blank values count.
     recorded = req(url="https://h.test/p?e=&q=a+b")
-    assert matching.query(req(url="https://h.test/p?q=a%20b&e="), recorded) is None
-    assert matching.query(req(url="https://h.test/p?e"), req(url="https://h.test/p")) == [
+    assert matchers.query(req(url="https://h.test/p?q=a%20b&e="), recorded) is None
+    assert matchers.query(req(url="https://h.test/p?e"), req(url="https://h.test/p")) == [
         "query: e= only in live"
     ]
 
@@ -118,27 +118,27 @@ def test_query_ignored_params():
     config = MatchConfig(ignore_query=("Timestamp", "nonce"))
     recorded = req(url="https://h.test/p?alt=sse&timestamp=1&nonce=a")
     live = req(url="https://h.test/p?nonce=b&alt=sse&timestamp=2")
-    assert matching.query(live, recorded, config) is None
-    assert matching.query(live, recorded) is not None
+    assert matchers.query(live, recorded, config) is None
+    assert matchers.query(live, recorded) is not None
 
 
 def test_body_json_ignores_key_order_and_whitespace():
     recorded = req('{"a": 1, "b": [1, 2, {"c": "d"}]}')
     live = req('{\n  "b" : [1,2,{"c":"d"}],\n  "a":1\n}')
-    assert matching.body(live, recorded) is None
-    assert matching.body(req('{"b":[2,1,{"c":"d"}],"a":1}'), recorded) == [
+    assert matchers.body(live, recorded) is None
+    assert matchers.body(req('{"b":[2,1,{"c":"d"}],"a":1}'), recorded) == [
         "body: $.b[0] differs: recorded 1 vs live 2",
         "body: $.b[1] differs: recorded 2 vs live 1",
     ]
 
 
 def test_body_json_numbers_and_types():
-    assert matching.body(req('{"t": 1.0, "n": 1e2}'), req('{"t": 1, "n": 100}')) is None
-    assert matching.body(req('{"t": true}'), req('{"t": 1}')) == [
+    assert matchers.body(req('{"t": 1.0, "n": 1e2}'), req('{"t": 1, "n": 100}')) is None
+    assert matchers.body(req('{"t": true}'), req('{"t": 1}')) == [
         "body: $.t differs: recorded 1 vs live true"
     ]
-    assert matching.body(req('{"t": "1"}'), req('{"t": 1}')) is not None
-    assert matching.body(req('{"t": null}'), req('{"t": 0}')) is not None
+    assert matchers.body(req('{"t": "1"}'), req('{"t": 1}')) is not None
+    assert matchers.body(req('{"t": null}'), req('{"t": 0}')) is not None
 
 
 def test_body_json_differences():
@@ -146,7 +146,7 @@ def test_body_json_differences():
     live_body = chat(tools=[])
     live_body["messages"][1]["content"] = "Say bye"
     live_body["messages"].append({"role": "user", "content": "more"})
-    assert matching.body(req(live_body), recorded) == [
+    assert matchers.body(req(live_body), recorded) == [
         'body: $.messages[1].content differs: recorded "Say hi" vs live "Say bye"',
         "body: $.messages has 2 items recorded vs 3 live",
         "body: $.temperature only in recorded (0.5)",
@@ -157,10 +157,10 @@ def test_body_json_differences():
 def test_body_json_diff_is_capped_and_values_truncated():
     recorded = req({f"k{i}": i for i in range(9)} | {"long": "x" * 200})
     live = req({f"k{i}": -i - 1 for i in range(9)} | {"long": "y" * 200})
-    diffs = matching.body(live, recorded)
+    diffs = matchers.body(live, recorded)
     assert len(diffs) == 6
     assert diffs[-1] == "body: and 5 more differing JSON paths"
-    long = matching.body(req({"long": "y" * 200}), req({"long": "x" * 200}))[0]
+    long = matchers.body(req({"long": "y" * 200}), req({"long": "x" * 200}))[0]
     assert len(long) <= len("body: $.long differs: recorded  vs live ") + 2 * 60
     assert long.count("…") == 2
 
@@ -184,31 +184,31 @@ def test_body_ignored_json_paths(paths, live_changes):
     }
     live_body = {**recorded_body, **live_changes}
     config = MatchConfig.from_strings(ignore_json_paths=paths)
-    assert matching.body(req(live_body), req(recorded_body), config) is None
-    assert matching.body(req(live_body), req(recorded_body)) is not None
+    assert matchers.body(req(live_body), req(recorded_body), config) is None
+    assert matchers.body(req(live_body), req(recorded_body)) is not None
 
 
 def test_ignored_json_path_missing_on_one_side():
     config = MatchConfig(ignore_json_paths=("metadata", "messages[*].id"))
     recorded = req({"metadata": {"a": 1}, "messages": [{"id": "x", "c": 1}]})
-    assert matching.body(req({"messages": [{"c": 1}]}), recorded, config) is None
-    assert matching.body(req({"messages": [{"c": 2}]}), recorded, config) == [
+    assert matchers.body(req({"messages": [{"c": 1}]}), recorded, config) is None
+    assert matchers.body(req({"messages": [{"c": 2}]}), recorded, config) == [
         "body: $.messages[0].c differs: recorded 1 vs live 2"
     ]
 
 
 def test_body_text_crlf_and_empty():
-    assert matching.body(req("line1\r\nline2\r\n"), req("line1\nline2\n")) is None
-    assert matching.body(req(""), req(b"")) is None
-    assert matching.body(req(b""), Request(url=URL, method="POST")) is None
-    assert matching.body(req("a"), req("")) == ["body: recorded is empty, the other has 1 bytes"]
-    assert matching.body(req("hello world"), req("hello there")) == [
+    assert matchers.body(req("line1\r\nline2\r\n"), req("line1\nline2\n")) is None
+    assert matchers.body(req(""), req(b"")) is None
+    assert matchers.body(req(b""), Request(url=URL, method="POST")) is None
+    assert matchers.body(req("a"), req("")) == ["body: recorded is empty, the other has 1 bytes"]
+    assert matchers.body(req("hello world"), req("hello there")) == [
         'body: differs at byte 6: recorded "hello there" vs live "hello world"'
     ]
-    assert matching.body(req("x=1"), req('{"x":1}')) == [
+    assert matchers.body(req("x=1"), req('{"x":1}')) == [
         'body: recorded is JSON, live is not ("x=1")'
     ]
-    assert matching.body(req(b"\x00\xffbin"), req(b"\x00\xffbin")) is None
+    assert matchers.body(req(b"\x00\xffbin"), req(b"\x00\xffbin")) is None
 
 
 def test_headers_only_configured_names_case_insensitive():
@@ -216,17 +216,17 @@ def test_headers_only_configured_names_case_insensitive():
     assert "headers" in config.on
     recorded = req(headers={"Content-Type": ["application/json"], "User-Agent": ["a"]})
     live = req(headers={"content-type": ["application/json"], "user-agent": ["b"]})
-    assert matching.headers(live, recorded, config) is None
+    assert matchers.headers(live, recorded, config) is None
     live = req(headers={"content-type": ["text/plain"], "Anthropic-Version": ["2023-06-01"]})
-    assert matching.headers(live, recorded, config) == [
+    assert matchers.headers(live, recorded, config) == [
         'headers: Content-Type recorded ["application/json"] vs live ["text/plain"]',
         'headers: Anthropic-Version recorded (missing) vs live ["2023-06-01"]',
     ]
     # Values compare as lists.
     recorded = req(headers={"Content-Type": ["a", "b"]})
-    assert matching.headers(req(headers={"content-type": ["b", "a"]}), recorded, config)
-    assert matching.headers(req(headers={"content-type": ["a", "b"]}), recorded, config) is None
-    assert matching.headers(live, recorded) is None  # no configured names: nothing compared
+    assert matchers.headers(req(headers={"content-type": ["b", "a"]}), recorded, config)
+    assert matchers.headers(req(headers={"content-type": ["a", "b"]}), recorded, config) is None
+    assert matchers.headers(live, recorded) is None  # no configured names: nothing compared
 
 
 def test_differences_and_requests_match():
@@ -250,13 +250,13 @@ def test_redacted_headers_match_anything():
     config = MatchConfig(headers=("Authorization", "X-Api-Key"))
     recorded = req(headers={"Authorization": ["Bearer <REDACTED>"], "X-Api-Key": [REDACTED]})
     live = req(headers={"authorization": ["Bearer sk-live-123"], "x-api-key": ["anything"]})
-    assert matching.headers(live, recorded, config) is None
+    assert matchers.headers(live, recorded, config) is None
     wrong_scheme = req(headers={"authorization": ["Basic abc"], "x-api-key": ["k"]})
-    assert matching.headers(wrong_scheme, recorded, config) == [
+    assert matchers.headers(wrong_scheme, recorded, config) == [
         'headers: Authorization recorded ["<REDACTED>"] vs live ["<REDACTED>"]'
     ]
     missing = req(headers={"authorization": ["Bearer x"]})
-    assert matching.headers(missing, recorded, config) == [
+    assert matchers.headers(missing, recorded, config) == [
         'headers: X-Api-Key recorded ["<REDACTED>"] vs live (missing)'
     ]
 
@@ -265,41 +265,41 @@ def test_redacted_headers_match_anything():
 def test_redacted_query_value_matches_anything(marker):
     recorded = req(url=f"https://g.test/v1beta/m:streamGenerateContent?alt=sse&key={marker}")
     live = req(url="https://g.test/v1beta/m:streamGenerateContent?key=AIzaLive&alt=sse")
-    assert matching.query(live, recorded) is None
+    assert matchers.query(live, recorded) is None
     no_key = req(url="https://g.test/v1beta/m:streamGenerateContent?alt=sse")
-    assert matching.query(no_key, recorded) == ["query: key=<REDACTED> only in recorded"]
+    assert matchers.query(no_key, recorded) == ["query: key=<REDACTED> only in recorded"]
 
 
 def test_redacted_json_strings():
     recorded = req({"api_key": REDACTED, "note": "token <REDACTED> end", "n": 1})
     live = req({"n": 1, "api_key": "sk-123", "note": "token abc end"})
-    assert matching.body(live, recorded) is None
-    assert matching.body(req({"n": 1, "api_key": {"x": 1}, "note": "token  end"}), recorded) is None
-    assert matching.body(req({"n": 1, "api_key": "k", "note": "token abc END"}), recorded) == [
+    assert matchers.body(live, recorded) is None
+    assert matchers.body(req({"n": 1, "api_key": {"x": 1}, "note": "token  end"}), recorded) is None
+    assert matchers.body(req({"n": 1, "api_key": "k", "note": "token abc END"}), recorded) == [
         'body: $.note differs: recorded "token <REDACTED> end" vs live "token abc END"'
     ]
-    assert matching.body(req({"n": 2, "api_key": "k", "note": "token x end"}), recorded) is not None
+    assert matchers.body(req({"n": 2, "api_key": "k", "note": "token x end"}), recorded) is not None
 
 
 def test_redacted_json_string_escaped_by_go():
     recorded = req('{"k":"\\u003cREDACTED\\u003e"}')
-    assert matching.body(req('{"k":"live-secret"}'), recorded) is None
+    assert matchers.body(req('{"k":"live-secret"}'), recorded) is None
 
 
 def test_redacted_text_body():
     recorded = req("grant_type=x&access_token=<REDACTED>&scope=a")
-    assert matching.body(req("grant_type=x&access_token=abc.def&scope=a"), recorded) is None
-    assert matching.body(req("grant_type=x&access_token=abc&scope=b"), recorded) == [
+    assert matchers.body(req("grant_type=x&access_token=abc.def&scope=a"), recorded) is None
+    assert matchers.body(req("grant_type=x&access_token=abc&scope=b"), recorded) == [
         "body: live (37 bytes) does not fit the recorded body with 1 redacted part(s)"
     ]
     binary = req(b"\x00\xff<REDACTED>\x01")
-    assert matching.body(req(b"\x00\xffAKIA123\x01"), binary) is None
+    assert matchers.body(req(b"\x00\xffAKIA123\x01"), binary) is None
 
 
 def test_redacted_path():
     recorded = req(url="https://api.telegram.test/bot<REDACTED>/sendMessage")
     live = req(url="https://api.telegram.test/bot123:ABC/sendMessage")
-    assert matching.path(live, recorded) is None
+    assert matchers.path(live, recorded) is None
     m = Matcher([rec(0, recorded)])
     assert m.find(live).id == 0
     assert m.find(live) is None
