@@ -44,6 +44,8 @@ import yaml
 from .cassette import CHUNKS_KEY, Cassette, CassetteError, Interaction, Request, Response
 from .durations import format_go_duration, parse_go_duration
 from .yamlv3 import (
+    LAYOUTS,
+    EmitError,
     _Emitter,
     _go_float,
     _Loader,
@@ -519,16 +521,41 @@ def _item_indent(layout: str) -> int:
     return 0 if layout == "compact" else 4
 
 
+def _emitter(layout: str) -> _Emitter:
+    if layout not in LAYOUTS:
+        raise CassetteError(f"unknown cassette layout {layout!r} (expected compact/indented)")
+    return _Emitter(layout)
+
+
+def _unwritable(e: EmitError) -> CassetteError:
+    return CassetteError(
+        f"cannot write a {type(e.value).__name__} value to a cassette: {_short(e.value)}"
+    )
+
+
 def dumps_interaction(interaction: Interaction, layout: str = "compact") -> str:
-    """The text of one `interactions:` list item (`- id: N ...`), ending with a newline."""
-    em = _Emitter(layout)
-    _emit_interaction(em, interaction, _item_indent(layout))
+    """The text of one `interactions:` list item (`- id: N ...`), ending with a newline.
+    CassetteError for an unknown layout or a value yaml.v3 cannot write."""
+    em = _emitter(layout)
+    try:
+        _emit_interaction(em, interaction, _item_indent(layout))
+    except EmitError as e:
+        raise _unwritable(e) from None
     return "".join(em.out)
 
 
 def dumps_cassette(cassette: Cassette) -> str:
-    """The exact file text go-vcr (yaml.v3) would write for this cassette, in its layout."""
-    em = _Emitter(cassette.layout)
+    """The exact file text go-vcr (yaml.v3) would write for this cassette, in its layout.
+    CassetteError for an unknown layout or a value yaml.v3 cannot write."""
+    em = _emitter(cassette.layout)
+    try:
+        _emit_cassette(em, cassette)
+    except EmitError as e:
+        raise _unwritable(e) from None
+    return "".join(em.out)
+
+
+def _emit_cassette(em: _Emitter, cassette: Cassette) -> None:
     out = em.out
     out.append("---\n")
     present = {"version": True, "interactions": True}
@@ -547,4 +574,3 @@ def dumps_cassette(cassette: Cassette) -> str:
                 _emit_interaction(em, i, s)
         else:
             em.mapping([(k, cassette.extra[k])], 0, False)
-    return "".join(out)

@@ -39,6 +39,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
 from .cassette import (
@@ -1102,6 +1103,25 @@ def _named_value_ok(value: str) -> bool:
     return len(value) >= 8 and not value.isalpha() and not value.isdigit()
 
 
+def _redact_ws_session(raw: Any, scrub: Callable[[str | bytes], str | bytes]) -> Any:
+    """WEBSOCKET_KEY's value (websocket.py's session shape) with `scrub` applied to every
+    payload and close reason."""
+    if not isinstance(raw, dict):
+        return raw
+    out = dict(raw)
+    messages = raw.get("messages")
+    if isinstance(messages, list):
+        out["messages"] = [
+            {**m, "data": scrub(m["data"])}
+            if isinstance(m, dict) and isinstance(m.get("data"), str | bytes) else m
+            for m in messages
+        ]
+    close = raw.get("close")
+    if isinstance(close, dict) and isinstance(close.get("reason"), str):
+        out["close"] = {**close, "reason": scrub(close["reason"])}
+    return out
+
+
 def _redact_interaction_in_place(
     i: Interaction, config: RedactionConfig, report: _Report | None = None
 ) -> None:
@@ -1159,10 +1179,8 @@ def _redact_interaction_in_place(
     if resp.trailer:
         resp.trailer = p.headers(resp.trailer, "response trailer", True, echoes)
     if WEBSOCKET_KEY in resp.extra:  # WebSocket payloads: the same rules as bodies
-        from .websocket import redact_session
-
         count = iter(range(1, 1 << 62))  # messages in order, then the close reason
-        resp.extra[WEBSOCKET_KEY] = redact_session(
+        resp.extra[WEBSOCKET_KEY] = _redact_ws_session(
             resp.extra[WEBSOCKET_KEY],
             lambda payload: p.payload(payload, echoes, f"WebSocket message {next(count)}"),
         )

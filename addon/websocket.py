@@ -211,24 +211,6 @@ def _number(v: Any, where: str) -> float:
     return float(v)
 
 
-def redact_session(raw: Any, scrub: Callable[[str | bytes], str | bytes]) -> Any:
-    """WEBSOCKET_KEY's value with `scrub` applied to every payload and close reason."""
-    if not isinstance(raw, dict):
-        return raw
-    out = dict(raw)
-    messages = raw.get("messages")
-    if isinstance(messages, list):
-        out["messages"] = [
-            {**m, "data": scrub(m["data"])}
-            if isinstance(m, dict) and isinstance(m.get("data"), str | bytes) else m
-            for m in messages
-        ]
-    close = raw.get("close")
-    if isinstance(close, dict) and isinstance(close.get("reason"), str):
-        out["close"] = {**close, "reason": scrub(close["reason"])}
-    return out
-
-
 def ws_match_config(base: MatchConfig, ignore_json: str | Sequence[str]) -> MatchConfig:
     """Client messages compare like bodies: the session's JSON ignore paths plus `ignore_json`."""
     paths = tuple(dict.fromkeys((*base.ignore_json_paths, *split_names(ignore_json))))
@@ -622,7 +604,6 @@ __all__ = [
     "is_upgrade",
     "is_websocket_response",
     "message_differences",
-    "redact_session",
     "session_from_flow",
     "session_from_response",
     "summarize_session",

@@ -16,8 +16,6 @@ from typing import Any
 
 import yaml
 
-from .cassette import CassetteError
-
 log = logging.getLogger("vcrproxy")
 
 LAYOUTS = ("compact", "indented")  # 2-space charm/yaml v4 compact, or yaml.v3's 4-space
@@ -437,12 +435,22 @@ def _flow_number(x: int | float) -> str:
     return str(x) if type(x) is int else _go_float(x)
 
 
+class EmitError(ValueError):
+    """A value the emitter cannot write (not str, bytes, int, float, bool, None, list or dict):
+    `value` is it. The caller says it in its own terms (codec: a CassetteError)."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(f"cannot write a {type(value).__name__} value: {_short(value)}")
+        self.value = value
+
+
 class _Emitter:
-    """Builds yaml.v3 block-style text into `out` (a list of strings)."""
+    """Builds yaml.v3 block-style text into `out` (a list of strings). `layout` is one of
+    LAYOUTS (ValueError otherwise); an unwritable value raises EmitError."""
 
     def __init__(self, layout: str) -> None:
         if layout not in LAYOUTS:
-            raise CassetteError(f"unknown cassette layout {layout!r} (expected compact/indented)")
+            raise ValueError(f"unknown layout {layout!r} (expected compact/indented)")
         self.best = 2 if layout == "compact" else 4
         self.compact = layout == "compact"
         self.out: list[str] = []
@@ -467,7 +475,7 @@ class _Emitter:
             # Bytes in an extra key (a WebSocket binary frame) load from `!!binary`: written back
             # as `!!binary` even when valid UTF-8, so the file round-trips. (Bodies: see below.)
             return _binary(bytes(v), indent)
-        raise CassetteError(f"cannot write a {type(v).__name__} value to a cassette: {_short(v)}")
+        raise EmitError(v)
 
     def key(self, k: Any) -> tuple[str, bool]:
         """(text, simple) for a mapping key; yaml.v3 uses `? key` past 128 bytes or on breaks."""

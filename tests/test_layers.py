@@ -1,5 +1,6 @@
-"""The package's layering: the library never imports the CLI, the CLI's modules import no
-cycle, and the cassette tools start without mitmproxy (issue 11, 18)."""
+"""The package's layering: the library never imports the CLI, no module imports a cycle, the
+lower layers know nothing of the higher ones, and the cassette tools start without mitmproxy
+(issue 11, 18)."""
 
 from __future__ import annotations
 
@@ -34,21 +35,49 @@ def test_no_library_module_imports_the_cli():
         assert not bad, f"{path.name} imports {sorted(bad)}"
 
 
-def test_cli_modules_form_no_cycle():
-    names = {p.stem: p for p in (REPO / "cli").glob("*.py")}
-    graph = {
-        stem: {m.split(".")[2] for m in _imports(p)
-               if m.startswith("vcrproxy.cli.") and m.split(".")[2] in names}
-        for stem, p in names.items()
-    }
+def _module_graph() -> dict[str, set[str]]:
+    """Every module of the package (addon/ is `vcrproxy`, cli/ is `vcrproxy.cli`) -> the
+    package modules it imports, at module level or inside a function (a lazy import is still a
+    dependency). The parent packages are left out: Python loads them first anyway."""
+    paths = {}
+    for folder, package in ((REPO / "addon", "vcrproxy"), (REPO / "cli", "vcrproxy.cli")):
+        for p in folder.glob("*.py"):
+            paths[package if p.stem == "__init__" else f"{package}.{p.stem}"] = p
+    graph = {}
+    for name, p in paths.items():
+        parents = {".".join(name.split(".")[:n]) for n in range(1, name.count(".") + 1)}
+        graph[name] = {m for m in _imports(p) if m in paths and m != name} - parents
+    return graph
+
+
+def test_no_import_cycles():
+    """No module imports, directly or through others, a module that imports it back (addon/
+    and cli/ together, lazy imports included)."""
+    graph = _module_graph()
+    assert len(graph) > 40 and "vcrproxy.yamlv3" in graph and "vcrproxy.cli.main" in graph
+    done: set[str] = set()
 
     def visit(node: str, stack: list[str]) -> None:
         assert node not in stack, "import cycle: " + " -> ".join([*stack, node])
-        for nxt in graph[node]:
+        if node in done:
+            return
+        for nxt in sorted(graph[node]):
             visit(nxt, [*stack, node])
+        done.add(node)
 
-    for stem in graph:
-        visit(stem, [])
+    for name in sorted(graph):
+        visit(name, [])
+
+
+def test_lower_layers_do_not_know_higher_ones():
+    """Data flows hook -> session -> matcher/recorder -> codec -> storage (README): the yaml.v3
+    layer knows no cassette, the cassette model knows nothing of ours, the codec no storage,
+    and storage no session, matcher or addon."""
+    graph = _module_graph()
+    assert graph["vcrproxy.yamlv3"] == set()
+    assert graph["vcrproxy.cassette"] <= {"vcrproxy.headers"}
+    assert graph["vcrproxy.codec"] <= {"vcrproxy.cassette", "vcrproxy.durations", "vcrproxy.yamlv3"}
+    assert graph["vcrproxy.store"] <= {"vcrproxy.cassette", "vcrproxy.codec", "vcrproxy.yamlv3"}
 
 
 def test_cassette_tools_do_not_import_mitmproxy():
