@@ -50,10 +50,9 @@ def write_bundle(ca_cert: str, bundle: str) -> str:
                 return bundle
     except OSError:
         pass
-    tmp = f"{bundle}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write(text)
-    os.replace(tmp, bundle)
+    from .store import atomic_write  # here: `vcrproxy env` must not load the codec
+
+    atomic_write(bundle, text.encode("ascii", "replace"))
     return bundle
 
 

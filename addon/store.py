@@ -103,8 +103,12 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: str, data: bytes) -> None:
-    """Write through a temp file in the same directory, fsync, rename over `path`."""
+def atomic_write(path: str, data: bytes) -> None:
+    """Replace `path` with `data` all at once: a temporary file in the same folder, written and
+    fsynced, renamed over `path`, then the folder fsynced. A reader sees the old content or the
+    new, never a mix; an existing file keeps its mode, a new one gets 0o666 & ~umask. The one
+    atomic write of the package (cassettes, the CA bundle, `--background` state, `show --html`).
+    Raises OSError (the temporary file is removed)."""
     directory = os.path.dirname(path)
     base = os.path.basename(path)
     tmp = ""
@@ -118,6 +122,7 @@ def _atomic_write(path: str, data: bytes) -> None:
             except FileExistsError:
                 continue
         else:
+            tmp = ""
             raise FileExistsError(f"cannot create a temporary file next to {path}")
         try:
             try:
@@ -133,14 +138,19 @@ def _atomic_write(path: str, data: bytes) -> None:
         os.replace(tmp, path)
         tmp = ""
         _fsync_dir(directory)
-    except OSError as e:
-        raise CassetteError(f"{path}: cannot write cassette: {e.strerror or e}") from None
     finally:
         if tmp:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _atomic_write(path: str, data: bytes) -> None:
+    try:
+        atomic_write(path, data)
+    except OSError as e:
+        raise CassetteError(f"{path}: cannot write cassette: {e.strerror or e}") from None
 
 
 def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> None:

@@ -34,10 +34,9 @@ def state_dir(confdir: str) -> str:
 
 
 def _write_json(path: str, data: dict) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(data, f)
-    os.replace(tmp, path)
+    from vcrproxy.store import atomic_write  # here: the CLI starts without the codec
+
+    atomic_write(path, json.dumps(data).encode())
 
 
 def start(confdir: str, run: Callable[[Callable[[str], None]], int]) -> tuple[int, str]:

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from vcrproxy.aiformats import UNKNOWN
 from vcrproxy.cassette import Cassette
 from vcrproxy.conversation import Conversation, conversation, format_duration, usage_text
+from vcrproxy.store import atomic_write
 
 FOLD_CHARS = 700  # texts longer than this (or FOLD_LINES lines) start folded
 FOLD_LINES = 12
@@ -214,7 +215,4 @@ def render_report(cassette: Cassette, title: str) -> str:
 def write_report(cassette: Cassette, path: str, title: str) -> None:
     """Write the page to `path` (UTF-8) in one go: a temporary file renamed over it."""
     html = render_report(cassette, title)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(html)
-    os.replace(tmp, path)
+    atomic_write(path, html.encode("utf-8"))

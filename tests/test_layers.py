@@ -99,3 +99,15 @@ def test_cassette_tools_do_not_import_mitmproxy():
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_one_atomic_write():
+    """Files replaced whole (cassettes, the CA bundle, `--background` state, `show --html`) go
+    through store.atomic_write: no other module renames a file into place."""
+    renames = []
+    for path in sorted([*(REPO / "addon").glob("*.py"), *(REPO / "cli").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Attribute) and node.attr in ("replace", "rename")
+                    and isinstance(node.value, ast.Name) and node.value.id == "os"):
+                renames.append(path.name)
+    assert renames == ["store.py"]

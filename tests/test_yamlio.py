@@ -588,6 +588,21 @@ def test_save_into_missing_directory_is_a_cassette_error(tmp_path):
         save_cassette(Cassette(), tmp_path / "nope" / "c.yaml")
 
 
+def test_atomic_write_never_removes_a_temporary_file_it_did_not_create(tmp_path):
+    """Every temporary name taken (by other writers): an error, and their files stay."""
+    from vcrproxy.store import atomic_write
+
+    taken = {f".c.yaml.{os.getpid()}.{n}.tmp" for n in range(100)}
+    for name in taken:
+        (tmp_path / name).write_bytes(b"another writer's")
+    with pytest.raises(FileExistsError, match="cannot create a temporary file"):
+        atomic_write(str(tmp_path / "c.yaml"), b"x")
+    assert set(os.listdir(tmp_path)) == taken
+    with pytest.raises(CassetteError, match="cannot write cassette"):
+        save_cassette(Cassette(), tmp_path / "c.yaml")
+    assert set(os.listdir(tmp_path)) == taken
+
+
 def one_line_error(text: str, source: str = "cassettes/x.yaml") -> str:
     with pytest.raises(CassetteError) as err:
         loads_cassette(text, source)
