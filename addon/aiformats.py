@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import decoders, providers
+from .cassette import first_header
 
 # API names, as providers.py declares them.
 OPENAI_CHAT = providers.OPENAI_CHAT.api
@@ -159,19 +160,13 @@ def shorten(text: str, limit: int = SHORT) -> str:
 
 
 def _header(headers: Mapping[str, Any] | None, name: str) -> str:
-    """A header's first value, case-insensitively; "" when absent."""
-    if not headers:
-        return ""
+    """A header's first value (cassette.first_header); "" when absent or not text (never
+    raises: `summarize` takes any object)."""
     try:
-        items = headers.items()
-    except AttributeError:
+        value = first_header(headers, name)
+    except (AttributeError, TypeError):
         return ""
-    for key, value in items:
-        if isinstance(key, str) and key.lower() == name.lower():
-            if isinstance(value, list | tuple):
-                value = value[0] if value else ""
-            return value if isinstance(value, str) else ""
-    return ""
+    return value if isinstance(value, str) else ""
 
 
 def _to_bytes(body: Any) -> bytes:

@@ -8,6 +8,7 @@ Keys the model does not know are kept in `extra` (in file order) and written bac
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,28 @@ class CassetteError(Exception):
     """A cassette that cannot be read or written; the message is one line for the user."""
 
 
+def header_values(headers: Mapping[str, list[str] | str] | None, name: str) -> list[str]:
+    """Every value of header `name` in `headers`, any capitalisation (RFC 9110 5.1), in file
+    order. `headers` is a cassette header map (`{name: [values]}`, names kept as recorded); a
+    single string value counts as one (raw parts handed to `aiformats.summarize_exchange`).
+    The one case-insensitive header lookup on the model: every other place calls this."""
+    if not headers:
+        return []
+    name = name.lower()
+    return [
+        v for k, vs in headers.items() if k.lower() == name
+        for v in ((vs,) if isinstance(vs, str) else vs)
+    ]
+
+
+def first_header(
+    headers: Mapping[str, list[str] | str] | None, name: str, default: str = ""
+) -> str:
+    """The first value of header `name` in `headers` (see `header_values`), else `default`."""
+    values = header_values(headers, name)
+    return values[0] if values else default
+
+
 class _HeaderAccess:
     """Case-insensitive reading of a model's `headers` (names are kept as recorded)."""
 
@@ -36,8 +59,7 @@ class _HeaderAccess:
 
     def header_values(self, name: str) -> list[str]:
         """Every value of header `name`, any capitalisation, in file order."""
-        name = name.lower()
-        return [v for k, vs in self.headers.items() if k.lower() == name for v in vs]
+        return header_values(self.headers, name)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """The first value of header `name` (any capitalisation), else `default`."""

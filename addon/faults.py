@@ -270,9 +270,7 @@ def split_events(resp: Response) -> list[bytes]:
     their blank line), NDJSON lines, AWS event-stream messages (by their length prefix), else the
     recorded chunks, else the body as one piece."""
     body = resp.body_bytes
-    ctype = ",".join(
-        v for k, vs in resp.headers.items() if k.lower() == "content-type" for v in vs
-    ).lower()
+    ctype = ",".join(resp.header_values("content-type")).lower()
     if not body:
         return []
     if "text/event-stream" in ctype:

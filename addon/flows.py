@@ -276,10 +276,9 @@ def replay_headers(
     no_body = bodiless(resp.code, method)
     keep_length = no_body and resp.code != 204 and resp.code >= 200
     hop = HOP_BY_HOP
-    for name, values in resp.headers.items():
-        if name.lower() == "connection":
-            # RFC 9110 7.6.1: the fields a Connection header names are hop-by-hop as well
-            hop = hop | {o.strip().lower() for v in values for o in v.split(",") if o.strip()}
+    # RFC 9110 7.6.1: the fields a Connection header names are hop-by-hop as well
+    connection = resp.header_values("connection")
+    hop = hop | {o.strip().lower() for v in connection for o in v.split(",") if o.strip()}
     fields: list[tuple[bytes, bytes]] = []
     for name, values in resp.headers.items():
         low = name.lower()

@@ -45,11 +45,16 @@ class Part:
     headers: tuple[tuple[str, str], ...]
     body: bytes
 
+    @property
+    def content_type(self) -> str:
+        """The part's Content-Type (any capitalisation), "" when it has none."""
+        return next((v for k, v in self.headers if k.lower() == "content-type"), "")
+
     def label(self, index: int) -> str:
         """`part "file" (filename "a.wav")` for miss texts; a part without a name (multipart/
         related) by its 1-based place and type: `part 2 (audio/wav)`."""
         if self.name is None:
-            ctype = next((v for k, v in self.headers if k.lower() == "content-type"), "")
+            ctype = self.content_type
             return f"part {index + 1}" + (f" ({media_type(ctype)})" if ctype else "")
         out = f'part "{self.name}"'
         return out + (f' (filename "{self.filename}")' if self.filename is not None else "")

@@ -282,7 +282,7 @@ class _Body:
             if parts is not None:
                 self.kind = "multipart"
                 self.parts = tuple(
-                    (part, _Body(part.body, (), part_type(part)))
+                    (part, _Body(part.body, (), part.content_type))
                     for part in parts
                     if (part.name or "").lower() not in ignored
                 )
@@ -312,10 +312,6 @@ class _Body:
             self.key = ("raw", self.raw)
             self.wild = _MARKER_B in self.raw
         self.pieces = self.raw.split(_MARKER_B) if self.wild and self.json is _NO_JSON else None
-
-
-def part_type(part: forms.Part) -> str:
-    return next((v for k, v in part.headers if k.lower() == "content-type"), "")
 
 
 def _host_of(split, request: Request, scheme: str) -> str:

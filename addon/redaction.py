@@ -50,6 +50,7 @@ from .cassette import (
     Interaction,
     Request,
     Response,
+    first_header,
 )
 
 try:  # pragma: no cover - both branches are exercised by tests/test_redaction.py
@@ -859,13 +860,6 @@ def _multipart_spans(
     return spans
 
 
-def _header_value(headers: Headers, name: str) -> str:
-    for key, values in headers.items():
-        if key.lower() == name and values:
-            return values[0]
-    return ""
-
-
 def _body_name_spans(
     data: bytes,
     headers: Headers,
@@ -875,12 +869,12 @@ def _body_name_spans(
     place: str,
     values: dict[str, str],
 ) -> list[Span]:
-    ctype = _header_value(headers, "content-type").lower()
+    ctype = first_header(headers, "content-type").lower()
     spans = _json_fields(data, hits, finder, config, place, values) if hits else []
     if _FORM_TYPE in ctype:
         spans += _form_spans(data, config.secret_field, place, values, finder)
     elif "multipart/" in ctype:
-        m = _BOUNDARY.search(_header_value(headers, "content-type"))
+        m = _BOUNDARY.search(first_header(headers, "content-type"))
         if m:
             spans += _multipart_spans(data, m.group(1), config, place, values)
     return spans

@@ -59,7 +59,7 @@ import wsproto.events as wse
 from wsproto.connection import ConnectionState
 from wsproto.utilities import LocalProtocolError
 
-from .cassette import WEBSOCKET_KEY, CassetteError, Request, Response
+from .cassette import WEBSOCKET_KEY, CassetteError, Request, Response, header_values
 from .matching import MatchConfig, differences
 from .options import WS_IGNORE_JSON
 from .redaction import scrub_text, split_names
@@ -136,7 +136,7 @@ def _ms(value: float) -> float | int:
 def is_upgrade(headers: Any) -> bool:
     """Whether request headers (mitmproxy Headers or a cassette header map) ask for a WebSocket."""
     if isinstance(headers, dict):
-        values = [v for k, vs in headers.items() if k.lower() == "upgrade" for v in vs]
+        values = header_values(headers, "upgrade")
     else:
         values = headers.get_all("upgrade")
     return any(v.strip().lower() == "websocket" for v in values)
@@ -464,10 +464,8 @@ class WebSocketPlayer:
             writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
             return
         headers = self.recorded.headers
-        protocol = next(
-            (v.strip() for k, vs in headers.items() if k.lower() == "sec-websocket-protocol"
-             for v in vs), None,
-        )
+        protocols = header_values(headers, "sec-websocket-protocol")
+        protocol = protocols[0].strip() if protocols else None
         extra = [
             (k.encode("latin-1"), v.encode("utf-8", "surrogateescape"))
             for k, vs in headers.items() if k.lower() not in _OWN_HEADERS for v in vs

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from vcrproxy.aiformats import UNKNOWN, ExchangeSummary, decode_eventstream, summarize
-from vcrproxy.cassette import WEBSOCKET_KEY, Cassette, CassetteError, Interaction
+from vcrproxy.cassette import WEBSOCKET_KEY, Cassette, CassetteError, Interaction, first_header
 from vcrproxy.conversation import format_duration
 from vcrproxy.conversation import usage_text as _usage_text
 from vcrproxy.websocket import WsSession, session_from_response, summarize_session, timeline
@@ -157,7 +157,7 @@ def _conversation(s: ExchangeSummary, interaction: Interaction, st: _Style) -> l
     if s.provider == UNKNOWN:
         resp = interaction.response
         body = resp.body_bytes if resp is not None else b""
-        ctype = _first_header(resp.headers if resp is not None else {}, "Content-Type")
+        ctype = first_header(resp.headers if resp is not None else {}, "Content-Type")
         desc = _format_size(len(body)) + (f" {ctype}" if ctype else "")
         lines.append(st(f"  (not a recognised AI API exchange: response {desc})", "dim"))
     elif not (s.text or s.tool_calls or s.error or s.reasoning):
@@ -170,15 +170,6 @@ def _conversation(s: ExchangeSummary, interaction: Interaction, st: _Style) -> l
     if tail:
         lines.append(st("  " + "   ".join(tail), "dim"))
     return lines
-
-
-def _first_header(headers: Any, name: str) -> str:
-    for key, values in (headers or {}).items():
-        if key.lower() == name.lower():
-            if isinstance(values, list):
-                return str(values[0]) if values else ""
-            return str(values)
-    return ""
 
 
 def _header_lines(headers: Any, st: _Style) -> list[str]:

@@ -719,3 +719,17 @@ def test_warnings_not_emitted_for_normal_files(recwarn, caplog):
     for path in REFERENCE:
         load_cassette(path)
     assert not recwarn.list and not caplog.records
+
+
+def test_header_lookup_ignores_case_and_keeps_file_order():
+    """cassette.header_values: the one case-insensitive lookup (the model's methods, flows,
+    faults, websocket, redaction, show and aiformats all call it)."""
+    from vcrproxy.cassette import first_header, header_values
+
+    headers = {"Connection": ["a"], "X-Other": ["z"], "connection": ["b", "c"]}
+    assert header_values(headers, "CONNECTION") == ["a", "b", "c"]
+    assert Response(headers=headers).header_values("connection") == ["a", "b", "c"]
+    assert Response(headers=headers).header("Connection") == "a"
+    assert first_header({"content-type": "text/plain"}, "Content-Type") == "text/plain"
+    assert first_header({"A": [], "a": ["x"]}, "a") == "x"
+    assert (header_values(None, "a"), first_header({}, "a", "-")) == ([], "-")
