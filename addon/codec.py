@@ -44,6 +44,7 @@ import yaml
 from .cassette import CHUNKS_KEY, Cassette, CassetteError, Interaction, Request, Response
 from .durations import format_go_duration, parse_go_duration
 from .yamlv3 import (
+    LARGE_SCALAR,
     LAYOUTS,
     EmitError,
     _Emitter,
@@ -52,6 +53,9 @@ from .yamlv3 import (
     _Refused,
     _short,
     _str_scalar,
+    binary_parts,
+    scalar_parts,
+    utf8_text,
 )
 
 log = logging.getLogger("vcrproxy")
@@ -478,11 +482,14 @@ def _emit_http(em: _Emitter, obj: Request | Response, keys: tuple[str, ...],
             out.append(f" {v}\n")
         elif k == "body":
             if isinstance(v, (bytes, bytearray)):
-                try:  # go-vcr's body is a string: valid UTF-8 is written as text
-                    v = bytes(v).decode("utf-8")
-                except UnicodeDecodeError:
-                    pass
-            if isinstance(v, str):
+                # go-vcr's body is a string: valid UTF-8 is written as text
+                text = utf8_text(bytes(v))
+                v = bytes(v) if text is None else text
+            if em.large_as_bytes and len(v) >= LARGE_SCALAR:
+                # (bytes in `out`: see interaction_parts)
+                out.extend(scalar_parts(v, child, child - m) if isinstance(v, str)
+                           else binary_parts(v, child))
+            elif isinstance(v, str):
                 out.append(_str_scalar(v, child, child - m))
             else:
                 out.append(em.scalar(v, child, m))
@@ -542,6 +549,46 @@ def dumps_interaction(interaction: Interaction, layout: str = "compact") -> str:
     except EmitError as e:
         raise _unwritable(e) from None
     return "".join(em.out)
+
+
+def _as_parts(out: list[str | bytes]) -> list[bytes]:
+    parts: list[bytes] = []
+    texts: list[str] = []
+    for piece in out:
+        if isinstance(piece, bytes):
+            if texts:
+                parts.append("".join(texts).encode("utf-8", "surrogateescape"))
+                texts = []
+            parts.append(piece)
+        else:
+            texts.append(piece)
+    if texts:
+        parts.append("".join(texts).encode("utf-8", "surrogateescape"))
+    return parts
+
+
+def interaction_parts(interaction: Interaction, layout: str = "compact") -> list[bytes]:
+    """`dumps_interaction(...)` as the bytes a file holds (UTF-8, surrogateescape), in pieces
+    to write one after the other: a body from LARGE_SCALAR on is its own piece, built as bytes
+    (no second copy of it for the encoding, no joining it with the rest)."""
+    em = _emitter(layout)
+    em.large_as_bytes = True
+    try:
+        _emit_interaction(em, interaction, _item_indent(layout))
+    except EmitError as e:
+        raise _unwritable(e) from None
+    return _as_parts(em.out)
+
+
+def cassette_parts(cassette: Cassette) -> list[bytes]:
+    """`dumps_cassette(cassette)` as the bytes a file holds, in pieces (see interaction_parts)."""
+    em = _emitter(cassette.layout)
+    em.large_as_bytes = True
+    try:
+        _emit_cassette(em, cassette)
+    except EmitError as e:
+        raise _unwritable(e) from None
+    return _as_parts(em.out)
 
 
 def dumps_cassette(cassette: Cassette) -> str:

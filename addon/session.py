@@ -14,6 +14,7 @@ from .options import MODES, Mode  # noqa: F401  (MODES re-exported)
 from .redaction import RedactionConfig, redact_interaction
 from .schema import sendable_problems
 from .yamlio import CassetteWriter, file_stamp, load_cassette
+from .yamlv3 import utf8_text
 
 log = logging.getLogger("vcrproxy")
 
@@ -149,10 +150,9 @@ class CassetteSession:
             # A large body may come as bytes: decoding 200 MB of UTF-8 holds the GIL ~0.5 s.
             for part in (i.request, i.response):
                 if isinstance(part.body, bytes):
-                    try:
-                        part.body = part.body.decode("utf-8")  # (as flows.text_or_bytes)
-                    except UnicodeDecodeError:
-                        pass
+                    text = utf8_text(part.body)  # (as flows.text_or_bytes)
+                    if text is not None:
+                        part.body = text
             return i if redaction is None else redact_interaction(i, redaction)
 
         size = len(interaction.request.body) + len(interaction.response.body)

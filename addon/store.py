@@ -23,8 +23,8 @@ except ImportError:  # pragma: no cover - Windows: appends go unlocked
 from .codec import (
     CassetteTruncatedWarning,
     _loads,
-    dumps_cassette,
-    dumps_interaction,
+    cassette_parts,
+    interaction_parts,
 )
 
 log = logging.getLogger("vcrproxy")
@@ -103,11 +103,30 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str, data: bytes) -> None:
-    """Replace `path` with `data` all at once: a temporary file in the same folder, written and
-    fsynced, renamed over `path`, then the folder fsynced. A reader sees the old content or the
-    new, never a mix; an existing file keeps its mode, a new one gets 0o666 & ~umask. The one
-    atomic write of the package (cassettes, the CA bundle, `--background` state, `show --html`).
+def _write_all(fd: int, parts: list[bytes]) -> None:
+    """Write every piece, in order: one write() or writev() in practice; loops only if the
+    kernel writes less (large bodies come as pieces of their own: codec.interaction_parts)."""
+    views = [memoryview(p) for p in parts if p]
+    while views:
+        if len(views) > 1 and hasattr(os, "writev"):
+            n = os.writev(fd, views[:1024])  # (IOV_MAX)
+        else:
+            n = os.write(fd, views[0])
+        while n and views:
+            if n >= len(views[0]):
+                n -= len(views[0])
+                views.pop(0)
+            else:
+                views[0] = views[0][n:]
+                n = 0
+
+
+def atomic_write(path: str, data: bytes | list[bytes]) -> None:
+    """Replace `path` with `data` (bytes, or pieces written in order) all at once: a temporary
+    file in the same folder, written and fsynced, renamed over `path`, then the folder fsynced.
+    A reader sees the old content or the new, never a mix; an existing file keeps its mode, a
+    new one gets 0o666 & ~umask. The one atomic write of the package (cassettes, the CA bundle,
+    `--background` state, `show --html`).
     Raises OSError (the temporary file is removed)."""
     directory = os.path.dirname(path)
     base = os.path.basename(path)
@@ -129,9 +148,7 @@ def atomic_write(path: str, data: bytes) -> None:
                 os.chmod(tmp, os.stat(path).st_mode & 0o7777)  # keep an existing file's mode
             except FileNotFoundError:
                 pass
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_all(fd, [data] if isinstance(data, bytes) else data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -146,7 +163,7 @@ def atomic_write(path: str, data: bytes) -> None:
                 pass
 
 
-def _atomic_write(path: str, data: bytes) -> None:
+def _atomic_write(path: str, data: bytes | list[bytes]) -> None:
     try:
         atomic_write(path, data)
     except OSError as e:
@@ -156,7 +173,7 @@ def _atomic_write(path: str, data: bytes) -> None:
 def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> None:
     """Rewrite the whole file atomically (temp file + fsync + rename): never half-written."""
     path = os.fspath(path)
-    _atomic_write(path, dumps_cassette(cassette).encode("utf-8", "surrogateescape"))
+    _atomic_write(path, cassette_parts(cassette))
     cassette.path = path
 
 
@@ -306,9 +323,7 @@ class CassetteWriter:
     def _tail_matches(self) -> bool:
         if not self.cassette.interactions:
             return False
-        tail = dumps_interaction(self.cassette.interactions[-1], self.cassette.layout).encode(
-            "utf-8", "surrogateescape"
-        )
+        tail = b"".join(interaction_parts(self.cassette.interactions[-1], self.cassette.layout))
         try:
             fd = open_regular(self.path)
         except CassetteError:
@@ -393,15 +408,11 @@ class CassetteWriter:
             self._appendable = not self._rewrite_always
             self._known = file_stamp(self.path)
             return
-        data = dumps_interaction(interaction, self.cassette.layout).encode(
-            "utf-8", "surrogateescape"
-        )
+        parts = interaction_parts(interaction, self.cassette.layout)
         try:
             fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND)
             try:
-                view = memoryview(data)
-                while view:  # one write() in practice; loop only if the kernel writes less
-                    view = view[os.write(fd, view):]
+                _write_all(fd, parts)
                 os.fsync(fd)
             finally:
                 os.close(fd)

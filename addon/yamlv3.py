@@ -7,10 +7,12 @@ what a cassette makes of them."""
 from __future__ import annotations
 
 import base64
+import binascii
 import functools
 import logging
 import math
 import re
+import struct
 from collections.abc import Iterable
 from typing import Any
 
@@ -243,7 +245,6 @@ _Loader = _make_loader(_BaseLoader)
 
 # Characters yaml.v3's is_printable rejects (plus tab, which it treats separately).
 _SPECIAL_RE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
-_SPACE_BREAK_RE = re.compile(" [\n\u2028\u2029]")
 # Characters the double-quoted writer escapes.
 _ESCAPE_RE = re.compile('[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]|["\\\\\u2028\u2029]')
 _NAMED_ESCAPES = {
@@ -307,37 +308,44 @@ def _literal(s: str, indent: int, hint: int) -> str:
     which is the same except in sequence items and under keys off its indent grid, where its
     output does not even read back in Go; there we write the indicator that is right.
     """
-    hints = str(hint) if s[0] == " " or s[0] in _BREAK_CHARS else ""
-    last = s[-1]
-    if last not in _BREAK_CHARS:
-        hints += "-"
-    elif len(s) == 1 or s[-2] in _BREAK_CHARS:
-        hints += "+"
     pad = " " * indent
     if "\u2028" in s or "\u2029" in s:
         body = _ANY_LINE_START_RE.sub(pad, s)
     else:
         body = _LINE_START_RE.sub(pad, s)
-    return " |" + hints + "\n" + body + ("" if last in _BREAK_CHARS else "\n")
+    return _literal_header(s, hint) + body + ("" if s[-1] in _BREAK_CHARS else "\n")
+
+
+def _literal_header(s: str, hint: int) -> str:
+    """` |` with the indentation and chomping indicators, and its line break."""
+    hints = str(hint) if s[0] == " " or s[0] in _BREAK_CHARS else ""
+    if s[-1] not in _BREAK_CHARS:
+        hints += "-"
+    elif len(s) == 1 or s[-2] in _BREAK_CHARS:
+        hints += "+"
+    return " |" + hints + "\n"
 
 
 _PLAIN, _SINGLE, _DOUBLE, _LITERAL = 0, 1, 2, 3
 
 
-def _scalar_style(s: str) -> int:
-    """The style yaml.v3 writes the string `s` in (block context)."""
-    if "\n" in s:
-        if s[-1] == " " or _SPECIAL_RE.search(s) or _SPACE_BREAK_RE.search(s):
-            return _DOUBLE
-        return _LITERAL
-    if not _plain_is_str(s):
-        return _DOUBLE
-    if "\t" in s or _SPECIAL_RE.search(s):
-        return _DOUBLE
+def _scalar_style(s: str, special: bool | None = None) -> int:
+    """The style yaml.v3 writes the string `s` in (block context). `special`: whether `s` holds
+    a character `_SPECIAL_RE` finds, when the caller knows it already."""
     has_lsps = "\u2028" in s or "\u2029" in s
-    if has_lsps and (
-        _SPACE_BREAK_RE.search(s) or re.search("[\u2028\u2029] ", s)
-    ):
+    # (a space before a break, as substring searches: a regex takes 10x longer on long text)
+    space_break = " \n" in s or (has_lsps and (" \u2028" in s or " \u2029" in s))
+    if "\n" in s:
+        if s[-1] == " " or space_break:
+            return _DOUBLE
+        if special is None:
+            special = _SPECIAL_RE.search(s) is not None
+        return _DOUBLE if special else _LITERAL
+    if not _plain_is_str(s) or "\t" in s:
+        return _DOUBLE
+    if special if special is not None else _SPECIAL_RE.search(s):
+        return _DOUBLE
+    if has_lsps and (space_break or re.search("[\u2028\u2029] ", s)):
         return _DOUBLE  # space_break / break_space: neither plain nor single-quoted
     c = s[0]
     if (
@@ -369,6 +377,88 @@ def _binary(data: bytes, indent: int) -> str:
         block = b64[j:j + step]
         parts.append("".join([pad + block[i:i + 70] + "\n" for i in range(0, len(block), 70)]))
     return "".join(parts)
+
+
+# Large bodies are written through the functions below, as bytes, straight into the file: the
+# same text as `_binary` / `_str_scalar`, without a million small strings or a second 70 MB copy
+# for the UTF-8 encoding (recording a 50 MB stream spent ~1 s of its end-of-body wait in them).
+LARGE_SCALAR = 1 << 20
+
+_B64_BLOCK = 105 * 1000  # input bytes per step: 140,000 base64 characters = 2,000 whole lines
+_B64_LINES = struct.Struct("70s" * 2000).unpack
+
+
+def binary_parts(data: bytes, indent: int) -> list[bytes]:
+    """`_binary(data, indent)` as ASCII bytes, in pieces to write one after the other, built in
+    C-sized steps: 2,000 lines at a time unpacked into 70-byte lines and joined with the line
+    break and indentation, which also goes between the steps (no copy of the whole)."""
+    if len(data) < 52:  # (under 70 base64 characters: one line)
+        return [_binary(data, indent).encode("ascii")]
+    pad = b" " * indent
+    sep = b"\n" + pad
+    parts = [b" !!binary |\n", pad]
+    view = memoryview(data)
+    for j in range(0, len(data), _B64_BLOCK):
+        b64 = binascii.b2a_base64(view[j:j + _B64_BLOCK], newline=False)
+        if len(b64) == 140000:
+            lines = _B64_LINES(b64)
+        else:
+            lines = [b64[i:i + 70] for i in range(0, len(b64), 70)]
+        if j:
+            parts.append(sep)
+        parts.append(sep.join(lines))
+    parts.append(b"\n")
+    return parts
+
+
+def _literal_body(s: str, pad: str) -> str:
+    """`_LINE_START_RE.sub(pad, s)` for literal-style text (which holds a line break and no
+    NUL: `_SPECIAL_RE`): every non-empty line indented, in three str.replace passes (a regex
+    substitution per line takes seconds for 50 MB). Each break is first followed by a NUL
+    marker; a marker before another break (an empty line) or at the end goes, the rest become
+    the indentation."""
+    t = s.replace("\n", "\n\0").replace("\0\n", "\n")
+    if t[-1] == "\0":
+        t = t[:-1]
+    t = t.replace("\0", pad)
+    return t if s[0] == "\n" else pad + t
+
+
+_PRINTABLE_ASCII = bytes([9, 10, *range(0x20, 0x7F)])
+
+
+def utf8_text(data: bytes) -> str | None:
+    """`data` decoded as UTF-8, None when it is not UTF-8. A large binary body is told from its
+    first 64 KiB when it can be (the decode error of the whole would copy all of it)."""
+    if len(data) > 1 << 16:
+        try:
+            data[: 1 << 16].decode("utf-8")
+        except UnicodeDecodeError as e:
+            if e.reason != "unexpected end of data":  # (a character cut by the slice is not)
+                return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def scalar_parts(s: str, indent: int, hint: int) -> list[bytes]:
+    """`_str_scalar(s, indent, hint)` encoded as the file holds it (UTF-8, surrogateescape), in
+    pieces, for large strings."""
+    special = None
+    if s.isascii():  # (O(1)) a C pass over the bytes instead of a regex search per character
+        special = bool(s.encode("ascii").translate(None, _PRINTABLE_ASCII))
+    style = _scalar_style(s, special)
+    if style == _LITERAL and "\u2028" not in s and "\u2029" not in s:
+        tail = b"" if s[-1] in _BREAK_CHARS else b"\n"
+        return [_literal_header(s, hint).encode(),
+                _literal_body(s, " " * indent).encode("utf-8", "surrogateescape"), tail]
+    if style == _DOUBLE:
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            return binary_parts(s.encode("utf-8", "surrogateescape"), indent)
+    return [_str_scalar(s, indent, hint).encode("utf-8", "surrogateescape")]
 
 
 _inline_cache: dict[str, str] = {}
@@ -454,6 +544,7 @@ class _Emitter:
         self.best = 2 if layout == "compact" else 4
         self.compact = layout == "compact"
         self.out: list[str] = []
+        self.large_as_bytes = False  # (codec.interaction_parts: large bodies go in as bytes)
 
     def child_indent(self, m: int) -> int:
         # yaml.v3 increase_indent: "Everything else aligns to the chosen indentation".
