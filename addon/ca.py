@@ -10,6 +10,7 @@ import os
 from vcrproxy.childenv import write_bundle
 
 CA_CERT_NAME = "mitmproxy-ca-cert.pem"
+KEY_NAME = "mitmproxy-ca.pem"  # the CA's private key and certificate (mitmproxy's CertStore)
 BUNDLE_NAME = "vcrproxy-ca-bundle.pem"
 
 
@@ -25,12 +26,16 @@ def default_confdir() -> str:
 def ensure_ca(confdir: str) -> tuple[str, str]:
     """Create the CA in `confdir` if needed; return (CA certificate, trust bundle) paths.
     Raises CAError (a folder that cannot be made or written)."""
-    from mitmproxy.certs import CertStore  # here: the CLI's tools start without mitmproxy
-
+    ca = os.path.join(confdir, CA_CERT_NAME)
     try:
-        os.makedirs(confdir, mode=0o700, exist_ok=True)
-        CertStore.from_store(confdir, "mitmproxy", 2048)
-        ca = os.path.join(confdir, CA_CERT_NAME)
+        if not (os.path.isfile(os.path.join(confdir, KEY_NAME)) and os.path.isfile(ca)):
+            # here: the CLI's tools start without mitmproxy
+            from mitmproxy.certs import CertStore
+
+            os.makedirs(confdir, mode=0o700, exist_ok=True)
+            CertStore.from_store(confdir, "mitmproxy", 2048)
+        # (An existing CA is not parsed here: the proxy's TlsConfig loads and checks it anyway,
+        # and parsing its RSA key costs ~70 ms of `vcrproxy replay`'s start.)
         return ca, write_bundle(ca, os.path.join(confdir, BUNDLE_NAME))
     except OSError as e:  # a --confdir that cannot hold the CA: one line, no traceback
         raise CAError(f"CA folder {confdir}: {e.strerror or e}") from None

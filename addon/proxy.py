@@ -15,13 +15,53 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from mitmproxy import exceptions, master, options
-from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig
 
-from vcrproxy.ca import BUNDLE_NAME, CA_CERT_NAME, default_confdir  # noqa: F401  (re-exported)
-from vcrproxy.options import BY_NAME
-from vcrproxy.session import Preloaded
-from vcrproxy.vcr import VCR
+def _lazy_addons_package() -> None:
+    """Import the package `mitmproxy.addons` without running its __init__ until something
+    needs more than a submodule.
+
+    mitmproxy's master.py imports `.addons.termlog`, and the package's __init__ imports all ~40
+    default addons (flask for onboarding, ldap3 for proxyauth, pyparsing...): ~150 ms of
+    `vcrproxy replay`'s ~1 s start, for a lean master that adds five of them. Submodule imports
+    work on the bare package; the first other attribute (`default_addons`, as mitmweb's master
+    asks for) runs the real __init__ in place. Nothing changes once it has run (a test process
+    that imported it earlier)."""
+    import importlib.util
+    import sys
+
+    if "mitmproxy.addons" in sys.modules:
+        return
+    spec = importlib.util.find_spec("mitmproxy.addons")
+    if spec is None or spec.loader is None:
+        return
+    package = importlib.util.module_from_spec(spec)
+
+    def __getattr__(name: str) -> Any:  # noqa: N807  (a module's own __getattr__)
+        if name.startswith("__") or importlib.util.find_spec(f"{spec.name}.{name}"):
+            # (`from mitmproxy.addons import core` asks for the attribute first: a submodule
+            # is then imported by the import system itself)
+            raise AttributeError(name)
+        del package.__getattr__  # type: ignore[attr-defined]
+        spec.loader.exec_module(package)  # type: ignore[union-attr]
+        return getattr(package, name)
+
+    package.__getattr__ = __getattr__  # type: ignore[attr-defined]
+    sys.modules["mitmproxy.addons"] = package
+
+
+_lazy_addons_package()
+
+from mitmproxy import exceptions, master, options  # noqa: E402
+from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig  # noqa: E402
+
+from vcrproxy.ca import (  # noqa: E402, F401  (re-exported)
+    BUNDLE_NAME,
+    CA_CERT_NAME,
+    default_confdir,
+)
+from vcrproxy.options import BY_NAME  # noqa: E402
+from vcrproxy.session import Preloaded  # noqa: E402
+from vcrproxy.vcr import VCR  # noqa: E402
 
 WEB_NEEDS_TOKEN = (
     "--web needs mitmproxy >= 11.1: this mitmproxy's web UI has no login token, so any local "
@@ -100,7 +140,9 @@ class Proxy:
     def _build(self) -> master.Master:
         s = self.settings
         os.makedirs(s.confdir, mode=0o700, exist_ok=True)
-        opts = options.Options()
+        # confdir from the start: setting it below would make TlsConfig load the CA (parsing
+        # its RSA key, ~70 ms) once more than the load it does when the master runs.
+        opts = options.Options(confdir=s.confdir)
         if s.web:
             from mitmproxy.tools.web.master import WebMaster
 

@@ -92,13 +92,13 @@ def test_cassette_tools_do_not_import_mitmproxy():
         "             ['show', sys.argv[1]], ['diff', sys.argv[1], sys.argv[1]]):\n"
         "    res = r.invoke(main, args)\n"
         "    assert res.exit_code == 0, (args, res.output)\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'mitmproxy'))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mitmproxy', 'wsproto')))\n"
     )
     cassette = REPO / "cassettes" / "openai-chat-multi-tool-streaming.yaml"
     out = subprocess.run([sys.executable, "-c", code, str(cassette)], capture_output=True,
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "[]"  # (wsproto: the WebSocket player, wsplayer.py)
 
 
 def test_one_atomic_write():
@@ -111,3 +111,23 @@ def test_one_atomic_write():
                     and isinstance(node.value, ast.Name) and node.value.id == "os"):
                 renames.append(path.name)
     assert renames == ["store.py"]
+
+
+def test_proxy_imports_only_the_addons_it_runs():
+    """proxy.py's lean master imports five of mitmproxy's addon modules (and termlog, through
+    mitmproxy.master), not the package's ~40 default addons; the package still works in full
+    once something asks for more (mitmweb's master calls `default_addons()`)."""
+    code = (
+        "import sys\n"
+        "import vcrproxy.proxy\n"
+        "print(sorted(m for m in sys.modules if m.startswith('mitmproxy.addons.')))\n"
+        "from mitmproxy import addons\n"
+        "print(len(addons.default_addons()) > 20, 'mitmproxy.addons.onboarding' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    lean, full = out.stdout.splitlines()
+    assert lean == str([f"mitmproxy.addons.{m}" for m in (
+        "core", "disable_h2c", "next_layer", "proxyserver", "termlog", "tlsconfig")])
+    assert full == "True True"

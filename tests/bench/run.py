@@ -1,7 +1,7 @@
 """The benchmark suite (`make bench`): one markdown table of vcrproxy against baselines measured
 side by side in the same run. Not collected by pytest; see tests/bench/RESULTS.md.
 
-    python tests/bench/run.py [--only replay,stream,memory,scale] [--quick]
+    python tests/bench/run.py [--only replay,stream,memory,scale,redaction,startup] [--quick]
 
 Sections (each also a script of its own):
   replay  bench_replay.py  replay requests/s vs mitmdump --server-replay (h2load), RSS idle and
@@ -10,6 +10,8 @@ Sections (each also a script of its own):
   memory  bench_memory.py  peak RSS and time recording a 50 MB stream
   scale   bench_scale.py   10,000-interaction cassette: load/save vs libyaml, flat appends, start
   redaction bench_redaction.py  seconds to redact one 50 MB body (binary, SSE, JSON + base64 image)
+  startup bench_startup.py CLI commands start to end (--help, show, check, redact, diff; replay
+                           -- true) vs python -c pass / mitmdump --version
 
 Needs h2load (Debian: apt-get install nghttp2-client). Only loopback traffic; every loop is
 bounded in count and time; about 5 minutes on 2 cores.
@@ -28,9 +30,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_util as bu  # noqa: E402
 
-SECTIONS = ("replay", "stream", "memory", "scale", "redaction")
+SECTIONS = ("replay", "stream", "memory", "scale", "redaction", "startup")
 AREAS = ("replay throughput", "SSE recording", "stream recording", "cassette scale", "memory",
-         "redaction")
+         "redaction", "startup")
 
 
 def main() -> int:
@@ -80,6 +82,10 @@ def main() -> int:
                 import bench_redaction
 
                 rows += bench_redaction.run(tmp, confdir, runs=runs)
+            elif section == "startup":
+                import bench_startup
+
+                rows += bench_startup.run(tmp, confdir, runs=2 if args.quick else 5)
             elif section == "scale":
                 import bench_scale
 
