@@ -204,10 +204,14 @@ def interaction_from_flow(
     *,
     decoded: bool = False,
     chunks: list[tuple[float, int]] | None = None,
+    request: Request | None = None,
 ) -> Interaction:
+    """The flow as a go-vcr interaction. `request`: `request_to_model(flow.request)` when the
+    caller has it already (a new-episodes flow was converted to be matched): not converted
+    twice."""
     return Interaction(
         id=-1,  # assigned when appended to a cassette
-        request=request_to_model(flow.request),
+        request=request if request is not None else request_to_model(flow.request),
         response=response_to_model(flow, body, decoded=decoded, chunks=chunks),
     )
 

@@ -14,7 +14,7 @@ import logging
 from mitmproxy import http
 
 from . import trailers
-from .cassette import WEBSOCKET_KEY, CassetteError, Interaction
+from .cassette import WEBSOCKET_KEY, CassetteError, Interaction, Request
 from .contentview import CHUNKS_METADATA
 from .failclosed import fail_closed, one_line
 from .flows import LARGE_BODY, interaction_from_flow, is_stream_type, streams
@@ -27,11 +27,12 @@ log = logging.getLogger("vcrproxy")
 
 
 class _Record:
-    __slots__ = ("session", "recorder")
+    __slots__ = ("session", "recorder", "request")
 
-    def __init__(self, session: CassetteSession) -> None:
+    def __init__(self, session: CassetteSession, request: Request | None) -> None:
         self.session = session
         self.recorder: StreamRecorder | None = None
+        self.request = request  # the flow's request as a model, if the replayer made it
 
 
 class Recorder:
@@ -42,9 +43,11 @@ class Recorder:
         self._websockets: dict[str, tuple[http.HTTPFlow, _Record]] = {}  # open sessions
         self._writes: set[asyncio.Future] = set()  # recordings being written off the loop
 
-    def track(self, flow: http.HTTPFlow, sess: CassetteSession) -> None:
-        """Record this flow into `sess` once its response is complete (the replayer's call)."""
-        self._records[flow.id] = _Record(sess)
+    def track(self, flow: http.HTTPFlow, sess: CassetteSession, request: Request | None = None
+              ) -> None:
+        """Record this flow into `sess` once its response is complete (the replayer's call).
+        `request`: the flow's request as the replayer converted it to match (new-episodes)."""
+        self._records[flow.id] = _Record(sess, request)
 
     def forget(self, flow: http.HTTPFlow) -> None:
         self._records.pop(flow.id, None)
@@ -100,10 +103,12 @@ class Recorder:
                 body, decoded = decode_body(flow.response)
                 chunks = None
             if len(body) > LARGE_BODY:  # decoded as text later, in the writer's child process
-                interaction = interaction_from_flow(flow, b"", decoded=decoded, chunks=chunks)
+                interaction = interaction_from_flow(flow, b"", decoded=decoded, chunks=chunks,
+                                                    request=rec.request)
                 interaction.response.body = body
             else:
-                interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks)
+                interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks,
+                                                    request=rec.request)
             return rec.session.write(interaction), body, decoded, chunks
 
         try:
@@ -154,7 +159,7 @@ class Recorder:
 
     def _record_websocket(self, flow: http.HTTPFlow, rec: _Record) -> None:
         self._websockets.pop(flow.id, None)
-        interaction = interaction_from_flow(flow, b"")
+        interaction = interaction_from_flow(flow, b"", request=rec.request)
         interaction.response.extra[WEBSOCKET_KEY] = session_from_flow(flow).to_extra()
         written = self._write(flow, rec, interaction)
         if written is not None:

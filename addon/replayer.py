@@ -82,6 +82,7 @@ class Replayer:
         if sess.passthrough:
             self.gate.permit(flow)
             return
+        live = None
         if sess.replays:
             live = request_to_model(flow.request)
             found = sess.find(live)
@@ -92,7 +93,7 @@ class Replayer:
                 self._answer_miss(flow, sess, "vcrproxy: no recorded interaction matches. "
                                   + miss.message())
                 return
-        self.recorder.track(flow, sess)
+        self.recorder.track(flow, sess, live)  # (converted once: the recording reuses it)
         self.gate.permit(flow)
 
     def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction):

@@ -335,6 +335,34 @@ def test_gzip_json_recorded_decoded(http2, run_proxy, gateway, ca_cert, tmp_path
     assert resp.chunks is None  # a buffered body has no chunk timing
 
 
+def test_each_request_is_converted_to_the_model_once(monkeypatch, run_proxy, gateway, ca_cert,
+                                                    tmp_path):
+    """new-episodes converts a live request to match it; the recording reuses that model (it was
+    converted again at the response). Record mode converts at the response only."""
+    from vcrproxy import flows, replayer
+
+    converted = []
+    real = flows.request_to_model
+
+    def counting(request):
+        converted.append(request.path)
+        return real(request)
+
+    monkeypatch.setattr(flows, "request_to_model", counting)
+    monkeypatch.setattr(replayer, "request_to_model", counting)
+    for mode in ("record", "new-episodes"):
+        converted.clear()
+        cassette = tmp_path / f"{mode}.yaml"
+        proxy = run_proxy(cassette, mode)
+        with proxied_client(proxy, ca_cert) as client:
+            assert client.post(gateway.url + "/json", json={"n": 1}).status_code == 200
+            assert client.post(gateway.url + "/json", json={"n": 2}).status_code == 200
+        (one, two) = wait_recorded(cassette, 2).interactions
+        assert (json.loads(one.request.body), json.loads(two.request.body)) == ({"n": 1}, {"n": 2})
+        assert converted == ["/json", "/json"], mode
+        proxy.stop()
+
+
 # -- HTTP/1.1 and HTTP/2 on both sides -----------------------------------------------------------
 
 
