@@ -63,7 +63,7 @@ class Recorder:
             return
         rec = self._records.get(flow.id)
         if rec is not None and streams(flow.request, resp):
-            rec.recorder = StreamRecorder(flow)
+            rec.recorder = StreamRecorder(flow, rec.session.redaction)
             resp.stream = rec.recorder.tap
         elif rec is None and resp.stream is False and streams(flow.request, resp):
             resp.stream = counting_tap(flow)  # passthrough: never buffer a stream either
@@ -109,7 +109,8 @@ class Recorder:
             else:
                 interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks,
                                                     request=rec.request)
-            return rec.session.write(interaction), body, decoded, chunks
+            scan = rec.recorder.scan if rec.recorder is not None else None
+            return rec.session.write(interaction, scan), body, decoded, chunks
 
         try:
             try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from mitmproxy import http
 
 from . import decoders, providers
-from .redaction import redact_url
+from .redaction import RedactionConfig, StreamScan, redact_url
 
 log = logging.getLogger("vcrproxy")
 
@@ -25,7 +26,7 @@ class StreamRecorder:
     decode, are recorded as sent (encoded), with one warning.
     """
 
-    def __init__(self, flow: http.HTTPFlow) -> None:
+    def __init__(self, flow: http.HTTPFlow, redaction: RedactionConfig | None = None) -> None:
         assert flow.response is not None
         self.origin = flow.request.timestamp_end or flow.request.timestamp_start
         self.where = f"{flow.request.method} {redact_url(flow.request.url)}"  # for log lines
@@ -38,6 +39,13 @@ class StreamRecorder:
         self.chunks: list[tuple[float, int]] = []
         self.raw: list[bytes] = []  # kept only until decoding proves to work
         self.received = 0  # bytes from upstream, as sent
+        # A body past SCAN_FROM gets its redaction scan while it streams (StreamScan), in the
+        # scan thread, so its recording waits for less at the end.
+        self._redaction = redaction
+        self.scan: StreamScan | None = None
+        self._scanned = 0  # parts handed to the scan
+        self._unscanned = 0  # bytes of the parts after those
+        self._scanning: Future | None = None  # the last piece handed over
 
     def tap(self, data: bytes) -> bytes:
         if data:
@@ -47,9 +55,22 @@ class StreamRecorder:
             if piece:
                 self.parts.append(piece)
                 self.chunks.append((at, len(piece)))
+                if self._redaction is not None and self.received >= SCAN_FROM:
+                    self._unscanned += len(piece)
+                    if self._unscanned >= SCAN_STEP:
+                        self._scan_parts()
         elif self.decoder is not None:  # the end of the stream
             self._flush()
         return data
+
+    def _scan_parts(self) -> None:
+        """Hand the pieces the scan has not seen to the scan thread, as one."""
+        if self.scan is None:
+            self.scan = StreamScan(self._redaction)
+        batch = b"".join(self.parts[self._scanned:])
+        self._scanned = len(self.parts)
+        self._unscanned = 0
+        self._scanning = _scan_thread().submit(self.scan.feed, batch)
 
     def _decode(self, data: bytes) -> bytes:
         if self.decoder is None:
@@ -77,6 +98,9 @@ class StreamRecorder:
         log.warning("%s: could not decode the stream, recording it encoded: %s", self.where, error)
         self.decoder = None
         self.decoded = False
+        if self.scan is not None:
+            self.scan.usable = False  # (it saw decoded pieces; these are the sent ones)
+        self._redaction = None
         self.parts = list(self.raw)
         self.chunks = [(self.chunks[-1][0] if self.chunks else 0.0, sum(map(len, self.raw)))]
 
@@ -87,6 +111,16 @@ class StreamRecorder:
         return any(marker in tail for marker in self.final_events)
 
     def result(self) -> tuple[bytes, bool, list[tuple[float, int]]]:
+        """(body, decoded, chunks), once the response is complete. Blocks until the scan has
+        seen the last piece (call it from a worker thread)."""
+        if self.scan is not None and self._scanned < len(self.parts):
+            self._scan_parts()
+        if self._scanning is not None:
+            try:
+                self._scanning.result()
+            except Exception as e:  # noqa: BLE001 - redaction then searches the body itself
+                log.debug("%s: redaction scan failed: %s", self.where, e)
+                self.scan = None
         body = b"".join(self.parts)
         # The pieces are not needed any more: keep one copy of a large body while it is written,
         # not two (the recorder lives until the response hook returns).
@@ -95,6 +129,22 @@ class StreamRecorder:
         # Nothing came (a HEAD answer, a 304): nothing was decoded, so the recorded headers keep
         # the Content-Encoding and Content-Length that describe the absent body.
         return body, self.decoded and self.received > 0, self.chunks
+
+
+# Bodies from this size on are scanned for redaction while they stream (smaller ones at once
+# at their end: a thread hop per chunk would cost them more than it saves).
+SCAN_FROM = 1 << 20
+SCAN_STEP = 1 << 20  # bytes handed over at a time (a thread hop per 64 KiB chunk costs more)
+
+_scan_pool: ThreadPoolExecutor | None = None
+
+
+def _scan_thread() -> ThreadPoolExecutor:
+    """One worker thread for every stream's scan: pieces of a stream are scanned in order."""
+    global _scan_pool
+    if _scan_pool is None:
+        _scan_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcrproxy-scan")
+    return _scan_pool
 
 
 _unsupported_warned: set[str] = set()

@@ -617,11 +617,13 @@ class _Finder:
         self.targets = targets
         self.needles = _Needles(needles, dfa=True)
 
-    def shape_spans(self, data: bytes, fields: list[tuple[int, int]] | None = None) -> list[Span]:
-        """Shapes found in `data`; JSON field needle hits go to `fields` (when given)."""
+    def shape_spans(self, data: bytes, fields: list[tuple[int, int]] | None = None,
+                    hits: list[tuple[int, int]] | None = None) -> list[Span]:
+        """Shapes found in `data`; JSON field needle hits go to `fields` (when given). `hits`:
+        this finder's needle hits in `data` when a StreamScan found them already."""
         found: list[Span] = []
         seen: set[tuple[int, int]] = set()
-        for ni, at in self.needles.find(data):
+        for ni, at in self.needles.find(data) if hits is None else hits:
             if ni >= self.field_needles_from:
                 if fields is not None:
                     fields.append((ni, at))
@@ -651,6 +653,46 @@ class _Finder:
 
     def field_name(self, ni: int) -> bytes:
         return self.needles.needles[ni]
+
+
+class StreamScan:
+    """The needle scan redaction makes of one body (key shapes and JSON field names), done piece
+    by piece while the body streams, so that the recording waits only for the checks of what it
+    found at its end. Each piece is searched together with the last bytes before it (as long
+    as the longest needle): hits that end inside those bytes were reported by the previous
+    search, the others are new, so `hits` is exactly, and in the same order, what one
+    Aho-Corasick search of the whole body gives (an overlapping search reports the matches
+    ending at each position, which only the bytes before it decide). `feed` may run in a worker
+    thread (the search lets go of the GIL); pieces must come in order.
+    """
+
+    def __init__(self, config: RedactionConfig) -> None:
+        self.finder = _finder(config.patterns, config.fields)
+        needles = self.finder.needles
+        self.usable = needles._ac is not None  # (the `re` fallback reports needle by needle)
+        self._keep = max(map(len, needles.needles), default=1)
+        self._lengths = [len(n) for n in needles.needles]
+        self.hits: list[tuple[int, int]] = []
+        self.size = 0
+        self._tail = b""
+
+    def feed(self, piece: bytes) -> None:
+        if not self.usable or not piece:
+            return
+        data = self._tail + piece
+        base, old = self.size - len(self._tail), len(self._tail)
+        lengths = self._lengths
+        self.hits += [(ni, base + at) for ni, at in self.finder.needles.find(data)
+                      if at + lengths[ni] > old]
+        self.size += len(piece)
+        self._tail = data[-self._keep:]
+
+    def hits_for(self, finder: _Finder, data: bytes) -> list[tuple[int, int]] | None:
+        """The hits, if this scan saw `data` (by its size: the caller fed every piece of it)
+        with `finder`'s needles; None: search it."""
+        if self.usable and finder is self.finder and self.size == len(data):
+            return self.hits
+        return None
 
 
 @lru_cache(maxsize=32)
@@ -1117,7 +1159,8 @@ def _redact_ws_session(raw: Any, scrub: Callable[[str | bytes], str | bytes]) ->
 
 
 def _redact_interaction_in_place(
-    i: Interaction, config: RedactionConfig, report: _Report | None = None
+    i: Interaction, config: RedactionConfig, report: _Report | None = None,
+    scan: StreamScan | None = None,
 ) -> None:
     p = _Pass(config, report)
     req, resp = i.request, i.response
@@ -1137,7 +1180,8 @@ def _redact_interaction_in_place(
     for kind, msg in (("request body", req), ("response body", resp)):
         data = msg.body_bytes
         hits: list[tuple[int, int]] = []
-        shapes = p.finder.shape_spans(data, hits) if data else []
+        found = scan.hits_for(p.finder, data) if scan is not None and msg is resp else None
+        shapes = p.finder.shape_spans(data, hits, found) if data else []
         named = (
             _body_name_spans(data, msg.headers, hits, p.finder, config, kind, p.values)
             if data
@@ -1294,11 +1338,13 @@ def secret_values(
 
 
 def redact_interaction(
-    interaction: Interaction, config: RedactionConfig = DEFAULT_REDACTION
+    interaction: Interaction, config: RedactionConfig = DEFAULT_REDACTION,
+    scan: StreamScan | None = None,
 ) -> Interaction:
-    """A redacted copy of `interaction`; the input is never changed."""
+    """A redacted copy of `interaction`; the input is never changed. `scan`: the response
+    body's needle scan, made while it streamed (the same result, sooner)."""
     i = copy.deepcopy(interaction)
-    _redact_interaction_in_place(i, config)
+    _redact_interaction_in_place(i, config, scan=scan)
     return i
 
 

@@ -11,7 +11,7 @@ from .cassette import Cassette, CassetteError, Interaction, Request
 from .matching import MatchConfig, Matcher, Miss
 from .modes import plan_for
 from .options import MODES, Mode  # noqa: F401  (MODES re-exported)
-from .redaction import RedactionConfig, redact_interaction
+from .redaction import RedactionConfig, StreamScan, redact_interaction
 from .schema import sendable_problems
 from .yamlio import CassetteWriter, file_stamp, load_cassette
 from .yamlv3 import utf8_text
@@ -141,9 +141,10 @@ class CassetteSession:
         self.note_recorded(written)
         return written
 
-    def write(self, interaction: Interaction) -> Interaction:
+    def write(self, interaction: Interaction, scan: StreamScan | None = None) -> Interaction:
         """The heavy half of `record`, safe in a worker thread: redact, then append under the
-        cassette's file lock (re-reading what other processes appended; ids stay unique)."""
+        cassette's file lock (re-reading what other processes appended; ids stay unique).
+        `scan`: the response body's redaction scan, made while it streamed."""
         redaction = self.redaction
 
         def prepare(i: Interaction) -> Interaction:
@@ -153,7 +154,7 @@ class CassetteSession:
                     text = utf8_text(part.body)  # (as flows.text_or_bytes)
                     if text is not None:
                         part.body = text
-            return i if redaction is None else redact_interaction(i, redaction)
+            return i if redaction is None else redact_interaction(i, redaction, scan)
 
         size = len(interaction.request.body) + len(interaction.response.body)
         isolate = size >= ISOLATE_BYTES

@@ -29,7 +29,9 @@ event, so they still arrive incrementally):
   default; HTTP/1.1 falls back to tcp) or ``?how=fin`` (close without ending the body).
 - ``GET /ndjson?n=5``  application/x-ndjson, one line per write, spaced.
 - ``GET /eventstream?n=3``  application/vnd.amazon.eventstream binary frames, spaced.
-- ``GET /big?mb=N``  N MiB (float allowed) in 64 KiB writes; Content-Length unless ``chunked=1``.
+- ``GET /big?mb=N``  N MiB (float allowed) in 64 KiB writes; Content-Length unless ``chunked=1``;
+  ``&unit64=B64``: those bytes (URL-safe base64, so key shapes in them do not show in the URL)
+  repeated, as text/plain, instead of the bytes 0..255.
 - ``GET /json?size=N``  small JSON object, exactly N bytes if N >= 10.
 - ``* /echo``  the request as JSON (method, path, query, headers, body, body_b64, http_version;
   ``?plain=1``: without body_b64).
@@ -966,6 +968,10 @@ async def _big(ctx: _Ctx) -> None:
         total = 1024 * 1024
     block = bytes(range(256)) * (BIG_CHUNK // 256)
     headers = [("content-type", "application/octet-stream")]
+    unit = base64.urlsafe_b64decode(ctx.qget("unit64", "")) if ctx.qget("unit64") else b""
+    if unit:  # the body is these bytes repeated (across the writes) instead
+        whole = (unit * (total // len(unit) + 1))[:total]
+        headers = [("content-type", "text/plain; charset=utf-8")]
     chunked = ctx.qget("chunked") in ("1", "true", "yes")
     comp = ctx.encoder()
     if comp:
@@ -975,7 +981,7 @@ async def _big(ctx: _Ctx) -> None:
     await ctx.resp.start(200, headers)
     left = total
     while left > 0:
-        data = block[: min(left, BIG_CHUNK)]
+        data = block[: min(left, BIG_CHUNK)] if not unit else whole[total - left:][:BIG_CHUNK]
         left -= len(data)
         await ctx.resp.write(comp.chunk(data) if comp else data)
     if comp:
