@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,7 +106,18 @@ class _StartupErrors(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage().strip().splitlines()[0])
+        self.messages.append(_one_errno(record.getMessage().strip().splitlines()[0]))
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ")
+
+
+def _one_errno(text: str) -> str:
+    """mitmproxy wraps a failed listen's OSError in one with the same errno: `[Errno 99] HTTP(S)
+    proxy failed to listen on H:P with [Errno 99] error while attempting to bind...`. The
+    leading copy goes when the text names its errno again."""
+    m = _ERRNO.match(text)
+    return text[m.end():] if m and m.group(0) in text[m.end():] else text
 
 
 class Proxy:

@@ -143,7 +143,9 @@ class Reporter:
             lines.extend(
                 f"  unused: #{i.id} {i.request.method} {i.request.url}" for i in unused[:20]
             )
-        lines.extend(f"error: {e}" for e in self.errors)
+        # An error made for a flow or a log says who speaks ("vcrproxy: refused ..."); a summary
+        # line is ours already (the CLI prefixes each once).
+        lines.extend(f"error: {e.removeprefix('vcrproxy: ')}" for e in self.errors)
         return [self.registry.safe(line) for line in lines]
 
     @property

@@ -91,6 +91,11 @@ def start(confdir: str, run: Callable[[Callable[[str], None]], int]) -> tuple[in
     if line.startswith("ready "):
         return pid, line[len("ready "):]
     if line.startswith("error "):
+        try:  # the error is the whole story: no state file was written, leave no log either
+            os.waitpid(pid, 0)
+            os.unlink(os.path.join(folder, f"{pid}.log"))
+        except OSError:
+            pass
         raise click.ClickException(line[len("error "):])
     try:
         os.kill(pid, signal.SIGTERM)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,23 @@ import click
 
 if TYPE_CHECKING:
     from vcrproxy.reporter import FlowReport
+
+PREFIX = "vcrproxy: "
+
+
+def prefixed(text: str) -> str:
+    """`text` as a line of ours on stderr: with the `vcrproxy: ` prefix, once. Messages made
+    for other readers (a flow's error, a miss body) carry it already; this is the one place the
+    console adds it (LiveLog and the log formatter of the session commands)."""
+    return text if text.startswith(PREFIX) else PREFIX + text
+
+
+class PrefixFormatter(logging.Formatter):
+    """Log records as `vcrproxy: message` (see `prefixed`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return prefixed(super().format(record))
+
 
 COLORS = {"replayed": "green", "recorded": "cyan", "miss": "red", "error": "red",
           "fault": "yellow"}
@@ -36,7 +54,7 @@ class LiveLog:
         click.echo(text, file=self.stream, color=self.color)
 
     def note(self, text: str) -> None:
-        self._out(f"vcrproxy: {text}")
+        self._out(prefixed(text))
 
     def flow(self, r: FlowReport) -> None:
         if self.quiet:
@@ -54,7 +72,7 @@ class LiveLog:
 
     def summary(self, lines: list[str]) -> None:
         if not lines:
-            self._out("vcrproxy: no traffic")
+            self._out(prefixed("no traffic"))
             return
         for line in lines:
-            self._out(f"vcrproxy: {line}")
+            self._out(prefixed(line))

@@ -103,25 +103,37 @@ def _not_mitmproxy(record: logging.LogRecord) -> bool:
     return not record.name.startswith("mitmproxy")
 
 
-def run_session(s: Session) -> int:
-    kw = s.kw
-    logging.basicConfig(
-        level=logging.DEBUG if kw["verbose"] else logging.WARNING,
-        format="vcrproxy: %(message)s",
-        stream=sys.stderr,
-    )
-    if not kw["verbose"]:
-        # Quiet mitmproxy with a handler filter, not a logger level: Proxy.start must still see
-        # its errors (a port in use is only logged), else it waits for its timeout.
-        for handler in logging.getLogger().handlers:
+def _setup_logging(kw: dict[str, Any]) -> None:
+    """Log lines on stderr as `vcrproxy: message` (live.prefixed: once), before anything that
+    may log (the cassette's precheck notes a cut-off file)."""
+    from .live import PrefixFormatter
+
+    root = logging.getLogger()
+    if not root.handlers:  # (as logging.basicConfig: logging set up by a host stays as it is)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(PrefixFormatter())
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG if kw["verbose"] else logging.WARNING)
+    for handler in root.handlers:
+        if not kw["verbose"]:
+            # Quiet mitmproxy with a handler filter, not a logger level: Proxy.start must still
+            # see its errors (a port in use is only logged), else it waits for its timeout.
             handler.addFilter(_not_mitmproxy)
     # -q: summary only, no per-flow warnings (a MISS is in the summary).
     logging.getLogger("vcrproxy").setLevel(logging.ERROR if kw["quiet"] else logging.NOTSET)
+
+
+def run_session(s: Session) -> int:
+    _setup_logging(s.kw)
+    return _serve(s, _precheck(s))
+
+
+def _serve(s: Session, preloaded: Preloaded | None) -> int:
+    """Run the checked session `s` until its command ends or it is stopped; its exit code."""
     import asyncio
 
     from vcrproxy.proxy import ProxyError
 
-    preloaded = _precheck(s)
     settings = _settings(s)
     ca, bundle = ensure_ca(settings.confdir)
     try:
@@ -137,11 +149,12 @@ def run_background(s: Session) -> int:
 
     if s.command:
         raise click.ClickException("--background runs a standalone session: give no COMMAND")
-    _precheck(s)
+    _setup_logging(s.kw)
+    preloaded = _precheck(s)  # the child serves this parse (fork keeps it): not parsed twice
     confdir = os.path.abspath(os.path.expanduser(s.kw["confdir"]))
     ca, bundle = ensure_ca(confdir)
     def child(on_ready: Callable[[str], None]) -> int:
-        return run_session(replace(s, on_ready=on_ready, background=True))
+        return _serve(replace(s, on_ready=on_ready, background=True), preloaded)
 
     pid, url = background.start(confdir, child)
     exports = proxy_exports(url, ca, bundle)
@@ -352,7 +365,7 @@ run = click.option(
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--port", type=int, required=True, envvar="VCRPROXY_PORT",
+@click.option("--port", type=click.IntRange(1, 65535), required=True, envvar="VCRPROXY_PORT",
               help="Port of a running vcrproxy.")
 @click.option("--host", default="127.0.0.1", envvar="VCRPROXY_HOST", show_default=True)
 @click.option("--cassette", "name", default="", help="Cassette name for this shell's requests.")

@@ -4,6 +4,7 @@ shell evals the exports, a real client uses them, `stop` ends the detached sessi
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -71,7 +72,14 @@ def test_background_errors_are_one_line_at_once(confdir, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
     env["VCRPROXY_CONFDIR"] = confdir
     env.pop("VCRPROXY_PID", None)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
     cases = {  # run in parallel: each is a CLI start
+        # The child fails after the fork: its one line comes back, and it leaves no log behind.
+        "port": (["replay", "--background", cassette(tmp_path / "p.yaml"), "--port", port], {},
+                 f"failed to listen on 127.0.0.1:{port} with [Errno 98]"),
         "missing": (["replay", "--background", tmp_path / "missing.yaml"], {},
                     "cassette not found"),
         "command": (["replay", "--background", cassette(tmp_path / "c.yaml"), "--", "true"], {},
@@ -85,10 +93,34 @@ def test_background_errors_are_one_line_at_once(confdir, tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for name, (args, extra, _) in cases.items()
     }
-    for name, proc in procs.items():
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 1 and out == "", (name, out, err)
-        assert len(err.splitlines()) == 1 and cases[name][2] in err, (name, err)
+    try:
+        for name, proc in procs.items():
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 1 and out == "", (name, out, err)
+            assert len(err.splitlines()) == 1 and cases[name][2] in err, (name, err)
+            assert err.count("[Errno") <= 1, err  # mitmproxy's wrapped OSError: said once
+    finally:
+        taken.close()
+    assert os.listdir(os.path.join(confdir, "background")) == []
+
+
+def test_background_start_prefixes_every_line_and_parses_once(confdir, tmp_path):
+    """A cut-off cassette's note is a line of ours like the rest (it came bare from the parent's
+    check), and the detached session serves that parse: its log does not note it again."""
+    path = cassette(tmp_path / "c.yaml")
+    text = open(path).read()
+    with open(path, "w") as f:
+        f.write(text + "- id: 1\n  request:\n    proto: HTTP/1.1\n")  # cut off mid-write
+    got = shell(f"""
+        eval "$("$VCRPROXY" replay --background {path})" || exit 9
+        "$VCRPROXY" stop > /dev/null
+    """, confdir)
+    assert got.returncode == 0, got.stderr
+    lines = got.stderr.splitlines()
+    assert lines and all(line.startswith("vcrproxy: ") for line in lines), got.stderr
+    assert lines[0].startswith(f"vcrproxy: {path}: dropped incomplete interaction 1 at line ")
+    assert sum("dropped incomplete" in line for line in lines) == 1, got.stderr
+    assert not any(line.startswith("vcrproxy: vcrproxy:") for line in lines)
 
 
 def test_standalone_foreground_says_to_use_background_when_piped(confdir, tmp_path):

@@ -613,3 +613,39 @@ def test_errors_are_one_line_on_the_real_stderr(base_env, tmp_path):
         assert len(lines) == 1, (name, stderr)
         assert lines[0].startswith("Error: ") and needle in lines[0], (name, lines[0])
     assert "already in use" in results["port"][1].lower()
+
+
+RAW_TUNNEL = """
+import os, socket, sys, urllib.parse
+proxy = urllib.parse.urlsplit(os.environ["HTTPS_PROXY"])
+s = socket.create_connection((proxy.hostname, proxy.port), timeout=10)
+target = f"localhost:{sys.argv[1]}"
+s.sendall(f"CONNECT {target} HTTP/1.1\\r\\nHost: {target}\\r\\n\\r\\n".encode())
+assert s.recv(4096).startswith(b"HTTP/1.1 200")
+s.sendall(b"\\x00\\x01 not http at all\\r\\n\\r\\n")
+s.settimeout(3)
+try:
+    while s.recv(4096):
+        pass
+except OSError:
+    pass
+"""
+
+
+def test_log_lines_carry_the_prefix_once(vcr, gateway):
+    """A message made with our prefix for another reader (here the gate's refusal, also the
+    flow's error) is logged with it once: it read `vcrproxy: vcrproxy: refused ...`."""
+    got = vcr("replay", VERCEL, "--", sys.executable, "-c", RAW_TUNNEL, gateway.port)
+    lines = got.stderr.splitlines()
+    assert any(line.startswith("vcrproxy: refused an upstream connection to localhost:")
+               for line in lines), got.stderr
+    assert all(line.startswith("vcrproxy: ") for line in lines), got.stderr
+    assert not any(line.count("vcrproxy:") > 1 for line in lines), got.stderr
+
+
+def test_env_refuses_a_port_no_proxy_can_listen_on(vcr):
+    """`env` prints exports for a running proxy: port 0 (or 70000) cannot be one."""
+    for port in ("0", "70000"):
+        got = vcr("env", "--port", port)
+        assert got.returncode == 2 and got.stdout == "", got
+        assert f"Invalid value for '--port': {port} is not in the range 1<=x<=65535" in got.stderr
