@@ -94,23 +94,27 @@ class Recorder:
 
     async def _record_off_loop(self, flow: http.HTTPFlow, rec: _Record) -> None:
         def build_and_write():
-            if rec.recorder is not None:
+            pieces = None
+            if rec.recorder is not None and rec.recorder.size > LARGE_BODY \
+                    and not rec.session.replays:  # (new episodes: its model keeps the body)
+                # Joined only where it is written (the writer's child process, see
+                # CassetteSession.write), and decoded as text there too: this process never
+                # holds the body twice, nor waits for either.
+                pieces, decoded, chunks = rec.recorder.pieces()
+                body = b""
+            elif rec.recorder is not None:
                 body, decoded, chunks = rec.recorder.result()
-                if chunks and not is_stream_type(flow.response.headers.get("content-type", "")) \
-                        and "content-length" in flow.response.headers:
-                    chunks = None  # streamed only for its size (LARGE_BODY): timing is noise
             else:
                 body, decoded = decode_body(flow.response)
                 chunks = None
-            if len(body) > LARGE_BODY:  # decoded as text later, in the writer's child process
-                interaction = interaction_from_flow(flow, b"", decoded=decoded, chunks=chunks,
-                                                    request=rec.request)
-                interaction.response.body = body
-            else:
-                interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks,
-                                                    request=rec.request)
+            if chunks and not is_stream_type(flow.response.headers.get("content-type", "")) \
+                    and "content-length" in flow.response.headers:
+                chunks = None  # streamed only for its size (LARGE_BODY): timing is noise
+            interaction = interaction_from_flow(flow, body, decoded=decoded, chunks=chunks,
+                                                request=rec.request)
             scan = rec.recorder.scan if rec.recorder is not None else None
-            return rec.session.write(interaction, scan), body, decoded, chunks
+            written = rec.session.write(interaction, scan, pieces=pieces)
+            return written, None if pieces is not None else body, decoded, chunks
 
         try:
             try:
@@ -130,14 +134,15 @@ class Recorder:
             rec.session.pending -= 1  # (counted in the stats above first)
 
     def _finish_recorded(self, flow: http.HTTPFlow, rec: _Record, written: Interaction,
-                         body: bytes, decoded: bool, chunks) -> None:
+                         body: bytes | None, decoded: bool, chunks) -> None:
         trailers.drop_for_h1_client(flow)  # recorded; mitmproxy could not send them on
         if chunks:
             flow.metadata[CHUNKS_METADATA] = [list(c) for c in chunks]
-        if flow.response is not None and flow.response.raw_content is None:
+        if flow.response is not None and flow.response.raw_content is None and body is not None:
             # A streamed body is not kept by mitmproxy (11; 12 unless store_streamed_bodies):
             # keep the recorded copy so mitmweb and the LLM view can show it. Already sent, so
-            # setting it now sends nothing more.
+            # setting it now sends nothing more. (Not one over LARGE_BODY: mitmproxy would not
+            # keep it either, and joining or re-encoding it here would hold a second copy.)
             if decoded:
                 flow.response.content = body  # re-encoded as its Content-Encoding says
             else:

@@ -110,9 +110,12 @@ class StreamRecorder:
         tail = b"".join(self.parts[-4:])[-4096:]
         return any(marker in tail for marker in self.final_events)
 
-    def result(self) -> tuple[bytes, bool, list[tuple[float, int]]]:
-        """(body, decoded, chunks), once the response is complete. Blocks until the scan has
-        seen the last piece (call it from a worker thread)."""
+    @property
+    def size(self) -> int:
+        """Bytes of the body recorded so far (as it will be written)."""
+        return sum(map(len, self.parts))
+
+    def _finish_scan(self) -> None:
         if self.scan is not None and self._scanned < len(self.parts):
             self._scan_parts()
         if self._scanning is not None:
@@ -121,6 +124,19 @@ class StreamRecorder:
             except Exception as e:  # noqa: BLE001 - redaction then searches the body itself
                 log.debug("%s: redaction scan failed: %s", self.where, e)
                 self.scan = None
+
+    def pieces(self) -> tuple[list[bytes], bool, list[tuple[float, int]]]:
+        """(the body's pieces, decoded, chunks), once the response is complete, for a body the
+        writer joins itself; the recorder lets go of them. Blocks until the scan has seen the
+        last piece (call it from a worker thread)."""
+        self._finish_scan()
+        parts, self.parts, self.raw = self.parts, [], []
+        return parts, self.decoded and self.received > 0, self.chunks
+
+    def result(self) -> tuple[bytes, bool, list[tuple[float, int]]]:
+        """(body, decoded, chunks), once the response is complete. Blocks until the scan has
+        seen the last piece (call it from a worker thread)."""
+        self._finish_scan()
         body = b"".join(self.parts)
         # The pieces are not needed any more: keep one copy of a large body while it is written,
         # not two (the recorder lives until the response hook returns).

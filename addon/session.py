@@ -141,13 +141,19 @@ class CassetteSession:
         self.note_recorded(written)
         return written
 
-    def write(self, interaction: Interaction, scan: StreamScan | None = None) -> Interaction:
+    def write(self, interaction: Interaction, scan: StreamScan | None = None,
+              pieces: list[bytes] | None = None) -> Interaction:
         """The heavy half of `record`, safe in a worker thread: redact, then append under the
         cassette's file lock (re-reading what other processes appended; ids stay unique).
-        `scan`: the response body's redaction scan, made while it streamed."""
+        `scan`: the response body's redaction scan, made while it streamed. `pieces`: the
+        response body in pieces, joined only by the writer (in its child process for a large
+        body): the interaction returned, like this session's model of it, then has no response
+        body (a session that replays must pass the body itself)."""
         redaction = self.redaction
 
         def prepare(i: Interaction) -> Interaction:
+            if pieces is not None:
+                i.response.body = b"".join(pieces)
             # A large body may come as bytes: decoding 200 MB of UTF-8 holds the GIL ~0.5 s.
             for part in (i.request, i.response):
                 if isinstance(part.body, bytes):
@@ -156,7 +162,8 @@ class CassetteSession:
                         part.body = text
             return i if redaction is None else redact_interaction(i, redaction, scan)
 
-        size = len(interaction.request.body) + len(interaction.response.body)
+        size = len(interaction.request.body) + len(interaction.response.body) + sum(
+            map(len, pieces or ()))
         isolate = size >= ISOLATE_BYTES
         if not isolate:
             interaction = prepare(interaction)
