@@ -615,13 +615,12 @@ def test_errors_are_one_line_on_the_real_stderr(base_env, tmp_path):
     assert "already in use" in results["port"][1].lower()
 
 
-RAW_TUNNEL = """
-import os, socket, sys, urllib.parse
+RAW_TUNNEL = f"""
+import os, sys, urllib.parse
+sys.path.insert(0, {os.path.dirname(__file__)!r})
+from sessions import connect_tunnel
 proxy = urllib.parse.urlsplit(os.environ["HTTPS_PROXY"])
-s = socket.create_connection((proxy.hostname, proxy.port), timeout=10)
-target = f"localhost:{sys.argv[1]}"
-s.sendall(f"CONNECT {target} HTTP/1.1\\r\\nHost: {target}\\r\\n\\r\\n".encode())
-assert s.recv(4096).startswith(b"HTTP/1.1 200")
+s = connect_tunnel(proxy.hostname, proxy.port, f"localhost:{{sys.argv[1]}}")
 s.sendall(b"\\x00\\x01 not http at all\\r\\n\\r\\n")
 s.settimeout(3)
 try:

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import REFERENCE, proxied_client
+from sessions import read_exports, web_ui_url
 
 from vcrproxy import load_cassette
 from vcrproxy.proxy import web_has_login_token
@@ -193,25 +194,13 @@ def test_mitmweb_renders_the_replayed_flow(confdir, ca_cert, tmp_path):
         stdout=subprocess.PIPE, stderr=err, text=True,
     )
     try:
-        exports = {}
-        for line in proc.stdout:
-            m = re.match(r"export (\w+)=(.*)", line.strip())
-            if m:
-                exports[m.group(1)] = m.group(2).strip("'")
-            if "VCRPROXY_CA" in exports:
-                break
+        exports = read_exports(proc.stdout)
         verify = ssl.create_default_context(cafile=ca_cert)
         with httpx.Client(proxy=exports["HTTPS_PROXY"], verify=verify, timeout=20) as client:
             r = client.post(req.url, content=req.body_bytes,
                             headers={"content-type": "application/json"})
         assert r.status_code == 200
-        url, deadline = None, time.monotonic() + 15
-        while url is None and time.monotonic() < deadline:
-            err.seek(0)
-            m = re.search(rf"web UI: (http://127\.0\.0\.1:{web_port}/\S*)", err.read())
-            url = m.group(1) if m else None
-            time.sleep(0.1)
-        assert url, "no web UI address printed"
+        url = web_ui_url(err, web_port)
         token = url.partition("token=")[2]
         params = {"token": token} if token else None
         base = f"http://127.0.0.1:{web_port}"

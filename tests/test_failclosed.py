@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import socket
 import ssl
 import sys
 import time
@@ -26,6 +25,7 @@ from vcrproxy.replayer import Replayer
 
 sys.path.insert(0, os.path.dirname(__file__))
 from conftest import proxied_client  # noqa: E402
+from sessions import connect_tunnel  # noqa: E402
 
 SURROGATE_BODY = b'{"messages":[{"role":"user","content":"cut \\ud83d"}]}'
 CHAT_BODY = '{"messages":[{"role":"user","content":"hello"}]}'
@@ -217,18 +217,6 @@ def test_a_failing_gate_keeps_record_mode_closed(run_proxy, ca_cert, gateway, tm
 # -- what is not HTTP -------------------------------------------------------------------------
 
 
-def _connect_tunnel(proxy, host: str, port: int) -> socket.socket:
-    sock = socket.create_connection((proxy.proxy.host, proxy.proxy.port), timeout=10)
-    sock.sendall(f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(4096)
-        assert chunk, "proxy closed the CONNECT"
-        head += chunk
-    assert head.startswith(b"HTTP/1.1 200"), head
-    return sock
-
-
 def _talk(sock, payload: bytes) -> bytes:
     """Send `payload`, read until the proxy closes or 2 s pass."""
     sock.sendall(payload)
@@ -250,7 +238,7 @@ def test_non_http_after_connect(run_proxy, ca_cert, gateway, tmp_path, wrap, mod
     path = chat_cassette(tmp_path / "c.yaml", f"{gateway.url}/v1/chat/completions")
     proxy = run_proxy(path, mode)
     before = gateway.connections
-    sock = _connect_tunnel(proxy, "localhost", gateway.port)
+    sock = connect_tunnel(proxy.proxy.host, proxy.proxy.port, f"localhost:{gateway.port}")
     try:
         if wrap == "tls":
             ctx = ssl.create_default_context(cafile=ca_cert)

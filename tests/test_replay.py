@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import shutil
-import socket
 import ssl
 import struct
 import subprocess
@@ -37,6 +36,7 @@ from vcrproxy.proxy import BackgroundProxy, ProxySettings
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fakegateway import ConnectionCounter, FakeGateway  # noqa: E402
+from sessions import connect_tunnel  # noqa: E402
 
 REFERENCE = Path(__file__).resolve().parent.parent / "cassettes"
 OFFLINE = "https://api.example.invalid"
@@ -927,14 +927,7 @@ def _h2_streams(proxy, ca: str, url: str, body: bytes, n: int) -> list[list[floa
     """
     parts, via = httpx.URL(url), httpx.URL(proxy.url)
     authority = f"{parts.host}:{parts.port}"
-    sock = socket.create_connection((via.host, via.port), timeout=20)
-    sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n".encode())
-    reply = b""
-    while b"\r\n\r\n" not in reply:
-        got = sock.recv(4096)
-        assert got, "the proxy closed the CONNECT"
-        reply += got
-    assert reply.startswith(b"HTTP/1.1 200"), reply
+    sock = connect_tunnel(via.host, via.port, authority, timeout=20)
     context = tls(ca)
     context.set_alpn_protocols(["h2"])
     with context.wrap_socket(sock, server_hostname=parts.host) as conn:

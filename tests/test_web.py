@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import ssl
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from sessions import read_exports, web_ui_url
 
 from vcrproxy.proxy import WEB_NEEDS_TOKEN, web_has_login_token
 
@@ -51,13 +50,7 @@ def test_web_ui_shows_the_replayed_flow(confdir, ca_cert, tmp_path):
         stdout=subprocess.PIPE, stderr=err, text=True,
     )
     try:
-        exports = {}
-        for line in proc.stdout:  # standalone: prints the exports, then serves
-            m = re.match(r"export (\w+)=(.*)", line.strip())
-            if m:
-                exports[m.group(1)] = m.group(2).strip("'")
-            if "VCRPROXY_CA" in exports:
-                break
+        exports = read_exports(proc.stdout)  # standalone: prints the exports, then serves
         proxy = exports["HTTPS_PROXY"]
         body = ('{"contents":[{"parts":[{"text":"Say hi in Portuguese"}],"role":"user"}],'
                 '"generationConfig":{"maxOutputTokens":4000},"systemInstruction":{"parts":'
@@ -70,14 +63,7 @@ def test_web_ui_shows_the_replayed_flow(confdir, ca_cert, tmp_path):
                 headers={"content-type": "application/json"},
             )
         assert r.status_code == 200 and "Olá!" in r.text
-        deadline = time.monotonic() + 15
-        url = None
-        while url is None and time.monotonic() < deadline:
-            err.seek(0)
-            m = re.search(rf"web UI: (http://127\.0\.0\.1:{web_port}/\S*)", err.read())
-            url = m.group(1) if m else None
-            time.sleep(0.1)
-        assert url, "no web UI address printed"
+        url = web_ui_url(err, web_port)
         with httpx.Client(timeout=10) as web:
             assert web.get(url).status_code == 200
             token = url.partition("token=")[2]

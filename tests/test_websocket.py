@@ -7,6 +7,7 @@ addon, and real clients (the `websockets` library, the openai SDK's realtime cli
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import ssl
 import subprocess
@@ -42,43 +43,51 @@ def ws_url(gateway) -> str:
     return f"wss://localhost:{gateway.port}/v1/realtime?model=gpt-realtime"
 
 
+@contextlib.asynccontextmanager
+async def realtime(url: str, proxy_url: str, ca: str, **kw):
+    """A WebSocket to `url` (the gateway's Realtime endpoint: `ws_url`) through the proxy at
+    `proxy_url`; the whole `async with` body is bounded by TIMEOUT."""
+    async with asyncio.timeout(TIMEOUT):
+        async with connect(url, ssl=ssl.create_default_context(cafile=ca),
+                           proxy=proxy_url, ping_interval=None, **kw) as ws:
+            yield ws
+
+
 async def realtime_session(url, proxy, ca, *, text="hello", binary=b"\x01\x02\xff", tools=False,
                            server_close=False):
     """A short Realtime conversation; returns what the client received, in order."""
     got: list = []
-    ctx = ssl.create_default_context(cafile=ca)
-    async with asyncio.timeout(TIMEOUT):
-        async with connect(url, ssl=ctx, proxy=proxy.url, ping_interval=None,
-                           additional_headers={"Authorization": f"Bearer {KEY}"}) as ws:
-            got.append(json.loads(await ws.recv()))  # session.created, before we say anything
-            await asyncio.wait_for(await ws.ping(), 5)  # control frames get their answer too
-            update = {"instructions": f"be brief; key {KEY}"}
-            if tools:
-                update["tools"] = [{"type": "function", "name": "get_weather",
-                                    "parameters": {"type": "object"}}]
-            await ws.send(json.dumps({"type": "session.update", "event_id": "evt_a1",
-                                      "session": update}))
-            got.append(json.loads(await ws.recv()))
-            await ws.send(json.dumps({
-                "type": "conversation.item.create", "event_id": "evt_a2",
-                "item": {"type": "message", "role": "user",
-                         "content": [{"type": "input_text", "text": text}]},
-            }))
-            got.append(json.loads(await ws.recv()))
-            await ws.send(json.dumps({"type": "response.create", "event_id": "evt_a3"}))
-            while True:
-                event = json.loads(await ws.recv())
-                got.append(event)
-                if event["type"] == "response.done":
-                    break
-            if binary is not None:
-                await ws.send(binary)
-                got.append(await ws.recv())
-            if server_close:
-                await ws.send(json.dumps({"type": "test.close"}))
-                with pytest.raises(websockets.ConnectionClosed):
-                    await ws.recv()
-        got.append(("closed", ws.close_code, ws.close_reason))
+    async with realtime(url, proxy.url, ca,
+                        additional_headers={"Authorization": f"Bearer {KEY}"}) as ws:
+        got.append(json.loads(await ws.recv()))  # session.created, before we say anything
+        await asyncio.wait_for(await ws.ping(), 5)  # control frames get their answer too
+        update = {"instructions": f"be brief; key {KEY}"}
+        if tools:
+            update["tools"] = [{"type": "function", "name": "get_weather",
+                                "parameters": {"type": "object"}}]
+        await ws.send(json.dumps({"type": "session.update", "event_id": "evt_a1",
+                                  "session": update}))
+        got.append(json.loads(await ws.recv()))
+        await ws.send(json.dumps({
+            "type": "conversation.item.create", "event_id": "evt_a2",
+            "item": {"type": "message", "role": "user",
+                     "content": [{"type": "input_text", "text": text}]},
+        }))
+        got.append(json.loads(await ws.recv()))
+        await ws.send(json.dumps({"type": "response.create", "event_id": "evt_a3"}))
+        while True:
+            event = json.loads(await ws.recv())
+            got.append(event)
+            if event["type"] == "response.done":
+                break
+        if binary is not None:
+            await ws.send(binary)
+            got.append(await ws.recv())
+        if server_close:
+            await ws.send(json.dumps({"type": "test.close"}))
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()
+    got.append(("closed", ws.close_code, ws.close_reason))
     return got
 
 
@@ -156,15 +165,12 @@ def test_changed_client_message_is_a_clear_miss(run_proxy, gateway, ca_cert, tmp
     replay = run_proxy(cassette, "replay")
 
     async def changed():
-        ctx = ssl.create_default_context(cafile=ca_cert)
-        async with asyncio.timeout(TIMEOUT):
-            async with connect(ws_url(gateway), ssl=ctx, proxy=replay.url,
-                               ping_interval=None) as ws:
-                assert json.loads(await ws.recv())["type"] == "session.created"
-                await ws.send(json.dumps({"type": "session.update", "event_id": "other",
-                                          "session": {"instructions": "be verbose"}}))
-                with pytest.raises(websockets.ConnectionClosed) as closed:
-                    await ws.recv()
+        async with realtime(ws_url(gateway), replay.url, ca_cert) as ws:
+            assert json.loads(await ws.recv())["type"] == "session.created"
+            await ws.send(json.dumps({"type": "session.update", "event_id": "other",
+                                      "session": {"instructions": "be verbose"}}))
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.recv()
         return closed.value.rcvd
 
     close = asyncio.run(changed())
@@ -190,15 +196,12 @@ def test_extra_client_message_and_server_close(run_proxy, gateway, ca_cert, tmp_
     replay = run_proxy(cassette, "replay")
 
     async def extra():
-        ctx = ssl.create_default_context(cafile=ca_cert)
-        async with asyncio.timeout(TIMEOUT):
-            async with connect(ws_url(gateway), ssl=ctx, proxy=replay.url,
-                               ping_interval=None) as ws:
-                await ws.recv()
-                await ws.send(b"unexpected")
-                with pytest.raises(websockets.ConnectionClosed) as closed:
-                    while True:
-                        await ws.recv()
+        async with realtime(ws_url(gateway), replay.url, ca_cert) as ws:
+            await ws.recv()
+            await ws.send(b"unexpected")
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                while True:
+                    await ws.recv()
         return closed.value.rcvd
 
     close = asyncio.run(extra())
@@ -211,15 +214,12 @@ def test_session_open_when_the_proxy_stops_is_kept(run_proxy, gateway, ca_cert, 
     proxy = run_proxy(cassette, "record")
 
     async def half():
-        ctx = ssl.create_default_context(cafile=ca_cert)
-        async with asyncio.timeout(TIMEOUT):
-            async with connect(ws_url(gateway), ssl=ctx, proxy=proxy.url,
-                               ping_interval=None) as ws:
-                await ws.recv()
-                await ws.send(json.dumps({"type": "response.create"}))
-                while json.loads(await ws.recv())["type"] != "response.done":
-                    pass
-                await asyncio.to_thread(proxy.stop)  # the client has not closed yet
+        async with realtime(ws_url(gateway), proxy.url, ca_cert) as ws:
+            await ws.recv()
+            await ws.send(json.dumps({"type": "response.create"}))
+            while json.loads(await ws.recv())["type"] != "response.done":
+                pass
+            await asyncio.to_thread(proxy.stop)  # the client has not closed yet
 
     asyncio.run(half())
     (i,) = load_cassette(str(cassette)).interactions
@@ -268,18 +268,15 @@ def test_pace_recorded_keeps_the_gaps(run_proxy, gateway, ca_cert, tmp_path):
     arrivals: list[float] = []
 
     async def timed():
-        ctx = ssl.create_default_context(cafile=ca_cert)
-        async with asyncio.timeout(TIMEOUT):
-            async with connect(ws_url(gateway), ssl=ctx, proxy=replay.url,
-                               ping_interval=None) as ws:
-                for m in session.messages:
-                    if m.from_client:
-                        await ws.send(m.data)
-                    elif "output_text.delta" in str(m.data):
-                        await ws.recv()
-                        arrivals.append(loop.time())
-                    else:
-                        await ws.recv()
+        async with realtime(ws_url(gateway), replay.url, ca_cert) as ws:
+            for m in session.messages:
+                if m.from_client:
+                    await ws.send(m.data)
+                elif "output_text.delta" in str(m.data):
+                    await ws.recv()
+                    arrivals.append(loop.time())
+                else:
+                    await ws.recv()
 
     loop.run_until_complete(timed())
     loop.close()
@@ -581,16 +578,14 @@ def test_volatile_ids_match_by_default_and_the_option_compares_them(run_proxy, g
     proxy.stop()
 
     async def other_ids(url):
-        ctx = ssl.create_default_context(cafile=ca_cert)
-        async with asyncio.timeout(TIMEOUT):
-            async with connect(ws_url(gateway), ssl=ctx, proxy=url, ping_interval=None) as ws:
-                await ws.recv()
-                await ws.send(json.dumps({"type": "session.update", "event_id": "evt_new",
-                                          "session": {"instructions": f"be brief; key {KEY}"}}))
-                try:
-                    return json.loads(await ws.recv())["type"]
-                except websockets.ConnectionClosed as e:
-                    return e.rcvd.code
+        async with realtime(ws_url(gateway), url, ca_cert) as ws:
+            await ws.recv()
+            await ws.send(json.dumps({"type": "session.update", "event_id": "evt_new",
+                                      "session": {"instructions": f"be brief; key {KEY}"}}))
+            try:
+                return json.loads(await ws.recv())["type"]
+            except websockets.ConnectionClosed as e:
+                return e.rcvd.code
 
     default = run_proxy(cassette, "replay")
     assert asyncio.run(other_ids(default.url)) == "session.updated"
