@@ -45,20 +45,37 @@ def run_proxy(confdir, gateway):
     """run_proxy(cassette, mode, **vcr_options) -> a started BackgroundProxy (stopped after)."""
     started: list[BackgroundProxy] = []
 
-    def start(cassette: str, mode: str = "once", *, sets: tuple[str, ...] = (), **vcr):
-        settings = ProxySettings(
-            cassette=str(cassette),
-            mode=mode,
-            confdir=confdir,
-            vcr_options={f"vcr_{k}": v for k, v in vcr.items()},
-            sets=[f"ssl_verify_upstream_trusted_ca={gateway.ca_path}", *sets],
-        )
-        proxy = BackgroundProxy(settings).start()
+    def start(cassette: str, mode: str = "once", **kw):
+        proxy = start_proxy(confdir, gateway, cassette, mode, **kw)
         started.append(proxy)
         return proxy
 
     yield start
     for proxy in started:
+        proxy.stop()
+
+
+def start_proxy(confdir: str, gateway, cassette, mode: str = "once", *,
+                sets: tuple[str, ...] = (), **vcr) -> BackgroundProxy:
+    """An in-process proxy on `cassette` in `mode` trusting the fake gateway's CA (`vcr`:
+    vcr_* options without the prefix); the caller stops it (run_proxy, running_proxy)."""
+    settings = ProxySettings(
+        cassette=str(cassette),
+        mode=mode,
+        confdir=confdir,
+        vcr_options={f"vcr_{k}": v for k, v in vcr.items()},
+        sets=[f"ssl_verify_upstream_trusted_ca={gateway.ca_path}", *sets],
+    )
+    return BackgroundProxy(settings).start()
+
+
+@contextlib.contextmanager
+def running_proxy(confdir: str, gateway, cassette, mode: str = "once", **kw):
+    """`start_proxy` for a `with` block (module-scoped fixtures, which run_proxy cannot serve)."""
+    proxy = start_proxy(confdir, gateway, cassette, mode, **kw)
+    try:
+        yield proxy
+    finally:
         proxy.stop()
 
 

@@ -1055,26 +1055,33 @@ def _multipart_fields(ctx: _Ctx) -> dict[str, tuple[str | None, bytes]] | None:
     return out
 
 
-async def _bad_multipart(ctx: _Ctx) -> None:
-    err = {"message": "expected multipart/form-data", "type": "invalid_request_error"}
-    await ctx.json(400, {"error": err})
+async def _upload(ctx: _Ctx) -> dict[str, tuple[str | None, bytes]] | None:
+    """An OpenAI upload's multipart fields (with a `file`), or None after answering 400."""
+    fields = _multipart_fields(ctx)
+    if fields is None or "file" not in fields:
+        err = {"message": "expected multipart/form-data", "type": "invalid_request_error"}
+        await ctx.json(400, {"error": err})
+        return None
+    return fields
+
+
+def _field(fields: dict[str, tuple[str | None, bytes]], name: str) -> str:
+    return fields.get(name, (None, b""))[1].decode()
 
 
 async def _transcription(ctx: _Ctx) -> None:
-    fields = _multipart_fields(ctx)
-    if fields is None or "file" not in fields:
-        await _bad_multipart(ctx)
+    fields = await _upload(ctx)
+    if fields is None:
         return
     filename, data = fields["file"]
-    model = fields.get("model", (None, b""))[1].decode()
-    text = f"heard {len(data)} bytes of {filename} with {model} crc {zlib.crc32(data):08x}"
+    text = (f"heard {len(data)} bytes of {filename} with {_field(fields, 'model')} "
+            f"crc {zlib.crc32(data):08x}")
     await ctx.json(200, {"text": text})
 
 
 async def _files(ctx: _Ctx) -> None:
-    fields = _multipart_fields(ctx)
-    if fields is None or "file" not in fields:
-        await _bad_multipart(ctx)
+    fields = await _upload(ctx)
+    if fields is None:
         return
     filename, data = fields["file"]
     obj = {
@@ -1083,7 +1090,7 @@ async def _files(ctx: _Ctx) -> None:
         "bytes": len(data),
         "created_at": CREATED,
         "filename": filename,
-        "purpose": fields.get("purpose", (None, b""))[1].decode(),
+        "purpose": _field(fields, "purpose"),
         "status": "processed",
     }
     await ctx.json(200, obj)

@@ -10,7 +10,7 @@ import subprocess
 
 import httpx
 import pytest
-from conftest import proxied_client
+from conftest import proxied_client, running_proxy
 
 from vcrproxy import load_cassette
 
@@ -37,17 +37,10 @@ def _run(client: httpx.Client, base: str) -> list[tuple[int, dict, bytes]]:
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, confdir, gateway):
     """The exchanges recorded once (HTTP/1.1), with what the client saw."""
-    from vcrproxy.proxy import BackgroundProxy, ProxySettings
-
     cassette = tmp_path_factory.mktemp("framing") / "c.yaml"
-    settings = ProxySettings(cassette=str(cassette), mode="record", confdir=confdir,
-                             sets=[f"ssl_verify_upstream_trusted_ca={gateway.ca_path}"])
-    proxy = BackgroundProxy(settings).start()
-    try:
+    with running_proxy(confdir, gateway, cassette, "record") as proxy:
         with proxied_client(proxy, f"{confdir}/mitmproxy-ca-cert.pem") as c:
             seen = _run(c, gateway.url)
-    finally:
-        proxy.stop()
     return cassette, seen
 
 

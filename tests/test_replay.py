@@ -32,9 +32,10 @@ import pytest
 
 from vcrproxy import Cassette, Interaction, Request, Response, load_cassette, save_cassette
 from vcrproxy.cassette import CHUNKS_KEY, REDACTED
-from vcrproxy.proxy import BackgroundProxy, ProxySettings
+from vcrproxy.proxy import BackgroundProxy
 
 sys.path.insert(0, os.path.dirname(__file__))
+from conftest import running_proxy  # noqa: E402
 from fakegateway import ConnectionCounter, FakeGateway  # noqa: E402
 from sessions import connect_tunnel  # noqa: E402
 
@@ -838,9 +839,7 @@ def paced_recording(confdir, tmp_path_factory):
     ca = os.path.join(confdir, "mitmproxy-ca-cert.pem")
     with FakeGateway(gap_ms=100) as gw:
         url = f"{gw.url}/v1/chat/completions"
-        settings = ProxySettings(cassette=path, mode="record", confdir=confdir,
-                                 sets=[f"ssl_verify_upstream_trusted_ca={gw.ca_path}"])
-        with BackgroundProxy(settings) as proxy, client(proxy, ca) as c:
+        with running_proxy(confdir, gw, path, "record") as proxy, client(proxy, ca) as c:
             lines = [line for _, line in _timed_events(c, url)]
         assert len(gw.events_for("/v1/chat/completions")) == len(lines) >= 6
     resp = load_cassette(path).interactions[0].response

@@ -12,7 +12,7 @@ import time
 
 import httpx
 import pytest
-from conftest import proxied_client
+from conftest import proxied_client, running_proxy
 
 from vcrproxy import load_cassette
 
@@ -33,17 +33,10 @@ def _curl(proxy, ca: str, url: str, *args: str) -> tuple[bytes, bytes]:
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory, confdir, gateway):
-    from vcrproxy.proxy import BackgroundProxy, ProxySettings
-
     cassette = tmp_path_factory.mktemp("trailers") / "c.yaml"
-    settings = ProxySettings(cassette=str(cassette), mode="record", confdir=confdir,
-                             sets=[f"ssl_verify_upstream_trusted_ca={gateway.ca_path}"])
-    proxy = BackgroundProxy(settings).start()
-    try:
+    with running_proxy(confdir, gateway, cassette, "record") as proxy:
         with proxied_client(proxy, f"{confdir}/mitmproxy-ca-cert.pem", http2=True) as c:
             body = c.get(gateway.url + "/trailers").content
-    finally:
-        proxy.stop()
     return cassette, body
 
 
