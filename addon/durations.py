@@ -8,6 +8,8 @@ including Go's own float64 rounding of fractions with more digits than the unit 
 
 from __future__ import annotations
 
+import re
+
 _MAX_NS = (1 << 63) - 1
 _MIN_NS = -(1 << 63)
 
@@ -23,12 +25,23 @@ _UNITS: dict[str, int] = {
 }
 
 _DIGITS = "0123456789"
+# What go-vcr writes for most responses (`1.899226064s`, `703.389µs`): one number of at most 9+9
+# digits in a unit up to seconds. Where the unit holds every fraction digit (unit / 10**digits
+# is whole), Go's float64 arithmetic is exact and gives v * unit + f * (unit / 10**digits).
+_SIMPLE = re.compile("([0-9]{1,9})(?:\\.([0-9]{1,9}))?(ns|us|\u00b5s|\u03bcs|ms|s)")
 
 
 def parse_go_duration(s: str) -> int:
     """Parse a Go duration string (`[-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+` or `0`) to nanoseconds."""
     if not isinstance(s, str):
         raise ValueError(f"invalid Go duration {s!r}: not a string")
+    m = _SIMPLE.fullmatch(s)
+    if m is not None:
+        unit = _UNITS[m[3]]
+        frac = m[2] or ""
+        step, rest = divmod(unit, 10 ** len(frac))
+        if not rest:
+            return int(m[1]) * unit + (int(frac) * step if frac else 0)
     orig = s if len(s) <= 40 else s[:37] + "..."  # (as shown in errors: one short line)
     neg = False
     if s and s[0] in "+-":

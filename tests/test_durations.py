@@ -109,3 +109,33 @@ def test_round_trip_many_values():
     values += [-v for v in values]
     for ns in values:
         assert parse_go_duration(format_go_duration(ns)) == ns
+
+
+def test_fast_path_matches_the_full_parser(monkeypatch):
+    """parse_go_duration's shortcut for `N.FFFs`-like values gives what the full port gives."""
+    import random
+    import re
+
+    import vcrproxy.durations as durations
+
+    rng = random.Random(1)
+    cases = ["1.5s", "0s", "0.000000001s", "999999999.999999999s", "1.0000000001s", "703.389µs",
+             "1.2ns", "12.5us", "7.s", "1.1234567ms"]
+    for _ in range(5000):
+        whole = str(rng.randrange(10 ** rng.randint(1, 9)))
+        frac = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 9)))
+        unit = rng.choice(["ns", "us", "\u00b5s", "\u03bcs", "ms", "s"])
+        cases.append(whole + ("." + frac if frac else "") + unit)
+
+    def parse_all() -> list[int | str]:
+        out: list[int | str] = []
+        for c in cases:
+            try:
+                out.append(durations.parse_go_duration(c))
+            except ValueError:
+                out.append("error")
+        return out
+
+    fast = parse_all()
+    monkeypatch.setattr(durations, "_SIMPLE", re.compile("(?!)"))  # never matches: full parser
+    assert fast == parse_all()
