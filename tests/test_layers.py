@@ -75,8 +75,10 @@ def test_lower_layers_do_not_know_higher_ones():
     and storage no session, matcher or addon."""
     graph = _module_graph()
     assert graph["vcrproxy.yamlv3"] == set()
+    assert graph["vcrproxy.blockyaml"] == {"vcrproxy.yamlv3"}  # (its reading of YAML only)
     assert graph["vcrproxy.cassette"] <= {"vcrproxy.headers"}
-    assert graph["vcrproxy.codec"] <= {"vcrproxy.cassette", "vcrproxy.durations", "vcrproxy.yamlv3"}
+    assert graph["vcrproxy.codec"] <= {"vcrproxy.cassette", "vcrproxy.durations", "vcrproxy.yamlv3",
+                                       "vcrproxy.blockyaml"}
     assert graph["vcrproxy.store"] <= {"vcrproxy.cassette", "vcrproxy.codec", "vcrproxy.yamlv3"}
 
 
