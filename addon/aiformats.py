@@ -56,13 +56,6 @@ class ToolCall:
     name: str = ""
     arguments: str = ""  # reassembled JSON text, as the model produced it
 
-    def parsed_arguments(self) -> Any:
-        """The arguments as JSON, or None when they are not valid JSON."""
-        try:
-            return json.loads(self.arguments)
-        except ValueError:
-            return None
-
 
 @dataclass
 class ToolResult:

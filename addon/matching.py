@@ -948,15 +948,6 @@ class Matcher:
         with self._lock:
             return [i for i, u in zip(self._interactions, self._used, strict=True) if not u]
 
-    def rewind(self) -> None:
-        """Forget what was used."""
-        with self._lock:
-            self._used = [False] * len(self._used)
-            for groups in self._index.values():
-                for slots in groups.values():
-                    for slot in slots.values():
-                        slot.cursor = 0
-
     def explain(self, request: Request) -> Miss:
         """Why `find` found nothing: the nearest recording and what differs.
 

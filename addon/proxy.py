@@ -70,16 +70,6 @@ WEB_NEEDS_TOKEN = (
 )
 
 
-def web_has_login_token() -> bool:
-    """Whether this mitmproxy's web UI asks for a login token (`web_password`, mitmproxy >= 11.1):
-    without one `--web` is refused (for tests to know which behaviour to expect)."""
-    import inspect
-
-    from mitmproxy.tools.web import webaddons
-
-    return "web_password" in inspect.getsource(webaddons)
-
-
 class ProxyError(Exception):
     """The proxy could not start; the message is one line for the user."""
 

@@ -118,10 +118,6 @@ class CassetteSession:
         return self.mode in (Mode.REPLAY, Mode.NEW_EPISODES)
 
     @property
-    def records(self) -> bool:
-        return self.mode in (Mode.RECORD, Mode.NEW_EPISODES)
-
-    @property
     def passthrough(self) -> bool:
         return self.mode is Mode.PASSTHROUGH
 

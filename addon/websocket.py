@@ -129,10 +129,6 @@ def is_upgrade(headers: Any) -> bool:
     return any(v.strip().lower() == "websocket" for v in values)
 
 
-def is_websocket_response(resp: Response) -> bool:
-    return resp.code == 101 and (WEBSOCKET_KEY in resp.extra or is_upgrade(resp.headers))
-
-
 def session_from_flow(flow: Any) -> WsSession:
     """The messages mitmproxy relayed on a WebSocket flow (`flow.websocket`, mitmproxy's
     WebSocketData), timed from the arrival of the 101."""
@@ -395,7 +391,6 @@ __all__ = [
     "WsSession",
     "event_label",
     "is_upgrade",
-    "is_websocket_response",
     "message_differences",
     "session_from_flow",
     "session_from_response",

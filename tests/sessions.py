@@ -11,6 +11,16 @@ from collections.abc import Iterable
 from typing import IO
 
 
+def web_has_login_token() -> bool:
+    """Whether this mitmproxy's web UI asks for a login token (`web_password`, mitmproxy >= 11.1):
+    without one `--web` is refused (proxy.py's check), so the tests know what to expect."""
+    import inspect
+
+    from mitmproxy.tools.web import webaddons
+
+    return "web_password" in inspect.getsource(webaddons)
+
+
 def connect_tunnel(proxy_host: str, proxy_port: int, authority: str,
                    timeout: float = 10) -> socket.socket:
     """A socket through the proxy to `authority` ("host:port"), its CONNECT answered 200."""

@@ -18,10 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import REFERENCE, proxied_client
-from sessions import read_exports, web_ui_url
+from sessions import read_exports, web_has_login_token, web_ui_url
 
 from vcrproxy import load_cassette
-from vcrproxy.proxy import web_has_login_token
 
 CHAT = "openai-chat-multi-tool-streaming.yaml"
 

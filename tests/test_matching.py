@@ -358,13 +358,6 @@ def test_add_new_episodes():
     assert len(m) == 3
 
 
-def test_rewind():
-    m = Matcher([rec(0, req(chat()))])
-    assert m.find(req(chat())).id == 0
-    m.rewind()
-    assert m.find(req(chat())).id == 0
-
-
 def test_matcher_honours_the_configured_parts():
     config = MatchConfig.from_strings(on="method,path")
     m = Matcher([rec(0, req(chat(), url="https://a.test/v1/x?q=1"))], config)

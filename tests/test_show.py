@@ -123,7 +123,7 @@ def test_openai_multi_tool_calls_reassembled():
         ("call_ehIWdjL1abZk1h8FWGLQ0Hie", "add", '{"a": 2, "b": 3}'),
         ("call_fBSgA47J5VeONggizTIvl7AH", "multiply", '{"a": 2, "b": 3}'),
     ]
-    assert first.tool_calls[1].parsed_arguments() == {"a": 2, "b": 3}
+    assert json.loads(first.tool_calls[1].arguments) == {"a": 2, "b": 3}
     assert first.finish_reason == "tool_calls"
     assert (first.usage.input_tokens, first.usage.output_tokens) == (106, 50)
     assert first.usage.total_tokens == 156
@@ -630,7 +630,7 @@ def test_gemini_json_array_stream_with_function_call_and_thought():
     s = summarize(_ix(url, req, body, content_type="application/json"))
     assert (s.provider, s.streamed, s.events) == ("gemini", True, 2)
     assert (s.text, s.reasoning) == ("Calling.", "plan")
-    assert [(c.name, c.parsed_arguments()) for c in s.tool_calls] == [("add", {"a": 2, "b": 3})]
+    assert [(c.name, json.loads(c.arguments)) for c in s.tool_calls] == [("add", {"a": 2, "b": 3})]
     assert s.user_message == "add"
     assert [(r.name, r.content) for r in s.tool_results] == [("add", '{"r": 5}')]
     assert s.request_model == "gemini-2.5-pro"

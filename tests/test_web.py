@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sessions import read_exports, web_ui_url
+from sessions import read_exports, web_has_login_token, web_ui_url
 
-from vcrproxy.proxy import WEB_NEEDS_TOKEN, web_has_login_token
+from vcrproxy.proxy import WEB_NEEDS_TOKEN
 
 VCRPROXY = str(Path(sys.executable).parent / "vcrproxy")
 CASSETTE = os.path.join(os.path.dirname(__file__), "..", "cassettes",
