@@ -87,6 +87,44 @@ def test_new_file_is_created_with_header(tmp_path):
     assert text == "---\nversion: 2\ninteractions:\n" + dumps_interaction(item, "compact")
 
 
+@pytest.mark.parametrize("mode,state", [("record", "missing"), ("record", "valid"),
+                                        ("new-episodes", "missing"), ("new-episodes", "empty"),
+                                        ("new-episodes", "valid"), ("once", "missing")])
+def test_a_session_writes_the_file_whole_once_then_appends(tmp_path, monkeypatch, mode, state):
+    """The writer alone decides rewrite vs append: a session's first recording is one whole-file
+    write (creating, replacing or converting `interactions: []`), every later one an append; a
+    file new-episodes extends gets appends only."""
+    from vcrproxy import store
+    from vcrproxy.matching import MatchConfig
+    from vcrproxy.redaction import RedactionConfig
+    from vcrproxy.session import CassetteSession
+
+    path = tmp_path / "c.yaml"
+    if state == "valid":
+        write_with_writer(str(path), small_interactions()[:2], "compact")
+    elif state == "empty":
+        path.write_text("---\nversion: 2\ninteractions: []\n")
+    writes: list[str] = []
+    real_atomic, real_open = store.atomic_write, store.open_regular
+    monkeypatch.setattr(store, "atomic_write",
+                        lambda p, d: (writes.append("whole"), real_atomic(p, d))[1])
+
+    def open_regular(p, flags=os.O_RDONLY, *a):
+        if flags & os.O_APPEND:
+            writes.append("append")
+        return real_open(p, flags, *a)
+
+    monkeypatch.setattr(store, "open_regular", open_regular)
+    session = CassetteSession(str(path), mode, MatchConfig(), RedactionConfig.default())
+    for item in small_interactions()[:3]:
+        session.record(copy.deepcopy(item))
+    session.close()
+    extends = (mode, state) == ("new-episodes", "valid")
+    assert writes == (["append"] * 3 if extends else ["whole", "append", "append"])
+    kept = 2 if (mode, state) == ("new-episodes", "valid") else 0
+    assert len(load_cassette(str(path)).interactions) == kept + 3
+
+
 def test_appends_go_to_the_end_without_rereading(tmp_path, monkeypatch):
     path = str(tmp_path / "c.yaml")
     write_with_writer(path, small_interactions()[:2], "compact")
