@@ -17,7 +17,7 @@ from . import trailers
 from .cassette import WEBSOCKET_KEY, CassetteError, Interaction, Request
 from .contentview import CHUNKS_METADATA
 from .failclosed import fail_closed, one_line
-from .flows import LARGE_BODY, interaction_from_flow, is_stream_type, streams
+from .flows import LARGE_BODY, interaction_from_flow, is_stream_type, request_to_model, streams
 from .recording import StreamRecorder, decode_body
 from .reporter import WIRE_SIZE, Reporter, counting_tap
 from .session import CassetteSession
@@ -63,10 +63,20 @@ class Recorder:
             return
         rec = self._records.get(flow.id)
         if rec is not None and streams(flow.request, resp):
-            rec.recorder = StreamRecorder(flow, rec.session.redaction)
+            rec.recorder = StreamRecorder(flow, rec.session.redaction,
+                                          provisional=lambda: self._provisional(flow, rec))
             resp.stream = rec.recorder.tap
         elif rec is None and resp.stream is False and streams(flow.request, resp):
             resp.stream = counting_tap(flow)  # passthrough: never buffer a stream either
+
+    @staticmethod
+    def _provisional(flow: http.HTTPFlow, rec: _Record) -> Interaction:
+        """The interaction without its response body (the scan thread's: which values its echo
+        search looks for); the request model is kept for the end (converted once)."""
+        if rec.request is None:
+            rec.request = request_to_model(flow.request)
+        assert rec.recorder is not None
+        return interaction_from_flow(flow, b"", decoded=rec.recorder.decoded, request=rec.request)
 
     @fail_closed
     def response(self, flow: http.HTTPFlow) -> None:

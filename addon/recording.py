@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from mitmproxy import http
 
 from . import decoders, providers
-from .redaction import RedactionConfig, StreamScan, redact_url
+from .cassette import Interaction
+from .redaction import RedactionConfig, StreamScan, echo_variants, redact_url
 
 log = logging.getLogger("vcrproxy")
 
@@ -26,7 +28,8 @@ class StreamRecorder:
     decode, are recorded as sent (encoded), with one warning.
     """
 
-    def __init__(self, flow: http.HTTPFlow, redaction: RedactionConfig | None = None) -> None:
+    def __init__(self, flow: http.HTTPFlow, redaction: RedactionConfig | None = None,
+                 provisional: Callable[[], Interaction] | None = None) -> None:
         assert flow.response is not None
         self.origin = flow.request.timestamp_end or flow.request.timestamp_start
         self.where = f"{flow.request.method} {redact_url(flow.request.url)}"  # for log lines
@@ -42,10 +45,12 @@ class StreamRecorder:
         # A body past SCAN_FROM gets its redaction scan while it streams (StreamScan), in the
         # scan thread, so its recording waits for less at the end.
         self._redaction = redaction
+        self._provisional = provisional  # the interaction without its body: values named
         self.scan: StreamScan | None = None
         self._scanned = 0  # parts handed to the scan
         self._unscanned = 0  # bytes of the parts after those
         self._scanning: Future | None = None  # the last piece handed over
+        self._spoiled = False  # the body is not what the scan saw
 
     def tap(self, data: bytes) -> bytes:
         if data:
@@ -65,12 +70,24 @@ class StreamRecorder:
 
     def _scan_parts(self) -> None:
         """Hand the pieces the scan has not seen to the scan thread, as one."""
-        if self.scan is None:
-            self.scan = StreamScan(self._redaction)
         batch = b"".join(self.parts[self._scanned:])
         self._scanned = len(self.parts)
         self._unscanned = 0
-        self._scanning = _scan_thread().submit(self.scan.feed, batch)
+        first = self._scanning is None
+        self._scanning = _scan_thread().submit(self._start_scan if first else self._feed, batch)
+
+    def _start_scan(self, batch: bytes) -> None:
+        # (in the scan thread: the values named in the request and the response's headers, for
+        # the echo search, take a pass over the request)
+        echoes = None
+        if self._provisional is not None:
+            echoes = echo_variants(self._provisional(), self._redaction)
+        self.scan = StreamScan(self._redaction, echoes)
+        self.scan.feed(batch)
+
+    def _feed(self, batch: bytes) -> None:
+        if self.scan is not None:
+            self.scan.feed(batch)
 
     def _decode(self, data: bytes) -> bytes:
         if self.decoder is None:
@@ -98,8 +115,7 @@ class StreamRecorder:
         log.warning("%s: could not decode the stream, recording it encoded: %s", self.where, error)
         self.decoder = None
         self.decoded = False
-        if self.scan is not None:
-            self.scan.usable = False  # (it saw decoded pieces; these are the sent ones)
+        self._spoiled = True  # (the scan saw decoded pieces; these are the sent ones)
         self._redaction = None
         self.parts = list(self.raw)
         self.chunks = [(self.chunks[-1][0] if self.chunks else 0.0, sum(map(len, self.raw)))]
@@ -116,14 +132,17 @@ class StreamRecorder:
         return sum(map(len, self.parts))
 
     def _finish_scan(self) -> None:
-        if self.scan is not None and self._scanned < len(self.parts):
+        if self._scanning is None:
+            return
+        if not self._spoiled and self._scanned < len(self.parts):
             self._scan_parts()
-        if self._scanning is not None:
-            try:
-                self._scanning.result()
-            except Exception as e:  # noqa: BLE001 - redaction then searches the body itself
-                log.debug("%s: redaction scan failed: %s", self.where, e)
-                self.scan = None
+        try:
+            self._scanning.result()
+        except Exception as e:  # noqa: BLE001 - redaction then searches the body itself
+            log.debug("%s: redaction scan failed: %s", self.where, e)
+            self.scan = None
+        if self._spoiled:
+            self.scan = None
 
     def pieces(self) -> tuple[list[bytes], bool, list[tuple[float, int]]]:
         """(the body's pieces, decoded, chunks), once the response is complete, for a body the

@@ -666,24 +666,34 @@ class StreamScan:
     thread (the search lets go of the GIL); pieces must come in order.
     """
 
-    def __init__(self, config: RedactionConfig) -> None:
+    def __init__(self, config: RedactionConfig, echoes: list[bytes] | None = None) -> None:
         self.finder = _finder(config.patterns, config.fields)
         needles = self.finder.needles
         self.usable = needles._ac is not None  # (the `re` fallback reports needle by needle)
-        self._keep = max(map(len, needles.needles), default=1)
-        self._lengths = [len(n) for n in needles.needles]
-        self.hits: list[tuple[int, int]] = []
+        # `echoes`: the values named elsewhere (echo_variants) as known when the body started;
+        # used at the end only if the pass has exactly these (nothing named later).
+        self.echoes = list(echoes or ())
+        self._echo_needles = _Needles(self.echoes) if self.echoes else None
+        if self._echo_needles is not None and self._echo_needles._ac is None:
+            self.usable = False
+        self._searches = [(needles, [len(n) for n in needles.needles], [])]
+        if self._echo_needles is not None:
+            self._searches.append((self._echo_needles, [len(n) for n in self.echoes], []))
+        self._keep = max(max(lengths, default=1) for _, lengths, _ in self._searches)
         self.size = 0
         self._tail = b""
+
+    @property
+    def hits(self) -> list[tuple[int, int]]:
+        return self._searches[0][2]
 
     def feed(self, piece: bytes) -> None:
         if not self.usable or not piece:
             return
         data = self._tail + piece
         base, old = self.size - len(self._tail), len(self._tail)
-        lengths = self._lengths
-        self.hits += [(ni, base + at) for ni, at in self.finder.needles.find(data)
-                      if at + lengths[ni] > old]
+        for needles, lengths, hits in self._searches:
+            hits += [(ni, base + at) for ni, at in needles.find(data) if at + lengths[ni] > old]
         self.size += len(piece)
         self._tail = data[-self._keep:]
 
@@ -692,6 +702,14 @@ class StreamScan:
         with `finder`'s needles; None: search it."""
         if self.usable and finder is self.finder and self.size == len(data):
             return self.hits
+        return None
+
+    def echo_hits_for(self, echoes: _Echoes, data: bytes) -> list[tuple[int, int]] | None:
+        """The echo search's hits, if this scan saw `data` and searched exactly the variants
+        `echoes` has, in the same order; None: search it."""
+        if self.usable and self.size == len(data) and echoes.variants == self.echoes \
+                and self.echoes:
+            return self._searches[1][2]
         return None
 
 
@@ -754,12 +772,14 @@ class _Echoes:
         self.where = [variants[v] for v in self.variants]
         self.needles = _Needles(self.variants) if self.variants else None
 
-    def spans(self, data: bytes) -> list[Span]:
+    def spans(self, data: bytes, hits: list[tuple[int, int]] | None = None) -> list[Span]:
+        """Every place a variant is in `data`; `hits`: its needle hits when a StreamScan found
+        them already."""
         if self.needles is None:
             return []
         return [
             (at, at + len(self.variants[i]), ("echo", self.where[i]))
-            for i, at in self.needles.find(data)
+            for i, at in (self.needles.find(data) if hits is None else hits)
         ]
 
 
@@ -1163,6 +1183,24 @@ def _redact_interaction_in_place(
     scan: StreamScan | None = None,
 ) -> None:
     p = _Pass(config, report)
+    bodies = _named_values(i, p, scan)
+    values = {v: w for v, w in p.values.items() if _named_value_ok(v)}
+    echoes = _Echoes(values)
+    _rewrite(i, p, echoes, bodies, scan)
+
+
+def echo_variants(i: Interaction, config: RedactionConfig) -> list[bytes]:
+    """The texts the echo search of `redact_interaction(i, config)` looks for (in order), for a
+    StreamScan made before the response body is there."""
+    p = _Pass(config, None)
+    _named_values(i, p, None)
+    return _Echoes({v: w for v, w in p.values.items() if _named_value_ok(v)}).variants
+
+
+def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
+    """Steps 1 and 2 of a pass: values named anywhere go to `p.values`; each body with the
+    spans of its shapes and named values."""
+    config = p.config
     req, resp = i.request, i.response
     # 1. Values named in the small fields (headers, URL, form), for the echo search.
     p.collect_headers(req.headers, "request header", False)
@@ -1188,8 +1226,13 @@ def _redact_interaction_in_place(
             else []
         )
         bodies.append((kind, msg, data, shapes + named))
-    values = {v: w for v, w in p.values.items() if _named_value_ok(v)}
-    echoes = _Echoes(values)
+    return bodies
+
+
+def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
+             scan: StreamScan | None) -> None:
+    config = p.config
+    req, resp = i.request, i.response
     # 3. Rewrite every field: names, shapes, echoes.
     req.headers = p.headers(req.headers, "request header", False, echoes)
     if req.trailer:
@@ -1225,7 +1268,8 @@ def _redact_interaction_in_place(
     for kind, msg, data, spans in bodies:
         if not data:
             continue
-        raw = spans + echoes.spans(data)
+        found = scan.echo_hits_for(echoes, data) if scan is not None and msg is resp else None
+        raw = spans + echoes.spans(data, found)
         if not raw:
             continue
         merged = _merge(raw)
