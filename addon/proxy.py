@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
+import inspect
 import logging
 import os
 import re
 import threading
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +55,7 @@ def _lazy_addons_package() -> None:
 
 _lazy_addons_package()
 
-from mitmproxy import exceptions, master, options  # noqa: E402
+from mitmproxy import addonmanager, exceptions, flow, hooks, http, master, options  # noqa: E402
 from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig  # noqa: E402
 
 from vcrproxy.ca import (  # noqa: E402, F401  (re-exported)
@@ -68,6 +71,126 @@ WEB_NEEDS_TOKEN = (
     "--web needs mitmproxy >= 11.1: this mitmproxy's web UI has no login token, so any local "
     "user could read the recorded traffic and its keys (Python >= 3.12 installs mitmproxy 12)"
 )
+
+
+class HookTable(addonmanager.AddonManager):
+    """mitmproxy's AddonManager with each hook's handlers found once, not on every event.
+
+    mitmproxy's `trigger_event` walks every addon of the chain and its sub-addons on each event
+    (a generator, a `getattr`, an `async` call and a `safecall` context per addon), rebuilds the
+    hook's arguments per addon, and after every flow hook triggers `update` the same way, which
+    no addon of the lean master handles: about a tenth of the CPU of a replayed h2 request. Here
+    the addons having a hook are listed once per hook name (forgotten whenever an addon is
+    registered or removed); the handler itself is still looked up when called, so a method
+    replaced later is the one that runs. Order, awaiting, `AddonHalt` and the "Addon error" log
+    line of a raising handler (which skips the rest of its top-level addon, as in mitmproxy) are
+    mitmproxy's own (addonmanager.py, 11.0 and 12.x); tests/test_mitmproxy_contract.py pins them.
+    """
+
+    def __init__(self, m: master.Master) -> None:
+        super().__init__(m)
+        # hook name -> per top-level addon of the chain: (itself and) its sub-addons having it
+        self._groups: dict[str, list[list[Any]] | None] = {}
+
+    def register(self, addon):
+        self._groups.clear()
+        return super().register(addon)
+
+    def remove(self, addon):
+        self._groups.clear()
+        return super().remove(addon)
+
+    def clear(self):
+        self._groups.clear()
+        return super().clear()
+
+    def _handlers(self, name: str) -> list[list[Any]] | None:
+        """The addons having hook `name`, grouped by top-level addon; None when one has a
+        non-callable attribute of that name (mitmproxy's own path then raises its error)."""
+        try:
+            return self._groups[name]
+        except KeyError:
+            pass
+        groups: list[list[Any]] | None = []
+        for top in self.chain:
+            group = []
+            for a in addonmanager.traverse([top]):
+                func = getattr(a, name, None)
+                if func is None or isinstance(func, types.ModuleType):
+                    continue
+                if not callable(func):
+                    groups = None
+                    break
+                group.append(a)
+            if groups is None:
+                break
+            if group:
+                groups.append(group)
+        self._groups[name] = groups
+        return groups
+
+    async def trigger_event(self, event: hooks.Hook) -> None:
+        name = event.name
+        groups = self._handlers(name)
+        if groups is None:
+            return await super().trigger_event(event)
+        if not groups:
+            return None
+        args = _hook_args(event)
+        for group in groups:
+            try:
+                for a in group:
+                    res = getattr(a, name)(*args)
+                    if res is not None and inspect.isawaitable(res):
+                        await res
+            except exceptions.AddonHalt:
+                return None
+            except exceptions.OptionsError:
+                raise
+            except Exception:  # noqa: BLE001 - logged exactly as mitmproxy's safecall does
+                with addonmanager.safecall():
+                    raise
+        return None
+
+    async def handle_lifecycle(self, event: hooks.Hook) -> None:
+        await self.trigger_event(event)
+        if self._handlers("update") == []:
+            return  # nobody would see it: no UpdateHook per flow hook
+        message = _hook_args(event)[0]
+        if isinstance(message, flow.Flow):
+            await self.trigger_event(hooks.UpdateHook([message]))
+
+
+_ARG_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _no_type_check(self) -> None:
+    """(What `MessageData.__post_init__` is under `python -O`: nothing.)"""
+
+
+def skip_debug_type_checks() -> None:
+    """Build mitmproxy's requests and responses without their debug-time type check.
+
+    `http.MessageData.__post_init__` checks every field of each Request/Response mitmproxy
+    builds against its annotation, only when Python runs without -O (`if __debug__`): about 6%
+    of the CPU of a replayed h2 request, the request mitmproxy parses from the client. Only the
+    lean master turns it off (for the whole process: the CLI's, or the tests' and the pytest
+    plugin's in-process proxies); our own responses are built through the checked constructor
+    once (fastresponse.py). tests/test_mitmproxy_contract.py fails if the hook point changes.
+    """
+    if callable(getattr(http.MessageData, "__post_init__", None)):
+        http.MessageData.__post_init__ = _no_type_check  # type: ignore[attr-defined]
+
+
+def _hook_args(event: hooks.Hook) -> list[Any]:
+    """`event.args()` (the dataclass fields in order) with the field names looked up once."""
+    cls = type(event)
+    if cls.args is not hooks.Hook.args:
+        return event.args()
+    names = _ARG_NAMES.get(cls)
+    if names is None:
+        names = _ARG_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return [getattr(event, n) for n in names]
 
 
 class ProxyError(Exception):
@@ -156,6 +279,9 @@ class Proxy:
             m.addons.add(self.vcr)
         else:
             m = master.Master(opts, with_termlog=False)
+            skip_debug_type_checks()
+            opts.changed.disconnect(m.addons._configure_all)  # the stock manager, still empty
+            m.addons = HookTable(m)
             m.addons.add(
                 core.Core(),
                 proxyserver.Proxyserver(),

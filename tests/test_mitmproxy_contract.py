@@ -1,6 +1,10 @@
 """What vcrproxy assumes about mitmproxy internals, checked against the installed mitmproxy.
 
-vcrproxy touches mitmproxy internals in exactly one place: `vcrproxy.vcr.prefer_h2` writes
+vcrproxy touches mitmproxy internals in three places. The lean master (`vcrproxy.proxy`) replaces
+the AddonManager with `HookTable`, which must call hooks exactly as mitmproxy does (compared here
+against the stock manager), and turns off the debug-time field type check of
+`http.MessageData.__post_init__` (`skip_debug_type_checks`, checked here in a fresh interpreter).
+And `vcrproxy.vcr.prefer_h2` writes
 `client_alpn` into the `AppData` dict that `mitmproxy.addons.tlsconfig.TlsConfig` attaches to the
 client-side pyOpenSSL connection, so that `alpn_select_callback` answers h2 to clients (httpx)
 that offer http/1.1 first while mitmproxy runs with connection_strategy=lazy (no upstream ALPN to
@@ -224,3 +228,170 @@ def test_replay_response_clones_match_the_public_constructor():
     a.headers["X-Three"] = "3"
     assert "X-Three" not in b.headers and b.headers["X-Two"] == "2"
     assert (a.status_code, a.reason, a.raw_content) == (201, "Created", b"\x00\xffbinary")
+
+
+class _Calls:
+    """Addons that log every hook call (sync and async, nested, raising, halting)."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+
+
+def _chain(calls: _Calls):
+    from mitmproxy import exceptions
+
+    class Leaf:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def request(self, flow) -> None:
+            calls.log.append(f"{self.name}.request")
+
+    class Async:
+        name = "async"
+
+        async def request(self, flow) -> None:
+            calls.log.append("async.request")
+
+        async def response(self, flow) -> None:
+            calls.log.append("async.response")
+
+    class Raises:
+        name = "raises"
+
+        def __init__(self) -> None:
+            self.addons = [Leaf("after-raise")]  # skipped: same top-level addon as the raise
+
+        def request(self, flow) -> None:
+            calls.log.append("raises.request")
+            raise ValueError("boom")
+
+    class Halts:
+        name = "halts"
+
+        def response(self, flow) -> None:
+            calls.log.append("halts.response")
+            raise exceptions.AddonHalt
+
+    class Parent:
+        name = "parent"
+
+        def __init__(self) -> None:
+            self.addons = [Leaf("child-a"), Async(), Leaf("child-b")]
+
+        def request(self, flow) -> None:
+            calls.log.append("parent.request")
+
+    class Late:
+        name = "late"
+
+        def response(self, flow) -> None:
+            calls.log.append("late.response")  # after the halt: never runs
+
+    return [Parent(), Raises(), Leaf("top"), Halts(), Late()]
+
+
+def _run_chain(manager_class, with_update: bool) -> tuple[list[str], list[str]]:
+    """The calls and the error log lines of one request + response through `manager_class`."""
+    import asyncio
+    import logging
+
+    from mitmproxy import master, options
+    from mitmproxy.proxy.layers.http import HttpRequestHook, HttpResponseHook
+    from mitmproxy.test import tflow
+
+    calls = _Calls()
+    errors: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            errors.append(record.getMessage())
+
+    class Update:
+        name = "update"
+
+        def update(self, flows) -> None:
+            calls.log.append(f"update({len(flows)})")
+
+    async def main() -> None:
+        m = master.Master(options.Options())
+        m.options.changed.disconnect(m.addons._configure_all)
+        m.addons = manager_class(m)
+        m.addons.add(*_chain(calls))
+        if with_update:
+            m.addons.add(Update())
+        flow = tflow.tflow()
+        await m.addons.handle_lifecycle(HttpRequestHook(flow))
+        # A handler replaced after the first event is the one called from then on.
+        parent = m.addons.get("parent")
+        parent.request = lambda f: calls.log.append("parent.request (replaced)")
+        await m.addons.handle_lifecycle(HttpRequestHook(flow))
+        await m.addons.handle_lifecycle(HttpResponseHook(flow))
+        m._legacy_log_events.uninstall()  # (what Master.run does when it ends)
+
+    handler = Catch(logging.ERROR)
+    logging.getLogger("mitmproxy.addonmanager").addHandler(handler)
+    try:
+        asyncio.run(main())
+    finally:
+        logging.getLogger("mitmproxy.addonmanager").removeHandler(handler)
+    return calls.log, errors
+
+
+@pytest.mark.parametrize("with_update", [False, True])
+def test_hook_table_calls_hooks_as_mitmproxy_does(with_update):
+    """vcrproxy.proxy.HookTable (the lean master's addon manager) finds each hook's handlers
+    once: the calls, their order, awaiting, a raising handler (logged, the rest of its top-level
+    addon skipped), AddonHalt and the `update` hook must be exactly mitmproxy's own."""
+    from mitmproxy.addonmanager import AddonManager
+
+    from vcrproxy.proxy import HookTable
+
+    stock = _run_chain(AddonManager, with_update)
+    table = _run_chain(HookTable, with_update)
+    assert table == stock
+    calls, errors = table
+    assert calls[:6] == ["parent.request", "child-a.request", "async.request",
+                         "child-b.request", "raises.request", "top.request"]
+    assert "after-raise.request" not in calls and "late.response" not in calls
+    assert "parent.request (replaced)" in calls and "halts.response" in calls
+    assert ("update(1)" in calls) is with_update
+    assert errors == ["Addon error: boom"] * 2
+
+
+def test_lean_master_uses_the_hook_table(run_proxy, tmp_path):
+    from vcrproxy.proxy import HookTable
+
+    proxy = run_proxy(tmp_path / "c.yaml", "record")
+    addons = proxy.proxy.master.addons
+    assert isinstance(addons, HookTable)
+    assert addons.get("vcr") is proxy.vcr and addons.get("replayer") is proxy.vcr.replayer
+
+
+def test_debug_type_check_is_what_skip_debug_type_checks_turns_off():
+    """mitmproxy checks each field of a Request/Response it builds only without -O
+    (`MessageData.__post_init__`); vcrproxy.proxy.skip_debug_type_checks turns exactly that
+    off. Run in a fresh interpreter: the in-process proxies of this test run turned it off."""
+    import subprocess
+    import sys
+
+    script = """
+from mitmproxy import http
+def bad():
+    http.Response(b"HTTP/1.1", "200", b"OK", http.Headers(), b"", None, 0, 0)
+try:
+    bad()
+except TypeError:
+    pass
+else:
+    raise SystemExit("mitmproxy no longer type-checks MessageData fields")
+from vcrproxy.proxy import skip_debug_type_checks
+skip_debug_type_checks()
+bad()  # no check any more
+r = http.Request.make("POST", "https://example.invalid/x", b"{}", {"a": "b"})
+assert (r.method, r.host, r.content, r.headers["a"]) == ("POST", "example.invalid", b"{}", "b")
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout + out.stderr
