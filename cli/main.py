@@ -177,7 +177,8 @@ async def _run(
 
     proxy = Proxy(settings, preloaded=preloaded)
     live = LiveLog(quiet=kw["quiet"])
-    proxy.vcr.listeners.append(live.flow)
+    if not kw["quiet"]:  # -q prints no live lines: no report is built per flow either
+        proxy.vcr.listeners.append(live.flow)
     await proxy.start()
     if s.on_ready is not None:
         s.on_ready(proxy.url)
