@@ -366,7 +366,7 @@ run = click.option(
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--port", type=click.IntRange(1, 65535), required=True, envvar="VCRPROXY_PORT",
+@click.option("--port", type=int, required=True, envvar="VCRPROXY_PORT",
               help="Port of a running vcrproxy.")
 @click.option("--host", default="127.0.0.1", envvar="VCRPROXY_HOST", show_default=True)
 @click.option("--cassette", "name", default="", help="Cassette name for this shell's requests.")
@@ -375,6 +375,8 @@ run = click.option(
               show_default="~/.vcrproxy")
 def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None:
     """Print shell exports for a running proxy: eval "$(vcrproxy env --port N)"."""
+    if not 1 <= port <= 65535:  # (0 would be "any port" to a listener: no running proxy)
+        raise click.ClickException(f"--port {port}: a running proxy's port is 1 to 65535")
     ca, bundle = ensure_ca(os.path.expanduser(confdir))
     click.echo(shell_exports(proxy_exports(proxy_url(host, port, name or None, mode), ca, bundle)))
 
