@@ -21,6 +21,7 @@ Sources: dnaeon/go-vcr v2 `cassette.go` (the keys), yaml.v3 (unknown keys are ig
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -106,23 +107,30 @@ def _check_request(r: Request, where: str) -> list[Problem]:
 
 
 def _check_url(url: str, where: str) -> list[Problem]:
+    found = _url_problem(url)
+    return [] if found is None else [Problem(where, *found)]
+
+
+@functools.lru_cache(maxsize=256)  # (a cassette repeats a few URLs thousands of times)
+def _url_problem(url: str) -> tuple[str, bool] | None:
+    """(message, fatal) of what is wrong with a request URL, or None."""
     if _BAD_URL_RE.search(url):
-        return [Problem(where, f"{_short(url)} holds spaces or control characters", True)]
+        return f"{_short(url)} holds spaces or control characters", True
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError on a bad port)
     except ValueError as e:
         if is_bare_ipv6(url.partition("://")[2].partition("/")[0]):
             # earlier vcrproxy wrote mitmproxy's bare form; matching reads it as the same host
-            return [Problem(where, f"{_short(url)}: IPv6 host without brackets (Go writes "
-                            "https://[::1]:PORT/...); replay matches it all the same", False)]
-        return [Problem(where, f"{_short(url)} is not a URL: {e}", True)]
+            return (f"{_short(url)}: IPv6 host without brackets (Go writes "
+                    "https://[::1]:PORT/...); replay matches it all the same", False)
+        return f"{_short(url)} is not a URL: {e}", True
     if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
-        return [Problem(where, f"{_short(url)} is not an absolute http(s) URL", True)]
-    return []
+        return f"{_short(url)} is not an absolute http(s) URL", True
+    return None
 
 
-def _check_response(r: Response, where: str, body_len: int) -> list[Problem]:
+def _check_response(r: Response, where: str) -> list[Problem]:
     out = [Problem(where, f"unknown key {k!r} (go-vcr ignores it)", False)
            for k in _unknown(r.key_order, RESPONSE_KEYS)]
     if not _has(r.key_order, "code"):
@@ -138,7 +146,10 @@ def _check_response(r: Response, where: str, body_len: int) -> list[Problem]:
         out.append(Problem(f"{where}.duration", "is negative", False))
     out += _check_headers(r.headers, where, True)
     if CHUNKS_KEY in r.extra:
-        out += _check_chunks(r.extra[CHUNKS_KEY], f"{where}.{CHUNKS_KEY}", body_len)
+        body = r.body
+        # (the body's size in bytes: its length when ASCII, without encoding it)
+        size = len(body) if isinstance(body, bytes) or body.isascii() else len(r.body_bytes)
+        out += _check_chunks(r.extra[CHUNKS_KEY], f"{where}.{CHUNKS_KEY}", size)
     if WEBSOCKET_KEY in r.extra:
         out += _check_websocket(r, where)
     return out
@@ -159,20 +170,24 @@ def _check_websocket(r: Response, where: str) -> list[Problem]:
 
 
 def _check_chunks(raw: object, where: str, body_len: int) -> list[Problem]:
-    bad = Problem(where, "expected a list of [offset_ms >= 0, size >= 0] pairs (finite numbers, "
-                  "integer sizes); --pace recorded sends the body whole instead", False)
+    def bad() -> list[Problem]:
+        return [Problem(where, "expected a list of [offset_ms >= 0, size >= 0] pairs (finite "
+                        "numbers, integer sizes); --pace recorded sends the body whole instead",
+                        False)]
+
     if not isinstance(raw, list):
-        return [bad]
+        return bad()
     total = 0
     for pair in raw:
         if not isinstance(pair, list) or len(pair) != 2:
-            return [bad]
+            return bad()
         at, size = pair
+        kind = type(at)  # (type(), not isinstance: a bool is not a number here)
         if (
-            isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at)
-            or at < 0 or isinstance(size, bool) or not isinstance(size, int) or size < 0
+            not (kind is float or kind is int) or not math.isfinite(at) or at < 0
+            or type(size) is not int or size < 0
         ):
-            return [bad]
+            return bad()
         total += size
     if total != body_len:
         return [Problem(where, f"sizes sum to {total}, the body has {body_len} bytes; --pace "
@@ -196,7 +211,7 @@ def _check_interaction(i: Interaction, where: str) -> list[Problem]:
     if not _has(keys, "response"):
         out.append(Problem(f"{where}.response", "missing", True))
     else:
-        out += _check_response(i.response, f"{where}.response", len(i.response.body_bytes))
+        out += _check_response(i.response, f"{where}.response")
     return out
 
 
