@@ -63,6 +63,8 @@ _PAIR = re.compile(rf"\[({_NUMBER}), ({_NUMBER})\]")
 # The same for a text of code points below 256 (most cassettes), checked on its Latin-1 bytes
 # by deleting the allowed ones: ~10x faster than the regex on 51 MB.
 _LATIN1_ALLOWED = bytes([9, 10, *range(0x20, 0x7F), *range(0xA0, 0x100)])
+# A Go duration (`1.899226064s`, `1m18.5s`): go_resolve reads it as a string, more slowly.
+_GO_DURATION = re.compile("(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+")
 _MAX_DEPTH = 64
 _CACHE_LIMIT = 8192  # one-line entries remembered (a cassette repeats most of its lines)
 _keys: dict[str, tuple[str, Any]] = {}  # plain key -> go_resolve(key) (keys repeat)
@@ -92,19 +94,27 @@ def _plain_ok(s: str) -> bool:
 def _scalar(s: str) -> Any:
     """The value of a one-line scalar in a block (plain or quoted); Unsupported otherwise."""
     c = s[0]
+    last = len(s) - 1
     if c == "'":
-        m = _SINGLE.match(s)
-        if m is None or m.end() != len(s):
+        end = s.find("'", 1)
+        while 0 < end < last and s[end + 1] == "'":  # '' is a quote inside
+            end = s.find("'", end + 2)
+        if end != last:
             raise Unsupported("single-quoted scalar")
-        return m[1].replace("''", "'")
+        return s[1:last].replace("''", "'")
     if c == '"':
+        if "\\" not in s:
+            if s.find('"', 1) != last:
+                raise Unsupported("double-quoted scalar")
+            return s[1:last]
         m = _DOUBLE.match(s)
         if m is None or m.end() != len(s):
             raise Unsupported("double-quoted scalar")
-        v = m[1]
-        return _ESCAPE.sub(_unescape, v) if "\\" in v else v
+        return _ESCAPE.sub(_unescape, m[1])
     if not _plain_ok(s):
         raise Unsupported("plain scalar")
+    if _GO_DURATION.fullmatch(s):
+        return s  # (what go_resolve makes of it: digits and a unit are no number)
     return go_resolve(s)[1]
 
 
@@ -168,8 +178,17 @@ class _Reader:
             raise Unsupported("nesting")
         lines, n = self.lines, len(self.lines)
         pad = " " * col
-        while self._next_content() < n:
-            line = lines[self.i]
+        while True:
+            i = self.i
+            while i < n:  # (blank lines skipped: _next_content inlined, this loop is hot)
+                line = lines[i]
+                if line and (line[-1] != " " or line.strip(" ")):
+                    break
+                i += 1
+            self.i = i
+            if i >= n:
+                break
+            line = lines[i]
             if not line.startswith(pad):
                 break  # less indented: the mapping ends
             c = line[col]
@@ -263,19 +282,31 @@ class _Reader:
         if self.depth > _MAX_DEPTH:
             raise Unsupported("nesting")
         lines, n = self.lines, len(self.lines)
+        pad = " " * col
         items: list[Any] = []
-        while self._next_content() < n:
-            line = lines[self.i]
-            ind = _indent(line)
-            if ind < col:
+        while True:
+            i = self.i
+            while i < n:
+                line = lines[i]
+                if line and (line[-1] != " " or line.strip(" ")):
+                    break
+                i += 1
+            self.i = i
+            if i >= n:
                 break
-            if ind > col:
+            line = lines[i]
+            if not line.startswith(pad):
+                break  # less indented
+            c = line[col]
+            if c == " ":
                 raise Unsupported("indentation")
-            if line[col] != "-" or (len(line) > col + 1 and line[col + 1] != " "):
+            if c != "-" or (len(line) > col + 1 and line[col + 1] != " "):
                 break  # a key of the mapping around an indentless sequence
             if line[-1] == " " or len(line) == col + 1:
                 raise Unsupported("sequence entry")
-            at = _indent(line[col + 1:]) + col + 1
+            at = col + 2  # (the line is at least `- x`: no trailing space)
+            if line[at] == " ":
+                at = _indent(line[col + 1:]) + col + 1
             rest = line[at:]
             if rest[0] == "-" and (len(rest) == 1 or rest[1] == " "):
                 raise Unsupported("nested sequence entry")
