@@ -339,6 +339,8 @@ class _Reader:
             width = _indent(lines[start])
             if width <= col:
                 raise Unsupported("block indentation")
+            if lines[start][width] == "\t":
+                raise Unsupported("tab after the indentation")  # libyaml: an error
         pad = " " * width
         j = start
         short = False  # a blank line of 1..width-1 spaces (it reads as an empty line)

@@ -317,8 +317,10 @@ def _literal(s: str, indent: int, hint: int) -> str:
 
 
 def _literal_header(s: str, hint: int) -> str:
-    """` |` with the indentation and chomping indicators, and its line break."""
-    hints = str(hint) if s[0] == " " or s[0] in _BREAK_CHARS else ""
+    """` |` with the indentation and chomping indicators, and its line break. A text starting
+    with a tab gets the indicator too, unlike yaml.v3: without it libyaml, yaml.v3 and PyYAML
+    all refuse the block ("found a tab character where an indentation space is expected")."""
+    hints = str(hint) if s[0] == " " or s[0] == "\t" or s[0] in _BREAK_CHARS else ""
     if s[-1] not in _BREAK_CHARS:
         hints += "-"
     elif len(s) == 1 or s[-2] in _BREAK_CHARS:

@@ -187,6 +187,10 @@ EDGE_CASES = [
     "a: |\n  x\n      \n",
     "a: |+\n  x\n    \n",
     "a: |\n  x\n\ty\n",
+    "a: |\n  \tx\n",  # libyaml: a tab where an indentation space is expected
+    "a: |-\n    \tx\n    y\nb: 1\n",
+    "a:\n  b: |+\n   \tx\n\n",
+    "a: |2\n  \tx\n",
     "a: |\n  x\n b: 1\n",
     "a: |  # c\n  x\n",
     "a: |\nb: 1\n",

@@ -29,6 +29,7 @@ from vcrproxy.yamlio import (
     loads_cassette,
     save_cassette,
 )
+from vcrproxy.yamlv3 import _Loader
 
 HERE = os.path.dirname(__file__)
 REFERENCE = sorted(glob.glob(os.path.join(HERE, "..", "cassettes", "*.yaml")))
@@ -218,11 +219,24 @@ def test_double_quoted(value, expected):
         ("\nabc", " |2-\n\n      abc\n", " |4-\n\n            abc\n"),
         ("a\n\tb\n", " |\n      a\n      \tb\n", " |\n            a\n            \tb\n"),
         ("é\n", " |\n      é\n", " |\n            é\n"),
+        ("\ta\nb", " |2-\n      \ta\n      b\n", " |4-\n            \ta\n            b\n"),
     ],
 )
 def test_literal_blocks(value, compact, indented):
     assert render(value) == compact
     assert render(value, "indented") == indented
+
+
+@pytest.mark.parametrize("layout", ["compact", "indented"])
+def test_text_starting_with_a_tab_reads_back(layout):
+    # yaml.v3 writes `|-` for "\tz\nb" and then neither it, libyaml nor PyYAML reads the block
+    # ("found a tab character where an indentation space is expected"): we write `|2-`.
+    c = minimal(layout=layout)
+    c.interactions[0].request.body = "\tz\nb"
+    c.interactions[0].response.headers["X-Tab"] = ["\tlead\nx\n"]
+    text = dumps_cassette(c)
+    yaml.load(text, Loader=_Loader)  # (raised before)
+    assert loads_cassette(text).interactions == c.interactions
 
 
 @pytest.mark.parametrize("layout", ["compact", "indented"])
