@@ -45,8 +45,8 @@ from mitmproxy import http
 
 from . import providers
 from .cassette import Interaction, Response
-from .fastresponse import replay_response
-from .flows import bodiless, is_stream, replay_headers
+from .fastresponse import replay_answer
+from .flows import bodiless, is_stream
 from .pacing import PacedReply, head_bytes
 
 KINDS = ("status", "cut", "reset", "delay", "stall")
@@ -366,10 +366,7 @@ def apply(
         return None
     else:
         h2 = flow.request.http_version.startswith("HTTP/2")
-        headers = replay_headers(recorded, len(recorded.body_bytes), h2=h2,
-                                 stream=is_stream(recorded), method=method)
-        flow.response = replay_response(recorded, headers,
-                                        bodiless=bodiless(recorded.code, method))
+        flow.response = replay_answer(recorded, h2=h2, method=method)
     if injection.delay_ms:
         return asyncio.sleep(injection.delay_ms / 1000)
     return None

@@ -145,6 +145,36 @@ def request_to_model(req: http.Request) -> Request:
     )
 
 
+# Live requests converted by replay, by their raw parts (see shared_request_model).
+_SHARED_MAX = 256
+_SHARED_BODY_MAX = 1 << 16
+_shared: dict[tuple, Request] = {}
+
+
+def shared_request_model(req: http.Request) -> Request:
+    """`request_to_model(req)` memoised by the request's raw parts (version, method, scheme, host,
+    port, authority, path, header fields, body, trailer fields: all it is computed from), for
+    replay: retries, test suites and load tests send the same request again and again, and the
+    conversion is about a fifth of vcrproxy's own work per replayed request. The result is
+    shared, so it must not be changed (the recorder redacts its request in place: it gets
+    `request_to_model`'s own). Bodies over 64 KiB are converted each time (a key would keep
+    them alive); at most 256 are kept."""
+    d = req.data
+    body = d.content
+    if body is not None and len(body) > _SHARED_BODY_MAX:
+        return request_to_model(req)
+    key = (
+        d.http_version, d.method, d.scheme, d.host, d.port, d.authority, d.path,
+        d.headers.fields, body, None if d.trailers is None else d.trailers.fields,
+    )
+    model = _shared.get(key)
+    if model is None:
+        if len(_shared) >= _SHARED_MAX:
+            _shared.clear()
+        model = _shared[key] = request_to_model(req)
+    return model
+
+
 def status_line(resp: http.Response) -> str:
     from mitmproxy.net.http import status_codes
 

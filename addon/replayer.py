@@ -16,8 +16,8 @@ from . import faults, trailers
 from .cassette import CHUNKS_KEY, CassetteError, Interaction, Response
 from .contentview import CHUNKS_METADATA
 from .failclosed import UpstreamGate, fail_closed, one_line
-from .fastresponse import replay_response
-from .flows import bodiless, is_stream, replay_headers, request_to_model
+from .fastresponse import replay_answer
+from .flows import request_to_model, shared_request_model
 from .misses import miss_response
 from .options import Mode, Pace
 from .pacing import ChunkServer, PacedReply
@@ -84,7 +84,9 @@ class Replayer:
             return
         live = None
         if sess.replays:
-            live = request_to_model(flow.request)
+            # Replay alone never records: the memoised, shared model will do (flows.py).
+            convert = shared_request_model if sess.mode is Mode.REPLAY else request_to_model
+            live = convert(flow.request)
             found = sess.find(live)
             if found is not None:
                 return self._replay(flow, sess, found)
@@ -125,11 +127,7 @@ class Replayer:
             self._to_loopback(flow, state, token, method="HEAD" if head else "GET")
             return
         h2 = flow.request.http_version.startswith("HTTP/2")
-        method = flow.request.method
-        headers = replay_headers(
-            recorded, len(recorded.body_bytes), h2=h2, stream=is_stream(recorded), method=method
-        )
-        flow.response = replay_response(recorded, headers, bodiless=bodiless(recorded.code, method))
+        flow.response = replay_answer(recorded, h2=h2, method=flow.request.method)
         flow.response.trailers = trailers.for_client(recorded.trailer, flow)
         return None
 

@@ -1169,3 +1169,45 @@ def test_record_then_replay_round_trip(run_proxy, ca_cert, private_gateway, tmp_
     assert [r.kind for r in seen] == ["replayed"] * n
     assert summary(replayer)[0].endswith(
         f"replayed {n}, recorded 0, missed 0, failed 0, unused 0")
+
+
+def test_shared_request_model_is_request_to_model_for_every_raw_part():
+    """Replay converts a live request once per distinct raw request (flows.shared_request_model):
+    a request differing from a converted one in any part it is computed from must get its own
+    model, equal to request_to_model's."""
+    from mitmproxy import http
+
+    from vcrproxy.flows import request_to_model, shared_request_model
+
+    def make(**change):
+        parts = dict(host="api.example.invalid", port=443, method=b"POST", scheme=b"https",
+                     authority=b"api.example.invalid", path=b"/v1/chat/completions?a=1",
+                     http_version=b"HTTP/2.0",
+                     headers=http.Headers([(b"content-type", b"application/json"),
+                                           (b"x-stainless-lang", b"python")]),
+                     content=b'{"model": "m"}', trailers=None)
+        parts.update(change)
+        return http.Request(**parts, timestamp_start=0, timestamp_end=0)
+
+    variants = [
+        {}, {"host": "other.example.invalid"}, {"port": 8443}, {"method": b"PUT"},
+        {"scheme": b"http"}, {"authority": b"proxy-named.example.invalid"},
+        {"path": b"/v1/chat/completions?a=2"}, {"http_version": b"HTTP/1.0"},
+        {"headers": http.Headers([(b"content-type", b"application/json"),
+                                  (b"x-stainless-lang", b"node")])},
+        {"headers": http.Headers([(b"content-type", b"application/x-www-form-urlencoded")]),
+         "content": b"a=1&b=2"},
+        {"content": b'{"model": "n"}'},
+        {"trailers": http.Headers([(b"x-checksum", b"1")])},
+    ]
+    models = []
+    for change in variants:
+        first = shared_request_model(make(**change))
+        again = shared_request_model(make(**change))  # a fresh request with the same parts
+        assert first == request_to_model(make(**change)), change
+        assert again is first, change
+        models.append(first)
+    # Every variant changed what the model says (else it would not test the key).
+    assert len({repr(m) for m in models}) == len(variants)
+    big = make(content=b"x" * (1 << 17))
+    assert shared_request_model(big) is not shared_request_model(big)  # large bodies: not kept
