@@ -39,6 +39,7 @@ BODIES = {
     "text lines, runs of empty lines": _repeat(b"a line\n\n\nnext\n  indented\n\n"),
     "starts with a break": b"\n" + _repeat(b"x\n"),
     "starts with a space": b" " + _repeat(b"x\n"),
+    "starts with a tab": b"\t" + _repeat(b"x\n"),
     "no final break": _repeat(b"x\n") + b"tail",
     "two final breaks": _repeat(b"x\n") + b"\n\n",
     # (double-quoted bodies: one escape per line at most, or the old emitter takes seconds)
