@@ -35,7 +35,6 @@ and a warning naming the dropped one.
 from __future__ import annotations
 
 import gc
-import logging
 import re
 import warnings
 from typing import Any
@@ -59,8 +58,6 @@ from .yamlv3 import (
     scalar_parts,
     utf8_text,
 )
-
-log = logging.getLogger("vcrproxy")
 
 # go-vcr's struct field order (pkg/cassette/cassette.go).
 CASSETTE_KEYS = ("version", "interactions")
@@ -328,10 +325,16 @@ def _parse(text: str) -> Any:
         return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: anything else, errors
 
 
-def _warn_dropped(source: str, what: str, line: int) -> None:
-    msg = f"{source}: dropped incomplete interaction {what} at line {line} (file cut off mid-write)"
-    log.warning("%s", msg)
-    warnings.warn(msg, CassetteTruncatedWarning, stacklevel=4)
+def _dropped_note(source: str, what: str, line: int) -> str:
+    return (f"{source}: dropped incomplete interaction {what} at line {line}"
+            " (file cut off mid-write)")
+
+
+def warn_notes(notes: list[str], stacklevel: int = 3) -> None:
+    """Say the loader's repair notes to a library caller, once each, as CassetteTruncatedWarning
+    (the proxy logs them instead: one channel per caller, never both)."""
+    for note in notes:
+        warnings.warn(note, CassetteTruncatedWarning, stacklevel=stacklevel)
 
 
 _ITEM_ID_RE = re.compile(r" *- id: *(-?[0-9]+)")
@@ -351,8 +354,9 @@ def _last_item_start(text: str, indent: int, after: int) -> int:
         # `-` followed by something else at that column is not an item; keep looking.
 
 
-def _loads(text: str, source: str) -> tuple[Cassette, bool]:
-    """Parse cassette text; returns the cassette and whether a cut-off interaction was dropped."""
+def _loads(text: str, source: str) -> tuple[Cassette, list[str]]:
+    """Parse cassette text; returns the cassette and the repair notes (one line each: a cut-off
+    last interaction that was dropped). Nothing is logged or warned here: the caller says them."""
     # A large cassette allocates millions of objects and none of them is garbage: the cyclic
     # collector's passes over them were ~15% of a 10,000-interaction load. Paused meanwhile
     # (a pause, not a leak: collection resumes, with everything, right after).
@@ -365,7 +369,7 @@ def _loads(text: str, source: str) -> tuple[Cassette, bool]:
             gc.enable()
 
 
-def _loads_text(text: str, source: str) -> tuple[Cassette, bool]:
+def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
     if text.startswith("\ufeff"):
         text = text[1:]
     layout_info = _detect_layout(text)
@@ -374,7 +378,7 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, bool]:
         parse_error: yaml.YAMLError | None = None
     except yaml.YAMLError as e:
         data, parse_error = None, e
-    dropped = False
+    notes: list[str] = []
     if isinstance(parse_error, _Refused):
         raise _yaml_error(parse_error, source) from None
     if parse_error is not None:
@@ -401,8 +405,7 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, bool]:
             raise _yaml_error(parse_error, source) from None
         m = _ITEM_ID_RE.match(text, start)
         n = len(data.get("interactions") or [])
-        _warn_dropped(source, m[1] if m else f"#{n}", text.count("\n", 0, start) + 1)
-        dropped = True
+        notes.append(_dropped_note(source, m[1] if m else f"#{n}", text.count("\n", 0, start) + 1))
     if data is None:
         raise CassetteError(f"{source}: empty cassette file (expected go-vcr `version: 2`)")
     if not isinstance(data, dict):
@@ -419,7 +422,7 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, bool]:
         raise CassetteError(f"{source}: interactions: expected a list, got {_short(raw_items)}")
     keys = [str(k) for k in data]
     if (
-        raw_items and not dropped and keys[-1] == "interactions"
+        raw_items and not notes and keys[-1] == "interactions"
         # (trailing spaces may be the indentation of a next item that was cut off)
         and (not text.rstrip(" ").endswith("\n") or not _is_complete(raw_items[-1]))
         and layout_info is not None
@@ -429,8 +432,7 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, bool]:
         last = raw_items.pop()
         rid = last.get("id") if isinstance(last, dict) else None
         what = str(rid) if isinstance(rid, int) else f"#{len(raw_items)}"
-        _warn_dropped(source, what, text.count("\n", 0, max(start, 0)) + 1)
-        dropped = True
+        notes.append(_dropped_note(source, what, text.count("\n", 0, max(start, 0)) + 1))
     try:
         interactions = [_build_interaction(raw, i) for i, raw in enumerate(raw_items)]
     except _Invalid as e:
@@ -441,12 +443,15 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, bool]:
         extra={k: v for k, v in zip(keys, data.values(), strict=True) if k not in CASSETTE_KEYS},
         layout=(layout_info and layout_info[0]) or "compact",
         key_order=keys,
-    ), dropped
+    ), notes
 
 
 def loads_cassette(text: str, source: str = "<string>") -> Cassette:
-    """Parse the text of a go-vcr `version: 2` cassette (either layout)."""
-    return _loads(text, source)[0]
+    """Parse the text of a go-vcr `version: 2` cassette (either layout); a cut-off last
+    interaction is dropped with a CassetteTruncatedWarning. CassetteError if it is no cassette."""
+    cassette, notes = _loads(text, source)
+    warn_notes(notes)
+    return cassette
 
 
 

@@ -13,7 +13,7 @@ from .modes import plan_for
 from .options import MODES, Mode  # noqa: F401  (MODES re-exported)
 from .redaction import RedactionConfig, StreamScan, redact_interaction
 from .schema import sendable_problems
-from .yamlio import CassetteWriter, file_stamp, load_cassette
+from .yamlio import CassetteWriter, file_stamp, load_cassette_notes
 from .yamlv3 import utf8_text
 
 log = logging.getLogger("vcrproxy")
@@ -53,11 +53,20 @@ def refuse_unsendable(cassette: Cassette, path: str) -> None:
         raise CassetteError(f"{path}: {fatal[0]}{more}; replay cannot use this cassette")
 
 
+def _load_logged(path: str) -> Cassette:
+    """Load a cassette for a proxy session; its repair notes go to the log, once each (not also
+    as Python warnings: one channel)."""
+    cassette, notes = load_cassette_notes(path)
+    for note in notes:
+        log.warning("%s", note)
+    return cassette
+
+
 def preload_cassette(path: str) -> Preloaded:
     """`load_cassette(path)` with the file's stamp, for `VCR(preloaded=...)`; CassetteError if
     replay could not use it (`refuse_unsendable`)."""
     stamp = _stamp(path)
-    cassette = load_cassette(path)
+    cassette = _load_logged(path)
     refuse_unsendable(cassette, path)
     return Preloaded(os.path.abspath(path), stamp, cassette)
 
@@ -100,7 +109,7 @@ class CassetteSession:
         self._opened = file_stamp(path)  # the file this session's model reflects (or replaces)
         cassette = preloaded.current() if preloaded is not None and decided.load else None
         if cassette is None:
-            cassette = load_cassette(path) if decided.load else Cassette(path=path)
+            cassette = _load_logged(path) if decided.load else Cassette(path=path)
             if decided.load:
                 refuse_unsendable(cassette, path)
         self.cassette = cassette

@@ -21,10 +21,10 @@ try:
 except ImportError:  # pragma: no cover - Windows: appends go unlocked
     fcntl = None  # type: ignore[assignment]
 from .codec import (
-    CassetteTruncatedWarning,
     _loads,
     cassette_parts,
     interaction_parts,
+    warn_notes,
 )
 
 log = logging.getLogger("vcrproxy")
@@ -76,15 +76,23 @@ def _read_text(path: str) -> str:
         raise CassetteError(f"{path}: not UTF-8 text (byte {e.start}): {e.reason}") from None
 
 
-def _load_file(path: str) -> tuple[Cassette, bool]:
-    cassette, dropped = _loads(_read_text(path), path)
+def load_cassette_notes(path: str | os.PathLike[str]) -> tuple[Cassette, list[str]]:
+    """Load a cassette file; returns it and the loader's repair notes (one line each, e.g. a
+    cut-off last interaction that was dropped), which the caller says once in its own channel
+    (the proxy logs them, the CLI prints them). CassetteError (one line) if it cannot be used."""
+    path = os.fspath(path)
+    cassette, notes = _loads(_read_text(path), path)
     cassette.path = path
-    return cassette, dropped
+    return cassette, notes
 
 
 def load_cassette(path: str | os.PathLike[str]) -> Cassette:
-    """Load a cassette file; a cut-off last interaction is dropped with a warning."""
-    return _load_file(os.fspath(path))[0]
+    """Load a cassette file; a cut-off last interaction is dropped with a
+    CassetteTruncatedWarning (Python's channel for a library caller). CassetteError if the file
+    cannot be read or is no go-vcr `version: 2` cassette."""
+    cassette, notes = load_cassette_notes(path)
+    warn_notes(notes)
+    return cassette
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,8 +308,11 @@ class CassetteWriter:
         self.path = os.fspath(path)
         exists = os.path.exists(self.path)
         if cassette is None:
-            cassette = _load_file(self.path)[0] if exists and not fresh else Cassette(
-                path=self.path)
+            if exists and not fresh:
+                cassette, notes = load_cassette_notes(self.path)
+                warn_notes(notes)  # (the first append repairs the file)
+            else:
+                cassette = Cassette(path=self.path)
         self.cassette = cassette
         self._lock = threading.Lock()
         self._fresh = fresh
@@ -354,9 +365,7 @@ class CassetteWriter:
             self._reset_view(False)
             return
         layout = self.cassette.layout
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CassetteTruncatedWarning)  # (repaired on write)
-            self.cassette = _load_file(self.path)[0]
+        self.cassette = load_cassette_notes(self.path)[0]  # (a cut-off tail is repaired on write)
         if not self.cassette.interactions:
             self.cassette.layout = layout
         self._stale = False

@@ -24,6 +24,7 @@ from .store import (
     cassette_lock,
     file_stamp,
     load_cassette,
+    load_cassette_notes,
     not_regular,
     open_regular,
     save_cassette,
@@ -34,8 +35,8 @@ __all__ = [
     "CASSETTE_KEYS", "INTERACTION_KEYS", "LAYOUTS", "LOCK_TIMEOUT_S", "REQUEST_KEYS",
     "RESPONSE_KEYS", "CassetteTruncatedWarning", "CassetteWriter", "canonical_header_name",
     "cassette_lock", "dumps_cassette", "dumps_interaction", "file_stamp", "go_key_sorted",
-    "go_resolve", "load_cassette", "loads_cassette", "not_regular", "open_regular",
-    "save_cassette",
+    "go_resolve", "load_cassette", "load_cassette_notes", "loads_cassette", "not_regular",
+    "open_regular", "save_cassette",
 ]
 
 

@@ -57,18 +57,7 @@ def table_option(opt: Option):
 
 def load_with_notes(path: str) -> tuple[Cassette, list[str]]:
     """load_cassette, returning the loader's repair notes (a cut-off last interaction dropped)
-    instead of letting them print twice, as a log line and as a Python warning."""
-    import logging
-    import warnings
+    for the command to print once, instead of a Python warning."""
+    from vcrproxy.store import load_cassette_notes
 
-    from vcrproxy import CassetteTruncatedWarning, load_cassette
-
-    log = logging.getLogger("vcrproxy")
-    disabled, log.disabled = log.disabled, True
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", CassetteTruncatedWarning)
-            c = load_cassette(path)
-    finally:
-        log.disabled = disabled
-    return c, [str(w.message) for w in caught if issubclass(w.category, CassetteTruncatedWarning)]
+    return load_cassette_notes(path)

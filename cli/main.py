@@ -324,14 +324,6 @@ def main() -> None:
       vcrproxy replay cassettes/chat.yaml                  # standalone: prints exports
       vcrproxy show cassettes/chat.yaml                    # read it as a conversation
     """
-    # yamlio logs a cut-off cassette and also warns through `warnings` (for library users): the
-    # log line is the one to show; the warning would repeat it with a source line of ours.
-    # (show, check and diff collect the warnings themselves, under catch_warnings.)
-    import warnings
-
-    from vcrproxy import CassetteTruncatedWarning
-
-    warnings.simplefilter("ignore", CassetteTruncatedWarning)
 
 
 def _session_command(name: str, mode: str | None, helptext: str):

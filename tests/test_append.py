@@ -322,7 +322,7 @@ def test_prefixes_of_reference_interactions_load(tmp_path):
         check_prefix(cut_path, data, cut, header_end, points, items)
 
 
-def test_dropped_interaction_is_reported_to_warnings_and_logging(tmp_path, caplog):
+def _cut_third(tmp_path) -> tuple[str, str]:
     path = str(tmp_path / "x.yaml")
     write_with_writer(path, small_interactions()[:3], "compact")
     with open(path, "rb") as f:
@@ -331,13 +331,31 @@ def test_dropped_interaction_is_reported_to_warnings_and_logging(tmp_path, caplo
     line = data[:third].count(b"\n") + 1
     with open(path, "wb") as f:
         f.write(data[: third + 200])
+    return path, f"{path}: dropped incomplete interaction 2 at line {line} (file cut off mid-write)"
+
+
+def test_dropped_interaction_is_said_once_as_a_warning_to_a_library_caller(tmp_path, caplog):
+    # One channel per caller (issue 11): load_cassette warns and does not also log.
+    path, message = _cut_third(tmp_path)
     caplog.set_level(logging.WARNING, logger="vcrproxy")
-    message = f"{path}: dropped incomplete interaction 2 at line {line} (file cut off mid-write)"
     with pytest.warns(CassetteTruncatedWarning) as record:
         cassette = load_cassette(path)
     assert [str(w.message) for w in record] == [message]
-    assert [r.getMessage() for r in caplog.records] == [message]
+    assert caplog.records == []
     assert [i.id for i in cassette.interactions] == [0, 1]
+
+
+def test_dropped_interaction_is_said_once_in_the_log_by_a_proxy_session(tmp_path, caplog):
+    from vcrproxy.matching import MatchConfig
+    from vcrproxy.session import CassetteSession
+
+    path, message = _cut_third(tmp_path)
+    caplog.set_level(logging.WARNING, logger="vcrproxy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no Python warning on top of the log line
+        session = CassetteSession(path, "replay", MatchConfig(), None)
+    assert [r.getMessage() for r in caplog.records] == [message]
+    assert [i.id for i in session.cassette.interactions] == [0, 1]
 
 
 def test_writer_repairs_a_cut_off_file_before_appending(tmp_path):
