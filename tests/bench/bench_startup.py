@@ -107,7 +107,7 @@ def run(tmp: str, confdir: str, *, runs: int = 5) -> list[bu.Row]:
         b_wall, b_cpu = bu.median([w for w, _ in base]), bu.median([c for _, c in base])
         rows.append(bu.Row(
             "startup", measure, f"{o_wall:.2f} s ({o_cpu:.2f} s CPU)",
-            f"{base_name} {b_wall:.2f} s ({b_cpu:.2f} s CPU)", f"+{o_wall - b_wall:.2f} s",
+            f"{base_name} {b_wall:.2f} s ({b_cpu:.2f} s CPU)", f"{o_wall - b_wall:+.2f} s",
             f"< {target:g} s", o_wall < target,
         ))
     return rows
