@@ -128,6 +128,8 @@ def _split_key(s: str) -> tuple[Any, str | None] | None:
         end = m.end()
         if s[end:end + 1] != ":":
             return None
+        if end > 1000:
+            raise Unsupported("long key")  # libyaml: a key ends within 1024 characters
         after = s[end + 1:]
         if after and after[0] != " ":
             raise Unsupported("quoted key")

@@ -273,6 +273,8 @@ EDGE_CASES = [
     "a\n",
     "[1]\n",
     "a: " + "x" * 2000 + "\n",
+    '"' + "k" * 1100 + '": 1\n',  # libyaml: a simple key ends within 1024 characters
+    "a:\n- '" + "k" * 1030 + "': 1\n",
     ("a:\n" + "".join(" " * d + "b:\n" for d in range(1, 200))),
 ]
 
