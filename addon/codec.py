@@ -423,8 +423,10 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
     keys = [str(k) for k in data]
     if (
         raw_items and not notes and keys[-1] == "interactions"
-        # (trailing spaces may be the indentation of a next item that was cut off)
-        and (not text.rstrip(" ").endswith("\n") or not _is_complete(raw_items[-1]))
+        # (trailing spaces may be the indentation of a next item that was cut off; a literal
+        # block's last line break may be LS or PS, after which the emitters write no "\n")
+        and (not text.rstrip(" ").endswith(("\n", "\u2028", "\u2029"))
+             or not _is_complete(raw_items[-1]))
         and layout_info is not None
     ):
         # The last interaction's text was not fully written (no final newline, or keys missing).

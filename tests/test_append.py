@@ -418,3 +418,26 @@ def test_layout_is_kept_when_the_only_interaction_was_cut(tmp_path):
     with pytest.warns(CassetteTruncatedWarning):
         cassette = load_cassette(path)
     assert cassette.interactions == [] and cassette.layout == "indented"
+
+
+@pytest.mark.parametrize("end", ["\nx\u2029", "\n\u2028"])
+def test_a_file_ending_in_a_unicode_line_break_is_whole(tmp_path, end):
+    # A last value ending with LS/PS is a literal block whose last line break is that character
+    # (yaml.v3 writes no "\n" after it either): the file is whole, not cut off after its last
+    # line, so its last interaction must not be dropped (nor cut from the file by the writer).
+    path = str(tmp_path / "c.yaml")
+    items = small_interactions()[:2]
+    items[1].extra["x_note"] = "note" + end
+    write_with_writer(path, items, "compact")
+    with open(path, encoding="utf-8") as f:
+        assert f.read().endswith(end[-1])  # (no "\n" after it)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_cassette(path).interactions == items
+        with CassetteWriter(path) as writer:
+            item = small_interactions()[3]
+            item.id = writer.cassette.next_id()
+            writer.append(item)
+        loaded = load_cassette(path)
+    assert [i.id for i in loaded.interactions] == [0, 1, 2]
+    assert loaded.interactions[1].extra["x_note"] == "note" + end
