@@ -14,6 +14,7 @@ import glob
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 
@@ -207,7 +208,11 @@ def emit(build) -> str:
 
 
 def as_yaml_v3_would(s: str, mine: str) -> str:
-    """Our text with yaml.v3's two lossy literal-block habits put back (see yamlio's doc)."""
+    """Our text with yaml.v3's lossy literal-block habits put back (see yamlio's doc)."""
+    if s[:1] == "\t" and "|" in mine:
+        # yaml.v3 writes no indentation indicator before a tab-led text (and then cannot read
+        # it back); we write one (yamlv3._literal_header)
+        return re.sub(r"\|[1-9]", "|", mine, count=1)
     if s[:1] not in " \n\u2028\u2029" or "|" not in mine:
         return mine
     # In a sequence item yaml.v3 writes its best indent (4) as the indicator, not the 2 used.
