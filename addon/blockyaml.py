@@ -86,7 +86,7 @@ def _unescape(m: re.Match[str]) -> str:
 def _plain_ok(s: str) -> bool:
     """`s` reads as one plain scalar on its own line (block context), nothing else."""
     c = s[0]
-    if c in _INDICATORS or (c in "-?:" and (len(s) == 1 or s[1] == " ")):
+    if c in _INDICATORS or c == " " or (c in "-?:" and (len(s) == 1 or s[1] == " ")):
         return False
     return not (": " in s or " #" in s or "\t" in s or s[-1] in " :")
 
