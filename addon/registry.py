@@ -40,6 +40,7 @@ class SessionRegistry:
         # A cassette the host already parsed (the CLI checks it before starting), handed to the
         # first session that opens that same, unchanged file: parsed once, not twice.
         self._preloaded = preloaded
+        self._default: tuple[str, str] | None = None  # (vcr_cassette, its absolute path)
 
     def configure(self, updated: set[str]) -> None:
         if not any(name.startswith(options.PREFIX) for name in updated):
@@ -78,7 +79,12 @@ class SessionRegistry:
         return sess
 
     def default_session(self) -> CassetteSession:
-        path = os.path.abspath(ctx.options.vcr_cassette or options.DEFAULT_CASSETTE)
+        cassette = ctx.options.vcr_cassette
+        if self._default is None or self._default[0] != cassette:
+            # Resolved once per option value (it runs per request): the session opened at the
+            # start keeps answering even if the working directory changes later.
+            self._default = (cassette, os.path.abspath(cassette or options.DEFAULT_CASSETTE))
+        path = self._default[1]
         return self.sessions.get(path) or self._open(path, ctx.options.vcr_mode)
 
     def _cassette_root(self) -> str:
@@ -102,8 +108,13 @@ class SessionRegistry:
     def session_for(self, flow: http.HTTPFlow) -> CassetteSession:
         """The flow's session; drops its Proxy-Authorization (never forwarded upstream).
         Raises CassetteError for a bad cassette name or mode."""
-        named = proxy_credentials(flow.request) or self._client_names.get(flow.client_conn.id)
-        flow.request.headers.pop("proxy-authorization", None)
+        headers = flow.request.headers
+        # (a plain scan first: a lookup of an absent header costs a KeyError, twice per request)
+        given = any(name.lower() == b"proxy-authorization" for name, _ in headers.fields)
+        named = (proxy_credentials(flow.request) if given else None) or self._client_names.get(
+            flow.client_conn.id)
+        if given:
+            headers.pop("proxy-authorization", None)
         if named is None:
             return self.default_session()
         name, password = named

@@ -314,3 +314,37 @@ def test_a_200_mb_recording_leaves_small_requests_alone(gateway, confdir, tmp_pa
     big = (root / "big.yaml").stat().st_size
     assert big > 200 * 1024 * 1024  # recorded whole (base64 of the binary body)
     assert worst < 1000  # (on the loop: seconds; the figures above are what to look at)
+
+
+@pytest.mark.parametrize("header", ["Proxy-Authorization", "PROXY-AUTHORIZATION"])
+def test_plain_http_credentials_name_the_cassette_and_are_never_forwarded(
+    run_proxy, tmp_path, header
+):
+    """A plain-HTTP request names its cassette in its own Proxy-Authorization (any case): the
+    exchange goes to that cassette, and the header does not reach upstream nor the recording."""
+    import base64
+    import json
+    import socket
+    from urllib.parse import urlsplit
+
+    from fakegateway import FakeGateway
+
+    root = tmp_path / "root"
+    with FakeGateway(tls=False, h2=False) as gw:
+        proxy = run_proxy(root / "default.yaml", "record", cassette_dir=str(root))
+        auth = base64.b64encode(b"named/one:record").decode()
+        with socket.create_connection(("127.0.0.1", urlsplit(proxy.url).port), timeout=30) as s:
+            s.sendall(f"GET {gw.url}/echo?q=1 HTTP/1.1\r\nHost: {urlsplit(gw.url).netloc}\r\n"
+                      f"{header}: Basic {auth}\r\nConnection: close\r\n\r\n".encode())
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        proxy.stop()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), answer[:300]
+    echoed = {k.lower() for k in json.loads(body)["headers"]}
+    assert "proxy-authorization" not in echoed
+    (i,) = load_cassette(root / "named" / "one.yaml").interactions
+    assert i.request.url.endswith("/echo?q=1")
+    assert not any(k.lower() == "proxy-authorization" for k in i.request.headers)
+    assert not (root / "default.yaml").exists()
