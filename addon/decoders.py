@@ -31,6 +31,7 @@ __all__ = [
     "UnsupportedEncoding",
     "DECODERS",
     "decode",
+    "decode_prefix",
     "decoder_for",
     "codings",
 ]
@@ -290,3 +291,28 @@ def decode(data: bytes, content_encoding: str) -> bytes:
     if decoder is None:
         return data
     return decoder.decode(data) + decoder.flush()
+
+
+def decode_prefix(data: bytes, content_encoding: str, step: int = 16384) -> bytes:
+    """What the readable start of a body decodes to, for one whose coding fails part-way
+    (`decode` raised DecodingError): found `step` bytes at a time, then byte by byte within the
+    step that fails, so only the output of bytes that do not decode is lost (for gzip at a sync
+    flush, everything before the bad byte). Raises `UnsupportedEncoding`."""
+    if decoder_for(content_encoding) is None:
+        return data
+    good = 0  # bytes known to decode (pass 1: whole steps)
+    decoder = decoder_for(content_encoding)
+    try:
+        for good in range(0, len(data), step):
+            decoder.decode(data[good:good + step])
+        return decode(data, content_encoding)  # (it does decode: flush's error is "cut short")
+    except DecodingError:
+        pass
+    decoder = decoder_for(content_encoding)
+    out = [decoder.decode(data[:good])]
+    try:
+        for i in range(good, min(good + step, len(data))):
+            out.append(decoder.decode(data[i:i + 1]))
+    except DecodingError:
+        pass
+    return b"".join(out)

@@ -24,8 +24,9 @@ class StreamRecorder:
     """The `response.stream` callable: forwards each chunk untouched, keeps a decoded copy.
 
     Each chunk is decoded as it passes (`decoders`), so the recorded timing applies to decoded
-    bytes and the client never waits for a decoder. A coding with no decoder, or bytes that do not
-    decode, are recorded as sent (encoded), with one warning.
+    bytes and the client never waits for a decoder. A coding with no decoder is recorded as sent
+    (encoded), with one warning. A stream that stops decoding part-way is recorded as what its
+    readable start decodes to, and the rest is not kept (`_give_up`), with one warning.
     """
 
     def __init__(self, flow: http.HTTPFlow, redaction: RedactionConfig | None = None,
@@ -36,6 +37,7 @@ class StreamRecorder:
         api = providers.recognise(flow.request.url, flow.request.headers)
         self.final_events = api.stream_end or FINAL_EVENTS
         coding = flow.response.headers.get("content-encoding", "")
+        self.coding = coding
         self.decoder = _decoder(coding, self.where)
         self.decoded = self.decoder is not None
         self.parts: list[bytes] = []
@@ -51,6 +53,7 @@ class StreamRecorder:
         self._unscanned = 0  # bytes of the parts after those
         self._scanning: Future | None = None  # the last piece handed over
         self._spoiled = False  # the body is not what the scan saw
+        self._broken = False  # the coding failed: the rest of the stream is not recorded
 
     def tap(self, data: bytes) -> bytes:
         if data:
@@ -90,6 +93,8 @@ class StreamRecorder:
             self.scan.feed(batch)
 
     def _decode(self, data: bytes) -> bytes:
+        if self._broken:
+            return b""
         if self.decoder is None:
             return data
         self.raw.append(data)
@@ -112,13 +117,24 @@ class StreamRecorder:
             self.chunks.append((at, len(tail)))
 
     def _give_up(self, error: Exception) -> None:
-        log.warning("%s: could not decode the stream, recording it encoded: %s", self.where, error)
+        # Bytes that do not decode cannot be searched for secrets, and the encoded stream holds
+        # the readable part too (a gzip'd key is invisible to redaction): what the readable start
+        # decodes to is recorded, decoded and redacted as usual; the rest is not kept.
+        prefix = decoders.decode_prefix(b"".join(self.raw), self.coding)
+        kept = sum(n for _, n in self.chunks)
+        log.warning(
+            "%s: the %s stream stopped decoding after %d bytes (%s): recording the %d bytes it "
+            "decoded to, not the rest (bytes that do not decode could hide secrets)",
+            self.where, self.coding, self.received, error, len(prefix))
         self.decoder = None
-        self.decoded = False
-        self._spoiled = True  # (the scan saw decoded pieces; these are the sent ones)
-        self._redaction = None
-        self.parts = list(self.raw)
-        self.chunks = [(self.chunks[-1][0] if self.chunks else 0.0, sum(map(len, self.raw)))]
+        self._broken = True
+        self._spoiled = True  # (the scan saw the pieces decoded so far; the body is redone)
+        self.raw = []
+        self.parts = [prefix] if prefix else []
+        if len(prefix) < kept:  # (no finer timing for a shorter body)
+            self.chunks = [(self.chunks[-1][0], len(prefix))] if prefix else []
+        elif len(prefix) > kept:
+            self.chunks.append(((time.time() - self.origin) * 1000, len(prefix) - kept))
 
     def finished_stream(self) -> bool:
         """Whether what arrived so far ends with an AI stream's final event, so a client that
@@ -216,5 +232,9 @@ def decode_body(resp: http.Response | None) -> tuple[bytes, bool]:
     try:
         return decoder.decode(raw) + decoder.flush(), True
     except decoders.DecodingError as e:
-        log.warning("could not decode a %s body, recording it encoded: %s", coding, e)
-        return raw, False
+        # As for a stream (StreamRecorder._give_up): only what decodes is kept, decoded.
+        body = decoders.decode_prefix(raw, coding)
+        log.warning(
+            "could not decode a %s body (%s): recording the %d bytes its readable start decodes "
+            "to, not the rest (bytes that do not decode could hide secrets)", coding, e, len(body))
+        return body, True

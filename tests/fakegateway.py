@@ -989,6 +989,22 @@ async def _big(ctx: _Ctx) -> None:
     await ctx.resp.end()
 
 
+async def _broken_coding(ctx: _Ctx) -> None:
+    """`X-Fake-Text` in the asked coding, then bytes that are not (a coding that breaks
+    part-way); with `length=1` it has a Content-Length (a buffered body), else it streams."""
+    comp = ctx.encoder()
+    text = ctx.req.headers.get("x-fake-text", "hello").encode()
+    body = (comp.chunk(text) if comp else text) + b"\x00garbage" * 50
+    headers = [("content-type", "text/plain; charset=utf-8")]
+    if comp:
+        headers.append(("content-encoding", comp.header))
+    if ctx.qget("length") == "1":
+        headers.append(("content-length", str(len(body))))
+    await ctx.resp.start(200, headers)
+    await ctx.resp.write(body)
+    await ctx.resp.end()
+
+
 async def _json(ctx: _Ctx) -> None:
     size = ctx.qget("size")
     if size is not None:
@@ -1612,6 +1628,7 @@ class FakeGateway:
             "/ndjson": _ndjson,
             "/eventstream": _eventstream,
             "/big": _big,
+            "/broken-coding": _broken_coding,
             "/json": _json,
             "/set-cookie": _set_cookie,
             "/trailers": _trailers,

@@ -84,6 +84,17 @@ def test_cut_short_or_garbage_raises_decoding_error(coding):
         decoders.decode(b"\xff" * 64 + encoded, header)
 
 
+@pytest.mark.parametrize("coding", ["gzip", "br", "zstd", "deflate"])
+def test_decode_prefix_keeps_what_decodes_before_bytes_that_do_not(coding):
+    enc = _Encoder(coding)
+    pieces = [(f"line {i} " * 300).encode() for i in range(40)]  # ~100 KB: several steps
+    data = b"".join(enc.chunk(p) for p in pieces)
+    got = decoders.decode_prefix(data + b"\x00garbage" * 50, enc.header)
+    assert got == b"".join(pieces)
+    whole = data + enc.finish()
+    assert decoders.decode_prefix(whole, enc.header) == b"".join(pieces)
+
+
 def test_identity_unknown_and_empty():
     assert decoders.decoder_for("") is None
     assert decoders.decoder_for(" identity ") is None
@@ -166,6 +177,34 @@ def test_a_coding_nobody_can_decode_streams_and_is_recorded_as_sent(
         assert rec.response.body_bytes == b"".join(e[2] for e in sent[:4])
     said = [m.getMessage() for m in caplog.records if "x-vcrproxy-test" in m.getMessage()]
     assert len(said) == 1 and "recording such bodies encoded" in said[0], said
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "zstd"])
+@pytest.mark.parametrize("length", [False, True], ids=["streamed", "buffered"])
+def test_a_body_whose_coding_breaks_part_way_keeps_no_secret(
+    coding, length, run_proxy, gateway, ca_cert, tmp_path, caplog
+):
+    # Found by the tester: a gzip stream that stopped decoding was recorded as sent, and the
+    # key inside it (invisible to redaction while compressed) reached the cassette.
+    caplog.set_level(logging.WARNING, logger="vcrproxy")
+    cassette = tmp_path / "c.yaml"
+    proxy = run_proxy(cassette, "record")
+    text = f"before {BODY_KEY} after"
+    url = f"{gateway.url}/{coding}/broken-coding" + ("?length=1" if length else "")
+    with proxied_client(proxy, ca_cert) as client:
+        with client.stream("GET", url, headers={"Accept-Encoding": coding,
+                                                "X-Fake-Text": text}) as r:
+            assert r.headers["content-encoding"] == coding
+            got = b"".join(r.iter_raw())
+    assert b"garbage" in got  # the client got what the server sent
+    raw = cassette.read_bytes() if cassette.exists() else b""
+    (rec,) = _wait_interactions(cassette, 1)
+    raw = cassette.read_bytes()
+    assert BODY_KEY.encode() not in raw and b"garbage" not in raw
+    assert rec.response.body_bytes == text.replace(BODY_KEY, REDACTED).encode()
+    assert "Content-Encoding" not in rec.response.headers
+    said = [m.getMessage() for m in caplog.records if "decod" in m.getMessage()]
+    assert len(said) == 1 and "not the rest" in said[0], said
 
 
 def _wait_interactions(path, n: int, timeout: float = 10.0):
