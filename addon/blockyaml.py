@@ -34,6 +34,13 @@ from .yamlv3 import go_resolve
 __all__ = ["Unsupported", "load"]
 
 
+def _unique_pairs(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise Unsupported("duplicate key")
+    return out
+
+
 class Unsupported(Exception):
     """The text uses YAML this reader does not handle: parse it with the full loader."""
 
@@ -208,6 +215,8 @@ class _Reader:
         """One `key: value` whose key starts at `col` of line self.i; moves past its value."""
         hit = self.cache.get(line)
         if hit is not None:
+            if hit[0] in out:
+                raise Unsupported("duplicate key")  # (the loader says it as an error)
             out[hit[0]] = hit[1]
             self.i += 1
             return
@@ -217,6 +226,8 @@ class _Reader:
         if split is None:
             raise Unsupported("not a key")
         key, after = split
+        if key in out:
+            raise Unsupported("duplicate key")  # (the loader says it as an error)
         if after is None:
             self.i += 1
             out[key] = self.nested(col)
@@ -260,7 +271,8 @@ class _Reader:
         if s == "{}":
             return {}
         if _SIMPLE_PAIRS.fullmatch(s):
-            return json.loads(s)  # (decimal ints and floats: what go_resolve makes of them)
+            # (decimal ints and floats: what go_resolve makes of them)
+            return json.loads(s, object_pairs_hook=_unique_pairs)
         if _PAIRS.fullmatch(s):
             return [[go_resolve(a)[1], go_resolve(b)[1]] for a, b in _PAIR.findall(s)]
         raise Unsupported("flow collection")

@@ -225,6 +225,25 @@ def _make_loader(base: type) -> type:
                 )
             return super().construct_object(node, deep)
 
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            # yaml.v3 (decode.go, uniqueKeys) refuses a mapping that repeats a key (same kind,
+            # same text), so go-vcr cannot load such a cassette; PyYAML would keep the last.
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[tuple[type, str], Any] = {}
+                for key_node, _ in node.value:
+                    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                        continue
+                    ident = (type(key_node), key_node.value)
+                    if ident in seen:
+                        raise _Refused(
+                            None, None,
+                            f"mapping key {key_node.value[:80]!r} already defined at line "
+                            f"{seen[ident].line + 1} (go-vcr refuses repeated keys)",
+                            key_node.start_mark,
+                        )
+                    seen[ident] = key_node.start_mark
+            return super().construct_mapping(node, deep)
+
         def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
             if kind is yaml.ScalarNode:
                 if implicit[0] and (not value or value[0] in _RESOLVE_HINT):

@@ -94,6 +94,11 @@ interactions:
 
 # (name, old text in BASE, new text): one targeted corruption each.
 EDITS = [
+    # a repeated key: yaml.v3 refuses the file, so go-vcr cannot load it (not "last one wins")
+    ("duplicate-body", "    body: '[]'\n", "    body: '[]'\n    body: '{}'\n"),
+    ("duplicate-version", "version: 2\n", "version: 2\nversion: 3\n"),
+    ("duplicate-header", "      Content-Type:\n      - text/event-stream\n",
+     "      Content-Type:\n      - text/event-stream\n      Content-Type:\n      - text/plain\n"),
     ("code-minus-one", "code: 200\n    duration: 12.5ms", "code: -1\n    duration: 12.5ms"),
     ("code-zero", "code: 200\n    duration: 1ms", "code: 0\n    duration: 1ms"),
     ("code-1000", "code: 200\n    duration: 1ms", "code: 1000\n    duration: 1ms"),

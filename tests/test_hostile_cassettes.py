@@ -64,6 +64,23 @@ def assert_clean(out: subprocess.CompletedProcess) -> None:
     assert "MemoryError" not in out.stderr, out.stderr[-3000:]
 
 
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ("    body: '[]'\n", "    body: '[]'\n    body: '{}'\n", "body"),
+    ("version: 2\n", "version: 2\nversion: 3\n", "version"),
+    ("    duration: 2ms\n", "    duration: 2ms\n    x: {a: 1, a: 2}\n", "a"),
+], ids=["body", "version", "flow-mapping"])
+def test_a_repeated_key_is_an_error_naming_it(old, new, key):
+    # PyYAML (and our fast reader) kept the last value silently; yaml.v3 refuses the file.
+    text = BASE.replace(old, new, 1)
+    assert text != BASE
+    # the line of the repeat, then the line of the first
+    first = text[:text.index(new)].count("\n") + 1 + (key == "a")
+    line = first + (key != "a")
+    with pytest.raises(CassetteError, match=rf"^c\.yaml:{line}:\d+: invalid YAML: mapping key "
+                       rf"'{key}' already defined at line {first} "):
+        loads_cassette(text, "c.yaml")
+
+
 def test_check_every_malformed_file_one_process(corpus, env):
     """One `vcrproxy check` over the whole corpus (FIFOs included): every file gets its lines,
     nothing says ok for a broken schema, no traceback, well under PER_FILE_S per file."""
