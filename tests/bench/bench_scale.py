@@ -123,13 +123,13 @@ def append_rows(cassette: Cassette, tmp: str, calls: int = 40) -> list[bu.Row]:
         save_cassette(c, path)
         # The same session a proxy opens on that file in new-episodes mode; only the (already
         # measured, slow) parse is skipped by handing it the model we just saved.
-        real = session_mod.load_cassette
-        session_mod.load_cassette = lambda p, c=c: c
+        real = session_mod.load_cassette_notes
+        session_mod.load_cassette_notes = lambda p, c=c: (c, [])
         try:
             sessions[n] = CassetteSession(path, "new-episodes", MatchConfig(),
                                           RedactionConfig.default())
         finally:
-            session_mod.load_cassette = real
+            session_mod.load_cassette_notes = real
     try:
         for k in range(calls):
             for n in (small, large) if k % 2 == 0 else (large, small):
