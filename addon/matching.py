@@ -697,7 +697,9 @@ def _pairs_diff(
         live_values = [v for (n, v), c in live_left.items() if n == name for _ in range(c)]
         rec = [show(name, v, live_values[0] if live_values else "") for v in rec_values]
         liv = [show(name, v, rec_values[0] if rec_values else "") for v in live_values]
-        if rec and liv:
+        if rec and liv and rec == liv:  # secret values: both sides would print <REDACTED>
+            out.append(f"{where}: {name} differs (secret values, not shown)")
+        elif rec and liv:
             out.append(f"{where}: recorded {'&'.join(rec)} vs live {'&'.join(liv)}")
         elif rec:
             out.append(f"{where}: {'&'.join(rec)} only in recorded")
@@ -718,10 +720,11 @@ def _headers_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig
     for (name, rec_values), (_, live_values) in zip(recorded.headers, live.headers, strict=True):
         if len(rec_values) == len(live_values) and all(map(_wild_str, rec_values, live_values)):
             continue
-        out.append(
-            f"headers: {_header_name(name)} recorded {show(name, rec_values)} "
-            f"vs live {show(name, live_values)}"
-        )
+        rec_shown, live_shown = show(name, rec_values), show(name, live_values)
+        if rec_shown == live_shown:  # secret values: both sides would print <REDACTED>
+            out.append(f"headers: {_header_name(name)} differs (secret values, not shown)")
+            continue
+        out.append(f"headers: {_header_name(name)} recorded {rec_shown} vs live {live_shown}")
     return out
 
 

@@ -252,8 +252,9 @@ def test_redacted_headers_match_anything():
     live = req(headers={"authorization": ["Bearer sk-live-123"], "x-api-key": ["anything"]})
     assert matchers.headers(live, recorded, config) is None
     wrong_scheme = req(headers={"authorization": ["Basic abc"], "x-api-key": ["k"]})
+    # (both sides would print ["<REDACTED>"]: a change that looks like none)
     assert matchers.headers(wrong_scheme, recorded, config) == [
-        'headers: Authorization recorded ["<REDACTED>"] vs live ["<REDACTED>"]'
+        "headers: Authorization differs (secret values, not shown)"
     ]
     missing = req(headers={"authorization": ["Bearer x"]})
     assert matchers.headers(missing, recorded, config) == [
@@ -268,6 +269,15 @@ def test_redacted_query_value_matches_anything(marker):
     assert matchers.query(live, recorded) is None
     no_key = req(url="https://g.test/v1beta/m:streamGenerateContent?alt=sse")
     assert matchers.query(no_key, recorded) == ["query: key=<REDACTED> only in recorded"]
+
+
+def test_two_different_secret_query_values_do_not_print_as_the_same_text():
+    # Found by the tester: diff printed "query: recorded key=<REDACTED> vs live key=<REDACTED>".
+    recorded = req(url="https://g.test/v1/m?alt=sse&key=AIzaOldValue1")
+    live = req(url="https://g.test/v1/m?alt=sse&key=AIzaNewValue2")
+    assert matchers.query(live, recorded) == ["query: key differs (secret values, not shown)"]
+    other = req(url="https://g.test/v1/m?alt=json&key=AIzaOldValue1")
+    assert matchers.query(other, recorded) == ["query: recorded alt=sse vs live alt=json"]
 
 
 def test_redacted_json_strings():
