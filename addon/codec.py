@@ -37,6 +37,7 @@ from __future__ import annotations
 import gc
 import re
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -186,78 +187,71 @@ def _plain_headers(v: Any) -> bool:
     return True
 
 
-def _build_request(d: dict[Any, Any], where: str) -> Request:
-    r = Request(proto="", proto_major=0, proto_minor=0, host="", url="", method="")
+def _fill(r: Any, d: dict[Any, Any], where: str, strs: frozenset[str], ints: frozenset[str],
+          other: Callable[[Any, str, Any, str], bool]) -> Any:
+    """Set the model fields of a request or response `r` from its loaded mapping `d`: a value
+    already of the field's type is taken as it is; `other(r, key, value, at)` converts the rest
+    (False: not a field, kept in `extra`). _Invalid names the place of a wrong value."""
     extra: dict[str, Any] = {}
     for k, v in d.items():
         t = type(v)
-        if (t is str and k in _REQUEST_STR) or (t is int and k in _REQUEST_INT) or (
+        if (t is str and k in strs) or (t is int and k in ints) or (
             k == "headers" and _plain_headers(v)
         ):
             setattr(r, k, v)
             continue
         at = f"{where}.{k}"
-        if k in ("proto", "host", "url", "method"):
-            setattr(r, k, _as_str(v, at))
-        elif k in ("proto_major", "proto_minor", "content_length"):
+        if k in strs:
+            setattr(r, k, _as_body(v, at) if k == "body" else _as_str(v, at))
+        elif k in ints:
             setattr(r, k, _as_int(v, at))
-        elif k == "body":
-            r.body = _as_body(v, at)
-        elif k == "headers":
-            r.headers = _as_header_map(v, at)
-        elif k in ("trailer", "form"):
-            setattr(r, k, None if v is None else _as_header_map(v, at))
+        elif k in ("headers", "trailer"):
+            setattr(r, k, _as_header_map(v, at) if k == "headers" or v is not None else None)
         elif k == "transfer_encoding":
             r.transfer_encoding = None if v is None else _as_str_list(v, at)
-        elif k in ("remote_addr", "request_uri"):
-            setattr(r, k, None if v is None else _as_str(v, at))
-        else:
+        elif not other(r, k, v, at):
             extra[str(k)] = v
     r.extra = extra
     r.key_order = [str(k) for k in d]
     return r
+
+
+def _request_field(r: Request, k: str, v: Any, at: str) -> bool:
+    if k == "form":
+        r.form = None if v is None else _as_header_map(v, at)
+    elif k in ("remote_addr", "request_uri"):
+        setattr(r, k, None if v is None else _as_str(v, at))
+    else:
+        return False
+    return True
+
+
+def _response_field(r: Response, k: str, v: Any, at: str) -> bool:
+    if k == "duration":
+        if v is None:
+            r.duration_ns = 0
+        elif isinstance(v, str):
+            try:
+                r.duration_ns = parse_go_duration(v)
+            except ValueError as e:
+                raise _Invalid(at, str(e)) from None
+        else:
+            raise _Invalid(at, f"expected a Go duration like '1.5s', got {_short(v)}")
+    elif k == "uncompressed":
+        r.uncompressed = None if v is None else _as_bool(v, at)
+    else:
+        return False
+    return True
+
+
+def _build_request(d: dict[Any, Any], where: str) -> Request:
+    r = Request(proto="", proto_major=0, proto_minor=0, host="", url="", method="")
+    return _fill(r, d, where, _REQUEST_STR, _REQUEST_INT, _request_field)
 
 
 def _build_response(d: dict[Any, Any], where: str) -> Response:
     r = Response(proto="", proto_major=0, proto_minor=0, content_length=0, status="", code=0)
-    extra: dict[str, Any] = {}
-    for k, v in d.items():
-        t = type(v)
-        if (t is str and k in _RESPONSE_STR) or (t is int and k in _RESPONSE_INT) or (
-            k == "headers" and _plain_headers(v)
-        ):
-            setattr(r, k, v)
-            continue
-        at = f"{where}.{k}"
-        if k in ("proto", "status"):
-            setattr(r, k, _as_str(v, at))
-        elif k in ("proto_major", "proto_minor", "content_length", "code"):
-            setattr(r, k, _as_int(v, at))
-        elif k == "body":
-            r.body = _as_body(v, at)
-        elif k == "headers":
-            r.headers = _as_header_map(v, at)
-        elif k == "duration":
-            if v is None:
-                r.duration_ns = 0
-            elif isinstance(v, str):
-                try:
-                    r.duration_ns = parse_go_duration(v)
-                except ValueError as e:
-                    raise _Invalid(at, str(e)) from None
-            else:
-                raise _Invalid(at, f"expected a Go duration like '1.5s', got {_short(v)}")
-        elif k == "trailer":
-            r.trailer = None if v is None else _as_header_map(v, at)
-        elif k == "transfer_encoding":
-            r.transfer_encoding = None if v is None else _as_str_list(v, at)
-        elif k == "uncompressed":
-            r.uncompressed = None if v is None else _as_bool(v, at)
-        else:
-            extra[str(k)] = v
-    r.extra = extra
-    r.key_order = [str(k) for k in d]
-    return r
+    return _fill(r, d, where, _RESPONSE_STR, _RESPONSE_INT, _response_field)
 
 
 def _build_interaction(raw: Any, index: int) -> Interaction:
