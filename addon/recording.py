@@ -42,7 +42,7 @@ class StreamRecorder:
         self.decoded = self.decoder is not None
         self.parts: list[bytes] = []
         self.chunks: list[tuple[float, int]] = []
-        self.raw: list[bytes] = []  # kept only until decoding proves to work
+        self.raw: list[bytes] = []  # as sent: a coding that breaks part-way is decoded again
         self.received = 0  # bytes from upstream, as sent
         # A body past SCAN_FROM gets its redaction scan while it streams (StreamScan), in the
         # scan thread, so its recording waits for less at the end.
