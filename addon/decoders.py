@@ -298,14 +298,16 @@ def decode_prefix(data: bytes, content_encoding: str, step: int = 16384) -> byte
     (`decode` raised DecodingError): found `step` bytes at a time, then byte by byte within the
     step that fails, so only the output of bytes that do not decode is lost (for gzip at a sync
     flush, everything before the bad byte). Raises `UnsupportedEncoding`."""
-    if decoder_for(content_encoding) is None:
+    decoder = decoder_for(content_encoding)
+    if decoder is None:
         return data
     good = 0  # bytes known to decode (pass 1: whole steps)
-    decoder = decoder_for(content_encoding)
+    out = []
     try:
         for good in range(0, len(data), step):
-            decoder.decode(data[good:good + step])
-        return decode(data, content_encoding)  # (it does decode: flush's error is "cut short")
+            out.append(decoder.decode(data[good:good + step]))
+        out.append(decoder.flush())
+        return b"".join(out)  # (it all decodes)
     except DecodingError:
         pass
     decoder = decoder_for(content_encoding)
