@@ -25,8 +25,8 @@ from .recorder import Recorder
 from .registry import FAULTS_KEY, SessionRegistry
 from .reporter import WIRE_SIZE, Reporter
 from .session import CassetteSession
-from .websocket import is_upgrade, session_from_response, ws_match_config
-from .wsplayer import WebSocketPlayer
+from .websocket import is_upgrade, session_from_response
+from .wsplayer import WebSocketPlayer, ws_match_config
 
 log = logging.getLogger("vcrproxy")
 

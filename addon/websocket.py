@@ -48,15 +48,12 @@ import json
 import logging
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .cassette import WEBSOCKET_KEY, CassetteError, Request, Response, header_values
-from .matching import MatchConfig, differences
+from .cassette import WEBSOCKET_KEY, CassetteError, Response, header_values
 from .options import WS_IGNORE_JSON
-from .redaction import split_names
 
 log = logging.getLogger("vcrproxy")
 
@@ -192,33 +189,6 @@ def _number(v: Any, where: str) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < math.inf:
         raise CassetteError(f"{where}.at: expected milliseconds as a finite number >= 0")
     return float(v)
-
-
-def ws_match_config(base: MatchConfig, ignore_json: str | Sequence[str]) -> MatchConfig:
-    """Client messages compare like bodies: the session's JSON ignore paths plus `ignore_json`."""
-    paths = tuple(dict.fromkeys((*base.ignore_json_paths, *split_names(ignore_json))))
-    return replace(base, on=("body",), ignore_json_paths=paths, headers=())
-
-
-def message_differences(
-    recorded: WsMessage, text: bool, data: bytes, config: MatchConfig, match_binary: bool
-) -> list[str]:
-    """Why a live client message is not the recorded one (empty when it matches). `config`
-    comes from `ws_match_config`: the body is the only part compared."""
-    if recorded.text != text:
-        kinds = ("text", "binary")
-        return [f"type: recorded {kinds[not recorded.text]} vs live {kinds[not text]}"]
-    if not text and not match_binary:
-        return []
-    diffs = differences(Request(body=_as_body(data)), Request(body=recorded.data), config)
-    return [d.replace("body:", "message:", 1) for d in diffs]
-
-
-def _as_body(data: bytes) -> str | bytes:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data
 
 
 def _short_reason(text: str) -> str:
@@ -391,10 +361,8 @@ __all__ = [
     "WsSession",
     "event_label",
     "is_upgrade",
-    "message_differences",
     "session_from_flow",
     "session_from_response",
     "summarize_session",
     "timeline",
-    "ws_match_config",
 ]

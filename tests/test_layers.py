@@ -103,6 +103,37 @@ def test_cassette_tools_do_not_import_mitmproxy():
     assert out.stdout.strip() == "[]"  # (wsproto: the WebSocket player, wsplayer.py)
 
 
+def _loaded_after(args: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """The modules named by `prefixes` that a fresh interpreter holds after running `vcrproxy
+    ARGS` (through click's runner; exit 0 required)."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from vcrproxy.cli.main import main\n"
+        "res = CliRunner().invoke(main, sys.argv[2:])\n"
+        "assert res.exit_code == 0, res.output\n"
+        "print(sorted(m for m in sys.modules if m.startswith(tuple(sys.argv[1].split(',')))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, ",".join(prefixes), *args],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return ast.literal_eval(out.stdout.strip())
+
+
+def test_show_imports_no_matcher_or_redaction():
+    """`vcrproxy show` (issue 18: under 0.3 s) reads and renders; it does not import the body
+    matcher, the redaction rules or the form parser (websocket.py's message matching lives in
+    wsplayer.py for that)."""
+    cassettes = sorted(str(p) for p in (REPO / "cassettes").glob("*.yaml"))
+    assert len(cassettes) >= 5
+    for cassette in cassettes:
+        loaded = _loaded_after(["show", cassette], (
+            "vcrproxy.", "multipart", "mitmproxy", "wsproto"))
+        assert "vcrproxy.aiformats" in loaded  # (the check sees the modules show does import)
+        assert not {"vcrproxy.matching", "vcrproxy.redaction", "vcrproxy.forms", "multipart",
+                    "vcrproxy.wsplayer"} & set(loaded), (cassette, loaded)
+
+
 def test_one_atomic_write():
     """Files replaced whole (cassettes, the CA bundle, `--background` state, `show --html`) go
     through store.atomic_write: no other module renames a file into place."""

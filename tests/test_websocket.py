@@ -23,13 +23,8 @@ from vcrproxy.matching import MatchConfig
 from vcrproxy.proxy import ProxyError
 from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
 from vcrproxy.schema import validate
-from vcrproxy.websocket import (
-    WS_IGNORE_JSON,
-    WsMessage,
-    message_differences,
-    session_from_response,
-    ws_match_config,
-)
+from vcrproxy.websocket import WS_IGNORE_JSON, WsMessage, session_from_response
+from vcrproxy.wsplayer import message_differences, ws_match_config
 from vcrproxy.yamlio import dumps_cassette, load_cassette, loads_cassette
 
 websockets = pytest.importorskip("websockets")
