@@ -1,7 +1,8 @@
 """The go-vcr `version: 2` cassette codec: text <-> Cassette (load with validation, dump, one
 interaction for an append). No file access: storage is store.py.
 
-Loading uses PyYAML (CSafeLoader when available) with yaml.v3's own rules for plain scalars, so a
+Loading uses blockyaml (the block YAML go-vcr and vcrproxy write), else PyYAML (CSafeLoader when
+available, imported only then), both with yaml.v3's own rules for plain scalars, so a
 value means here what it means to go-vcr (`=` and `0b_` are strings, `1e+06` is a float, YAML 1.1
 booleans such as `yes` are strings, timestamps stay text).
 
@@ -38,11 +39,9 @@ import gc
 import re
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from . import blockyaml
+from . import blockyaml, yamlv3
 from .cassette import CHUNKS_KEY, Cassette, CassetteError, Interaction, Request, Response
 from .durations import format_go_duration, parse_go_duration
 from .yamlv3 import (
@@ -51,14 +50,15 @@ from .yamlv3 import (
     EmitError,
     _Emitter,
     _go_float,
-    _Loader,
-    _Refused,
     _short,
     _str_scalar,
     binary_parts,
     scalar_parts,
     utf8_text,
 )
+
+if TYPE_CHECKING:  # PyYAML is imported only for a text blockyaml does not read (_parse)
+    import yaml
 
 # go-vcr's struct field order (pkg/cassette/cassette.go).
 CASSETTE_KEYS = ("version", "interactions")
@@ -311,12 +311,21 @@ def _yaml_error(e: yaml.YAMLError, source: str) -> CassetteError:
     return CassetteError(f"{source}: invalid YAML: {what}")
 
 
-def _parse(text: str) -> Any:
+def _parse(text: str) -> tuple[Any, yaml.YAMLError | None]:
+    """(the YAML value of `text`, None), or (None, PyYAML's error). The block YAML go-vcr and
+    vcrproxy write is read by blockyaml, ~5-10x faster than PyYAML and the same value, and
+    without importing PyYAML (~15 ms of a start); anything else by PyYAML."""
     try:
-        # the block YAML go-vcr and vcrproxy write, ~5-10x faster than PyYAML; the same value
-        return blockyaml.load(text)
+        return blockyaml.load(text), None
     except blockyaml.Unsupported:
-        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: anything else, errors
+        pass
+    import yaml
+
+    try:
+        # a SafeLoader subclass: anything else, errors
+        return yaml.load(text, Loader=yamlv3._Loader), None
+    except yaml.YAMLError as e:
+        return None, e
 
 
 def _dropped_note(source: str, what: str, line: int) -> str:
@@ -367,15 +376,13 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
     if text.startswith("\ufeff"):
         text = text[1:]
     layout_info = _detect_layout(text)
-    try:
-        data = _parse(text)
-        parse_error: yaml.YAMLError | None = None
-    except yaml.YAMLError as e:
-        data, parse_error = None, e
+    data, parse_error = _parse(text)
     notes: list[str] = []
-    if isinstance(parse_error, _Refused):
-        raise _yaml_error(parse_error, source) from None
     if parse_error is not None:
+        import yaml  # (imported already: the error is PyYAML's)
+
+        if isinstance(parse_error, yamlv3._Refused):
+            raise _yaml_error(parse_error, source) from None
         # A write cut off mid-interaction leaves a prefix of valid YAML that fails inside its
         # last item: a node that does not construct (`!!bi`, base64 cut short, even at a line
         # end), or a syntax error mid-line (a quoted scalar or an escape cut short) or right at
@@ -391,9 +398,8 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
         )
         if not in_last:
             raise _yaml_error(parse_error, source) from None
-        try:
-            data = _parse(text[:start])
-        except yaml.YAMLError:
+        data, prefix_error = _parse(text[:start])
+        if prefix_error is not None:
             raise _yaml_error(parse_error, source) from None
         if not isinstance(data, dict) or not isinstance(data.get("interactions") or [], list):
             raise _yaml_error(parse_error, source) from None

@@ -13,10 +13,9 @@ import logging
 import math
 import re
 import struct
+import threading
 from collections.abc import Iterable
 from typing import Any
-
-import yaml
 
 log = logging.getLogger("vcrproxy")
 
@@ -184,8 +183,11 @@ def _plain_is_str(s: str) -> bool:
 
 # --------------------------------------------------------------------------------------------
 # Loading
+#
+# PyYAML is imported when its loader is first needed (`_Loader`, `_Refused`: see __getattr__ at
+# the end): blockyaml reads the files go-vcr and vcrproxy write without it, and importing it
+# (its Reader compiles a large character class) is ~15 ms of every `vcrproxy` start.
 
-_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TAG_PREFIX = "tag:yaml.org,2002:"
 _STR_TAG = _TAG_PREFIX + "str"
 _SEQ_TAG = _TAG_PREFIX + "seq"
@@ -196,13 +198,34 @@ def _construct_go_number(loader: Any, node: Any) -> Any:
     tag, value = go_resolve(loader.construct_scalar(node))
     if tag in (_INT, _FLOAT):
         return value
+    import yaml
+
     raise yaml.constructor.ConstructorError(
         None, None, f"cannot read {node.value!r} as {node.tag}", node.start_mark
     )
 
 
-class _Refused(yaml.constructor.ConstructorError):
-    """YAML that is valid but refused in a cassette (an alias): an error, never a cut-off file."""
+_pyyaml_lock = threading.RLock()
+_pyyaml_made: dict[str, type] = {}
+
+
+def _pyyaml_class(name: str) -> type:
+    """`_Refused` or `_Loader`, made (and PyYAML imported) once, on first use. Under a lock:
+    every loader must raise, and codec check for, the one `_Refused` class."""
+    with _pyyaml_lock:
+        if "_Refused" not in _pyyaml_made:
+            import yaml
+
+            class _Refused(yaml.constructor.ConstructorError):
+                """YAML that is valid but refused in a cassette (an alias): an error, never a
+                cut-off file."""
+
+            _pyyaml_made["_Refused"] = _Refused
+        if name == "_Loader" and name not in _pyyaml_made:
+            import yaml
+
+            _pyyaml_made[name] = _make_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return _pyyaml_made[name]
 
 
 def _make_loader(base: type) -> type:
@@ -213,6 +236,9 @@ def _make_loader(base: type) -> type:
     cost to real cassettes. Composing keeps one node per anchor, so a bomb costs nothing until
     its first reuse, which is refused here.
     """
+    import yaml
+
+    _Refused = _pyyaml_class("_Refused")
 
     class Loader(base):  # type: ignore[misc, valid-type]
         def construct_object(self, node: Any, deep: bool = False) -> Any:
@@ -258,14 +284,20 @@ def _make_loader(base: type) -> type:
     return Loader
 
 
-_Loader = _make_loader(_BaseLoader)
+# Compiled on first use (writing), as functools.cache'd accessors: `re` builds these classes'
+# tables one code point at a time in Python, ~4-8 ms each, a cost every start paid before.
+@functools.cache
+def _special_re() -> re.Pattern[str]:
+    """Characters yaml.v3's is_printable rejects (plus tab, which it treats separately)."""
+    return re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 
 
+@functools.cache
+def _escape_re() -> re.Pattern[str]:
+    """Characters the double-quoted writer escapes."""
+    return re.compile('[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]|["\\\\\u2028\u2029]')
 
-# Characters yaml.v3's is_printable rejects (plus tab, which it treats separately).
-_SPECIAL_RE = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
-# Characters the double-quoted writer escapes.
-_ESCAPE_RE = re.compile('[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]|["\\\\\u2028\u2029]')
+
 _NAMED_ESCAPES = {
     "\x00": "\\0", "\x07": "\\a", "\x08": "\\b", "\t": "\\t", "\n": "\\n", "\x0b": "\\v",
     "\x0c": "\\f", "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\", "\x85": "\\N",
@@ -295,7 +327,7 @@ def _double_quoted(s: str) -> str:
     if s.startswith("\ufeff"):
         # yaml.v3's is_bom() looks at the start of the value, so it escapes every character.
         return '"' + "".join(_escape_char(c) for c in s) + '"'
-    return '"' + _ESCAPE_RE.sub(lambda m: _escape_match(m[0]), s) + '"'
+    return '"' + _escape_re().sub(lambda m: _escape_match(m[0]), s) + '"'
 
 
 def _single_quoted(s: str, indent: int) -> str:
@@ -352,7 +384,7 @@ _PLAIN, _SINGLE, _DOUBLE, _LITERAL = 0, 1, 2, 3
 
 def _scalar_style(s: str, special: bool | None = None) -> int:
     """The style yaml.v3 writes the string `s` in (block context). `special`: whether `s` holds
-    a character `_SPECIAL_RE` finds, when the caller knows it already."""
+    a character `_special_re()` finds, when the caller knows it already."""
     has_lsps = "\u2028" in s or "\u2029" in s
     # (a space before a break, as substring searches: a regex takes 10x longer on long text)
     space_break = " \n" in s or (has_lsps and (" \u2028" in s or " \u2029" in s))
@@ -360,11 +392,11 @@ def _scalar_style(s: str, special: bool | None = None) -> int:
         if s[-1] == " " or space_break:
             return _DOUBLE
         if special is None:
-            special = _SPECIAL_RE.search(s) is not None
+            special = _special_re().search(s) is not None
         return _DOUBLE if special else _LITERAL
     if not _plain_is_str(s) or "\t" in s:
         return _DOUBLE
-    if special if special is not None else _SPECIAL_RE.search(s):
+    if special if special is not None else _special_re().search(s):
         return _DOUBLE
     if has_lsps and (space_break or re.search("[\u2028\u2029] ", s)):
         return _DOUBLE  # space_break / break_space: neither plain nor single-quoted
@@ -440,7 +472,7 @@ def binary_parts(data: bytes, indent: int) -> list[bytes]:
 
 def _literal_body(s: str, pad: str) -> str:
     """`_LINE_START_RE.sub(pad, s)` for literal-style text (which holds a line break and no
-    NUL: `_SPECIAL_RE`): every non-empty line indented, in three str.replace passes (a regex
+    NUL: `_special_re()`): every non-empty line indented, in three str.replace passes (a regex
     substitution per line takes seconds for 50 MB). Each break is first followed by a NUL
     marker; a marker before another break (an empty line) or at the end goes, the rest become
     the indentation."""
@@ -738,3 +770,11 @@ def go_key_sorted(keys: Iterable[str]) -> list[str]:
             lambda a, b: -1 if _go_key_less(a, b) else (1 if _go_key_less(b, a) else 0)
         ),
     )
+
+
+def __getattr__(name: str) -> Any:
+    """`_Loader` (the PyYAML loader class, libyaml's CSafeLoader when available) and `_Refused`
+    (its error for aliases and repeated keys), made, and PyYAML imported, on first use."""
+    if name in ("_Loader", "_Refused"):
+        return _pyyaml_class(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -103,35 +103,61 @@ def test_cassette_tools_do_not_import_mitmproxy():
     assert out.stdout.strip() == "[]"  # (wsproto: the WebSocket player, wsplayer.py)
 
 
-def _loaded_after(args: list[str], prefixes: tuple[str, ...]) -> list[str]:
-    """The modules named by `prefixes` that a fresh interpreter holds after running `vcrproxy
-    ARGS` (through click's runner; exit 0 required)."""
+def _run_cli(args: list[str], prefixes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Run `vcrproxy ARGS` (through click's runner; exit 0 required) in a fresh interpreter:
+    (the loaded modules named by `prefixes`, the regular expressions it compiled with a
+    character range over 256 code points wide, such as `\xa0-\ud7ff`: `re` builds such a
+    class's table one code point at a time in Python, ~4-8 ms each, so they are compiled on
+    first use, never at import)."""
     code = (
-        "import sys\n"
+        "import re, sys\n"
+        "wide = []\n"
+        "_compile = re.compile\n"
+        "def spy(pattern, flags=0):\n"
+        "    if isinstance(pattern, str) and any(\n"
+        "            b == '-' and ord(c) - ord(a) > 256 for a, b, c in zip(pattern, pattern[1:],\n"
+        "                                                                   pattern[2:])):\n"
+        "        wide.append(pattern)\n"
+        "    return _compile(pattern, flags)\n"
+        "re.compile = spy\n"
         "from click.testing import CliRunner\n"
         "from vcrproxy.cli.main import main\n"
         "res = CliRunner().invoke(main, sys.argv[2:])\n"
         "assert res.exit_code == 0, res.output\n"
         "print(sorted(m for m in sys.modules if m.startswith(tuple(sys.argv[1].split(',')))))\n"
+        "print(wide)\n"
     )
     out = subprocess.run([sys.executable, "-c", code, ",".join(prefixes), *args],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    return ast.literal_eval(out.stdout.strip())
+    modules, wide = out.stdout.strip().splitlines()
+    return ast.literal_eval(modules), ast.literal_eval(wide)
 
 
-def test_show_imports_no_matcher_or_redaction():
+def test_show_imports_no_matcher_redaction_or_pyyaml():
     """`vcrproxy show` (issue 18: under 0.3 s) reads and renders; it does not import the body
     matcher, the redaction rules or the form parser (websocket.py's message matching lives in
-    wsplayer.py for that)."""
+    wsplayer.py for that), nor PyYAML (blockyaml reads these files), and compiles no wide
+    character range (yamlv3's and blockyaml's are compiled on first use: writing, or a text
+    beyond Latin-1)."""
+    from vcrproxy.blockyaml import _refused_chars_re
+
     cassettes = sorted(str(p) for p in (REPO / "cassettes").glob("*.yaml"))
     assert len(cassettes) >= 5
+    latin1 = 0
     for cassette in cassettes:
-        loaded = _loaded_after(["show", cassette], (
-            "vcrproxy.", "multipart", "mitmproxy", "wsproto"))
+        text = Path(cassette).read_text("utf-8")
+        narrow = max(text) <= "\xff"
+        latin1 += narrow
+        # (beyond Latin-1, blockyaml's check of the text is the one wide class it needs)
+        expected = [] if narrow else [_refused_chars_re().pattern]
+        loaded, wide = _run_cli(["show", cassette], (
+            "vcrproxy.", "multipart", "mitmproxy", "wsproto", "yaml"))
         assert "vcrproxy.aiformats" in loaded  # (the check sees the modules show does import)
         assert not {"vcrproxy.matching", "vcrproxy.redaction", "vcrproxy.forms", "multipart",
-                    "vcrproxy.wsplayer"} & set(loaded), (cassette, loaded)
+                    "vcrproxy.wsplayer", "yaml"} & set(loaded), (cassette, loaded)
+        assert wide == expected, cassette
+    assert latin1 >= 3
 
 
 def test_one_atomic_write():
