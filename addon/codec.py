@@ -47,6 +47,7 @@ from .durations import format_go_duration, parse_go_duration
 from .yamlv3 import (
     LARGE_SCALAR,
     LAYOUTS,
+    BinaryScalar,
     EmitError,
     _Emitter,
     _go_float,
@@ -540,6 +541,11 @@ def _emit_http(em: _Emitter, obj: Request | Response, keys: tuple[str, ...],
                 raise CassetteError(f"{where}.{k}: expected an integer, got {_short(v)}")
             out.append(f" {v}\n")
         elif k == "body":
+            if isinstance(v, BinaryScalar):  # (written while it streamed: recording.py)
+                if em.large_as_bytes and v.indent == child:
+                    out.extend(v.parts)
+                    continue
+                v = v.data()
             if isinstance(v, (bytes, bytearray)):
                 # go-vcr's body is a string: valid UTF-8 is written as text
                 text = utf8_text(bytes(v))
@@ -581,6 +587,14 @@ def _emit_interaction(em: _Emitter, i: Interaction, s: int) -> None:
                        f"interaction {i.id}: response")
         else:
             em.mapping([(k, i.extra[k])], m, True)
+
+
+def response_body_indent(layout: str = "compact") -> int:
+    """The column a response body's block lines start at in a cassette of this layout (the
+    `indent` of a BinaryScalar that `interaction_parts` writes as it is).
+    CassetteError for an unknown layout."""
+    em = _emitter(layout)
+    return em.child_indent(em.child_indent(_item_indent(layout) + 2))
 
 
 def _item_indent(layout: str) -> int:

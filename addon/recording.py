@@ -11,7 +11,9 @@ from mitmproxy import http
 
 from . import decoders, providers
 from .cassette import Interaction
+from .flows import LARGE_BODY
 from .redaction import RedactionConfig, StreamScan, echo_variants, redact_url
+from .yamlv3 import BinaryScalar
 
 log = logging.getLogger("vcrproxy")
 
@@ -27,10 +29,18 @@ class StreamRecorder:
     bytes and the client never waits for a decoder. A coding with no decoder is recorded as sent
     (encoded), with one warning. A stream that stops decoding part-way is recorded as what its
     readable start decodes to, and the rest is not kept (`_give_up`), with one warning.
+
+    `binary_indent` (a cassette's `codec.response_body_indent`): a body that is binary from its
+    first 64 KiB on (not UTF-8: go-vcr writes it as `!!binary` base64) is written as its YAML
+    block while it streams, in the scan thread (`BinaryScalar`), and past LARGE_BODY only that
+    text is kept, not the body: the end of a large recording then only writes it, and memory
+    holds one copy. None: the body is kept as it is (a session that replays what it records
+    keeps the body in its model).
     """
 
     def __init__(self, flow: http.HTTPFlow, redaction: RedactionConfig | None = None,
-                 provisional: Callable[[], Interaction] | None = None) -> None:
+                 provisional: Callable[[], Interaction] | None = None,
+                 binary_indent: int | None = None) -> None:
         assert flow.response is not None
         self.origin = flow.request.timestamp_end or flow.request.timestamp_start
         self.where = f"{flow.request.method} {redact_url(flow.request.url)}"  # for log lines
@@ -54,6 +64,14 @@ class StreamRecorder:
         self._scanning: Future | None = None  # the last piece handed over
         self._spoiled = False  # the body is not what the scan saw
         self._broken = False  # the coding failed: the rest of the stream is not recorded
+        # Written while it streams (binary_indent): the pieces handed to the scan thread are let
+        # go of once the body passed LARGE_BODY (`_handed` bytes of them; `_tail` their end).
+        self._binary_indent = binary_indent
+        self.binary: BinaryScalar | None = None
+        self._binary_error: BaseException | None = None
+        self._threaded = redaction is not None or binary_indent is not None
+        self._handed = 0
+        self._tail = b""
 
     def tap(self, data: bytes) -> bytes:
         if data:
@@ -63,7 +81,7 @@ class StreamRecorder:
             if piece:
                 self.parts.append(piece)
                 self.chunks.append((at, len(piece)))
-                if self._redaction is not None and self.received >= SCAN_FROM:
+                if self._threaded and self.received >= SCAN_FROM:
                     self._unscanned += len(piece)
                     if self._unscanned >= SCAN_STEP:
                         self._scan_parts()
@@ -74,23 +92,46 @@ class StreamRecorder:
     def _scan_parts(self) -> None:
         """Hand the pieces the scan has not seen to the scan thread, as one."""
         batch = b"".join(self.parts[self._scanned:])
-        self._scanned = len(self.parts)
-        self._unscanned = 0
         first = self._scanning is None
-        self._scanning = _scan_thread().submit(self._start_scan if first else self._feed, batch)
+        if first and self._binary_indent is not None and not self._spoiled and _binary(batch):
+            self.binary = BinaryScalar(self._binary_indent)
+        if self.binary is None and self._redaction is None:
+            self._threaded = False  # (text, not redacted: nothing for the thread to do)
+            return
+        self._scanned = len(self.parts)
+        if self.binary is not None and self.size > LARGE_BODY:
+            # Past LARGE_BODY the YAML text is all that is kept (the batch, until it is written).
+            self._tail = batch[-4096:]
+            self._handed = self.size
+            self.parts.clear()
+            self._scanned = 0
+        self._unscanned = 0
+        self._scanning = _scan_thread().submit(self._work, batch, first, self.binary)
 
-    def _start_scan(self, batch: bytes) -> None:
-        # (in the scan thread: the values named in the request and the response's headers, for
-        # the echo search, take a pass over the request)
-        echoes = None
-        if self._provisional is not None:
-            echoes = echo_variants(self._provisional(), self._redaction)
-        self.scan = StreamScan(self._redaction, echoes)
-        self.scan.feed(batch)
-
-    def _feed(self, batch: bytes) -> None:
-        if self.scan is not None:
-            self.scan.feed(batch)
+    def _work(self, batch: bytes, first: bool, binary: BinaryScalar | None) -> None:
+        # (in the scan thread) The text first: once the pieces are let go of, the batch is the
+        # only copy of these bytes.
+        if binary is not None:
+            try:
+                binary.feed(batch)
+            except BaseException as e:  # noqa: BLE001 - the recording fails at its end, loudly
+                self._binary_error = e
+        if self._redaction is None:
+            return
+        try:
+            if first:
+                # The values named in the request and the response's headers, for the echo
+                # search, take a pass over the request.
+                echoes = None
+                if self._provisional is not None:
+                    echoes = echo_variants(self._provisional(), self._redaction)
+                self.scan = StreamScan(self._redaction, echoes)
+            if self.scan is not None:
+                self.scan.feed(batch)
+        except Exception as e:  # noqa: BLE001 - redaction then searches the body itself
+            log.debug("%s: redaction scan failed: %s", self.where, e)
+            self.scan = None
+            self._redaction = None  # (no further pieces: the end searches the whole body)
 
     def _decode(self, data: bytes) -> bytes:
         if self._broken:
@@ -129,6 +170,9 @@ class StreamRecorder:
         self.decoder = None
         self._broken = True
         self._spoiled = True  # (the scan saw the pieces decoded so far; the body is redone)
+        self.binary = None  # (it holds the pieces decoded so far: the whole prefix replaces them)
+        self._handed = 0
+        self._tail = b""
         self.raw = []
         self.parts = [prefix] if prefix else []
         if len(prefix) < kept:  # (no finer timing for a shorter body)
@@ -139,39 +183,48 @@ class StreamRecorder:
     def finished_stream(self) -> bool:
         """Whether what arrived so far ends with an AI stream's final event, so a client that
         hung up right after it (the openai SDK does, after `[DONE]`) still got the whole answer."""
-        tail = b"".join(self.parts[-4:])[-4096:]
+        tail = (self._tail + b"".join(self.parts[-4:]))[-4096:]
         return any(marker in tail for marker in self.final_events)
 
     @property
     def size(self) -> int:
         """Bytes of the body recorded so far (as it will be written)."""
-        return sum(map(len, self.parts))
+        return self._handed + sum(map(len, self.parts))
 
     def _finish_scan(self) -> None:
         if self._scanning is None:
             return
         if not self._spoiled and self._scanned < len(self.parts):
             self._scan_parts()
-        try:
-            self._scanning.result()
-        except Exception as e:  # noqa: BLE001 - redaction then searches the body itself
-            log.debug("%s: redaction scan failed: %s", self.where, e)
-            self.scan = None
+        self._scanning.result()  # (the work catches its own errors)
         if self._spoiled:
             self.scan = None
+        if self._binary_error is not None:
+            raise RuntimeError(f"the response body could not be kept: {self._binary_error}")
 
-    def pieces(self) -> tuple[list[bytes], bool, list[tuple[float, int]]]:
+    def pieces(self) -> tuple[list[bytes] | BinaryScalar, bool, list[tuple[float, int]]]:
         """(the body's pieces, decoded, chunks), once the response is complete, for a body the
-        writer joins itself; the recorder lets go of them. Blocks until the scan has seen the
-        last piece (call it from a worker thread)."""
+        writer joins itself; the recorder lets go of them. The pieces are a BinaryScalar when
+        only the body's YAML text was kept (see `binary_indent`). Blocks until the scan has seen
+        the last piece (call it from a worker thread)."""
         self._finish_scan()
+        decoded = self.decoded and self.received > 0
+        if self._handed:
+            binary, self.binary = self.binary, None
+            assert binary is not None and not self.parts
+            return binary.finish(), decoded, self.chunks
         parts, self.parts, self.raw = self.parts, [], []
-        return parts, self.decoded and self.received > 0, self.chunks
+        return parts, decoded, self.chunks
 
     def result(self) -> tuple[bytes, bool, list[tuple[float, int]]]:
         """(body, decoded, chunks), once the response is complete. Blocks until the scan has
         seen the last piece (call it from a worker thread)."""
         self._finish_scan()
+        if self._handed:  # (only its text was kept)
+            assert self.binary is not None
+            self.parts = [self.binary.finish().data()]
+            self.binary = None
+            self._handed = 0
         body = b"".join(self.parts)
         # The pieces are not needed any more: keep one copy of a large body while it is written,
         # not two (the recorder lives until the response hook returns).
@@ -196,6 +249,16 @@ def _scan_thread() -> ThreadPoolExecutor:
     if _scan_pool is None:
         _scan_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcrproxy-scan")
     return _scan_pool
+
+
+def _binary(start: bytes) -> bool:
+    """Whether a body starting with these bytes (at least its first 64 KiB, or all of it) is not
+    UTF-8, as `yamlv3.utf8_text` tells it: go-vcr writes it as `!!binary` base64."""
+    try:
+        start[: 1 << 16].decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.reason != "unexpected end of data"  # (else a character cut by the slice)
+    return False
 
 
 _unsupported_warned: set[str] = set()

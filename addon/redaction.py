@@ -704,6 +704,26 @@ class StreamScan:
             return self.hits
         return None
 
+    def leaves_body(self, interaction: Interaction, config: RedactionConfig, size: int) -> bool:
+        """Whether `redact_interaction` of `interaction` with the response body this scan saw
+        (`size` bytes; `interaction` has an empty body in its place) leaves that body as it is,
+        told without the body. True only when each step of the pass would find nothing in it:
+        the scan saw all of it with `config`'s needles and found none (no key shape, no JSON
+        field name, so no value named in it either), `config` has no pattern outside the needles
+        (one searched by regex over the whole body), the response is not a form or multipart
+        (whose fields are parsed, not found by needle), and the values the echo search looks
+        for are none, or exactly the ones the scan searched and found nowhere."""
+        if not self.usable or self.size != size or self.hits:
+            return False
+        finder = _finder(config.patterns, config.fields)
+        if finder is not self.finder or finder.custom:
+            return False
+        ctype = first_header(interaction.response.headers, "content-type").lower()
+        if _FORM_TYPE in ctype or "multipart/" in ctype:
+            return False
+        variants = echo_variants(interaction, config)
+        return not variants or (variants == self.echoes and not self._searches[1][2])
+
     def echo_hits_for(self, echoes: _Echoes, data: bytes) -> list[tuple[int, int]] | None:
         """The echo search's hits, if this scan saw `data` and searched exactly the variants
         `echoes` has, in the same order; None: search it."""

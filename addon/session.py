@@ -14,7 +14,7 @@ from .options import MODES, Mode  # noqa: F401  (MODES re-exported)
 from .redaction import RedactionConfig, StreamScan, redact_interaction
 from .schema import sendable_problems
 from .yamlio import CassetteWriter, file_stamp, load_cassette_notes
-from .yamlv3 import utf8_text
+from .yamlv3 import BinaryScalar, utf8_text
 
 log = logging.getLogger("vcrproxy")
 
@@ -147,14 +147,22 @@ class CassetteSession:
         return written
 
     def write(self, interaction: Interaction, scan: StreamScan | None = None,
-              pieces: list[bytes] | None = None) -> Interaction:
+              pieces: list[bytes] | BinaryScalar | None = None) -> Interaction:
         """The heavy half of `record`, safe in a worker thread: redact, then append under the
         cassette's file lock (re-reading what other processes appended; ids stay unique).
         `scan`: the response body's redaction scan, made while it streamed. `pieces`: the
         response body in pieces, joined only by the writer (in its child process for a large
-        body): the interaction returned, like this session's model of it, then has no response
-        body (a session that replays must pass the body itself)."""
+        body), or as its YAML text (a binary body written while it streamed): the interaction
+        returned, like this session's model of it, then has no response body (a session that
+        replays must pass the body itself)."""
         redaction = self.redaction
+        block: BinaryScalar | None = None
+        if isinstance(pieces, BinaryScalar):
+            if redaction is None or (
+                    scan is not None and scan.leaves_body(interaction, redaction, pieces.size)):
+                block, pieces = pieces, None  # written as it is, after the other fields' redaction
+            else:
+                pieces = [pieces.data()]  # redacted as any body
 
         def prepare(i: Interaction) -> Interaction:
             if pieces is not None:
@@ -165,11 +173,15 @@ class CassetteSession:
                     text = utf8_text(part.body)  # (as flows.text_or_bytes)
                     if text is not None:
                         part.body = text
-            return i if redaction is None else redact_interaction(i, redaction, scan)
+            if redaction is not None:
+                i = redact_interaction(i, redaction, scan)
+            if block is not None:
+                i.response.body = block
+            return i
 
         size = len(interaction.request.body) + len(interaction.response.body) + sum(
             map(len, pieces or ()))
-        isolate = size >= ISOLATE_BYTES
+        isolate = size >= ISOLATE_BYTES or block is not None
         if not isolate:
             interaction = prepare(interaction)
         with self._write_lock:
@@ -184,8 +196,10 @@ class CassetteSession:
                                 path=self.path)
                 self._writer = CassetteWriter(self.path, view, fresh=self._fresh,
                                               seen=self._opened)
+            # (A body already written as text leaves no heavy work: no child process for it.)
             return self._writer.append(interaction, new_id=True,
-                                       prepare=prepare if isolate else None, isolate=isolate)
+                                       prepare=prepare if isolate else None, isolate=isolate,
+                                       fork=block is None)
 
     def note_recorded(self, interaction: Interaction) -> None:
         """The light half of `record`, on the event loop: count it, and do not replay it again

@@ -373,7 +373,7 @@ class CassetteWriter:
 
     def append(self, interaction: Interaction, *, new_id: bool = False,
                prepare: Callable[[Interaction], Interaction] | None = None,
-               isolate: bool = False) -> Interaction:
+               isolate: bool = False, fork: bool = True) -> Interaction:
         """Add one interaction to the file (and to the cassette model); returns it.
 
         `new_id=True` gives it the next free id, counted from the file as it is now (what other
@@ -383,20 +383,32 @@ class CassetteWriter:
         work on hundreds of MB cannot hold this process's GIL (a worker thread would: regex and
         codec calls on one huge string do not let go of it); the model then keeps the
         interaction as given and is re-read from the file before it is ever written whole.
+        `fork=False` keeps those semantics but works in this thread (little work is left: a body
+        already serialised, yamlv3.BinaryScalar).
         """
         with self._lock, cassette_lock(self.path):
             self._sync_with_file()
             if new_id:
                 interaction.id = self._next_id
             self._next_id = max(self._next_id, interaction.id + 1)
-            if isolate and hasattr(os, "fork"):
+            if isolate and (hasattr(os, "fork") or not fork):
+                items = self.cassette.interactions
+                known = len(items)
+
+                def work() -> None:
+                    self._write(prepare(interaction) if prepare else interaction)
+
                 try:
-                    _in_child(lambda: self._write(prepare(interaction) if prepare else
-                                                  interaction))
+                    if fork:
+                        _in_child(work)
+                    else:
+                        work()
                 except CassetteError:
                     self._appendable = False  # maybe a partial item: rewritten whole next time
                     self._known = file_stamp(self.path)
                     raise
+                finally:
+                    del items[known:]  # (what this thread's _write added: the prepared form)
                 self.cassette.interactions.append(interaction)
                 self._appendable = not self._rewrite_always
                 self._stale = True  # (the file holds the prepared form, the model does not)

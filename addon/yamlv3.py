@@ -438,10 +438,17 @@ def _binary(data: bytes, indent: int) -> str:
 LARGE_SCALAR = 1 << 20
 
 try:
+    from pybase64 import b64decode as _b64decode_fast
     from pybase64 import b64encode as _b64encode  # (SIMD; same output as binascii)
+
+    def _b64decode(text: bytes) -> bytes:
+        return _b64decode_fast(text, validate=True)
 except ImportError:  # pragma: no cover - a checkout without it: the same bytes, slower
     def _b64encode(data: memoryview) -> bytes:
         return binascii.b2a_base64(data, newline=False)
+
+    def _b64decode(text: bytes) -> bytes:
+        return binascii.a2b_base64(text, strict_mode=True)
 
 _B64_BLOCK = 105 * 1000  # input bytes per step: 140,000 base64 characters = 2,000 whole lines
 _B64_LINES = struct.Struct("70s" * 2000).unpack
@@ -468,6 +475,72 @@ def binary_parts(data: bytes, indent: int) -> list[bytes]:
         parts.append(sep.join(lines))
     parts.append(b"\n")
     return parts
+
+
+class BinaryScalar:
+    """A binary body written as its `!!binary |` block while it arrives, so that the end of a
+    large recording only writes it: `feed` the body's pieces in order (one thread at a time),
+    then `finish` once. `parts` then equals `binary_parts(body, indent)` (yaml.v3's base64 in
+    70-character lines, encodeBase64 in encode.go), built from whole 105,000-byte blocks as they
+    complete; `size` is the body's length in bytes. The body itself is not kept: `data()`
+    decodes it back from the text when it is needed after all."""
+
+    __slots__ = ("indent", "size", "parts", "_rest", "_finished")
+
+    def __init__(self, indent: int) -> None:
+        self.indent = indent
+        self.size = 0
+        self.parts: list[bytes] = []  # blocks of 2,000 lines, until `finish` frames them
+        self._rest = b""  # the bytes after the last whole block
+        self._finished = False
+
+    def feed(self, data: bytes) -> None:
+        if self._finished:
+            raise ValueError("BinaryScalar.feed after finish")
+        self.size += len(data)
+        buf = self._rest + data if self._rest else data
+        whole = len(buf) - len(buf) % _B64_BLOCK
+        view = memoryview(buf)
+        sep = b"\n" + b" " * self.indent
+        for j in range(0, whole, _B64_BLOCK):
+            self.parts.append(sep.join(_B64_LINES(_b64encode(view[j:j + _B64_BLOCK]))))
+        self._rest = bytes(view[whole:])
+
+    def finish(self) -> BinaryScalar:
+        """Frame the blocks (header, indentation, breaks) as binary_parts does; returns self."""
+        if self._finished:
+            return self
+        self._finished = True
+        if self.size < 52:  # (one line: no block can have completed)
+            self.parts = binary_parts(self._rest, self.indent)
+            self._rest = b""
+            return self
+        sep = b"\n" + b" " * self.indent
+        blocks = self.parts
+        if self._rest:
+            b64 = _b64encode(self._rest)
+            blocks.append(sep.join([b64[i:i + 70] for i in range(0, len(b64), 70)]))
+            self._rest = b""
+        parts = [b" !!binary |\n", b" " * self.indent]
+        for k, block in enumerate(blocks):
+            if k:
+                parts.append(sep)
+            parts.append(block)
+        parts.append(b"\n")
+        self.parts = parts
+        return self
+
+    def data(self) -> bytes:
+        """The body, decoded back from the finished text."""
+        text = b"".join(self.finish().parts)
+        if text.startswith(b" !!binary |"):
+            text = text[len(b" !!binary |"):]
+        else:
+            text = text[len(b" !!binary"):]
+        return _b64decode(text.translate(None, b" \n"))
+
+    def __len__(self) -> int:
+        return self.size
 
 
 def _literal_body(s: str, pad: str) -> str:

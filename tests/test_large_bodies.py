@@ -242,3 +242,217 @@ def test_large_streamed_body_is_redacted_as_one_scan_of_it_would(mb, named_in_bo
     expected = redact_interaction(unredacted, DEFAULT_REDACTION)
     assert rec.response.body == expected.response.body
     assert sum(size for _, size in rec.response.extra["vcrproxy_chunks"]) == len(body)
+
+
+# --------------------------------------------------------------------------------------------
+# A large binary body is written as its YAML text while it streams (yamlv3.BinaryScalar): the
+# end of its recording only writes it, and only that text is kept past LARGE_BODY
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_binary_scalar_is_binary_parts_however_it_is_fed(seed):
+    import random
+
+    from vcrproxy.yamlv3 import BinaryScalar
+
+    rng = random.Random(seed)
+    sizes = [0, 1, 51, 52, 104_999, 105_000, 105_001, 210_000, rng.randrange(1, 3_000_000)]
+    for size in sizes:
+        data = rng.randbytes(size)
+        indent = rng.choice([6, 8, 10])
+        block = BinaryScalar(indent)
+        at = 0
+        while at < size:
+            n = rng.choice([1, 7, 65_536, 104_999, 1 << 20])
+            block.feed(data[at:at + n])
+            at += n
+        assert b"".join(block.finish().parts) == b"".join(binary_parts(data, indent)), size
+        assert block.data() == data and len(block) == size
+        assert block.finish() is block  # (once)
+
+
+@pytest.mark.parametrize("layout", ["compact", "indented"])
+def test_a_binary_scalar_body_is_written_as_the_bytes_body_would_be(layout):
+    from vcrproxy.codec import response_body_indent
+    from vcrproxy.yamlv3 import BinaryScalar
+
+    raw = BODIES["binary (bytes 0..255)"]
+    expected = b"".join(interaction_parts(_interaction(raw), layout))
+    for indent in (response_body_indent(layout), response_body_indent(layout) + 2):
+        block = BinaryScalar(indent)
+        block.feed(raw)
+        # (another indentation than the layout's: decoded and written as bytes, the same text)
+        assert b"".join(interaction_parts(_interaction(block.finish()), layout)) == expected
+    assert dumps_interaction(_interaction(block), layout).encode() == expected
+
+
+def _leaves_cases():
+    from vcrproxy.redaction import DEFAULT_REDACTION, RedactionConfig
+
+    custom = RedactionConfig.from_strings(patterns="zz[0-9]{6}")
+    cases = []
+    for ctype in ("application/octet-stream", "application/json",
+                  "application/x-www-form-urlencoded", "multipart/form-data; boundary=b"):
+        for body in (
+            bytes(range(256)) * 40,  # clean
+            bytes(range(256)) * 20 + KEY.encode() + bytes(range(256)) * 20,  # a key shape
+            bytes(range(256)) * 20 + TOKEN.encode() + b"\xff" * 99,  # an echo of the header
+            # a value named later in the body itself, appearing before it too
+            b"\xff" + OTHER.encode() + b"\xfe" * 500 + b'"api_key": "' + OTHER.encode() + b'"',
+            b"\xff zz123456 \xfe" * 30,  # only the custom pattern's
+            b"a=" + TOKEN.encode()[:3] + b"&password=hunter22hunter22&\xff",  # a form field
+        ):
+            for config in (DEFAULT_REDACTION, custom):
+                cases.append((ctype, body, config))
+    return cases
+
+
+TOKEN = "tok_" + "AbCdEfGh12" * 3  # named in the Authorization header of the tests below
+
+
+def test_leaves_body_is_true_only_when_redaction_leaves_the_body_as_it_is():
+    """The writer keeps a large binary body's streamed text only when `leaves_body` says the
+    body needs no change: whenever it says so, redacting the whole interaction must indeed leave
+    the body byte for byte (and it must say so for a clean body, or nothing is gained)."""
+    from vcrproxy.redaction import StreamScan, echo_variants, redact_interaction
+
+    said_yes = said_no = 0
+    for ctype, body, config in _leaves_cases():
+        def interaction(body: bytes, ctype: str = ctype) -> Interaction:
+            i = _interaction(body)
+            i.request.headers["Authorization"] = [f"Bearer {TOKEN}"]
+            i.response.headers["Content-Type"] = [ctype]
+            return i
+
+        empty = interaction(b"")
+        scan = StreamScan(config, echo_variants(empty, config))
+        for at in range(0, len(body), 997):
+            scan.feed(body[at:at + 997])
+        redacted = redact_interaction(interaction(body), config).response.body_bytes
+        if scan.leaves_body(empty, config, len(body)):
+            said_yes += 1
+            assert redacted == body, (ctype, body[:40])
+        else:
+            said_no += 1
+        assert not scan.leaves_body(empty, config, len(body) + 1)  # (it saw all of it)
+    assert said_yes >= 2 and said_no >= 30
+
+
+def _big_binary_url(gateway, mb: float, unit: bytes | None = None) -> str:
+    from base64 import urlsafe_b64encode
+
+    url = f"{gateway.url}/big?mb={mb}&chunked=1"
+    return url + f"&unit64={urlsafe_b64encode(unit).decode()}" if unit else url
+
+
+def _count_binary_paths(monkeypatch) -> dict[str, int]:
+    from vcrproxy import yamlv3
+
+    seen = {"finish": 0, "data": 0}
+    finish, data = yamlv3.BinaryScalar.finish, yamlv3.BinaryScalar.data
+    monkeypatch.setattr(yamlv3.BinaryScalar, "finish",
+                        lambda self: seen.__setitem__("finish", seen["finish"] + 1) or finish(self))
+    monkeypatch.setattr(yamlv3.BinaryScalar, "data",
+                        lambda self: seen.__setitem__("data", seen["data"] + 1) or data(self))
+    return seen
+
+
+def test_a_large_binary_stream_is_written_as_it_streams(run_proxy, gateway, ca_cert, tmp_path,
+                                                        monkeypatch):
+    """9.3 MB of bytes 0..255 (go-vcr writes it as !!binary): the file is exactly what the
+    standard emitter writes for the body the client got, and only the streamed text was kept
+    (never decoded back)."""
+    from conftest import proxied_client
+
+    seen = _count_binary_paths(monkeypatch)
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        raw = client.get(_big_binary_url(gateway, 9.3)).content
+        small = client.get(_big_binary_url(gateway, 0.5)).content  # appended after it
+    assert len(raw) == int(9.3 * 1024 * 1024) and len(small) == 512 * 1024
+    loaded = load_cassette(str(cassette))
+    assert [i.response.body_bytes for i in loaded.interactions] == [raw, small]
+    with open(cassette, "rb") as f:
+        assert f.read() == dumps_cassette(loaded).encode("utf-8", "surrogateescape")
+    assert seen["finish"] >= 1 and seen["data"] == 0
+
+
+def test_a_large_binary_stream_with_secrets_is_redacted_as_one_scan_of_it_would(
+        run_proxy, gateway, ca_cert, tmp_path, monkeypatch):
+    """The same stream holding a key, an echo of the Authorization token and a value named by a
+    JSON field later in the body (also before it): its text is decoded back and redacted as
+    any body; nothing secret reaches the file."""
+    from conftest import proxied_client
+
+    from vcrproxy.redaction import DEFAULT_REDACTION, redact_interaction
+
+    seen = _count_binary_paths(monkeypatch)
+    unit = (b"\xff\xfe " + OTHER.encode() + b" key " + KEY.encode() + b" token " +
+            TOKEN.encode() + b' {"api_key": "' + OTHER.encode() + b'"} ')
+    unit += b"\x00" * (9973 - len(unit))
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.get(_big_binary_url(gateway, 9.3, unit),
+                       headers={"Authorization": f"Bearer {TOKEN}"})
+    raw = r.content
+    assert len(raw) == int(9.3 * 1024 * 1024) and KEY.encode() in raw
+    with open(cassette, "rb") as f:
+        text = f.read()
+    (rec,) = load_cassette(str(cassette)).interactions
+    body = rec.response.body_bytes
+    for secret in (KEY, OTHER, TOKEN):
+        assert secret.encode() not in body and secret.encode() not in text
+    rec.request.headers["Authorization"] = [f"Bearer {TOKEN}"]  # (as sent)
+    unredacted = Interaction(id=rec.id, request=rec.request, response=Response(
+        **{**rec.response.__dict__, "body": raw, "extra": dict(rec.response.extra)}))
+    unredacted.response.extra["vcrproxy_chunks"] = [[0.0, len(raw)]]
+    assert body == redact_interaction(unredacted, DEFAULT_REDACTION).response.body_bytes
+    assert seen["data"] == 1  # (decoded back once, to be redacted)
+
+
+def test_a_binary_stream_whose_coding_breaks_after_large_body_keeps_its_readable_start():
+    """A gzip'd binary stream that stops decoding past LARGE_BODY, when only its text was kept
+    so far: the recording is what the readable start decodes to (as for any broken coding),
+    not the text of the pieces before the break."""
+    import gzip
+    import random
+    import zlib
+
+    from mitmproxy import http
+
+    from vcrproxy.codec import response_body_indent
+    from vcrproxy.decoders import decode_prefix
+    from vcrproxy.flows import LARGE_BODY
+    from vcrproxy.recording import StreamRecorder
+    from vcrproxy.yamlv3 import BinaryScalar
+
+    body = random.Random(5).randbytes(LARGE_BODY + (3 << 20))  # (not compressible)
+    encoded = gzip.compress(body, compresslevel=1)
+    # Up to a flush point past LARGE_BODY, then a block of the invalid type 3: the decoder fails
+    # there, in the middle of the stream (the first 9 MB were only kept as text by then).
+    co = zlib.compressobj(1, zlib.DEFLATED, 31)
+    readable = body[: LARGE_BODY + (1 << 20)]
+    broken = co.compress(readable) + co.flush(zlib.Z_FULL_FLUSH) + b"\xff" * 4096 + encoded[-9999:]
+    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
+    flow.request = http.Request.make("GET", "https://files.example.test/audio.bin")
+    flow.response = http.Response.make(200, b"", {"content-encoding": "gzip",
+                                                  "content-type": "application/octet-stream"})
+    for broken_at_end in (False, True):
+        data = encoded if not broken_at_end else broken
+        recorder = StreamRecorder(flow, binary_indent=response_body_indent())
+        for at in range(0, len(data), 1 << 16):
+            assert recorder.tap(data[at:at + (1 << 16)]) == data[at:at + (1 << 16)]
+        recorder.tap(b"")
+        pieces, decoded, chunks = recorder.pieces()
+        assert decoded
+        if not broken_at_end:
+            assert b"".join(pieces.parts) == b"".join(binary_parts(body, response_body_indent()))
+        else:
+            expected = decode_prefix(broken, "gzip")
+            assert len(expected) > LARGE_BODY
+            kept = pieces.data() if isinstance(pieces, BinaryScalar) else b"".join(pieces)
+            assert kept == expected == readable
+            assert not isinstance(pieces, BinaryScalar)  # (the recording was redone from the start)
+        assert sum(n for _, n in chunks) == (len(body) if not broken_at_end else len(expected))
