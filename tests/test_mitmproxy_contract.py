@@ -8,7 +8,8 @@ And `vcrproxy.vcr.prefer_h2` writes
 `client_alpn` into the `AppData` dict that `mitmproxy.addons.tlsconfig.TlsConfig` attaches to the
 client-side pyOpenSSL connection, so that `alpn_select_callback` answers h2 to clients (httpx)
 that offer http/1.1 first while mitmproxy runs with connection_strategy=lazy (no upstream ALPN to
-mirror).
+mirror). The lean master's `TlsConfig` skips the `running` hook's second load of the CA, which
+must then be all that hook does.
 If a mitmproxy upgrade changes any of that, these tests say so in plain words.
 
 One more fact is assumed, not touched: mitmproxy opens at most 5 server connections at a time per
@@ -400,3 +401,47 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout + out.stderr
+
+
+def test_tlsconfig_running_only_reloads_the_ca():
+    """vcrproxy.proxy.TlsConfig skips mitmproxy's `running` hook when the CA is loaded already:
+    that hook must do nothing but `configure("confdir")` (mitmproxy 11.0 and 12.x)."""
+    calls = []
+
+    class Probe(tlsconfig.TlsConfig):
+        def configure(self, updated):
+            calls.append(updated)
+
+    Probe().running()
+    assert calls == ["confdir"], (
+        "mitmproxy's TlsConfig.running changed: vcrproxy.proxy.TlsConfig.running skips it "
+        f"when the CA is loaded (called configure with {calls})"
+    )
+
+
+def test_lean_master_loads_the_ca_once_and_intercepts_tls(confdir, ca_cert, tmp_path,
+                                                           monkeypatch):
+    """The lean master reads the CA (and parses its RSA key, ~70-90 ms) once per start, not
+    again in TlsConfig's `running` hook, and intercepts TLS with it."""
+    from mitmproxy import certs
+
+    from vcrproxy.proxy import BackgroundProxy, ProxySettings
+
+    loads = []
+    real = certs.CertStore.from_files.__func__
+
+    def counted(cls, ca_file, *args, **kw):
+        loads.append(str(ca_file))
+        return real(cls, ca_file, *args, **kw)
+
+    monkeypatch.setattr(certs.CertStore, "from_files", classmethod(counted))
+    cassette = tmp_path / "empty.yaml"
+    save_cassette(Cassette(), str(cassette))
+    settings = ProxySettings(cassette=str(cassette), mode="replay", confdir=confdir)
+    with BackgroundProxy(settings) as proxy:
+        assert len(loads) == 1 and loads[0].startswith(confdir), loads
+        with httpx.Client(proxy=proxy.url, verify=ssl.create_default_context(cafile=ca_cert),
+                          timeout=10) as client:
+            r = client.post(URL, json={"x": 1})  # a miss, answered over TLS with our CA
+        assert r.status_code >= 400 and proxy.vcr.missed == 1
+    assert len(loads) == 1
