@@ -29,10 +29,10 @@ from .conversation import (
     request_view,
     usage_text,
 )
+from .flows import CHUNKS_METADATA
 from .redaction import redact_text
 
 VIEW_NAME = "LLM"
-CHUNKS_METADATA = "vcrproxy_chunks"  # flow.metadata key: [[offset_ms, size], ...] of the response
 
 PROVIDER_NAMES = {
     af.OPENAI_CHAT: "OpenAI chat completions",

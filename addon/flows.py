@@ -35,6 +35,10 @@ _DECODED_DROP = _REQUEST_DROP | {"content-encoding"}
 
 log = logging.getLogger("vcrproxy")
 
+# flow.metadata key: [[offset_ms, size], ...] of the response chunks, from the recording or the
+# cassette (the `LLM` contentview shows the time to the first chunk and token from it).
+CHUNKS_METADATA = "vcrproxy_chunks"
+
 
 def _proto(http_version: str) -> tuple[str, int, int]:
     if http_version.startswith("HTTP/2"):

@@ -301,6 +301,7 @@ class Proxy:
             skip_debug_type_checks()
             opts.changed.disconnect(m.addons._configure_all)  # the stock manager, still empty
             m.addons = HookTable(m)
+            self.vcr.view_on_first_request = True  # no UI here to list the LLM view
             m.addons.add(
                 core.Core(),
                 proxyserver.Proxyserver(),

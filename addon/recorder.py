@@ -16,9 +16,15 @@ from mitmproxy import http
 from . import trailers
 from .cassette import WEBSOCKET_KEY, CassetteError, Interaction, Request
 from .codec import response_body_indent
-from .contentview import CHUNKS_METADATA
 from .failclosed import fail_closed, one_line
-from .flows import LARGE_BODY, interaction_from_flow, is_stream_type, request_to_model, streams
+from .flows import (
+    CHUNKS_METADATA,
+    LARGE_BODY,
+    interaction_from_flow,
+    is_stream_type,
+    request_to_model,
+    streams,
+)
 from .recording import StreamRecorder, decode_body
 from .reporter import WIRE_SIZE, Reporter, counting_tap
 from .session import CassetteSession

@@ -14,10 +14,9 @@ from mitmproxy import ctx, http
 
 from . import faults, trailers
 from .cassette import CHUNKS_KEY, CassetteError, Interaction, Response
-from .contentview import CHUNKS_METADATA
 from .failclosed import UpstreamGate, fail_closed, one_line
 from .fastresponse import replay_answer
-from .flows import request_to_model, shared_request_model
+from .flows import CHUNKS_METADATA, request_to_model, shared_request_model
 from .misses import miss_response
 from .options import Mode, Pace
 from .pacing import ChunkServer, PacedReply

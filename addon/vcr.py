@@ -8,6 +8,7 @@ Embedded by the `vcrproxy` CLI, or loaded straight into mitmproxy:
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import sys
 
@@ -31,8 +32,7 @@ if __package__ != "vcrproxy":  # pragma: no cover - loaded by `mitmdump -s` from
 from mitmproxy import ctx, exceptions, http
 
 from vcrproxy import options
-from vcrproxy.contentview import register as register_contentview
-from vcrproxy.failclosed import UpstreamGate
+from vcrproxy.failclosed import UpstreamGate, fail_closed
 from vcrproxy.h2pref import PreferH2, prefer_h2
 from vcrproxy.localuser import OwnerOnly
 from vcrproxy.options import DEFAULT_CASSETTE, MODES, PACES
@@ -46,6 +46,8 @@ from vcrproxy.registry import (
 from vcrproxy.replayer import Replayer
 from vcrproxy.reporter import FlowReport, Reporter
 from vcrproxy.session import CassetteSession, Preloaded
+
+log = logging.getLogger("vcrproxy")
 
 __all__ = [
     "DEFAULT_CASSETTE", "FAULTS_KEY", "MODES", "PACES", "VCR", "FlowReport", "prefer_h2",
@@ -78,10 +80,30 @@ class VCR:
         ]
         for addon in (self.registry, h2, self.replayer, self.recorder, self.reporter):
             addon.hook_failed = self.hook_failed  # type: ignore[attr-defined]  (fail_closed)
+        # The "LLM" contentview of AI API bodies is added when mitmproxy loads this addon, for
+        # the UIs that list and show views (mitmweb, the console, `mitmdump -s`). A host with no
+        # UI (proxy.py's lean master) sets this first: the view is then added with the first
+        # HTTP request, as nothing can render a flow before one exists, and a session that sees
+        # no request (`vcrproxy replay x.yaml -- true`) never imports it (mitmproxy's
+        # contentviews and our AI format parsers: ~40 ms of the start).
+        self.view_on_first_request = False
+        self._view_pending = False
 
     def load(self, loader) -> None:
         options.add_options(loader)
-        register_contentview()  # the "LLM" view of AI API bodies (mitmweb, console)
+        if self.view_on_first_request:
+            self._view_pending = True
+        else:
+            _register_view()
+
+    @fail_closed
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        if self._view_pending:
+            self._view_pending = False
+            try:
+                _register_view()
+            except Exception as e:  # noqa: BLE001 - a missing view must not answer the flow
+                log.warning("vcrproxy: the LLM contentview could not be added: %s", e)
 
     def configure(self, updated: set[str]) -> None:
         opts = ctx.options
@@ -139,6 +161,12 @@ class VCR:
     @property
     def missed(self) -> int:
         return self.reporter.missed
+
+
+def _register_view() -> None:
+    from vcrproxy.contentview import register
+
+    register()
 
 
 addons = [VCR()] if __package__ != "vcrproxy" else []

@@ -160,6 +160,20 @@ def test_show_imports_no_matcher_redaction_or_pyyaml():
     assert latin1 >= 3
 
 
+def test_replay_session_without_requests_imports_no_contentview(confdir):
+    """`vcrproxy replay x.yaml -- true` (issue 18: under 1 s) runs the lean master, which adds
+    the LLM contentview with the first request (vcr.VCR.view_on_first_request): a session
+    without requests imports neither mitmproxy's contentviews nor ours (tests/test_contentview.py
+    renders flows of the lean master: the view is there once requests came)."""
+    cassette = str(REPO / "cassettes" / "openai-chat-multi-tool-streaming.yaml")
+    loaded, _ = _run_cli(["replay", cassette, "--confdir", confdir, "-q", "--allow-no-traffic",
+                          "--", sys.executable, "-c", "pass"],
+                         ("vcrproxy.", "mitmproxy."))
+    assert "mitmproxy.master" in loaded and "vcrproxy.vcr" in loaded
+    assert not {"mitmproxy.contentviews", "vcrproxy.contentview", "vcrproxy.aiformats",
+                "vcrproxy.conversation"} & set(loaded), loaded
+
+
 def test_one_atomic_write():
     """Files replaced whole (cassettes, the CA bundle, `--background` state, `show --html`) go
     through store.atomic_write: no other module renames a file into place."""
