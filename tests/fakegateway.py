@@ -981,7 +981,8 @@ async def _big(ctx: _Ctx) -> None:
     await ctx.resp.start(200, headers)
     left = total
     while left > 0:
-        data = block[: min(left, BIG_CHUNK)] if not unit else whole[total - left:][:BIG_CHUNK]
+        at = total - left
+        data = block[: min(left, BIG_CHUNK)] if not unit else whole[at:at + BIG_CHUNK]
         left -= len(data)
         await ctx.resp.write(comp.chunk(data) if comp else data)
     if comp:
