@@ -47,8 +47,8 @@ from .durations import format_go_duration, parse_go_duration
 from .yamlv3 import (
     LARGE_SCALAR,
     LAYOUTS,
-    BinaryScalar,
     EmitError,
+    StreamedScalar,
     _Emitter,
     _go_float,
     _short,
@@ -541,8 +541,8 @@ def _emit_http(em: _Emitter, obj: Request | Response, keys: tuple[str, ...],
                 raise CassetteError(f"{where}.{k}: expected an integer, got {_short(v)}")
             out.append(f" {v}\n")
         elif k == "body":
-            if isinstance(v, BinaryScalar):  # (written while it streamed: recording.py)
-                if em.large_as_bytes and v.indent == child:
+            if isinstance(v, StreamedScalar):  # (written while it streamed: recording.py)
+                if em.large_as_bytes and v.finish().fits(child, child - m):
                     out.extend(v.parts)
                     continue
                 v = v.data()
@@ -589,12 +589,15 @@ def _emit_interaction(em: _Emitter, i: Interaction, s: int) -> None:
             em.mapping([(k, i.extra[k])], m, True)
 
 
-def response_body_indent(layout: str = "compact") -> int:
-    """The column a response body's block lines start at in a cassette of this layout (the
-    `indent` of a BinaryScalar that `interaction_parts` writes as it is).
+def response_body_columns(layout: str = "compact") -> tuple[int, int]:
+    """(indent, hint) of a response body's scalar in a cassette of this layout: the column its
+    block lines start at, and a literal block's indentation indicator (the `indent` and `hint`
+    of a yamlv3.StreamedScalar that `interaction_parts` writes as it is).
     CassetteError for an unknown layout."""
     em = _emitter(layout)
-    return em.child_indent(em.child_indent(_item_indent(layout) + 2))
+    m = em.child_indent(_item_indent(layout) + 2)
+    child = em.child_indent(m)
+    return child, child - m
 
 
 def _item_indent(layout: str) -> int:

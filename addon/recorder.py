@@ -15,7 +15,7 @@ from mitmproxy import http
 
 from . import trailers
 from .cassette import WEBSOCKET_KEY, CassetteError, Interaction, Request
-from .codec import response_body_indent
+from .codec import response_body_columns
 from .failclosed import fail_closed, one_line
 from .flows import (
     CHUNKS_METADATA,
@@ -71,11 +71,11 @@ class Recorder:
         rec = self._records.get(flow.id)
         if rec is not None and streams(flow.request, resp):
             # (A session that replays what it records keeps the body in its model: not as text.)
-            indent = None if rec.session.replays else response_body_indent(
+            columns = None if rec.session.replays else response_body_columns(
                 rec.session.cassette.layout)
             rec.recorder = StreamRecorder(flow, rec.session.redaction,
                                           provisional=lambda: self._provisional(flow, rec),
-                                          binary_indent=indent)
+                                          scalar_columns=columns)
             resp.stream = rec.recorder.tap
         elif rec is None and resp.stream is False and streams(flow.request, resp):
             resp.stream = counting_tap(flow)  # passthrough: never buffer a stream either

@@ -13,7 +13,7 @@ from . import decoders, providers
 from .cassette import Interaction
 from .flows import LARGE_BODY
 from .redaction import RedactionConfig, StreamScan, echo_variants, redact_url
-from .yamlv3 import BinaryScalar
+from .yamlv3 import BinaryScalar, LiteralScalar, StreamedScalar
 
 log = logging.getLogger("vcrproxy")
 
@@ -30,9 +30,10 @@ class StreamRecorder:
     (encoded), with one warning. A stream that stops decoding part-way is recorded as what its
     readable start decodes to, and the rest is not kept (`_give_up`), with one warning.
 
-    `binary_indent` (a cassette's `codec.response_body_indent`): a body that is binary from its
-    first 64 KiB on (not UTF-8: go-vcr writes it as `!!binary` base64) is written as its YAML
-    block while it streams, in the scan thread (`BinaryScalar`), and past LARGE_BODY only that
+    `scalar_columns` (a cassette's `codec.response_body_columns`): a body from SCAN_FROM is
+    written as its YAML scalar while it streams, in the scan thread: `BinaryScalar` when it is
+    not UTF-8 from its first 64 KiB on (go-vcr writes it as `!!binary` base64), else
+    `LiteralScalar` (a literal block, if what arrives qualifies). Past LARGE_BODY only that
     text is kept, not the body: the end of a large recording then only writes it, and memory
     holds one copy. None: the body is kept as it is (a session that replays what it records
     keeps the body in its model).
@@ -40,7 +41,7 @@ class StreamRecorder:
 
     def __init__(self, flow: http.HTTPFlow, redaction: RedactionConfig | None = None,
                  provisional: Callable[[], Interaction] | None = None,
-                 binary_indent: int | None = None) -> None:
+                 scalar_columns: tuple[int, int] | None = None) -> None:
         assert flow.response is not None
         self.origin = flow.request.timestamp_end or flow.request.timestamp_start
         self.where = f"{flow.request.method} {redact_url(flow.request.url)}"  # for log lines
@@ -64,12 +65,12 @@ class StreamRecorder:
         self._scanning: Future | None = None  # the last piece handed over
         self._spoiled = False  # the body is not what the scan saw
         self._broken = False  # the coding failed: the rest of the stream is not recorded
-        # Written while it streams (binary_indent): the pieces handed to the scan thread are let
+        # Written while it streams (scalar_columns): the pieces handed to the scan thread are let
         # go of once the body passed LARGE_BODY (`_handed` bytes of them; `_tail` their end).
-        self._binary_indent = binary_indent
-        self.binary: BinaryScalar | None = None
-        self._binary_error: BaseException | None = None
-        self._threaded = redaction is not None or binary_indent is not None
+        self._columns = scalar_columns
+        self.text: StreamedScalar | None = None
+        self._text_error: BaseException | None = None
+        self._threaded = redaction is not None or scalar_columns is not None
         self._handed = 0
         self._tail = b""
 
@@ -93,29 +94,29 @@ class StreamRecorder:
         """Hand the pieces the scan has not seen to the scan thread, as one."""
         batch = b"".join(self.parts[self._scanned:])
         first = self._scanning is None
-        if first and self._binary_indent is not None and not self._spoiled and _binary(batch):
-            self.binary = BinaryScalar(self._binary_indent)
-        if self.binary is None and self._redaction is None:
-            self._threaded = False  # (text, not redacted: nothing for the thread to do)
+        if first and self._columns is not None and not self._spoiled:
+            self.text = (BinaryScalar if _binary(batch) else LiteralScalar)(*self._columns)
+        if self.text is None and self._redaction is None:
+            self._threaded = False  # (nothing for the thread to do)
             return
         self._scanned = len(self.parts)
-        if self.binary is not None and self.size > LARGE_BODY:
+        if self.text is not None and self.size > LARGE_BODY:
             # Past LARGE_BODY the YAML text is all that is kept (the batch, until it is written).
             self._tail = batch[-4096:]
             self._handed = self.size
             self.parts.clear()
             self._scanned = 0
         self._unscanned = 0
-        self._scanning = _scan_thread().submit(self._work, batch, first, self.binary)
+        self._scanning = _scan_thread().submit(self._work, batch, first, self.text)
 
-    def _work(self, batch: bytes, first: bool, binary: BinaryScalar | None) -> None:
+    def _work(self, batch: bytes, first: bool, text: StreamedScalar | None) -> None:
         # (in the scan thread) The text first: once the pieces are let go of, the batch is the
         # only copy of these bytes.
-        if binary is not None:
+        if text is not None:
             try:
-                binary.feed(batch)
+                text.feed(batch)
             except BaseException as e:  # noqa: BLE001 - the recording fails at its end, loudly
-                self._binary_error = e
+                self._text_error = e
         if self._redaction is None:
             return
         try:
@@ -170,7 +171,7 @@ class StreamRecorder:
         self.decoder = None
         self._broken = True
         self._spoiled = True  # (the scan saw the pieces decoded so far; the body is redone)
-        self.binary = None  # (it holds the pieces decoded so far: the whole prefix replaces them)
+        self.text = None  # (it holds the pieces decoded so far: the whole prefix replaces them)
         self._handed = 0
         self._tail = b""
         self.raw = []
@@ -199,20 +200,20 @@ class StreamRecorder:
         self._scanning.result()  # (the work catches its own errors)
         if self._spoiled:
             self.scan = None
-        if self._binary_error is not None:
-            raise RuntimeError(f"the response body could not be kept: {self._binary_error}")
+        if self._text_error is not None:
+            raise RuntimeError(f"the response body could not be kept: {self._text_error}")
 
-    def pieces(self) -> tuple[list[bytes] | BinaryScalar, bool, list[tuple[float, int]]]:
+    def pieces(self) -> tuple[list[bytes] | StreamedScalar, bool, list[tuple[float, int]]]:
         """(the body's pieces, decoded, chunks), once the response is complete, for a body the
-        writer joins itself; the recorder lets go of them. The pieces are a BinaryScalar when
-        only the body's YAML text was kept (see `binary_indent`). Blocks until the scan has seen
-        the last piece (call it from a worker thread)."""
+        writer joins itself; the recorder lets go of them. The pieces are a StreamedScalar when
+        only the body's YAML text was kept (see `scalar_columns`). Blocks until the scan has
+        seen the last piece (call it from a worker thread)."""
         self._finish_scan()
         decoded = self.decoded and self.received > 0
         if self._handed:
-            binary, self.binary = self.binary, None
-            assert binary is not None and not self.parts
-            return binary.finish(), decoded, self.chunks
+            text, self.text = self.text, None
+            assert text is not None and not self.parts
+            return text.finish(), decoded, self.chunks
         parts, self.parts, self.raw = self.parts, [], []
         return parts, decoded, self.chunks
 
@@ -221,9 +222,9 @@ class StreamRecorder:
         seen the last piece (call it from a worker thread)."""
         self._finish_scan()
         if self._handed:  # (only its text was kept)
-            assert self.binary is not None
-            self.parts = [self.binary.finish().data()]
-            self.binary = None
+            assert self.text is not None
+            self.parts = [self.text.data()]
+            self.text = None
             self._handed = 0
         body = b"".join(self.parts)
         # The pieces are not needed any more: keep one copy of a large body while it is written,

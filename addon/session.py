@@ -14,7 +14,7 @@ from .options import MODES, Mode  # noqa: F401  (MODES re-exported)
 from .redaction import RedactionConfig, StreamScan, redact_interaction
 from .schema import sendable_problems
 from .yamlio import CassetteWriter, file_stamp, load_cassette_notes
-from .yamlv3 import BinaryScalar, utf8_text
+from .yamlv3 import StreamedScalar, utf8_text
 
 log = logging.getLogger("vcrproxy")
 
@@ -147,19 +147,19 @@ class CassetteSession:
         return written
 
     def write(self, interaction: Interaction, scan: StreamScan | None = None,
-              pieces: list[bytes] | BinaryScalar | None = None) -> Interaction:
+              pieces: list[bytes] | StreamedScalar | None = None) -> Interaction:
         """The heavy half of `record`, safe in a worker thread: redact, then append under the
         cassette's file lock (re-reading what other processes appended; ids stay unique).
         `scan`: the response body's redaction scan, made while it streamed. `pieces`: the
         response body in pieces, joined only by the writer (in its child process for a large
-        body), or as its YAML text (a binary body written while it streamed): the interaction
+        body), or as its YAML text (a body written while it streamed): the interaction
         returned, like this session's model of it, then has no response body (a session that
         replays must pass the body itself)."""
         redaction = self.redaction
-        block: BinaryScalar | None = None
-        if isinstance(pieces, BinaryScalar):
-            if redaction is None or (
-                    scan is not None and scan.leaves_body(interaction, redaction, pieces.size)):
+        block: StreamedScalar | None = None
+        if isinstance(pieces, StreamedScalar):
+            if pieces.finish().usable and (redaction is None or (
+                    scan is not None and scan.leaves_body(interaction, redaction, pieces.size))):
                 block, pieces = pieces, None  # written as it is, after the other fields' redaction
             else:
                 pieces = [pieces.data()]  # redacted as any body

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import functools
 import logging
 import math
@@ -477,27 +478,70 @@ def binary_parts(data: bytes, indent: int) -> list[bytes]:
     return parts
 
 
-class BinaryScalar:
-    """A binary body written as its `!!binary |` block while it arrives, so that the end of a
-    large recording only writes it: `feed` the body's pieces in order (one thread at a time),
-    then `finish` once. `parts` then equals `binary_parts(body, indent)` (yaml.v3's base64 in
-    70-character lines, encodeBase64 in encode.go), built from whole 105,000-byte blocks as they
-    complete; `size` is the body's length in bytes. The body itself is not kept: `data()`
-    decodes it back from the text when it is needed after all."""
+class StreamedScalar:
+    """A large body written as its YAML scalar while it arrives, so that the end of a recording
+    only writes it: `feed` the body's pieces in order (one thread at a time), then `finish`
+    once. Then, if `usable`, `parts` is the exact text the codec writes for the body after a
+    key whose value lines go at column `indent` (`hint`: the indentation indicator a literal
+    block would carry); otherwise the codec decodes it back (`data()`) and writes the body as
+    usual. The body itself is not kept: `data()` gives it back from the text. `size`: the
+    body's length in bytes."""
 
-    __slots__ = ("indent", "size", "parts", "_rest", "_finished")
+    __slots__ = ("indent", "hint", "size", "parts", "usable", "_finished")
 
-    def __init__(self, indent: int) -> None:
+    def __init__(self, indent: int, hint: int) -> None:
         self.indent = indent
+        self.hint = hint
         self.size = 0
-        self.parts: list[bytes] = []  # blocks of 2,000 lines, until `finish` frames them
-        self._rest = b""  # the bytes after the last whole block
+        self.parts: list[bytes] = []
+        self.usable = True
         self._finished = False
 
     def feed(self, data: bytes) -> None:
         if self._finished:
-            raise ValueError("BinaryScalar.feed after finish")
+            raise ValueError(f"{type(self).__name__}.feed after finish")
         self.size += len(data)
+        self._feed(data)
+
+    def _feed(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> StreamedScalar:
+        """Frame what was fed (header, last piece, line break); returns self."""
+        if not self._finished:
+            self._finished = True
+            self._finish()
+        return self
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+    def data(self) -> bytes:
+        raise NotImplementedError
+
+    def fits(self, indent: int, hint: int) -> bool:
+        """Whether `parts` can be written as they are at this place of a cassette."""
+        return self.usable and self.indent == indent and self.hint == hint
+
+    def __len__(self) -> int:
+        return self.size
+
+
+class BinaryScalar(StreamedScalar):
+    """A body that is not UTF-8, as yaml.v3 writes it: `!!binary` base64 in 70-character lines
+    (encodeBase64 in encode.go); `parts` equals `binary_parts(body, indent)`, built from whole
+    105,000-byte blocks as they complete. Always usable."""
+
+    __slots__ = ("_rest",)
+
+    def __init__(self, indent: int, hint: int = 0) -> None:
+        super().__init__(indent, hint)
+        self._rest = b""  # the bytes after the last whole block
+
+    def fits(self, indent: int, hint: int) -> bool:
+        return self.indent == indent  # (no indicator)
+
+    def _feed(self, data: bytes) -> None:
         buf = self._rest + data if self._rest else data
         whole = len(buf) - len(buf) % _B64_BLOCK
         view = memoryview(buf)
@@ -506,15 +550,11 @@ class BinaryScalar:
             self.parts.append(sep.join(_B64_LINES(_b64encode(view[j:j + _B64_BLOCK]))))
         self._rest = bytes(view[whole:])
 
-    def finish(self) -> BinaryScalar:
-        """Frame the blocks (header, indentation, breaks) as binary_parts does; returns self."""
-        if self._finished:
-            return self
-        self._finished = True
+    def _finish(self) -> None:
         if self.size < 52:  # (one line: no block can have completed)
             self.parts = binary_parts(self._rest, self.indent)
             self._rest = b""
-            return self
+            return
         sep = b"\n" + b" " * self.indent
         blocks = self.parts
         if self._rest:
@@ -528,10 +568,8 @@ class BinaryScalar:
             parts.append(block)
         parts.append(b"\n")
         self.parts = parts
-        return self
 
     def data(self) -> bytes:
-        """The body, decoded back from the finished text."""
         text = b"".join(self.finish().parts)
         if text.startswith(b" !!binary |"):
             text = text[len(b" !!binary |"):]
@@ -539,8 +577,91 @@ class BinaryScalar:
             text = text[len(b" !!binary"):]
         return _b64decode(text.translate(None, b" \n"))
 
-    def __len__(self) -> int:
-        return self.size
+
+class LiteralScalar(StreamedScalar):
+    """A UTF-8 text body as a literal block (`|`), the style yaml.v3 gives a multi-line text
+    with no special character, no space before a break or at the end, and (here) no U+2028 or
+    U+2029: `parts` then equals `scalar_parts(text, indent, hint)`. Every non-empty line is
+    indented as it arrives (the pieces' bytes, marked as `_literal_body` marks a text); whether
+    the text qualifies is told from what was seen, and when it does not (`usable` False: not
+    UTF-8, special characters, a quoted style), `data()` gives the bytes back for the codec to
+    write as usual."""
+
+    __slots__ = ("_pad", "_decoder", "_line_start", "_last", "_first", "_last2", "_breaks",
+                 "_raw")
+
+    def __init__(self, indent: int, hint: int) -> None:
+        super().__init__(indent, hint)
+        self._pad = b" " * indent
+        self._decoder = codecs.getincrementaldecoder("utf-8")()  # (strict: validates too)
+        self._line_start = True  # the next byte starts a line
+        self._last = b""  # the last two bytes fed (a space before a break, LS/PS, across pieces)
+        self._first = ""  # the first character and the last two (the block's header)
+        self._last2 = ""
+        self._breaks = False  # a line break seen
+        self._raw: list[bytes] = []  # pieces after the text stopped qualifying, as they came
+
+    def _feed(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self.usable:
+            self._raw.append(data)
+            return
+        seam = self._last + data[:2]
+        if data.isascii() and not self._decoder.getstate()[0]:  # (no character cut before it)
+            special = bool(data.translate(None, _PRINTABLE_ASCII))
+            text = None
+        else:
+            try:
+                text = self._decoder.decode(data)
+            except UnicodeDecodeError:
+                special, text = True, None
+            else:
+                special = _special_re().search(text) is not None
+        if special or b" \n" in data or b" \n" in seam or b"\xe2\x80\xa8" in data or \
+                b"\xe2\x80\xa9" in data or b"\xe2\x80\xa8" in seam or b"\xe2\x80\xa9" in seam:
+            self.usable = False
+            self._raw.append(data)
+            return
+        if text is None:  # (ASCII, between characters)
+            head, tail = data[:1].decode("ascii"), data[-2:].decode("ascii")
+        else:
+            head, tail = text[:1], text[-2:]
+        if not self._first:
+            self._first = head
+        self._last2 = (self._last2 + tail)[-2:]
+        self._last = (self._last + data)[-2:]
+        self._breaks = self._breaks or b"\n" in data
+        # `_literal_body`, piece by piece: a NUL after each break, gone again before a break,
+        # then the NULs become the indentation (the text holds no NUL: it is special).
+        marked = data.replace(b"\n", b"\n\0").replace(b"\0\n", b"\n")
+        start_line = self._line_start and data[:1] != b"\n"
+        self._line_start = marked[-1:] == b"\0"
+        if self._line_start:
+            marked = marked[:-1]
+        marked = marked.replace(b"\0", self._pad)
+        self.parts.append(self._pad + marked if start_line else marked)
+
+    def _finish(self) -> None:
+        if self.usable:
+            try:
+                self._decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.usable = False
+        if self.usable and (not self._breaks or self._last2[-1:] == " " or self.size < 3):
+            self.usable = False  # (no break: not a block; a final space: double-quoted)
+        if self.usable:
+            header = _literal_header(self._first + self._last2, self.hint).encode()
+            tail = b"" if self._last2[-1] in _BREAK_CHARS else b"\n"
+            self.parts = [header, *self.parts, tail]
+
+    def data(self) -> bytes:
+        self.finish()
+        body = self.parts[1:-1] if self.usable else self.parts
+        text = b"".join(body)
+        if text.startswith(self._pad):
+            text = text[len(self._pad):]
+        return text.replace(b"\n" + self._pad, b"\n") + b"".join(self._raw)
 
 
 def _literal_body(s: str, pad: str) -> str:

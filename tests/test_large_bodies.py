@@ -273,12 +273,13 @@ def test_binary_scalar_is_binary_parts_however_it_is_fed(seed):
 
 @pytest.mark.parametrize("layout", ["compact", "indented"])
 def test_a_binary_scalar_body_is_written_as_the_bytes_body_would_be(layout):
-    from vcrproxy.codec import response_body_indent
+    from vcrproxy.codec import response_body_columns
     from vcrproxy.yamlv3 import BinaryScalar
 
     raw = BODIES["binary (bytes 0..255)"]
     expected = b"".join(interaction_parts(_interaction(raw), layout))
-    for indent in (response_body_indent(layout), response_body_indent(layout) + 2):
+    column, _ = response_body_columns(layout)
+    for indent in (column, column + 2):
         block = BinaryScalar(indent)
         block.feed(raw)
         # (another indentation than the layout's: decoded and written as bytes, the same text)
@@ -346,14 +347,16 @@ def _big_binary_url(gateway, mb: float, unit: bytes | None = None) -> str:
 
 
 def _count_binary_paths(monkeypatch) -> dict[str, int]:
+    """How often a streamed scalar was finished, and decoded back (for either kind)."""
     from vcrproxy import yamlv3
 
     seen = {"finish": 0, "data": 0}
-    finish, data = yamlv3.BinaryScalar.finish, yamlv3.BinaryScalar.data
-    monkeypatch.setattr(yamlv3.BinaryScalar, "finish",
+    finish = yamlv3.StreamedScalar.finish
+    monkeypatch.setattr(yamlv3.StreamedScalar, "finish",
                         lambda self: seen.__setitem__("finish", seen["finish"] + 1) or finish(self))
-    monkeypatch.setattr(yamlv3.BinaryScalar, "data",
-                        lambda self: seen.__setitem__("data", seen["data"] + 1) or data(self))
+    for kind in (yamlv3.BinaryScalar, yamlv3.LiteralScalar):
+        monkeypatch.setattr(kind, "data", lambda self, data=kind.data: seen.__setitem__(
+            "data", seen["data"] + 1) or data(self))
     return seen
 
 
@@ -422,7 +425,7 @@ def test_a_binary_stream_whose_coding_breaks_after_large_body_keeps_its_readable
 
     from mitmproxy import http
 
-    from vcrproxy.codec import response_body_indent
+    from vcrproxy.codec import response_body_columns
     from vcrproxy.decoders import decode_prefix
     from vcrproxy.flows import LARGE_BODY
     from vcrproxy.recording import StreamRecorder
@@ -441,14 +444,15 @@ def test_a_binary_stream_whose_coding_breaks_after_large_body_keeps_its_readable
                                                   "content-type": "application/octet-stream"})
     for broken_at_end in (False, True):
         data = encoded if not broken_at_end else broken
-        recorder = StreamRecorder(flow, binary_indent=response_body_indent())
+        recorder = StreamRecorder(flow, scalar_columns=response_body_columns())
         for at in range(0, len(data), 1 << 16):
             assert recorder.tap(data[at:at + (1 << 16)]) == data[at:at + (1 << 16)]
         recorder.tap(b"")
         pieces, decoded, chunks = recorder.pieces()
         assert decoded
         if not broken_at_end:
-            assert b"".join(pieces.parts) == b"".join(binary_parts(body, response_body_indent()))
+            indent, _ = response_body_columns()
+            assert b"".join(pieces.parts) == b"".join(binary_parts(body, indent))
         else:
             expected = decode_prefix(broken, "gzip")
             assert len(expected) > LARGE_BODY
@@ -456,3 +460,77 @@ def test_a_binary_stream_whose_coding_breaks_after_large_body_keeps_its_readable
             assert kept == expected == readable
             assert not isinstance(pieces, BinaryScalar)  # (the recording was redone from the start)
         assert sum(n for _, n in chunks) == (len(body) if not broken_at_end else len(expected))
+
+
+@pytest.mark.parametrize("layout", ["compact", "indented"])
+@pytest.mark.parametrize("seed", range(3))
+def test_literal_scalar_is_scalar_parts_or_gives_the_bytes_back(layout, seed):
+    """Every large body of BODIES, fed in pieces of 1 byte to 1 MiB (so characters, U+2028 and
+    a space before a break are cut across pieces): a text yaml.v3 writes as a literal block
+    comes out as scalar_parts' exact bytes; any other body is not usable and `data()` gives its
+    bytes back."""
+    import random
+
+    from vcrproxy.codec import response_body_columns
+    from vcrproxy.yamlv3 import _LITERAL, LiteralScalar, _scalar_style, scalar_parts
+
+    rng = random.Random(seed)
+    indent, hint = response_body_columns(layout)
+    usable = 0
+    for name, raw in BODIES.items():
+        block = LiteralScalar(indent, hint)
+        at = 0
+        while at < len(raw):
+            n = rng.choice([1, 2, 3, 4, 1000, 65_536, 1 << 20])
+            block.feed(raw[at:at + n])
+            at += n
+        block.finish()
+        text = utf8_text(raw)
+        literal = text is not None and _scalar_style(text) == _LITERAL and (
+            "\u2028" not in text and "\u2029" not in text)
+        assert block.usable == literal, name
+        if literal:
+            usable += 1
+            assert b"".join(block.parts) == b"".join(scalar_parts(text, indent, hint)), name
+        assert block.data() == raw, name
+        assert len(block) == len(raw)
+    assert usable >= 8
+
+
+@pytest.mark.parametrize("unit", [
+    b'data: {"choices":[{"delta":{"content":"h\xc3\xa9llo w\xc3\xb6rld"}}]}\n\n',  # literal
+    b"data: a line with a control character \x01 in it\n\n",  # double-quoted
+])
+def test_a_large_text_stream_is_written_as_it_streams(unit, run_proxy, gateway, ca_cert,
+                                                      tmp_path, monkeypatch):
+    """9.3 MB of SSE: the file is exactly what the standard emitter writes for the body the client
+    got; a literal block is written from the text built while it streamed (never decoded back),
+    a text that is not one is given back and written as before."""
+    from conftest import proxied_client
+
+    seen = _count_binary_paths(monkeypatch)
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        raw = client.get(_big_binary_url(gateway, 9.3, unit)).content
+    assert len(raw) == int(9.3 * 1024 * 1024)
+    loaded = load_cassette(str(cassette))
+    assert [i.response.body_bytes for i in loaded.interactions] == [raw]
+    with open(cassette, "rb") as f:
+        assert f.read() == dumps_cassette(loaded).encode("utf-8", "surrogateescape")
+    assert seen["finish"] >= 1 and seen["data"] == (0 if b"\x01" not in unit else 1)
+
+
+def test_literal_scalar_sees_what_straddles_two_pieces():
+    """One space before a break, one U+2028, one cut character: each split exactly across two
+    pieces, the only one in the text."""
+    from vcrproxy.yamlv3 import LiteralScalar
+
+    text = b"line\n" * 1000
+    for left, right, usable in ((b"a ", b"\nb", False), (b"a\xe2", b"\x80\xa8b", False),
+                                (b"a\xc3", b"\xa9b\n", True), (b"a\xc3", b"b\n", False)):
+        block = LiteralScalar(6, 2)
+        block.feed(text + left)
+        block.feed(right + text)
+        assert block.finish().usable is usable, (left, right)
+        assert block.data() == text + left + right + text
