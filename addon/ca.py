@@ -5,6 +5,8 @@ clients. mitmproxy creates the CA itself (`mitmproxy.certs.CertStore`); its priv
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 
 from vcrproxy.childenv import write_bundle
@@ -12,6 +14,11 @@ from vcrproxy.childenv import write_bundle
 CA_CERT_NAME = "mitmproxy-ca-cert.pem"
 KEY_NAME = "mitmproxy-ca.pem"  # the CA's private key and certificate (mitmproxy's CertStore)
 BUNDLE_NAME = "vcrproxy-ca-bundle.pem"
+# SHA-256 (hex) of the bytes of KEY_NAME when they last loaded with cryptography's full RSA key
+# validation (key_validated below).
+CHECKED_NAME = "vcrproxy-ca-key.sha256"
+
+log = logging.getLogger("vcrproxy")
 
 
 class CAError(Exception):
@@ -39,3 +46,36 @@ def ensure_ca(confdir: str) -> tuple[str, str]:
         return ca, write_bundle(ca, os.path.join(confdir, BUNDLE_NAME))
     except OSError as e:  # a --confdir that cannot hold the CA: one line, no traceback
         raise CAError(f"CA folder {confdir}: {e.strerror or e}") from None
+
+
+def key_validated(confdir: str, data: bytes) -> bool:
+    """Whether `data` are the bytes of the CA key in `confdir` that already loaded once with
+    cryptography's RSA key validation (recorded by `record_key_validated`).
+
+    Why: that validation (primality checks of the key's factors) takes ~80 ms per load, about
+    a tenth of a session's start, and it is a function of the bytes alone: bytes that passed it
+    once pass it again. Bytes that differ in any way (a new CA, a corrupted or replaced file)
+    are validated in full, as every key never seen."""
+    try:
+        with open(os.path.join(confdir, CHECKED_NAME), encoding="ascii") as f:
+            recorded = f.read().strip()
+    except (OSError, ValueError):
+        return False
+    return recorded == hashlib.sha256(data).hexdigest()
+
+
+def record_key_validated(confdir: str, data: bytes) -> None:
+    """After `data` loaded with full validation: record it, when it is the CA key of `confdir`
+    (nothing else: a `--set certs=` key is validated on every load). Best effort: a folder that
+    cannot take the record only costs the next start the validation."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = os.path.join(confdir, CHECKED_NAME)
+    try:
+        with open(os.path.join(confdir, KEY_NAME), "rb") as f:
+            if f.read() != data:
+                return
+        from .store import atomic_write  # (the CLI's tools start without the codec)
+
+        atomic_write(path, digest.encode("ascii") + b"\n")
+    except OSError as e:
+        log.debug("vcrproxy: CA key check not recorded in %s: %s", path, e)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import dataclasses
 import inspect
 import logging
@@ -55,9 +56,21 @@ def _lazy_addons_package() -> None:
 
 _lazy_addons_package()
 
-from mitmproxy import addonmanager, exceptions, flow, hooks, http, master, options  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from mitmproxy import (  # noqa: E402
+    addonmanager,
+    certs,
+    ctx,
+    exceptions,
+    flow,
+    hooks,
+    http,
+    master,
+    options,
+)
 from mitmproxy.addons import core, disable_h2c, next_layer, proxyserver, tlsconfig  # noqa: E402
 
+from vcrproxy import ca  # noqa: E402
 from vcrproxy.ca import (  # noqa: E402, F401  (re-exported)
     BUNDLE_NAME,
     CA_CERT_NAME,
@@ -161,8 +174,38 @@ class HookTable(addonmanager.AddonManager):
             await self.trigger_event(hooks.UpdateHook([message]))
 
 
+# The confdir whose CA key TlsConfig.configure is loading (None elsewhere: per thread and task).
+_CA_CONFDIR: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "vcrproxy_ca_confdir", default=None
+)
+_mitmproxy_load_key = certs.load_pem_private_key
+
+
+def _load_pem_private_key(data: bytes, password: bytes | None = None) -> Any:
+    """mitmproxy's `certs.load_pem_private_key`, which this replaces (every caller in mitmproxy
+    looks the module's function up when it calls), except for our CA key while the lean
+    master's TlsConfig loads it: cryptography's RSA key validation (~80 ms, primality checks)
+    is skipped for the exact bytes that passed it once before (ca.key_validated), and a key
+    that passes it is recorded. Every other key, password or caller is mitmproxy's own path."""
+    confdir = _CA_CONFDIR.get()
+    if confdir is None or password is not None:
+        return _mitmproxy_load_key(data, password)
+    if ca.key_validated(confdir, data):
+        return serialization.load_pem_private_key(
+            data, None, unsafe_skip_rsa_key_validation=True
+        )
+    key = _mitmproxy_load_key(data, None)
+    ca.record_key_validated(confdir, data)
+    return key
+
+
+certs.load_pem_private_key = _load_pem_private_key
+
+
 class TlsConfig(tlsconfig.TlsConfig):
-    """mitmproxy's TlsConfig, loading the CA once per start instead of twice.
+    """mitmproxy's TlsConfig, loading the CA once per start instead of twice, and without
+    validating its RSA key again when those exact bytes passed the validation before
+    (`_load_pem_private_key`).
 
     Its `running` hook calls `configure("confdir")` again (a FIXME there: some master did not
     keep the configure contract), which reads the CA and parses its RSA key once more: ~70-90 ms
@@ -178,6 +221,13 @@ class TlsConfig(tlsconfig.TlsConfig):
     def running(self) -> None:
         if self.certstore is None:
             super().running()
+
+    def configure(self, updated: set[str]) -> None:
+        token = _CA_CONFDIR.set(os.path.expanduser(ctx.options.confdir))
+        try:
+            super().configure(updated)
+        finally:
+            _CA_CONFDIR.reset(token)
 
 
 _ARG_NAMES: dict[type, tuple[str, ...]] = {}

@@ -9,7 +9,8 @@ And `vcrproxy.vcr.prefer_h2` writes
 client-side pyOpenSSL connection, so that `alpn_select_callback` answers h2 to clients (httpx)
 that offer http/1.1 first while mitmproxy runs with connection_strategy=lazy (no upstream ALPN to
 mirror). The lean master's `TlsConfig` skips the `running` hook's second load of the CA, which
-must then be all that hook does.
+must then be all that hook does, and loads the CA key through its own
+`certs.load_pem_private_key`, which mitmproxy must call to load it.
 If a mitmproxy upgrade changes any of that, these tests say so in plain words.
 
 One more fact is assumed, not touched: mitmproxy opens at most 5 server connections at a time per
@@ -445,3 +446,50 @@ def test_lean_master_loads_the_ca_once_and_intercepts_tls(confdir, ca_cert, tmp_
             r = client.post(URL, json={"x": 1})  # a miss, answered over TLS with our CA
         assert r.status_code >= 400 and proxy.vcr.missed == 1
     assert len(loads) == 1
+
+
+def test_ca_key_is_validated_once_per_key_bytes(confdir, tmp_path, monkeypatch):
+    """cryptography validates an RSA key as it loads it (~80 ms, a tenth of a session start):
+    the lean master's TlsConfig does that for CA key bytes that never passed it (and records
+    their SHA-256 in ca.CHECKED_NAME), skips it for the same bytes on the next start, which
+    still intercepts TLS, and validates changed bytes again."""
+    import hashlib
+    import shutil
+
+    from cryptography.hazmat.primitives import serialization
+
+    from vcrproxy.ca import CA_CERT_NAME, CHECKED_NAME, KEY_NAME
+    from vcrproxy.proxy import BackgroundProxy, ProxySettings
+
+    conf = tmp_path / "conf"
+    shutil.copytree(confdir, conf)
+    (conf / CHECKED_NAME).unlink(missing_ok=True)  # (other tests' proxies use this CA too)
+    validated = []
+    real = serialization.load_pem_private_key
+
+    def spy(data, password, *args, **kw):
+        validated.append(not kw.get("unsafe_skip_rsa_key_validation", False))
+        return real(data, password, *args, **kw)
+
+    monkeypatch.setattr(serialization, "load_pem_private_key", spy)
+    cassette = tmp_path / "empty.yaml"
+    save_cassette(Cassette(), str(cassette))
+    settings = ProxySettings(cassette=str(cassette), mode="replay", confdir=str(conf))
+    verify = ssl.create_default_context(cafile=str(conf / CA_CERT_NAME))
+
+    def start_and_request() -> list[bool]:
+        validated.clear()
+        with BackgroundProxy(settings) as proxy:
+            with httpx.Client(proxy=proxy.url, verify=verify, timeout=10) as client:
+                r = client.post(URL, json={"x": 1})  # a miss, answered over TLS with our CA
+            assert r.status_code >= 400 and proxy.vcr.missed == 1
+        return list(validated)
+
+    key = conf / KEY_NAME
+    assert start_and_request() == [True]
+    assert (conf / CHECKED_NAME).read_text().strip() == hashlib.sha256(
+        key.read_bytes()).hexdigest()
+    assert start_and_request() == [False]
+    key.write_bytes(key.read_bytes() + b"\n")  # other bytes, the same key
+    assert start_and_request() == [True]
+    assert start_and_request() == [False]
