@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .cassette import Cassette, CassetteError, Interaction, Request
 from .matching import MatchConfig, Matcher, Miss
@@ -157,15 +157,17 @@ class CassetteSession:
         replays must pass the body itself)."""
         redaction = self.redaction
         block: StreamedScalar | None = None
-        if isinstance(pieces, StreamedScalar):
-            if pieces.finish().usable and (redaction is None or (
-                    scan is not None and scan.leaves_body(interaction, redaction, pieces.size))):
-                block, pieces = pieces, None  # written as it is, after the other fields' redaction
-            else:
-                pieces = [pieces.data()]  # redacted as any body
+        if isinstance(pieces, StreamedScalar) and pieces.finish().usable and (
+                redaction is None or (scan is not None and
+                                      scan.leaves_body(interaction, redaction, pieces.size))):
+            block, pieces = pieces, None  # written as it is, after the other fields' redaction
+        # (Otherwise the text is decoded back where the pieces would be joined: in the writer's
+        # child, so this process never holds the body beside its text.)
 
         def prepare(i: Interaction) -> Interaction:
-            if pieces is not None:
+            if isinstance(pieces, StreamedScalar):
+                i.response.body = pieces.data()  # redacted as any body
+            elif pieces is not None:
                 i.response.body = b"".join(pieces)
             # A large body may come as bytes: decoding 200 MB of UTF-8 holds the GIL ~0.5 s.
             for part in (i.request, i.response):
@@ -174,13 +176,15 @@ class CassetteSession:
                     if text is not None:
                         part.body = text
             if redaction is not None:
-                i = redact_interaction(i, redaction, scan)
+                i = redact_interaction(i, redaction, scan)  # (a copy)
             if block is not None:
-                i.response.body = block
+                # Into a copy: the caller's interaction goes on into this session's model and the
+                # writer's without a body; with --no-redact it got the text (a leak per body).
+                i = replace(i, response=replace(i.response, body=block))
             return i
 
-        size = len(interaction.request.body) + len(interaction.response.body) + sum(
-            map(len, pieces or ()))
+        size = len(interaction.request.body) + len(interaction.response.body) + (
+            len(pieces) if isinstance(pieces, StreamedScalar) else sum(map(len, pieces or ())))
         isolate = size >= ISOLATE_BYTES or block is not None
         if not isolate:
             interaction = prepare(interaction)
