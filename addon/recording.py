@@ -30,12 +30,12 @@ class StreamRecorder:
     (encoded), with one warning. A stream that stops decoding part-way is recorded as what its
     readable start decodes to, and the rest is not kept (`_give_up`), with one warning.
 
-    `scalar_columns` (a cassette's `codec.response_body_columns`): a body from SCAN_FROM is
+    `scalar_columns` (a cassette's `codec.response_body_columns`): a body past LARGE_BODY is
     written as its YAML scalar while it streams, in the scan thread: `BinaryScalar` when it is
     not UTF-8 from its first 64 KiB on (go-vcr writes it as `!!binary` base64), else
-    `LiteralScalar` (a literal block, if what arrives qualifies). Past LARGE_BODY only that
-    text is kept, not the body: the end of a large recording then only writes it, and memory
-    holds one copy. None: the body is kept as it is (a session that replays what it records
+    `LiteralScalar` (a literal block, if what arrives qualifies). Only that text is kept from
+    then on, not the body: the end of a large recording then only writes it, and memory holds
+    one copy. None: the body is kept as it is (a session that replays what it records
     keeps the body in its model).
     """
 
@@ -91,30 +91,37 @@ class StreamRecorder:
         return data
 
     def _scan_parts(self) -> None:
-        """Hand the pieces the scan has not seen to the scan thread, as one."""
+        """Hand the pieces the scan has not seen to the scan thread, as one; past LARGE_BODY,
+        to the YAML text too (from the body's start, the first time)."""
+        self._unscanned = 0
+        size = self.size
+        starts = (self.text is None and self._columns is not None and not self._spoiled
+                  and size > LARGE_BODY)
+        if self._redaction is None and self.text is None and not starts:
+            return  # (nothing for the thread to do yet)
         batch = b"".join(self.parts[self._scanned:])
         first = self._scanning is None
-        if first and self._columns is not None and not self._spoiled:
-            self.text = (BinaryScalar if _binary(batch) else LiteralScalar)(*self._columns)
-        if self.text is None and self._redaction is None:
-            self._threaded = False  # (nothing for the thread to do)
-            return
+        text_batch = batch
+        if starts:
+            if self._scanned:  # (the scan saw the start already; the text has not)
+                text_batch = b"".join(self.parts)
+            self.text = (BinaryScalar if _binary(text_batch) else LiteralScalar)(*self._columns)
         self._scanned = len(self.parts)
-        if self.text is not None and self.size > LARGE_BODY:
+        if self.text is not None:
             # Past LARGE_BODY the YAML text is all that is kept (the batch, until it is written).
             self._tail = batch[-4096:]
-            self._handed = self.size
+            self._handed = size
             self.parts.clear()
             self._scanned = 0
-        self._unscanned = 0
-        self._scanning = _scan_thread().submit(self._work, batch, first, self.text)
+        self._scanning = _scan_thread().submit(self._work, batch, first, self.text, text_batch)
 
-    def _work(self, batch: bytes, first: bool, text: StreamedScalar | None) -> None:
+    def _work(self, batch: bytes, first: bool, text: StreamedScalar | None,
+              text_batch: bytes) -> None:
         # (in the scan thread) The text first: once the pieces are let go of, the batch is the
         # only copy of these bytes.
         if text is not None:
             try:
-                text.feed(batch)
+                text.feed(text_batch)
             except BaseException as e:  # noqa: BLE001 - the recording fails at its end, loudly
                 self._text_error = e
         if self._redaction is None:
