@@ -78,6 +78,7 @@ def main() -> int:
                 import bench_memory
 
                 rows += bench_memory.recording_rows(tmp, confdir, runs=runs)
+                rows += bench_memory.text_rows(tmp, confdir, runs=runs)
             elif section == "redaction":
                 import bench_redaction
 
