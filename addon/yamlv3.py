@@ -608,7 +608,8 @@ class LiteralScalar(StreamedScalar):
             self._raw.append(data)
             return
         seam = self._last + data[:2]
-        if data.isascii() and not self._decoder.getstate()[0]:  # (no character cut before it)
+        is_ascii = data.isascii()
+        if is_ascii and not self._decoder.getstate()[0]:  # (no character cut before it)
             special = bool(data.translate(None, _PRINTABLE_ASCII))
             text = None
         else:
@@ -618,8 +619,9 @@ class LiteralScalar(StreamedScalar):
                 special, text = True, None
             else:
                 special = _special_re().search(text) is not None
-        if special or b" \n" in data or b" \n" in seam or b"\xe2\x80\xa8" in data or \
-                b"\xe2\x80\xa9" in data or b"\xe2\x80\xa8" in seam or b"\xe2\x80\xa9" in seam:
+        if special or b" \n" in data or b" \n" in seam or b"\xe2\x80\xa8" in seam or \
+                b"\xe2\x80\xa9" in seam or not is_ascii and (
+                    b"\xe2\x80\xa8" in data or b"\xe2\x80\xa9" in data):
             self.usable = False
             self._raw.append(data)
             return
@@ -639,8 +641,9 @@ class LiteralScalar(StreamedScalar):
         self._line_start = marked[-1:] == b"\0"
         if self._line_start:
             marked = marked[:-1]
-        marked = marked.replace(b"\0", self._pad)
-        self.parts.append(self._pad + marked if start_line else marked)
+        if start_line:
+            self.parts.append(self._pad)
+        self.parts.append(marked.replace(b"\0", self._pad))
 
     def _finish(self) -> None:
         if self.usable:
