@@ -5,7 +5,6 @@ clients. mitmproxy creates the CA itself (`mitmproxy.certs.CertStore`); its priv
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 
@@ -61,6 +60,8 @@ def key_validated(confdir: str, data: bytes) -> bool:
             recorded = f.read().strip()
     except (OSError, ValueError):
         return False
+    import hashlib  # (here: `vcrproxy --help` and the cassette tools need no OpenSSL binding)
+
     return recorded == hashlib.sha256(data).hexdigest()
 
 
@@ -68,6 +69,8 @@ def record_key_validated(confdir: str, data: bytes) -> None:
     """After `data` loaded with full validation: record it, when it is the CA key of `confdir`
     (nothing else: a `--set certs=` key is validated on every load). Best effort: a folder that
     cannot take the record only costs the next start the validation."""
+    import hashlib
+
     digest = hashlib.sha256(data).hexdigest()
     path = os.path.join(confdir, CHECKED_NAME)
     try:
