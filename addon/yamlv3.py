@@ -588,7 +588,7 @@ class LiteralScalar(StreamedScalar):
     write as usual."""
 
     __slots__ = ("_pad", "_decoder", "_line_start", "_last", "_first", "_last2", "_breaks",
-                 "_raw")
+                 "_raw", "_kept")
 
     def __init__(self, indent: int, hint: int) -> None:
         super().__init__(indent, hint)
@@ -600,6 +600,7 @@ class LiteralScalar(StreamedScalar):
         self._last2 = ""
         self._breaks = False  # a line break seen
         self._raw: list[bytes] = []  # pieces after the text stopped qualifying, as they came
+        self._kept = 0  # bytes in `parts`
 
     def _feed(self, data: bytes) -> None:
         if not data:
@@ -643,7 +644,16 @@ class LiteralScalar(StreamedScalar):
             marked = marked[:-1]
         if start_line:
             self.parts.append(self._pad)
-        self.parts.append(marked.replace(b"\0", self._pad))
+            self._kept += len(self._pad)
+        marked = marked.replace(b"\0", self._pad)
+        self.parts.append(marked)
+        self._kept += len(marked)
+        if self._kept > self.size * 3 // 2 + TEXT_SLACK:
+            # Short lines: their indentation makes the text outgrow the body (4x for lines of
+            # one character), where memory should hold about one copy of it: the bytes go back
+            # to being kept as they are (written as before at the end).
+            self._raw, self.parts = [self._plain()], []
+            self.usable = False
 
     def _finish(self) -> None:
         if self.usable:
@@ -660,11 +670,20 @@ class LiteralScalar(StreamedScalar):
 
     def data(self) -> bytes:
         self.finish()
-        body = self.parts[1:-1] if self.usable else self.parts
+        return self._plain() + b"".join(self._raw)
+
+    def _plain(self) -> bytes:
+        """The bytes of the lines in `parts`, without their indentation."""
+        body = self.parts[1:-1] if self._finished and self.usable else self.parts
         text = b"".join(body)
         if text.startswith(self._pad):
             text = text[len(self._pad):]
-        return text.replace(b"\n" + self._pad, b"\n") + b"".join(self._raw)
+        return text.replace(b"\n" + self._pad, b"\n")
+
+
+# A LiteralScalar's text may outgrow its body by this much and half the body before it gives
+# the bytes back (a body of short lines: see LiteralScalar._feed).
+TEXT_SLACK = 8 << 20
 
 
 def _literal_body(s: str, pad: str) -> str:

@@ -502,6 +502,7 @@ def test_literal_scalar_is_scalar_parts_or_gives_the_bytes_back(layout, seed):
 @pytest.mark.parametrize("unit", [
     b'data: {"choices":[{"delta":{"content":"h\xc3\xa9llo w\xc3\xb6rld"}}]}\n\n',  # literal
     b"data: a line with a control character \x01 in it\n\n",  # double-quoted
+    b"x\n",  # a literal block 4x the body: kept as bytes (LiteralScalar gives them back)
 ])
 def test_a_large_text_stream_is_written_as_it_streams(unit, run_proxy, gateway, ca_cert,
                                                       tmp_path, monkeypatch):
@@ -589,3 +590,23 @@ def test_a_large_binary_stream_recorded_unredacted_leaves_no_text_in_the_session
         assert len(interactions) == 1
         assert not isinstance(interactions[0].response.body, BinaryScalar)
         assert len(interactions[0].response.body) == 0
+
+
+def test_a_literal_scalar_of_short_lines_gives_the_bytes_back():
+    """Lines of one character are 4x the body once indented: the streamed text stays within
+    1.5x the body (+ TEXT_SLACK) by going back to the bytes, which the codec then writes as
+    before (it held 4x the body: a 50 MB recording peaked at idle + 247 MB, the old path's
+    +56 MB)."""
+    from vcrproxy.codec import response_body_columns
+    from vcrproxy.yamlv3 import TEXT_SLACK, LiteralScalar
+
+    for layout in ("compact", "indented"):
+        body = b"\n" + b"x\n" * (6 << 20)
+        block = LiteralScalar(*response_body_columns(layout))
+        for at in range(0, len(body), 1 << 20):
+            block.feed(body[at:at + (1 << 20)])
+            kept = sum(map(len, block.parts)) + sum(map(len, block._raw))
+            assert kept <= block.size * 3 // 2 + TEXT_SLACK
+        assert not block.finish().usable and block.data() == body
+        assert b"".join(interaction_parts(_interaction(block), layout)) == b"".join(
+            interaction_parts(_interaction(body.decode()), layout))
