@@ -103,12 +103,13 @@ def test_cassette_tools_do_not_import_mitmproxy():
     assert out.stdout.strip() == "[]"  # (wsproto: the WebSocket player, wsplayer.py)
 
 
-def _run_cli(args: list[str], prefixes: tuple[str, ...]) -> tuple[list[str], list[str]]:
+def _run_cli(args: list[str], prefixes: tuple[str, ...]) -> tuple[list[str], list[str], int]:
     """Run `vcrproxy ARGS` (through click's runner; exit 0 required) in a fresh interpreter:
     (the loaded modules named by `prefixes`, the regular expressions it compiled with a
     character range over 256 code points wide, such as `\xa0-\ud7ff`: `re` builds such a
     class's table one code point at a time in Python, ~4-8 ms each, so they are compiled on
-    first use, never at import)."""
+    first use, never at import), the objects in the garbage collector's permanent generation
+    (cli.main._imports_frozen))."""
     code = (
         "import re, sys\n"
         "wide = []\n"
@@ -126,12 +127,14 @@ def _run_cli(args: list[str], prefixes: tuple[str, ...]) -> tuple[list[str], lis
         "assert res.exit_code == 0, res.output\n"
         "print(sorted(m for m in sys.modules if m.startswith(tuple(sys.argv[1].split(',')))))\n"
         "print(wide)\n"
+        "import gc\n"
+        "print(gc.get_freeze_count())\n"
     )
     out = subprocess.run([sys.executable, "-c", code, ",".join(prefixes), *args],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    modules, wide = out.stdout.strip().splitlines()
-    return ast.literal_eval(modules), ast.literal_eval(wide)
+    modules, wide, frozen = out.stdout.strip().splitlines()
+    return ast.literal_eval(modules), ast.literal_eval(wide), int(frozen)
 
 
 def test_show_imports_no_matcher_redaction_or_pyyaml():
@@ -152,7 +155,7 @@ def test_show_imports_no_matcher_redaction_or_pyyaml():
         latin1 += narrow
         # (beyond Latin-1, blockyaml's check of the text is the one wide class it needs)
         expected = [] if narrow else [_refused_chars_re().pattern]
-        loaded, wide = _run_cli(["show", cassette], (
+        loaded, wide, _ = _run_cli(["show", cassette], (
             "vcrproxy.", "multipart", "mitmproxy", "wsproto", "yaml", "hashlib"))
         assert "vcrproxy.aiformats" in loaded  # (the check sees the modules show does import)
         assert not {"vcrproxy.matching", "vcrproxy.redaction", "vcrproxy.forms", "multipart",
@@ -165,14 +168,16 @@ def test_replay_session_without_requests_imports_no_contentview(confdir):
     """`vcrproxy replay x.yaml -- true` (issue 18: under 1 s) runs the lean master, which adds
     the LLM contentview with the first request (vcr.VCR.view_on_first_request): a session
     without requests imports neither mitmproxy's contentviews nor ours (tests/test_contentview.py
-    renders flows of the lean master: the view is there once requests came)."""
+    renders flows of the lean master: the view is there once requests came). Its imports end
+    in the garbage collector's permanent generation (cli.main._imports_frozen)."""
     cassette = str(REPO / "cassettes" / "openai-chat-multi-tool-streaming.yaml")
-    loaded, _ = _run_cli(["replay", cassette, "--confdir", confdir, "-q", "--allow-no-traffic",
-                          "--", sys.executable, "-c", "pass"],
-                         ("vcrproxy.", "mitmproxy."))
+    args = ["replay", cassette, "--confdir", confdir, "-q", "--allow-no-traffic",
+            "--", sys.executable, "-c", "pass"]
+    loaded, _, frozen = _run_cli(args, ("vcrproxy.", "mitmproxy."))
     assert "mitmproxy.master" in loaded and "vcrproxy.vcr" in loaded
     assert not {"mitmproxy.contentviews", "vcrproxy.contentview", "vcrproxy.aiformats",
                 "vcrproxy.conversation"} & set(loaded), loaded
+    assert frozen > 50_000  # (~90,000 objects: mitmproxy, the addons, the cassette)
 
 
 def test_one_atomic_write():
