@@ -33,8 +33,10 @@ class StreamRecorder:
     `scalar_columns` (a cassette's `codec.response_body_columns`): a body past LARGE_BODY is
     written as its YAML scalar while it streams, in the scan thread: `BinaryScalar` when it is
     not UTF-8 from its first 64 KiB on (go-vcr writes it as `!!binary` base64), else
-    `LiteralScalar` (a literal block, if what arrives qualifies). Only that text is kept from
-    then on, not the body: the end of a large recording then only writes it, and memory holds
+    `LiteralScalar` (a literal block, if what arrives qualifies), unless the redaction scan
+    already knows redaction changes the body (`StreamScan.changes`: the text would only be
+    decoded back; the pieces are kept as before). Only that text is kept from then on, not the
+    body: the end of a large recording then only writes it, and memory holds
     one copy. None: the body is kept as it is (a session that replays what it records
     keeps the body in its model).
     """
@@ -96,7 +98,7 @@ class StreamRecorder:
         self._unscanned = 0
         size = self.size
         starts = (self.text is None and self._columns is not None and not self._spoiled
-                  and size > LARGE_BODY)
+                  and size > LARGE_BODY and not (self.scan is not None and self.scan.changes()))
         if self._redaction is None and self.text is None and not starts:
             return  # (nothing for the thread to do yet)
         batch = b"".join(self.parts[self._scanned:])

@@ -704,6 +704,15 @@ class StreamScan:
             return self.hits
         return None
 
+    def changes(self) -> bool:
+        """Whether `leaves_body` will say False whatever comes next (it found a needle or an
+        echo in what it saw so far, or cannot tell): a body's streamed text would only be
+        decoded back at its end, so the recorder makes none. (Random bytes, compressed audio or
+        images, hold a few short needles per MB, `Q~` most: such a body always changes.) Safe
+        to call from another thread while `feed` runs: a stale answer only costs time."""
+        return (not self.usable or bool(self.finder.custom) or bool(self.hits)
+                or any(hits for _, _, hits in self._searches[1:]))
+
     def leaves_body(self, interaction: Interaction, config: RedactionConfig, size: int) -> bool:
         """Whether `redact_interaction` of `interaction` with the response body this scan saw
         (`size` bytes; `interaction` has an empty body in its place) leaves that body as it is,
