@@ -73,9 +73,16 @@ class Provider:
         return {"error": {"message": message, "type": etype, "param": None, "code": code}}, {}
 
 
-OPENAI_CHAT = Provider("openai-chat", "openai", (b"data: [DONE]",))
-OPENAI_RESPONSES = Provider("openai-responses", "openai", (b"response.completed",))
-ANTHROPIC_MESSAGES = Provider("anthropic-messages", "anthropic", (b"message_stop",))
+# SSE end markers are matched at a line start (an `event:` or `data:` field): the answer's text
+# may name them (a model explaining its API: "...ends with message_stop"), and a JSON string
+# holds no raw line break, so a marker inside a text delta is no end of stream.
+OPENAI_CHAT = Provider("openai-chat", "openai", (b"\ndata: [DONE]",))
+OPENAI_RESPONSES = Provider("openai-responses", "openai", (
+    b"\nevent: response.completed", b'\ndata: {"type":"response.completed"',
+    b'\ndata: {"type": "response.completed"'))
+ANTHROPIC_MESSAGES = Provider("anthropic-messages", "anthropic", (
+    b"\nevent: message_stop", b'\ndata: {"type":"message_stop"',
+    b'\ndata: {"type": "message_stop"'))
 GEMINI = Provider("gemini", "gemini", (b'"finishReason"',))
 BEDROCK_EVENTSTREAM = Provider("bedrock-eventstream", "bedrock", (b"messageStop", b"message_stop"))
 BEDROCK_CONVERSE = Provider("bedrock-converse", "bedrock")

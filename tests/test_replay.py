@@ -293,6 +293,38 @@ def test_record_drops_a_stream_the_client_hung_up_on_midway(
     assert not path.exists()
 
 
+@pytest.mark.parametrize("hang_up_after", ["a delta naming message_stop", "message_stop"])
+def test_record_tells_an_anthropic_stream_end_from_a_text_naming_it(
+    hang_up_after, run_proxy, ca_cert, gateway, tmp_path
+):
+    """The answer's text may name the end-of-stream event (a model explaining the API): a
+    client that hangs up right after such a delta left mid-answer, and nothing is recorded as
+    complete (it was, cut after that delta); after the real `event: message_stop` it is."""
+    path = tmp_path / "c.yaml"
+    url = f"{gateway.url}/v1/messages"
+    body = {"model": "m", "stream": True, "max_tokens": 50, "messages": [
+        {"role": "user", "content": "what does message_stop mean in a stream and when"}]}
+    proxy = run_proxy(path, "record")
+    with client(proxy, ca_cert) as c:
+        with c.stream("POST", url, json=body, headers={"X-Fake-Gap-Ms": "100"}) as r:
+            lines = r.iter_lines()
+            for line in lines:
+                if hang_up_after == "message_stop" and line == "event: message_stop":
+                    next(lines)  # (its data line)
+                    break
+                if hang_up_after != "message_stop" and "text_delta" in line \
+                        and "message_stop" in line:
+                    break  # hang up mid-answer
+    whole = hang_up_after == "message_stop"
+    wait_for(lambda: ("recorded 1," if whole else "failed 1,") in "".join(summary(proxy)))
+    proxy.stop()
+    if whole:
+        [got] = load_cassette(path).interactions
+        assert got.response.body.rstrip("\n").endswith('data: {"type":"message_stop"}')
+    else:
+        assert not path.exists()
+
+
 def test_record_goes_upstream_even_when_the_cassette_has_the_answer(
     run_proxy, ca_cert, gateway, tmp_path
 ):
