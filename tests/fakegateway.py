@@ -31,7 +31,8 @@ event, so they still arrive incrementally):
 - ``GET /eventstream?n=3``  application/vnd.amazon.eventstream binary frames, spaced.
 - ``GET /big?mb=N``  N MiB (float allowed) in 64 KiB writes; Content-Length unless ``chunked=1``;
   ``&unit64=B64``: those bytes (URL-safe base64, so key shapes in them do not show in the URL)
-  repeated, as text/plain, instead of the bytes 0..255.
+  repeated, as text/plain, instead of the bytes 0..255; ``&random=SEED``: random bytes from
+  that seed (compressed audio, images: short key-shape needles occur by chance) instead.
 - ``GET /json?size=N``  small JSON object, exactly N bytes if N >= 10.
 - ``* /echo``  the request as JSON (method, path, query, headers, body, body_b64, http_version;
   ``?plain=1``: without body_b64).
@@ -67,6 +68,7 @@ import errno
 import http
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -972,6 +974,8 @@ async def _big(ctx: _Ctx) -> None:
     if unit:  # the body is these bytes repeated (across the writes) instead
         whole = (unit * (total // len(unit) + 1))[:total]
         headers = [("content-type", "text/plain; charset=utf-8")]
+    elif ctx.qget("random"):
+        unit = whole = random.Random(ctx.qget("random")).randbytes(total)
     chunked = ctx.qget("chunked") in ("1", "true", "yes")
     comp = ctx.encoder()
     if comp:
