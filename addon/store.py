@@ -384,7 +384,7 @@ class CassetteWriter:
         codec calls on one huge string do not let go of it); the model then keeps the
         interaction as given and is re-read from the file before it is ever written whole.
         `fork=False` keeps those semantics but works in this thread (little work is left: a body
-        already serialised, yamlv3.BinaryScalar).
+        already written as its YAML text, yamlv3.StreamedScalar).
         """
         with self._lock, cassette_lock(self.path):
             self._sync_with_file()
