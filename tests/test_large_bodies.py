@@ -346,6 +346,23 @@ def _big_binary_url(gateway, mb: float, unit: bytes | None = None) -> str:
     return url + f"&unit64={urlsafe_b64encode(unit).decode()}" if unit else url
 
 
+def _record_big(run_proxy, gateway, ca_cert, tmp_path, unit: bytes | None = None,
+                mb: float = 9.3, **vcr_options) -> tuple[bytes, Cassette]:
+    """Record one /big stream through the in-process proxy: (the bytes the client got, the
+    cassette as loaded); the file is checked to be exactly what the standard emitter writes."""
+    from conftest import proxied_client
+
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record", **vcr_options)
+    with proxied_client(proxy, ca_cert) as client:
+        raw = client.get(_big_binary_url(gateway, mb, unit)).content
+    assert len(raw) == int(mb * 1024 * 1024)
+    loaded = load_cassette(str(cassette))
+    with open(cassette, "rb") as f:
+        assert f.read() == dumps_cassette(loaded).encode("utf-8", "surrogateescape")
+    return raw, loaded
+
+
 def _count_binary_paths(monkeypatch) -> dict[str, int]:
     """How often a streamed scalar was finished, and decoded back (for either kind)."""
     from vcrproxy import yamlv3
@@ -509,18 +526,9 @@ def test_a_large_text_stream_is_written_as_it_streams(unit, run_proxy, gateway, 
     """9.3 MB of SSE: the file is exactly what the standard emitter writes for the body the client
     got; a literal block is written from the text built while it streamed (never decoded back),
     a text that is not one is given back and written as before."""
-    from conftest import proxied_client
-
     seen = _count_binary_paths(monkeypatch)
-    cassette = tmp_path / "big.yaml"
-    proxy = run_proxy(cassette, "record")
-    with proxied_client(proxy, ca_cert) as client:
-        raw = client.get(_big_binary_url(gateway, 9.3, unit)).content
-    assert len(raw) == int(9.3 * 1024 * 1024)
-    loaded = load_cassette(str(cassette))
+    raw, loaded = _record_big(run_proxy, gateway, ca_cert, tmp_path, unit)
     assert [i.response.body_bytes for i in loaded.interactions] == [raw]
-    with open(cassette, "rb") as f:
-        assert f.read() == dumps_cassette(loaded).encode("utf-8", "surrogateescape")
     # (a text that is not a literal block is decoded back in the writer's child, where it is
     # redacted: never in the proxy's process, beside its text)
     assert seen["finish"] >= 1 and seen["data"] == (
@@ -622,8 +630,6 @@ def test_a_large_random_binary_stream_makes_no_text_it_would_decode_back(
     kept and the writer joins them, as before; the file is the standard emitter's."""
     import random
 
-    from conftest import proxied_client
-
     from vcrproxy.redaction import DEFAULT_REDACTION, StreamScan
 
     unit = b"1Q~x" + random.Random(7).randbytes(9969)  # (needles from its first bytes on)
@@ -631,13 +637,6 @@ def test_a_large_random_binary_stream_makes_no_text_it_would_decode_back(
     scan.feed(unit * 3)
     assert scan.changes() and len(scan.hits) >= 3
     seen = _count_binary_paths(monkeypatch)
-    cassette = tmp_path / "big.yaml"
-    proxy = run_proxy(cassette, "record")
-    with proxied_client(proxy, ca_cert) as client:
-        raw = client.get(_big_binary_url(gateway, 9.3, unit)).content
-    assert len(raw) == int(9.3 * 1024 * 1024)
-    loaded = load_cassette(str(cassette))
+    raw, loaded = _record_big(run_proxy, gateway, ca_cert, tmp_path, unit)
     assert [i.response.body_bytes for i in loaded.interactions] == [raw]  # (no key in it)
-    with open(cassette, "rb") as f:
-        assert f.read() == dumps_cassette(loaded).encode("utf-8", "surrogateescape")
     assert seen["finish"] == 0

@@ -43,56 +43,45 @@ def text_rows(tmp: str, confdir: str, *, runs: int = 3, mb: int = 50) -> list[bu
     short key-shape needles occur by chance), each against streaming mitmdump, alternating."""
     from base64 import urlsafe_b64encode
 
-    sse = f"unit64={urlsafe_b64encode(SSE_UNIT).decode()}"
-    return (_other_rows(tmp, confdir, runs, mb, "SSE text", sse)
-            + _other_rows(tmp, confdir, runs, mb, "random binary", "random=7"))
-
-
-def _other_rows(tmp: str, confdir: str, runs: int, mb: int, what: str, query: str
-                ) -> list[bu.Row]:
-    gw, gw_url, gw_ca = start_gateway(tmp)
-    ca = os.path.join(confdir, "mitmproxy-ca-cert.pem")
-    upstream = ["--set", f"ssl_verify_upstream_trusted_ca={gw_ca}"]
-    url = f"{gw_url}/big?mb={mb}&chunked=1&{query}"
-    kinds = {
-        "vcrproxy": lambda p, k: bu.vcrproxy_cmd(os.path.join(tmp, f"sse-{k}.yaml"), "record",
-                                                 p, confdir, *upstream),
-        "streaming mitmdump": lambda p, k: bu.mitmdump_cmd(p, confdir, *upstream, "--set",
-                                                           "stream_large_bodies=1"),
-    }
-    took: dict[str, list[float]] = {k: [] for k in kinds}
-    names = list(kinds)
-    try:
-        for k in range(runs):
-            for name in names[k % 2:] + names[: k % 2]:
-                port = bu.free_port()
-                proc = bu.Proc(kinds[name](port, k), log=os.path.join(tmp, f"sse-{k}.log"))
-                try:
-                    bu.wait_port(port, proc.popen)
-                    n, seconds = download(port, ca, url)
-                    if n != mb * 1024 * 1024:
-                        raise RuntimeError(f"{name}: got {n} bytes")
-                    took[name].append(seconds)
-                finally:
-                    proc.stop()
-                path = os.path.join(tmp, f"sse-{k}.yaml")
-                if name == "vcrproxy" and os.path.getsize(path) < mb * 1024 * 1024:
-                    raise RuntimeError("vcrproxy did not record the stream")
-                if os.path.exists(path):
-                    os.remove(path)
-    finally:
-        gw.stop()
-    vt, st = bu.median(took["vcrproxy"]), bu.median(took["streaming mitmdump"])
-    return [bu.Row("stream recording", f"{mb} MB {what} stream, request to end of body",
-                   f"{vt:.2f} s", f"streaming mitmdump {st:.2f} s", f"{vt / st:.2f}x",
-                   "<= 1.5x", vt / st <= 1.5)]
+    rows = []
+    for what, query in (("SSE text", f"&unit64={urlsafe_b64encode(SSE_UNIT).decode()}"),
+                        ("random binary", "&random=7")):
+        med = _recordings(tmp, confdir, runs, mb, query, with_w=False)
+        vt, st = med["vcrproxy"][2], med["streaming mitmdump"][2]
+        rows.append(bu.Row("stream recording", f"{mb} MB {what} stream, request to end of body",
+                           f"{vt:.2f} s", f"streaming mitmdump {st:.2f} s", f"{vt / st:.2f}x",
+                           "<= 1.5x", vt / st <= 1.5))
+    return rows
 
 
 def recording_rows(tmp: str, confdir: str, *, runs: int = 3, mb: int = 50) -> list[bu.Row]:
+    med = _recordings(tmp, confdir, runs, mb, "", with_w=True)
+    (vp, vi, vt), (mp, mi, mt), (sp, _, st) = (
+        med["vcrproxy"], med["mitmdump -w"], med["streaming mitmdump"])
+    return [
+        bu.Row(
+            "memory", f"peak RSS recording a {mb} MB stream", f"{vp:.0f} MB (idle {vi:.0f})",
+            f"mitmdump -w {mp:.0f} MB (idle {mi:.0f}); streaming mitmdump {sp:.0f} MB",
+            f"{vp / mp:.2f}x", f"<= idle + {2 * mb} MB", vp <= vi + 2 * mb,
+        ),
+        bu.Row(
+            "stream recording", f"{mb} MB binary stream (bytes 0..255), request to end of body",
+            f"{vt:.2f} s",
+            f"streaming mitmdump {st:.2f} s; mitmdump -w {mt:.2f} s", f"{vt / st:.2f}x",
+            "<= 1.5x", vt / st <= 1.5,
+        ),
+    ]
+
+
+def _recordings(tmp: str, confdir: str, runs: int, mb: int, query: str, *, with_w: bool
+                ) -> dict[str, tuple[float, float, float]]:
+    """Download /big?mb=MB&chunked=1QUERY through fresh proxies, alternating: name -> medians of
+    (peak RSS MB, idle RSS MB, seconds) for vcrproxy record, streaming mitmdump and (with_w)
+    mitmdump -w."""
     gw, gw_url, gw_ca = start_gateway(tmp)
     ca = os.path.join(confdir, "mitmproxy-ca-cert.pem")
     upstream = ["--set", f"ssl_verify_upstream_trusted_ca={gw_ca}"]
-    url = f"{gw_url}/big?mb={mb}&chunked=1"
+    url = f"{gw_url}/big?mb={mb}&chunked=1{query}"
     kinds = {
         "vcrproxy": lambda p, k: bu.vcrproxy_cmd(os.path.join(tmp, f"big-{k}.yaml"), "record",
                                                  p, confdir, *upstream),
@@ -101,13 +90,15 @@ def recording_rows(tmp: str, confdir: str, *, runs: int = 3, mb: int = 50) -> li
         "streaming mitmdump": lambda p, k: bu.mitmdump_cmd(p, confdir, *upstream, "--set",
                                                            "stream_large_bodies=1"),
     }
+    if not with_w:
+        del kinds["mitmdump -w"]
     peak: dict[str, list[float]] = {k: [] for k in kinds}
     idle: dict[str, list[float]] = {k: [] for k in kinds}
     took: dict[str, list[float]] = {k: [] for k in kinds}
     names = list(kinds)
     try:
         for k in range(runs):
-            for name in names[k % 3:] + names[: k % 3]:
+            for name in names[k % len(names):] + names[: k % len(names)]:
                 port = bu.free_port()
                 proc = bu.Proc(kinds[name](port, k), log=os.path.join(tmp, f"big-{k}.log"))
                 try:
@@ -128,23 +119,8 @@ def recording_rows(tmp: str, confdir: str, *, runs: int = 3, mb: int = 50) -> li
                         os.remove(os.path.join(tmp, f"big-{k}{ext}"))
     finally:
         gw.stop()
-    med = {name: (bu.median(peak[name]), bu.median(idle[name]), bu.median(took[name]))
-           for name in kinds}
-    (vp, vi, vt), (mp, mi, mt), (sp, _, st) = (
-        med["vcrproxy"], med["mitmdump -w"], med["streaming mitmdump"])
-    return [
-        bu.Row(
-            "memory", f"peak RSS recording a {mb} MB stream", f"{vp:.0f} MB (idle {vi:.0f})",
-            f"mitmdump -w {mp:.0f} MB (idle {mi:.0f}); streaming mitmdump {sp:.0f} MB",
-            f"{vp / mp:.2f}x", f"<= idle + {2 * mb} MB", vp <= vi + 2 * mb,
-        ),
-        bu.Row(
-            "stream recording", f"{mb} MB binary stream (bytes 0..255), request to end of body",
-            f"{vt:.2f} s",
-            f"streaming mitmdump {st:.2f} s; mitmdump -w {mt:.2f} s", f"{vt / st:.2f}x",
-            "<= 1.5x", vt / st <= 1.5,
-        ),
-    ]
+    return {name: (bu.median(peak[name]), bu.median(idle[name]), bu.median(took[name]))
+            for name in kinds}
 
 
 def main() -> int:
