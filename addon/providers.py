@@ -10,6 +10,7 @@ everywhere, even on a googleapis host), then the host and headers.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -84,7 +85,15 @@ ANTHROPIC_MESSAGES = Provider("anthropic-messages", "anthropic", (
     b"\nevent: message_stop", b'\ndata: {"type":"message_stop"',
     b'\ndata: {"type": "message_stop"'))
 GEMINI = Provider("gemini", "gemini", (b'"finishReason"',))
-BEDROCK_EVENTSTREAM = Provider("bedrock-eventstream", "bedrock", (b"messageStop", b"message_stop"))
+# Bedrock's application/vnd.amazon.eventstream, matched on its framing, not on text a delta may
+# hold: converse-stream ends with an event whose `:event-type` header (name length 11, value
+# type 7 = string, value length 11) is messageStop; invoke-with-response-stream sends each of
+# the model's events base64 in a chunk's `"bytes"`, so Anthropic's last one starts with the
+# base64 of `{"type":"message_stop` (21 bytes: 28 characters whatever follows).
+BEDROCK_EVENTSTREAM = Provider("bedrock-eventstream", "bedrock", (
+    b"\x0b:event-type\x07\x00\x0bmessageStop",
+    b'"bytes":"' + base64.b64encode(b'{"type":"message_stop'),
+    b'"bytes":"' + base64.b64encode(b'{"type": "message_sto')))
 BEDROCK_CONVERSE = Provider("bedrock-converse", "bedrock")
 # Nothing recognised: OpenAI-compatible gateways are the common case, so OpenAI's error shape.
 UNKNOWN = Provider("unknown", "openai")

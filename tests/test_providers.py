@@ -83,3 +83,65 @@ def test_a_stream_ends_only_with_its_own_apis_marker():
     assert not recorder.finished_stream()
     recorder.tap(b'data: {"candidates": [{"finishReason": "STOP"}]}\n\n')
     assert recorder.finished_stream()
+
+
+def _bedrock_recorder(url: str) -> StreamRecorder:
+    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
+    flow.request = _request(url, {})
+    flow.response = http.Response.make(200, b"", {
+        "content-type": "application/vnd.amazon.eventstream"})
+    return StreamRecorder(flow)
+
+
+def _frames(data: bytes) -> list[bytes]:
+    """An eventstream body cut into its messages (the prelude's total length)."""
+    out = []
+    while data:
+        total = int.from_bytes(data[:4], "big")
+        out.append(data[:total])
+        data = data[total:]
+    return out
+
+
+def test_a_bedrock_invoke_stream_ends_with_its_last_chunk_only():
+    """invoke-with-response-stream (the reference cassette, recorded from Bedrock): each of
+    Claude's events is base64 in a chunk's "bytes", so `message_stop` never shows as text (the
+    old plain marker never matched: a client that hung up right after the end lost the
+    recording); the end is the chunk whose event starts `{"type":"message_stop"`."""
+    from pathlib import Path
+
+    from vcrproxy.store import load_cassette
+
+    path = Path(__file__).resolve().parent.parent / "cassettes" / (
+        "bedrock-claude-eventstream-binary.yaml")
+    (rec,) = load_cassette(str(path)).interactions
+    frames = _frames(rec.response.body_bytes)
+    assert len(frames) >= 4 and b"message_stop" not in rec.response.body_bytes
+    recorder = _bedrock_recorder(rec.request.url)
+    for frame in frames[:-1]:
+        recorder.tap(frame)
+        assert not recorder.finished_stream()
+    recorder.tap(frames[-1])
+    assert recorder.finished_stream()
+
+
+def test_a_bedrock_converse_stream_ends_with_its_message_stop_event_not_a_text_naming_it():
+    """converse-stream: the end is the event whose `:event-type` header is messageStop; a text
+    delta explaining the API ("...then messageStop") is no end (it was, by substring)."""
+    from fakegateway import _es_frame
+
+    def event(kind: str, payload: dict) -> bytes:
+        return _es_frame([(":event-type", 7, kind.encode()),
+                          (":content-type", 7, b"application/json"),
+                          (":message-type", 7, b"event")], json.dumps(payload).encode())
+
+    url = "https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse-stream"
+    recorder = _bedrock_recorder(url)
+    recorder.tap(event("messageStart", {"role": "assistant"}))
+    for text in ("A stream ends with messageStop", " (or message_stop) events."):
+        recorder.tap(event("contentBlockDelta", {"contentBlockIndex": 0,
+                                                 "delta": {"text": text}}))
+        assert not recorder.finished_stream()
+    recorder.tap(event("contentBlockStop", {"contentBlockIndex": 0}))
+    recorder.tap(event("messageStop", {"stopReason": "end_turn"}))
+    assert recorder.finished_stream()
