@@ -13,7 +13,7 @@ from . import decoders, providers
 from .cassette import Interaction
 from .flows import LARGE_BODY
 from .redaction import RedactionConfig, StreamScan, echo_variants, redact_url
-from .yamlv3 import BinaryScalar, LiteralScalar, StreamedScalar
+from .yamlv3 import BinaryScalar, LiteralScalar, StreamedScalar, not_utf8_from_start
 
 log = logging.getLogger("vcrproxy")
 
@@ -107,7 +107,8 @@ class StreamRecorder:
         if starts:
             if self._scanned:  # (the scan saw the start already; the text has not)
                 text_batch = b"".join(self.parts)
-            self.text = (BinaryScalar if _binary(text_batch) else LiteralScalar)(*self._columns)
+            kind = BinaryScalar if not_utf8_from_start(text_batch) else LiteralScalar
+            self.text = kind(*self._columns)
         self._scanned = len(self.parts)
         if self.text is not None:
             # Past LARGE_BODY the YAML text is all that is kept (the batch, until it is written).
@@ -261,16 +262,6 @@ def _scan_thread() -> ThreadPoolExecutor:
     if _scan_pool is None:
         _scan_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcrproxy-scan")
     return _scan_pool
-
-
-def _binary(start: bytes) -> bool:
-    """Whether a body starting with these bytes (at least its first 64 KiB, or all of it) is not
-    UTF-8, as `yamlv3.utf8_text` tells it: go-vcr writes it as `!!binary` base64."""
-    try:
-        start[: 1 << 16].decode("utf-8")
-    except UnicodeDecodeError as e:
-        return e.reason != "unexpected end of data"  # (else a character cut by the slice)
-    return False
 
 
 _unsupported_warned: set[str] = set()

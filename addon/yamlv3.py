@@ -457,25 +457,10 @@ _B64_LINES = struct.Struct("70s" * 2000).unpack
 
 def binary_parts(data: bytes, indent: int) -> list[bytes]:
     """`_binary(data, indent)` as ASCII bytes, in pieces to write one after the other, built in
-    C-sized steps: 2,000 lines at a time unpacked into 70-byte lines and joined with the line
-    break and indentation, which also goes between the steps (no copy of the whole)."""
-    if len(data) < 52:  # (under 70 base64 characters: one line)
-        return [_binary(data, indent).encode("ascii")]
-    pad = b" " * indent
-    sep = b"\n" + pad
-    parts = [b" !!binary |\n", pad]
-    view = memoryview(data)
-    for j in range(0, len(data), _B64_BLOCK):
-        b64 = _b64encode(view[j:j + _B64_BLOCK])
-        if len(b64) == 140000:
-            lines = _B64_LINES(b64)
-        else:
-            lines = [b64[i:i + 70] for i in range(0, len(b64), 70)]
-        if j:
-            parts.append(sep)
-        parts.append(sep.join(lines))
-    parts.append(b"\n")
-    return parts
+    C-sized steps (BinaryScalar: 2,000 lines at a time, no copy of the whole)."""
+    block = BinaryScalar(indent)
+    block.feed(data)
+    return block.finish().parts
 
 
 class StreamedScalar:
@@ -551,8 +536,8 @@ class BinaryScalar(StreamedScalar):
         self._rest = bytes(view[whole:])
 
     def _finish(self) -> None:
-        if self.size < 52:  # (one line: no block can have completed)
-            self.parts = binary_parts(self._rest, self.indent)
+        if self.size < 52:  # (under 70 base64 characters: one line; no block completed)
+            self.parts = [_binary(self._rest, self.indent).encode("ascii")]
             self._rest = b""
             return
         sep = b"\n" + b" " * self.indent
@@ -702,15 +687,22 @@ def _literal_body(s: str, pad: str) -> str:
 _PRINTABLE_ASCII = bytes([9, 10, *range(0x20, 0x7F)])
 
 
+def not_utf8_from_start(data: bytes) -> bool:
+    """Whether `data` is surely not UTF-8, told from its first 64 KiB alone (a character cut by
+    that slice does not count): go-vcr writes such a body as `!!binary` base64. False: it may
+    be UTF-8."""
+    try:
+        data[: 1 << 16].decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.reason != "unexpected end of data"
+    return False
+
+
 def utf8_text(data: bytes) -> str | None:
     """`data` decoded as UTF-8, None when it is not UTF-8. A large binary body is told from its
     first 64 KiB when it can be (the decode error of the whole would copy all of it)."""
-    if len(data) > 1 << 16:
-        try:
-            data[: 1 << 16].decode("utf-8")
-        except UnicodeDecodeError as e:
-            if e.reason != "unexpected end of data":  # (a character cut by the slice is not)
-                return None
+    if len(data) > 1 << 16 and not_utf8_from_start(data):
+        return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
