@@ -631,7 +631,7 @@ def _as_parts(out: list[str | bytes]) -> list[bytes]:
     parts: list[bytes] = []
     texts: list[str] = []
     for piece in out:
-        if isinstance(piece, bytes):
+        if not isinstance(piece, str):  # (bytes, or a buffer: a StreamedScalar's mapped text)
             if texts:
                 parts.append("".join(texts).encode("utf-8", "surrogateescape"))
                 texts = []

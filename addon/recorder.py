@@ -230,6 +230,8 @@ class Recorder:
             )
             self._records[flow.id] = rec
             return self.response(flow)  # (a coroutine mitmproxy awaits: the write)
+        if rec.recorder is not None:
+            rec.recorder.close()
         rec.session.stats.failed += 1
         msg = flow.error.msg if flow.error else "unknown error"
         log.warning(

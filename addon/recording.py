@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from mitmproxy import http
 
-from . import decoders, providers
+from . import decoders, providers, scanprocess
 from .cassette import Interaction
 from .flows import LARGE_BODY
 from .redaction import RedactionConfig, StreamScan, echo_variants, redact_url
@@ -31,14 +31,15 @@ class StreamRecorder:
     readable start decodes to, and the rest is not kept (`_give_up`), with one warning.
 
     `scalar_columns` (a cassette's `codec.response_body_columns`): a body past LARGE_BODY is
-    written as its YAML scalar while it streams, in the scan thread: `BinaryScalar` when it is
-    not UTF-8 from its first 64 KiB on (go-vcr writes it as `!!binary` base64), else
+    written as its YAML scalar while it streams, with its redaction scan, in a forked child
+    (scanprocess.ScanProcess; in the scan thread where there is no fork): `BinaryScalar` when
+    it is not UTF-8 from its first 64 KiB on (go-vcr writes it as `!!binary` base64), else
     `LiteralScalar` (a literal block, if what arrives qualifies), unless the redaction scan
     already knows redaction changes the body (`StreamScan.changes`: the text would only be
     decoded back; the pieces are kept as before). Only that text is kept from then on, not the
-    body: the end of a large recording then only writes it, and memory holds
-    one copy. None: the body is kept as it is (a session that replays what it records
-    keeps the body in its model).
+    body (in a file, mapped back at the end): the end of a large recording then only writes it,
+    and memory holds at most one copy. None: the body is kept as it is (a session that replays
+    what it records keeps the body in its model).
     """
 
     def __init__(self, flow: http.HTTPFlow, redaction: RedactionConfig | None = None,
@@ -75,6 +76,7 @@ class StreamRecorder:
         self._threaded = redaction is not None or scalar_columns is not None
         self._handed = 0
         self._tail = b""
+        self._process: scanprocess.ScanProcess | None = None  # the text's maker, once it starts
 
     def tap(self, data: bytes) -> bytes:
         if data:
@@ -101,44 +103,64 @@ class StreamRecorder:
                   and size > LARGE_BODY and not (self.scan is not None and self.scan.changes()))
         if self._redaction is None and self.text is None and not starts:
             return  # (nothing for the thread to do yet)
-        batch = b"".join(self.parts[self._scanned:])
+        batch = self.parts[self._scanned:]
         first = self._scanning is None
         text_batch = batch
         if starts:
             if self._scanned:  # (the scan saw the start already; the text has not)
-                text_batch = b"".join(self.parts)
-            kind = BinaryScalar if not_utf8_from_start(text_batch) else LiteralScalar
+                text_batch = list(self.parts)
+            kind = BinaryScalar if not_utf8_from_start(_first_bytes(text_batch, 1 << 16)) \
+                else LiteralScalar
             self.text = kind(*self._columns)
         self._scanned = len(self.parts)
         if self.text is not None:
             # Past LARGE_BODY the YAML text is all that is kept (the batch, until it is written).
-            self._tail = batch[-4096:]
+            self._tail = _last_bytes(batch, 4096)
             self._handed = size
             self.parts.clear()
             self._scanned = 0
         self._scanning = _scan_thread().submit(self._work, batch, first, self.text, text_batch)
 
-    def _work(self, batch: bytes, first: bool, text: StreamedScalar | None,
-              text_batch: bytes) -> None:
-        # (in the scan thread) The text first: once the pieces are let go of, the batch is the
-        # only copy of these bytes.
-        if text is not None:
+    def _work(self, batch: list[bytes], first: bool, text: StreamedScalar | None,
+              text_batch: list[bytes]) -> None:
+        # (in the scan thread) The scan's start takes a pass over the request: here, not on the
+        # event loop.
+        if first and self._redaction is not None:
             try:
-                text.feed(text_batch)
-            except BaseException as e:  # noqa: BLE001 - the recording fails at its end, loudly
-                self._text_error = e
-        if self._redaction is None:
-            return
-        try:
-            if first:
                 # The values named in the request and the response's headers, for the echo
-                # search, take a pass over the request.
+                # search.
                 echoes = None
                 if self._provisional is not None:
                     echoes = echo_variants(self._provisional(), self._redaction)
                 self.scan = StreamScan(self._redaction, echoes)
-            if self.scan is not None:
-                self.scan.feed(batch)
+            except Exception as e:  # noqa: BLE001 - redaction then searches the body itself
+                log.debug("%s: redaction scan failed: %s", self.where, e)
+                self.scan = None
+                self._redaction = None
+        if text is not None and self._process is None and scanprocess.FORKS \
+                and self._text_error is None:
+            try:
+                self._process = scanprocess.ScanProcess(text, self.scan)
+            except OSError as e:  # (no process to be had: this thread makes the text)
+                log.debug("%s: no text process (%s): making the text here", self.where, e)
+        if self._process is not None:
+            if text is None:  # (the stream stopped decoding: its text and scan are dropped)
+                return
+            try:
+                self._process.feed(text_batch, batch if self.scan is not None else None)
+            except scanprocess.ScanProcessError as e:
+                self._text_error = e
+            return
+        joined = b"".join(batch)
+        if text is not None:
+            try:
+                text.feed(joined if text_batch is batch else b"".join(text_batch))
+            except BaseException as e:  # noqa: BLE001 - the recording fails at its end, loudly
+                self._text_error = e
+        if self.scan is None:
+            return
+        try:
+            self.scan.feed(joined)
         except Exception as e:  # noqa: BLE001 - redaction then searches the body itself
             log.debug("%s: redaction scan failed: %s", self.where, e)
             self.scan = None
@@ -199,6 +221,16 @@ class StreamRecorder:
             tail = b"\n" + tail  # (the body's start is a line start: markers begin with one)
         return any(marker in tail for marker in self.final_events)
 
+    def close(self) -> None:
+        """Let go of what a stream that will not be recorded holds (its text process)."""
+        process = self._process
+        if process is not None:
+            process.kill()  # (first: a piece the scan thread is handing over fails at once)
+            if self._scanning is not None:
+                self._scanning.result()
+            self._process = None
+            process.close()
+
     @property
     def size(self) -> int:
         """Bytes of the body recorded so far (as it will be written)."""
@@ -210,6 +242,15 @@ class StreamRecorder:
         if not self._spoiled and self._scanned < len(self.parts):
             self._scan_parts()
         self._scanning.result()  # (the work catches its own errors)
+        process, self._process = self._process, None
+        if process is not None:
+            if self._spoiled:  # (its text was dropped: the body is redone from its prefix)
+                process.close()
+            elif self._text_error is None:
+                try:
+                    process.finish()  # (into self.text and self.scan)
+                except scanprocess.ScanProcessError as e:
+                    self._text_error = e
         if self._spoiled:
             self.scan = None
         if self._text_error is not None:
@@ -246,6 +287,24 @@ class StreamRecorder:
         # Nothing came (a HEAD answer, a 304): nothing was decoded, so the recorded headers keep
         # the Content-Encoding and Content-Length that describe the absent body.
         return body, self.decoded and self.received > 0, self.chunks
+
+
+def _first_bytes(pieces: list[bytes], n: int) -> bytes:
+    """The first `n` bytes of the pieces (fewer if they hold fewer)."""
+    k, have = 0, 0
+    while k < len(pieces) and have < n:
+        have += len(pieces[k])
+        k += 1
+    return b"".join(pieces[:k])[:n]
+
+
+def _last_bytes(pieces: list[bytes], n: int) -> bytes:
+    """The last `n` bytes of the pieces (fewer if they hold fewer)."""
+    k, have = len(pieces), 0
+    while k and have < n:
+        k -= 1
+        have += len(pieces[k])
+    return b"".join(pieces[k:])[-n:]
 
 
 # Bodies from this size on are scanned for redaction while they stream (smaller ones at once

@@ -687,6 +687,16 @@ class StreamScan:
     def hits(self) -> list[tuple[int, int]]:
         return self._searches[0][2]
 
+    def state(self) -> tuple[int, bytes, bool, list[list[tuple[int, int]]]]:
+        """What `feed` changed, to `restore` in another process's copy of this scan (made
+        before the copy: the needles are the same); picklable."""
+        return self.size, self._tail, self.usable, [hits for _, _, hits in self._searches]
+
+    def restore(self, state: tuple[int, bytes, bool, list[list[tuple[int, int]]]]) -> None:
+        self.size, self._tail, self.usable, found = state
+        for (_, _, hits), new in zip(self._searches, found, strict=True):
+            hits[:] = new
+
     def feed(self, piece: bytes) -> None:
         if not self.usable or not piece:
             return

@@ -6,8 +6,10 @@ truncation recovery on load."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
+import signal
 import stat
 import threading
 import time
@@ -111,7 +113,7 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-def _write_all(fd: int, parts: list[bytes]) -> None:
+def write_all(fd: int, parts: list[bytes]) -> None:
     """Write every piece, in order: one write() or writev() in practice; loops only if the
     kernel writes less (large bodies come as pieces of their own: codec.interaction_parts)."""
     views = [memoryview(p) for p in parts if p]
@@ -156,7 +158,7 @@ def atomic_write(path: str, data: bytes | list[bytes]) -> None:
                 os.chmod(tmp, os.stat(path).st_mode & 0o7777)  # keep an existing file's mode
             except FileNotFoundError:
                 pass
-            _write_all(fd, [data] if isinstance(data, bytes) else data)
+            write_all(fd, [data] if isinstance(data, bytes) else data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -241,6 +243,23 @@ def cassette_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT_S)
         os.close(fd)  # (releases the lock)
 
 
+def fork_worker() -> int:
+    """os.fork() for a worker child of this (threaded) process: 0 in the child, which only
+    computes and writes, then leaves with os._exit. In the child the garbage collector is off
+    (no finalizer of the parent's objects runs there) and SIGINT/SIGTERM are ignored, with no
+    signal wakeup fd: Ctrl-C reaches the whole process group, and asyncio's wakeup fd is shared
+    with the parent, which would hear the signal twice. Raises OSError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # (3.12+: fork with threads)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        gc.disable()
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+    return pid
+
+
 def _in_child(work: Callable[[], None]) -> None:
     """Run `work` in a forked child process and wait for it; CassetteError with the child's
     one-line message if it fails.
@@ -251,9 +270,7 @@ def _in_child(work: Callable[[], None]) -> None:
     pipe read release the GIL: the parent's event loop keeps running meanwhile.
     """
     r, w = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # (3.12+: fork with threads)
-        pid = os.fork()
+    pid = fork_worker()
     if pid == 0:  # pragma: no cover - the child (its result is checked by the parent)
         code = 0
         try:
@@ -433,7 +450,7 @@ class CassetteWriter:
         try:
             fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND)
             try:
-                _write_all(fd, parts)
+                write_all(fd, parts)
                 os.fsync(fd)
             finally:
                 os.close(fd)

@@ -293,6 +293,12 @@ def _special_re() -> re.Pattern[str]:
     return re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 
 
+def prepare_for_fork() -> None:
+    """Compile what a StreamedScalar's `feed` compiles on first use, before a fork: a child of a
+    threaded process must not take locks another thread may have held (re's cache)."""
+    _special_re()
+
+
 @functools.cache
 def _escape_re() -> re.Pattern[str]:
     """Characters the double-quoted writer escapes."""
@@ -470,9 +476,15 @@ class StreamedScalar:
     key whose value lines go at column `indent` (`hint`: the indentation indicator a literal
     block would carry); otherwise the codec decodes it back (`data()`) and writes the body as
     usual. The body itself is not kept: `data()` gives it back from the text. `size`: the
-    body's length in bytes."""
+    body's length in bytes.
 
-    __slots__ = ("indent", "hint", "size", "parts", "usable", "_finished")
+    Fed in another process (recording.py's scan process): there `take()` hands over what the
+    pieces added to `parts` and `_raw` (bytes the text could not take) after each `feed`, and
+    `state()` the rest, which `restore` puts into this process's copy, with the handed-over
+    bytes as buffers (a file's memory map), before `finish`. Pieces never need what an earlier
+    piece added to `parts`, so the other process keeps none of it."""
+
+    __slots__ = ("indent", "hint", "size", "parts", "usable", "_finished", "_raw", "_taken")
 
     def __init__(self, indent: int, hint: int) -> None:
         self.indent = indent
@@ -481,6 +493,8 @@ class StreamedScalar:
         self.parts: list[bytes] = []
         self.usable = True
         self._finished = False
+        self._raw: list[bytes] = []  # the body's bytes after the text stopped qualifying
+        self._taken = False  # `take` hands the pieces over: nothing may read `parts` back
 
     def feed(self, data: bytes) -> None:
         if self._finished:
@@ -490,6 +504,26 @@ class StreamedScalar:
 
     def _feed(self, data: bytes) -> None:
         raise NotImplementedError
+
+    def take(self) -> tuple[list[bytes], list[bytes]]:
+        """(what the last pieces added to `parts`, and to the raw bytes), let go of here."""
+        self._taken = True
+        parts, raw = self.parts, self._raw
+        self.parts, self._raw = [], []
+        return parts, raw
+
+    def state(self) -> dict[str, Any]:
+        """Everything but `parts` and the raw bytes, to `restore` elsewhere (picklable)."""
+        return {name: getattr(self, name) for cls in type(self).__mro__
+                for name in getattr(cls, "__slots__", ()) if name not in ("parts", "_raw")}
+
+    def restore(self, state: dict[str, Any], parts: list[bytes], raw: list[bytes]) -> None:
+        """Take on what `state()` gave in another process that was fed this body, with the
+        bytes its `take()` handed over, in order: `parts` (text) and `raw`."""
+        for name, value in state.items():
+            setattr(self, name, value)
+        self.parts, self._raw = parts, raw
+        self._taken = False
 
     def finish(self) -> StreamedScalar:
         """Frame what was fed (header, last piece, line break); returns self."""
@@ -515,13 +549,15 @@ class StreamedScalar:
 class BinaryScalar(StreamedScalar):
     """A body that is not UTF-8, as yaml.v3 writes it: `!!binary` base64 in 70-character lines
     (encodeBase64 in encode.go); `parts` equals `binary_parts(body, indent)`, built from whole
-    105,000-byte blocks as they complete. Always usable."""
+    105,000-byte blocks as they complete (each after the first led by its line break and
+    indentation). Always usable."""
 
-    __slots__ = ("_rest",)
+    __slots__ = ("_rest", "_blocks")
 
     def __init__(self, indent: int, hint: int = 0) -> None:
         super().__init__(indent, hint)
         self._rest = b""  # the bytes after the last whole block
+        self._blocks = 0  # whole blocks made
 
     def fits(self, indent: int, hint: int) -> bool:
         return self.indent == indent  # (no indicator)
@@ -532,7 +568,9 @@ class BinaryScalar(StreamedScalar):
         view = memoryview(buf)
         sep = b"\n" + b" " * self.indent
         for j in range(0, whole, _B64_BLOCK):
-            self.parts.append(sep.join(_B64_LINES(_b64encode(view[j:j + _B64_BLOCK]))))
+            block = sep.join(_B64_LINES(_b64encode(view[j:j + _B64_BLOCK])))
+            self.parts.append(sep + block if self._blocks else block)
+            self._blocks += 1
         self._rest = bytes(view[whole:])
 
     def _finish(self) -> None:
@@ -541,26 +579,33 @@ class BinaryScalar(StreamedScalar):
             self._rest = b""
             return
         sep = b"\n" + b" " * self.indent
-        blocks = self.parts
+        parts = [b" !!binary |\n" + b" " * self.indent, *self.parts]
         if self._rest:
             b64 = _b64encode(self._rest)
-            blocks.append(sep.join([b64[i:i + 70] for i in range(0, len(b64), 70)]))
+            last = sep.join([b64[i:i + 70] for i in range(0, len(b64), 70)])
+            parts.append(sep + last if self._blocks else last)
             self._rest = b""
-        parts = [b" !!binary |\n", b" " * self.indent]
-        for k, block in enumerate(blocks):
-            if k:
-                parts.append(sep)
-            parts.append(block)
         parts.append(b"\n")
         self.parts = parts
 
     def data(self) -> bytes:
-        """The body, decoded back from the finished text, block by block: each block of text is
-        whole base64 (105,000 bytes encode to 140,000 characters, no padding; the last one ends
-        the body), so the text is never joined or copied whole (joining, slicing and stripping
-        it held three copies of it at once: 3.8x the body at peak, 2x now)."""
-        return b"".join([_b64decode(part.translate(None, b" \n|").removeprefix(b"!!binary"))
-                         for part in self.finish().parts if part.strip(b" \n")])
+        """The body, decoded back from the finished text 8 MB of text at a time (the text is
+        never joined or copied whole: joining, slicing and stripping it held three copies of it
+        at once, 3.8x the body at peak; 2x now). The characters after the last whole 4-character
+        group of a piece go on to the next."""
+        out, carry = [], b""
+        for part in self.finish().parts:
+            view = memoryview(part)
+            for i in range(0, len(view), 8 << 20):
+                text = carry + bytes(view[i:i + (8 << 20)]).translate(None, b" \n|")
+                text = text.removeprefix(b"!!binary")
+                cut = len(text) - len(text) % 4
+                if cut:
+                    out.append(_b64decode(text[:cut]))
+                carry = text[cut:]
+        if carry:
+            out.append(_b64decode(carry))  # (not whole groups: raises, as a bad text should)
+        return b"".join(out)
 
 
 class LiteralScalar(StreamedScalar):
@@ -573,7 +618,7 @@ class LiteralScalar(StreamedScalar):
     write as usual."""
 
     __slots__ = ("_pad", "_decoder", "_line_start", "_last", "_first", "_last2", "_breaks",
-                 "_raw", "_kept")
+                 "_kept")
 
     def __init__(self, indent: int, hint: int) -> None:
         super().__init__(indent, hint)
@@ -584,7 +629,6 @@ class LiteralScalar(StreamedScalar):
         self._first = ""  # the first character and the last two (the block's header)
         self._last2 = ""
         self._breaks = False  # a line break seen
-        self._raw: list[bytes] = []  # pieces after the text stopped qualifying, as they came
         self._kept = 0  # bytes in `parts`
 
     def _feed(self, data: bytes) -> None:
@@ -633,9 +677,10 @@ class LiteralScalar(StreamedScalar):
         marked = marked.replace(b"\0", self._pad)
         self.parts.append(marked)
         self._kept += len(marked)
-        if self._kept > self.size * 3 // 2 + TEXT_SLACK:
+        if self._kept > self.size * 3 // 2 + TEXT_SLACK and not self._taken:
             # Short lines: their indentation makes the text outgrow the body (4x for lines of
-            # one character), where memory should hold about one copy of it: the bytes go back
+            # one character), where memory should hold about one copy of it (text handed over
+            # by `take` is held by no one's memory: a file's): the bytes go back
             # to being kept as they are (written as before at the end).
             self._raw, self.parts = [self._plain()], []
             self.usable = False

@@ -1,0 +1,176 @@
+"""The text process (scanprocess.py): a large stream's YAML text and redaction scan made in a
+forked child. It must give what the scan thread gives, byte for byte, and fail loudly, never
+hang or leave a process behind."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+
+import pytest
+from test_large_bodies import _big_binary_url, _record_big
+
+from vcrproxy import scanprocess
+from vcrproxy.codec import response_body_columns
+from vcrproxy.flows import LARGE_BODY
+from vcrproxy.redaction import DEFAULT_REDACTION, StreamScan
+from vcrproxy.store import load_cassette
+from vcrproxy.yamlv3 import BinaryScalar, LiteralScalar
+
+pytestmark = pytest.mark.skipif(not scanprocess.FORKS, reason="no fork() here")
+
+KEY = b"sk-proj-" + b"A1b2C3d4E5f6G7h8I9j0" * 3
+SSE = b'data: {"choices":[{"delta":{"content":"h\xc3\xa9llo w\xc3\xb6rld"}}]}\n\n'
+
+
+def _bodies() -> dict[str, bytes]:
+    rng = random.Random(11)
+    size = 3 << 20
+    sse = (SSE * (size // len(SSE) + 1))[:size]
+    return {
+        "random bytes": rng.randbytes(size),
+        "bytes 0..255": bytes(range(256)) * (size // 256),
+        "SSE text": sse,
+        "SSE text, a key late": sse[: 2 << 20] + KEY + sse[2 << 20:],
+        "SSE text, a control character late": sse[: 2 << 20] + b"\x01" + sse[2 << 20:],
+        "text, a space before a break late": sse[: 2 << 20] + b" \n" + sse[2 << 20:],
+        "short lines": b"x\n" * (size // 2),
+    }
+
+
+@pytest.mark.parametrize("name", list(_bodies()))
+@pytest.mark.parametrize("layout", ["compact", "indented"])
+def test_the_process_makes_the_text_and_scan_this_process_would(name, layout):
+    """Fed in pieces of 1 byte to 1 MiB through a real child: the finished text, its usability,
+    the bytes it gives back and the scan's hits equal those of the same objects fed here."""
+    body = _bodies()[name]
+    kind = BinaryScalar if name.endswith("bytes") or "0..255" in name else LiteralScalar
+    columns = response_body_columns(layout)
+    here, there = kind(*columns), kind(*columns)
+    scan_here, scan_there = StreamScan(DEFAULT_REDACTION), StreamScan(DEFAULT_REDACTION)
+    rng = random.Random(len(body))
+    at, first = 0, True
+    process = None
+    while at < len(body):
+        n = rng.choice([1, 7, 1000, 65_536, 1 << 20])
+        piece = body[at:at + n]
+        at += n
+        here.feed(piece)
+        scan_here.feed(piece)
+        if first:  # (the scan and the text may already have seen a start: as the recorder does)
+            there.feed(piece)
+            scan_there.feed(piece)
+            process = scanprocess.ScanProcess(there, scan_there)
+            first = False
+        else:
+            halves = [piece[: len(piece) // 2], piece[len(piece) // 2:]]
+            process.feed(halves, halves if n % 2 else [piece])
+    process.finish()
+    assert process.pid == 0  # (reaped)
+    # (Short lines outgrow the body once indented: this process gives their bytes back to hold
+    # one copy in memory; the child's text is in a file, so it stays a literal block.)
+    assert there.finish().usable == (here.finish().usable or name == "short lines")
+    if here.usable:
+        assert b"".join(there.parts) == b"".join(here.parts)
+    assert there.data() == here.data() == body
+    assert scan_there.hits == scan_here.hits and scan_there.size == len(body)
+    assert bool(scan_there.hits) == (KEY in body or name == "random bytes")
+
+
+def _spawned(monkeypatch) -> list[tuple[scanprocess.ScanProcess, int]]:
+    """Every ScanProcess made from now on, with its child's pid."""
+    made: list[tuple[scanprocess.ScanProcess, int]] = []
+    init = scanprocess.ScanProcess.__init__
+
+    def spy(self, *a, **kw):
+        init(self, *a, **kw)
+        made.append((self, self.pid))
+
+    monkeypatch.setattr(scanprocess.ScanProcess, "__init__", spy)
+    return made
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True  # (reaped: not our child any more)
+    return False
+
+
+@pytest.mark.parametrize("unit", [None, SSE, SSE.replace(b"h\xc3\xa9llo", KEY.decode().encode())])
+def test_a_stream_recorded_through_the_process_is_the_file_the_thread_writes(
+        unit, run_proxy, gateway, ca_cert, tmp_path, monkeypatch):
+    """9.3 MB of bytes 0..255, of SSE text, and of SSE text with a key in every event (found by
+    the child's scan: redacted): the same body with the text process and without it (FORKS
+    off: the scan thread makes the text), each file exactly the standard emitter's, and the
+    process really ran and was reaped."""
+    made = _spawned(monkeypatch)
+    files: list[bytes] = []
+    for forks in (True, False):
+        monkeypatch.setattr(scanprocess, "FORKS", forks)
+        where = tmp_path / str(forks)
+        where.mkdir()
+        raw, loaded = _record_big(run_proxy, gateway, ca_cert, where, unit)
+        (rec,) = loaded.interactions
+        if unit is not None and KEY in unit:
+            assert KEY not in rec.response.body_bytes and b"REDACTED" in rec.response.body_bytes
+        else:
+            assert rec.response.body_bytes == raw
+        files.append(rec.response.body_bytes)  # (the files: _record_big checked them)
+    assert files[0] == files[1]
+    if unit is None or KEY not in unit:  # (a key in the first MB: the text never starts)
+        assert len(made) == 1 and made[0][0].pid == 0 and _gone(made[0][1])
+
+
+def test_a_process_killed_mid_stream_fails_the_recording_loudly(run_proxy, gateway, ca_cert,
+                                                               tmp_path, monkeypatch):
+    """The child killed while the stream goes on (the OOM killer): the client still gets every
+    byte, the recording fails with a one-line error instead of writing a wrong body, and the
+    child is reaped; the next recording works."""
+    from conftest import proxied_client
+
+    made = _spawned(monkeypatch)
+    feed = scanprocess.ScanProcess.feed
+    fed = []
+
+    def feed_then_die(self, *a):
+        fed.append(self.pid)
+        feed(self, *a)
+        if len(fed) == 2:
+            os.kill(self.pid, signal.SIGKILL)
+
+    monkeypatch.setattr(scanprocess.ScanProcess, "feed", feed_then_die)
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        raw = client.get(_big_binary_url(gateway, 9.3)).content
+        assert len(raw) == int(9.3 * 1024 * 1024)
+        small = client.get(_big_binary_url(gateway, 0.5)).content
+    assert len(made) == 1 and made[0][0].pid == 0 and _gone(made[0][1])
+    assert [i.response.body_bytes for i in load_cassette(str(cassette)).interactions] == [small]
+    errors = proxy.vcr.errors
+    assert len(errors) == 1 and "the text process" in errors[0] and "\n" not in errors[0]
+
+
+def test_a_stream_the_client_drops_mid_way_leaves_no_process(run_proxy, gateway, ca_cert,
+                                                           tmp_path, monkeypatch):
+    """The client hangs up after 10 MB of a 20 MB binary stream (no end-of-stream event: not
+    recorded): by the time the proxy has stopped, its child was stopped and reaped, not left
+    waiting for pieces, and nothing was written."""
+    from conftest import proxied_client
+
+    made = _spawned(monkeypatch)
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client, \
+            client.stream("GET", _big_binary_url(gateway, 20)) as r:
+        got = 0
+        for chunk in r.iter_raw():
+            got += len(chunk)
+            if got > LARGE_BODY + (2 << 20):
+                break
+    proxy.stop()
+    assert len(made) == 1 and made[0][0].pid == 0 and _gone(made[0][1])
+    assert not cassette.exists() or not load_cassette(str(cassette)).interactions
