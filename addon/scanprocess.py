@@ -7,10 +7,11 @@ text) the time of streaming mitmdump. A forked child works on the other core.
 
 The child is a copy-on-write snapshot taken when the text starts (`text` and `scan` as they are
 then). Pieces reach it through a pipe: one write() per piece, which lets go of the GIL. The
-text it makes goes into an unnamed temporary file (`StreamedScalar.take`), so neither process
-holds it in memory. At the end it sends back the state of the text and of the scan (pickled, a
-few KB). This process maps the file and goes on with both as if it had fed them itself
-(`StreamedScalar.restore`, `StreamScan.restore`).
+text it makes goes into a memory file (memfd_create: never on disk, as it is the body before
+redaction), which neither process maps until the end (`StreamedScalar.take`). At the end the
+child sends back the state of the text and of the scan (pickled, a few KB); this process maps
+the file and goes on with both as if it had fed them itself (`StreamedScalar.restore`,
+`StreamScan.restore`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import os
 import pickle
 import signal
 import struct
-import tempfile
 from typing import Any
 
 try:
@@ -40,7 +40,8 @@ SAME = (1 << 64) - 1
 NONE = (1 << 64) - 2
 _REPLY = struct.Struct("!Q")
 
-FORKS = hasattr(os, "fork") and hasattr(os, "pipe")  # tests switch it off for the thread path
+# Linux (memfd_create); elsewhere the scan thread makes the text. Tests switch it off too.
+FORKS = hasattr(os, "fork") and hasattr(os, "memfd_create")
 
 
 class ScanProcessError(RuntimeError):
@@ -60,7 +61,9 @@ class ScanProcess:
         self._owner = os.getpid()  # (a copy of this object in another child must not reap it)
         self._to = self._back = -1
         prepare_for_fork()  # (what the child would otherwise compile or import: no locks)
-        self._file = tempfile.TemporaryFile(prefix="vcrproxy-text-")
+        # In memory, never on disk: the text is the body before redaction (a file's pages could
+        # be written back to a disk that keeps them after it is deleted).
+        self._file = open(os.memfd_create("vcrproxy-text", os.MFD_CLOEXEC), "rb")
         to_r, to_w = os.pipe()
         back_r, back_w = os.pipe()
         try:

@@ -85,6 +85,8 @@ def _spawned(monkeypatch) -> list[tuple[scanprocess.ScanProcess, int]]:
 
     def spy(self, *a, **kw):
         init(self, *a, **kw)
+        # The text is the body before redaction: in memory only, never in a file on a disk.
+        assert os.readlink(f"/proc/self/fd/{self._file.fileno()}").startswith("/memfd:")
         made.append((self, self.pid))
 
     monkeypatch.setattr(scanprocess.ScanProcess, "__init__", spy)
