@@ -78,16 +78,50 @@ def test_look_alikes_survive(text):
     assert find_secrets(i) == []
 
 
-def test_needle_fallback_finds_the_same(monkeypatch):
+@pytest.mark.parametrize("engines", [("_USE_HS",), ("_USE_HS", "_USE_AC")])
+def test_needle_fallback_finds_the_same(monkeypatch, engines):
+    """Without Hyperscan (Aho-Corasick), and without either (`re` per needle): the same text."""
     texts = [f"a {v} b {v[:10]}" for v in SHAPE_EXAMPLES.values()] + NOT_SECRETS
     config = DEFAULT_REDACTION.with_changes(add_patterns=r"\bzz_[0-9]{6,}")
     fast = [scrub_text(t + " zz_1234567", config) for t in texts]
-    monkeypatch.setattr(redaction, "_USE_AC", False)
+    for name in engines:
+        monkeypatch.setattr(redaction, name, False)
     redaction._finder.cache_clear()
     try:
         assert [scrub_text(t + " zz_1234567", config) for t in texts] == fast
     finally:
         redaction._finder.cache_clear()
+
+
+@pytest.mark.skipif(redaction._hs is None or redaction._ac is None,
+                    reason="needs both hyperscan and ahocorasick-rs")
+@pytest.mark.parametrize("seed", range(4))
+def test_hyperscan_hits_are_aho_corasicks_in_its_order(monkeypatch, seed):
+    """Every hit, overlapping ones and several needles ending at one byte included, in one
+    overlapping Aho-Corasick search's order (StreamScan's hits must be exactly that): for the
+    default needles on random bytes and on key-laden text, and for needles that are suffixes,
+    prefixes and infixes of each other (NUL and high bytes too) on bytes made of them."""
+    import random
+
+    rng = random.Random(seed)
+    default = redaction._finder(DEFAULT_REDACTION.patterns, DEFAULT_REDACTION.fields)
+    tricky = [b"sk-", b"k-", b"sk-proj-", b"-pro", b"j-", b"\x01\xff", b"\xff", b"a", b"aa",
+              b"aaa", b'"api_key"', b'key"']
+    bodies = [
+        (default.needles.needles, rng.randbytes(1 << 20)),
+        (default.needles.needles, " ".join(list(SHAPE_EXAMPLES.values()) * 50).encode()),
+        (tricky, b"".join(rng.choice(tricky + [b"x", b"s"]) for _ in range(20_000))),
+    ]
+    for needles, data in bodies:
+        assert redaction._Needles(needles)._hs is not None
+        hs = redaction._Needles(needles).find(data)
+        monkeypatch.setattr(redaction, "_USE_HS", False)
+        ac = redaction._Needles(needles).find(data)
+        monkeypatch.setattr(redaction, "_USE_HS", True)
+        assert hs == ac and len(hs) > 10
+    # A needle with a NUL byte (an echoed value could hold one) is searched by Aho-Corasick.
+    assert redaction._Needles([b"a\x00b", b"c"])._hs is None
+    assert redaction._Needles([b"a\x00b", b"c"]).find(b"xa\x00bc a") == [(0, 1), (1, 4)]
 
 
 # -- names -----------------------------------------------------------------------------------------
