@@ -80,8 +80,7 @@ class ScanProcess:
         if pid == 0:  # pragma: no cover - the child (its result is checked by the parent)
             code = 1
             try:
-                os.close(to_w)
-                os.close(back_r)
+                _close_fds_but((0, 1, 2, to_r, back_w, self._file.fileno()))
                 code = _serve(to_r, back_w, self._file.fileno(), text, scan)
             finally:
                 os._exit(code)
@@ -166,6 +165,24 @@ class ScanProcess:
     def __del__(self) -> None:
         if getattr(self, "pid", 0) and self._owner == os.getpid():
             self.close()
+
+
+def _close_fds_but(keep: tuple[int, ...]) -> None:  # pragma: no cover - runs in the child
+    """Close every descriptor but `keep`: the child lives as long as its stream, and a copy of
+    the proxy's descriptors would hold what they hold that long. A cassette folder's flock
+    taken by another thread at the fork stays held until every copy is closed (that folder's
+    appends then waited for the stream's end, or failed after store.LOCK_TIMEOUT_S), and a
+    socket the proxy closes sends no FIN while a copy is open (nor does the listening socket
+    go away with a killed proxy)."""
+    try:
+        top = max(map(int, os.listdir("/proc/self/fd"))) + 1
+    except (OSError, ValueError):
+        top = os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 1 << 16
+    low = 0
+    for high in [*sorted(set(keep)), top]:
+        if high > low:  # (closerange(0, 0) closes every descriptor: close_range(0, ~0))
+            os.closerange(low, high)
+        low = max(low, high + 1)
 
 
 def _serve(src: int, dst: int, fd: int, text: StreamedScalar, scan: Any | None

@@ -11,7 +11,7 @@ import signal
 import pytest
 from test_large_bodies import _big_binary_url, _record_big
 
-from vcrproxy import scanprocess
+from vcrproxy import scanprocess, store
 from vcrproxy.codec import response_body_columns
 from vcrproxy.flows import LARGE_BODY
 from vcrproxy.redaction import DEFAULT_REDACTION, StreamScan
@@ -176,3 +176,50 @@ def test_a_stream_the_client_drops_mid_way_leaves_no_process(run_proxy, gateway,
     proxy.stop()
     assert len(made) == 1 and made[0][0].pid == 0 and _gone(made[0][1])
     assert not cassette.exists() or not load_cassette(str(cassette)).interactions
+
+
+def test_the_process_holds_none_of_the_proxys_descriptors(run_proxy, gateway, ca_cert, tmp_path,
+                                                          monkeypatch):
+    """The child lives as long as its stream: it must not keep copies of the proxy's
+    descriptors. Here the cassette folder's lock is held (as another flow's append holds it)
+    when the stream passes LARGE_BODY and its child is forked: once that append is done, a small
+    request through the proxy is recorded at once, while the large stream is still under way
+    (its client reads slowly). Before, the child's copy held the flock until the stream ended:
+    appends to that folder waited, and failed after 30 s (not recorded). The child's open
+    descriptors are its pipes, its memory file and stdio: no socket (a socket the proxy closes
+    would send no FIN while a copy is open)."""
+    from conftest import proxied_client
+
+    made = _spawned(monkeypatch)
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client, proxied_client(proxy, ca_cert) as other:
+        lock = store.cassette_lock(cassette)
+        lock.__enter__()
+        try:
+            with client.stream("GET", _big_binary_url(gateway, 30)) as r:
+                got = 0
+                chunks = r.iter_raw()
+                for chunk in chunks:
+                    got += len(chunk)
+                    if made:
+                        break
+                else:
+                    pytest.fail("no text process")
+                lock.__exit__(None, None, None)
+                lock = None
+                fds = [os.readlink(f"/proc/{made[0][1]}/fd/{n}")
+                       for n in os.listdir(f"/proc/{made[0][1]}/fd")]
+                assert not [fd for fd in fds if fd.startswith("socket:")], fds
+                assert len(fds) <= 6, fds  # stdio, two pipe ends, the memory file
+                small = other.get(f"{gateway.url}/big?mb=0.1", timeout=10).content
+                assert made[0][0].pid  # (the stream, and its child, still under way)
+                got += sum(map(len, chunks))
+        finally:
+            if lock is not None:
+                lock.__exit__(None, None, None)
+    assert got == 30 << 20
+    proxy.stop()
+    bodies = [i.response.body_bytes for i in load_cassette(str(cassette)).interactions]
+    assert [len(b) for b in bodies] == [len(small), 30 << 20] and bodies[0] == small
+    assert proxy.vcr.errors == []
