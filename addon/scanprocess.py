@@ -29,7 +29,7 @@ try:
 except ImportError:  # pragma: no cover - not Unix (no fork either: FORKS)
     fcntl = None  # type: ignore[assignment]
 
-from .store import fork_worker, write_all
+from .store import MappedFile, fork_worker, write_all
 from .yamlv3 import StreamedScalar, prepare_for_fork
 
 # A message to the child: (kind, bytes for the text, bytes for the scan). The scan's bytes are
@@ -123,13 +123,12 @@ class ScanProcess:
         text_state, n_text, n_raw, scan_state, error = pickle.loads(data[_REPLY.size:])
         if error:
             raise ScanProcessError(error)
-        view = memoryview(b"")
-        if n_text + n_raw:
-            with self._file:
-                view = memoryview(mmap.mmap(self._file.fileno(), n_text + n_raw,
-                                            prot=mmap.PROT_READ))
-        self.text.restore(text_state, [view[:n_text]] if n_text else [],
-                          [view[n_text:]] if n_raw else [])
+        # The text as a map the writer copies by sendfile (store.MappedFile); the raw bytes
+        # after it (a text that stopped qualifying), only ever read, as a view.
+        text = [MappedFile(self._file, n_text)] if n_text else []
+        raw = [memoryview(mmap.mmap(self._file.fileno(), n_text + n_raw, prot=mmap.PROT_READ))[
+            n_text:]] if n_raw else []
+        self.text.restore(text_state, text, raw)
         if self.scan is not None:
             if scan_state is None:  # (its scan failed: redaction searches the body itself)
                 self.scan.usable = False

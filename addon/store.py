@@ -6,8 +6,10 @@ truncation recovery on load."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import logging
+import mmap
 import os
 import signal
 import stat
@@ -15,6 +17,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 from .cassette import Cassette, CassetteError, Interaction
 
@@ -113,9 +116,50 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
+class MappedFile(mmap.mmap):
+    """A file's first `length` bytes, mapped read-only (a buffer like bytes), that `write_all`
+    copies inside the kernel (sendfile: no page faults, no copy through this process): a large
+    body's text made by scanprocess.py. Keeps the file open while it lives."""
+
+    def __new__(cls, file: BinaryIO, length: int) -> MappedFile:
+        self = super().__new__(cls, file.fileno(), length, prot=mmap.PROT_READ)
+        self.file = file
+        return self
+
+
 def write_all(fd: int, parts: list[bytes]) -> None:
     """Write every piece, in order: one write() or writev() in practice; loops only if the
-    kernel writes less (large bodies come as pieces of their own: codec.interaction_parts)."""
+    kernel writes less (large bodies come as pieces of their own: codec.interaction_parts).
+    A MappedFile goes by sendfile."""
+    run: list[bytes] = []
+    for p in parts:
+        if isinstance(p, MappedFile) and hasattr(os, "sendfile"):
+            _write_views(fd, run)
+            run = []
+            if _send_file(fd, p):
+                continue
+        run.append(p)
+    _write_views(fd, run)
+
+
+def _send_file(fd: int, mapped: MappedFile) -> bool:
+    """Copy the mapped bytes to `fd` in the kernel; False (nothing written) where sendfile
+    cannot copy between these two files."""
+    src, n, at = mapped.file.fileno(), len(mapped), 0
+    while at < n:
+        try:
+            sent = os.sendfile(fd, src, at, n - at)
+        except OSError as e:
+            if at == 0 and e.errno in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+                return False
+            raise
+        if not sent:
+            raise OSError(errno.EIO, "the mapped file ended early")
+        at += sent
+    return True
+
+
+def _write_views(fd: int, parts: list[bytes]) -> None:
     views = [memoryview(p) for p in parts if p]
     while views:
         if len(views) > 1 and hasattr(os, "writev"):
@@ -447,9 +491,14 @@ class CassetteWriter:
             self._known = file_stamp(self.path)
             return
         parts = interaction_parts(interaction, self.cassette.layout)
+        # sendfile (a MappedFile's copy) refuses a file opened O_APPEND: the end is found under
+        # the cassette lock instead, which every writer of ours holds to append.
+        mapped = any(isinstance(p, MappedFile) for p in parts)
         try:
-            fd = open_regular(self.path, os.O_WRONLY | os.O_APPEND)
+            fd = open_regular(self.path, os.O_WRONLY | (0 if mapped else os.O_APPEND))
             try:
+                if mapped:
+                    os.lseek(fd, 0, os.SEEK_END)
                 write_all(fd, parts)
                 os.fsync(fd)
             finally:

@@ -93,6 +93,42 @@ def _spawned(monkeypatch) -> list[tuple[scanprocess.ScanProcess, int]]:
     return made
 
 
+def _sends(monkeypatch) -> list[bool]:
+    """What each store._send_file (a MappedFile copied by sendfile) returned from now on."""
+    from vcrproxy import store
+
+    sent: list[bool] = []
+    send_file = store._send_file
+
+    def spy(fd, mapped):
+        sent.append(send_file(fd, mapped))
+        return sent[-1]
+
+    monkeypatch.setattr(store, "_send_file", spy)
+    return sent
+
+
+def test_large_streams_appended_to_a_cassette_are_copied_by_the_kernel(
+        run_proxy, gateway, ca_cert, tmp_path, monkeypatch):
+    """Two large streams and a small one into one cassette: the first creates the file (a whole
+    write), the second is appended (sendfile refuses a file opened O_APPEND: the end is sought
+    under the lock); the file is the standard emitter's and holds all three bodies."""
+    from conftest import proxied_client
+
+    from vcrproxy.codec import dumps_cassette
+
+    sent = _sends(monkeypatch)
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        bodies = [client.get(_big_binary_url(gateway, mb, unit)).content
+                  for mb, unit in ((9.3, None), (0.2, None), (9.1, SSE))]
+    loaded = load_cassette(str(cassette))
+    assert [i.response.body_bytes for i in loaded.interactions] == bodies
+    assert cassette.read_bytes() == dumps_cassette(loaded).encode("utf-8", "surrogateescape")
+    assert sent == [True, True]
+
+
 def _gone(pid: int) -> bool:
     try:
         os.waitpid(pid, os.WNOHANG)
@@ -109,6 +145,7 @@ def test_a_stream_recorded_through_the_process_is_the_file_the_thread_writes(
     off: the scan thread makes the text), each file exactly the standard emitter's, and the
     process really ran and was reaped."""
     made = _spawned(monkeypatch)
+    sent = _sends(monkeypatch)
     files: list[bytes] = []
     for forks in (True, False):
         monkeypatch.setattr(scanprocess, "FORKS", forks)
@@ -124,6 +161,7 @@ def test_a_stream_recorded_through_the_process_is_the_file_the_thread_writes(
     assert files[0] == files[1]
     if unit is None or KEY not in unit:  # (a key in the first MB: the text never starts)
         assert len(made) == 1 and made[0][0].pid == 0 and _gone(made[0][1])
+        assert sent == [True]  # (the text was copied into the cassette by the kernel)
 
 
 def test_a_process_killed_mid_stream_fails_the_recording_loudly(run_proxy, gateway, ca_cert,
