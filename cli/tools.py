@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -84,20 +85,40 @@ def _config(kw: dict) -> RedactionConfig:
         raise click.ClickException(str(e)) from None
 
 
+def _cassette_files(paths: tuple[str, ...]) -> list[str]:
+    """The paths as given, each folder replaced by the `.yaml`/`.yml` files under it (in name
+    order; hidden files and folders left out: a writer's temporary file is `.NAME.PID.N.tmp`).
+    ClickException for a folder with none."""
+    out: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            out.append(path)
+            continue
+        found = []
+        for root, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found += [os.path.join(root, name) for name in sorted(names)
+                      if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
+        if not found:
+            raise click.ClickException(f"{path}: no cassettes (*.yaml, *.yml) in this folder")
+        out.extend(found)
+    return out
+
+
 @click.command(context_settings=CONTEXT)
-@click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("cassettes", nargs=-1, required=True, type=click.Path())
 @redaction_options
 def check(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Validate CASSETTES (YAML, go-vcr schema: required fields, types, unique ids, real status
     codes, known keys) and report every secret `redact` would remove (same rules as recording),
     per file, interaction and field; one line per problem, exit 1 on any (usable as a
-    pre-commit hook)."""
+    pre-commit hook). A folder stands for every *.yaml and *.yml file under it."""
     from vcrproxy.redaction import find_secrets
     from vcrproxy.schema import validate
 
     config = _config(kw)
     problems = 0
-    for path in cassettes:
+    for path in _cassette_files(cassettes):
         try:
             c, notes = load_with_notes(path)
         except CassetteError as e:
@@ -133,13 +154,14 @@ def _redact_file(path: str, config: RedactionConfig) -> int:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("cassettes", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("cassettes", nargs=-1, required=True, type=click.Path())
 @redaction_options
 def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Scrub secrets from existing CASSETTES in place (atomic rewrite): everything `check`
-    reports."""
+    reports. A folder stands for every *.yaml and *.yml file under it."""
     config = _config(kw)
     failed = 0
+    cassettes = tuple(_cassette_files(cassettes))
     for path in cassettes:  # a bad file is reported and skipped: the others still get fixed
         try:
             # Under the cassette's lock: a proxy appending to it meanwhile waits, then re-reads.

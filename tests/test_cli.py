@@ -352,7 +352,35 @@ def test_check_flags_a_cut_off_cassette_that_show_still_reads(cli, tmp_path):
 
 def test_check_errors(cli, tmp_path):
     one_error(cli("check"), "Missing argument 'CASSETTES...'", code=2)
-    one_error(cli("check", tmp_path), "is a directory", code=2)
+    (tmp_path / "notes.txt").write_text("x")
+    for command in ("check", "redact"):
+        one_error(cli(command, tmp_path),
+                  f"{tmp_path}: no cassettes (*.yaml, *.yml) in this folder")
+
+
+def test_check_and_redact_take_a_folder(cli, tmp_path):
+    """A folder stands for the cassettes under it, in name order (a pre-commit hook runs
+    `vcrproxy check cassettes/`); hidden files and folders are left out."""
+    import shutil
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".git").mkdir()
+    leaky = tmp_path / "sub" / "leaky.yml"
+    leaky_copy(leaky)
+    shutil.copy(VERCEL, tmp_path / "a.yaml")
+    shutil.copy(VERCEL, tmp_path / ".a.yaml.123.0.tmp")
+    (tmp_path / ".git" / "x.yaml").write_text("not: a cassette\n")
+    (tmp_path / "README.md").write_text("# cassettes\n")
+    result = cli("check", tmp_path)
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert result.stdout == f"{tmp_path / 'a.yaml'}: ok (1 interactions)\n"
+    assert f"{leaky}: interaction 0: request body holds an OpenAI key" in result.stderr
+    redacted = cli("redact", tmp_path)
+    assert redacted.exit_code == 0, redacted.output
+    assert redacted.stdout == (f"{tmp_path / 'a.yaml'}: 0 secret(s) redacted\n"
+                               f"{leaky}: 2 secret(s) redacted\n")
+    assert cli("check", tmp_path).exit_code == 0
 
 
 def test_redact_scrubs_in_place_and_nothing_else(cli, tmp_path):
