@@ -99,8 +99,12 @@ class StreamRecorder:
         to the YAML text too (from the body's start, the first time)."""
         self._unscanned = 0
         size = self.size
+        # (A text redaction will decode back is still made in the text process, where it costs
+        # this process nothing, and written if redaction leaves the body as it was: random
+        # bytes hold needles by chance. The scan thread makes none such.)
         starts = (self.text is None and self._columns is not None and not self._spoiled
-                  and size > LARGE_BODY and not (self.scan is not None and self.scan.changes()))
+                  and size > LARGE_BODY and (scanprocess.FORKS or not (
+                      self.scan is not None and self.scan.changes())))
         if self._redaction is None and self.text is None and not starts:
             return  # (nothing for the thread to do yet)
         batch = self.parts[self._scanned:]
