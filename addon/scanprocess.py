@@ -117,23 +117,28 @@ class ScanProcess:
         else:
             why = ""
         code = self._reap()
-        if len(data) < _REPLY.size or len(data) != _REPLY.size + _REPLY.unpack_from(data)[0]:
-            raise ScanProcessError(
-                f"the text process ended without its result ({why or f'exit code {code}'})")
-        text_state, n_text, n_raw, scan_state, error = pickle.loads(data[_REPLY.size:])
-        if error:
-            raise ScanProcessError(error)
-        # The text as a map the writer copies by sendfile (store.MappedFile); the raw bytes
-        # after it (a text that stopped qualifying), only ever read, as a view.
-        text = [MappedFile(self._file, n_text)] if n_text else []
-        raw = [memoryview(mmap.mmap(self._file.fileno(), n_text + n_raw, prot=mmap.PROT_READ))[
-            n_text:]] if n_raw else []
-        self.text.restore(text_state, text, raw)
-        if self.scan is not None:
+        # From here this object holds nothing of the text: the scalar does (whoever keeps this
+        # object around must not keep the memory file open).
+        file, self._file = self._file, None
+        target, scan, self.text, self.scan = self.text, self.scan, None, None
+        with file:  # (the maps keep what they need of it open)
+            if len(data) < _REPLY.size or len(data) != _REPLY.size + _REPLY.unpack_from(data)[0]:
+                raise ScanProcessError(
+                    f"the text process ended without its result ({why or f'exit code {code}'})")
+            text_state, n_text, n_raw, scan_state, error = pickle.loads(data[_REPLY.size:])
+            if error:
+                raise ScanProcessError(error)
+            # The text as a map the writer copies by sendfile (store.MappedFile); the raw bytes
+            # after it (a text that stopped qualifying), only ever read, as a view.
+            text = [MappedFile(file, n_text)] if n_text else []
+            raw = [memoryview(mmap.mmap(file.fileno(), n_text + n_raw, prot=mmap.PROT_READ))[
+                n_text:]] if n_raw else []
+        target.restore(text_state, text, raw)
+        if scan is not None:
             if scan_state is None:  # (its scan failed: redaction searches the body itself)
-                self.scan.usable = False
+                scan.usable = False
             else:
-                self.scan.restore(scan_state)
+                scan.restore(scan_state)
 
     def kill(self) -> None:
         """Stop the child now (a `feed` under way fails); `close` still has to reap it."""
@@ -148,7 +153,8 @@ class ScanProcess:
         other thread is in `feed`: it closes the pipes."""
         self.kill()
         self._reap()
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
     def _reap(self) -> int:
         for fd in (self._to, self._back):

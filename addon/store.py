@@ -123,8 +123,12 @@ class MappedFile(mmap.mmap):
 
     def __new__(cls, file: BinaryIO, length: int) -> MappedFile:
         self = super().__new__(cls, file.fileno(), length, prot=mmap.PROT_READ)
-        self.file = file
+        self.fd = os.dup(file.fileno())  # (sendfile's source: the caller may close its file)
         return self
+
+    def __del__(self) -> None:
+        if getattr(self, "fd", -1) >= 0:
+            os.close(self.fd)
 
 
 def write_all(fd: int, parts: list[bytes]) -> None:
@@ -145,7 +149,7 @@ def write_all(fd: int, parts: list[bytes]) -> None:
 def _send_file(fd: int, mapped: MappedFile) -> bool:
     """Copy the mapped bytes to `fd` in the kernel; False (nothing written) where sendfile
     cannot copy between these two files."""
-    src, n, at = mapped.file.fileno(), len(mapped), 0
+    src, n, at = mapped.fd, len(mapped), 0
     while at < n:
         try:
             sent = os.sendfile(fd, src, at, n - at)

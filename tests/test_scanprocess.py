@@ -261,3 +261,30 @@ def test_the_process_holds_none_of_the_proxys_descriptors(run_proxy, gateway, ca
     bodies = [i.response.body_bytes for i in load_cassette(str(cassette)).interactions]
     assert [len(b) for b in bodies] == [len(small), 30 << 20] and bodies[0] == small
     assert proxy.vcr.errors == []
+
+
+def test_no_memory_file_outlives_its_recording(run_proxy, gateway, ca_cert, tmp_path,
+                                               monkeypatch):
+    """Three large streams (binary, text, random bytes): once each is written, this process
+    holds no memory file of theirs (a text kept by a model would hold ~1.4x its body in
+    memory for the whole session)."""
+    import gc
+
+    from conftest import proxied_client
+
+    def memfds() -> int:
+        gc.collect()
+        return sum(os.readlink(f"/proc/self/fd/{n}").startswith("/memfd:vcrproxy-text")
+                   for n in os.listdir("/proc/self/fd") if os.path.exists(f"/proc/self/fd/{n}"))
+
+    made = _spawned(monkeypatch)
+    before = memfds()
+    proxy = run_proxy(tmp_path / "big.yaml", "record")
+    with proxied_client(proxy, ca_cert) as client:
+        for unit in (None, SSE, b"1Q~x" + random.Random(7).randbytes(9969)):
+            client.get(_big_binary_url(gateway, 9.2, unit))
+    assert len(made) == 3 and all(p.pid == 0 for p, _ in made)
+    assert memfds() == before
+    proxy.stop()
+    assert [len(i.response.body_bytes) for i in
+            load_cassette(str(tmp_path / "big.yaml")).interactions] == [int(9.2 * (1 << 20))] * 3
