@@ -226,6 +226,8 @@ def test_the_process_holds_none_of_the_proxys_descriptors(run_proxy, gateway, ca
     appends to that folder waited, and failed after 30 s (not recorded). The child's open
     descriptors are its pipes, its memory file and stdio: no socket (a socket the proxy closes
     would send no FIN while a copy is open)."""
+    import time
+
     from conftest import proxied_client
 
     made = _spawned(monkeypatch)
@@ -246,8 +248,18 @@ def test_the_process_holds_none_of_the_proxys_descriptors(run_proxy, gateway, ca
                     pytest.fail("no text process")
                 lock.__exit__(None, None, None)
                 lock = None
-                fds = [os.readlink(f"/proc/{made[0][1]}/fd/{n}")
-                       for n in os.listdir(f"/proc/{made[0][1]}/fd")]
+                # (The child closes them first thing, but may not have run yet.)
+                deadline = time.monotonic() + 5
+                while True:
+                    fds = []
+                    for n in os.listdir(f"/proc/{made[0][1]}/fd"):
+                        try:
+                            fds.append(os.readlink(f"/proc/{made[0][1]}/fd/{n}"))
+                        except FileNotFoundError:  # (closed meanwhile)
+                            pass
+                    if len(fds) <= 6 or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.01)
                 assert not [fd for fd in fds if fd.startswith("socket:")], fds
                 assert len(fds) <= 6, fds  # stdio, two pipe ends, the memory file
                 small = other.get(f"{gateway.url}/big?mb=0.1", timeout=10).content
