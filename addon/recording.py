@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -77,6 +78,10 @@ class StreamRecorder:
         self._handed = 0
         self._tail = b""
         self._process: scanprocess.ScanProcess | None = None  # the text's maker, once it starts
+        # `close` (the event loop) and the scan thread's start of the process, one at a time: a
+        # stream closed before the thread got to its first piece starts no process.
+        self._process_lock = threading.Lock()
+        self._closed = False
 
     def tap(self, data: bytes) -> bytes:
         if data:
@@ -141,17 +146,21 @@ class StreamRecorder:
                 log.debug("%s: redaction scan failed: %s", self.where, e)
                 self.scan = None
                 self._redaction = None
-        if text is not None and self._process is None and scanprocess.FORKS \
-                and self._text_error is None:
-            try:
-                self._process = scanprocess.ScanProcess(text, self.scan)
-            except OSError as e:  # (no process to be had: this thread makes the text)
-                log.debug("%s: no text process (%s): making the text here", self.where, e)
-        if self._process is not None:
+        with self._process_lock:
+            if self._closed:  # (not recorded after all: nothing more to make)
+                return
+            if text is not None and self._process is None and scanprocess.FORKS \
+                    and self._text_error is None:
+                try:
+                    self._process = scanprocess.ScanProcess(text, self.scan)
+                except OSError as e:  # (no process to be had: this thread makes the text)
+                    log.debug("%s: no text process (%s): making the text here", self.where, e)
+            process = self._process
+        if process is not None:
             if text is None:  # (the stream stopped decoding: its text and scan are dropped)
                 return
             try:
-                self._process.feed(text_batch, batch if self.scan is not None else None)
+                process.feed(text_batch, batch if self.scan is not None else None)
             except scanprocess.ScanProcessError as e:
                 self._text_error = e
             return
@@ -227,7 +236,9 @@ class StreamRecorder:
 
     def close(self) -> None:
         """Let go of what a stream that will not be recorded holds (its text process)."""
-        process = self._process
+        with self._process_lock:
+            self._closed = True
+            process = self._process
         if process is not None:
             process.kill()  # (first: a piece the scan thread is handing over fails at once)
             if self._scanning is not None:

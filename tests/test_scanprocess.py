@@ -300,3 +300,48 @@ def test_no_memory_file_outlives_its_recording(run_proxy, gateway, ca_cert, tmp_
     proxy.stop()
     assert [len(i.response.body_bytes) for i in
             load_cassette(str(tmp_path / "big.yaml")).interactions] == [int(9.2 * (1 << 20))] * 3
+
+
+def test_a_stream_dropped_before_its_process_starts_leaves_none(run_proxy, gateway, ca_cert,
+                                                               tmp_path, monkeypatch):
+    """The scan thread is busy (another stream's scan) when a stream passes LARGE_BODY, and its
+    client hangs up before the thread gets to the first piece of its text: the recorder is
+    closed while the text process does not exist yet. The thread must then not start one
+    (before, it did, fed it the piece and nobody ever finished or stopped it: an idle child
+    holding a copy-on-write snapshot of the proxy until a garbage collection found the flow's
+    reference cycle)."""
+    import threading
+    import time
+
+    from conftest import proxied_client
+
+    from vcrproxy import recording
+
+    pids: list[int] = []
+    init = scanprocess.ScanProcess.__init__
+    monkeypatch.setattr(scanprocess.ScanProcess, "__init__",
+                        lambda self, *a: init(self, *a) or pids.append(self.pid))
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record")
+    busy = threading.Event()
+    recording._scan_thread().submit(busy.wait, 20)
+    try:
+        with proxied_client(proxy, ca_cert) as client, \
+                client.stream("GET", _big_binary_url(gateway, 30)) as r:
+            got = 0
+            for chunk in r.iter_raw():
+                got += len(chunk)
+                if got > LARGE_BODY + (4 << 20):
+                    break
+        deadline = time.monotonic() + 10
+        while proxy.vcr.summary_lines() and "failed 1" not in " ".join(
+                proxy.vcr.summary_lines()) and time.monotonic() < deadline:
+            time.sleep(0.05)  # (until the proxy saw the client go: the recorder is closed)
+    finally:
+        busy.set()
+    recording._scan_thread().submit(lambda: None).result(timeout=10)  # (its queue done)
+    deadline = time.monotonic() + 5
+    while not all(map(_gone, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(map(_gone, pids)), pids
+    assert not cassette.exists() or not load_cassette(str(cassette)).interactions
