@@ -93,7 +93,7 @@ def test_needle_fallback_finds_the_same(monkeypatch, engines):
         redaction._finder.cache_clear()
 
 
-@pytest.mark.skipif(redaction._hs is None or redaction._ac is None,
+@pytest.mark.skipif(redaction._hyperscan() is None or redaction._ac is None,
                     reason="needs both hyperscan and ahocorasick-rs")
 @pytest.mark.parametrize("seed", range(4))
 def test_hyperscan_hits_are_aho_corasicks_in_its_order(monkeypatch, seed):
