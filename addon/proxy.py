@@ -15,6 +15,7 @@ import inspect
 import logging
 import os
 import re
+import sys
 import threading
 import types
 from dataclasses import dataclass, field
@@ -394,6 +395,8 @@ class Proxy:
         return m
 
     async def start(self, timeout: float = 15.0) -> None:
+        if sys.version_info < (3, 12):
+            _quiet_cancelled_handlers(asyncio.get_running_loop())
         errors = _StartupErrors()
         logging.getLogger().addHandler(errors)
         try:
@@ -429,6 +432,24 @@ class Proxy:
             except (TimeoutError, Exception):  # noqa: BLE001 - shutting down anyway
                 pass
         self.vcr.close_sessions()  # flush even if the master never reached `done`
+
+
+def _quiet_cancelled_handlers(loop: asyncio.AbstractEventLoop) -> None:
+    """Python 3.11's asyncio.streams asks a cancelled connection handler for its exception
+    (3.12 checks `task.cancelled()` first), which raises CancelledError in a done-callback: the
+    loop then logged 'Exception in callback StreamReaderProtocol...' with a traceback for every
+    client connection still open at Ctrl-C. That one is dropped; the rest goes on as before."""
+    previous = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if isinstance(context.get("exception"), asyncio.CancelledError) and "handle" in context:
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(handler)
 
 
 async def _cancel_others(timeout: float = 5.0) -> None:
