@@ -296,15 +296,25 @@ def fork_worker() -> int:
     computes and writes, then leaves with os._exit. In the child the garbage collector is off
     (no finalizer of the parent's objects runs there) and SIGINT/SIGTERM are ignored, with no
     signal wakeup fd: Ctrl-C reaches the whole process group, and asyncio's wakeup fd is shared
-    with the parent, which would hear the signal twice. Raises OSError."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # (3.12+: fork with threads)
-        pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        gc.disable()
-        signal.set_wakeup_fd(-1)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_IGN)
+    with the parent, which would hear the signal twice. Both are blocked across the fork, so
+    one that comes between fork() and SIG_IGN is dropped in the child instead of raising
+    KeyboardInterrupt there (out of this function, into a copy of the caller's thread that
+    would never exit). Raises OSError."""
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, blocked) \
+        if hasattr(signal, "pthread_sigmask") else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # (3.12+: fork with threads)
+            pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            gc.disable()
+            signal.set_wakeup_fd(-1)
+            for signum in blocked:
+                signal.signal(signum, signal.SIG_IGN)  # (a pending one is dropped at unblock)
+    finally:
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     return pid
 
 

@@ -345,3 +345,34 @@ def test_a_stream_dropped_before_its_process_starts_leaves_none(run_proxy, gatew
         time.sleep(0.05)
     assert all(map(_gone, pids)), pids
     assert not cassette.exists() or not load_cassette(str(cassette)).interactions
+
+
+def test_a_ctrl_c_right_at_the_fork_does_not_reach_the_child(monkeypatch):
+    """SIGINT delivered to the child between fork() and its SIG_IGN (Ctrl-C to the process
+    group just as a stream passes LARGE_BODY): the child still serves and exits. Before, it
+    ran Python's handler: a KeyboardInterrupt out of fork_worker into the child's copy of the
+    scan thread, which closed the pipes and then waited on the thread pool's queue forever
+    (the recording failed, and the child never exited)."""
+    real_fork = os.fork
+    parent = os.getpid()
+
+    def fork_then_ctrl_c() -> int:
+        pid = real_fork()
+        if pid == 0:
+            os.kill(os.getpid(), signal.SIGINT)  # (the window, made as wide as a signal)
+        return pid
+
+    text = BinaryScalar(*response_body_columns("compact"))
+    text.feed(b"x" * 10)
+    monkeypatch.setattr(os, "fork", fork_then_ctrl_c)
+    try:
+        process = scanprocess.ScanProcess(text, None)
+    except BaseException:
+        if os.getpid() != parent:
+            os._exit(3)  # (this test's copy in the child: never run on as a second pytest)
+        raise
+    monkeypatch.undo()
+    pid = process.pid
+    process.feed([b"y" * 1000], None)
+    process.finish()
+    assert _gone(pid) and text.finish().data() == b"x" * 10 + b"y" * 1000
