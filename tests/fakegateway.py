@@ -32,7 +32,8 @@ event, so they still arrive incrementally):
 - ``GET /big?mb=N``  N MiB (float allowed) in 64 KiB writes; Content-Length unless ``chunked=1``;
   ``&unit64=B64``: those bytes (URL-safe base64, so key shapes in them do not show in the URL)
   repeated, as text/plain, instead of the bytes 0..255; ``&random=SEED``: random bytes from
-  that seed (compressed audio, images: short key-shape needles occur by chance) instead.
+  that seed (compressed audio, images: short key-shape needles occur by chance) instead;
+  ``&put64=B64&at=N``: those bytes written over the body from byte N (a late key).
 - ``GET /json?size=N``  small JSON object, exactly N bytes if N >= 10.
 - ``* /echo``  the request as JSON (method, path, query, headers, body, body_b64, http_version;
   ``?plain=1``: without body_b64).
@@ -976,6 +977,12 @@ async def _big(ctx: _Ctx) -> None:
         headers = [("content-type", "text/plain; charset=utf-8")]
     elif ctx.qget("random"):
         unit = whole = random.Random(ctx.qget("random")).randbytes(total)
+    if ctx.qget("put64"):  # these bytes over the body at offset `at` (a late key, a control char)
+        put = base64.urlsafe_b64decode(ctx.qget("put64", ""))
+        at = min(ctx.qint("at", 0), max(total - len(put), 0))
+        whole = whole if unit else block * (total // len(block) + 1)
+        whole = whole[:at] + put + whole[at + len(put):total]
+        unit = whole
     chunked = ctx.qget("chunked") in ("1", "true", "yes")
     comp = ctx.encoder()
     if comp:

@@ -376,3 +376,34 @@ def test_a_ctrl_c_right_at_the_fork_does_not_reach_the_child(monkeypatch):
     process.feed([b"y" * 1000], None)
     process.finish()
     assert _gone(pid) and text.finish().data() == b"x" * 10 + b"y" * 1000
+
+
+def test_a_key_only_past_large_body_is_redacted_and_replayed_as_recorded(
+        run_proxy, gateway, ca_cert, tmp_path, monkeypatch):
+    """10 MB of SSE text over HTTP/2 whose only key comes at 9 MB: the text process started on
+    a clean body, so the key is found by the child's scan alone. The file holds no key, the
+    body is the client's with the key redacted, and replay (HTTP/1.1) answers exactly that."""
+    from base64 import urlsafe_b64encode as b64
+
+    from conftest import proxied_client
+
+    made = _spawned(monkeypatch)
+    at = len(SSE) * ((9 << 20) // len(SSE))  # (an event's start: the text stays UTF-8)
+    url = (f"{gateway.url}/big?mb=10&chunked=1&unit64={b64(SSE).decode()}"
+           f"&put64={b64(b'data: ' + KEY + b' ').decode()}&at={at}")
+    cassette = tmp_path / "big.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert, http2=True) as client:
+        r = client.get(url)
+    assert r.http_version == "HTTP/2" and len(r.content) == 10 << 20
+    assert r.content.count(KEY) == 1 and r.content.find(KEY) > LARGE_BODY
+    proxy.stop()
+    assert len(made) == 1 and _gone(made[0][1])  # (the child made the text and the scan)
+    assert KEY not in cassette.read_bytes()
+    want = r.content.replace(KEY, b"<REDACTED>")
+    (rec,) = load_cassette(str(cassette)).interactions
+    assert rec.response.body_bytes == want
+    replay = run_proxy(cassette, "replay")
+    with proxied_client(replay, ca_cert) as client:
+        assert client.get(url).content == want
+    assert proxy.vcr.errors == replay.vcr.errors == []
