@@ -166,9 +166,12 @@ class UpstreamGate:
     @fail_closed
     def server_connect(self, data: server_hooks.ServerConnectionHookData) -> None:
         server = data.server
+        # An earlier addon's refusal stands: mitmproxy's proxyserver refuses a connection to the
+        # proxy's own address (a request aimed at the proxy itself would loop through it).
+        refused_before = server.error
         server.error = "vcrproxy: no upstream connection in replay"  # closed until proven open
         if self._allowed(data.client, server):
-            server.error = None
+            server.error = refused_before
             return
         self.refused += 1
         host, port = server.address or ("?", 0)

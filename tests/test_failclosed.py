@@ -276,3 +276,23 @@ def test_the_gate_allows_a_recorded_request(run_proxy, ca_cert, gateway, tmp_pat
             r = client.get(f"{gateway.url}/json?size=10")
     assert r.status_code == 200  # three recorded, each answers once
     assert settle(gateway, before) == 0
+
+
+@pytest.mark.parametrize("mode", ["record", "new-episodes", "passthrough"])
+def test_a_request_aimed_at_the_proxy_itself_is_refused_not_looped(run_proxy, tmp_path, mode):
+    """`curl http://127.0.0.1:PORT/` (origin form, straight at the proxy) and the same URL through
+    the proxy: mitmproxy's proxyserver refuses a connection to the proxy's own address, and the
+    gate let it through anyway (it cleared every earlier refusal): the proxy forwarded the
+    request to itself, ~1,700 connections in 4 s at full CPU, and the client never got an
+    answer. Now each gets a 502 at once, and nothing is recorded."""
+    proxy = run_proxy(tmp_path / "self.yaml", mode)
+    url = proxy.url.rstrip("/") + "/v1/models"
+    with httpx.Client(timeout=10) as direct, httpx.Client(proxy=proxy.url, timeout=10) as via:
+        for client in (direct, via):
+            t0 = time.monotonic()
+            r = client.get(url)
+            assert r.status_code == 502 and time.monotonic() - t0 < 5
+            assert "destination unknown" in r.text.lower() or "refused" in r.text.lower(), r.text
+    proxy.stop()
+    assert not (tmp_path / "self.yaml").exists() or not load_cassette(
+        str(tmp_path / "self.yaml")).interactions
