@@ -235,7 +235,9 @@ class Recorder:
         rec.session.stats.failed += 1
         msg = flow.error.msg if flow.error else "unknown error"
         log.warning(
-            "upstream failed for %s %s: %s (nothing recorded)",
+            "%s for %s %s: %s (nothing recorded)",
+            "the client hung up before the response ended" if _client_hung_up(flow)
+            else "upstream failed",
             flow.request.method,
             self.safe(flow.request.url),
             self.safe(msg),

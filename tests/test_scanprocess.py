@@ -195,7 +195,7 @@ def test_a_process_killed_mid_stream_fails_the_recording_loudly(run_proxy, gatew
 
 
 def test_a_stream_the_client_drops_mid_way_leaves_no_process(run_proxy, gateway, ca_cert,
-                                                           tmp_path, monkeypatch):
+                                                           tmp_path, monkeypatch, caplog):
     """The client hangs up after 10 MB of a 20 MB binary stream (no end-of-stream event: not
     recorded): by the time the proxy has stopped, its child was stopped and reaped, not left
     waiting for pieces, and nothing was written."""
@@ -214,6 +214,8 @@ def test_a_stream_the_client_drops_mid_way_leaves_no_process(run_proxy, gateway,
     proxy.stop()
     assert len(made) == 1 and made[0][0].pid == 0 and _gone(made[0][1])
     assert not cassette.exists() or not load_cassette(str(cassette)).interactions
+    assert "the client hung up before the response ended for GET" in caplog.text
+    assert "upstream failed" not in caplog.text  # (it did not)
 
 
 def test_the_process_holds_none_of_the_proxys_descriptors(run_proxy, gateway, ca_cert, tmp_path,
