@@ -194,23 +194,28 @@ def test_a_process_killed_mid_stream_fails_the_recording_loudly(run_proxy, gatew
     assert len(errors) == 1 and "the text process" in errors[0] and "\n" not in errors[0]
 
 
+def _hang_up_after(proxy, ca_cert: str, url: str, size: int) -> None:
+    """GET `url` through the proxy and hang up once more than `size` bytes came."""
+    from conftest import proxied_client
+
+    with proxied_client(proxy, ca_cert) as client, client.stream("GET", url) as r:
+        got = 0
+        for chunk in r.iter_raw():
+            got += len(chunk)
+            if got > size:
+                return
+
+
 def test_a_stream_the_client_drops_mid_way_leaves_no_process(run_proxy, gateway, ca_cert,
                                                            tmp_path, monkeypatch, caplog):
     """The client hangs up after 10 MB of a 20 MB binary stream (no end-of-stream event: not
     recorded): by the time the proxy has stopped, its child was stopped and reaped, not left
     waiting for pieces, and nothing was written."""
-    from conftest import proxied_client
 
     made = _spawned(monkeypatch)
     cassette = tmp_path / "big.yaml"
     proxy = run_proxy(cassette, "record")
-    with proxied_client(proxy, ca_cert) as client, \
-            client.stream("GET", _big_binary_url(gateway, 20)) as r:
-        got = 0
-        for chunk in r.iter_raw():
-            got += len(chunk)
-            if got > LARGE_BODY + (2 << 20):
-                break
+    _hang_up_after(proxy, ca_cert, _big_binary_url(gateway, 20), LARGE_BODY + (2 << 20))
     proxy.stop()
     assert len(made) == 1 and made[0][0].pid == 0 and _gone(made[0][1])
     assert not cassette.exists() or not load_cassette(str(cassette)).interactions
@@ -315,8 +320,6 @@ def test_a_stream_dropped_before_its_process_starts_leaves_none(run_proxy, gatew
     import threading
     import time
 
-    from conftest import proxied_client
-
     from vcrproxy import recording
 
     pids: list[int] = []
@@ -328,13 +331,7 @@ def test_a_stream_dropped_before_its_process_starts_leaves_none(run_proxy, gatew
     busy = threading.Event()
     recording._scan_thread().submit(busy.wait, 20)
     try:
-        with proxied_client(proxy, ca_cert) as client, \
-                client.stream("GET", _big_binary_url(gateway, 30)) as r:
-            got = 0
-            for chunk in r.iter_raw():
-                got += len(chunk)
-                if got > LARGE_BODY + (4 << 20):
-                    break
+        _hang_up_after(proxy, ca_cert, _big_binary_url(gateway, 30), LARGE_BODY + (4 << 20))
         deadline = time.monotonic() + 10
         while proxy.vcr.summary_lines() and "failed 1" not in " ".join(
                 proxy.vcr.summary_lines()) and time.monotonic() < deadline:
