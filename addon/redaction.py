@@ -564,7 +564,7 @@ class _Needles:
 
     def __init__(self, needles: list[bytes], *, dfa: bool = False) -> None:
         self.needles = needles
-        self._lengths = [len(n) for n in needles]
+        self.lengths = [len(n) for n in needles]
         self._ac = self._hs = None
         _hs = _hyperscan() if needles and _USE_HS else None
         if _hs is not None and not any(b"\0" in n for n in needles):
@@ -594,7 +594,7 @@ class _Needles:
             scratch = getattr(self._scratch, "space", None)
             if scratch is None:
                 scratch = self._scratch.space = _hyperscan().Scratch(self._hs)
-            lengths = self._lengths
+            lengths = self.lengths
             ends: list[tuple[int, int, int]] = []
             self._hs.scan(data, scratch=scratch, match_event_handler=lambda i, _s, end, _f, _c:
                           ends.append((end, -lengths[i], i)))
@@ -720,9 +720,8 @@ class StreamScan:
         self._echo_needles = _Needles(self.echoes) if self.echoes else None
         if self._echo_needles is not None and not self._echo_needles.ordered:
             self.usable = False
-        self._searches = [(needles, [len(n) for n in needles.needles], [])]
-        if self._echo_needles is not None:
-            self._searches.append((self._echo_needles, [len(n) for n in self.echoes], []))
+        self._searches = [(n, n.lengths, []) for n in (needles, self._echo_needles)
+                          if n is not None]
         self._keep = max(max(lengths, default=1) for _, lengths, _ in self._searches)
         self.size = 0
         self._tail = b""
