@@ -229,7 +229,7 @@ class StreamRecorder:
     def finished_stream(self) -> bool:
         """Whether what arrived so far ends with an AI stream's final event, so a client that
         hung up right after it (the openai SDK does, after `[DONE]`) still got the whole answer."""
-        tail = (self._tail + b"".join(self.parts[-4:]))[-4096:]
+        tail = _last_bytes([self._tail, *self.parts], 4096)
         if len(tail) == self.size:
             tail = b"\n" + tail  # (the body's start is a line start: markers begin with one)
         return any(marker in tail for marker in self.final_events)

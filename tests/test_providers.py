@@ -72,6 +72,23 @@ def test_unknown_requests_get_openai_errors_and_any_stream_end():
     assert recorder.finished_stream()
 
 
+def test_a_final_event_that_arrives_in_many_small_pieces_is_seen():
+    """`data: [DONE]` read a few bytes at a time (a proxy may hand over any split of a chunk):
+    the end is told from the stream's last bytes as they were sent, not from its last four
+    pieces (which held `E]` and the breaks, and, once the text had started, were joined to
+    bytes from before a gap)."""
+    url = "https://api.openai.com/v1/chat/completions"
+    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
+    flow.request = _request(url, {})
+    flow.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
+    recorder = StreamRecorder(flow)
+    recorder.tap(b'data: {"choices": [{"delta": {"content": "hi"}}]}\n\n')
+    assert not recorder.finished_stream()
+    for byte in b"data: [DONE]\n\n":
+        recorder.tap(bytes([byte]))
+    assert recorder.finished_stream()
+
+
 def test_a_stream_ends_only_with_its_own_apis_marker():
     """A Gemini stream cut before its finishReason is not complete, whatever else it holds."""
     url = CASES[5][0]
