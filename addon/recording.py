@@ -35,12 +35,12 @@ class StreamRecorder:
     written as its YAML scalar while it streams, with its redaction scan, in a forked child
     (scanprocess.ScanProcess; in the scan thread where there is no fork): `BinaryScalar` when
     it is not UTF-8 from its first 64 KiB on (go-vcr writes it as `!!binary` base64), else
-    `LiteralScalar` (a literal block, if what arrives qualifies), unless the redaction scan
-    already knows redaction changes the body (`StreamScan.changes`: the text would only be
-    decoded back; the pieces are kept as before). Only that text is kept from then on, not the
-    body (in a file, mapped back at the end): the end of a large recording then only writes it,
-    and memory holds at most one copy. None: the body is kept as it is (a session that replays
-    what it records keeps the body in its model).
+    `LiteralScalar` (a literal block, if what arrives qualifies); in the scan thread, not when
+    the redaction scan already knows redaction changes the body (`StreamScan.changes`: the text
+    would only be decoded back; the pieces are kept as before). Only that text is kept from
+    then on, not the body (in the child's memory file, mapped back at the end): the end of a
+    large recording then only writes it, and memory holds at most one copy. None: the body is
+    kept as it is (a session that replays what it records keeps the body in its model).
     """
 
     def __init__(self, flow: http.HTTPFlow, redaction: RedactionConfig | None = None,

@@ -478,11 +478,11 @@ class StreamedScalar:
     usual. The body itself is not kept: `data()` gives it back from the text. `size`: the
     body's length in bytes.
 
-    Fed in another process (recording.py's scan process): there `take()` hands over what the
-    pieces added to `parts` and `_raw` (bytes the text could not take) after each `feed`, and
-    `state()` the rest, which `restore` puts into this process's copy, with the handed-over
-    bytes as buffers (a file's memory map), before `finish`. Pieces never need what an earlier
-    piece added to `parts`, so the other process keeps none of it."""
+    Fed in another process (scanprocess.py): there `take()` hands over what the pieces added
+    to `parts` and `_raw` (bytes the text could not take) after each `feed`, and `state()` the
+    rest, which `restore` puts into this process's copy, with the handed-over bytes as buffers
+    (maps of the memory file they were written to), before `finish`. Pieces never need what an
+    earlier piece added to `parts`, so the other process keeps none of it."""
 
     __slots__ = ("indent", "hint", "size", "parts", "usable", "_finished", "_raw", "_taken")
 
