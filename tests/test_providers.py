@@ -72,16 +72,20 @@ def test_unknown_requests_get_openai_errors_and_any_stream_end():
     assert recorder.finished_stream()
 
 
+def _recorder(url: str, ctype: str = "text/event-stream") -> StreamRecorder:
+    """The recorder of a 200 streamed response of this type to a GET of `url`."""
+    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
+    flow.request = _request(url, {})
+    flow.response = http.Response.make(200, b"", {"content-type": ctype})
+    return StreamRecorder(flow)
+
+
 def test_a_final_event_that_arrives_in_many_small_pieces_is_seen():
     """`data: [DONE]` read a few bytes at a time (a proxy may hand over any split of a chunk):
     the end is told from the stream's last bytes as they were sent, not from its last four
     pieces (which held `E]` and the breaks, and, once the text had started, were joined to
     bytes from before a gap)."""
-    url = "https://api.openai.com/v1/chat/completions"
-    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
-    flow.request = _request(url, {})
-    flow.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
-    recorder = StreamRecorder(flow)
+    recorder = _recorder("https://api.openai.com/v1/chat/completions")
     recorder.tap(b'data: {"choices": [{"delta": {"content": "hi"}}]}\n\n')
     assert not recorder.finished_stream()
     for byte in b"data: [DONE]\n\n":
@@ -91,11 +95,7 @@ def test_a_final_event_that_arrives_in_many_small_pieces_is_seen():
 
 def test_a_stream_ends_only_with_its_own_apis_marker():
     """A Gemini stream cut before its finishReason is not complete, whatever else it holds."""
-    url = CASES[5][0]
-    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
-    flow.request = _request(url, {})
-    flow.response = http.Response.make(200, b"", {"content-type": "text/event-stream"})
-    recorder = StreamRecorder(flow)
+    recorder = _recorder(CASES[5][0])
     recorder.tap(b'data: {"candidates": [{"content": {"parts": [{"text": "[DONE]"}]}}]}\n\n')
     assert not recorder.finished_stream()
     recorder.tap(b'data: {"candidates": [{"finishReason": "STOP"}]}\n\n')
@@ -103,11 +103,7 @@ def test_a_stream_ends_only_with_its_own_apis_marker():
 
 
 def _bedrock_recorder(url: str) -> StreamRecorder:
-    flow = http.HTTPFlow(None, None)  # type: ignore[arg-type]
-    flow.request = _request(url, {})
-    flow.response = http.Response.make(200, b"", {
-        "content-type": "application/vnd.amazon.eventstream"})
-    return StreamRecorder(flow)
+    return _recorder(url, "application/vnd.amazon.eventstream")
 
 
 def _frames(data: bytes) -> list[bytes]:
