@@ -279,6 +279,10 @@ class ProxySettings:
     sets: list[str] = field(default_factory=list)  # mitmproxy `--set name=value`
     web: bool = False
     web_port: int = 8081
+    # Add the LLM contentview (with the first request) for a host that renders this proxy's
+    # flows in its own process (the pytest plugin, tests); the CLI has nothing that renders
+    # them (--web adds it when mitmweb loads the addon, whatever this says).
+    contentview: bool = True
 
 
 class _StartupErrors(logging.Handler):
@@ -352,7 +356,8 @@ class Proxy:
             skip_debug_type_checks()
             opts.changed.disconnect(m.addons._configure_all)  # the stock manager, still empty
             m.addons = HookTable(m)
-            self.vcr.view_on_first_request = True  # no UI here to list the LLM view
+            # (no UI here to list the LLM view: see VCR.contentview)
+            self.vcr.contentview = "first-request" if s.contentview else "off"
             m.addons.add(
                 core.Core(),
                 proxyserver.Proxyserver(),

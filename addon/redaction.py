@@ -415,6 +415,11 @@ class RedactionConfig:
     def default(cls) -> RedactionConfig:
         return DEFAULT_REDACTION
 
+    def prepare(self) -> None:
+        """Build the needle search now (Hyperscan's import and database: ~10 ms), not with the
+        first body: a recording session calls it as it opens, before any request waits."""
+        _finder(self.patterns, self.fields)
+
     # -- which names are secret ------------------------------------------------------------
     def secret_header(self, name: str, *, response: bool = False) -> bool:
         lower = name.lower()

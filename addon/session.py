@@ -104,6 +104,8 @@ class CassetteSession:
         self.path = path
         self.requested_mode = mode
         self.redaction = redaction
+        if redaction is not None:
+            redaction.prepare()  # (before any request waits for it)
         self.stats = Stats()
         self.mode = Mode(decided.mode)
         self._opened = file_stamp(path)  # the file this session's model reflects (or replaces)

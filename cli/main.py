@@ -77,6 +77,7 @@ def _settings(s: Session) -> ProxySettings:
         sets=list(kw["sets"]),
         web=kw["web"],
         web_port=kw["web_port"],
+        contentview=False,  # nothing here renders a flow (--web: mitmweb adds the view itself)
     )
 
 

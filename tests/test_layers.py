@@ -166,7 +166,7 @@ def test_show_imports_no_matcher_redaction_or_pyyaml():
 
 def test_replay_session_without_requests_imports_no_contentview(confdir):
     """`vcrproxy replay x.yaml -- true` (issue 18: under 1 s) runs the lean master, which adds
-    the LLM contentview with the first request (vcr.VCR.view_on_first_request): a session
+    the LLM contentview with the first request if at all (vcr.VCR.contentview): a session
     without requests imports neither mitmproxy's contentviews nor ours (tests/test_contentview.py
     renders flows of the lean master: the view is there once requests came). Its imports end
     in the garbage collector's permanent generation (cli.main._imports_frozen)."""
@@ -178,6 +178,22 @@ def test_replay_session_without_requests_imports_no_contentview(confdir):
     assert not {"mitmproxy.contentviews", "vcrproxy.contentview", "vcrproxy.aiformats",
                 "vcrproxy.conversation"} & set(loaded), loaded
     assert frozen > 50_000  # (~90,000 objects: mitmproxy, the addons, the cassette)
+
+
+def test_cli_proxy_never_imports_the_contentview(gateway, tmp_path):
+    """The CLI's proxy has no UI to list the LLM contentview (vcr.VCR.contentview "off"): its
+    requests do not wait for it (~45 ms on the first one, issue 18). The pytest plugin's proxy
+    still adds it with the first request (tests/test_contentview.py renders its flows)."""
+    child = tmp_path / "child.py"
+    child.write_text("import httpx, sys\n"
+                     "httpx.get(sys.argv[1] + '/json?size=3', timeout=20).raise_for_status()\n")
+    args = ["record", str(tmp_path / "c.yaml"), "--confdir", str(tmp_path / "conf"), "-q",
+            "--set", f"ssl_verify_upstream_trusted_ca={gateway.ca_path}",
+            "--", sys.executable, str(child), gateway.url]
+    loaded, _, _ = _run_cli(args, ("vcrproxy.", "mitmproxy."))
+    assert "vcrproxy.recorder" in loaded and "vcrproxy.redaction" in loaded  # (it did record)
+    assert not {"mitmproxy.contentviews", "vcrproxy.contentview"} & set(loaded), loaded
+    assert "/json?size=3" in (tmp_path / "c.yaml").read_text()
 
 
 def test_one_atomic_write():
