@@ -441,3 +441,21 @@ def test_a_file_ending_in_a_unicode_line_break_is_whole(tmp_path, end):
         loaded = load_cassette(path)
     assert [i.id for i in loaded.interactions] == [0, 1, 2]
     assert loaded.interactions[1].extra["x_note"] == "note" + end
+
+
+def test_the_writer_child_runs_at_the_proxys_priority(tmp_path):
+    """A large body is redacted and written in a forked child (append(isolate=True)) while its
+    flow waits: it runs at this process's priority. At nice 10 a loaded machine starved it (a
+    9 MB SSE body with a key in every event took over 20 s, beside two busy processes on 2
+    cores, and the client timed out)."""
+    path = tmp_path / "c.yaml"
+    parent = os.nice(0)
+
+    def prepare(i: Interaction) -> Interaction:
+        i.response.headers["X-Nice"] = [str(os.nice(0))]  # (in the child)
+        return i
+
+    writer = CassetteWriter(str(path), Cassette())
+    writer.append(copy.deepcopy(small_interactions()[0]), prepare=prepare, isolate=True)
+    (written,) = load_cassette(str(path)).interactions
+    assert written.response.headers["X-Nice"] == [str(parent)]
