@@ -149,14 +149,16 @@ class CassetteSession:
         return written
 
     def write(self, interaction: Interaction, scan: StreamScan | None = None,
-              pieces: list[bytes] | StreamedScalar | None = None) -> Interaction:
+              pieces: list[bytes] | StreamedScalar | None = None, *,
+              durable: bool = True) -> Interaction:
         """The heavy half of `record`, safe in a worker thread: redact, then append under the
         cassette's file lock (re-reading what other processes appended; ids stay unique).
         `scan`: the response body's redaction scan, made while it streamed. `pieces`: the
         response body in pieces, joined only by the writer (in its child process for a large
         body), or as its YAML text (a body written while it streamed): the interaction
         returned, like this session's model of it, then has no response body (a session that
-        replays must pass the body itself)."""
+        replays must pass the body itself). `durable=False`: returns once the interaction is in
+        the file, its fsync left to `sync` (CassetteWriter.append)."""
         redaction = self.redaction
         block: StreamedScalar | None = None
         if isinstance(pieces, StreamedScalar) and pieces.finish().usable and (
@@ -212,7 +214,14 @@ class CassetteSession:
             # (A body already written as text leaves no heavy work: no child process for it.)
             return self._writer.append(interaction, new_id=True,
                                        prepare=prepare if isolate else None, isolate=isolate,
-                                       fork=block is None)
+                                       fork=block is None, durable=durable)
+
+    def sync(self) -> None:
+        """fsync what `write(durable=False)` left unflushed; safe in a worker thread. Raises
+        CassetteError."""
+        writer = self._writer
+        if writer is not None:
+            writer.sync()
 
     def note_recorded(self, interaction: Interaction) -> None:
         """The light half of `record`, on the event loop: count it, and do not replay it again

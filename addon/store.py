@@ -179,12 +179,17 @@ def _write_views(fd: int, parts: list[bytes]) -> None:
                 n = 0
 
 
-def atomic_write(path: str, data: bytes | list[bytes]) -> None:
+def atomic_write(path: str, data: bytes | list[bytes], *, durable: bool = True) -> bool:
     """Replace `path` with `data` (bytes, or pieces written in order) all at once: a temporary
     file in the same folder, written and fsynced, renamed over `path`, then the folder fsynced.
     A reader sees the old content or the new, never a mix; an existing file keeps its mode, a
     new one gets 0o666 & ~umask. The one atomic write of the package (cassettes, the CA bundle,
     `--background` state, `show --html`).
+
+    `durable=False`: a new file (no `path` yet) is renamed into place before any fsync, and
+    True is returned: the caller owes `sync_file(path, folder=True)`. A file that replaces
+    another is fsynced first all the same (a crash must not lose the old content for a new one
+    still in memory). Returns whether that sync is owed.
     Raises OSError (the temporary file is removed)."""
     directory = os.path.dirname(path)
     base = os.path.basename(path)
@@ -202,17 +207,22 @@ def atomic_write(path: str, data: bytes | list[bytes]) -> None:
             tmp = ""
             raise FileExistsError(f"cannot create a temporary file next to {path}")
         try:
+            owed = not durable
             try:
                 os.chmod(tmp, os.stat(path).st_mode & 0o7777)  # keep an existing file's mode
+                owed = False
             except FileNotFoundError:
                 pass
             write_all(fd, [data] if isinstance(data, bytes) else data)
-            os.fsync(fd)
+            if not owed:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
         tmp = ""
-        _fsync_dir(directory)
+        if not owed:
+            _fsync_dir(directory)
+        return owed
     finally:
         if tmp:
             try:
@@ -221,18 +231,33 @@ def atomic_write(path: str, data: bytes | list[bytes]) -> None:
                 pass
 
 
-def _atomic_write(path: str, data: bytes | list[bytes]) -> None:
+def sync_file(path: str, *, folder: bool = False) -> None:
+    """fsync `path` (whatever any process wrote to it) and, with `folder`, its folder (a file
+    renamed into it). Raises OSError (FileNotFoundError: nothing there to flush)."""
+    fd = os.open(path, os.O_RDONLY)
     try:
-        atomic_write(path, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if folder:
+        _fsync_dir(os.path.dirname(path))
+
+
+def _atomic_write(path: str, data: bytes | list[bytes], durable: bool = True) -> bool:
+    try:
+        return atomic_write(path, data, durable=durable)
     except OSError as e:
         raise CassetteError(f"{path}: cannot write cassette: {e.strerror or e}") from None
 
 
-def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> None:
-    """Rewrite the whole file atomically (temp file + fsync + rename): never half-written."""
+def save_cassette(cassette: Cassette, path: str | os.PathLike[str], *,
+                  durable: bool = True) -> bool:
+    """Rewrite the whole file atomically (temp file + fsync + rename): never half-written.
+    `durable=False`: see `atomic_write` (returns whether a `sync_file` is owed)."""
     path = os.fspath(path)
-    _atomic_write(path, cassette_parts(cassette))
+    owed = _atomic_write(path, cassette_parts(cassette), durable)
     cassette.path = path
+    return owed
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,6 +413,7 @@ class CassetteWriter:
                 cassette = Cassette(path=self.path)
         self.cassette = cassette
         self._lock = threading.Lock()
+        self._owed = self._owed_folder = False  # an fsync `sync` owes (append(durable=False))
         self._fresh = fresh
         self._stale = False  # the model differs from the file (see append(isolate=True))
         stamp = file_stamp(self.path) if seen == "now" else seen
@@ -446,7 +472,7 @@ class CassetteWriter:
 
     def append(self, interaction: Interaction, *, new_id: bool = False,
                prepare: Callable[[Interaction], Interaction] | None = None,
-               isolate: bool = False, fork: bool = True) -> Interaction:
+               isolate: bool = False, fork: bool = True, durable: bool = True) -> Interaction:
         """Add one interaction to the file (and to the cassette model); returns it.
 
         `new_id=True` gives it the next free id, counted from the file as it is now (what other
@@ -458,6 +484,9 @@ class CassetteWriter:
         interaction as given and is re-read from the file before it is ever written whole.
         `fork=False` keeps those semantics but works in this thread (little work is left: a body
         already written as its YAML text, yamlv3.StreamedScalar).
+        `durable=False`: return once the interaction is in the file (every process sees it, and
+        it survives this process being killed) and leave its fsync to `sync` (a recorder lets
+        the flow end first: 50 MB take 40-50 ms to flush).
         """
         with self._lock, cassette_lock(self.path):
             self._sync_with_file()
@@ -469,7 +498,7 @@ class CassetteWriter:
                 known = len(items)
 
                 def work() -> None:
-                    self._write(prepare(interaction) if prepare else interaction)
+                    self._write(prepare(interaction) if prepare else interaction, durable)
 
                 try:
                     if fork:
@@ -482,6 +511,8 @@ class CassetteWriter:
                     raise
                 finally:
                     del items[known:]  # (what this thread's _write added: the prepared form)
+                if not durable and fork:  # (the child may have renamed a new file into place)
+                    self._owed, self._owed_folder = True, True
                 self.cassette.interactions.append(interaction)
                 self._appendable = not self._rewrite_always
                 self._stale = True  # (the file holds the prepared form, the model does not)
@@ -489,16 +520,33 @@ class CassetteWriter:
                 return interaction
             if prepare is not None:
                 interaction = prepare(interaction)
-            self._write(interaction)
+            self._write(interaction, durable)
             return interaction
 
-    def _write(self, interaction: Interaction) -> None:
+    def sync(self) -> None:
+        """fsync what `append(durable=False)` left unflushed (the folder too after a new file
+        was renamed into it). Raises CassetteError."""
+        with self._lock:
+            owed, folder = self._owed, self._owed_folder
+            self._owed = self._owed_folder = False
+        if not owed:
+            return
+        try:
+            sync_file(self.path, folder=folder)
+        except FileNotFoundError:
+            pass  # (deleted meanwhile: nothing of ours left to flush)
+        except OSError as e:
+            raise CassetteError(f"{self.path}: written, but cannot flush it to disk: "
+                                f"{e.strerror or e}") from None
+
+    def _write(self, interaction: Interaction, durable: bool = True) -> None:
         """Append (or rewrite the file with) one interaction; the caller holds the locks."""
         items = self.cassette.interactions
         if not items or items[-1] is not interaction:
             items.append(interaction)
         if not self._appendable:
-            save_cassette(self.cassette, self.path)
+            if save_cassette(self.cassette, self.path, durable=durable):
+                self._owed, self._owed_folder = True, True
             self._appendable = not self._rewrite_always
             self._known = file_stamp(self.path)
             return
@@ -512,7 +560,10 @@ class CassetteWriter:
                 if mapped:
                     os.lseek(fd, 0, os.SEEK_END)
                 write_all(fd, parts)
-                os.fsync(fd)
+                if durable:
+                    os.fsync(fd)
+                else:
+                    self._owed = True
             finally:
                 os.close(fd)
         except (OSError, CassetteError) as e:

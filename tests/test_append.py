@@ -107,7 +107,7 @@ def test_a_session_writes_the_file_whole_once_then_appends(tmp_path, monkeypatch
     writes: list[str] = []
     real_atomic, real_open = store.atomic_write, store.open_regular
     monkeypatch.setattr(store, "atomic_write",
-                        lambda p, d: (writes.append("whole"), real_atomic(p, d))[1])
+                        lambda p, d, **kw: (writes.append("whole"), real_atomic(p, d, **kw))[1])
 
     def open_regular(p, flags=os.O_RDONLY, *a):
         if flags & os.O_APPEND:
