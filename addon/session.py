@@ -234,6 +234,12 @@ class CassetteSession:
         return self.matcher.unused() if self.replays else []
 
     def close(self) -> None:
+        """Flush what `write(durable=False)` left unflushed (a proxy stopped before its
+        Recorder.done), then let go of the writer."""
         if self._writer is not None:
+            try:
+                self._writer.sync()
+            except CassetteError as e:
+                log.error("vcrproxy: %s", e)
             self._writer.close()
             self._writer = None

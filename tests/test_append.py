@@ -459,3 +459,24 @@ def test_the_writer_child_runs_at_the_proxys_priority(tmp_path):
     writer.append(copy.deepcopy(small_interactions()[0]), prepare=prepare, isolate=True)
     (written,) = load_cassette(str(path)).interactions
     assert written.response.headers["X-Nice"] == [str(parent)]
+
+
+def test_a_session_flushes_what_it_left_unflushed_when_it_closes(tmp_path, monkeypatch):
+    """`write(durable=False)` (a recorder's: the flow ends before the fsync) leaves the fsync
+    owed; closing the session pays it (a proxy stopped before Recorder.done ran its fsyncs)."""
+    from vcrproxy.matching import MatchConfig
+    from vcrproxy.redaction import RedactionConfig
+    from vcrproxy.session import CassetteSession
+
+    path = tmp_path / "c.yaml"
+    synced: list[str] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(
+        os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))) or real_fsync(fd))
+    session = CassetteSession(str(path), "record", MatchConfig(), RedactionConfig.default())
+    for item in small_interactions()[:2]:
+        session.write(copy.deepcopy(item), durable=False)
+    assert synced == []  # (a new file, then an append: neither flushed yet)
+    assert len(load_cassette(str(path)).interactions) == 2  # (but both in the file)
+    session.close()
+    assert synced == ["c.yaml", tmp_path.name]  # (the folder too: the new file was renamed in)
