@@ -238,7 +238,7 @@ class CassetteSession:
         Recorder.done), then let go of the writer."""
         if self._writer is not None:
             try:
-                self._writer.sync()
+                self.sync()
             except CassetteError as e:
                 log.error("vcrproxy: %s", e)
             self._writer.close()
