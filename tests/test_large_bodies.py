@@ -105,10 +105,34 @@ def test_literal_body_equals_the_regex_on_every_short_text():
     for n in range(1, 9):
         for chars in itertools.product("\n a\r", repeat=n):
             s = "".join(chars)
-            if "\n" not in s:
+            if "\n" not in s or " \n" in s:  # (literal style only: `_scalar_style`)
                 continue
             for pad in ("  ", "      "):
                 assert _literal_body(s, pad) == _LINE_START_RE.sub(pad, s), repr(s)
+
+
+def test_literal_scalar_equals_scalar_parts_on_every_short_text_cut_anywhere():
+    """Every text of up to 7 characters of "\\n", " ", "a", in two pieces cut at every place:
+    runs of empty lines, breaks at a piece's ends, spaces before breaks across the cut."""
+    from vcrproxy.yamlv3 import _LITERAL, LiteralScalar, _scalar_style, scalar_parts
+
+    checked = 0
+    for n in range(1, 8):
+        for chars in itertools.product("\n a", repeat=n):
+            text = "".join(chars)
+            raw = text.encode()
+            literal = len(raw) >= 3 and _scalar_style(text) == _LITERAL
+            for cut in range(len(raw) + 1):
+                block = LiteralScalar(4, 2)
+                block.feed(raw[:cut])
+                block.feed(raw[cut:])
+                assert block.finish().usable == literal, (text, cut)
+                if literal:
+                    checked += 1
+                    assert b"".join(block.parts) == b"".join(scalar_parts(text, 4, 2)), (
+                        text, cut)
+                assert block.data() == raw
+    assert checked > 1000
 
 
 def test_utf8_text_is_decode_or_none():
