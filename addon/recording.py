@@ -105,8 +105,8 @@ class StreamRecorder:
         self._unscanned = 0
         size = self.size
         # (A text redaction will decode back is still made in the text process, where it costs
-        # this process nothing, and written if redaction leaves the body as it was: random
-        # bytes hold needles by chance. The scan thread makes none such.)
+        # this process nothing, and written if redaction leaves the body as it was after all.
+        # The scan thread makes none such: StreamScan.changes.)
         starts = (self.text is None and self._columns is not None and not self._spoiled
                   and size > LARGE_BODY and (scanprocess.FORKS or not (
                       self.scan is not None and self.scan.changes())))

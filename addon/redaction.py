@@ -199,21 +199,33 @@ _NOT_IN_RUN = r"(?<![A-Za-z0-9+/_-])"
 class Shape:
     """A kind of key found by its form. `needles` are literals every match contains, with their
     offset from the match start: the scanner looks for them and tries `pattern` there. A pattern
-    with a `secret` group replaces only that group (`Bearer ` stays)."""
+    with a `secret` group replaces only that group (`Bearer ` stays). `printable`: every byte a
+    match of it holds, and every byte its `\\b` and lookarounds test, is printable ASCII or
+    ASCII whitespace (KEY_BYTES), so a byte outside those ends what a match attempt can look at
+    (StreamScan decides a needle hit from the bytes up to there; tests check it of each
+    pattern)."""
 
     name: str
     label: str
     pattern: re.Pattern[str]
     needles: tuple[tuple[str, int], ...]
+    printable: bool = True
 
 
-def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int]) -> Shape:
+def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
+           printable: bool = True) -> Shape:
     return Shape(
         name,
         label,
         re.compile(pattern),
         tuple(n if isinstance(n, tuple) else (n, 0) for n in needles),
+        printable,
     )
+
+
+# The bytes a `printable` shape's match attempt can look at past its first byte.
+KEY_BYTES = bytes([9, 10, 11, 12, 13, *range(0x20, 0x7F)])
+_NOT_KEY_BYTE = re.compile(b"[^" + re.escape(KEY_BYTES) + b"]")
 
 
 # Minimum lengths and required digits keep words and provider ids (`chatcmpl-...`, `msg_...`,
@@ -290,7 +302,7 @@ SHAPES: tuple[Shape, ...] = (
            r"\b[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}\b", ("Q~", 4)),
     _shape("private-key", "a private key (-----BEGIN ... PRIVATE KEY-----)",
            r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY-----(?s:.){16,16384}?"
-           r"-----END[A-Z ]{0,20} PRIVATE KEY-----", "-----BEGIN"),
+           r"-----END[A-Z ]{0,20} PRIVATE KEY-----", "-----BEGIN", printable=False),
     _shape("jwt", "a JSON Web Token (eyJ...)",
            rf"\beyJ{_TOKEN}{{8,}}\.eyJ{_TOKEN}{{8,}}\.{_TOKEN}{{8,}}", "eyJ"),
     # `Bearer <token>` anywhere (bodies, unlisted headers). The token must look random: 16+
@@ -644,6 +656,7 @@ class _Finder:
         self.labels: list[str] = []
         self.bytes_patterns: list[re.Pattern[bytes]] = []
         self.groups: list[int | str] = []
+        self.printable: list[bool] = []  # per pattern: Shape.printable (False: not a shape)
         targets: dict[int, list[tuple[int, int]]] = {}
         for pi, pattern in enumerate(patterns):
             bp = _bytes_pattern(pattern)
@@ -653,7 +666,9 @@ class _Finder:
             shape = _SHAPE_OF.get(pattern.pattern)
             if shape is None or shape.pattern.flags != pattern.flags:
                 self.custom.append((pi, bp))
+                self.printable.append(False)
                 continue
+            self.printable.append(shape.printable)
             for literal, offset in shape.needles:
                 n = literal.encode()
                 if n not in index_of:
@@ -704,6 +719,11 @@ class _Finder:
         return self.needles.needles[ni]
 
 
+# A shape hit whose bytes run on this far with none outside KEY_BYTES (text) is a suspect: the
+# scan's tail would have to keep them all until one comes.
+UNDECIDED_MAX = 1 << 16
+
+
 class StreamScan:
     """The needle scan redaction makes of one body (key shapes and JSON field names), done piece
     by piece while the body streams, so that the recording waits only for the checks of what it
@@ -713,6 +733,14 @@ class StreamScan:
     Aho-Corasick search of the whole body gives (an overlapping search reports the matches
     ending at each position, which only the bytes before it decide). `feed` may run in a worker
     thread (the search lets go of the GIL); pieces must come in order.
+
+    Each key shape needle hit is also decided as it is found, by trying the shape's pattern
+    where the hit puts its start, as `_Finder.shape_spans` will (random bytes, compressed audio
+    or images, hold a few such hits per MB, `Q~` most, which are no key). A `printable` shape's
+    attempt looks at no byte past the first one outside KEY_BYTES, so once the bytes up to that
+    one (or the body's end) are here, its answer is the one the whole body gives. `suspect`:
+    some hit may change the body (a shape that matched or cannot be decided within
+    UNDECIDED_MAX bytes, a JSON field name, an echo); until it is, `leaves_body` needs no body.
     """
 
     def __init__(self, config: RedactionConfig, echoes: list[bytes] | None = None) -> None:
@@ -727,21 +755,27 @@ class StreamScan:
             self.usable = False
         self._searches = [(n, n.lengths, []) for n in (needles, self._echo_needles)
                           if n is not None]
-        self._keep = max(max(lengths, default=1) for _, lengths, _ in self._searches)
+        # The tail: the longest needle, and the byte before the earliest start a hit gives.
+        offsets = [o for ts in self.finder.targets.values() for _, o in ts]
+        self._keep = max(max(lengths, default=1) for _, lengths, _ in self._searches) + max(
+            offsets, default=0) + 1
         self.size = 0
         self._tail = b""
+        self.suspect = bool(self.finder.custom)  # (a custom pattern searches the whole body)
+        self._undecided: list[tuple[int, int]] = []  # (pattern index, start) awaiting bytes
 
     @property
     def hits(self) -> list[tuple[int, int]]:
         return self._searches[0][2]
 
-    def state(self) -> tuple[int, bytes, bool, list[list[tuple[int, int]]]]:
+    def state(self) -> tuple[Any, ...]:
         """What `feed` changed, to `restore` in another process's copy of this scan (made
         before the copy: the needles are the same); picklable."""
-        return self.size, self._tail, self.usable, [hits for _, _, hits in self._searches]
+        return (self.size, self._tail, self.usable, [hits for _, _, hits in self._searches],
+                self.suspect, self._undecided)
 
-    def restore(self, state: tuple[int, bytes, bool, list[list[tuple[int, int]]]]) -> None:
-        self.size, self._tail, self.usable, found = state
+    def restore(self, state: tuple[Any, ...]) -> None:
+        self.size, self._tail, self.usable, found, self.suspect, self._undecided = state
         for (_, _, hits), new in zip(self._searches, found, strict=True):
             hits[:] = new
 
@@ -750,10 +784,50 @@ class StreamScan:
             return
         data = self._tail + piece
         base, old = self.size - len(self._tail), len(self._tail)
-        for needles, lengths, hits in self._searches:
-            hits += [(ni, base + at) for ni, at in needles.find(data) if at + lengths[ni] > old]
+        for k, (needles, lengths, hits) in enumerate(self._searches):
+            new = [(ni, base + at) for ni, at in needles.find(data) if at + lengths[ni] > old]
+            hits += new
+            if new and not self.suspect:
+                self._note(new) if k == 0 else self._suspect()
         self.size += len(piece)
-        self._tail = data[-self._keep:]
+        keep = self._keep
+        if self._undecided:
+            self._decide(data, base, final=False)
+            if self._undecided:  # (their bytes from the one before their start)
+                keep = max(keep, self.size - self._undecided[0][1] + 1)
+        self._tail = data[-keep:]
+
+    def _suspect(self) -> None:
+        self.suspect = True
+        self._undecided = []
+
+    def _note(self, new: list[tuple[int, int]]) -> None:
+        finder = self.finder
+        for ni, at in new:
+            if ni >= finder.field_needles_from:
+                return self._suspect()
+            for pi, offset in finder.targets[ni]:
+                if not finder.printable[pi]:
+                    return self._suspect()
+                if at >= offset:  # (else no match starts there: shape_spans skips it)
+                    self._undecided.append((pi, at - offset))
+        return None
+
+    def _decide(self, data: bytes, base: int, final: bool) -> None:
+        """Try the undecided hits whose bytes are all in `data` (the body from `base` on);
+        `final`: `data` ends where the body does."""
+        finder, end = self.finder, base + len(data)
+        waiting = []
+        for pi, start in self._undecided:
+            at = start - base
+            if not final and _NOT_KEY_BYTE.search(data, at) is None:
+                if end - start > UNDECIDED_MAX:
+                    return self._suspect()
+                waiting.append((pi, start))
+            elif finder.bytes_patterns[pi].match(data, at) is not None:
+                return self._suspect()
+        self._undecided = waiting
+        return None
 
     def hits_for(self, finder: _Finder, data: bytes) -> list[tuple[int, int]] | None:
         """The hits, if this scan saw `data` (by its size: the caller fed every piece of it)
@@ -763,25 +837,28 @@ class StreamScan:
         return None
 
     def changes(self) -> bool:
-        """Whether `leaves_body` will say False whatever comes next (it found a needle or an
-        echo in what it saw so far, or cannot tell): a body's streamed text would only be
-        decoded back at its end, so the recorder makes none. (Random bytes, compressed audio or
-        images, hold a few short needles per MB, `Q~` most: such a body always changes.) Safe
-        to call from another thread while `feed` runs: a stale answer only costs time."""
-        return (not self.usable or bool(self.finder.custom) or bool(self.hits)
-                or any(hits for _, _, hits in self._searches[1:]))
+        """Whether `leaves_body` will say False whatever comes next (a `suspect` in what it saw
+        so far, or it cannot tell): a body's streamed text would only be decoded back at its
+        end, so the recorder makes none. Safe to call from another thread while `feed` runs: a
+        stale answer only costs time."""
+        return not self.usable or self.suspect
 
     def leaves_body(self, interaction: Interaction, config: RedactionConfig, size: int) -> bool:
         """Whether `redact_interaction` of `interaction` with the response body this scan saw
         (`size` bytes; `interaction` has an empty body in its place) leaves that body as it is,
         told without the body. True only when each step of the pass would find nothing in it:
-        the scan saw all of it with `config`'s needles and found none (no key shape, no JSON
-        field name, so no value named in it either), `config` has no pattern outside the needles
+        the scan saw all of it with `config`'s needles, and no key shape matched at any hit and
+        no JSON field name was found (so no value named in it either), `config` has no pattern
+        outside the needles
         (one searched by regex over the whole body), the response is not a form or multipart
         (whose fields are parsed, not found by needle), and the values the echo search looks
         for are none, or exactly the ones the scan searched and found nowhere."""
-        if not self.usable or self.size != size or self.hits:
+        if not self.usable or self.size != size or self.suspect:
             return False
+        if self._undecided:
+            self._decide(self._tail, self.size - len(self._tail), final=True)
+            if self.suspect:
+                return False
         finder = _finder(config.patterns, config.fields)
         if finder is not self.finder or finder.custom:
             return False

@@ -363,6 +363,128 @@ def test_leaves_body_is_true_only_when_redaction_leaves_the_body_as_it_is():
     assert said_yes >= 2 and said_no >= 30
 
 
+def _near_misses(value: str, rng) -> list[bytes]:
+    """Bytes that hold a shape's needle and no key: the example cut short a few bytes past
+    its first needle, alone, or followed by a byte outside KEY_BYTES or a line break and the
+    rest of it (the test's random bytes around them may still make one: rarely)."""
+    v = value.encode()
+    cut = min(len(v) - 1, rng.randrange(6, 12))
+    return [v[:cut], v[:cut] + b"\xff" + v[cut:], v[:cut] + b"\n" + v[cut:]]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_leaves_body_decides_each_shape_hit_as_the_whole_body_does(seed):
+    """Random bytes hold a few needles per MB by chance (`Q~` most). The scan tries each
+    shape where its hit puts the start, with the bytes up to the first one outside KEY_BYTES
+    (those after it cannot change the answer), waiting for the next piece or the body's end
+    when it needs them: with only shape needles in the body, `leaves_body` says yes exactly
+    when redacting the whole body leaves it as it is, however the body is cut; and a key of
+    any shape makes it say no."""
+    import random
+
+    from secret_shapes import SHAPE_EXAMPLES
+
+    from vcrproxy.redaction import DEFAULT_REDACTION, StreamScan, redact_interaction
+
+    rng = random.Random(seed)
+    config = DEFAULT_REDACTION
+
+    def verdict(body: bytes) -> tuple[bool, bool]:
+        scan = StreamScan(config)
+        at = 0
+        while at < len(body):  # pieces of 1 byte to 40 KiB: hits straddle every boundary
+            n = rng.choice([1, 2, 3, 5, rng.randrange(1, 40_000)])
+            scan.feed(body[at:at + n])
+            at += n
+        empty = _interaction(b"")
+        redacted = redact_interaction(_interaction(body), config).response.body_bytes
+        return scan.leaves_body(empty, config, len(body)), redacted == body
+
+    yes = 0
+    for name, value in SHAPE_EXAMPLES.items():
+        if name == "private-key":  # (not `printable`: any hit of it is a suspect)
+            continue
+        parts = []
+        for miss in _near_misses(value, rng) * 2:
+            parts += [rng.randbytes(rng.randrange(0, 3000)), miss]
+        body = b"".join(parts)
+        for cut in (body, body[: len(body) - rng.randrange(0, 12)]):  # (a hit at the end)
+            said, left = verdict(cut)
+            assert said == left, name
+            yes += said
+    assert yes >= 60
+    for name, value in SHAPE_EXAMPLES.items():
+        body = rng.randbytes(5000) + b"\xff" + value.encode() + b"\xff" + rng.randbytes(500)
+        said, left = verdict(body)
+        assert not said and not left, name
+        said, left = verdict(body[:-501])  # (the key at the end of the body)
+        assert not said and not left, name
+    # A hit in text runs on with no byte to end its bytes: past UNDECIDED_MAX it is a suspect.
+    body = b"\xff" * 9 + b"abc1Q~" + b"a b " * 40_000
+    said, left = verdict(body)
+    assert left and not said
+
+
+def _shape_bytes(parsed, flags: int) -> set[int]:
+    """Every byte an item of a parsed bytes pattern may hold or test (a superset)."""
+    import re
+    from re import _constants as c  # (the regex parser's own tree: the source of the rule)
+
+    every = set(range(256))
+    out: set[int] = set()
+    for op, av in parsed:
+        if op is c.LITERAL:
+            out.add(av)
+            if flags & re.IGNORECASE and chr(av).isalpha():
+                out |= {ord(chr(av).lower()), ord(chr(av).upper())}
+        elif op in (c.NOT_LITERAL, c.ANY):
+            out |= every
+        elif op is c.IN:
+            negated = any(o is c.NEGATE for o, _ in av)
+            got: set[int] = set()
+            for o, a in av:
+                if o is c.LITERAL:
+                    got.add(a)
+                elif o is c.RANGE:
+                    got |= set(range(a[0], a[1] + 1))
+                elif o is c.CATEGORY:
+                    got |= {b for b in range(128) if re.fullmatch(
+                        {c.CATEGORY_DIGIT: rb"\d", c.CATEGORY_SPACE: rb"\s",
+                         c.CATEGORY_WORD: rb"\w"}[a], bytes([b]))}
+                elif o is not c.NEGATE:
+                    got |= every  # (anything else: assume the worst)
+            if flags & re.IGNORECASE:
+                got |= {ord(chr(b).swapcase()) for b in got if chr(b).isalpha() and b < 128}
+            out |= (every - got) if negated else got
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            out |= _shape_bytes(av[2], flags)
+        elif op is c.SUBPATTERN:
+            out |= _shape_bytes(av[3], (flags | av[1]) & ~av[2])
+        elif op is c.BRANCH:
+            for branch in av[1]:
+                out |= _shape_bytes(branch, flags)
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            out |= _shape_bytes(av[1], flags)
+        elif op is not c.AT:  # (\b: tests the bytes either side, each held or the one after)
+            out |= every
+    return out
+
+
+def test_each_shape_says_truly_whether_its_bytes_are_printable():
+    """`Shape.printable` is what lets StreamScan decide a hit from the bytes up to the first
+    one outside KEY_BYTES: walked in the regex parser's own tree, every printable shape holds
+    and tests only such bytes, and each shape that is not says so."""
+    import re
+    from re import _parser
+
+    from vcrproxy.redaction import KEY_BYTES, SHAPES, _bytes_pattern
+
+    for shape in SHAPES:
+        bp = _bytes_pattern(shape.pattern)
+        reach = _shape_bytes(_parser.parse(bp.pattern, bp.flags), bp.flags & re.IGNORECASE)
+        assert (reach <= set(KEY_BYTES)) == shape.printable, shape.name
+
+
 def _big_binary_url(gateway, mb: float, unit: bytes | None = None) -> str:
     from base64 import urlsafe_b64encode
 
@@ -645,35 +767,39 @@ def test_a_literal_scalar_of_short_lines_gives_the_bytes_back():
 
 
 @pytest.mark.parametrize("forks", [True, False])
-def test_a_large_random_binary_stream_is_written_from_its_text_when_redaction_leaves_it(
+def test_a_large_random_binary_stream_is_written_from_its_text_never_decoded_back(
         forks, run_proxy, gateway, ca_cert, tmp_path, monkeypatch):
     """Random bytes (compressed audio, images) hold a few short needles per MB (`Q~`, `hf_`,
-    `sk-`...) that are no key: redaction leaves the body as it is, but `leaves_body` cannot
-    tell without the body. With the text process the text is made anyway and, once redaction
-    (on the body decoded back, in the writer's child) left it as it was, written as it is: the
-    base64 is never made twice (binary_parts fails here if it is). Without it (the scan
-    thread), once the scan has found a needle no text is made: the pieces are kept and the
-    writer joins them, as before (a text only decoded back cost 0.8-1.15 s and +89-96 MB for
-    50 MB, keeping the pieces 0.5-0.8 s and +54 MB). The file is the standard emitter's."""
+    `sk-`...) that are no key. The scan tries each shape where its hit is, as the whole
+    body's redaction would, so `leaves_body` says the body stays as it is and its streamed
+    text is written as it is, in the text process and in the scan thread alike: never decoded
+    back (`BinaryScalar.data` fails here, in the writer's child too) nor made twice
+    (`binary_parts` fails on the body). Before, each such needle meant "may change": the end
+    decoded the text back and redacted it in the writer's child (~0.15 s of a 50 MB
+    recording's end), and without the text process no text was made at all. The file is the
+    standard emitter's."""
     import random
 
-    from vcrproxy import codec, scanprocess
+    from vcrproxy import codec, scanprocess, yamlv3
     from vcrproxy.redaction import DEFAULT_REDACTION, StreamScan
 
     unit = b"1Q~x" + random.Random(7).randbytes(9969)  # (needles from its first bytes on)
     scan = StreamScan(DEFAULT_REDACTION)
     scan.feed(unit * 3)
-    assert scan.changes() and len(scan.hits) >= 3
+    assert len(scan.hits) >= 3 and not scan.changes()
     monkeypatch.setattr(scanprocess, "FORKS", forks and scanprocess.FORKS)
-    if scanprocess.FORKS:
-        binary_parts = codec.binary_parts
+    binary_parts = codec.binary_parts
 
-        def only_small(data, indent):
-            assert len(data) < 1 << 20, "the streamed text was made again"
-            return binary_parts(data, indent)
+    def only_small(data, indent):
+        assert len(data) < 1 << 20, "the streamed text was made again"
+        return binary_parts(data, indent)
 
-        monkeypatch.setattr(codec, "binary_parts", only_small)
+    def never(self):
+        raise AssertionError("the streamed text was decoded back")
+
+    monkeypatch.setattr(codec, "binary_parts", only_small)
     seen = _count_binary_paths(monkeypatch)
+    monkeypatch.setattr(yamlv3.BinaryScalar, "data", never)
     raw, loaded = _record_big(run_proxy, gateway, ca_cert, tmp_path, unit)
     assert [i.response.body_bytes for i in loaded.interactions] == [raw]  # (no key in it)
-    assert (seen["finish"] >= 1) == scanprocess.FORKS
+    assert seen["finish"] >= 1
