@@ -111,10 +111,16 @@ def test_literal_body_equals_the_regex_on_every_short_text():
                 assert _literal_body(s, pad) == _LINE_START_RE.sub(pad, s), repr(s)
 
 
-def test_literal_scalar_equals_scalar_parts_on_every_short_text_cut_anywhere():
+@pytest.mark.parametrize("step", [None, 1, 3])
+def test_literal_scalar_equals_scalar_parts_on_every_short_text_cut_anywhere(step, monkeypatch):
     """Every text of up to 7 characters of "\\n", " ", "a", in two pieces cut at every place:
-    runs of empty lines, breaks at a piece's ends, spaces before breaks across the cut."""
+    runs of empty lines, breaks at a piece's ends, spaces before breaks across the cut; and
+    with the piece indented in steps of 1 or 3 bytes (_MARK_STEP), a step's end everywhere."""
+    from vcrproxy import yamlv3
     from vcrproxy.yamlv3 import _LITERAL, LiteralScalar, _scalar_style, scalar_parts
+
+    if step:
+        monkeypatch.setattr(yamlv3, "_MARK_STEP", step)
 
     checked = 0
     for n in range(1, 8):
