@@ -141,6 +141,44 @@ def test_literal_scalar_equals_scalar_parts_on_every_short_text_cut_anywhere(ste
     assert checked > 1000
 
 
+@pytest.mark.parametrize("hyperscan", [True, False])
+def test_literal_scalar_tells_every_character_yaml_v3_rejects_cut_anywhere(hyperscan,
+                                                                           monkeypatch):
+    """Every text of up to 3 characters from those around each rule (C0 and C1 controls, DEL,
+    NEL, U+FEFF, U+FFFE/FFFF, U+2028/2029, past U+FFFF, a space before a break) alone and
+    after a line, in two pieces cut at every byte (inside characters too): usable exactly
+    when yaml.v3 writes it as a literal block (`_scalar_style`), and then scalar_parts' bytes;
+    with the one Hyperscan pass over the bytes (_NOT_LITERAL_BYTES) and without it."""
+    from vcrproxy import yamlv3
+    from vcrproxy.yamlv3 import _LITERAL, LiteralScalar, _scalar_style, scalar_parts
+
+    if not hyperscan:
+        monkeypatch.setattr(yamlv3, "_not_literal_db", lambda: None)
+    elif yamlv3._not_literal_db() is None:
+        pytest.skip("no Hyperscan wheel here")
+    alphabet = ["a", " ", "\n", "\t", "\r", "\x01", "\x7f", "\x85", "\xa0", "\xe9",
+                "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff", "\ufffd", "\ue000",
+                "\U0001f600"]
+    literal_seen = 0
+    for n in range(1, 4):
+        for chars in itertools.product(alphabet, repeat=n):
+            for text in ("".join(chars), "b\n" + "".join(chars)):
+                raw = text.encode()
+                literal = len(raw) >= 3 and _scalar_style(text) == _LITERAL and (
+                    "\u2028" not in text and "\u2029" not in text)
+                expected = b"".join(scalar_parts(text, 4, 2)) if literal else None
+                literal_seen += literal
+                for cut in range(len(raw) + 1):
+                    block = LiteralScalar(4, 2)
+                    block.feed(raw[:cut])
+                    block.feed(raw[cut:])
+                    assert block.finish().usable == literal, (text, cut)
+                    if literal:
+                        assert b"".join(block.parts) == expected, (text, cut)
+                    assert block.data() == raw
+    assert literal_seen > 100
+
+
 def test_utf8_text_is_decode_or_none():
     for raw in BODIES.values():
         try:
