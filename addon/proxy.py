@@ -79,7 +79,7 @@ from vcrproxy.ca import (  # noqa: E402, F401  (re-exported)
 )
 from vcrproxy.options import BY_NAME  # noqa: E402
 from vcrproxy.session import Preloaded  # noqa: E402
-from vcrproxy.vcr import VCR  # noqa: E402
+from vcrproxy.vcr import VCR, ViewAt  # noqa: E402
 
 WEB_NEEDS_TOKEN = (
     "--web needs mitmproxy >= 11.1: this mitmproxy's web UI has no login token, so any local "
@@ -357,7 +357,7 @@ class Proxy:
             opts.changed.disconnect(m.addons._configure_all)  # the stock manager, still empty
             m.addons = HookTable(m)
             # (no UI here to list the LLM view: see VCR.contentview)
-            self.vcr.contentview = "first-request" if s.contentview else "off"
+            self.vcr.contentview = ViewAt.FIRST_REQUEST if s.contentview else ViewAt.OFF
             m.addons.add(
                 core.Core(),
                 proxyserver.Proxyserver(),

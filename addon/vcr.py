@@ -11,6 +11,7 @@ import importlib.util
 import logging
 import os
 import sys
+from enum import StrEnum
 
 if __package__ != "vcrproxy":  # pragma: no cover - loaded by `mitmdump -s` from a checkout
     try:
@@ -50,9 +51,25 @@ from vcrproxy.session import CassetteSession, Preloaded
 log = logging.getLogger("vcrproxy")
 
 __all__ = [
-    "DEFAULT_CASSETTE", "FAULTS_KEY", "MODES", "PACES", "VCR", "FlowReport", "prefer_h2",
-    "proxy_credentials", "resolve_cassette_name",
+    "DEFAULT_CASSETTE", "FAULTS_KEY", "MODES", "PACES", "VCR", "FlowReport", "ViewAt",
+    "prefer_h2", "proxy_credentials", "resolve_cassette_name",
 ]
+
+
+class ViewAt(StrEnum):
+    """When VCR adds the "LLM" contentview of AI API bodies (contentview.py).
+
+    LOAD: when mitmproxy loads the addon, for the UIs that list and show views (mitmweb, the
+    console, `mitmdump -s`). A host with no UI (proxy.py's lean master) sets one of the others
+    before it loads the addon: FIRST_REQUEST, for a host that renders this proxy's flows in
+    its own process (the pytest plugin); OFF, where nothing renders a flow (the CLI). Either
+    way a session that sees no request (`vcrproxy replay x.yaml -- true`) never imports it,
+    and the CLI's first request does not wait for it (mitmproxy's contentviews and our AI
+    format parsers: ~45 ms, of a 50 MB recording's ~0.5 s)."""
+
+    LOAD = "load"
+    FIRST_REQUEST = "first-request"
+    OFF = "off"
 
 
 class VCR:
@@ -80,22 +97,15 @@ class VCR:
         ]
         for addon in (self.registry, h2, self.replayer, self.recorder, self.reporter):
             addon.hook_failed = self.hook_failed  # type: ignore[attr-defined]  (fail_closed)
-        # The "LLM" contentview of AI API bodies is added when mitmproxy loads this addon, for
-        # the UIs that list and show views (mitmweb, the console, `mitmdump -s`). A host with no
-        # UI (proxy.py's lean master) sets `contentview` first: "first-request" adds it then, for
-        # a host that renders this proxy's flows in its own process (the pytest plugin); "off"
-        # never adds it (the CLI: nothing there renders a flow). Either way a session that sees
-        # no request (`vcrproxy replay x.yaml -- true`) never imports it, and the CLI's first
-        # request does not wait for it (mitmproxy's contentviews and our AI format parsers:
-        # ~45 ms, of a 50 MB recording's ~0.5 s).
-        self.contentview: str = "load"
+        # When the LLM contentview is added (ViewAt); a host sets it before loading the addon.
+        self.contentview = ViewAt.LOAD
         self._view_pending = False
 
     def load(self, loader) -> None:
         options.add_options(loader)
-        if self.contentview == "first-request":
+        if self.contentview == ViewAt.FIRST_REQUEST:
             self._view_pending = True
-        elif self.contentview == "load":
+        elif self.contentview == ViewAt.LOAD:
             _register_view()
 
     @fail_closed
