@@ -124,9 +124,7 @@ class Recorder:
         try:
             await asyncio.to_thread(session.sync)
         except CassetteError as e:
-            reason = one_line(f"vcrproxy: {e}")
-            log.error("%s", reason)
-            self.reporter.errors.append(reason)
+            self.reporter.fail(one_line(f"vcrproxy: {e}"))
 
     async def _record_off_loop(self, flow: http.HTTPFlow, rec: _Record) -> None:
         def build_and_write():
@@ -163,10 +161,8 @@ class Recorder:
             rec.session.note_recorded(written)
             self._finish_recorded(flow, rec, written, body, decoded, chunks)
         except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
-            reason = one_line(f"vcrproxy: internal error while recording ({type(e).__name__}: "
-                              f"{e})")
-            log.error("%s", reason)
-            self.reporter.errors.append(reason)
+            self.reporter.fail(one_line(
+                f"vcrproxy: internal error while recording ({type(e).__name__}: {e})"))
         finally:
             rec.session.pending -= 1  # (counted in the stats above first)
 
@@ -223,10 +219,9 @@ class Recorder:
             return None
 
     def _write_failed(self, flow: http.HTTPFlow, rec: _Record, e: Exception) -> None:
-        log.error("could not write %s: %s", rec.session.path, e)
         rec.session.stats.failed += 1
         # In the summary and the CLI's exit code: a session that lost recordings failed.
-        self.reporter.errors.append(f"could not write {rec.session.path}: {e}")
+        self.reporter.fail(f"could not write {rec.session.path}: {e}")
         self.reporter.report(flow, "error", rec.session, f"not recorded: {e}")
 
     def _recorded(self, flow: http.HTTPFlow, rec: _Record, written: Interaction) -> None:

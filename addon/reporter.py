@@ -55,6 +55,12 @@ class Reporter:
         self.errors: list[str] = []
         self._reported: set[str] = set()  # flow ids reported by the replayer or the recorder
 
+    def fail(self, reason: str) -> None:
+        """A problem the run must answer for (one line): logged as an error now, listed in the
+        summary and counted in the exit code (`missed`)."""
+        log.error("%s", reason)
+        self.errors.append(reason)
+
     def report(
         self, flow: http.HTTPFlow, kind: str, sess: CassetteSession | None, detail: str = ""
     ) -> None:
