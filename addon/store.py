@@ -233,9 +233,13 @@ def atomic_write(path: str, data: bytes | list[bytes], *, durable: bool = True) 
 
 def sync_file(path: str, *, folder: bool = False) -> None:
     """fsync `path` (whatever any process wrote to it) and, with `folder`, its folder (a file
-    renamed into it). Raises OSError (FileNotFoundError: nothing there to flush)."""
-    fd = os.open(path, os.O_RDONLY)
+    renamed into it). Raises OSError (FileNotFoundError: nothing there to flush), CassetteError
+    if something else than a regular file is there now (a FIFO's open would block)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
+        what = not_regular(os.fstat(fd).st_mode)
+        if what is not None:
+            raise CassetteError(f"{path}: is {what} now, not the cassette written")
         os.fsync(fd)
     finally:
         os.close(fd)
