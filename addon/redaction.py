@@ -677,7 +677,10 @@ class _Finder:
                 targets.setdefault(index_of[n], []).append((pi, offset))
         self.field_needles_from = len(needles)
         extra = {v + '"' for f in fields for v in (f, f.lower(), f[:1].upper() + f[1:])}
-        needles.extend(n.encode() for n in sorted(set(_FIELD_NEEDLES) | extra))
+        names = sorted(set(_FIELD_NEEDLES) | extra)
+        # Each also as JSON inside a JSON string (`api_key\"`): tool call arguments, a body
+        # quoted in a log field.
+        needles.extend([n.encode() for n in names] + [n[:-1].encode() + b'\\"' for n in names])
         self.targets = targets
         self.needles = _Needles(needles, dfa=True)
 
@@ -953,6 +956,11 @@ _MIN_ECHOED = 6  # shorter values of named secrets are not hunted down elsewhere
 # -- JSON, form and multipart fields ---------------------------------------------------------------
 
 _AFTER_KEY = re.compile(rb'\s*:\s*"((?:[^"\\]|\\.)*)"', re.DOTALL)
+# The same in JSON text that is itself the value of a JSON string (`{\"api_key\": \"...\"}`):
+# the inner quotes are `\"`, an inner escape starts with `\\`, and inner whitespace may be
+# escaped (`\n`). Group 1: the inner value as the outer string holds it (RFC 8259 section 7).
+_AFTER_ESCAPED_KEY = re.compile(
+    rb'(?:\s|\\[nrt])*:(?:\s|\\[nrt])*\\"((?:[^"\\]|\\[^"\\]|\\\\(?:\\[\\"]|[^"\\]))*)\\"')
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -963,6 +971,15 @@ def _value_span(name: str, data: bytes, start: int, end: int) -> int:
         if m:
             return m.end()
     return start
+
+
+def _json_string(inner: bytes) -> str:
+    """The text of a JSON string from what is between its quotes (as it is, if that is not
+    valid JSON)."""
+    try:
+        return json.loads(b'"' + inner + b'"')
+    except ValueError:
+        return inner.decode("utf-8", "replace")
 
 
 def _json_fields(
@@ -978,17 +995,19 @@ def _json_fields(
     logprobs = None
     done: set[int] = set()
     for ni, at in hits:
-        close = at + len(finder.field_name(ni)) - 1
+        needle = finder.field_name(ni)
+        close = at + len(needle) - 1
         if close in done:
             continue
         done.add(close)
-        m = _AFTER_KEY.match(data, close + 1)
+        escaped = needle.endswith(b'\\"')  # (a key of JSON inside a JSON string)
+        m = (_AFTER_ESCAPED_KEY if escaped else _AFTER_KEY).match(data, close + 1)
         if m is None or m.end(1) == m.start(1):
             continue
         open_ = data.rfind(b'"', max(0, at - 128), at)
-        if open_ < 0:
+        if open_ < 0 or escaped and data[open_ - 1 : open_] != b"\\":
             continue
-        name = data[open_ + 1 : close].decode("utf-8", "replace")
+        name = data[open_ + 1 : close - escaped].decode("utf-8", "replace")
         if not config.secret_field(name, json=True):
             continue
         if name_words(name) == ("token",):
@@ -1002,10 +1021,9 @@ def _json_fields(
             continue
         vs = _value_span(name, data, vs, ve)
         spans.append((vs, ve, ("name", f"{place} field {name}")))
-        try:
-            text = json.loads(b'"' + data[vs:ve] + b'"')
-        except ValueError:
-            text = data[vs:ve].decode("utf-8", "replace")
+        text = _json_string(data[vs:ve])
+        if escaped:
+            text = _json_string(text.encode("utf-8", "surrogatepass"))
         values.setdefault(text, f"{place} field {name}")
     return spans
 

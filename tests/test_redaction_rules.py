@@ -180,6 +180,33 @@ def test_json_fields_at_any_depth_and_echoes():
     assert out.request.body.count("\n") == body.count("\n")  # format kept
 
 
+@pytest.mark.parametrize("indent", [None, 2])
+def test_json_fields_of_json_inside_a_json_string(indent):
+    """Tool call arguments are JSON text inside a JSON string (`"arguments": "{\\"api_key\\":
+    ...}"`): a secret only its field name gives away was kept there (the field needle is
+    `api_key"`, the string holds `api_key\\"`). Each named field of the inner JSON is redacted,
+    its value's own escapes (quotes, backslashes, \\u) and pretty-printed (escaped) breaks
+    included; the rest of both levels stays, and the value is searched as an echo elsewhere."""
+    key = "Zq4" + "Wn7Yt2Kp9" * 4
+    inner = {"city": "Paris", "api_key": key, "password": 'p"w\\d\u00e9' + "x" * 8,
+             "Authorization": "Bearer " + "tok" + "9Lm2Nq4Rs6Tu8Vw", "token_count": 3,
+             "nested": {"client_secret": "cs-" + "q" * 16}}
+    args = json.dumps(inner, indent=indent)
+    body = json.dumps({"choices": [{"message": {"tool_calls": [
+        {"type": "function", "function": {"name": "get_weather", "arguments": args}}]}}]})
+    echo = json.dumps({"you_sent": key})
+    out = redact_interaction(exchange(body, echo))
+    outer = json.loads(out.request.body)
+    got = json.loads(outer["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
+    assert got == {"city": "Paris", "api_key": REDACTED, "password": REDACTED,
+                   "Authorization": "Bearer " + REDACTED, "token_count": 3,
+                   "nested": {"client_secret": REDACTED}}
+    assert outer["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "get_weather"
+    assert json.loads(out.response.body) == {"you_sent": REDACTED}  # (the value, echoed)
+    assert redact_interaction(out).request.body == out.request.body  # (idempotent)
+    assert not find_secrets(out)
+
+
 def test_token_endpoint_answer_and_form_body():
     form = "grant_type=refresh_token&client_id=abc.apps&client_secret=my%2Fsecret%2Fvalue" \
            "&refresh_token=1%2F%2F0abc&password=hunter2hunter2"

@@ -1,8 +1,9 @@
 """Secrets through a real recording session: every kind of secret redaction knows (see
 tests/secret_shapes.py: 44 key shapes and 14 secrets only their name gives away) is sent to the
 fake gateway's echo endpoint in its natural place (header, query, cookie, JSON field, form
-field), and again inside a JSON body, a form body and a gzip-encoded body, and the upstream
-echoes each request back (the gzip case in a gzip-encoded answer).
+field), and again inside a JSON body, a tool call's arguments (JSON inside a JSON string), a form
+body and a gzip-encoded body, and the upstream echoes each request back (the gzip case in a
+gzip-encoded answer).
 
 None of them may reach the cassette file, a log record (any logger, DEBUG included), a live line
 or the summary; `vcrproxy check` on the same traffic recorded with redaction off reports every
@@ -26,7 +27,7 @@ from vcrproxy.cli.live import LiveLog
 from vcrproxy.cli.main import main
 from vcrproxy.redaction import is_credential_name
 
-VARIANTS = ("natural", "json", "form", "gzip")
+VARIANTS = ("natural", "json", "tool-args", "form", "gzip")
 
 
 def _field(s: Secret) -> str:
@@ -58,6 +59,11 @@ def build(s: Secret, variant: str, base: str) -> dict:
     if variant == "json":
         body = {"model": "gpt-4o-mini", "max_tokens": 16, "nested": {field: s.text}}
         return {"method": "POST", "url": url, "headers": headers, "json": body}
+    if variant == "tool-args":  # JSON text inside a JSON string: a tool call's arguments
+        args = json.dumps({"city": "Paris", field: s.text})
+        body = {"model": "gpt-4o-mini", "messages": [{"role": "assistant", "tool_calls": [
+            {"type": "function", "function": {"name": "lookup", "arguments": args}}]}]}
+        return {"method": "POST", "url": url, "headers": headers, "json": body}
     if variant == "form":
         return {"method": "POST", "url": url, "headers": headers,
                 "data": {"model": "m", field: s.text}}
@@ -73,9 +79,11 @@ def build(s: Secret, variant: str, base: str) -> dict:
 
 
 def forms(s: Secret) -> list[str]:
-    """How the secret could show in a file or a log: as sent, JSON-escaped, percent-encoded."""
+    """How the secret could show in a file or a log: as sent, JSON-escaped (once, or twice as
+    JSON inside a JSON string), percent-encoded."""
     v = s.value
-    return sorted({v, json.dumps(v)[1:-1], urllib.parse.quote(v, safe=""),
+    once = json.dumps(v)[1:-1]
+    return sorted({v, once, json.dumps(once)[1:-1], urllib.parse.quote(v, safe=""),
                    urllib.parse.quote_plus(v)})
 
 
