@@ -12,6 +12,7 @@ import asyncio
 import logging
 
 from mitmproxy import http
+from mitmproxy.connection import ConnectionState
 
 from . import trailers
 from .cassette import WEBSOCKET_KEY, CassetteError, Interaction, Request
@@ -266,7 +267,14 @@ def _replayed(flow: http.HTTPFlow) -> bool:
 
 
 def _client_hung_up(flow: http.HTTPFlow) -> bool:
-    """The HTTP/1 client went away mid-response (mitmproxy's message for it), not the upstream."""
-    return flow.response is not None and flow.error is not None and (
-        flow.error.msg.startswith("Client disconnected")
-    )
+    """The client went away mid-response, not the upstream. mitmproxy's messages for it
+    (proxy/layers/http/_http1.py, _http2.py): HTTP/1 "Client disconnected."; HTTP/2 "stream
+    reset by client (CANCEL)" for the stream, or "peer closed connection" for the connection,
+    which an upstream's HTTP/2 connection gives too: then the client's side must be the one
+    closed (the server loop clears CAN_READ before it reports the close)."""
+    if flow.response is None or flow.error is None:
+        return False
+    msg = flow.error.msg
+    return msg.startswith(("Client disconnected", "stream reset by client")) or (
+        msg == "peer closed connection"
+        and not flow.client_conn.state & ConnectionState.CAN_READ)

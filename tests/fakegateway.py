@@ -57,7 +57,9 @@ event, so they still arrive incrementally):
 no client can decode).
 
 Spacing: SSE/NDJSON/eventstream events are written ``gap_ms`` apart (first one right after the
-headers), overridable per request with the ``X-Fake-Gap-Ms`` header or ``?gap_ms=``.
+headers), overridable per request with the ``X-Fake-Gap-Ms`` header or ``?gap_ms=``;
+``X-Fake-End-Delay-Ms`` (``?end_delay_ms=``) waits that long after the last event before the
+end of the stream (a client that hangs up after the final event then always beats the end).
 """
 
 from __future__ import annotations
@@ -617,6 +619,8 @@ class _Ctx:
             self.gap = max(0.0, float(gap)) / 1000 if gap else gw.gap_ms / 1000
         except ValueError:
             self.gap = gw.gap_ms / 1000
+        end_delay = hdrs.get("x-fake-end-delay-ms") or self.qget("end_delay_ms")
+        self.end_delay = float(end_delay) / 1000 if end_delay else 0.0
 
     def encoder(self) -> _Encoder | None:
         return _Encoder(self.coding) if self.coding else None
@@ -678,6 +682,8 @@ class _Ctx:
             await asyncio.sleep(max(self.gap, 0.02))  # let the client read what was sent
             await self.resp.abort(abort)
             return
+        if self.end_delay:
+            await asyncio.sleep(self.end_delay)
         if comp:
             await self.resp.write(comp.finish())
         await self.resp.end()

@@ -244,24 +244,33 @@ def wait_for(predicate, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.parametrize("how", ["http1", "http2 connection closed"])
 def test_record_keeps_a_stream_the_client_hung_up_on_after_its_last_event(
-    run_proxy, ca_cert, gateway, tmp_path
+    how, run_proxy, ca_cert, gateway, tmp_path
 ):
-    """An HTTP/1.1 client may close a stream right after its final event (the openai SDK 1.x/2.x
-    does, after `data: [DONE]`, racing the upstream's end of stream): the answer is whole, so
-    it is recorded, and replays. (mitmproxy reports this as "Client disconnected.")"""
+    """A client may close a stream right after its final event (the openai SDK 1.x/2.x does,
+    after `data: [DONE]`); here the upstream ends its stream only 2 s later, so the hang-up
+    always comes first. The answer is whole: it is recorded, and replays. mitmproxy reports
+    this as "Client disconnected." over HTTP/1.1; over HTTP/2 as "stream reset by client
+    (CANCEL)" (below: httpx does not reset a stream it closes) or "peer closed connection" (it
+    closes the connection), neither of which was recorded."""
     path = tmp_path / "c.yaml"
     url = f"{gateway.url}/v1/chat/completions"
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "bye now"}]}
     proxy = run_proxy(path, "record")
-    with client(proxy, ca_cert) as c:
-        with c.stream("POST", url, json=body, headers={"X-Fake-Gap-Ms": "100"}) as r:
+    http2 = how != "http1"
+    with client(proxy, ca_cert, http2=http2) as c:
+        with c.stream("POST", url, json=body,
+                      headers={"X-Fake-Gap-Ms": "100", "X-Fake-End-Delay-Ms": "2000"}) as r:
+            assert r.http_version == ("HTTP/2" if http2 else "HTTP/1.1")
             lines = []
             for line in r.iter_lines():
                 lines.append(line)
                 if line == "data: [DONE]":
+                    if how == "http2 connection closed":
+                        c.close()  # (the connection goes before the stream is closed)
                     break  # hang up before the end of the stream arrives
-    wait_for(lambda: "recorded 1," in "".join(summary(proxy)))
+    wait_for(lambda: "recorded 1," in "".join(summary(proxy)), 1.5)
     assert summary(proxy)[0].endswith("recorded 1, missed 0, failed 0, unused 0")
     proxy.stop()
     [got] = load_cassette(path).interactions
@@ -275,8 +284,77 @@ def test_record_keeps_a_stream_the_client_hung_up_on_after_its_last_event(
     assert (r.status_code, r.text) == (200, kept)
 
 
-def test_record_drops_a_stream_the_client_hung_up_on_midway(
+def _h2_post_until(proxy, ca: str, url: str, body: bytes, last: bytes) -> tuple[object, bytes]:
+    """POST over HTTP/2 through the proxy with the h2 library (as mitmproxy's own), reading the
+    answer until it holds `last`; then reset the stream (RST_STREAM CANCEL), keeping the
+    connection open. Returns (the TLS socket, to close later; what was read)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    import h2.config
+    import h2.connection
+    import h2.errors
+    import h2.events
+
+    target = urlsplit(url)
+    where = urlsplit(proxy.url)
+    raw = socket.create_connection((where.hostname, where.port), timeout=10)
+    raw.sendall(f"CONNECT {target.netloc} HTTP/1.1\r\nHost: {target.netloc}\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += raw.recv(4096)
+    assert head.split(b" ")[1] == b"200", head
+    context = tls(ca)
+    context.set_alpn_protocols(["h2"])
+    sock = context.wrap_socket(raw, server_hostname=target.hostname)
+    assert sock.selected_alpn_protocol() == "h2"
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    stream = conn.get_next_available_stream_id()
+    conn.send_headers(stream, [(":method", "POST"), (":scheme", "https"),
+                               (":authority", target.netloc), (":path", target.path),
+                               ("content-type", "application/json"),
+                               ("x-fake-gap-ms", "100"), ("x-fake-end-delay-ms", "2000")])
+    conn.send_data(stream, body, end_stream=True)
+    sock.sendall(conn.data_to_send())
+    got = b""
+    while last not in got:
+        data = sock.recv(65536)
+        assert data, "the proxy closed the connection"
+        for event in conn.receive_data(data):
+            if isinstance(event, h2.events.DataReceived) and event.stream_id == stream:
+                got += event.data
+                conn.acknowledge_received_data(event.flow_controlled_length, stream)
+        sock.sendall(conn.data_to_send())
+    conn.reset_stream(stream, h2.errors.ErrorCodes.CANCEL)
+    sock.sendall(conn.data_to_send())
+    return sock, got
+
+
+def test_record_keeps_an_http2_stream_the_client_reset_after_its_last_event(
     run_proxy, ca_cert, gateway, tmp_path
+):
+    """An HTTP/2 client that resets the stream (RST_STREAM CANCEL) right after the final event,
+    keeping its connection: mitmproxy says "stream reset by client (CANCEL)". The answer is
+    whole: recorded (it was "upstream failed ... nothing recorded")."""
+    path = tmp_path / "c.yaml"
+    url = f"{gateway.url}/v1/chat/completions"
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "bye now"}]}
+    proxy = run_proxy(path, "record")
+    sock, got = _h2_post_until(proxy, ca_cert, url, json.dumps(body).encode(), b"data: [DONE]")
+    try:
+        wait_for(lambda: "recorded 1," in "".join(summary(proxy)), 1.5)  # (upstream ends at 2 s)
+    finally:
+        sock.close()
+    assert summary(proxy)[0].endswith("recorded 1, missed 0, failed 0, unused 0")
+    proxy.stop()
+    [kept] = load_cassette(path).interactions
+    assert kept.response.body_bytes == got and got.endswith(b"data: [DONE]\n\n")
+
+
+@pytest.mark.parametrize("http2", [False, True])
+def test_record_drops_a_stream_the_client_hung_up_on_midway(
+    http2, run_proxy, ca_cert, gateway, tmp_path
 ):
     """A client leaving mid-answer (Ctrl-C) did not get the whole stream: nothing is written
     as if it were complete, and the session counts a failure."""
@@ -284,7 +362,7 @@ def test_record_drops_a_stream_the_client_hung_up_on_midway(
     url = f"{gateway.url}/v1/chat/completions"
     body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "bye now"}]}
     proxy = run_proxy(path, "record")
-    with client(proxy, ca_cert) as c:
+    with client(proxy, ca_cert, http2=http2) as c:
         with c.stream("POST", url, json=body, headers={"X-Fake-Gap-Ms": "100"}) as r:
             next(line for line in r.iter_lines() if line.startswith("data: "))
     wait_for(lambda: "failed 1," in "".join(summary(proxy)))
