@@ -25,6 +25,7 @@ from pathlib import Path
 import anthropic
 import h2.config
 import h2.connection
+import h2.errors
 import h2.events
 import httpx
 import openai
@@ -288,31 +289,18 @@ def _h2_post_until(proxy, ca: str, url: str, body: bytes, last: bytes) -> tuple[
     """POST over HTTP/2 through the proxy with the h2 library (as mitmproxy's own), reading the
     answer until it holds `last`; then reset the stream (RST_STREAM CANCEL), keeping the
     connection open. Returns (the TLS socket, to close later; what was read)."""
-    import socket
-    from urllib.parse import urlsplit
-
-    import h2.config
-    import h2.connection
-    import h2.errors
-    import h2.events
-
-    target = urlsplit(url)
-    where = urlsplit(proxy.url)
-    raw = socket.create_connection((where.hostname, where.port), timeout=10)
-    raw.sendall(f"CONNECT {target.netloc} HTTP/1.1\r\nHost: {target.netloc}\r\n\r\n".encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += raw.recv(4096)
-    assert head.split(b" ")[1] == b"200", head
+    target, via = httpx.URL(url), httpx.URL(proxy.url)
+    raw = connect_tunnel(via.host, via.port, f"{target.host}:{target.port}")
     context = tls(ca)
     context.set_alpn_protocols(["h2"])
-    sock = context.wrap_socket(raw, server_hostname=target.hostname)
+    sock = context.wrap_socket(raw, server_hostname=target.host)
     assert sock.selected_alpn_protocol() == "h2"
     conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     conn.initiate_connection()
     stream = conn.get_next_available_stream_id()
     conn.send_headers(stream, [(":method", "POST"), (":scheme", "https"),
-                               (":authority", target.netloc), (":path", target.path),
+                               (":authority", f"{target.host}:{target.port}"),
+                               (":path", target.raw_path.decode()),
                                ("content-type", "application/json"),
                                ("x-fake-gap-ms", "100"), ("x-fake-end-delay-ms", "2000")])
     conn.send_data(stream, body, end_stream=True)
