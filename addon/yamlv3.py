@@ -750,15 +750,18 @@ _scan_space = threading.local()  # (a Hyperscan scratch space serves one thread)
 
 @functools.cache
 def _not_literal_db() -> Any:
-    """_NOT_LITERAL_BYTES as one Hyperscan database; None where Hyperscan has no wheel."""
+    """_NOT_LITERAL_BYTES as one Hyperscan database; None where Hyperscan has no wheel or
+    cannot build it (a CPU it does not support): the checks it replaces are used then."""
     try:
         import hyperscan
-    except ImportError:  # pragma: no cover - a platform without its wheel
+
+        n = len(_NOT_LITERAL_BYTES)
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=list(_NOT_LITERAL_BYTES), ids=list(range(n)), elements=n,
+                   flags=[hyperscan.HS_FLAG_SINGLEMATCH] * n)
+    except Exception as e:  # noqa: BLE001 - (ImportError: a platform without its wheel)
+        log.debug("literal block checks without Hyperscan: %s", e)
         return None
-    n = len(_NOT_LITERAL_BYTES)
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(expressions=list(_NOT_LITERAL_BYTES), ids=list(range(n)), elements=n,
-               flags=[hyperscan.HS_FLAG_SINGLEMATCH] * n)
     return db
 
 

@@ -168,6 +168,27 @@ def test_literal_scalar_tells_every_character_yaml_v3_rejects_cut_anywhere(hyper
     assert literal > 600
 
 
+def test_literal_scalar_checks_without_hyperscan_when_it_cannot_build(monkeypatch):
+    """Hyperscan present but unable to build its database (a CPU it does not support raises
+    there): a LiteralScalar falls back to the checks it replaces instead of failing the
+    recording."""
+    hyperscan = pytest.importorskip("hyperscan")
+    from vcrproxy import yamlv3
+
+    class Unsupported:
+        def __init__(self, *a, **kw):
+            raise hyperscan.error("HS_ARCH_ERROR")
+
+    monkeypatch.setattr(hyperscan, "Database", Unsupported)
+    yamlv3._not_literal_db.cache_clear()
+    try:
+        assert yamlv3._not_literal_db() is None
+        assert _literal_cut_anywhere("ab\ncd\n") and not _literal_cut_anywhere("a \nb\n")
+    finally:
+        monkeypatch.undo()
+        yamlv3._not_literal_db.cache_clear()
+
+
 def test_utf8_text_is_decode_or_none():
     for raw in BODIES.values():
         try:
