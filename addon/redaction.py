@@ -68,7 +68,7 @@ def _hyperscan() -> Any:
     on first use: it adds ~5-9 ms to the start of every command that imports redaction."""
     try:
         import hyperscan
-    except ImportError:  # pragma: no cover - a platform without its wheel
+    except Exception:  # noqa: BLE001 - (ImportError: a platform without its wheel)
         return None
     return hyperscan
 
@@ -588,11 +588,16 @@ class _Needles:
             # ~4x the DFA's speed (0.4-0.6 vs 2.1-2.7 ms/MB for the ~120 default needles, here),
             # and it lets go of the GIL while it scans. (Its Python binding passes a needle as a
             # C string: one holding a NUL byte would be cut there.)
-            self._hs = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-            self._hs.compile(expressions=list(needles), ids=list(range(len(needles))),
-                             elements=len(needles), flags=0, literal=True)
-            self._scratch = threading.local()  # (a scan's scratch space is not shared)
-        elif _ac is not None and needles and _USE_AC:
+            try:
+                db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+                db.compile(expressions=list(needles), ids=list(range(len(needles))),
+                           elements=len(needles), flags=0, literal=True)
+            except Exception as e:  # noqa: BLE001 - a CPU it does not support: the DFA then
+                log.debug("redaction: Hyperscan cannot build its database (%s)", e)
+            else:
+                self._hs = db
+                self._scratch = threading.local()  # (a scan's scratch space is not shared)
+        if self._hs is None and _ac is not None and needles and _USE_AC:
             # The DFA costs more to build (once per config) and scans random-looking bodies
             # (base64 images) about 3x faster than the default NFA.
             impl = _ac.Implementation.DFA if dfa else None

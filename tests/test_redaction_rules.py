@@ -93,6 +93,32 @@ def test_needle_fallback_finds_the_same(monkeypatch, engines):
         redaction._finder.cache_clear()
 
 
+def test_needles_without_hyperscan_when_it_cannot_build(monkeypatch):
+    """Hyperscan present but unable to build its database (a CPU it does not support raises
+    there): the needle search falls back to the Aho-Corasick DFA, with the same hits, instead
+    of every redaction failing."""
+    hyperscan = pytest.importorskip("hyperscan")
+
+    class Unsupported:
+        def __init__(self, *a, **kw):
+            raise hyperscan.error("HS_ARCH_ERROR")
+
+    key = SHAPE_EXAMPLES["openai"]
+    body = f'{{"note": "{key}", "api_key": "Zq4Wn7Yt2Kp9Zq4Wn7Yt2Kp9"}}'
+    expected = redact_interaction(exchange(body)).request.body
+    monkeypatch.setattr(hyperscan, "Database", Unsupported)
+    redaction._finder.cache_clear()
+    try:
+        needles = redaction._Needles([b"sk-", b"key\""])
+        assert needles.ordered and needles._hs is None
+        assert needles.find(b"sk-1 key\"") == [(0, 0), (1, 5)]
+        assert redact_interaction(exchange(body)).request.body == expected
+        assert key not in expected
+    finally:
+        monkeypatch.undo()
+        redaction._finder.cache_clear()
+
+
 @pytest.mark.skipif(redaction._hyperscan() is None or redaction._ac is None,
                     reason="needs both hyperscan and ahocorasick-rs")
 @pytest.mark.parametrize("seed", range(4))
