@@ -38,13 +38,13 @@ import copy
 import json
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
+from . import hsmatch
 from .cassette import (
     CHUNKS_KEY,
     REDACTED,
@@ -61,16 +61,6 @@ try:  # pragma: no cover - both branches are exercised by tests/test_redaction.p
 except ImportError:  # e.g. `mitmdump -s addon/vcr.py` from a checkout without our dependencies
     _ac = None
 
-
-@lru_cache(maxsize=1)
-def _hyperscan() -> Any:
-    """The `hyperscan` module, or None (optional: wheels for x86-64 Linux and macOS). Imported
-    on first use: it adds ~5-9 ms to the start of every command that imports redaction."""
-    try:
-        import hyperscan
-    except Exception:  # noqa: BLE001 - (ImportError: a platform without its wheel)
-        return None
-    return hyperscan
 
 log = logging.getLogger("vcrproxy")
 
@@ -582,21 +572,10 @@ class _Needles:
     def __init__(self, needles: list[bytes], *, dfa: bool = False) -> None:
         self.needles = needles
         self.lengths = [len(n) for n in needles]
-        self._ac = self._hs = None
-        _hs = _hyperscan() if needles and _USE_HS else None
-        if _hs is not None and not any(b"\0" in n for n in needles):
-            # ~4x the DFA's speed (0.4-0.6 vs 2.1-2.7 ms/MB for the ~120 default needles, here),
-            # and it lets go of the GIL while it scans. (Its Python binding passes a needle as a
-            # C string: one holding a NUL byte would be cut there.)
-            try:
-                db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-                db.compile(expressions=list(needles), ids=list(range(len(needles))),
-                           elements=len(needles), flags=0, literal=True)
-            except Exception as e:  # noqa: BLE001 - a CPU it does not support: the DFA then
-                log.debug("redaction: Hyperscan cannot build its database (%s)", e)
-            else:
-                self._hs = db
-                self._scratch = threading.local()  # (a scan's scratch space is not shared)
+        self._ac = None
+        # Hyperscan: ~4x the DFA's speed (0.4-0.6 vs 2.1-2.7 ms/MB for the ~120 default
+        # needles, here), and it lets go of the GIL while it scans.
+        self._hs = hsmatch.matcher(needles, literal=True) if _USE_HS else None
         if self._hs is None and _ac is not None and needles and _USE_AC:
             # The DFA costs more to build (once per config) and scans random-looking bodies
             # (base64 images) about 3x faster than the default NFA.
@@ -613,13 +592,9 @@ class _Needles:
         if self._hs is not None:
             if not data:
                 return []
-            scratch = getattr(self._scratch, "space", None)
-            if scratch is None:
-                scratch = self._scratch.space = _hyperscan().Scratch(self._hs)
             lengths = self.lengths
             ends: list[tuple[int, int, int]] = []
-            self._hs.scan(data, scratch=scratch, match_event_handler=lambda i, _s, end, _f, _c:
-                          ends.append((end, -lengths[i], i)))
+            self._hs.scan(data, lambda i, _s, end, _f, _c: ends.append((end, -lengths[i], i)))
             ends.sort()  # (Aho-Corasick's order: by end; at one end, the longer needle first)
             return [(i, end + neg) for end, neg, i in ends]
         if self._ac is not None:

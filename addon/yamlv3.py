@@ -745,24 +745,14 @@ _NOT_LITERAL_BYTES = (
     rb"\xe2\x80[\xa8\xa9]",  # U+2028, U+2029
     rb" \n",
 )
-_scan_space = threading.local()  # (a Hyperscan scratch space serves one thread)
 
 
 @functools.cache
 def _not_literal_db() -> Any:
-    """_NOT_LITERAL_BYTES as one Hyperscan database; None where Hyperscan has no wheel or
-    cannot build it (a CPU it does not support): the checks it replaces are used then."""
-    try:
-        import hyperscan
+    """_NOT_LITERAL_BYTES as one hsmatch.Matcher, or None (the checks it replaces then)."""
+    from .hsmatch import matcher
 
-        n = len(_NOT_LITERAL_BYTES)
-        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        db.compile(expressions=list(_NOT_LITERAL_BYTES), ids=list(range(n)), elements=n,
-                   flags=[hyperscan.HS_FLAG_SINGLEMATCH] * n)
-    except Exception as e:  # noqa: BLE001 - (ImportError: a platform without its wheel)
-        log.debug("literal block checks without Hyperscan: %s", e)
-        return None
-    return db
+    return matcher(_NOT_LITERAL_BYTES, single_match=True)
 
 
 def _not_literal(data: bytes, text: str | None, seam: bytes) -> bool:
@@ -771,17 +761,12 @@ def _not_literal(data: bytes, text: str | None, seam: bytes) -> bool:
     a literal block (_NOT_LITERAL_BYTES); `seam`: the last two bytes before `data` and its
     first two, where a character or a space and a break can straddle a cut. One Hyperscan
     pass over the bytes (~6x faster on SSE than the translate and substring searches it
-    replaces, which remain where Hyperscan has no wheel)."""
+    replaces, which remain where Hyperscan cannot be had)."""
     db = _not_literal_db()
     if db is not None:
-        scratch = getattr(_scan_space, "scratch", None)
-        if scratch is None:
-            import hyperscan
-
-            scratch = _scan_space.scratch = hyperscan.Scratch(db)
         found: list[int] = []
         for part in (data, seam):
-            db.scan(part, match_event_handler=lambda i, *_: found.append(i), scratch=scratch)
+            db.scan(part, lambda i, *_: found.append(i))
         return bool(found)
     if text is None:
         special = bool(data.translate(None, _PRINTABLE_ASCII))

@@ -12,6 +12,7 @@ import yaml
 from secret_shapes import ALL_SECRETS, NOT_SECRETS, SHAPE_EXAMPLES
 
 import vcrproxy.redaction as redaction
+from vcrproxy import hsmatch
 from vcrproxy.cassette import REDACTED, Interaction, Request, Response
 from vcrproxy.redaction import (
     DEFAULT_REDACTION,
@@ -119,7 +120,7 @@ def test_needles_without_hyperscan_when_it_cannot_build(monkeypatch):
         redaction._finder.cache_clear()
 
 
-@pytest.mark.skipif(redaction._hyperscan() is None or redaction._ac is None,
+@pytest.mark.skipif(hsmatch.module() is None or redaction._ac is None,
                     reason="needs both hyperscan and ahocorasick-rs")
 @pytest.mark.parametrize("seed", range(4))
 def test_hyperscan_hits_are_aho_corasicks_in_its_order(monkeypatch, seed):
