@@ -145,8 +145,10 @@ def _cannot_write(path: str) -> str | None:
         fd, probe_path = tempfile.mkstemp(prefix=".vcrproxy-probe-", dir=folder)
         os.close(fd)
         os.unlink(probe_path)
-        if os.path.lexists(path):
-            os.close(os.open(path, os.O_WRONLY | os.O_APPEND))
+        if os.path.lexists(path):  # (non-blocking: a FIFO put there since would hang here)
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK))
     except OSError as e:
+        if e.errno == errno.ENXIO:  # (a FIFO no process reads, or a device)
+            return "not a regular file"
         return e.strerror or str(e)
     return None
