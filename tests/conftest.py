@@ -21,6 +21,30 @@ from vcrproxy.proxy import BackgroundProxy, ProxySettings  # noqa: E402
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "cassettes")
 
 
+def call_beside_fifo(call, fifo: str, seconds: float = 10.0) -> tuple[object, BaseException | None]:
+    """Run `call()` in a thread: (its result, None) or (None, what it raised). If it has not
+    returned within `seconds` (blocked opening the FIFO `fifo`), open the FIFO's other end so
+    the thread can finish, and fail the test: a hang, which the code under test must not have."""
+    import threading
+
+    outcome: list[tuple[object, BaseException | None]] = []
+
+    def run() -> None:
+        try:
+            outcome.append((call(), None))
+        except BaseException as e:  # noqa: BLE001 - returned to the test
+            outcome.append((None, e))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():  # (O_RDWR opens a FIFO at once, as reader and writer: it unblocks)
+        os.close(os.open(fifo, os.O_RDWR | os.O_NONBLOCK))
+        worker.join(5)
+        pytest.fail(f"{call} hung on the FIFO {fifo}")
+    return outcome[0]
+
+
 @pytest.fixture(scope="session")
 def confdir(tmp_path_factory) -> str:
     """One CA for the whole run (generating a key per test would be slow)."""

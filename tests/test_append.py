@@ -486,7 +486,7 @@ def test_the_owed_flush_of_a_cassette_swapped_for_a_fifo_is_an_error_not_a_hang(
     """The fsync `write(durable=False)` owes opens the cassette again. A FIFO put in its place
     meanwhile (another user, a hostile tool) blocked that open until someone wrote to it: the
     flush, and the proxy's stop that waits for it, hung for ever. Now a one-line error."""
-    import threading
+    from conftest import call_beside_fifo
 
     from vcrproxy.matching import MatchConfig
     from vcrproxy.redaction import RedactionConfig
@@ -497,21 +497,6 @@ def test_the_owed_flush_of_a_cassette_swapped_for_a_fifo_is_an_error_not_a_hang(
     session.write(copy.deepcopy(small_interactions()[0]), durable=False)
     os.replace(path, tmp_path / "kept.yaml")
     os.mkfifo(path)
-    outcome: list[BaseException | None] = []
-
-    def flush() -> None:
-        try:
-            session.sync()
-            outcome.append(None)
-        except BaseException as e:  # noqa: BLE001 - checked below
-            outcome.append(e)
-
-    worker = threading.Thread(target=flush, daemon=True)
-    worker.start()
-    worker.join(10)
-    if worker.is_alive():  # (unblock it: a writer opens the FIFO)
-        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
-        worker.join(5)
-        pytest.fail("the flush hung on the FIFO")
-    assert isinstance(outcome[0], CassetteError)
-    assert "FIFO" in str(outcome[0]) and "\n" not in str(outcome[0])
+    _, error = call_beside_fifo(session.sync, str(path))
+    assert isinstance(error, CassetteError)
+    assert "FIFO" in str(error) and "\n" not in str(error)

@@ -171,21 +171,13 @@ def test_the_write_check_of_a_fifo_put_there_after_the_probe_does_not_hang(tmp_p
     """Recording modes check they can append to an existing cassette by opening it; a FIFO
     that replaced the file after `probe` saw a regular one blocked that open until some
     process read the FIFO (the session never started). Now a reason, at once."""
-    import threading
+    from conftest import call_beside_fifo
 
     from vcrproxy.modes import _cannot_write
 
     path = str(tmp_path / "c.yaml")
     os.mkfifo(path)
-    got: list[str | None] = []
-    worker = threading.Thread(target=lambda: got.append(_cannot_write(path)), daemon=True)
-    worker.start()
-    worker.join(10)
-    if worker.is_alive():  # (unblock it: a reader opens the FIFO)
-        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
-        worker.join(5)
-        pytest.fail("the write check hung on the FIFO")
-    assert got == ["not a regular file"]
+    assert call_beside_fifo(lambda: _cannot_write(path), path) == ("not a regular file", None)
 
 
 def test_cli_rows_fail_at_once_in_one_line_or_start(tmp_path, confdir):
