@@ -1,0 +1,35 @@
+"""Tester: JSON body fields that the built-in name rule (`is_credential_name`) calls
+credentials must lose their value, as the redaction module doc says ("a ... JSON field (at any
+depth, string values) whose name says it holds a credential loses its value"). Field names are
+found by needles on their *ending* (`_FIELD_ENDS` + '"'), so a credential name that ends in
+another word (`api_keys`, `password_hash`, `secret_value`, `accessTokenValue`) is never looked
+at: its value reaches the cassette, in the request body and in the upstream's echo of it."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import proxied_client
+
+from vcrproxy.redaction import is_credential_name
+from vcrproxy.store import load_cassette
+
+NAMES = ["api_keys", "password_hash", "secret_value", "auth_header", "privateKeyPem",
+         "client_secret_2", "accessTokenValue", "refresh_token_raw", "AUTH_TOKEN_V2",
+         "aPiKeY"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_json_field_named_as_credential_is_redacted(name, run_proxy, gateway, ca_cert,
+                                                    tmp_path):
+    assert is_credential_name(name)  # (the rule says so)
+    value = "Zq81xkPL" + "m3vR7tY0aQ"
+    cassette = tmp_path / "names.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.post(f"{gateway.url}/echo?plain=1", json={"model": "m", name: value})
+    assert r.status_code == 200 and value in r.text
+    proxy.stop()
+    (i,) = load_cassette(str(cassette)).interactions
+    assert value not in i.request.body_bytes.decode(), "request body"
+    assert value not in i.response.body_bytes.decode(), "response body (echo)"
+    assert value not in cassette.read_text()
