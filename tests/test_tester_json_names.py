@@ -33,3 +33,16 @@ def test_json_field_named_as_credential_is_redacted(name, run_proxy, gateway, ca
     assert value not in i.request.body_bytes.decode(), "request body"
     assert value not in i.response.body_bytes.decode(), "response body (echo)"
     assert value not in cassette.read_text()
+
+
+def test_mixed_case_bearer_token_is_redacted(run_proxy, gateway, ca_cert, tmp_path):
+    """The bearer shape is case-insensitive (`(?i:\\bbearer)`), but its needles are only
+    `earer` and `EARER`: `BeArEr <token>` in a neutral header (and its echo) is never tried."""
+    token = "vcx" + "_3fK9aLq0Zr7TbX2m"
+    cassette = tmp_path / "bearer.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.post(f"{gateway.url}/echo?plain=1", headers={"X-Note": f"BeArEr {token}"})
+    assert r.status_code == 200 and token in r.text
+    proxy.stop()
+    assert token not in cassette.read_text()
