@@ -46,10 +46,11 @@ class Matcher:
 
 
 def matcher(expressions: Sequence[bytes], *, literal: bool = False,
-            single_match: bool = False) -> Matcher | None:
+            single_match: bool = False, caseless: Sequence[bool] = ()) -> Matcher | None:
     """A Matcher of `expressions` (ids: their indexes), as literals or as Hyperscan regexes
-    (`single_match`: each reports its first match only); None where Hyperscan cannot be had.
-    A literal holding a NUL byte cannot be passed (the binding passes C strings): None too."""
+    (`single_match`: each reports its first match only; `caseless[i]`: expression i ignores
+    ASCII case); None where Hyperscan cannot be had. A literal holding a NUL byte cannot be
+    passed (the binding passes C strings): None too."""
     hs = module()
     if hs is None or not expressions or literal and any(b"\0" in e for e in expressions):
         return None
@@ -57,7 +58,9 @@ def matcher(expressions: Sequence[bytes], *, literal: bool = False,
     try:
         db = hs.Database(mode=hs.HS_MODE_BLOCK)
         db.compile(expressions=list(expressions), ids=list(range(n)), elements=n,
-                   flags=[hs.HS_FLAG_SINGLEMATCH if single_match else 0] * n, literal=literal)
+                   flags=[(hs.HS_FLAG_SINGLEMATCH if single_match else 0)
+                          | (hs.HS_FLAG_CASELESS if i < len(caseless) and caseless[i] else 0)
+                          for i in range(n)], literal=literal)
     except Exception as e:  # noqa: BLE001 - the caller's own path then
         log.debug("Hyperscan cannot build a database here: %s", e)
         return None

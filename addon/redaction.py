@@ -127,11 +127,14 @@ _NOT_AFTER_TOKEN = frozenset(
      "uri", "url", "endpoint", "expires", "expiry", "expiration", "ttl", "lifetime"}
 )
 # Settings about auth or a secret, not the credential itself: auth_type, auth_uri (service account
-# files), authMethod, secret_name / secret_arn (a secret manager's reference).
+# files), authMethod, credentialType (Vercel AI Gateway's routing metadata), secret_name /
+# secret_arn (a secret manager's reference).
 _NOT_AFTER_AUTH = frozenset(
     {"type", "types", "method", "methods", "mode", "scheme", "uri", "url", "endpoint", "host",
      "provider", "providers", "required", "enabled", "status", "version", "name", "domain"}
 )
+_NOT_AFTER_KEY = frozenset({"id", "ids", "name", "names", "type", "types", "arn", "ref", "version",
+                            "path", "file"})
 _NOT_AFTER_SECRET = frozenset({"name", "arn", "ref", "version", "type", "id", "ids"})
 _NOT_BEFORE_TOKEN = frozenset(
     {"page", "next", "prev", "previous", "continuation", "start", "end", "stop", "eos", "bos",
@@ -139,6 +142,24 @@ _NOT_BEFORE_TOKEN = frozenset(
 )
 _SESSION_ID = re.compile(r"sess(?:ion)?[a-z0-9]*id$")
 _NOT_CREDENTIAL_HEADERS = frozenset({"www-authenticate", "proxy-authenticate", ":authority"})
+
+
+def _names_a_key(words: tuple[str, ...], joined: str) -> bool:
+    """Whether a key compound in `joined` (the words run together) is not followed by a word
+    that makes the name about the key (`private_key_id`, `api_key_name`)."""
+    ends: dict[int, int] = {}  # where each word ends in `joined` -> its index
+    at = 0
+    for i, w in enumerate(words):
+        at += len(w)
+        ends[at] = i
+    for k in _KEY_COMPOUNDS:
+        start = joined.find(k)
+        while start >= 0:
+            i = ends.get(start + len(k))
+            if i is None or i + 1 == len(words) or words[i + 1] not in _NOT_AFTER_KEY:
+                return True
+            start = joined.find(k, start + 1)
+    return False
 
 
 def name_words(name: str) -> tuple[str, ...]:
@@ -151,11 +172,14 @@ def is_credential_name(name: str) -> bool:
     """Whether a header, parameter or field called `name` holds a credential (the built-in rule,
     case-insensitive; see the module doc). `max_tokens`, `prompt_tokens`, `token_count`,
     `tokenizer`, `author`, `idempotency-key`, `prompt_cache_key` are not credentials."""
+    lower = name.lower()
+    if not any(stem in lower for stem in CREDENTIAL_STEMS):
+        return False  # (the needles that find JSON field names are these stems)
     words = name_words(name)
     if not words:
         return False
     joined = "".join(words)
-    if any(k in joined for k in _KEY_COMPOUNDS):
+    if any(k in joined for k in _KEY_COMPOUNDS) and _names_a_key(words, joined):
         return True
     for i, w in enumerate(words):
         after = words[i + 1] if i + 1 < len(words) else ""
@@ -163,7 +187,9 @@ def is_credential_name(name: str) -> bool:
             return True
         if "passw" in w or w in ("pwd", "passphrase") or "cookie" in w:
             return True
-        if "credential" in w or "signature" in w or w in ("sig", "bearer"):
+        if "credential" in w and after not in _NOT_AFTER_AUTH:
+            return True
+        if "signature" in w or w in ("sig", "bearer"):
             return True
         if (
             (w.startswith("auth") or w == "oauth")
@@ -189,33 +215,36 @@ _NOT_IN_RUN = r"(?<![A-Za-z0-9+/_-])"
 class Shape:
     """A kind of key found by its form. `needles` are literals every match contains, with their
     offset from the match start: the scanner looks for them and tries `pattern` there. A pattern
-    with a `secret` group replaces only that group (`Bearer ` stays). `printable`: every byte a
-    match of it holds, and every byte its `\\b` and lookarounds test, is printable ASCII or
-    ASCII whitespace (KEY_BYTES), so a byte outside those ends what a match attempt can look at
-    (StreamScan decides a needle hit from the bytes up to there; tests check it of each
-    pattern)."""
+    with a `secret` group replaces only that group (`Bearer ` stays). `reach`: every byte a
+    match of it holds, and every byte its `\\b` and lookarounds test (None: any byte), so a
+    byte outside it ends what a match attempt can look at: StreamScan decides a needle hit from
+    the bytes up to there (in prose, the next space), and a test checks it of each pattern in
+    the regex parser's own tree."""
 
     name: str
     label: str
     pattern: re.Pattern[str]
     needles: tuple[tuple[str, int], ...]
-    printable: bool = True
+    reach: bytes | None = None
+    caseless: bool = False  # (its needles ignore ASCII case, as the pattern's `(?i:...)` does)
+
+
+# What the keys' patterns hold: letters, digits, and the punctuation of base64, base64url and
+# percent-encoding, `.` and `~`. The bearer shape adds the spaces after `Bearer`.
+KEY_REACH = bytes(sorted(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789%+-./=_~"))
+_SPACES = b"\t\n\x0b\x0c\r "
 
 
 def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
-           printable: bool = True) -> Shape:
+           reach: bytes | None = KEY_REACH, caseless: bool = False) -> Shape:
     return Shape(
         name,
         label,
         re.compile(pattern),
         tuple(n if isinstance(n, tuple) else (n, 0) for n in needles),
-        printable,
+        reach,
+        caseless,
     )
-
-
-# The bytes a `printable` shape's match attempt can look at past its first byte.
-KEY_BYTES = bytes([9, 10, 11, 12, 13, *range(0x20, 0x7F)])
-_NOT_KEY_BYTE = re.compile(b"[^" + re.escape(KEY_BYTES) + b"]")
 
 
 # Minimum lengths and required digits keep words and provider ids (`chatcmpl-...`, `msg_...`,
@@ -292,28 +321,26 @@ SHAPES: tuple[Shape, ...] = (
            r"\b[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}\b", ("Q~", 4)),
     _shape("private-key", "a private key (-----BEGIN ... PRIVATE KEY-----)",
            r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY-----(?s:.){16,16384}?"
-           r"-----END[A-Z ]{0,20} PRIVATE KEY-----", "-----BEGIN", printable=False),
+           r"-----END[A-Z ]{0,20} PRIVATE KEY-----", "-----BEGIN", reach=None),
     _shape("jwt", "a JSON Web Token (eyJ...)",
            rf"\beyJ{_TOKEN}{{8,}}\.eyJ{_TOKEN}{{8,}}\.{_TOKEN}{{8,}}", "eyJ"),
     # `Bearer <token>` anywhere (bodies, unlisted headers). The token must look random: 16+
     # characters with a digit or an inner lower-to-upper case change, so prose stays.
     _shape("bearer", "a bearer token (Bearer ...)",
            r"(?i:\bbearer)\s+(?P<secret>(?=[A-Za-z0-9._~+/-]*(?:[0-9]|[a-z][A-Z]))"
-           r"[A-Za-z0-9._~+/-]{16,}=*)", ("earer", 1), ("EARER", 1)),
+           r"[A-Za-z0-9._~+/-]{16,}=*)", ("earer", 1),
+           reach=KEY_REACH + _SPACES, caseless=True),
 )
 SECRET_PATTERNS: dict[str, re.Pattern[str]] = {s.name: s.pattern for s in SHAPES}
 _SHAPE_OF: dict[str, Shape] = {s.pattern.pattern: s for s in SHAPES}
 
-# JSON field names are found by the ends of credential names followed by a quote (`api_key"`):
-# a needle hit is a field when `:` and a string follow; its full name then goes through the rule.
-_FIELD_ENDS = (
-    "key", "token", "secret", "password", "passwd", "pwd", "passphrase", "auth", "ization",
-    "cookie", "credential", "sessionid", "session_id", "session-id", "sessid", "sig",
-    "credentials", "cookies", "secrets", "passwords",
-)
-_FIELD_NEEDLES = tuple(
-    sorted({v + '"' for w in _FIELD_ENDS for v in (w, w[:1].upper() + w[1:], w.upper())})
-    + ['essionId"', 'essionID"', 'ESSION_ID"', 'essionKey"']
+# JSON field names are found by these stems, in any ASCII case, anywhere in the name: a hit is
+# in a field name when the name's closing quote, `:` and a string follow; its full name then goes
+# through the rule. `is_credential_name` says no to a name without one, so every name it accepts
+# is found (`api_keys`, `accessTokenValue`, `aPiKeY`).
+CREDENTIAL_STEMS = (
+    "key", "token", "secret", "passw", "pwd", "passphrase", "auth", "cookie", "credential",
+    "sig", "bearer", "sess",
 )
 
 # `<REDACTED>` alone, or after an auth scheme: `Bearer <REDACTED>`.
@@ -565,40 +592,61 @@ def _bytes_pattern(pattern: re.Pattern[str]) -> re.Pattern[bytes]:
 
 class _Needles:
     """Literal needles -> positions, in one pass (Hyperscan's SIMD literal matcher where its
-    wheel exists, else an Aho-Corasick DFA) or one `re` scan per needle. `ordered`: hits come
-    in the order of one overlapping Aho-Corasick search (by end, the longer first), whichever
-    engine found them (the `re` fallback reports needle by needle)."""
+    wheel exists, else an Aho-Corasick DFA) or one `re` scan per needle. `caseless[i]`: needle
+    i matches whatever the ASCII case of the bytes (Aho-Corasick searches those in a lowercased
+    copy, which keeps every offset). `ordered`: hits come in the order of one overlapping
+    Aho-Corasick search (by end, the longer first), whichever engine found them (the `re`
+    fallback reports needle by needle)."""
 
-    def __init__(self, needles: list[bytes], *, dfa: bool = False) -> None:
+    def __init__(self, needles: list[bytes], *, dfa: bool = False,
+                 caseless: list[bool] | None = None) -> None:
         self.needles = needles
         self.lengths = [len(n) for n in needles]
-        self._ac = None
+        self.caseless = caseless = caseless or [False] * len(needles)
+        self._ac: list[tuple[Any, list[int], bool]] = []  # (automaton, its needles, lowercased)
         # Hyperscan: ~4x the DFA's speed (0.4-0.6 vs 2.1-2.7 ms/MB for the ~120 default
         # needles, here), and it lets go of the GIL while it scans.
-        self._hs = hsmatch.matcher(needles, literal=True) if _USE_HS else None
+        self._hs = (hsmatch.matcher(needles, literal=True, caseless=caseless)
+                    if _USE_HS else None)
         if self._hs is None and _ac is not None and needles and _USE_AC:
             # The DFA costs more to build (once per config) and scans random-looking bodies
             # (base64 images) about 3x faster than the default NFA.
             impl = _ac.Implementation.DFA if dfa else None
-            self._ac = _ac.BytesAhoCorasick(needles, implementation=impl)
-        self._res = [re.compile(re.escape(n)) for n in needles] if not self.ordered else []
+            for lower in (False, True):
+                ids = [i for i, c in enumerate(caseless) if c == lower]
+                if ids:
+                    ac = _ac.BytesAhoCorasick(
+                        [needles[i].lower() if lower else needles[i] for i in ids],
+                        implementation=impl)
+                    self._ac.append((ac, ids, lower))
+        self._res = [] if self.ordered else [
+            re.compile(re.escape(n), re.IGNORECASE if c else 0)
+            for n, c in zip(needles, caseless, strict=True)]
 
     @property
     def ordered(self) -> bool:
-        return self._ac is not None or self._hs is not None
+        return bool(self._ac) or self._hs is not None
 
     def find(self, data: bytes) -> list[tuple[int, int]]:
         """(needle index, start) of every occurrence, overlapping ones included."""
+        lengths = self.lengths
         if self._hs is not None:
             if not data:
                 return []
-            lengths = self.lengths
             ends: list[tuple[int, int, int]] = []
             self._hs.scan(data, lambda i, _s, end, _f, _c: ends.append((end, -lengths[i], i)))
             ends.sort()  # (Aho-Corasick's order: by end; at one end, the longer needle first)
             return [(i, end + neg) for end, neg, i in ends]
-        if self._ac is not None:
-            return [(i, s) for i, s, _ in self._ac.find_matches_as_indexes(data, overlapping=True)]
+        if len(self._ac) == 1:
+            ac, ids, lower = self._ac[0]
+            return [(ids[i], s) for i, s, _ in ac.find_matches_as_indexes(
+                data.lower() if lower else data, overlapping=True)]
+        if self._ac:
+            both = [(e, s - e, ids[i]) for ac, ids, lower in self._ac
+                    for i, s, e in ac.find_matches_as_indexes(
+                        data.lower() if lower else data, overlapping=True)]
+            both.sort()
+            return [(i, e + neg) for e, neg, i in both]
         global _WARNED_SLOW
         if len(data) > 1 << 20 and not _WARNED_SLOW and _ac is None:
             _WARNED_SLOW = True
@@ -617,6 +665,10 @@ class _Needles:
         return out
 
 
+class _Wait(Exception):
+    """`_Finder.field_at` cannot tell yet: the bytes that decide come later in the stream."""
+
+
 _USE_AC = True  # tests switch the fallbacks on to prove each gives the same spans
 _USE_HS = True
 _WARNED_SLOW = False
@@ -630,13 +682,14 @@ class _Finder:
         self, patterns: tuple[re.Pattern[str], ...], fields: frozenset[str] = frozenset()
     ) -> None:
         needles: list[bytes] = []
-        self.hits: list[tuple[int, int]] = []  # needle -> (pattern index or -1 for a field, offset)
-        index_of: dict[bytes, int] = {}
+        caseless: list[bool] = []
+        index_of: dict[tuple[bytes, bool], int] = {}
         self.custom: list[tuple[int, re.Pattern[bytes]]] = []
         self.labels: list[str] = []
         self.bytes_patterns: list[re.Pattern[bytes]] = []
         self.groups: list[int | str] = []
-        self.printable: list[bool] = []  # per pattern: Shape.printable (False: not a shape)
+        # Per pattern: a byte outside its Shape.reach (None: not a shape, or any byte).
+        self.stops: list[re.Pattern[bytes] | None] = []
         targets: dict[int, list[tuple[int, int]]] = {}
         for pi, pattern in enumerate(patterns):
             bp = _bytes_pattern(pattern)
@@ -646,23 +699,25 @@ class _Finder:
             shape = _SHAPE_OF.get(pattern.pattern)
             if shape is None or shape.pattern.flags != pattern.flags:
                 self.custom.append((pi, bp))
-                self.printable.append(False)
+                self.stops.append(None)
                 continue
-            self.printable.append(shape.printable)
+            self.stops.append(None if shape.reach is None
+                              else re.compile(b"[^" + re.escape(shape.reach) + b"]"))
             for literal, offset in shape.needles:
-                n = literal.encode()
-                if n not in index_of:
-                    index_of[n] = len(needles)
-                    needles.append(n)
-                targets.setdefault(index_of[n], []).append((pi, offset))
+                key = (literal.encode(), shape.caseless)
+                if key not in index_of:
+                    index_of[key] = len(needles)
+                    needles.append(key[0])
+                    caseless.append(key[1])
+                targets.setdefault(index_of[key], []).append((pi, offset))
         self.field_needles_from = len(needles)
-        extra = {v + '"' for f in fields for v in (f, f.lower(), f[:1].upper() + f[1:])}
-        names = sorted(set(_FIELD_NEEDLES) | extra)
-        # Each also as JSON inside a JSON string (`api_key\"`): tool call arguments, a body
-        # quoted in a log field.
-        needles.extend([n.encode() for n in names] + [n[:-1].encode() + b'\\"' for n in names])
+        # The stems, and the names the user added (lowercase) that hold none of them.
+        stems = sorted(set(CREDENTIAL_STEMS) | {
+            f for f in fields if f and not any(stem in f for stem in CREDENTIAL_STEMS)})
+        needles.extend(n.encode() for n in stems)
+        caseless.extend([True] * len(stems))
         self.targets = targets
-        self.needles = _Needles(needles, dfa=True)
+        self.needles = _Needles(needles, dfa=True, caseless=caseless)
 
     def shape_spans(self, data: bytes, fields: list[tuple[int, int]] | None = None,
                     hits: list[tuple[int, int]] | None = None) -> list[Span]:
@@ -698,11 +753,30 @@ class _Finder:
         return f'{self.labels[pi]} starting "{prefix}"'
 
 
-    def field_name(self, ni: int) -> bytes:
-        return self.needles.needles[ni]
+    def field_at(self, data: bytes, ni: int, at: int, final: bool = True
+                 ) -> tuple[int, int, bool] | None:
+        """Where the JSON field name that field needle `ni`'s hit at `at` is in ends: (open
+        quote, closing quote, `escaped`: a key of JSON inside a JSON string, `\\"`) when a `:`
+        follows it, else None. `final=False`: `data` may go on; raises `_Wait` when bytes
+        past its end could change the answer."""
+        m = _NAME_REST.match(data, at + self.needles.lengths[ni])
+        if m is None:
+            if not final and len(data) - at < _NAME_MAX + 32:
+                raise _Wait
+            return None
+        close, escaped = m.end() - 1, m.end(1) > m.start(1)
+        ws = _KEY_SPACE.match(data, close + 1).end()
+        if ws == len(data) and not final:
+            raise _Wait
+        if data[ws : ws + 1] != b":":
+            return None
+        open_ = data.rfind(b'"', max(0, at - _NAME_MAX), at)
+        if open_ < 0 or escaped and data[open_ - 1 : open_] != b"\\":
+            return None
+        return open_, close, escaped
 
 
-# A shape hit whose bytes run on this far with none outside KEY_BYTES (text) is a suspect: the
+# A shape hit whose bytes run on this far with none outside its reach is a suspect: the
 # scan's tail would have to keep them all until one comes.
 UNDECIDED_MAX = 1 << 16
 
@@ -719,14 +793,17 @@ class StreamScan:
 
     Each key shape needle hit is also decided as it is found, by trying the shape's pattern
     where the hit puts its start, as `_Finder.shape_spans` will (random bytes, compressed audio
-    or images, hold a few such hits per MB, `Q~` most, which are no key). A `printable` shape's
-    attempt looks at no byte past the first one outside KEY_BYTES, so once the bytes up to that
-    one (or the body's end) are here, its answer is the one the whole body gives. `suspect`:
-    some hit may change the body (a shape that matched or cannot be decided within
-    UNDECIDED_MAX bytes, a JSON field name, an echo); until it is, `leaves_body` needs no body.
+    or images, hold a few such hits per MB, `Q~` most, which are no key; prose holds `sk-` in
+    `task-`). A shape's attempt looks at no byte past the first one outside its `reach`, so
+    once the bytes up to that one (or the body's end) are here, its answer is the one the
+    whole body gives. A JSON field name hit is decided once its closing quote and `:` (or what
+    says it has none) are here, by the rule on the whole name. `suspect`: some hit may change
+    the body (a shape that matched or cannot be decided within UNDECIDED_MAX bytes, a field
+    whose name says credential, an echo); until it is, `leaves_body` needs no body.
     """
 
     def __init__(self, config: RedactionConfig, echoes: list[bytes] | None = None) -> None:
+        self.config = config
         self.finder = _finder(config.patterns, config.fields)
         needles = self.finder.needles
         self.usable = needles.ordered  # (the `re` fallback reports needle by needle)
@@ -740,12 +817,15 @@ class StreamScan:
                           if n is not None]
         # The tail: the longest needle, and the byte before the earliest start a hit gives.
         offsets = [o for ts in self.finder.targets.values() for _, o in ts]
+        # A field name hit also needs the name's bytes before it (to its opening quote).
         self._keep = max(max(lengths, default=1) for _, lengths, _ in self._searches) + max(
-            offsets, default=0) + 1
+            [*offsets, _NAME_MAX]) + 1
         self.size = 0
         self._tail = b""
         self.suspect = bool(self.finder.custom)  # (a custom pattern searches the whole body)
-        self._undecided: list[tuple[int, int]] = []  # (pattern index, start) awaiting bytes
+        # Hits awaiting bytes: (pattern index, start) of a shape, (-1 - needle index, hit) of a
+        # field name.
+        self._undecided: list[tuple[int, int]] = []
 
     @property
     def hits(self) -> list[tuple[int, int]]:
@@ -776,8 +856,8 @@ class StreamScan:
         keep = self._keep
         if self._undecided:
             self._decide(data, base, final=False)
-            if self._undecided:  # (their bytes from the one before their start)
-                keep = max(keep, self.size - self._undecided[0][1] + 1)
+            if self._undecided:  # (their bytes, and a field name's before its hit)
+                keep = max(keep, self.size - min(s for _, s in self._undecided) + _NAME_MAX + 1)
         self._tail = data[-keep:]
 
     def _suspect(self) -> None:
@@ -788,9 +868,10 @@ class StreamScan:
         finder = self.finder
         for ni, at in new:
             if ni >= finder.field_needles_from:
-                return self._suspect()
+                self._undecided.append((-1 - ni, at))
+                continue
             for pi, offset in finder.targets[ni]:
-                if not finder.printable[pi]:
+                if finder.stops[pi] is None:
                     return self._suspect()
                 if at >= offset:  # (else no match starts there: shape_spans skips it)
                     self._undecided.append((pi, at - offset))
@@ -803,7 +884,20 @@ class StreamScan:
         waiting = []
         for pi, start in self._undecided:
             at = start - base
-            if not final and _NOT_KEY_BYTE.search(data, at) is None:
+            if pi < 0:  # a field name: a credential's (by its whole name) when `:` follows
+                try:
+                    where = finder.field_at(data, -1 - pi, at, final)
+                except _Wait:
+                    where = None
+                    if end - start > UNDECIDED_MAX:
+                        return self._suspect()
+                    waiting.append((pi, start))
+                if where is not None:
+                    open_, close, escaped = where
+                    name = data[open_ + 1 : close - escaped].decode("utf-8", "replace")
+                    if self.config.secret_field(name, json=True):
+                        return self._suspect()
+            elif not final and finder.stops[pi].search(data, at) is None:
                 if end - start > UNDECIDED_MAX:
                     return self._suspect()
                 waiting.append((pi, start))
@@ -831,11 +925,11 @@ class StreamScan:
         (`size` bytes; `interaction` has an empty body in its place) leaves that body as it is,
         told without the body. True only when each step of the pass would find nothing in it:
         the scan saw all of it with `config`'s needles, and no key shape matched at any hit and
-        no JSON field name was found (so no value named in it either), `config` has no pattern
-        outside the needles
-        (one searched by regex over the whole body), the response is not a form or multipart
-        (whose fields are parsed, not found by needle), and the values the echo search looks
-        for are none, or exactly the ones the scan searched and found nowhere."""
+        no JSON field name found says credential (so no value named in it either), `config` has
+        no pattern outside the needles (one searched by regex over the whole body), the
+        response is not a form or multipart (whose fields are parsed, not found by needle),
+        and the values the echo search looks for are none, or exactly the ones the scan
+        searched and found nowhere."""
         if not self.usable or self.size != size or self.suspect:
             return False
         if self._undecided:
@@ -843,7 +937,7 @@ class StreamScan:
             if self.suspect:
                 return False
         finder = _finder(config.patterns, config.fields)
-        if finder is not self.finder or finder.custom:
+        if finder is not self.finder or finder.custom or config != self.config:
             return False
         ctype = first_header(interaction.response.headers, "content-type").lower()
         if _FORM_TYPE in ctype or "multipart/" in ctype:
@@ -936,6 +1030,11 @@ _MIN_ECHOED = 6  # shorter values of named secrets are not hunted down elsewhere
 # -- JSON, form and multipart fields ---------------------------------------------------------------
 
 _AFTER_KEY = re.compile(rb'\s*:\s*"((?:[^"\\]|\\.)*)"', re.DOTALL)
+# A field name's bytes after a stem hit, to its closing quote (`\\"` in JSON inside a JSON
+# string: group 1 holds the backslash); a name runs at most _NAME_MAX bytes either side of it.
+_NAME_MAX = 128
+_NAME_REST = re.compile(rb'[^"\\\x00-\x1f]{0,%d}(\\?)"' % _NAME_MAX)
+_KEY_SPACE = re.compile(rb"(?:\s|\\[nrt])*")
 # The same in JSON text that is itself the value of a JSON string (`{\"api_key\": \"...\"}`):
 # the inner quotes are `\"`, an inner escape starts with `\\`, and inner whitespace may be
 # escaped (`\n`). Group 1: the inner value as the outer string holds it (RFC 8259 section 7).
@@ -975,17 +1074,13 @@ def _json_fields(
     logprobs = None
     done: set[int] = set()
     for ni, at in hits:
-        needle = finder.field_name(ni)
-        close = at + len(needle) - 1
-        if close in done:
+        where = finder.field_at(data, ni, at)
+        if where is None or where[1] in done:
             continue
+        open_, close, escaped = where
         done.add(close)
-        escaped = needle.endswith(b'\\"')  # (a key of JSON inside a JSON string)
         m = (_AFTER_ESCAPED_KEY if escaped else _AFTER_KEY).match(data, close + 1)
         if m is None or m.end(1) == m.start(1):
-            continue
-        open_ = data.rfind(b'"', max(0, at - 128), at)
-        if open_ < 0 or escaped and data[open_ - 1 : open_] != b"\\":
             continue
         name = data[open_ + 1 : close - escaped].decode("utf-8", "replace")
         if not config.secret_field(name, json=True):

@@ -419,7 +419,7 @@ def test_leaves_body_is_true_only_when_redaction_leaves_the_body_as_it_is():
 
 def _near_misses(value: str, rng) -> list[bytes]:
     """Bytes that hold a shape's needle and no key: the example cut short a few bytes past
-    its first needle, alone, or followed by a byte outside KEY_BYTES or a line break and the
+    its first needle, alone, or followed by a byte outside its reach or a line break and the
     rest of it (the test's random bytes around them may still make one: rarely)."""
     v = value.encode()
     cut = min(len(v) - 1, rng.randrange(6, 12))
@@ -429,7 +429,7 @@ def _near_misses(value: str, rng) -> list[bytes]:
 @pytest.mark.parametrize("seed", range(4))
 def test_leaves_body_decides_each_shape_hit_as_the_whole_body_does(seed):
     """Random bytes hold a few needles per MB by chance (`Q~` most). The scan tries each
-    shape where its hit puts the start, with the bytes up to the first one outside KEY_BYTES
+    shape where its hit puts the start, with the bytes up to the first one outside its reach
     (those after it cannot change the answer), waiting for the next piece or the body's end
     when it needs them: with only shape needles in the body, `leaves_body` says yes exactly
     when redacting the whole body leaves it as it is, however the body is cut; and a key of
@@ -456,7 +456,7 @@ def test_leaves_body_decides_each_shape_hit_as_the_whole_body_does(seed):
 
     yes = 0
     for name, value in SHAPE_EXAMPLES.items():
-        if name == "private-key":  # (not `printable`: any hit of it is a suspect)
+        if name == "private-key":  # (its reach is any byte: any hit of it is a suspect)
             continue
         parts = []
         for miss in _near_misses(value, rng) * 2:
@@ -473,10 +473,73 @@ def test_leaves_body_decides_each_shape_hit_as_the_whole_body_does(seed):
         assert not said and not left, name
         said, left = verdict(body[:-501])  # (the key at the end of the body)
         assert not said and not left, name
-    # A hit in text runs on with no byte to end its bytes: past UNDECIDED_MAX it is a suspect.
-    body = b"\xff" * 9 + b"abc1Q~" + b"a b " * 40_000
+    # In prose each hit is decided at the next space (`task-` holds `sk-`; `Bearer` at a
+    # comma), however far the text runs.
+    for prose in (b"a task-list, ", b"the bearer, ", b"abc1Q~ab "):
+        said, left = verdict(prose * 20 + b"a b " * 40_000)
+        assert said and left, prose
+    # A hit whose reach runs on with no byte to end it: past UNDECIDED_MAX it is a suspect.
+    body = b"\xff" * 9 + b"abc1Q~" + b"ab" * 40_000
     said, left = verdict(body)
     assert left and not said
+
+
+# JSON whose names or text hold credential stems (key, token, auth, sig, sess...) and no
+# credential field, and fields the rule calls credentials.
+_FIELDS_CLEAN = [
+    b'{"usage":{"prompt_tokens":12,"completion_tokens_details":{"reasoning_tokens":0}}}',
+    b'"credentialType":"system"', b'"signature": "EqQBCkgIARABGAIiQL"', b'"max_tokens" :50',
+    b'"content":"the key to the author\'s design, a token of passwords"', b'"session":"s"',
+    b'{\\"text\\": \\"monkey keys\\"}', b'"token_type": "bearer"', b'"nextPageToken":"a"',
+    b'"secret_name":"x"', b'"private_key_id":"0123"', b'["key", "token"]', b'"authMethod":"oauth"',
+    b'"keyboard":"qwerty"', b'"keywords":["k"]', b'"thoughtSignature":"Cq"',
+]
+_FIELDS_SECRET = [
+    b'"api_keys":"Zq81xkPLm3vR"', b'"accessTokenValue" : "abcd"', b'"aPiKeY":"zz"',
+    b'{\\"password_hash\\": \\"x1\\"}', b'"session_id":"s1"', b'"Cookie":"a=b"',
+    b'"client_secret_2":\n "v"',
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_leaves_body_decides_each_field_name_hit_as_the_whole_body_does(seed):
+    """A stem hit is a credential field only when its name's closing quote and `:` follow
+    and the rule calls the whole name one: the scan decides each as the bytes that tell come
+    (a name, its quote and the spaces before `:` may straddle any cut), so JSON full of
+    `prompt_tokens` or `credentialType` keeps its streamed text, and a credential field
+    anywhere (escaped in a JSON string too) makes `leaves_body` say no."""
+    import random
+
+    from vcrproxy.redaction import DEFAULT_REDACTION, StreamScan, redact_interaction
+
+    rng = random.Random(seed)
+    config = DEFAULT_REDACTION
+
+    def verdict(body: bytes) -> tuple[bool, bool]:
+        scan = StreamScan(config)
+        at = 0
+        while at < len(body):
+            n = rng.choice([1, 2, 3, 7, rng.randrange(1, 3000)])
+            scan.feed(body[at:at + n])
+            at += n
+        empty = _interaction(b"")
+        redacted = redact_interaction(_interaction(body), config).response.body_bytes
+        return scan.leaves_body(empty, config, len(body)), redacted == body
+
+    def body_of(fragments: list[bytes], n: int) -> bytes:
+        return b"".join(rng.choice(fragments) + rng.choice([b",", b" ", b"\n", b"\xff", b""])
+                        for _ in range(n))
+
+    for _ in range(20):
+        clean = body_of(_FIELDS_CLEAN, 40)
+        assert verdict(clean) == (True, True), clean
+        for cut in range(0, len(clean), 37):  # (the body may end anywhere in a name)
+            said, left = verdict(clean[:cut])
+            assert said and left, clean[:cut]
+        secret = rng.choice(_FIELDS_SECRET)
+        at = rng.randrange(0, len(clean))
+        said, left = verdict(clean[:at] + b", " + secret + b", " + clean[at:])
+        assert not said and not left, secret
 
 
 def _shape_bytes(parsed, flags: int) -> set[int]:
@@ -524,19 +587,22 @@ def _shape_bytes(parsed, flags: int) -> set[int]:
     return out
 
 
-def test_each_shape_says_truly_whether_its_bytes_are_printable():
-    """`Shape.printable` is what lets StreamScan decide a hit from the bytes up to the first
-    one outside KEY_BYTES: walked in the regex parser's own tree, every printable shape holds
-    and tests only such bytes, and each shape that is not says so."""
+def test_each_shape_says_truly_what_bytes_it_reaches():
+    """`Shape.reach` is what lets StreamScan decide a hit from the bytes up to the first one
+    outside it: walked in the regex parser's own tree, every shape holds and tests only bytes
+    of its reach, and one that may reach any byte (a private key) says so."""
     import re
     from re import _parser
 
-    from vcrproxy.redaction import KEY_BYTES, SHAPES, _bytes_pattern
+    from vcrproxy.redaction import SHAPES, _bytes_pattern
 
     for shape in SHAPES:
         bp = _bytes_pattern(shape.pattern)
         reach = _shape_bytes(_parser.parse(bp.pattern, bp.flags), bp.flags & re.IGNORECASE)
-        assert (reach <= set(KEY_BYTES)) == shape.printable, shape.name
+        if shape.reach is None:
+            assert reach == set(range(256)), shape.name
+        else:
+            assert reach <= set(shape.reach), shape.name
 
 
 def _big_binary_url(gateway, mb: float, unit: bytes | None = None) -> str:

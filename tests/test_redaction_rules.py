@@ -134,18 +134,32 @@ def test_hyperscan_hits_are_aho_corasicks_in_its_order(monkeypatch, seed):
     default = redaction._finder(DEFAULT_REDACTION.patterns, DEFAULT_REDACTION.fields)
     tricky = [b"sk-", b"k-", b"sk-proj-", b"-pro", b"j-", b"\x01\xff", b"\xff", b"a", b"aa",
               b"aaa", b'"api_key"', b'key"']
+    mixed = ["".join(rng.choice((c.lower(), c.upper())) for c in n)
+             for n in ["api_keys", "AccessTokenValue", "BeArEr", "sesSIONid"] * 99]
+    names = " ".join(f'"{n}": 1' for n in mixed).encode()
+    caseless = default.needles.caseless
     bodies = [
-        (default.needles.needles, rng.randbytes(1 << 20)),
-        (default.needles.needles, " ".join(list(SHAPE_EXAMPLES.values()) * 50).encode()),
-        (tricky, b"".join(rng.choice(tricky + [b"x", b"s"]) for _ in range(20_000))),
+        (default.needles.needles, caseless, rng.randbytes(1 << 20)),
+        (default.needles.needles, caseless,
+         " ".join(list(SHAPE_EXAMPLES.values()) * 50).encode() + names),
+        (tricky, [False] * len(tricky),
+         b"".join(rng.choice(tricky + [b"x", b"s"]) for _ in range(20_000))),
+        (tricky, [i % 2 == 0 for i in range(len(tricky))],
+         b"".join(rng.choice(tricky + [b"SK-", b"A", b"Key\""]) for _ in range(20_000))),
     ]
-    for needles, data in bodies:
-        assert redaction._Needles(needles)._hs is not None
-        hs = redaction._Needles(needles).find(data)
+    for needles, cl, data in bodies:
+        assert redaction._Needles(needles, caseless=cl)._hs is not None
+        hs = redaction._Needles(needles, caseless=cl).find(data)
         monkeypatch.setattr(redaction, "_USE_HS", False)
-        ac = redaction._Needles(needles).find(data)
+        ac = redaction._Needles(needles, caseless=cl).find(data)
+        monkeypatch.setattr(redaction, "_USE_AC", False)
+        by_re = redaction._Needles(needles, caseless=cl).find(data)
+        monkeypatch.setattr(redaction, "_USE_AC", True)
         monkeypatch.setattr(redaction, "_USE_HS", True)
-        assert hs == ac and len(hs) > 10
+        assert hs == ac and len(hs) > 5
+        assert sorted(by_re) == sorted(hs)
+        if any(cl) and data is not bodies[0][2]:  # (caseless hits in other cases too)
+            assert any(data[s:s + len(needles[i])] != needles[i] for i, s in hs if cl[i])
     # A needle with a NUL byte (an echoed value could hold one) is searched by Aho-Corasick.
     assert redaction._Needles([b"a\x00b", b"c"])._hs is None
     assert redaction._Needles([b"a\x00b", b"c"]).find(b"xa\x00bc a") == [(0, 1), (1, 4)]
@@ -172,7 +186,7 @@ NOT_CREDENTIAL_NAMES = [
     "anthropic-ratelimit-tokens-remaining", "x-stainless-os", "x-goog-api-client",
     "user-agent", "content-type", "keywords", "x-request-id", "session", "thinkingBudget",
     "auth_uri", "token_uri", "auth_provider_x509_cert_url", "auth_type", "authMethod",
-    "secret_name", "SecretArn", "token_expires_at",
+    "secret_name", "SecretArn", "token_expires_at", "credentialType", "credential_provider",
 ]
 
 

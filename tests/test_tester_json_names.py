@@ -1,9 +1,10 @@
 """Tester: JSON body fields that the built-in name rule (`is_credential_name`) calls
 credentials must lose their value, as the redaction module doc says ("a ... JSON field (at any
-depth, string values) whose name says it holds a credential loses its value"). Field names are
+depth, string values) whose name says it holds a credential loses its value"). Field names were
 found by needles on their *ending* (`_FIELD_ENDS` + '"'), so a credential name that ends in
-another word (`api_keys`, `password_hash`, `secret_value`, `accessTokenValue`) is never looked
-at: its value reaches the cassette, in the request body and in the upstream's echo of it."""
+another word (`api_keys`, `password_hash`, `secret_value`, `accessTokenValue`) was never looked
+at: its value reached the cassette, in the request body and in the upstream's echo of it. Now
+the needles are the rule's stems, in any case (`CREDENTIAL_STEMS`)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ def test_json_field_named_as_credential_is_redacted(name, run_proxy, gateway, ca
 
 
 def test_mixed_case_bearer_token_is_redacted(run_proxy, gateway, ca_cert, tmp_path):
-    """The bearer shape is case-insensitive (`(?i:\\bbearer)`), but its needles are only
-    `earer` and `EARER`: `BeArEr <token>` in a neutral header (and its echo) is never tried."""
+    """The bearer shape is case-insensitive (`(?i:\\bbearer)`); its needles were only `earer`
+    and `EARER`, so `BeArEr <token>` in a neutral header (and its echo) was never tried."""
     token = "vcx" + "_3fK9aLq0Zr7TbX2m"
     cassette = tmp_path / "bearer.yaml"
     proxy = run_proxy(cassette, "record")
