@@ -714,8 +714,8 @@ class _Finder:
         # The stems, and the names the user added (lowercase) that hold none of them.
         stems = sorted(set(CREDENTIAL_STEMS) | {
             f for f in fields if f and not any(stem in f for stem in CREDENTIAL_STEMS)})
-        needles.extend(n.encode() for n in stems)
-        caseless.extend([True] * len(stems))
+        needles.extend([n.encode() for n in stems] + _ESCAPED_LETTER)
+        caseless.extend([True] * len(stems) + [False] * len(_ESCAPED_LETTER))
         self.targets = targets
         self.needles = _Needles(needles, dfa=True, caseless=caseless)
 
@@ -754,11 +754,11 @@ class _Finder:
 
 
     def field_at(self, data: bytes, ni: int, at: int, final: bool = True
-                 ) -> tuple[int, int, bool] | None:
-        """Where the JSON field name that field needle `ni`'s hit at `at` is in ends: (open
-        quote, closing quote, `escaped`: a key of JSON inside a JSON string, `\\"`) when a `:`
-        follows it, else None. `final=False`: `data` may go on; raises `_Wait` when bytes
-        past its end could change the answer."""
+                 ) -> tuple[int, int, bool, str] | None:
+        """The JSON field name that field needle `ni`'s hit at `at` is in: (open quote, closing
+        quote, `escaped`: a key of JSON inside a JSON string, `\\"`; the name, its escapes
+        decoded) when a `:` follows it, else None. `final=False`: `data` may go on; raises
+        `_Wait` when bytes past its end could change the answer."""
         m = _NAME_REST.match(data, at + self.needles.lengths[ni])
         if m is None:
             if not final and len(data) - at < _NAME_MAX + 32:
@@ -773,7 +773,13 @@ class _Finder:
         open_ = data.rfind(b'"', max(0, at - _NAME_MAX), at)
         if open_ < 0 or escaped and data[open_ - 1 : open_] != b"\\":
             return None
-        return open_, close, escaped
+        raw = data[open_ + 1 : close - escaped]
+        if b"\\" not in raw:
+            return open_, close, escaped, raw.decode("utf-8", "replace")
+        name = _json_string(raw)  # (`api\\u005fkey`; in JSON inside a JSON string, twice)
+        if escaped:
+            name = _json_string(name.encode("utf-8", "surrogatepass"))
+        return open_, close, escaped, name
 
 
 # A shape hit whose bytes run on this far with none outside its reach is a suspect: the
@@ -893,9 +899,7 @@ class StreamScan:
                         return self._suspect()
                     waiting.append((pi, start))
                 if where is not None:
-                    open_, close, escaped = where
-                    name = data[open_ + 1 : close - escaped].decode("utf-8", "replace")
-                    if self.config.secret_field(name, json=True):
+                    if self.config.secret_field(where[3], json=True):
                         return self._suspect()
             elif not final and finder.stops[pi].search(data, at) is None:
                 if end - start > UNDECIDED_MAX:
@@ -1033,7 +1037,9 @@ _AFTER_KEY = re.compile(rb'\s*:\s*"((?:[^"\\]|\\.)*)"', re.DOTALL)
 # A field name's bytes after a stem hit, to its closing quote (`\\"` in JSON inside a JSON
 # string: group 1 holds the backslash); a name runs at most _NAME_MAX bytes either side of it.
 _NAME_MAX = 128
-_NAME_REST = re.compile(rb'[^"\\\x00-\x1f]{0,%d}(\\?)"' % _NAME_MAX)
+_NAME_REST = re.compile(rb'(?:[^"\\\x00-\x1f]|\\{1,2}u[0-9A-Fa-f]{4}){0,%d}(\\?)"' % _NAME_MAX)
+# A letter or `_` of a name written as a JSON escape (`\\u0061`): no stem may show then.
+_ESCAPED_LETTER = [b"\\u004", b"\\u005", b"\\u006", b"\\u007"]
 _KEY_SPACE = re.compile(rb"(?:\s|\\[nrt])*")
 # The same in JSON text that is itself the value of a JSON string (`{\"api_key\": \"...\"}`):
 # the inner quotes are `\"`, an inner escape starts with `\\`, and inner whitespace may be
@@ -1077,12 +1083,11 @@ def _json_fields(
         where = finder.field_at(data, ni, at)
         if where is None or where[1] in done:
             continue
-        open_, close, escaped = where
+        open_, close, escaped, name = where
         done.add(close)
         m = (_AFTER_ESCAPED_KEY if escaped else _AFTER_KEY).match(data, close + 1)
         if m is None or m.end(1) == m.start(1):
             continue
-        name = data[open_ + 1 : close - escaped].decode("utf-8", "replace")
         if not config.secret_field(name, json=True):
             continue
         if name_words(name) == ("token",):

@@ -493,11 +493,12 @@ _FIELDS_CLEAN = [
     b'{\\"text\\": \\"monkey keys\\"}', b'"token_type": "bearer"', b'"nextPageToken":"a"',
     b'"secret_name":"x"', b'"private_key_id":"0123"', b'["key", "token"]', b'"authMethod":"oauth"',
     b'"keyboard":"qwerty"', b'"keywords":["k"]', b'"thoughtSignature":"Cq"',
+    b'"text":"caf\\u00e9 \\u0041PI key"', b'"\\u0061uthor":"x"',
 ]
 _FIELDS_SECRET = [
     b'"api_keys":"Zq81xkPLm3vR"', b'"accessTokenValue" : "abcd"', b'"aPiKeY":"zz"',
     b'{\\"password_hash\\": \\"x1\\"}', b'"session_id":"s1"', b'"Cookie":"a=b"',
-    b'"client_secret_2":\n "v"',
+    b'"client_secret_2":\n "v"', b'"api\\u005fkey":"k"', b'"\\u0073ession_id":"s"',
 ]
 
 

@@ -8,6 +8,8 @@ the needles are the rule's stems, in any case (`CREDENTIAL_STEMS`)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import proxied_client
 
@@ -47,3 +49,24 @@ def test_mixed_case_bearer_token_is_redacted(run_proxy, gateway, ca_cert, tmp_pa
     assert r.status_code == 200 and token in r.text
     proxy.stop()
     assert token not in cassette.read_text()
+
+
+@pytest.mark.parametrize("body", [
+    '{"model": "m", "api\\u005fkey": "%s"}',  # (`_` written as an escape)
+    '{"model": "m", "\\u0041ccess\\u0054oken": "%s"}',  # (no stem shows in the bytes)
+    '{"args": "{\\"\\\\u0070assword\\": \\"%s\\"}"}',  # (in JSON inside a string)
+], ids=["underscore", "letters", "nested"])
+def test_json_field_name_written_with_escapes_is_redacted(body, run_proxy, gateway, ca_cert,
+                                                          tmp_path):
+    """JSON may write any character of a name as `\\uXXXX`: the name is the decoded one."""
+    value = "Zq81xkPL" + "m3vR7tY0aQ"
+    content = (body % value).encode()
+    assert json.loads(json.loads(content).get("args", "{}")) or True  # (valid JSON)
+    cassette = tmp_path / "escaped.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.post(f"{gateway.url}/echo?plain=1", content=content,
+                        headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and value in r.text
+    proxy.stop()
+    assert value not in cassette.read_text()
