@@ -6,7 +6,8 @@ to any text that leaves the proxy (`redact_text`, `redact_url`), and audited by 
 function run with a report):
 
 - **By name**, case-insensitively: a header, query parameter, form field, multipart part or JSON
-  field (at any depth, string values) whose name says it holds a credential loses its value.
+  field (at any depth: a string, or each string of an array) whose name says it holds a
+  credential loses its value.
   The rule (`is_credential_name`) covers the kinds, not a list: `*api-key*`, `*apikey*`,
   `*auth*` (not `author*`), `*token` (not counters such as `max_tokens`, `usage.*_tokens`,
   `token_count`, `nextPageToken`), `*secret*`, `password`/`passwd`/`pwd`, `cookie`,
@@ -1046,6 +1047,12 @@ _KEY_SPACE = re.compile(rb"(?:\s|\\[nrt])*")
 # escaped (`\n`). Group 1: the inner value as the outer string holds it (RFC 8259 section 7).
 _AFTER_ESCAPED_KEY = re.compile(
     rb'(?:\s|\\[nrt])*:(?:\s|\\[nrt])*\\"((?:[^"\\]|\\[^"\\]|\\\\(?:\\[\\"]|[^"\\]))*)\\"')
+# An array value's start, and one string item with what ends it (group 2: `,` or `]`).
+_ARRAY = re.compile(rb"\s*:\s*\[")
+_ITEM = re.compile(rb'\s*"((?:[^"\\]|\\.)*)"\s*([,\]])', re.DOTALL)
+_ESCAPED_ARRAY = re.compile(rb"(?:\s|\\[nrt])*:(?:\s|\\[nrt])*\[")
+_ESCAPED_ITEM = re.compile(
+    rb'(?:\s|\\[nrt])*\\"((?:[^"\\]|\\[^"\\]|\\\\(?:\\[\\"]|[^"\\]))*)\\"(?:\s|\\[nrt])*([,\]])')
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
 
@@ -1085,10 +1092,8 @@ def _json_fields(
             continue
         open_, close, escaped, name = where
         done.add(close)
-        m = (_AFTER_ESCAPED_KEY if escaped else _AFTER_KEY).match(data, close + 1)
-        if m is None or m.end(1) == m.start(1):
-            continue
-        if not config.secret_field(name, json=True):
+        found = _field_values(data, close + 1, escaped)
+        if not found or not config.secret_field(name, json=True):
             continue
         if name_words(name) == ("token",):
             # `token` is the text of a token in OpenAI logprobs (`top_logprobs[].token`).
@@ -1096,15 +1101,36 @@ def _json_fields(
                 logprobs = b'logprob' in data
             if logprobs:
                 continue
-        vs, ve = m.span(1)
-        if is_redacted(data[vs:ve].decode("utf-8", "replace")):
-            continue
-        vs = _value_span(name, data, vs, ve)
-        spans.append((vs, ve, ("name", f"{place} field {name}")))
-        text = _json_string(data[vs:ve])
-        if escaped:
-            text = _json_string(text.encode("utf-8", "surrogatepass"))
-        values.setdefault(text, f"{place} field {name}")
+        for vs, ve in found:
+            if is_redacted(data[vs:ve].decode("utf-8", "replace")):
+                continue
+            vs = _value_span(name, data, vs, ve)
+            spans.append((vs, ve, ("name", f"{place} field {name}")))
+            text = _json_string(data[vs:ve])
+            if escaped:
+                text = _json_string(text.encode("utf-8", "surrogatepass"))
+            values.setdefault(text, f"{place} field {name}")
+    return spans
+
+
+def _field_values(data: bytes, at: int, escaped: bool) -> list[tuple[int, int]]:
+    """Where the string value(s) of the JSON field whose name's closing quote is before `at`
+    are, between their quotes: one string, or each string of an array of them (`"api_keys":
+    ["k1", "k2"]`); none for another value or an empty string."""
+    m = (_AFTER_ESCAPED_KEY if escaped else _AFTER_KEY).match(data, at)
+    if m is not None:
+        return [m.span(1)] if m.end(1) > m.start(1) else []
+    m = (_ESCAPED_ARRAY if escaped else _ARRAY).match(data, at)
+    if m is None:
+        return []
+    item = _ESCAPED_ITEM if escaped else _ITEM
+    spans, pos = [], m.end()
+    while (m := item.match(data, pos)) is not None:
+        if m.end(1) > m.start(1):
+            spans.append(m.span(1))
+        pos = m.end()
+        if m.group(2) != b",":
+            break
     return spans
 
 

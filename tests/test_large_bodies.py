@@ -499,6 +499,7 @@ _FIELDS_SECRET = [
     b'"api_keys":"Zq81xkPLm3vR"', b'"accessTokenValue" : "abcd"', b'"aPiKeY":"zz"',
     b'{\\"password_hash\\": \\"x1\\"}', b'"session_id":"s1"', b'"Cookie":"a=b"',
     b'"client_secret_2":\n "v"', b'"api\\u005fkey":"k"', b'"\\u0073ession_id":"s"',
+    b'"api_keys": ["k1", "k2"]',
 ]
 
 

@@ -70,3 +70,23 @@ def test_json_field_name_written_with_escapes_is_redacted(body, run_proxy, gatew
     assert r.status_code == 200 and value in r.text
     proxy.stop()
     assert value not in cassette.read_text()
+
+
+@pytest.mark.parametrize("body", [
+    '{"model": "m", "api_keys": ["%s", "%s"]}',
+    '{"args": "{\\"secrets\\": [ \\"%s\\",\\n\\"%s\\" ]}"}',  # (in JSON inside a string)
+], ids=["array", "nested"])
+def test_json_field_named_as_credential_holding_an_array_of_strings_is_redacted(
+        body, run_proxy, gateway, ca_cert, tmp_path):
+    """A credential name may hold several (`api_keys: [...]`): each string loses its value."""
+    first, second = "Zq81xkPL" + "m3vR7tY0aQ", "Wq81xkPL" + "m3vR7tY0aQ"
+    content = (body % (first, second)).encode()
+    cassette = tmp_path / "array.yaml"
+    proxy = run_proxy(cassette, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.post(f"{gateway.url}/echo?plain=1", content=content,
+                        headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and first in r.text and second in r.text
+    proxy.stop()
+    text = cassette.read_text()
+    assert first not in text and second not in text
