@@ -128,15 +128,23 @@ class UpstreamGate:
     True when the cassette of that client connection is in an upstream mode; consulted only for
     client connections that carried no HTTP request (raw TCP/TLS after CONNECT).
     `hook_failed`: as for `fail_closed`, so the owner counts failures of the gate's hooks.
+    `offline()`: True for a proxy started for replay (options.offline); then only `own(address)`
+    (our loopback chunk server and WebSocket player) may be connected to, permit or not: no
+    client, whatever its proxy URL names, and no hook of ours can take such a proxy upstream.
     """
 
     def __init__(
         self,
         upstream_allowed: Callable[[connection.Client], bool],
         hook_failed: Callable[[str, http.HTTPFlow | None, str], None] | None = None,
+        *,
+        offline: Callable[[], bool] = lambda: False,
+        own: Callable[[tuple[str, int] | None], bool] = lambda address: False,
     ) -> None:
         self.upstream_allowed = upstream_allowed
         self.hook_failed = hook_failed  # the owner counts our failures with its own
+        self.offline = offline
+        self.own = own
         self._permits: Counter[tuple[str, tuple[str, int]]] = Counter()
         self._http_clients: set[str] = set()
         self.refused = 0
@@ -176,13 +184,19 @@ class UpstreamGate:
         self.refused += 1
         host, port = server.address or ("?", 0)
         reason = (f"vcrproxy: refused an upstream connection to {host}:{port} (its cassette is "
-                  "replayed, or no hook of ours sent a request there)")
+                  "replayed, the proxy was started for replay, or no hook of ours sent a request "
+                  "there)")
         log.warning("%s", reason)
         if self.hook_failed is not None:
             # Something tried to reach upstream where nothing may: the run must not pass.
             self.hook_failed("server_connect", None, reason)
 
     def _allowed(self, client: connection.Client, server: connection.Server) -> bool:
+        if self.offline() and (server.via is not None or not self.own(server.address)):
+            return False  # closed by construction: our own loopback servers only, permit or not
+        return self._permitted(client, server)
+
+    def _permitted(self, client: connection.Client, server: connection.Server) -> bool:
         cid = client.id
         key = (cid, server.address)
         if server.address is not None and self._permits[key] > 0:

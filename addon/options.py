@@ -230,6 +230,14 @@ def validate(values: Mapping[str, Any] | Any) -> None:
             check_choice(opt, value)
 
 
+def offline(values: Any) -> bool:
+    """Whether a proxy with these options (mitmproxy's `ctx.options`) is closed to upstream: one
+    started for replay (`vcr_mode=replay`: `vcrproxy replay`, `VCRPROXY_MODE=replay vcrproxy
+    run`) never opens an upstream connection, whatever mode a client names in its proxy URL
+    (README "Modes": "replay only, never opens an upstream connection")."""
+    return getattr(values, "vcr_mode", None) == Mode.REPLAY
+
+
 def names(items: Iterable[str] | str | None) -> list[str]:
     """A name-list option's items, each also split at commas (`--set vcr_match_on=method,url`
     adds one item holding two names)."""

@@ -132,6 +132,10 @@ class ChunkServer:
     def port_for(self, token: str) -> int:
         return self._pending[token][1] if token in self._pending else self.port
 
+    def serves(self, address: tuple[str, int] | None) -> bool:
+        """Whether `address` (host, port) is one of this server's own loopback listeners."""
+        return address is not None and address[0] == "127.0.0.1" and address[1] in self._load
+
     def _listen(self) -> int:
         # Listening right away: connections wait in the backlog until the server is serving.
         sock = socket.create_server(("127.0.0.1", 0))

@@ -94,7 +94,10 @@ class SessionRegistry:
         return os.path.abspath(root)
 
     def named_session(self, name: str, mode: str | None) -> CassetteSession:
-        """The session for a cassette named by a client; raises CassetteError on a bad name."""
+        """The session for a cassette named by a client; raises CassetteError on a bad name, or
+        on a mode that would go upstream in a proxy started for replay (options.offline)."""
+        if mode is not None and options.offline(ctx.options):
+            mode = _offline_mode(name, mode)
         path = resolve_cassette_name(self._cassette_root(), name)
         sess = self.sessions.get(path)
         if sess is None:
@@ -178,6 +181,16 @@ class SessionRegistry:
         for sess in [*self.sessions.values(), *self.closed]:
             seen.setdefault(id(sess), sess)
         return list(seen.values())
+
+
+def _offline_mode(name: str, mode: str) -> str:
+    """The mode a client's proxy URL names, in a proxy started for replay: `replay` stays, `once`
+    is replay (a missing cassette is then an error, not a recording); an upstream mode is
+    refused (CassetteError), so no client can take a replay session online."""
+    if mode in (options.Mode.REPLAY, options.Mode.ONCE):
+        return options.Mode.REPLAY.value
+    raise CassetteError(f"this proxy was started for replay and never goes upstream: cassette "
+                        f"{name!r} cannot be opened in mode {mode} (start a proxy in that mode)")
 
 
 def proxy_credentials(req: http.Request) -> tuple[str, str | None] | None:

@@ -87,7 +87,12 @@ class VCR:
         self.reporter = Reporter(self.registry)
         self.recorder = Recorder(self.reporter, self.registry.safe)
         # Refuses every server connection our hooks did not choose (failclosed.py).
-        self.gate = UpstreamGate(self.registry.upstream_allowed, self.hook_failed)
+        # A proxy started for replay connects to nothing but its own loopback servers.
+        self.gate = UpstreamGate(
+            self.registry.upstream_allowed, self.hook_failed,
+            offline=lambda: options.offline(ctx.options),
+            own=lambda address: self.replayer.chunks.serves(address),
+        )
         self.replayer = Replayer(self.registry, self.recorder, self.reporter, self.gate)
         h2 = PreferH2()
         self.owner_only = OwnerOnly()  # other local users' clients are closed at once

@@ -8,8 +8,10 @@ raw sockets for what is not HTTP). Failures are injected into the real hooks thr
 
 from __future__ import annotations
 
+import base64
 import inspect
 import os
+import socket
 import ssl
 import sys
 import time
@@ -296,3 +298,84 @@ def test_a_request_aimed_at_the_proxy_itself_is_refused_not_looped(run_proxy, tm
     proxy.stop()
     assert not (tmp_path / "self.yaml").exists() or not load_cassette(
         str(tmp_path / "self.yaml")).interactions
+
+
+# -- a proxy started for replay: no client can take it upstream -----------------------------------
+
+
+def _named(proxy, name_mode: str) -> str:
+    return proxy.url.replace("http://", f"http://{name_mode}@", 1)
+
+
+def test_a_replay_proxy_opens_a_clients_once_as_replay(run_proxy, ca_cert, gateway, tmp_path):
+    """`once` names replay-or-record; in a proxy started for replay it is replay, so a missing
+    cassette is a miss saying so, not a recording."""
+    path = chat_cassette(tmp_path / "c.yaml", f"{gateway.url}/v1/chat/completions")
+    proxy = run_proxy(path, "replay")
+    before = gateway.connections
+    verify = ssl.create_default_context(cafile=ca_cert)
+    with httpx.Client(proxy=_named(proxy, "fresh:once"), verify=verify, timeout=10) as client:
+        r = client.get(f"{gateway.url}/json")
+    assert r.status_code == 400 and r.headers.get("x-vcrproxy-miss"), r.text
+    assert "cassette not found" in r.text
+    assert settle(gateway, before) == 0
+    assert not (tmp_path / "fresh.yaml").exists()
+
+
+def test_a_replay_proxy_refuses_an_upstream_mode_by_name(run_proxy, ca_cert, gateway, tmp_path):
+    path = chat_cassette(tmp_path / "c.yaml", f"{gateway.url}/v1/chat/completions")
+    proxy = run_proxy(path, "replay")
+    verify = ssl.create_default_context(cafile=ca_cert)
+    with httpx.Client(proxy=_named(proxy, "c:record"), verify=verify, timeout=10) as client:
+        r = client.get(f"{gateway.url}/json")
+    assert r.status_code == 400 and "started for replay" in r.text, r.text
+    assert proxy.vcr.missed == 1 or proxy.vcr.errors  # the run cannot pass
+
+
+@pytest.mark.parametrize("mode", ["passthrough", "record"])
+def test_the_gate_alone_keeps_a_replay_proxy_offline(run_proxy, ca_cert, gateway, tmp_path,
+                                                     monkeypatch, mode):
+    """Closed by construction: with the session layer's refusal taken away (a client's
+    passthrough or record session opens and its flow is permitted upstream), the gate of a proxy
+    started for replay still connects to nothing but its own loopback servers."""
+    import vcrproxy.registry
+
+    monkeypatch.setattr(vcrproxy.registry, "_offline_mode", lambda name, mode: mode)
+    path = chat_cassette(tmp_path / "c.yaml", f"{gateway.url}/v1/chat/completions")
+    proxy = run_proxy(path, "replay")
+    before = gateway.connections
+    verify = ssl.create_default_context(cafile=ca_cert)
+    with httpx.Client(proxy=_named(proxy, f"other:{mode}"), verify=verify, timeout=10) as c:
+        r = c.get(f"{gateway.url}/json")
+    assert r.status_code == 502 and "no upstream connection in replay" in r.text
+    assert settle(gateway, before) == 0
+    assert proxy.vcr.gate.refused == 1
+
+
+def test_a_replay_proxy_keeps_raw_tls_of_a_passthrough_client_offline(run_proxy, ca_cert,
+                                                                      gateway, tmp_path):
+    """Raw TLS after a CONNECT naming a passthrough cassette (no request hook runs: the gate asks
+    the connection's session) is refused too."""
+    path = chat_cassette(tmp_path / "c.yaml", f"{gateway.url}/v1/chat/completions")
+    proxy = run_proxy(path, "replay")
+    before = gateway.connections
+    authority = f"localhost:{gateway.port}"
+    sock = socket.create_connection((proxy.proxy.host, proxy.proxy.port), timeout=10)
+    token = base64.b64encode(b"other:passthrough").decode()
+    sock.sendall(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n"
+                 f"Proxy-Authorization: Basic {token}\r\n\r\n".encode())
+    try:
+        head = b""
+        while b"\r\n\r\n" not in head and (chunk := sock.recv(4096)):
+            head += chunk
+        if head.startswith(b"HTTP/1.1 200"):
+            tls = ssl.create_default_context(cafile=ca_cert)
+            tls.set_alpn_protocols(["x-not-http"])
+            sock = tls.wrap_socket(sock, server_hostname="localhost")
+            _talk(sock, b"\x00\x01 not http at all\r\n\r\n")
+    except (ssl.SSLError, OSError):
+        pass
+    finally:
+        sock.close()
+    assert settle(gateway, before) == 0
+    assert not (tmp_path / "other.yaml").exists()
