@@ -30,6 +30,25 @@ from .wsplayer import WebSocketPlayer, ws_match_config
 log = logging.getLogger("vcrproxy")
 
 
+def interim_answer(found: Interaction, headers) -> str | None:
+    """Why `found`'s recorded answer cannot be the final answer to a request with `headers`
+    (mitmproxy Headers), or None when it can. A 1xx status is interim (RFC 9110 section 15.2):
+    a client keeps reading for the final answer, so sending one as the answer hangs it (HTTP/1.1)
+    or crashes mitmproxy's HTTP/2 layer. A 101 is final only to a WebSocket upgrade (replayed by
+    the loopback player); any other 1xx never. Such a match is a miss, with this reason."""
+    code = found.response.code
+    if code >= 200:
+        return None
+    if code == 101:
+        if is_upgrade(headers):
+            return None
+        return (f"interaction {found.id} matches, but its answer is a 101 WebSocket upgrade and "
+                "this request does not ask for one (no `Upgrade: websocket`; HTTP/2 requests "
+                "never do): replay sends a 101 only to a WebSocket handshake")
+    return (f"interaction {found.id} matches, but its answer is code {code}, an interim (1xx) "
+            "status, not a final answer: replay cannot send it (`vcrproxy check` reports it)")
+
+
 class _Replay:
     __slots__ = ("session", "interaction", "original", "fault")
 
@@ -86,16 +105,39 @@ class Replayer:
             # Replay alone never records: the memoised, shared model will do (flows.py).
             convert = shared_request_model if sess.mode is Mode.REPLAY else request_to_model
             live = convert(flow.request)
-            found = sess.find(live)
+            found, unsendable = self._find_final(sess, live, flow.request.headers)
             if found is not None:
                 return self._replay(flow, sess, found)
             if sess.mode is Mode.REPLAY:
+                if unsendable is not None:
+                    self._answer_miss(flow, sess, f"vcrproxy: {unsendable}")
+                    return
                 miss = sess.explain(live)
                 self._answer_miss(flow, sess, "vcrproxy: no recorded interaction matches. "
                                   + miss.message())
                 return
         self.recorder.track(flow, sess, live)  # (converted once: the recording reuses it)
         self.gate.permit(flow)
+
+    @staticmethod
+    def _find_final(sess: CassetteSession, live, headers) -> tuple[Interaction | None, str | None]:
+        """The first match whose answer can be final for this request (`interim_answer`), and
+        else why the first match cannot; matches passed over stay unused (a WebSocket session
+        and a plain GET recorded at one URL each answer their own kind)."""
+        passed: list[Interaction] = []
+        found = sess.find(live)
+        while found is not None:
+            why = interim_answer(found, headers)
+            if why is None:
+                break
+            if any(p is found for p in passed):  # (allow_repeats gives the last one again)
+                found = None
+                break
+            passed.append(found)
+            found = sess.find(live)
+        for p in passed:
+            sess.put_back(p)
+        return found, (interim_answer(passed[0], headers) if passed and found is None else None)
 
     def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction):
         state = _Replay(sess, found)

@@ -12,7 +12,9 @@ other than 2). `validate` then finds what parses but is wrong, one `Problem` per
   (our own `vcrproxy_*` keys excepted), a missing `interactions`, `id`, `status`; duplicate or
   negative ids; a negative `duration`; a `vcrproxy_chunks` that is not a list of
   `[finite offset_ms >= 0, size >= 0]` pairs summing to the body length; a `vcrproxy_websocket`
-  on a response that is not a 101 (replay ignores it).
+  on a response that is not a 101 (replay ignores it); a 1xx `code` other than 101 (an interim
+  status: replay answers its request as a miss, as it does a request that is not a WebSocket
+  handshake matching a 101).
 - fatal too: a `vcrproxy_websocket` that is not in its documented shape (websocket.py): replay
   could not play the session.
 
@@ -138,6 +140,9 @@ def _check_response(r: Response, where: str) -> list[Problem]:
     elif not 100 <= r.code <= 599:
         out.append(Problem(f"{where}.code", f"{r.code} is not an HTTP status code (100-599)",
                            True))
+    elif r.code < 200 and r.code != 101:
+        out.append(Problem(f"{where}.code", f"{r.code} is an interim (1xx) status, not a final "
+                           "answer: replay answers its request as a miss", False))
     if not _has(r.key_order, "status"):
         out.append(Problem(f"{where}.status", "missing (go-vcr writes e.g. '200 OK')", False))
     elif _BAD_VALUE_RE.search(r.status):

@@ -1,0 +1,64 @@
+"""Replay's status codes: what a recorded `code` may be, and which request it can answer.
+
+A 1xx is interim (RFC 9110 section 15.2): sent as the final answer it hangs an HTTP/1.1 client
+or crashes mitmproxy's HTTP/2 layer, so a match whose answer is one (a 101 to a request that is
+no WebSocket handshake, any other 1xx) is a miss, and a later match of the right kind answers.
+Real proxy, httpx; `vcrproxy check` through click's runner.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from conftest import proxied_client
+
+from vcrproxy.cli.main import main
+
+
+def _interaction(n: int, url: str, code: int, status: str, body: str) -> str:
+    return (
+        f"- id: {n}\n  request:\n    url: {url}\n    method: GET\n    proto: HTTP/1.1\n"
+        "    proto_major: 1\n    proto_minor: 1\n    content_length: 0\n    host: \"\"\n"
+        "  response:\n    proto: HTTP/1.1\n    proto_major: 1\n    proto_minor: 1\n"
+        f"    content_length: -1\n    body: {body}\n    headers: {{}}\n    status: {status}\n"
+        f"    code: {code}\n    duration: 1ms\n")
+
+
+def _cassette(path, *interactions: str) -> str:
+    path.write_text("---\nversion: 2\ninteractions:\n" + "".join(interactions), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("http2", [False, True], ids=["h1", "h2"])
+def test_a_plain_get_passes_over_a_recorded_101_to_its_own_answer(run_proxy, ca_cert, tmp_path,
+                                                                   http2):
+    url = "https://a.example/v1/realtime"
+    path = _cassette(tmp_path / "c.yaml", _interaction(0, url, 101, "101 Switching Protocols",
+                                                       "''"),
+                     _interaction(1, url, 200, "200 OK", "plain"))
+    replay = run_proxy(path, "replay")
+    with proxied_client(replay, ca_cert, http2=http2) as client:
+        client.timeout = httpx.Timeout(5)
+        r = client.get(url)
+        assert (r.status_code, r.text) == (200, "plain")
+        again = client.get(url)  # the 101 is still there, and still not an answer to this
+    assert again.status_code == 400 and again.headers.get("x-vcrproxy-miss")
+    assert "101 WebSocket upgrade" in again.text and "interaction 0" in again.text
+    [sess] = replay.vcr.all_sessions()
+    assert [i.id for i in sess.unused()] == [0]
+
+
+@pytest.mark.parametrize("code", [100, 102, 103])
+def test_an_interim_code_is_a_miss_and_check_reports_it(run_proxy, ca_cert, tmp_path, code):
+    url = "https://a.example/"
+    path = _cassette(tmp_path / "c.yaml", _interaction(0, url, code, f"{code} Interim", "x"))
+    replay = run_proxy(path, "replay")
+    with proxied_client(replay, ca_cert) as client:
+        client.timeout = httpx.Timeout(5)
+        r = client.get(url)
+    assert r.status_code == 400 and r.headers.get("x-vcrproxy-miss")
+    assert f"code {code}, an interim (1xx) status" in r.text
+    result = CliRunner().invoke(main, ["check", path])
+    assert result.exit_code == 1, result.output
+    assert f"interactions[0].response.code: {code} is an interim (1xx) status" in result.stderr
