@@ -50,6 +50,20 @@ from vcrproxy.session import CassetteSession, Preloaded
 
 log = logging.getLogger("vcrproxy")
 
+# The HTTP/2 libraries log every header they decode or encode at DEBUG (hpack: `Decoded
+# (b'authorization', b'Bearer ...')`), before any hook can redact it: those records never help a
+# user and would put keys on stderr with -v, so they stop at INFO.
+_PROTOCOL_DUMPS = ("hpack", "h2")
+
+
+def quiet_protocol_dumps() -> None:
+    """Set the HTTP/2 libraries' loggers to INFO, unless set higher already (whatever the root
+    logger's level is or becomes: -v, pytest's caplog)."""
+    for name in _PROTOCOL_DUMPS:
+        logger = logging.getLogger(name)
+        if logger.level < logging.INFO:  # (NOTSET too)
+            logger.setLevel(logging.INFO)
+
 __all__ = [
     "DEFAULT_CASSETTE", "FAULTS_KEY", "MODES", "PACES", "VCR", "FlowReport", "ViewAt",
     "prefer_h2", "proxy_credentials", "resolve_cassette_name",
@@ -108,6 +122,7 @@ class VCR:
 
     def load(self, loader) -> None:
         options.add_options(loader)
+        quiet_protocol_dumps()
         if self.contentview == ViewAt.FIRST_REQUEST:
             self._view_pending = True
         elif self.contentview == ViewAt.LOAD:
