@@ -1047,6 +1047,8 @@ _KEY_SPACE = re.compile(rb"(?:\s|\\[nrt])*")
 # escaped (`\n`). Group 1: the inner value as the outer string holds it (RFC 8259 section 7).
 _AFTER_ESCAPED_KEY = re.compile(
     rb'(?:\s|\\[nrt])*:(?:\s|\\[nrt])*\\"((?:[^"\\]|\\[^"\\]|\\\\(?:\\[\\"]|[^"\\]))*)\\"')
+# The key that makes a `token` field beside it a token's text (see _json_fields).
+_LOGPROB_KEY = re.compile(rb'\\?"log_?prob(?:ability)?\\?"', re.IGNORECASE)
 # An array value's start, and one string item with what ends it (group 2: `,` or `]`).
 _ARRAY = re.compile(rb"\s*:\s*\[")
 _ITEM = re.compile(rb'\s*"((?:[^"\\]|\\.)*)"\s*([,\]])', re.DOTALL)
@@ -1084,7 +1086,6 @@ def _json_fields(
 ) -> list[Span]:
     """String values of JSON fields named as credentials, from the field needle hits."""
     spans: list[Span] = []
-    logprobs = None
     done: set[int] = set()
     for ni, at in hits:
         where = finder.field_at(data, ni, at)
@@ -1095,12 +1096,13 @@ def _json_fields(
         found = _field_values(data, close + 1, escaped)
         if not found or not config.secret_field(name, json=True):
             continue
-        if name_words(name) == ("token",):
-            # `token` is the text of a token in OpenAI logprobs (`top_logprobs[].token`).
-            if logprobs is None:
-                logprobs = b'logprob' in data
-            if logprobs:
-                continue
+        if name_words(name) == ("token",) and _LOGPROB_KEY.search(
+                data, max(0, data.rfind(b"{", max(0, open_ - 4096), open_)),
+                max(0, data.find(b"}", found[-1][1], found[-1][1] + 4096))):
+            # `token` beside a `logprob` in one object is a token's text: OpenAI's
+            # `logprobs.content[].token`, `top_logprobs[].token`; Gemini's `candidates[].token`
+            # beside `logProbability`. Elsewhere it is a credential (an MCP tool's headers).
+            continue
         for vs, ve in found:
             if is_redacted(data[vs:ve].decode("utf-8", "replace")):
                 continue

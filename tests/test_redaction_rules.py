@@ -285,9 +285,19 @@ def test_logprobs_token_and_thinking_signature_survive():
     thinking = {"content": [{"type": "thinking", "thinking": "hmm",
                              "signature": "EqQBCkgIARABGAIiQL" + "x" * 60}],
                 "candidates": [{"content": {"parts": [{"thoughtSignature": "Cq" + "y" * 40}]}}]}
-    for body in (logprobs, thinking):
+    gemini = {"candidates": [{"logprobsResult": {"topCandidates": [{"candidates": [
+        {"token": "Hi", "logProbability": -0.1}]}], "chosenCandidates": [
+        {"logProbability": -0.1, "tokenId": 9, "token": "Hi"}]}}]}
+    for body in (logprobs, thinking, gemini):
         i = exchange(json.dumps(body), json.dumps(body))
         assert redact_interaction(i) == i
+    # Only beside a `logprob` key in its own object: a request asking for logprobs with a
+    # credential named `token` (an MCP tool's headers, or at the top) loses it.
+    secret = "opaqueSessionT0ken" + "42"
+    for body in ({"logprobs": True, "tools": [{"headers": {"token": secret}}]},
+                 {"token": secret, "logprobs": True, "top_logprobs": 2}):
+        out = redact_interaction(exchange(json.dumps(body))).request.body
+        assert secret not in out and "<REDACTED>" in out
 
 
 def test_real_provider_bodies_survive():
