@@ -692,12 +692,17 @@ class _Finder:
         # Per pattern: a byte outside its Shape.reach (None: not a shape, or any byte).
         self.stops: list[re.Pattern[bytes] | None] = []
         targets: dict[int, list[tuple[int, int]]] = {}
+        # Per pattern: its needles at a match's start, longest first (what a finding may show).
+        self.prefixes: list[list[bytes]] = []
         for pi, pattern in enumerate(patterns):
             bp = _bytes_pattern(pattern)
             self.bytes_patterns.append(bp)
             self.groups.append("secret" if "secret" in bp.groupindex else 0)
             self.labels.append(label_of(pattern))
             shape = _SHAPE_OF.get(pattern.pattern)
+            self.prefixes.append([] if shape is None or shape.caseless or "secret" in bp.groupindex
+                                 else sorted((n.encode() for n, o in shape.needles if o == 0),
+                                             key=len, reverse=True))
             if shape is None or shape.pattern.flags != pattern.flags:
                 self.custom.append((pi, bp))
                 self.stops.append(None)
@@ -749,9 +754,13 @@ class _Finder:
         return found
 
     def _what(self, pi: int, data: bytes, start: int, end: int) -> str:
-        # A finding may show the first 6 characters (a provider prefix), never more.
-        prefix = data[start : min(end, start + 6)].decode("ascii", "replace")
-        return f'{self.labels[pi]} starting "{prefix}"'
+        # A finding may show the provider's fixed prefix it starts with (`sk-`, `ghp_`), never a
+        # character after it: none for a custom pattern, an Azure AD secret (`Q~` is inside
+        # it), or a secret group after a scheme (`Bearer `).
+        prefix = next((p for p in self.prefixes[pi] if data.startswith(p, start, end)), b"")
+        if not prefix:
+            return self.labels[pi]
+        return f'{self.labels[pi]} starting "{prefix.decode("ascii")}"'
 
 
     def field_at(self, data: bytes, ni: int, at: int, final: bool = True

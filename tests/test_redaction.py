@@ -398,12 +398,12 @@ def test_find_secrets_messages():
     assert found == [
         "interaction 3: request header Authorization holds an unredacted secret",
         "interaction 3: request header X-Other holds a GitHub token (ghp_.../github_pat_...) "
-        'starting "ghp_a1"',
+        'starting "ghp_"',
         "interaction 3: request URL query parameter key holds an unredacted secret",
         "interaction 3: request form field key holds an unredacted secret",
-        'interaction 3: request body holds an Anthropic key (sk-ant-...) starting "sk-ant"',
+        'interaction 3: request body holds an Anthropic key (sk-ant-...) starting "sk-"',
         "interaction 3: response header Set-Cookie holds an unredacted secret",
-        'interaction 3: response body holds an OpenAI key (sk-...) starting "sk-pro"',
+        'interaction 3: response body holds an OpenAI key (sk-...) starting "sk-"',
     ]
     text = "\n".join(found)
     assert_no_secret(text, OPENAI, ANTHROPIC, GOOGLE, GITHUB, OPENAI_PROJ)
@@ -413,7 +413,7 @@ def test_find_secrets_binary_body():
     resp = Response(body=b"\xff\x00" + AWS_ID.encode())
     assert find_secrets(interaction(response=resp)) == [
         "interaction 0: response body holds an AWS access key id (AKIA.../ASIA...) "
-        'starting "AKIAIO"'
+        'starting "AKIA"'
     ]
 
 
@@ -484,7 +484,7 @@ def test_custom_pattern_label_and_bad_pattern():
     config = DEFAULT_REDACTION.with_changes(add_patterns=r"\bzz_[0-9]{6,}")
     found = find_secrets(interaction(post("zz_1234567")), config)
     assert found == [
-        'interaction 0: request body holds a secret matching a custom pattern starting "zz_123"'
+        "interaction 0: request body holds a secret matching a custom pattern"
     ]
     with pytest.raises(ValueError, match="bad secret pattern"):
         DEFAULT_REDACTION.with_changes(add_patterns=["(unclosed"])
