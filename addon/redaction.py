@@ -1255,6 +1255,40 @@ def _header_secret_values(lower: str, value: str) -> list[str]:
     return out
 
 
+# Where a browser cannot set headers, WebSocket APIs take the key as a subprotocol (RFC 6455
+# section 11.3.4: a comma-separated list): Deepgram's `token, <key>`, OpenAI's
+# `openai-insecure-api-key.<key>`, Kubernetes' `base64url.bearer.authorization.k8s.io.<token>`.
+_SUBPROTOCOL = "sec-websocket-protocol"
+
+
+def _subprotocol_secrets(value: str) -> list[tuple[int, int]]:
+    """Spans of `value` (a Sec-WebSocket-Protocol header) that hold a credential: an item after
+    one the rule calls a credential name (`token`, `bearer`, `api-key`), and what follows the
+    first `.` that ends such a name inside an item."""
+    spans: list[tuple[int, int]] = []
+    prev = ""
+    at = 0
+    for item in value.split(","):
+        start = at + len(item) - len(item.lstrip())
+        word = item.strip()
+        end = start + len(word)
+        at += len(item) + 1
+        named = len(spans)
+        if word and not is_redacted(word):
+            if prev and is_credential_name(prev):
+                spans.append((start, end))
+            else:
+                dot = word.find(".")
+                while dot > 0:
+                    if is_credential_name(word[:dot]):
+                        if dot + 1 < len(word):
+                            spans.append((start + dot + 1, end))
+                        break
+                    dot = word.find(".", dot + 1)
+        prev = word if len(spans) == named else ""  # (a key names nothing after it)
+    return spans
+
+
 def _mask_header_value(lower_name: str, value: str) -> str:
     if not value or is_redacted(value):
         return value
@@ -1390,7 +1424,13 @@ class _Pass:
 
     def collect_headers(self, headers: Headers | None, kind: str, response: bool) -> None:
         for name, values in (headers or {}).items():
-            if self.config.secret_header(name, response=response):
+            if name.lower() == _SUBPROTOCOL and name.lower() not in self.config._kept:
+                for v in values:
+                    for s, e in _subprotocol_secrets(v):
+                        # (and what ends a dotted one: `authorization.k8s.io.<token>`)
+                        for part in {v[s:e], v[s:e].rpartition(".")[2]} - {""}:
+                            self.values.setdefault(part, f"{kind} {name}")
+            elif self.config.secret_header(name, response=response):
                 for v in values:
                     if v and not is_redacted(v):
                         for part in _header_secret_values(name.lower(), v):
@@ -1408,6 +1448,12 @@ class _Pass:
             else:
                 scrubbed = []
                 for v in values:
+                    if name.lower() == _SUBPROTOCOL and name.lower() not in self.config._kept:
+                        named = _subprotocol_secrets(v)
+                        if named:
+                            self.note(place, [(0, 0, ("name", place))])
+                        for start, end in reversed(named):
+                            v = v[:start] + REDACTED + v[end:]
                     s, spans = _scrub_str(v, self.finder, echoes)
                     self.note(place, spans)
                     scrubbed.append(s)
@@ -1556,6 +1602,9 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
             form[name] = new
         req.form = form
     resp.headers = p.headers(resp.headers, "response header", True, echoes)
+    if resp.status:  # (a reason phrase is the upstream's to write: `401 Invalid key sk-...`)
+        resp.status, spans = _scrub_str(resp.status, p.finder, echoes)
+        p.note("response status", spans)
     if resp.trailer:
         resp.trailer = p.headers(resp.trailer, "response trailer", True, echoes)
     if WEBSOCKET_KEY in resp.extra:  # WebSocket payloads: the same rules as bodies

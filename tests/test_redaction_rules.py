@@ -409,3 +409,23 @@ def test_gcp_service_account_file():
 
 
 HEX_ID = "0123456789abcdef" * 2 + "01234567"
+
+
+def test_websocket_subprotocol_keys_are_redacted_and_other_subprotocols_stay():
+    """Sec-WebSocket-Protocol (RFC 6455 section 11.3.4) carries keys where browsers cannot set
+    headers: an item after a credential name, or after the `.` that ends one inside an item."""
+    key = "3f2a9c" + "0123456789abcdef" * 2 + "9d1e"
+    cases = {
+        f"token, {key}": "token, <REDACTED>",
+        f"realtime, openai-insecure-api-key.{key}, openai-beta.realtime-v1":
+            "realtime, openai-insecure-api-key.<REDACTED>, openai-beta.realtime-v1",
+        f"base64url.bearer.authorization.k8s.io.{key}": "base64url.bearer.<REDACTED>",
+        "chat, superchat": "chat, superchat",
+        "token": "token",
+    }
+    for value, expected in cases.items():
+        i = exchange(req_headers={"Sec-WebSocket-Protocol": [value]},
+                     resp_body=f"echo {key}")
+        out = redact_interaction(i)
+        assert out.request.headers["Sec-WebSocket-Protocol"] == [expected], value
+        assert (key in out.response.body) == (key not in value)  # (its echo too)
