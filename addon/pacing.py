@@ -11,8 +11,8 @@ changing the request's destination and `response.stream`.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
+import secrets
 import socket
 import time
 from dataclasses import dataclass
@@ -110,7 +110,6 @@ class ChunkServer:
         self._extra: list[asyncio.Future[asyncio.Server]] = []
         self._pending: dict[str, tuple[PacedReply | LoopbackReply, int]] = {}
         self._load: dict[int, int] = {}  # port -> replies registered and not yet finished
-        self._ids = itertools.count(1)
         self.port = 0
 
     async def start(self) -> None:
@@ -125,7 +124,9 @@ class ChunkServer:
         if self._load[port] >= PER_PORT:
             port = self._listen()
         self._load[port] += 1
-        token = f"vcrproxy-{next(self._ids)}"
+        # Unguessable: any local process can connect to this port, and the first fetch of a
+        # token takes its reply (a recorded answer, or a replayed WebSocket session).
+        token = f"vcrproxy-{secrets.token_urlsafe(16)}"
         self._pending[token] = (reply, port)
         return token
 

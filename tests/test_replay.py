@@ -1309,3 +1309,28 @@ def test_shared_request_model_is_request_to_model_for_every_raw_part():
     assert len({repr(m) for m in models}) == len(variants)
     big = make(content=b"x" * (1 << 17))
     assert shared_request_model(big) is not shared_request_model(big)  # large bodies: not kept
+
+
+def test_paced_replies_are_fetched_by_unguessable_tokens():
+    """The loopback chunk server answers any local process: a reply's token must not be
+    guessable (it was vcrproxy-1, -2, ...), or another user's process could take a replayed
+    answer or WebSocket session before mitmproxy fetches it."""
+    import asyncio
+
+    from vcrproxy.cassette import Response
+    from vcrproxy.pacing import ChunkServer, PacedReply
+
+    async def tokens() -> list[str]:
+        server = ChunkServer()
+        await server.start()
+        try:
+            return [server.register(PacedReply(Response(body="x"), time.monotonic()))
+                    for _ in range(50)]
+        finally:
+            await server.stop()
+
+    first, second = asyncio.run(tokens()), asyncio.run(tokens())
+    every = first + second
+    assert len(set(every)) == len(every)
+    assert all(len(t.removeprefix("vcrproxy-")) >= 20 for t in every)
+    assert not any(t.removeprefix("vcrproxy-").isdigit() for t in every)
