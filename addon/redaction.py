@@ -1191,34 +1191,51 @@ def _form_spans(
 
 
 _BOUNDARY = re.compile(r'boundary="?([^";,]+)"?', re.IGNORECASE)
-_PART_NAME = re.compile(rb'\bname="([^"]*)"', re.IGNORECASE)
+# A part's field name (RFC 7578 section 4.2): quoted, or as lenient parsers also take it a bare
+# token, or RFC 5987's `name*=utf-8''api%5Fkey`.
+_PART_NAME = re.compile(rb'(?<![\w*-])name(\*?)\s*=\s*(?:"([^"]*)"|([^;\s]+))', re.IGNORECASE)
+_PART_BREAK = re.compile(rb"\r?\n")
+
+
+def _part_name(head: bytes) -> str | None:
+    m = _PART_NAME.search(head)
+    if m is None:
+        return None
+    raw = (m.group(2) if m.group(2) is not None else m.group(3)).decode("utf-8", "replace")
+    if m.group(1):  # (charset'language'percent-encoded)
+        raw = unquote_plus(raw.split("'", 2)[-1].replace("+", "%2B"))
+    return raw
 
 
 def _multipart_spans(
     data: bytes, boundary: str, config: RedactionConfig, place: str, values: dict[str, str]
 ) -> list[Span]:
-    """Text parts (no filename) of multipart/form-data whose field name is a credential."""
+    """Parts of multipart/form-data whose field name is a credential (a file part too: its
+    content is what the name says). Line breaks may be CRLF or, as lenient servers take them,
+    LF."""
     spans: list[Span] = []
     delim = b"--" + boundary.encode("latin-1", "replace")
     pos = data.find(delim)
     while pos >= 0:
         head_start = pos + len(delim)
-        nxt = data.find(b"\r\n" + delim, head_start)
+        nxt = data.find(b"\n" + delim, head_start)
         if nxt < 0:
             break
-        head_end = data.find(b"\r\n\r\n", head_start, nxt)
-        if head_end >= 0:
-            head = data[head_start:head_end]
-            m = _PART_NAME.search(head)
-            if m and b"filename=" not in head.lower():
-                name = m.group(1).decode("utf-8", "replace")
-                vs, ve = head_end + 4, nxt
-                value = data[vs:ve].decode("utf-8", "replace")
-                if ve > vs and config.secret_field(name) and not is_redacted(value):
-                    spans.append((vs, ve, ("name", f"{place} field {name}")))
-                    values.setdefault(value, f"{place} field {name}")
-        pos = nxt + 2
+        end = nxt - 1 if data[nxt - 1 : nxt] == b"\r" else nxt  # (the break before is not its)
+        head_end = _HEAD_END.search(data, head_start, end)
+        if head_end is not None:
+            name = _part_name(data[head_start : head_end.start()])
+            vs, ve = head_end.end(), end
+            value = data[vs:ve].decode("utf-8", "replace")
+            if name is not None and ve > vs and config.secret_field(name) \
+                    and not is_redacted(value):
+                spans.append((vs, ve, ("name", f"{place} field {name}")))
+                values.setdefault(value, f"{place} field {name}")
+        pos = nxt + 1
     return spans
+
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
 
 
 def _body_name_spans(

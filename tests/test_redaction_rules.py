@@ -429,3 +429,24 @@ def test_websocket_subprotocol_keys_are_redacted_and_other_subprotocols_stay():
         out = redact_interaction(i)
         assert out.request.headers["Sec-WebSocket-Protocol"] == [expected], value
         assert (key in out.response.body) == (key not in value)  # (its echo too)
+
+
+@pytest.mark.parametrize("part", [
+    'name="api_key"', "name=api_key", "name*=utf-8''api%5Fkey", 'name="secret"; filename="s.txt"',
+    'NAME = "password"',
+], ids=["quoted", "bare", "rfc5987", "file-part", "spaced"])
+@pytest.mark.parametrize("crlf", [True, False], ids=["crlf", "lf"])
+def test_multipart_credential_parts_are_redacted_however_written(part, crlf):
+    """RFC 7578 quotes the name and breaks lines with CRLF; lenient servers take a bare name, an
+    RFC 5987 `name*=` and LF breaks, so clients send them: each is redacted, and a file whose
+    filename (not field name) says key stays."""
+    key = "Zq81xkPL" + "m3vR7tY0aQ"
+    nl = "\r\n" if crlf else "\n"
+    body = (f"--b{nl}Content-Disposition: form-data; name=\"model\"{nl}{nl}gpt{nl}"
+            f"--b{nl}Content-Disposition: form-data; {part}{nl}{nl}{key}{nl}"
+            f"--b{nl}Content-Disposition: form-data; name=\"file\"; filename=\"api_key.txt\""
+            f"{nl}{nl}kept{nl}--b--{nl}")
+    i = exchange(body, req_headers={"Content-Type": ["multipart/form-data; boundary=b"]})
+    out = redact_interaction(i).request.body
+    assert key not in out and "<REDACTED>" in out
+    assert f"{nl}gpt{nl}" in out and f"{nl}kept{nl}" in out
