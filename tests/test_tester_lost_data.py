@@ -7,6 +7,8 @@ Real click commands and a real recording proxy with the fake gateway.
 
 from __future__ import annotations
 
+import os
+
 from click.testing import CliRunner
 from conftest import proxied_client
 
@@ -71,3 +73,22 @@ def test_new_episodes_append_keeps_the_last_hand_written_interaction(run_proxy, 
     assert urls[:2] == ["https://api.example.com/v1/models",
                         "https://api.example.com/v1/models/gpt-4o"], urls
     assert len(urls) == 3
+
+
+REFERENCE = os.path.join(os.path.dirname(__file__), "..", "cassettes",
+                         "openai-chat-multi-tool-streaming.yaml")
+
+
+def test_a_whole_cassette_saved_without_a_final_newline_keeps_its_last_interaction(tmp_path):
+    """An editor that does not add a final newline (VS Code's default), `git` showing "No
+    newline at end of file", a generator writing `yaml.dump(...).rstrip()`: the reference
+    cassette, complete to its last `duration`, loses its last interaction as "cut off
+    mid-write", and `vcrproxy redact` (exit 0) writes the file back without it."""
+    with open(REFERENCE, encoding="utf-8") as f:
+        whole = f.read()
+    n = len(load_cassette(REFERENCE).interactions)
+    path = tmp_path / "edited.yaml"
+    path.write_text(whole.rstrip("\n"), encoding="utf-8")
+    out = CliRunner().invoke(main, ["redact", str(path)], prog_name="vcrproxy")
+    assert out.exit_code == 0, out.output
+    assert len(load_cassette(path).interactions) == n, "redact deleted the last interaction"
