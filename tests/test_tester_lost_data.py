@@ -92,3 +92,19 @@ def test_a_whole_cassette_saved_without_a_final_newline_keeps_its_last_interacti
     out = CliRunner().invoke(main, ["redact", str(path)], prog_name="vcrproxy")
     assert out.exit_code == 0, out.output
     assert len(load_cassette(path).interactions) == n, "redact deleted the last interaction"
+
+
+def test_redact_with_nothing_to_redact_leaves_the_file_as_it_is(tmp_path):
+    """`vcrproxy redact cassettes/` over a folder of clean, hand-annotated fixtures rewrites
+    every file even when it finds no secret ('0 secret(s) redacted'): YAML comments (why a
+    fixture must not be re-recorded, what a value means) are dropped."""
+    with open(REFERENCE, encoding="utf-8") as f:
+        whole = f.read()
+    note = "# Fixture for the billing tests: do not re-record (the sandbox is gone).\n"
+    text = whole.replace("version: 2\n", note + "version: 2\n", 1)
+    assert note in text
+    path = tmp_path / "annotated.yaml"
+    path.write_text(text, encoding="utf-8")
+    out = CliRunner().invoke(main, ["redact", str(path)], prog_name="vcrproxy")
+    assert out.exit_code == 0 and "0 secret(s) redacted" in out.output, out.output
+    assert path.read_text(encoding="utf-8") == text, "the comment was dropped"
