@@ -83,6 +83,13 @@ _REQUIRED_RESPONSE = ("proto", "proto_major", "proto_minor", "content_length", "
                       "status", "code", "duration")
 
 
+# ... of which a response's last, `duration`, is no sign of a cut when it is missing: an
+# interaction cut right before it is whole but for its timing (go-vcr reads it as 0 too), and
+# hand-written cassettes often leave it out.
+_CUT_SIGNS_RESPONSE = _REQUIRED_RESPONSE[:-1]
+assert _REQUIRED_RESPONSE[-1] == "duration"
+
+
 class CassetteTruncatedWarning(UserWarning):
     """A cassette file ended in the middle of an interaction, which was dropped."""
 
@@ -268,22 +275,79 @@ def _build_interaction(raw: Any, index: int) -> Interaction:
     return i
 
 
-def _is_complete(raw: Any) -> bool:
-    """Whether a parsed last interaction is whole: a cut-off one lacks keys (or is empty).
-
-    Wrong types are not a sign of a cut (they are reported as errors), missing keys are.
-    """
-    if raw is None:
+def _builds(raw: Any) -> bool:
+    try:
+        _build_interaction(raw, 0)
+    except _Invalid:
         return False
-    if not isinstance(raw, dict):
-        return True
-    if "id" not in raw:
-        return False
-    for key, required in (("request", _REQUIRED_REQUEST), ("response", _REQUIRED_RESPONSE)):
-        part = raw.get(key)
-        if part is None or (isinstance(part, dict) and not all(k in part for k in required)):
-            return False
     return True
+
+
+def _is_torn(raw: Any, previous: Any = None) -> bool:
+    """Whether a parsed last interaction is what an append cut off mid-write leaves.
+
+    The writer (CassetteWriter) writes an interaction's keys in go-vcr's order, so a cut leaves
+    every key up to some point and none after it: some key go-vcr always writes is missing and
+    no key written after it is present. An interaction whose missing keys are not such a tail
+    (a hand-written one with `url` and `method` but no `proto`) is whole, whatever it lacks;
+    so is one that lacks only keys the interaction before it (`previous`) lacks too (the
+    file's own style, e.g. no `headers` anywhere). Wrong types are no sign of a cut (they are
+    reported as errors).
+    """
+    style = _missing_ranks(previous)
+    ranks = _missing_ranks(raw)
+    if ranks is None:
+        return raw is None  # `- ` and nothing else
+    present, missing = ranks
+    if style is not None:
+        missing = missing - style[1]
+    return bool(missing) and (not present or max(present) < min(missing))
+
+
+def _missing_ranks(raw: Any) -> tuple[list[int], set[int]] | None:
+    """(ranks in the writer's order of the keys `raw` has, ranks of the keys go-vcr always
+    writes that it lacks); None if `raw` is no mapping (or a part of it is neither a mapping
+    nor empty)."""
+    if not isinstance(raw, dict):
+        return None
+    present: list[int] = []  # ranks in the writer's order of the keys that are there
+    missing: list[int] = []  # ranks of the keys go-vcr always writes that are not
+    rank = 0
+
+    def place(part: dict[Any, Any], order: tuple[str, ...], required: tuple[str, ...]) -> None:
+        nonlocal rank
+        ranks = {k: rank + n for n, k in enumerate(order)}
+        end = rank + len(order)  # (keys of our own or unknown ones come last)
+        present.extend(ranks.get(k, end) if isinstance(k, str) else end for k in part)
+        missing.extend(ranks[k] for k in required if k not in part)
+        rank = end + 1
+
+    place({k: v for k, v in raw.items() if k not in ("request", "response")}, ("id",), ("id",))
+    for key, order, required in (("request", REQUEST_KEYS, _REQUIRED_REQUEST),
+                                 ("response", RESPONSE_KEYS, _CUT_SIGNS_RESPONSE)):
+        if key in raw:
+            present.append(rank)
+        else:
+            missing.append(rank)
+        rank += 1
+        part = raw.get(key)
+        if part is not None and not isinstance(part, dict):
+            return None
+        place(part or {}, order, required)
+    return present, set(missing)
+
+
+# The last line of a newline-less file when an append was cut inside it, after every key that
+# is a sign of a cut was there: a Go duration ends in its unit `s` (time.Duration.String:
+# `1m30s`, `579.736709ms`, `0s`), so `579.736709m` or `579` was cut; a status code has three
+# digits, so `code: 20` was cut; a key with no value yet was cut after its colon.
+_CUT_LAST_LINE_RE = re.compile(
+    r"""\n *(?:duration:[ \t]*(?:[^\s#]*[^\s#s"'])?|code:[ \t]*[0-9]{1,2}|[A-Za-z_]+:)[ \t]*\Z""")
+
+
+def _cut_in_last_line(text: str) -> bool:
+    """Whether a text without a final line break ends in a line the writer had not finished."""
+    return _CUT_LAST_LINE_RE.search(text, max(0, len(text) - 200)) is not None
 
 
 _INTERACTIONS_LINE_RE = re.compile(r"^interactions:[ \t]*(?:#.*)?\n", re.M)
@@ -423,14 +487,17 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
         raise CassetteError(f"{source}: interactions: expected a list, got {_short(raw_items)}")
     keys = [str(k) for k in data]
     if (
-        raw_items and not notes and keys[-1] == "interactions"
-        # (trailing spaces may be the indentation of a next item that was cut off; a literal
-        # block's last line break may be LS or PS, after which the emitters write no "\n")
-        and (not text.rstrip(" ").endswith(("\n", "\u2028", "\u2029"))
-             or not _is_complete(raw_items[-1]))
-        and layout_info is not None
+        raw_items and not notes and keys[-1] == "interactions" and layout_info is not None
+        and (_is_torn(raw_items[-1], raw_items[-2] if len(raw_items) > 1 else None) or (
+            # (trailing spaces may be the indentation of a next item that was cut off; a literal
+            # block's last line break may be LS or PS, after which the emitters write no "\n")
+            not text.rstrip(" ").endswith(("\n", "\u2028", "\u2029"))
+            and (_cut_in_last_line(text.rstrip(" ")) or not _builds(raw_items[-1])))
+        )
     ):
-        # The last interaction's text was not fully written (no final newline, or keys missing).
+        # The last interaction's text was not fully written: keys missing from the end on, or
+        # (no final newline: an editor's save, `.rstrip()`, or a cut inside the last line) its
+        # last line unfinished. A whole interaction that only lacks the final newline is kept.
         start = _last_item_start(text, layout_info[1], layout_info[2])
         last = raw_items.pop()
         rid = last.get("id") if isinstance(last, dict) else None
