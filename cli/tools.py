@@ -20,13 +20,18 @@ if TYPE_CHECKING:  # imported where used: `show` needs none of the redaction rul
 
 
 def _load(path: str) -> Cassette:
+    return _load_notes(path)[0]
+
+
+def _load_notes(path: str) -> tuple[Cassette, list[str]]:
+    """The cassette and its loader's repair notes, which are printed here (stderr)."""
     try:
         c, notes = load_with_notes(path)
     except CassetteError as e:
         raise click.ClickException(str(e)) from None
     for note in notes:
         click.echo(note, err=True)
-    return c
+    return c, notes
 
 
 @click.command(context_settings=CONTEXT)
@@ -143,12 +148,17 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
 
 
 def _redact_file(path: str, config: RedactionConfig) -> int:
-    """Load, redact and atomically rewrite one cassette; returns how many secrets it had."""
+    """Load, redact and atomically rewrite one cassette; returns how many secrets it had.
+    A file redaction leaves as it is (and the loader did not repair) is not written: a rewrite
+    would only drop what the model does not keep (YAML comments, the author's quoting)."""
     from vcrproxy.redaction import find_secrets, redact_interaction
 
-    c = _load(path)
+    c, notes = _load_notes(path)
     before = sum(len(find_secrets(i, config)) for i in c.interactions)
-    c.interactions = [redact_interaction(i, config) for i in c.interactions]
+    redacted = [redact_interaction(i, config) for i in c.interactions]
+    if redacted == c.interactions and not notes:
+        return before
+    c.interactions = redacted
     save_cassette(c, path)
     return before
 
