@@ -16,7 +16,7 @@ import time
 from mitmproxy import http
 
 from .cassette import Response
-from .flows import bodiless, is_stream, replay_headers
+from .flows import bodiless, is_stream, reason_phrase, replay_headers
 
 _MAX = 4096  # templates kept; cleared when full (they pin their recorded responses)
 _templates: dict[int, tuple[Response, http.Response]] = {}
@@ -29,7 +29,7 @@ def _template(recorded: Response) -> http.Response:
         return entry[1]
     if len(_templates) >= _MAX:
         _templates.clear()
-    reason = recorded.status.partition(" ")[2].encode("utf-8", "replace")
+    reason = reason_phrase(recorded).encode("utf-8", "replace")
     template = http.Response(b"HTTP/1.1", recorded.code, reason, http.Headers(), b"", None, 0, 0)
     template.raw_content = recorded.body_bytes  # as recorded: no re-encoding, no header rewrite
     _templates[id(recorded)] = (recorded, template)

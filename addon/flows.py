@@ -14,6 +14,7 @@ from mitmproxy import http
 from . import decoders, trailers
 from .cassette import Interaction, Request, Response
 from .headers import canonical_header_name
+from .schema import status_parts
 
 # Never replayed or recorded as headers: connection-level, or carried in dedicated fields.
 HOP_BY_HOP = frozenset(
@@ -177,6 +178,21 @@ def shared_request_model(req: http.Request) -> Request:
             _shared.clear()
         model = _shared[key] = request_to_model(req)
     return model
+
+
+def reason_phrase(resp: Response) -> str:
+    """The reason phrase replay sends after `resp.code`: the recorded `status` text's, unless
+    that text names another code (a hand-edited cassette), then the standard one for `code`.
+
+    go-vcr's rule: `code` is the status (Go's `Response.StatusCode`), `status` only its text, so
+    instant and paced replay send one status code, the same as go-vcr replays (schema.py has
+    `vcrproxy check` report the disagreement)."""
+    code, reason = status_parts(resp.status)
+    if code is not None and code != resp.code:
+        from mitmproxy.net.http import status_codes
+
+        return status_codes.RESPONSES.get(resp.code, "")
+    return reason
 
 
 def status_line(resp: http.Response) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .cassette import Response
-from .flows import bodiless, is_stream, replay_headers
+from .flows import bodiless, is_stream, reason_phrase, replay_headers
 
 log = logging.getLogger("vcrproxy")
 
@@ -88,7 +88,9 @@ def chunk_plan(resp: Response, start: float | None = None) -> list[tuple[float, 
 
 def head_bytes(resp: Response, stream: bool, body_len: int, method: str = "GET") -> bytes:
     headers = replay_headers(resp, body_len, h2=False, stream=stream, method=method)
-    head = [f"HTTP/1.1 {resp.status or resp.code}".encode("utf-8", "surrogateescape")]
+    # The code is `code`, as in instant replay; the text only supplies the reason phrase.
+    line = f"HTTP/1.1 {resp.code} {reason_phrase(resp)}".rstrip()
+    head = [line.encode("utf-8", "surrogateescape")]
     head += [name + b": " + value for name, value in headers.fields]
     head.append(b"Connection: close")
     return b"\r\n".join(head) + b"\r\n\r\n"

@@ -5,12 +5,16 @@ The loader already refuses what cannot be read at all (wrong types, bad YAML, al
 other than 2). `validate` then finds what parses but is wrong, one `Problem` per finding:
 
 - fatal (replay cannot match on it or send it): no `request` / `response`, a request without an
-  absolute http(s)/ws(s) `url` or a `method` token, a `code` outside 100-599 (Go's
-  `http.Response` and RFC 9110 section 15), a status line or response header holding CR/LF/NUL
-  or a header name that is not an RFC 9110 token;
+  absolute http(s)/ws(s) `url` or a `method` token, a `code` outside 100-999 (a
+  three-digit code, RFC 9112 section 4 `status-code = 3DIGIT`; Go's `http.ReadResponse`, h11
+  and mitmproxy read any such code, and real servers send some beyond 599, e.g. LinkedIn's 999:
+  recorded as it came, replayed as recorded, as go-vcr does), a status line or response header
+  holding CR/LF/NUL or a header name that is not an RFC 9110 token;
 - not fatal (go-vcr ignores or tolerates it, `vcrproxy check` still reports it): unknown keys
   (our own `vcrproxy_*` keys excepted), a missing `interactions`, `id`, `status`; duplicate or
-  negative ids; a negative `duration`; a `vcrproxy_chunks` that is not a list of
+  negative ids; a negative `duration`; a `status` text naming another code than `code` (replay
+  sends `code`, the text only gives the reason phrase: go-vcr's rule, flows.reason_phrase); a
+  `vcrproxy_chunks` that is not a list of
   `[finite offset_ms >= 0, size >= 0]` pairs summing to the body length; a `vcrproxy_websocket`
   on a response that is not a 101 (replay ignores it); a 1xx `code` other than 101 (an interim
   status: replay answers its request as a miss, as it does a request that is not a WebSocket
@@ -41,7 +45,7 @@ from .cassette import (
 from .hosts import is_bare_ipv6
 from .yamlio import REQUEST_KEYS, RESPONSE_KEYS
 
-__all__ = ["Problem", "validate", "sendable_problems"]
+__all__ = ["Problem", "validate", "sendable_problems", "status_parts"]
 
 _TOP_KEYS = frozenset(("version", "interactions"))
 _INTERACTION_KEYS = frozenset(("id", "request", "response"))
@@ -132,13 +136,22 @@ def _url_problem(url: str) -> tuple[str, bool] | None:
     return None
 
 
+def status_parts(status: str) -> tuple[int | None, str]:
+    """A cassette's `status` text ("404 Not Found") as (its leading three-digit code or None,
+    the reason phrase after it; the whole text when it starts with no code)."""
+    head, _, rest = status.partition(" ")
+    if len(head) == 3 and head.isascii() and head.isdigit():
+        return int(head), rest
+    return None, status
+
+
 def _check_response(r: Response, where: str) -> list[Problem]:
     out = [Problem(where, f"unknown key {k!r} (go-vcr ignores it)", False)
            for k in _unknown(r.key_order, RESPONSE_KEYS)]
     if not _has(r.key_order, "code"):
         out.append(Problem(f"{where}.code", "missing (the status code replay sends)", True))
-    elif not 100 <= r.code <= 599:
-        out.append(Problem(f"{where}.code", f"{r.code} is not an HTTP status code (100-599)",
+    elif not 100 <= r.code <= 999:
+        out.append(Problem(f"{where}.code", f"{r.code} is not an HTTP status code (100-999)",
                            True))
     elif r.code < 200 and r.code != 101:
         out.append(Problem(f"{where}.code", f"{r.code} is an interim (1xx) status, not a final "
@@ -147,6 +160,10 @@ def _check_response(r: Response, where: str) -> list[Problem]:
         out.append(Problem(f"{where}.status", "missing (go-vcr writes e.g. '200 OK')", False))
     elif _BAD_VALUE_RE.search(r.status):
         out.append(Problem(f"{where}.status", f"{_short(r.status)} holds CR, LF or NUL", True))
+    elif (_has(r.key_order, "code") and 100 <= r.code <= 999
+          and status_parts(r.status)[0] not in (None, r.code)):
+        out.append(Problem(f"{where}.status", f"{_short(r.status)} names another code than "
+                           f"code: {r.code} (replay sends {r.code}, as go-vcr does)", False))
     if r.duration_ns < 0:
         out.append(Problem(f"{where}.duration", "is negative", False))
     out += _check_headers(r.headers, where, True)

@@ -46,7 +46,7 @@ def _stamp(path: str) -> tuple[int, int]:
 
 def refuse_unsendable(cassette: Cassette, path: str) -> None:
     """CassetteError (one line) if replay would have to send or match something invalid: a
-    status code outside 100-599, a request without URL or method, CR/LF in a header..."""
+    status code outside 100-999, a request without URL or method, CR/LF in a header..."""
     fatal = sendable_problems(cassette)
     if fatal:
         more = f" (and {len(fatal) - 1} more: `vcrproxy check {path}`)" if len(fatal) > 1 else ""

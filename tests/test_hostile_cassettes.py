@@ -216,7 +216,7 @@ def test_check_reports_each_schema_problem_on_its_own_line(tmp_path, env):
     assert lines == [
         f"{bad}: unknown top-level key 'interactionz' (go-vcr reads version and interactions)",
         f"{bad}: interactions[1].request.url: '/models' is not an absolute http(s) URL",
-        f"{bad}: interactions[1].response.code: -1 is not an HTTP status code (100-599)",
+        f"{bad}: interactions[1].response.code: -1 is not an HTTP status code (100-999)",
         f"{bad}: interactions[2].id: 0 repeats interactions[0]",
         "Error: 4 problem(s) found",
     ]

@@ -62,3 +62,54 @@ def test_an_interim_code_is_a_miss_and_check_reports_it(run_proxy, ca_cert, tmp_
     result = CliRunner().invoke(main, ["check", path])
     assert result.exit_code == 1, result.output
     assert f"interactions[0].response.code: {code} is an interim (1xx) status" in result.stderr
+
+
+# -- codes beyond 599, and `code` against the `status` text ----------------------------------------
+
+
+@pytest.mark.parametrize("pace", ["instant", "recorded"])
+@pytest.mark.parametrize("http2", [False, True], ids=["h1", "h2"])
+def test_a_999_replays_as_recorded(run_proxy, ca_cert, tmp_path, http2, pace):
+    """Status codes are three digits (RFC 9112 `status-code = 3DIGIT`): LinkedIn's 999 records
+    and replays like any other, instantly and paced, h1 and h2."""
+    url = "https://a.example/scrape"
+    path = _cassette(tmp_path / "c.yaml", _interaction(0, url, 999, "999 Request denied", "no"))
+    replay = run_proxy(path, "replay", pace=pace)
+    with proxied_client(replay, ca_cert, http2=http2) as client:
+        r = client.get(url)
+    assert (r.status_code, r.text) == (999, "no")
+    if not http2:
+        assert r.reason_phrase == "Request denied"
+    assert CliRunner().invoke(main, ["check", path]).exit_code == 0
+
+
+@pytest.mark.parametrize("code", [99, 1000])
+def test_a_code_of_other_than_three_digits_is_still_refused(tmp_path, code):
+    path = _cassette(tmp_path / "c.yaml", _interaction(0, "https://a.example/", code, "x", "x"))
+    result = CliRunner().invoke(main, ["check", path])
+    assert result.exit_code == 1
+    assert f"{code} is not an HTTP status code (100-999)" in result.stderr
+
+
+@pytest.mark.parametrize("status, reason", [("404 Not Found", "OK"), ("200 Fine", "Fine"),
+                                            ("Fine indeed", "Fine indeed")])
+def test_code_is_the_status_and_both_paces_send_one_status_line(run_proxy, ca_cert, tmp_path,
+                                                                 status, reason):
+    """go-vcr's rule: `code` is the status; the `status` text gives only the reason phrase, and
+    not when it names another code. Instant and paced replay send the same line."""
+    url = "https://a.example/v1/models"
+    path = _cassette(tmp_path / "c.yaml", _interaction(0, url, 200, f"'{status}'", "ok"))
+    got = []
+    for pace in ("instant", "recorded"):
+        replay = run_proxy(path, "replay", pace=pace)
+        with proxied_client(replay, ca_cert) as client:
+            r = client.get(url)
+        got.append((r.status_code, r.reason_phrase))
+        replay.stop()
+    assert got == [(200, reason)] * 2
+    result = CliRunner().invoke(main, ["check", path])
+    if status.startswith("404"):
+        assert result.exit_code == 1
+        assert "names another code than code: 200 (replay sends 200" in result.stderr
+    else:
+        assert result.exit_code == 0, result.output
