@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -134,22 +136,38 @@ def vcrproxy_server(pytestconfig: pytest.Config):
         if sep and name.startswith("vcr_"):
             vcr_options[name] = value
             sets.remove(item)
+    # Every test names its cassette and mode in its proxy URL; requests that name none (not
+    # routed by the fixture) just pass through. A run in replay mode (CI, offline) gets a proxy
+    # started for replay instead, closed to upstream whatever a client's URL names (a client
+    # that drops the URL's credentials, a marker asking to record): its unnamed requests meet
+    # an empty cassette of its own, outside the cassette root, and are misses.
+    unnamed = None
+    if _mode(pytestconfig) == options.Mode.REPLAY:
+        unnamed = tempfile.mkdtemp(prefix="vcrproxy-")
+        cassette = os.path.join(unnamed, "unnamed.yaml")
+        with open(cassette, "w", encoding="utf-8") as f:
+            f.write("---\nversion: 2\ninteractions: []\n")
+        mode = options.Mode.REPLAY.value
+    else:
+        cassette, mode = os.path.join(root, "_unnamed.yaml"), options.Mode.PASSTHROUGH.value
     settings = ProxySettings(
-        # Every test names its cassette and mode in its proxy URL; requests that name none
-        # (not routed by the fixture) just pass through.
-        cassette=os.path.join(root, "_unnamed.yaml"),
-        mode="passthrough",
+        cassette=cassette,
+        mode=mode,
         confdir=confdir,
         vcr_options={**table, "vcr_cassette_dir": root},
         sets=sets + [f"{k}={v}" for k, v in vcr_options.items()],
     )
     try:
-        server = BackgroundProxy(settings).start()
-    except ProxyError as e:
-        raise pytest.UsageError(f"vcrproxy: {e}") from None
-    server.ca_cert, server.ca_bundle = ca, bundle  # type: ignore[attr-defined]
-    yield server
-    server.stop()
+        try:
+            server = BackgroundProxy(settings).start()
+        except ProxyError as e:
+            raise pytest.UsageError(f"vcrproxy: {e}") from None
+        server.ca_cert, server.ca_bundle = ca, bundle  # type: ignore[attr-defined]
+        yield server
+        server.stop()
+    finally:
+        if unnamed is not None:
+            shutil.rmtree(unnamed, ignore_errors=True)
 
 
 @dataclass

@@ -108,3 +108,42 @@ def test_cassette_names_cannot_escape_the_root(tmp_path, run_proxy, gateway, ca_
     assert r.status_code == 400
     assert "must" in r.json()["error"]["message"] and "under" in r.json()["error"]["message"]
     assert sorted(os.listdir(tmp_path)) == []
+
+
+REPLAY_ONLY_SUITE = '''
+import os
+
+import httpx
+import pytest
+
+GW = os.environ["SAMPLE_GATEWAY_URL"]
+
+
+def get(proxy, vcrproxy):
+    with httpx.Client(proxy=proxy, verify=vcrproxy.ca_bundle, timeout=10) as client:
+        return client.get(GW + "/json")
+
+
+def test_a_client_dropping_the_url_credentials(vcrproxy):
+    r = get("http://" + vcrproxy.url.split("@", 1)[1], vcrproxy)
+    assert r.status_code == 400 and r.headers.get("x-vcrproxy-miss"), r.text
+
+
+@pytest.mark.vcrproxy(mode="passthrough")
+def test_a_marker_asking_for_passthrough(vcrproxy):
+    r = get(vcrproxy.url, vcrproxy)
+    assert r.status_code == 400 and "started for replay" in r.text, r.text
+'''
+
+
+def test_a_replay_run_opens_no_upstream_connection(tmp_path, confdir):
+    """`pytest --vcrproxy-mode=replay` starts its shared proxy for replay: a client that drops
+    the proxy URL's credentials (its requests name no cassette) and a marker asking for
+    passthrough both get error answers; the gateway sees nothing."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_offline.py").write_text(REPLAY_ONLY_SUITE, encoding="utf-8")
+    with FakeGateway() as gw:
+        out = run_suite(str(suite), confdir, gw.url, "--vcrproxy-mode", "replay")
+        assert gw.connections == 0
+    assert "2 passed" in out.stdout, out.stdout + out.stderr
