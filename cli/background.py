@@ -10,7 +10,7 @@ has a state file `<confdir>/background/<pid>.json` (its URL, cassette, log, and 
 code); `vcrproxy stop` finds the session from $VCRPROXY_PID (exported by the first command),
 `--pid`, or the only state file, sends SIGTERM, waits for the exit code, prints the session's log
 (flows and summary) on stderr and `unset` lines on stdout, and exits with the session's code
-(3 when replay missed).
+(3 when replay missed; cli/main.py's group then ends stdout with `(exit 3)`, so the eval fails).
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ import click
 
 READY_TIMEOUT = 60.0  # seconds for the child to listen (CA creation, big cassettes)
 STOP_TIMEOUT = 20.0
+
+
+class SessionGone(click.ClickException):
+    """`vcrproxy stop` found no such session (none runs, or its state is gone): the shell's
+    exports point at nothing, so stop still prints the `unset` lines."""
 
 
 def state_dir(confdir: str) -> str:
@@ -140,7 +145,7 @@ def stop(confdir: str, pid: int | None) -> tuple[int, str]:
     if pid is None:
         running = sorted(int(n[:-5]) for n in _listdir(folder) if n.endswith(".json"))
         if not running:
-            raise click.ClickException("no background vcrproxy is running (nothing to stop)")
+            raise SessionGone("no background vcrproxy is running (nothing to stop)")
         if len(running) > 1:
             raise click.ClickException(
                 f"{len(running)} background sessions run (pids {', '.join(map(str, running))}): "
@@ -152,7 +157,7 @@ def stop(confdir: str, pid: int | None) -> tuple[int, str]:
         with open(state) as f:
             info = json.load(f)
     except (OSError, ValueError):
-        raise click.ClickException(f"no background vcrproxy with pid {pid}") from None
+        raise SessionGone(f"no background vcrproxy with pid {pid}") from None
     if "exit" not in info and _alive(pid):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT

@@ -315,6 +315,23 @@ class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["vcrproxy.args"] = list(args)  # as typed: invoke's failure path reads them
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A command whose stdout a shell evals (`eval "$(vcrproxy stop)"`) ends that output,
+        when it fails, with `(exit N)`: eval's status is that of the last command it ran, so
+        without it a failure (stop's 3 after a replay miss, a background session that could not
+        start) would pass a `set -e` script. Usage errors (a bad --pid) included."""
+        try:
+            return super().invoke(ctx)
+        except BaseException as e:
+            code = _exit_code(e)
+            if code and _evaluated(ctx.meta.get("vcrproxy.args", [])):
+                click.echo(f"(exit {code})")
+            raise
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.LAZY and name not in self.commands:
             import importlib
@@ -335,6 +352,38 @@ class _LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+EVALUATED = {"stop", "env"}  # stdout is shell code (and the session commands with --background)
+
+
+def _evaluated(args: list[str]) -> bool:
+    """Whether the command line `args` (after `vcrproxy`) prints shell code for eval."""
+    words = [a for a in args if not a.startswith("-")]
+    name = words[0] if words else ""
+    if name in EVALUATED:
+        return True
+    if name not in ("record", "replay", "run"):
+        return False
+    own = args[: args.index("--")] if "--" in args else args  # a wrapped command's own flags
+    if "--background" in own:
+        return True
+    try:
+        return bool(click.BOOL.convert(os.environ.get(BY_NAME["background"].env) or "0",
+                                       None, None))
+    except click.BadParameter:
+        return False
+
+
+def _exit_code(e: BaseException) -> int:
+    """The exit status the process will have for `e` raised out of a command (click's rules)."""
+    if isinstance(e, SystemExit):
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    if isinstance(e, click.exceptions.Exit):
+        return e.exit_code
+    if isinstance(e, click.ClickException):
+        return e.exit_code
+    return 1  # click.Abort (Ctrl-C), or a crash
 
 
 @click.group(cls=_LazyGroup, context_settings=CONTEXT)
@@ -406,16 +455,22 @@ def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None
 def stop(pid: int | None, confdir: str) -> None:
     """Stop a `--background` session: eval "$(vcrproxy stop)" also unsets its exports.
 
-    Its flows and summary go to stderr; the exit code is the session's (3 if replay missed)."""
+    Its flows and summary go to stderr; the exit code is the session's (3 if replay missed),
+    and the shell code ends with `(exit N)` when N is not 0, so eval fails too."""
     from . import background
 
-    code, log = background.stop(os.path.abspath(os.path.expanduser(confdir)), pid)
+    names = [n for n in proxy_exports("http://x", "", "") if n != "NODE_OPTIONS"]
+    unset = "\n".join(f"unset {n}" for n in [*names, "VCRPROXY_PID"])
+    try:
+        code, log = background.stop(os.path.abspath(os.path.expanduser(confdir)), pid)
+    except background.SessionGone:
+        click.echo(unset)  # the exports point at no session: drop them all the same
+        raise
     for line in log.splitlines():
         if not line.startswith(("export ", "unset ")):
             click.echo(line, err=True)
-    names = [n for n in proxy_exports("http://x", "", "") if n != "NODE_OPTIONS"]
-    click.echo("\n".join(f"unset {n}" for n in [*names, "VCRPROXY_PID"]))
-    sys.exit(code)
+    click.echo(unset)
+    sys.exit(code)  # (_LazyGroup.invoke adds the `(exit N)`)
 
 
 @main.command(context_settings=CONTEXT)

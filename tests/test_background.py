@@ -96,12 +96,42 @@ def test_background_errors_are_one_line_at_once(confdir, tmp_path):
     try:
         for name, proc in procs.items():
             out, err = proc.communicate(timeout=120)
-            assert proc.returncode == 1 and out == "", (name, out, err)
+            # stdout is for eval: it ends with a failing status (and stop still unsets)
+            assert proc.returncode == 1 and out.endswith("(exit 1)\n"), (name, out, err)
+            assert ("unset VCRPROXY_PID\n" in out) == (name in ("none", "stale")), (name, out)
+            assert "export " not in out, (name, out)
             assert len(err.splitlines()) == 1 and cases[name][2] in err, (name, err)
             assert err.count("[Errno") <= 1, err  # mitmproxy's wrapped OSError: said once
     finally:
         taken.close()
     assert os.listdir(os.path.join(confdir, "background")) == []
+
+
+def test_every_evaluated_command_fails_a_set_e_script_when_it_fails(confdir, tmp_path):
+    """eval's status is that of the last command it ran: each command whose output is for eval
+    ends it with `(exit N)` when it fails, usage errors included, so the script stops there."""
+    missing = tmp_path / "missing.yaml"
+    cases = {  # name -> (the eval'd command line, its exit code)
+        "start": (f'"$VCRPROXY" replay --background {missing}', 1),
+        "start by env": (f'VCRPROXY_BACKGROUND=1 "$VCRPROXY" run --mode replay {missing}', 1),
+        "start usage": ('"$VCRPROXY" replay --background', 2),
+        "stop usage": ('"$VCRPROXY" stop --pid x', 2),
+        "stop none": (f'"$VCRPROXY" stop --confdir {tmp_path / "empty"}', 1),
+        "env": ('"$VCRPROXY" env --port 0', 1),
+    }
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    env.update(VCRPROXY_CONFDIR=confdir, VCRPROXY=VCRPROXY)
+    env.pop("VCRPROXY_PID", None)
+    procs = {
+        name: subprocess.Popen(["bash", "-c", f'set -e\neval "$({line})"\necho went on'],
+                               env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for name, (line, _) in cases.items()
+    }
+    for name, proc in procs.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == cases[name][1] and "went on" not in out, (name, out, err)
+        assert "Traceback" not in err, err
+    assert not missing.exists()
 
 
 def test_background_start_prefixes_every_line_and_parses_once(confdir, tmp_path):
