@@ -1,0 +1,44 @@
+"""Tester: `vcrproxy check` / `vcrproxy redact` on cassettes they should clean or flag (the real
+click commands, in process; cassettes written with the public API, fake keys built at runtime).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from click.testing import CliRunner
+from secret_shapes import SHAPE_EXAMPLES
+
+from vcrproxy import Cassette, Interaction, Request, Response, load_cassette, save_cassette
+from vcrproxy.cli.main import main
+
+KEY = SHAPE_EXAMPLES["openai"]
+
+
+def _cli(*args: str):
+    return CliRunner().invoke(main, list(args), prog_name="vcrproxy")
+
+
+def _one(request_body: str = "", response: Response | None = None) -> Cassette:
+    req = Request(method="POST", url="https://api.openai.com/v1/chat/completions",
+                  headers={"Content-Type": ["application/json"]}, body=request_body)
+    return Cassette([Interaction(0, req, response or Response(body="{}"))])
+
+
+def test_redact_through_a_symlink_scrubs_the_file_it_points_to(tmp_path):
+    """Cassettes are often shared by symlink (a fixtures folder linked into several test
+    trees). `vcrproxy redact link.yaml` prints '1 secret(s) redacted' and exits 0, but its
+    atomic rename replaces the link itself with a new regular file: the real cassette, the one
+    committed, still holds the key (and the link is gone)."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    real = shared / "chat.yaml"
+    save_cassette(_one(json.dumps({"messages": [{"content": KEY}]})), real)
+    link = tmp_path / "chat.yaml"
+    os.symlink(real, link)
+    out = _cli("redact", str(link))
+    assert out.exit_code == 0, out.output
+    assert "1 secret(s) redacted" in out.output
+    assert KEY not in real.read_text(encoding="utf-8"), "the real cassette still holds the key"
+    assert link.is_symlink()
