@@ -42,3 +42,28 @@ def test_redact_through_a_symlink_scrubs_the_file_it_points_to(tmp_path):
     assert "1 secret(s) redacted" in out.output
     assert KEY not in real.read_text(encoding="utf-8"), "the real cassette still holds the key"
     assert link.is_symlink()
+
+
+def test_recording_through_a_symlinked_cassette_writes_the_file_it_points_to(
+        run_proxy, gateway, ca_cert, tmp_path):
+    """A shared cassette linked into a test tree, re-recorded (record mode: "the file is
+    replaced once the first exchange completes"). The replacement is an atomic rename over
+    the link: the link becomes a new regular file and the shared cassette keeps its old
+    content (new-episodes appends, which open the path, do follow the link: the two write
+    paths disagree). (A dangling link is refused at start: "cannot write the cassette there
+    (No such file or directory)", though modes.probe says recording creates its target.)"""
+    from conftest import proxied_client
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    real = shared / "chat.yaml"
+    save_cassette(_one("{}"), real)
+    link = tmp_path / "chat.yaml"
+    os.symlink(real, link)
+    proxy = run_proxy(link, "record")
+    with proxied_client(proxy, ca_cert) as client:
+        assert client.get(f"{gateway.url}/json").status_code == 200
+    proxy.stop()
+    assert link.is_symlink(), "the symlink was replaced by a regular file"
+    assert [i.request.url.rsplit("/", 1)[1] for i in load_cassette(real).interactions] == [
+        "json"], "the shared cassette was not re-recorded"
