@@ -165,7 +165,7 @@ def diagnose(
 def check_run(vcr, cassette: str, command: Sequence[str] | None) -> str | None:
     """`diagnose` for a wrapped command's run: the proxy-wide request and client counts against
     the session of its default cassette `cassette` (None when that never opened)."""
-    path = os.path.abspath(cassette)
+    path = os.path.realpath(cassette)  # (sessions are keyed by real path)
     sess = next((s for s in vcr.all_sessions() if s.path == path), None)
     if sess is None:
         return None

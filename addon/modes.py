@@ -137,8 +137,10 @@ def _cannot_write(path: str) -> str | None:
     """Why recording into `path` would fail, or None. Creates and removes a probe file in the
     nearest existing folder (recording creates missing folders and rewrites atomically through
     a temporary file beside the cassette), and opens an existing cassette for appending. Mode
-    bits alone cannot tell: root passes access() on /proc or a read-only bind mount."""
-    folder = os.path.dirname(os.path.abspath(path))
+    bits alone cannot tell: root passes access() on /proc or a read-only bind mount. A symlink
+    is followed: the file it points to is the one written (a dangling link's target created)."""
+    path = os.path.realpath(path)
+    folder = os.path.dirname(path)
     while not os.path.isdir(folder) and folder != os.path.dirname(folder):
         folder = os.path.dirname(folder)
     try:

@@ -28,7 +28,8 @@ FAULTS_KEY = "vcrproxy_faults"  # flow.metadata: faults asked for in the client'
 
 
 class SessionRegistry:
-    """Open sessions by cassette path; rebuilt when a vcr_* option changes."""
+    """Open sessions by the cassette's real path (symlinks resolved: one file is one session
+    however it is reached); rebuilt when a vcr_* option changes."""
 
     def __init__(self, preloaded: Preloaded | None = None) -> None:
         self.sessions: dict[str, CassetteSession] = {}
@@ -40,7 +41,7 @@ class SessionRegistry:
         # A cassette the host already parsed (the CLI checks it before starting), handed to the
         # first session that opens that same, unchanged file: parsed once, not twice.
         self._preloaded = preloaded
-        self._default: tuple[str, str] | None = None  # (vcr_cassette, its absolute path)
+        self._default: tuple[str, str] | None = None  # (vcr_cassette, its real path)
 
     def configure(self, updated: set[str]) -> None:
         if not any(name.startswith(options.PREFIX) for name in updated):
@@ -82,8 +83,9 @@ class SessionRegistry:
         cassette = ctx.options.vcr_cassette
         if self._default is None or self._default[0] != cassette:
             # Resolved once per option value (it runs per request): the session opened at the
-            # start keeps answering even if the working directory changes later.
-            self._default = (cassette, os.path.abspath(cassette or options.DEFAULT_CASSETTE))
+            # start keeps answering even if the working directory changes later. Real paths
+            # (as named ones): one file reached through a symlink is one session, one mode.
+            self._default = (cassette, os.path.realpath(cassette or options.DEFAULT_CASSETTE))
         path = self._default[1]
         return self.sessions.get(path) or self._open(path, ctx.options.vcr_mode)
 
@@ -162,7 +164,7 @@ class SessionRegistry:
     # -- closing -------------------------------------------------------------------------------
     def release(self, path: str) -> list[str]:
         """Close one cassette's session (e.g. at the end of a test); return its miss texts."""
-        sess = self.sessions.pop(os.path.abspath(path), None)
+        sess = self.sessions.pop(os.path.realpath(path), None)
         if sess is None:
             return []
         sess.close()

@@ -68,7 +68,7 @@ def preload_cassette(path: str) -> Preloaded:
     stamp = _stamp(path)
     cassette = _load_logged(path)
     refuse_unsendable(cassette, path)
-    return Preloaded(os.path.abspath(path), stamp, cassette)
+    return Preloaded(os.path.realpath(path), stamp, cassette)  # (the registry's key)
 
 
 @dataclass

@@ -186,11 +186,16 @@ def atomic_write(path: str, data: bytes | list[bytes], *, durable: bool = True) 
     new one gets 0o666 & ~umask. The one atomic write of the package (cassettes, the CA bundle,
     `--background` state, `show --html`).
 
+    A symlink at `path` is followed (to its final target, which need not exist yet): the file
+    it points to is replaced and the link stays a link (a shared cassette linked into a test
+    tree is the one re-recorded or redacted).
+
     `durable=False`: a new file (no `path` yet) is renamed into place before any fsync, and
     True is returned: the caller owes `sync_file(path, folder=True)`. A file that replaces
     another is fsynced first all the same (a crash must not lose the old content for a new one
     still in memory). Returns whether that sync is owed.
     Raises OSError (the temporary file is removed)."""
+    path = os.path.realpath(path)  # (the rename would replace a link, not the file it names)
     directory = os.path.dirname(path)
     base = os.path.basename(path)
     tmp = ""
@@ -288,10 +293,11 @@ def cassette_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT_S)
     rewrite renames a new inode over it, and creating it just to lock it would leave an empty,
     invalid cassette), and a lock file next to it would litter a committed folder. flock locks
     are per open file description, so they also exclude threads of one process, and the kernel
-    drops them when a process dies. Waits up to `timeout` seconds, then CassetteError. Where
+    drops them when a process dies. The folder is the real one (symlinks followed), so every
+    path to one file takes one lock. Waits up to `timeout` seconds, then CassetteError. Where
     there is no flock (Windows) or the filesystem refuses it, writes go unlocked.
     """
-    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
+    directory = os.path.dirname(os.path.realpath(os.fspath(path)))
     try:
         fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
                      | getattr(os, "O_CLOEXEC", 0))
