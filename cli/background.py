@@ -30,8 +30,13 @@ STOP_TIMEOUT = 20.0
 
 
 class SessionGone(click.ClickException):
-    """`vcrproxy stop` found no such session (none runs, or its state is gone): the shell's
-    exports point at nothing, so stop still prints the `unset` lines."""
+    """`vcrproxy stop` found no such session (none runs, its state is gone, or it died without
+    recording an exit code: `log` is then its log): the shell's exports point at nothing, so
+    stop still prints the `unset` lines."""
+
+    def __init__(self, message: str, log: str = "") -> None:
+        super().__init__(message)
+        self.log = log
 
 
 def state_dir(confdir: str) -> str:
@@ -72,6 +77,7 @@ def start(confdir: str, run: Callable[[Callable[[str], None]], int]) -> tuple[in
 
             def on_ready(url: str) -> None:
                 info["url"] = url
+                info["started"] = process_token(os.getpid())  # stop checks it is still us
                 _write_json(state, info)
                 os.write(w, f"ready {url}\n".encode())
 
@@ -124,26 +130,103 @@ def _read_line(fd: int, timeout: float) -> str:
     return data.decode("utf-8", "replace").split("\n", 1)[0]
 
 
-def _alive(pid: int) -> bool:
+def process_token(pid: int) -> str | None:
+    """What tells process `pid` from a later one given the same pid: its start time, as
+    `proc:<boot id>:<clock ticks since boot>` (field 22 of /proc/<pid>/stat, proc(5)), else
+    `ps:<start time>` from `ps -o lstart=` (no /proc: macOS); None when `pid` runs nothing
+    (or a zombie: it has exited) or neither source answers."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+            fields = f.read().rsplit(")", 1)[1].split()  # after the name, which may hold ")"
+    except FileNotFoundError:
+        if os.path.isdir("/proc/self"):
+            return None  # /proc works: no such process
+        return _ps_token(pid)
+    except (OSError, IndexError):
+        return None
+    if len(fields) < 20 or fields[0] in ("Z", "X"):  # a zombie has exited
+        return None
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()
+    except OSError:
+        boot = ""
+    return f"proc:{boot}:{fields[19]}"
+
+
+def _ps_token(pid: int) -> str | None:
+    import subprocess
+
+    try:
+        got = subprocess.run(["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True,
+                             text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"ps:{got.stdout.strip()}" if got.returncode == 0 and got.stdout.strip() else None
+
+
+def _running(pid: int, info: dict) -> bool:
+    """Whether the session of state `info` (from `<pid>.json`) still runs as process `pid`: the
+    pid alone is not enough, since after the session died without cleaning up (SIGKILL, the OOM
+    killer) the kernel may give it to any other process, which `stop` must never signal."""
+    if info.get("pid") != pid:
+        return False  # a state file that is not this pid's
+    token = process_token(pid)
+    return token is not None and token == info.get("started")
+
+
+def _read_state(path: str) -> dict | None:
+    try:
+        with open(path) as f:
+            info = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def _discard(folder: str, pid: int, info: dict | None) -> str:
+    """Remove session `pid`'s state file and log; return the log's text."""
+    log = ""
+    path = (info or {}).get("log")
+    if isinstance(path, str) and path:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                log = f.read()
+            os.unlink(path)
+        except OSError:
+            pass
+    try:
+        os.unlink(os.path.join(folder, f"{pid}.json"))
     except OSError:
         pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return log
+
+
+def _gone(pid: int) -> str:
+    return (f"background vcrproxy pid {pid} is gone: it ended without recording an exit code "
+            "(killed?); its state is removed")
 
 
 def stop(confdir: str, pid: int | None) -> tuple[int, str]:
-    """Stop the background session `pid` (None: the only one); return (its exit code, its log)."""
+    """Stop the background session `pid` (None: the only one); return (its exit code, its log).
+
+    A session that ended without recording its exit code (its state file left behind, the pid
+    maybe another process's now) is stale: its state and log are removed and nothing is
+    signalled; named (or the only one) it raises SessionGone with its log."""
     folder = state_dir(confdir)
     if pid is None:
-        running = sorted(int(n[:-5]) for n in _listdir(folder) if n.endswith(".json"))
+        pids = sorted(int(n[:-5]) for n in _listdir(folder)
+                      if n.endswith(".json") and n[:-5].isdigit())
+        states = {p: _read_state(os.path.join(folder, f"{p}.json")) for p in pids}
+        stale = [p for p, info in states.items()
+                 if info is not None and "exit" not in info and not _running(p, info)]
+        running = [p for p in pids if p not in stale]
+        if not running and len(stale) == 1:
+            running = stale  # the only one: reported below with its log
+        else:
+            for p in stale:
+                _discard(folder, p, states[p])
+                click.echo(f"vcrproxy: {_gone(p)}", err=True)
         if not running:
             raise SessionGone("no background vcrproxy is running (nothing to stop)")
         if len(running) > 1:
@@ -153,42 +236,22 @@ def stop(confdir: str, pid: int | None) -> tuple[int, str]:
             )
         pid = running[0]
     state = os.path.join(folder, f"{pid}.json")
-    try:
-        with open(state) as f:
-            info = json.load(f)
-    except (OSError, ValueError):
-        raise SessionGone(f"no background vcrproxy with pid {pid}") from None
-    if "exit" not in info and _alive(pid):
+    info = _read_state(state)
+    if info is None:
+        raise SessionGone(f"no background vcrproxy with pid {pid}")
+    if "exit" not in info:
+        if not _running(pid, info):
+            raise SessionGone(_gone(pid), log=_discard(folder, pid, info))
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
-    while "exit" not in info and time.monotonic() < deadline:
-        if not _alive(pid):
-            break
+    while "exit" not in info and time.monotonic() < deadline and _running(pid, info):
         time.sleep(0.05)
-        try:
-            with open(state) as f:
-                info = json.load(f)
-        except (OSError, ValueError):
-            pass
+        info = _read_state(state) or info
     if "exit" not in info:
-        try:
-            with open(state) as f:
-                info = json.load(f)
-        except (OSError, ValueError):
-            pass
-    if "exit" not in info and _alive(pid):
+        info = _read_state(state) or info
+    if "exit" not in info and _running(pid, info):
         raise click.ClickException(f"vcrproxy pid {pid} did not stop in {STOP_TIMEOUT:.0f} s")
-    log = ""
-    try:
-        with open(info.get("log", ""), encoding="utf-8", errors="replace") as f:
-            log = f.read()
-        os.unlink(info["log"])
-    except (OSError, KeyError):
-        pass
-    try:
-        os.unlink(state)
-    except OSError:
-        pass
+    log = _discard(folder, pid, info)
     code = info.get("exit")
     return (code if isinstance(code, int) else 1), log
 

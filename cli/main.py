@@ -461,14 +461,18 @@ def stop(pid: int | None, confdir: str) -> None:
 
     names = [n for n in proxy_exports("http://x", "", "") if n != "NODE_OPTIONS"]
     unset = "\n".join(f"unset {n}" for n in [*names, "VCRPROXY_PID"])
+    def show(log: str) -> None:
+        for line in log.splitlines():
+            if not line.startswith(("export ", "unset ")):
+                click.echo(line, err=True)
+
     try:
         code, log = background.stop(os.path.abspath(os.path.expanduser(confdir)), pid)
-    except background.SessionGone:
+    except background.SessionGone as e:
+        show(e.log)  # what a session that died had logged, before the error line
         click.echo(unset)  # the exports point at no session: drop them all the same
         raise
-    for line in log.splitlines():
-        if not line.startswith(("export ", "unset ")):
-            click.echo(line, err=True)
+    show(log)
     click.echo(unset)
     sys.exit(code)  # (_LazyGroup.invoke adds the `(exit N)`)
 

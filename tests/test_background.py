@@ -3,11 +3,13 @@ shell evals the exports, a real client uses them, `stop` ends the detached sessi
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 
 from vcrproxy import Cassette, Interaction, Request, Response, save_cassette
 
@@ -105,6 +107,58 @@ def test_background_errors_are_one_line_at_once(confdir, tmp_path):
     finally:
         taken.close()
     assert os.listdir(os.path.join(confdir, "background")) == []
+
+
+def test_stop_signals_no_process_that_only_has_a_stale_sessions_pid(confdir, tmp_path):
+    """A state file whose session died unrecorded (SIGKILL) and whose pid another process of the
+    user now has (its start time differs): named, `stop` removes it, shows its log, says so in
+    one line, unsets and fails; unnamed next to a running session, it is removed with a note
+    and the running one is stopped. The other process is never signalled."""
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    for name in os.listdir(confdir):  # the session's CA: none generated here
+        if name.startswith("mitmproxy-ca"):
+            os.link(os.path.join(confdir, name), home / name)
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    env.pop("VCRPROXY_PID", None)
+    env["VCRPROXY_CONFDIR"] = str(home)
+    started = subprocess.run([VCRPROXY, "replay", "--background", cassette(tmp_path / "c.yaml")],
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert started.returncode == 0, started.stderr
+    folder = home / "background"
+    (live,) = [json.loads(p.read_text()) for p in folder.glob("*.json")]
+    assert live["started"]  # its identity, recorded when it listened
+    sleeper = subprocess.Popen(["sleep", "30"])
+
+    def stale() -> None:  # as the dead session left it, its pid since given to the sleeper
+        log = folder / f"{sleeper.pid}.log"
+        log.write_text("vcrproxy: what the dead session logged\n")
+        (folder / f"{sleeper.pid}.json").write_text(
+            json.dumps({**live, "pid": sleeper.pid, "log": str(log)}))
+
+    try:
+        stale()
+        named = subprocess.run([VCRPROXY, "stop", "--pid", str(sleeper.pid)], env=env,
+                               capture_output=True, text=True, timeout=30)
+        assert named.returncode == 1, named
+        assert named.stderr.splitlines() == [
+            "vcrproxy: what the dead session logged",
+            f"Error: background vcrproxy pid {sleeper.pid} is gone: it ended without recording "
+            "an exit code (killed?); its state is removed"]
+        assert "unset HTTPS_PROXY" in named.stdout and named.stdout.endswith("(exit 1)\n")
+        assert sorted(os.listdir(folder)) == [f"{live['pid']}.json", f"{live['pid']}.log"]
+        stale()
+        only = subprocess.run([VCRPROXY, "stop"], env=env, capture_output=True, text=True,
+                              timeout=30)
+        assert only.returncode == 0, only.stderr
+        assert f"pid {sleeper.pid} is gone" in only.stderr.splitlines()[0]
+        assert "replayed 0, recorded 0, missed 0" in only.stderr
+        assert os.listdir(folder) == []
+        time.sleep(0.2)
+        assert sleeper.poll() is None, "stop signalled the process that has a stale pid"
+    finally:
+        sleeper.kill()
+        sleeper.wait(5)
 
 
 def test_every_evaluated_command_fails_a_set_e_script_when_it_fails(confdir, tmp_path):
