@@ -456,9 +456,11 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
         if layout_info is not None:
             start = _last_item_start(text, layout_info[1], layout_info[2])
         mark = getattr(parse_error, "problem_mark", None)
+        # (A mistake further up, in a file that only lacks its final newline, is an error: a
+        # cut leaves the error on the last line, and dropping the item would lose it for good.)
         in_last = mark is not None and start >= 0 and mark.index >= start and (
             isinstance(parse_error, yaml.constructor.ConstructorError)
-            or not text.endswith("\n")
+            or (not text.endswith("\n") and mark.line >= text.count("\n", 0, len(text) - 1))
             or mark.index >= len(text) - 2
         )
         if not in_last:

@@ -98,3 +98,17 @@ def test_redact_of_a_folder_rewrites_only_the_file_with_a_secret(tmp_path):
     assert out.exit_code == 0, out.output
     assert (tmp_path / "clean.yaml").read_text(encoding="utf-8") == clean
     assert key not in (tmp_path / "leaky.yaml").read_text(encoding="utf-8")
+
+
+def test_a_mistake_inside_the_last_interaction_of_a_newline_less_file_is_an_error(tmp_path):
+    """A cut leaves its YAML error on the last line; a mistake further up is the author's,
+    and dropping the interaction as cut off would have `redact` write the file back without
+    it: an error, as it is with a final newline."""
+    path = tmp_path / "c.yaml"
+    second = NO_DURATION.split("interactions:\n", 1)[1].replace("id: 0", "id: 1")
+    broken = NO_DURATION + second.replace("    method: GET", "   method: GET")
+    for text in (broken, broken.rstrip("\n")):
+        path.write_text(text, encoding="utf-8")
+        out = _cli("redact", str(path))
+        assert out.exit_code == 1 and "invalid YAML" in out.output, out.output
+        assert path.read_text(encoding="utf-8") == text
