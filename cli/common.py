@@ -15,6 +15,28 @@ if TYPE_CHECKING:
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+class EmptyPathError(click.ClickException):
+    """An empty path argument: a usage error (exit 2) in one line, without click's usage text."""
+
+    exit_code = 2
+
+
+class Path(click.Path):
+    """click.Path that refuses an empty path. `vcrproxy record "$CASSETTE"` with the variable
+    unset would otherwise record into the default cassette (an empty vcr_cassette means that),
+    `--confdir ""` would put the CA in the working directory, and the rest would say
+    `: cassette file not found`."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value:
+            if isinstance(param, click.Option):
+                name = param.opts[0]
+            else:
+                name = param.human_readable_name if param is not None else "path"
+            raise EmptyPathError(f"{name}: an empty path (an unset variable?)")
+        return super().convert(value, param, ctx)
+
+
 class _ListOption(click.Option):
     """A repeatable flag whose environment variable holds its items split by `sep` (click
     would split at whitespace, which regular expressions may contain)."""
@@ -43,7 +65,7 @@ def table_option(opt: Option):
             return click.option(*names, opt.key, default=True, show_default=True, **kw)
         return click.option(*names, opt.key, is_flag=True, **kw)
     if opt.name == "confdir":
-        return click.option(*names, opt.key, default=default_confdir,
+        return click.option(*names, opt.key, type=Path(), default=default_confdir,
                             show_default="~/.vcrproxy", **kw)
     if opt.type is int:
         kind = click.IntRange(0, 65535) if opt.name.endswith("port") else int

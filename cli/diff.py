@@ -28,7 +28,7 @@ from vcrproxy.cassette import Cassette, CassetteError, Interaction
 from vcrproxy.conversation import Conversation, conversation, format_duration
 from vcrproxy.matching import Matcher, differences
 
-from .common import load_with_notes
+from .common import Path, load_with_notes
 from .plain import title
 from .show import _clean
 
@@ -269,8 +269,8 @@ def load_for_view(path: str, error: type[click.ClickException] = click.ClickExce
 
 
 @click.command()
-@click.argument("old", type=click.Path(dir_okay=False))
-@click.argument("new", type=click.Path(dir_okay=False))
+@click.argument("old", type=Path(dir_okay=False))
+@click.argument("new", type=Path(dir_okay=False))
 @click.option("--ignore-latency", is_flag=True,
               help="Do not report (or count) changes of headers time, first token, last chunk.")
 def diff(old: str, new: str, ignore_latency: bool) -> None:

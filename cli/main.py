@@ -21,7 +21,7 @@ from vcrproxy.cassette import CassetteError
 from vcrproxy.childenv import child_env, proxy_exports, proxy_url, shell_exports
 from vcrproxy.options import ADDON_OPTIONS, BY_NAME, MODES, OPTIONS, Mode
 
-from .common import CONTEXT, table_option
+from .common import CONTEXT, Path, table_option
 
 if TYPE_CHECKING:  # the proxy (and so mitmproxy, asyncio) is imported only where one runs
     import asyncio
@@ -402,7 +402,7 @@ def main() -> None:
 
 def _session_command(name: str, mode: str | None, helptext: str):
     @main.command(name, help=helptext, context_settings=CONTEXT)
-    @click.argument("cassette", type=click.Path())  # its file state: modes.plan_for
+    @click.argument("cassette", type=Path())  # its file state: modes.plan_for
     @click.argument("command", nargs=-1, type=click.UNPROCESSED)
     @proxy_options
     def cmd(cassette: str, command: tuple[str, ...], **kw: Any) -> None:
@@ -437,7 +437,8 @@ run = click.option(
 @click.option("--host", default="127.0.0.1", envvar="VCRPROXY_HOST", show_default=True)
 @click.option("--cassette", "name", default="", help="Cassette name for this shell's requests.")
 @click.option("--mode", type=click.Choice(MODES), default=None, help="Mode for that cassette.")
-@click.option("--confdir", default=default_confdir, envvar="VCRPROXY_CONFDIR",
+@click.option("--confdir", type=Path(), default=default_confdir,
+              envvar="VCRPROXY_CONFDIR",
               show_default="~/.vcrproxy")
 def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None:
     """Print shell exports for a running proxy: eval "$(vcrproxy env --port N)"."""
@@ -450,7 +451,8 @@ def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None
 @main.command(context_settings=CONTEXT)
 @click.option("--pid", type=int, envvar="VCRPROXY_PID",
               help="The session to stop (default: $VCRPROXY_PID, else the only one running).")
-@click.option("--confdir", default=default_confdir, envvar="VCRPROXY_CONFDIR",
+@click.option("--confdir", type=Path(), default=default_confdir,
+              envvar="VCRPROXY_CONFDIR",
               show_default="~/.vcrproxy")
 def stop(pid: int | None, confdir: str) -> None:
     """Stop a `--background` session: eval "$(vcrproxy stop)" also unsets its exports.
@@ -478,7 +480,8 @@ def stop(pid: int | None, confdir: str) -> None:
 
 
 @main.command(context_settings=CONTEXT)
-@click.option("--confdir", default=default_confdir, envvar="VCRPROXY_CONFDIR",
+@click.option("--confdir", type=Path(), default=default_confdir,
+              envvar="VCRPROXY_CONFDIR",
               show_default="~/.vcrproxy")
 @click.option("--bundle", is_flag=True, help="Print the bundle (system roots + our CA) instead.")
 def ca(confdir: str, bundle: bool) -> None:

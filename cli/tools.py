@@ -13,7 +13,7 @@ from vcrproxy.cassette import Cassette, CassetteError
 from vcrproxy.options import BY_NAME
 from vcrproxy.yamlio import cassette_lock
 
-from .common import CONTEXT, load_with_notes, table_option
+from .common import CONTEXT, Path, load_with_notes, table_option
 
 if TYPE_CHECKING:  # imported where used: `show` needs none of the redaction rules
     from vcrproxy.redaction import RedactionConfig
@@ -35,13 +35,13 @@ def _load_notes(path: str) -> tuple[Cassette, list[str]]:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("cassette", type=click.Path(dir_okay=False))
+@click.argument("cassette", type=Path(dir_okay=False))
 @click.option("--id", "ids", type=int, multiple=True, help="Only this interaction (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summaries.")
 @click.option("--raw", is_flag=True, help="Also headers and raw bodies.")
 @click.option("--plain", is_flag=True,
               help="Stable plain text for git diff (textconv): every message, whole answers.")
-@click.option("--html", "html_out", metavar="OUT.html", type=click.Path(dir_okay=False),
+@click.option("--html", "html_out", metavar="OUT.html", type=Path(dir_okay=False),
               help="Write a self-contained HTML report (cards, stream timing chart) to OUT.html.")
 def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: bool,
          html_out: str | None) -> None:
@@ -111,7 +111,7 @@ def _cassette_files(paths: tuple[str, ...]) -> list[str]:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("cassettes", nargs=-1, required=True, type=click.Path())
+@click.argument("cassettes", nargs=-1, required=True, type=Path())
 @redaction_options
 def check(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Validate CASSETTES (YAML, go-vcr schema: required fields, types, unique ids, real status
@@ -164,7 +164,7 @@ def _redact_file(path: str, config: RedactionConfig) -> int:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("cassettes", nargs=-1, required=True, type=click.Path())
+@click.argument("cassettes", nargs=-1, required=True, type=Path())
 @redaction_options
 def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Scrub secrets from existing CASSETTES in place (atomic rewrite): everything `check`

@@ -121,6 +121,23 @@ def test_help_lists_every_command(cli):
     assert "--mode" not in cli("replay", "--help").output  # replay/record have a fixed mode
 
 
+@pytest.mark.parametrize("args", [
+    ["record", "", "--", "true"], ["replay", "", "--", "true"], ["run", "", "--", "true"],
+    ["record", "--background", ""], ["show", ""], ["show", "--html", "", "x.yaml"],
+    ["check", "x.yaml", ""], ["redact", ""], ["diff", "", "x.yaml"], ["diff", "x.yaml", ""],
+    ["ca", "--confdir", ""], ["env", "--port", "1", "--confdir", ""], ["stop", "--confdir", ""],
+    ["replay", "x.yaml", "--confdir", ""],
+])
+def test_an_empty_path_is_a_one_line_usage_error(cli, tmp_path, monkeypatch, args):
+    """`vcrproxy record "$CASSETTE"` with the variable unset recorded into the default cassette
+    and exited 0; `--confdir ""` would make the CA in the working directory."""
+    monkeypatch.chdir(tmp_path)
+    got = cli(*args)
+    one_error(got, "an empty path (an unset variable?)", code=2)
+    assert "Usage:" not in got.stderr
+    assert os.listdir(tmp_path) == []  # nothing recorded, no CA made here
+
+
 def test_version(cli):
     result = cli("--version")
     assert result.exit_code == 0
