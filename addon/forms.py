@@ -4,14 +4,22 @@ Used by matching (compare field by field and part by part, whatever boundary a c
 and by miss explanations (name the field or part that differs). Parsing multipart bodies is the
 `multipart` library's job (`PushMultipartParser`, strict about framing); this module only says
 which content types are which and returns plain tuples.
+
+That library is imported when a multipart body first needs it, not with this module: the addon
+loads under `mitmdump -s addon/vcr.py` with mitmproxy and PyYAML alone (README). Without it,
+multipart bodies are compared byte for byte (a client's random boundary then misses in replay),
+and one warning line says so.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from types import ModuleType
 from urllib.parse import parse_qsl
 
-import multipart
+log = logging.getLogger(__name__)
+_missing_warned = False
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -60,19 +68,37 @@ class Part:
         return out + (f' (filename "{self.filename}")' if self.filename is not None else "")
 
 
+def _multipart() -> ModuleType | None:
+    """The `multipart` library, or None (warned once) where it is not installed."""
+    global _missing_warned
+    try:
+        import multipart
+    except ImportError:
+        if not _missing_warned:
+            _missing_warned = True
+            log.warning("multipart bodies are compared byte for byte: the `multipart` package "
+                        "is not installed (pip install multipart)")
+        return None
+    return multipart
+
+
 def multipart_parts(content_type: str, body: bytes) -> list[Part] | None:
     """The parts of a multipart body (RFC 2046 5.1, RFC 7578), or None when the content type has
     no boundary or the body is not well-formed multipart under it. `multipart/form-data` goes
     through the `multipart` library; other subtypes (`multipart/related`, `mixed`: parts without
-    a Content-Disposition, which that library refuses) through `_split_parts`."""
+    a Content-Disposition, which that library refuses) through `_split_parts`. None as well
+    when that library is not installed (`_multipart`)."""
+    multipart = _multipart()
+    if multipart is None:
+        return None
     mtype, options = multipart.parse_options_header(content_type)
     boundary = options.get("boundary")
     if not boundary:
         return None
     if mtype.lower() != "multipart/form-data":
-        return _split_parts(boundary.encode("latin-1", "replace"), body)
+        return _split_parts(multipart, boundary.encode("latin-1", "replace"), body)
     parts: list[Part] = []
-    segment: multipart.MultipartSegment | None = None
+    segment = None  # the multipart.MultipartSegment whose body is being read
     pieces: list[bytes] = []
     try:
         with multipart.PushMultipartParser(
@@ -100,7 +126,7 @@ def multipart_parts(content_type: str, body: bytes) -> list[Part] | None:
     return parts
 
 
-def _split_parts(boundary: bytes, body: bytes) -> list[Part] | None:
+def _split_parts(multipart: ModuleType, boundary: bytes, body: bytes) -> list[Part] | None:
     """RFC 2046 5.1.1 framing only: delimiter lines `--boundary`, a part's header fields up to
     the first empty line, the close delimiter `--boundary--`. None when it is not there."""
     delimiter = b"--" + boundary
