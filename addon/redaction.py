@@ -6,7 +6,8 @@ to any text that leaves the proxy (`redact_text`, `redact_url`), and audited by 
 function run with a report):
 
 - **By name**, case-insensitively: a header, query parameter, form field, multipart part or JSON
-  field (at any depth: a string, or each string of an array) whose name says it holds a
+  field (at any depth: a string, or each string of an array), XML element (its text) or query
+  parameter of a URL inside a body or a `Location`/`Referer` header, whose name says it holds a
   credential loses its value.
   The rule (`is_credential_name`) covers the kinds, not a list: `*api-key*`, `*apikey*`,
   `*auth*` (not `author*`), `*token` (not counters such as `max_tokens`, `usage.*_tokens`,
@@ -36,6 +37,7 @@ about 30x slower (warned once).
 from __future__ import annotations
 
 import copy
+import html
 import json
 import logging
 import re
@@ -269,9 +271,10 @@ SHAPES: tuple[Shape, ...] = (
            rf"\bGOCSPX-{_TOKEN}{{20,}}", "GOCSPX-"),
     _shape("aws-access-key", "an AWS access key id (AKIA.../ASIA...)",
            r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", "AKIA", "ASIA"),
+    # (percent-encoded too, as a presigned URL's X-Amz-Security-Token holds it)
     _shape("aws-session-token", "an AWS session token (IQoJb3JpZ2luX2...)",
-           r"\b(?:IQoJb3JpZ2luX2|FwoGZXIvYXdz)[A-Za-z0-9+/=]{40,}", "IQoJb3JpZ2luX2",
-           "FwoGZXIvYXdz"),
+           r"\b(?:IQoJb3JpZ2luX2|FwoGZXIvYXdz)(?:[A-Za-z0-9+/=]|%2[BFbf]|%3[Dd]){40,}",
+           "IQoJb3JpZ2luX2", "FwoGZXIvYXdz"),
     _shape("aws-sigv4", "an AWS SigV4 signature (Signature=...)",
            r"\bSignature=(?P<secret>[0-9a-f]{64})\b", "Signature="),
     _shape("bedrock", "an Amazon Bedrock API key (ABSK.../bedrock-api-key-...)",
@@ -792,6 +795,37 @@ class _Finder:
         return open_, close, escaped, name
 
 
+    def xml_at(self, data: bytes, ni: int, at: int, final: bool = True
+               ) -> tuple[int, int, str] | None:
+        """The XML start tag whose name field needle `ni`'s hit at `at` is in: (its `<`, the
+        end of its name, the name) when `>`, `/` or a space ends the name, else None.
+        `final=False`: raises `_Wait` when bytes past `data`'s end could change the answer."""
+        lt = data.rfind(b"<", max(0, at - _NAME_MAX), at)
+        if lt < 0 or _XML_NAME_HEAD.fullmatch(data, lt + 1, at) is None:
+            return None
+        end = _XML_NAME_REST.match(data, at).end()
+        if end == len(data) and not final and end - at < _NAME_MAX:
+            raise _Wait
+        if end < at + self.needles.lengths[ni] or data[end : end + 1] not in _XML_NAME_END:
+            return None
+        return lt, end, data[lt + 1 : end].decode("ascii")
+
+    def query_at(self, data: bytes, ni: int, at: int, final: bool = True
+                 ) -> tuple[int, str] | None:
+        """The query parameter (of a URL in a body: after `?`, `&` or `&amp;`) whose name field
+        needle `ni`'s hit at `at` is in: (where its `=` is, the name percent-decoded) when `=`
+        follows, else None. `final=False` as in `xml_at`."""
+        m = _QUERY_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
+        if m is None:
+            return None
+        end = _QUERY_NAME_REST.match(data, at).end()
+        if end == len(data) and not final and end - at < _NAME_MAX:
+            raise _Wait
+        if end < at + self.needles.lengths[ni] or data[end : end + 1] != b"=":
+            return None
+        return end, unquote_plus(data[m.start(1) : end].decode("ascii"))
+
+
 # A shape hit whose bytes run on this far with none outside its reach is a suspect: the
 # scan's tail would have to keep them all until one comes.
 UNDECIDED_MAX = 1 << 16
@@ -900,17 +934,18 @@ class StreamScan:
         waiting = []
         for pi, start in self._undecided:
             at = start - base
-            if pi < 0:  # a field name: a credential's (by its whole name) when `:` follows
-                try:
-                    where = finder.field_at(data, -1 - pi, at, final)
-                except _Wait:
-                    where = None
+            if pi < 0:  # a name (JSON field, XML element, query parameter) a credential's?
+                wait = False
+                for named in (self._json_name, self._xml_name, self._query_name):
+                    try:
+                        if named(data, -1 - pi, at, final):
+                            return self._suspect()
+                    except _Wait:
+                        wait = True
+                if wait:
                     if end - start > UNDECIDED_MAX:
                         return self._suspect()
                     waiting.append((pi, start))
-                if where is not None:
-                    if self.config.secret_field(where[3], json=True):
-                        return self._suspect()
             elif not final and finder.stops[pi].search(data, at) is None:
                 if end - start > UNDECIDED_MAX:
                     return self._suspect()
@@ -919,6 +954,24 @@ class StreamScan:
                 return self._suspect()
         self._undecided = waiting
         return None
+
+    def _json_name(self, data: bytes, ni: int, at: int, final: bool) -> bool:
+        where = self.finder.field_at(data, ni, at, final)
+        return where is not None and self.config.secret_field(where[3], json=True)
+
+    def _xml_name(self, data: bytes, ni: int, at: int, final: bool) -> bool:
+        # (a credential's start tag makes a suspect, whether its text and end tag follow or not)
+        where = self.finder.xml_at(data, ni, at, final)
+        return where is not None and self.config.secret_field(
+            where[2].rpartition(":")[2], json=True)
+
+    def _query_name(self, data: bytes, ni: int, at: int, final: bool) -> bool:
+        where = self.finder.query_at(data, ni, at, final)
+        if where is None or not self.config.secret_query(where[1]):
+            return False
+        if where[0] + 1 == len(data) and not final:
+            raise _Wait  # (an empty value is left as it is)
+        return _QUERY_VALUE.match(data, where[0] + 1).end() > where[0] + 1
 
     def hits_for(self, finder: _Finder, data: bytes) -> list[tuple[int, int]] | None:
         """The hits, if this scan saw `data` (by its size: the caller fed every piece of it)
@@ -1051,6 +1104,20 @@ _NAME_REST = re.compile(rb'(?:[^"\\\x00-\x1f]|\\{1,2}u[0-9A-Fa-f]{4}){0,%d}(\\?)
 # A letter or `_` of a name written as a JSON escape (`\\u0061`): no stem may show then.
 _ESCAPED_LETTER = [b"\\u004", b"\\u005", b"\\u006", b"\\u007"]
 _KEY_SPACE = re.compile(rb"(?:\s|\\[nrt])*")
+# An XML start tag's name around a field needle hit (`<SecretAccessKey>`, `<aws:Token a="">`):
+# the name's bytes before the hit, after it, and what may end it.
+_XML_NAME_HEAD = re.compile(rb"(?:[A-Za-z_][A-Za-z0-9_.:-]*)?")
+_XML_NAME_REST = re.compile(rb"[A-Za-z0-9_.:-]{0,%d}" % _NAME_MAX)
+_XML_NAME_END = (b">", b"/", b" ", b"\t", b"\r", b"\n")
+# After the name: the rest of the start tag (not `/>`), then the element's text (group 1: in a
+# CDATA section, group 2: plain) and its end tag (group 3: the name).
+_XML_TEXT = re.compile(
+    rb"[^<>]*(?<!/)>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*?))\s*</([A-Za-z0-9_.:-]+)\s*>", re.DOTALL)
+# A query parameter's name in a URL in a body: after `?`, `&` or `&amp;` (HTML, XML), to `=`;
+# its value runs to what ends a URL's query in text, JSON or markup.
+_QUERY_NAME_HEAD = re.compile(rb"(?:[?&]|&amp;)([A-Za-z0-9_.~%+-]*)\Z")
+_QUERY_NAME_REST = re.compile(rb"[A-Za-z0-9_.~%%+-]{0,%d}" % _NAME_MAX)
+_QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
 # The same in JSON text that is itself the value of a JSON string (`{\"api_key\": \"...\"}`):
 # the inner quotes are `\"`, an inner escape starts with `\\`, and inner whitespace may be
 # escaped (`\n`). Group 1: the inner value as the outer string holds it (RFC 8259 section 7).
@@ -1121,6 +1188,84 @@ def _json_fields(
             if escaped:
                 text = _json_string(text.encode("utf-8", "surrogatepass"))
             values.setdefault(text, f"{place} field {name}")
+    return spans
+
+
+def _named_fields(
+    data: bytes,
+    hits: list[tuple[int, int]],
+    finder: _Finder,
+    config: RedactionConfig,
+    place: str,
+    values: dict[str, str],
+) -> list[Span]:
+    """Values named as credentials where a field needle hit is in a name: a JSON field, an XML
+    element, a query parameter of a URL."""
+    return [*_json_fields(data, hits, finder, config, place, values),
+            *_xml_fields(data, hits, finder, config, place, values),
+            *_query_fields(data, hits, finder, config, place, values)]
+
+
+def _xml_fields(
+    data: bytes,
+    hits: list[tuple[int, int]],
+    finder: _Finder,
+    config: RedactionConfig,
+    place: str,
+    values: dict[str, str],
+) -> list[Span]:
+    """Text of XML elements named as credentials (`<SecretAccessKey>...</SecretAccessKey>`, STS;
+    the name's local part goes through the JSON field rule), from the field needle hits; in any
+    body, so XML quoted in a JSON string (a tool's result) is covered too."""
+    spans: list[Span] = []
+    done: set[int] = set()
+    for ni, at in hits:
+        where = finder.xml_at(data, ni, at)
+        if where is None or where[0] in done:
+            continue
+        lt, end, name = where
+        done.add(lt)
+        if not config.secret_field(name.rpartition(":")[2], json=True):
+            continue
+        m = _XML_TEXT.match(data, end)
+        if m is None or m.group(3) != data[lt + 1 : end]:
+            continue
+        group = 1 if m.start(1) >= 0 else 2
+        vs, ve = m.span(group)
+        text = html.unescape(data[vs:ve].decode("utf-8", "replace")) if ve > vs else ""
+        if not text or is_redacted(text):
+            continue
+        spans.append((vs, ve, ("name", f"{place} element {name}")))
+        values.setdefault(text, f"{place} element {name}")
+    return spans
+
+
+def _query_fields(
+    data: bytes,
+    hits: list[tuple[int, int]],
+    finder: _Finder,
+    config: RedactionConfig,
+    place: str,
+    values: dict[str, str],
+) -> list[Span]:
+    """Values of query parameters named as secrets (`secret_query`: `sig=`, `X-Amz-Security-
+    Token=`) in URLs inside a body, from the field needle hits, as the request URL's lose."""
+    spans: list[Span] = []
+    done: set[int] = set()
+    for ni, at in hits:
+        where = finder.query_at(data, ni, at)
+        if where is None or where[0] in done:
+            continue
+        eq, name = where
+        done.add(eq)
+        if not config.secret_query(name):
+            continue
+        vs, ve = _QUERY_VALUE.match(data, eq + 1).span()
+        text = unquote_plus(data[vs:ve].decode("utf-8", "replace"))
+        if not text or is_redacted(text):
+            continue
+        spans.append((vs, ve, ("name", f"{place} URL query parameter {name}")))
+        values.setdefault(text, f"{place} URL query parameter {name}")
     return spans
 
 
@@ -1248,7 +1393,7 @@ def _body_name_spans(
     values: dict[str, str],
 ) -> list[Span]:
     ctype = first_header(headers, "content-type").lower()
-    spans = _json_fields(data, hits, finder, config, place, values) if hits else []
+    spans = _named_fields(data, hits, finder, config, place, values) if hits else []
     if _FORM_TYPE in ctype:
         spans += _form_spans(data, config.secret_field, place, values, finder)
     elif "multipart/" in ctype:
@@ -1270,6 +1415,11 @@ def _header_secret_values(lower: str, value: str) -> list[str]:
         for part in value.split(";"):
             out.append(part.partition("=")[2].strip())
     return out
+
+
+# Headers whose value is a URL (RFC 9110): their query parameters and password are redacted by
+# name as the request URL's are.
+_URL_HEADERS = frozenset({"location", "content-location", "referer"})
 
 
 # Where a browser cannot set headers, WebSocket APIs take the key as a subprotocol (RFC 6455
@@ -1346,15 +1496,16 @@ def _url_named(
     values: dict[str, str] | None = None,
     changed: list[str] | None = None,
     finder: _Finder | None = None,
+    place: str = "request URL",
 ) -> str:
-    """Named query parameters and a URL password masked; their values go to `values`, the names
-    of what changed to `changed`."""
+    """Named query parameters and a URL password masked; their values go to `values` (named
+    after `place`), the names of what changed to `changed`."""
     base, hash_, fragment = url.partition("#")
     path, question, query = base.partition("?")
     m = _USERINFO.match(path)
     if m and not is_redacted(unquote_plus(m.group(2))):
         if values is not None:
-            values.setdefault(unquote_plus(m.group(2)), "request URL password")
+            values.setdefault(unquote_plus(m.group(2)), f"{place} password")
         if changed is not None:
             changed.append("password")
         path = f"{m.group(1)}:{REDACTED}@{path[m.end():]}"
@@ -1364,7 +1515,7 @@ def _url_named(
             name = unquote_plus(name)
             if value and config.secret_query(name) and not is_redacted(unquote_plus(value)):
                 if values is not None:
-                    values.setdefault(unquote_plus(value), f"request URL query parameter {name}")
+                    values.setdefault(unquote_plus(value), f"{place} query parameter {name}")
                 if changed is not None:
                     changed.append(f"query parameter {name}")
             elif value and not is_redacted(unquote_plus(value)):
@@ -1372,7 +1523,7 @@ def _url_named(
                 if shape is not None and changed is not None:
                     changed.append(f"query parameter {name} holds {shape}")
                 if shape is not None and values is not None:
-                    values.setdefault(unquote_plus(value), f"request URL query parameter {name}")
+                    values.setdefault(unquote_plus(value), f"{place} query parameter {name}")
         query = redact_query_string(query, config.secret_query, finder)
         base = f"{path}?{query}"
     else:
@@ -1447,6 +1598,9 @@ class _Pass:
                         # (and what ends a dotted one: `authorization.k8s.io.<token>`)
                         for part in {v[s:e], v[s:e].rpartition(".")[2]} - {""}:
                             self.values.setdefault(part, f"{kind} {name}")
+            elif name.lower() in _URL_HEADERS:
+                for v in values:
+                    _url_named(v, self.config, self.values, None, self.finder, f"{kind} {name}")
             elif self.config.secret_header(name, response=response):
                 for v in values:
                     if v and not is_redacted(v):
@@ -1471,6 +1625,11 @@ class _Pass:
                             self.note(place, [(0, 0, ("name", place))])
                         for start, end in reversed(named):
                             v = v[:start] + REDACTED + v[end:]
+                    if name.lower() in _URL_HEADERS:
+                        changed: list[str] = []
+                        v = _url_named(v, self.config, None, changed, self.finder)
+                        for what in changed:
+                            self.note(place, [(0, 0, ("name", f"{place} {what}"))])
                     s, spans = _scrub_str(v, self.finder, echoes)
                     self.note(place, spans)
                     scrubbed.append(s)
@@ -1497,7 +1656,7 @@ class _Pass:
         hits: list[tuple[int, int]] = []
         spans = self.finder.shape_spans(raw, hits)
         if hits:
-            spans += _json_fields(raw, hits, self.finder, self.config, place, {})
+            spans += _named_fields(raw, hits, self.finder, self.config, place, {})
         spans += echoes.spans(raw)
         if not spans:
             return data

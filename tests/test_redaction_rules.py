@@ -450,3 +450,73 @@ def test_multipart_credential_parts_are_redacted_however_written(part, crlf):
     out = redact_interaction(i).request.body
     assert key not in out and "<REDACTED>" in out
     assert f"{nl}gpt{nl}" in out and f"{nl}kept{nl}" in out
+
+
+# -- XML elements and URLs inside bodies --------------------------------------------------------
+
+
+def test_xml_elements_named_as_credentials_lose_their_text():
+    """STS AssumeRole / GetSessionToken answer the temporary credentials as XML: an element the
+    field rule calls a credential loses its text (namespaced, with attributes, in CDATA, or as
+    XML quoted in a JSON string), `check` names the element, and the text's echoes go too;
+    elements such as S3's `<Key>`, `<NextContinuationToken>` or `<max_tokens>` stay."""
+    secret = "fakeSecret" + "Abc123" * 4
+    token = "FQoGZX" + "Tok456" * 8
+    body = (
+        '<?xml version="1.0"?>\n<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/">'
+        f"<Credentials><AccessKeyId>AKIDEXAMPLE</AccessKeyId>"
+        f"<SecretAccessKey>{secret}</SecretAccessKey>"
+        f'<aws:SessionToken kind="sts">\n  {token}\n</aws:SessionToken>'
+        f"<Password><![CDATA[{secret[::-1]}]]></Password><Token/>"
+        "<Key>photos/2006/key.jpg</Key><NextContinuationToken>1ueGcxLPR</NextContinuationToken>"
+        "<max_tokens>50</max_tokens></Credentials></AssumeRoleResponse>")
+    i = exchange(resp_body=body, resp_headers={"Content-Type": ["text/xml"]},
+                 req_body=f'{{"log": "saw {secret}"}}')
+    out = redact_interaction(i)
+    text = text_of(out)
+    for gone in (secret, token, secret[::-1]):
+        assert gone not in text
+    assert f"<SecretAccessKey>{REDACTED}</SecretAccessKey>" in out.response.body
+    assert f'<aws:SessionToken kind="sts">\n  {REDACTED}\n</aws:' in out.response.body
+    for kept in ("<Key>photos/2006/key.jpg</Key>", "1ueGcxLPR", "<max_tokens>50<", "<Token/>"):
+        assert kept in text
+    found = "\n".join(find_secrets(i))
+    assert "response body element SecretAccessKey holds an unredacted secret" in found
+    assert "request body repeats the secret of response body element SecretAccessKey" in found
+    quoted = json.dumps({"tool_result": f"<Credentials><SecretAccessKey>{secret}"
+                                        "</SecretAccessKey></Credentials>"})
+    assert secret not in text_of(redact_interaction(exchange(resp_body=quoted)))
+    assert redact_interaction(out).response.body == out.response.body  # (idempotent)
+
+
+def test_named_query_parameters_of_urls_inside_bodies_and_url_headers():
+    """A URL an API answers in a body (an Azure SAS image URL, an S3 presigned download URL,
+    HTML's `&amp;`) loses the query parameters the request URL would lose, as does a Location
+    or Referer header; `check` names them. A percent-encoded STS token is found by its shape
+    too. Other parameters, and names in prose, stay."""
+    sig = "Zk3mQ9xYt2LpW8vRn4sB6cJ1hF5dG7aE0oU3iK9y"
+    sts = SHAPE_EXAMPLES["aws-session-token"].replace("/", "%2F").replace("+", "%2B")
+    body = json.dumps({"data": [
+        {"url": f"https://x.blob.core.windows.net/c/img.png?sv=2021&sp=r&sig={sig}%3D"},
+        {"href": f"<a href='https://x.example/d?id=7&amp;access_token={sig[::-1]}'>"},
+        {"text": f"the token={sig.lower()} monkey=1 and ?sp=r"},
+        {"presigned": f"https://b.s3.amazonaws.com/o?X-Amz-Date=1&X-Amz-Security-Token={sts}"},
+    ]})
+    i = exchange(resp_body=body, resp_headers={
+        "Content-Type": ["application/json"],
+        "Location": [f"/v1/files/1?sp=r&sig={sig[5:]}"]},
+        req_headers={"Referer": [f"https://app.example/?api_key={sig[3:]}&page=2"]})
+    out = redact_interaction(i)
+    text = text_of(out)
+    for gone in (sig, sig[::-1], sts, sig[5:], sig[3:]):
+        assert gone not in text
+    for kept in ("sv=2021&sp=r&sig=<REDACTED>", "id=7&amp;access_token=<REDACTED>'",
+                 sig.lower(), "monkey=1", "X-Amz-Date=1&"):
+        assert kept in text, kept
+    assert out.response.headers["Location"] == [f"/v1/files/1?sp=r&sig={REDACTED}"]
+    assert out.request.headers["Referer"] == [f"https://app.example/?api_key={REDACTED}&page=2"]
+    found = "\n".join(find_secrets(i))
+    assert "response body URL query parameter sig holds an unredacted secret" in found
+    assert "response header Location query parameter sig holds" in found
+    assert "request header Referer query parameter api_key holds" in found
+    assert redaction.scrub_text(f"?t={sts}") == f"?t={REDACTED}"
