@@ -4,6 +4,7 @@ click commands, in process; cassettes written with the public API, fake keys bui
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 
@@ -67,3 +68,26 @@ def test_recording_through_a_symlinked_cassette_writes_the_file_it_points_to(
     assert link.is_symlink(), "the symlink was replaced by a regular file"
     assert [i.request.url.rsplit("/", 1)[1] for i in load_cassette(real).interactions] == [
         "json"], "the shared cassette was not re-recorded"
+
+
+def test_check_sees_a_key_inside_a_gzip_encoded_recorded_body(tmp_path):
+    """go-vcr stores a response body as it was read: when the client set `Accept-Encoding`
+    itself (so Go's transport does not decode), that is the gzip bytes, with
+    `Content-Encoding: gzip` and no `uncompressed: true`. vcrproxy replays such a cassette (the
+    client decodes the key back out), and recording the same exchange would have decoded and
+    redacted it; `check` scans the compressed bytes only and says ok, `redact` leaves it."""
+    body = gzip.compress(json.dumps({"note": f"your key is {KEY}"}).encode())
+    resp = Response(body=body, uncompressed=False, content_length=len(body),
+                    headers={"Content-Encoding": ["gzip"], "Content-Type": ["application/json"]})
+    path = tmp_path / "govcr-gzip.yaml"
+    save_cassette(_one(response=resp), path)
+    checked = _cli("check", str(path))
+    assert checked.exit_code == 1, checked.output  # today: "ok (1 interactions)", exit 0
+    fixed = _cli("redact", str(path))
+    assert fixed.exit_code == 0, fixed.output
+    got = load_cassette(path).interactions[0].response.body_bytes
+    try:
+        got = gzip.decompress(got)
+    except OSError:
+        pass
+    assert KEY.encode() not in got
