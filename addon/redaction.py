@@ -47,7 +47,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
-from . import hsmatch
+from . import decoders, hsmatch
 from .cassette import (
     CHUNKS_KEY,
     REDACTED,
@@ -994,9 +994,9 @@ class StreamScan:
         the scan saw all of it with `config`'s needles, and no key shape matched at any hit and
         no JSON field name found says credential (so no value named in it either), `config` has
         no pattern outside the needles (one searched by regex over the whole body), the
-        response is not a form or multipart (whose fields are parsed, not found by needle),
-        and the values the echo search looks for are none, or exactly the ones the scan
-        searched and found nowhere."""
+        response is not a form or multipart (whose fields are parsed, not found by needle)
+        and names no content coding (the pass scans its decoding), and the values the echo
+        search looks for are none, or exactly the ones the scan searched and found nowhere."""
         if not self.usable or self.size != size or self.suspect:
             return False
         if self._undecided:
@@ -1009,6 +1009,8 @@ class StreamScan:
         ctype = first_header(interaction.response.headers, "content-type").lower()
         if _FORM_TYPE in ctype or "multipart/" in ctype:
             return False
+        if decoders.codings(first_header(interaction.response.headers, "content-encoding")):
+            return False  # (the pass scans its decoding, which this scan did not see)
         variants = echo_variants(interaction, config)
         return not variants or (variants == self.echoes and not self._searches[1][2])
 
@@ -1737,17 +1739,48 @@ def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
     # 2. Bodies: one needle scan each for shapes and field names; field values join the echoes.
     bodies = []
     for kind, msg in (("request body", req), ("response body", resp)):
-        data = msg.body_bytes
+        data, coded = _plain_body(msg)
         hits: list[tuple[int, int]] = []
-        found = scan.hits_for(p.finder, data) if scan is not None and msg is resp else None
+        found = (scan.hits_for(p.finder, data) if scan is not None and msg is resp and not coded
+                 else None)
         shapes = p.finder.shape_spans(data, hits, found) if data else []
         named = (
             _body_name_spans(data, msg.headers, hits, p.finder, config, kind, p.values)
             if data
             else []
         )
-        bodies.append((kind, msg, data, shapes + named))
+        bodies.append((kind, msg, data, shapes + named, coded))
     return bodies
+
+
+def _plain_body(msg: Request | Response) -> tuple[bytes, bool]:
+    """(the body to scan, whether it is decoded): decoded per the Content-Encoding its headers
+    still name (go-vcr stores a body as it was read: the gzip bytes when the client asked for
+    them itself), else as it is (also when it does not decode: its bytes are scanned then)."""
+    data = msg.body_bytes
+    coding = first_header(msg.headers, "content-encoding")
+    if not data or not decoders.codings(coding):
+        return data, False
+    try:
+        return decoders.decode(data, coding), True
+    except ValueError:
+        return data, False
+
+
+def _store_decoded(msg: Request | Response, data: bytes) -> None:
+    """Keep `data`, the redacted decoding of `msg`'s encoded body, as recording would have kept
+    it (flows.response_to_model): no Content-Encoding nor Content-Length, `uncompressed: true`
+    (like Go's transport after transparent gunzip); the encoded body's chunk timings go."""
+    try:
+        msg.body = data.decode("utf-8")
+    except UnicodeDecodeError:
+        msg.body = data
+    msg.headers = {k: v for k, v in msg.headers.items()
+                   if k.lower() not in ("content-encoding", "content-length")}
+    msg.content_length = -1
+    if isinstance(msg, Response):
+        msg.uncompressed = True
+        msg.extra.pop(CHUNKS_KEY, None)
 
 
 def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
@@ -1789,16 +1822,20 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
             resp.extra[WEBSOCKET_KEY],
             lambda payload: p.payload(payload, echoes, f"WebSocket message {next(count)}"),
         )
-    for kind, msg, data, spans in bodies:
+    for kind, msg, data, spans, coded in bodies:
         if not data:
             continue
-        found = scan.echo_hits_for(echoes, data) if scan is not None and msg is resp else None
+        found = (scan.echo_hits_for(echoes, data) if scan is not None and msg is resp
+                 and not coded else None)
         raw = spans + echoes.spans(data, found)
         if not raw:
             continue
         merged = _merge(raw)
         p.note(kind, merged)
         new = _replace_spans(data, merged)
+        if coded:
+            _store_decoded(msg, new)
+            continue
         old_len = len(data)
         msg.body = new if isinstance(msg.body, bytes) else new.decode("utf-8", "surrogateescape")
         if isinstance(msg, Response) and msg.chunks is not None:
@@ -1897,7 +1934,7 @@ def secret_values(
     for name, values in (request.form or {}).items():
         if config.secret_field(name):
             p.values.update((v, "") for v in values if v)
-    data = request.body_bytes
+    data = _plain_body(request)[0]
     if data:
         hits: list[tuple[int, int]] = []
         p.finder.shape_spans(data, hits)

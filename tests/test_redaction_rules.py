@@ -520,3 +520,41 @@ def test_named_query_parameters_of_urls_inside_bodies_and_url_headers():
     assert "response header Location query parameter sig holds" in found
     assert "request header Referer query parameter api_key holds" in found
     assert redaction.scrub_text(f"?t={sts}") == f"?t={REDACTED}"
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "zstd", "deflate", "gzip, br"])
+def test_an_encoded_body_is_scanned_decoded_and_stored_as_recording_would(coding):
+    """go-vcr stores a body as read: the compressed bytes when the client asked for them. The
+    pass scans the decoding (so `check` sees a key in it); a body it changes is stored decoded
+    as recording stores one (no Content-Encoding nor Content-Length, `uncompressed: true`), a
+    clean one stays byte for byte, and one that does not decode has its bytes scanned."""
+    from mitmproxy.net import encoding
+
+    def encode(raw: bytes) -> bytes:
+        for c in coding.split(", "):
+            raw = encoding.encode(raw, c)
+        return raw
+
+    key = SHAPE_EXAMPLES["anthropic"]
+    plain = json.dumps({"note": f"your key is {key}", "password": "hunter2-x"}).encode()
+    headers = {"Content-Type": ["application/json"], "Content-Encoding": [coding],
+               "Content-Length": ["1"]}
+    i = exchange(resp_body=encode(plain), resp_headers=dict(headers),
+                 req_body=encode(b'{"api_key": "k3y-' + b"9" * 12 + b'"}'),
+                 req_headers=dict(headers))
+    found = "\n".join(find_secrets(i))
+    assert "response body holds an Anthropic key (sk-ant-...)" in found
+    assert "response body field password holds" in found
+    assert "request body field api_key holds" in found
+    out = redact_interaction(i)
+    assert out.response.body == plain.decode().replace(key, REDACTED).replace(
+        "hunter2-x", REDACTED)
+    assert out.request.body == '{"api_key": "<REDACTED>"}'
+    assert out.response.uncompressed is True and out.response.content_length == -1
+    for msg in (out.request, out.response):
+        assert set(msg.headers) == {"Content-Type"}
+    assert find_secrets(out) == []
+    clean = exchange(resp_body=encode(b'{"ok": 1}'), resp_headers=dict(headers))
+    assert redact_interaction(clean).response.body == clean.response.body
+    broken = exchange(resp_body=b'{"key is": "' + key.encode() + b'"}', resp_headers=dict(headers))
+    assert key not in text_of(redact_interaction(broken))
