@@ -7,6 +7,7 @@ derived from what crossed the wire the way Go's net/http would have exposed it.
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 from mitmproxy import http
@@ -73,13 +74,28 @@ def request_url(req: http.Request) -> str:
     return url
 
 
+# CR, LF and NUL in a field value or reason phrase: RFC 9110 section 5.5 has a recipient replace
+# each with SP (or reject the message). mitmproxy relays them, and recorded as they came they
+# would make the cassette one replay refuses (schema.py: a response header or status holding
+# them cannot be sent), losing every other interaction of the session to replay.
+_BAD_IN_VALUE = re.compile(rb"[\r\n\x00]")
+
+
+def field_value(raw: bytes, encoding: str = "utf-8") -> str:
+    """A header value (or, in latin-1, a reason phrase) as recorded: CR/LF/NUL replaced with SP
+    (RFC 9110 5.5)."""
+    if _BAD_IN_VALUE.search(raw):
+        raw = _BAD_IN_VALUE.sub(b" ", raw)
+    return raw.decode(encoding, "replace")
+
+
 def _header_map(headers: http.Headers, drop: frozenset[str] | set[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for name, value in headers.fields:
         key = name.decode("latin-1")
         if key.lower() in drop or key.startswith(":"):
             continue
-        out.setdefault(canonical_header_name(key), []).append(value.decode("utf-8", "replace"))
+        out.setdefault(canonical_header_name(key), []).append(field_value(value))
     return out
 
 
@@ -198,7 +214,8 @@ def reason_phrase(resp: Response) -> str:
 def status_line(resp: http.Response) -> str:
     from mitmproxy.net.http import status_codes
 
-    reason = resp.reason or status_codes.RESPONSES.get(resp.status_code, "")
+    reason = (field_value(resp.data.reason, "latin-1")  # (as mitmproxy's Response.reason)
+              or status_codes.RESPONSES.get(resp.status_code, ""))
     return f"{resp.status_code} {reason}".rstrip()
 
 
