@@ -16,7 +16,8 @@ function run with a report):
 - **By shape**: strings shaped like the keys of the providers we know (`SHAPES`: OpenAI,
   Anthropic, Google API/OAuth keys, AWS ids, STS tokens and SigV4 signatures, Together,
   Fireworks, Perplexity, Replicate, LangSmith, Tavily, ..., JWTs, `Bearer <token>`), anywhere:
-  header values, URLs, form values, bodies (text, JSON, SSE, and ASCII runs of binary bodies).
+  header values, URLs, form values, bodies (text, JSON, SSE, and ASCII runs of binary bodies);
+  base64 keys also through JSON escapes (`\\/`, `\\u002B`) and percent-encoding.
 - **Echoes**: the values found by name (6+ characters) are also replaced wherever else they
   appear in the same interaction (a server echoing a key, a Cookie, a password), raw,
   JSON-escaped or percent-encoded.
@@ -250,6 +251,12 @@ def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
     )
 
 
+# A base64 character as a key holds it in JSON (`\\/` from PHP's json_encode, `\\u002B` from
+# .NET's System.Text.Json) or percent-encoded (a presigned URL's X-Amz-Security-Token): what the
+# escape stands for is part of the key.
+_B64 = r"(?:[A-Za-z0-9+/=]|\\/|\\u00(?:2[BbFf]|3[Dd])|%2[BFbf]|%3[Dd])"
+_ESC_REACH = KEY_REACH + b"\\"
+
 # Minimum lengths and required digits keep words and provider ids (`chatcmpl-...`, `msg_...`,
 # `call_...`, `resp_...`, `toolu_...`, model names) out. Earlier shapes win when two overlap.
 # Prefixes are those the providers document for their keys. Patterns must be ASCII (binary bodies
@@ -263,23 +270,26 @@ SHAPES: tuple[Shape, ...] = (
     _shape("google", "a Google API key (AIza...)", rf"\bAIza{_TOKEN}{{30,}}", "AIza"),
     _shape("google-oauth", "a Google OAuth token (ya29....)", rf"\bya29\.{_TOKEN}{{20,}}",
            "ya29."),
+    # (`/` may be written `\/` in JSON, as PHP's json_encode does, or percent-encoded)
     _shape("google-refresh", "a Google refresh token (1//0...)",
-           rf"{_NOT_IN_RUN}1//0{_TOKEN}{{30,}}", "1//0"),
+           rf"{_NOT_IN_RUN}1(?://|\\/\\/|%2[Ff]%2[Ff])0{_TOKEN}{{30,}}", "1//0", "1\\/\\/0",
+           "1%2F%2F0", "1%2f%2f0", reach=_ESC_REACH),
     _shape("google-code", "a Google authorization code (4/0A...)",
-           rf"{_NOT_IN_RUN}4/0A{_TOKEN}{{30,}}", "4/0A"),
+           rf"{_NOT_IN_RUN}4(?:/|\\/|%2[Ff])0A{_TOKEN}{{30,}}", "4/0A", "4\\/0A", "4%2F0A",
+           "4%2f0A", reach=_ESC_REACH),
     _shape("google-client-secret", "a Google OAuth client secret (GOCSPX-...)",
            rf"\bGOCSPX-{_TOKEN}{{20,}}", "GOCSPX-"),
     _shape("aws-access-key", "an AWS access key id (AKIA.../ASIA...)",
            r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", "AKIA", "ASIA"),
     # (percent-encoded too, as a presigned URL's X-Amz-Security-Token holds it)
     _shape("aws-session-token", "an AWS session token (IQoJb3JpZ2luX2...)",
-           r"\b(?:IQoJb3JpZ2luX2|FwoGZXIvYXdz)(?:[A-Za-z0-9+/=]|%2[BFbf]|%3[Dd]){40,}",
-           "IQoJb3JpZ2luX2", "FwoGZXIvYXdz"),
+           rf"\b(?:IQoJb3JpZ2luX2|FwoGZXIvYXdz){_B64}{{40,}}",
+           "IQoJb3JpZ2luX2", "FwoGZXIvYXdz", reach=_ESC_REACH),
     _shape("aws-sigv4", "an AWS SigV4 signature (Signature=...)",
            r"\bSignature=(?P<secret>[0-9a-f]{64})\b", "Signature="),
     _shape("bedrock", "an Amazon Bedrock API key (ABSK.../bedrock-api-key-...)",
-           r"\b(?:ABSKQmVkcm9ja0FQSUtleS|bedrock-api-key-)[A-Za-z0-9+/=%]{20,}",
-           "ABSKQmVkcm9ja0FQSUtleS", "bedrock-api-key-"),
+           rf"\b(?:ABSKQmVkcm9ja0FQSUtleS|bedrock-api-key-)(?:%|{_B64}){{20,}}",
+           "ABSKQmVkcm9ja0FQSUtleS", "bedrock-api-key-", reach=_ESC_REACH),
     _shape("github", "a GitHub token (ghp_.../github_pat_...)",
            r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})",
            "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
@@ -320,7 +330,9 @@ SHAPES: tuple[Shape, ...] = (
     _shape("sendgrid", "a SendGrid key (SG....)", rf"\bSG\.{_TOKEN}{{20,}}\.{_TOKEN}{{30,}}",
            "SG."),
     _shape("azure-storage", "an Azure storage account key (AccountKey=...)",
-           r"\bAccountKey=(?P<secret>[A-Za-z0-9+/]{40,}={0,2})", "AccountKey="),
+           r"\bAccountKey(?:=|\\u003[Dd])"
+           r"(?P<secret>(?:[A-Za-z0-9+/]|\\/|\\u002[BbFf]|%2[BbFf]){40,}(?:=|\\u003[Dd]|%3[Dd]){0,2})",
+           "AccountKey=", "AccountKey\\u003d", "AccountKey\\u003D", reach=_ESC_REACH),
     _shape("azure-ad", "an Azure AD client secret (...Q~...)",
            r"\b[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}\b", ("Q~", 4)),
     _shape("private-key", "a private key (-----BEGIN ... PRIVATE KEY-----)",
@@ -767,32 +779,34 @@ class _Finder:
 
 
     def field_at(self, data: bytes, ni: int, at: int, final: bool = True
-                 ) -> tuple[int, int, bool, str] | None:
+                 ) -> tuple[int, int, int, str] | None:
         """The JSON field name that field needle `ni`'s hit at `at` is in: (open quote, closing
-        quote, `escaped`: a key of JSON inside a JSON string, `\\"`; the name, its escapes
-        decoded) when a `:` follows it, else None. `final=False`: `data` may go on; raises
-        `_Wait` when bytes past its end could change the answer."""
+        quote, `depth`: 0, or 1 for a key of JSON inside a JSON string, `\\"`, 2 for JSON in a
+        JSON string in a JSON string, `\\\\\\"`, up to 3; the name, its escapes decoded) when a
+        `:` follows it, else None. `final=False`: `data` may go on; raises `_Wait` when bytes
+        past its end could change the answer."""
         m = _NAME_REST.match(data, at + self.needles.lengths[ni])
         if m is None:
             if not final and len(data) - at < _NAME_MAX + 32:
                 raise _Wait
             return None
-        close, escaped = m.end() - 1, m.end(1) > m.start(1)
+        close, slashes = m.end() - 1, m.end(1) - m.start(1)
+        depth = _DEPTH_OF.get(slashes)
+        if depth is None:
+            return None
         ws = _KEY_SPACE.match(data, close + 1).end()
         if ws == len(data) and not final:
             raise _Wait
         if data[ws : ws + 1] != b":":
             return None
         open_ = data.rfind(b'"', max(0, at - _NAME_MAX), at)
-        if open_ < 0 or escaped and data[open_ - 1 : open_] != b"\\":
+        if open_ < 0 or slashes and data[max(0, open_ - slashes) : open_] != b"\\" * slashes:
             return None
-        raw = data[open_ + 1 : close - escaped]
+        raw = data[open_ + 1 : close - slashes]
         if b"\\" not in raw:
-            return open_, close, escaped, raw.decode("utf-8", "replace")
-        name = _json_string(raw)  # (`api\\u005fkey`; in JSON inside a JSON string, twice)
-        if escaped:
-            name = _json_string(name.encode("utf-8", "surrogatepass"))
-        return open_, close, escaped, name
+            return open_, close, depth, raw.decode("utf-8", "replace")
+        # (`api\\u005fkey`; in JSON inside a JSON string, twice; and so on)
+        return open_, close, depth, _json_string(raw, depth + 1)
 
 
     def xml_at(self, data: bytes, ni: int, at: int, final: bool = True
@@ -1102,10 +1116,12 @@ _AFTER_KEY = re.compile(rb'\s*:\s*"((?:[^"\\]|\\.)*)"', re.DOTALL)
 # A field name's bytes after a stem hit, to its closing quote (`\\"` in JSON inside a JSON
 # string: group 1 holds the backslash); a name runs at most _NAME_MAX bytes either side of it.
 _NAME_MAX = 128
-_NAME_REST = re.compile(rb'(?:[^"\\\x00-\x1f]|\\{1,2}u[0-9A-Fa-f]{4}){0,%d}(\\?)"' % _NAME_MAX)
+_NAME_REST = re.compile(rb'(?:[^"\\\x00-\x1f]|\\{1,8}u[0-9A-Fa-f]{4}){0,%d}(\\{0,7})"' % _NAME_MAX)
+# JSON nested in JSON strings: the backslashes before a quote -> the depth (2**depth - 1).
+_DEPTH_OF = {0: 0, 1: 1, 3: 2, 7: 3}
 # A letter or `_` of a name written as a JSON escape (`\\u0061`): no stem may show then.
 _ESCAPED_LETTER = [b"\\u004", b"\\u005", b"\\u006", b"\\u007"]
-_KEY_SPACE = re.compile(rb"(?:\s|\\[nrt])*")
+_KEY_SPACE = re.compile(rb"(?:\s|\\+[nrt])*")
 # An XML start tag's name around a field needle hit (`<SecretAccessKey>`, `<aws:Token a="">`):
 # the name's bytes before the hit, after it, and what may end it.
 _XML_NAME_HEAD = re.compile(rb"(?:[A-Za-z_][A-Za-z0-9_.:-]*)?")
@@ -1125,6 +1141,11 @@ _QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
 # escaped (`\n`). Group 1: the inner value as the outer string holds it (RFC 8259 section 7).
 _AFTER_ESCAPED_KEY = re.compile(
     rb'(?:\s|\\[nrt])*:(?:\s|\\[nrt])*\\"((?:[^"\\]|\\[^"\\]|\\\\(?:\\[\\"]|[^"\\]))*)\\"')
+# Deeper (depth 2, 3): quotes are `\\\\\\"` (2**depth - 1 backslashes), a quote inside the value has
+# more backslashes before it.
+_AFTER_DEEP_KEY = [re.compile(
+    rb'(?:\s|\\+[nrt])*:(?:\s|\\+[nrt])*\\{%d}"((?:[^"\\]|\\+[^"\\]|\\{%d,}")*?)(?<!\\)\\{%d}"'
+    % (n, n + 1, n), re.DOTALL) for n in (3, 7)]
 # The key that makes a `token` field beside it a token's text (see _json_fields).
 _LOGPROB_KEY = re.compile(rb'\\?"log_?prob(?:ability)?\\?"', re.IGNORECASE)
 # An array value's start, and one string item with what ends it (group 2: `,` or `]`).
@@ -1145,13 +1166,16 @@ def _value_span(name: str, data: bytes, start: int, end: int) -> int:
     return start
 
 
-def _json_string(inner: bytes) -> str:
+def _json_string(inner: bytes, times: int = 1) -> str:
     """The text of a JSON string from what is between its quotes (as it is, if that is not
-    valid JSON)."""
-    try:
-        return json.loads(b'"' + inner + b'"')
-    except ValueError:
-        return inner.decode("utf-8", "replace")
+    valid JSON); `times`: that many strings nested (JSON text in a JSON string's value...)."""
+    for _ in range(times):
+        try:
+            text = json.loads(b'"' + inner + b'"')
+        except ValueError:
+            return inner.decode("utf-8", "replace")
+        inner = text.encode("utf-8", "surrogatepass")
+    return text
 
 
 def _json_fields(
@@ -1169,9 +1193,9 @@ def _json_fields(
         where = finder.field_at(data, ni, at)
         if where is None or where[1] in done:
             continue
-        open_, close, escaped, name = where
+        open_, close, depth, name = where
         done.add(close)
-        found = _field_values(data, close + 1, escaped)
+        found = _field_values(data, close + 1, depth)
         if not found or not config.secret_field(name, json=True):
             continue
         if name_words(name) == ("token",) and _LOGPROB_KEY.search(
@@ -1186,9 +1210,7 @@ def _json_fields(
                 continue
             vs = _value_span(name, data, vs, ve)
             spans.append((vs, ve, ("name", f"{place} field {name}")))
-            text = _json_string(data[vs:ve])
-            if escaped:
-                text = _json_string(text.encode("utf-8", "surrogatepass"))
+            text = _json_string(data[vs:ve], depth + 1)
             values.setdefault(text, f"{place} field {name}")
     return spans
 
@@ -1271,13 +1293,17 @@ def _query_fields(
     return spans
 
 
-def _field_values(data: bytes, at: int, escaped: bool) -> list[tuple[int, int]]:
+def _field_values(data: bytes, at: int, depth: int) -> list[tuple[int, int]]:
     """Where the string value(s) of the JSON field whose name's closing quote is before `at`
     are, between their quotes: one string, or each string of an array of them (`"api_keys":
-    ["k1", "k2"]`); none for another value or an empty string."""
-    m = (_AFTER_ESCAPED_KEY if escaped else _AFTER_KEY).match(data, at)
+    ["k1", "k2"]`, at depth 0 or 1); none for another value or an empty string. `depth`: as
+    `_Finder.field_at` says."""
+    m = (_AFTER_KEY, _AFTER_ESCAPED_KEY, *_AFTER_DEEP_KEY)[depth].match(data, at)
     if m is not None:
         return [m.span(1)] if m.end(1) > m.start(1) else []
+    if depth > 1:
+        return []
+    escaped = depth == 1
     m = (_ESCAPED_ARRAY if escaped else _ARRAY).match(data, at)
     if m is None:
         return []

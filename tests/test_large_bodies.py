@@ -495,7 +495,7 @@ _FIELDS_CLEAN = [
     b'"keyboard":"qwerty"', b'"keywords":["k"]', b'"thoughtSignature":"Cq"',
     b'"text":"caf\\u00e9 \\u0041PI key"', b'"\\u0061uthor":"x"',
     b'<Key>a/key.jpg</Key>', b'<max_tokens>5</max_tokens>', b'<tokens/>', b'?monkey=1&sp=r',
-    b'?page_token=2&amp;keyword=k',
+    b'?page_token=2&amp;keyword=k', b'{\\\\\\"max_tokens\\\\\\": 5}',
 ]
 _FIELDS_SECRET = [
     b'"api_keys":"Zq81xkPLm3vR"', b'"accessTokenValue" : "abcd"', b'"aPiKeY":"zz"',
@@ -503,6 +503,7 @@ _FIELDS_SECRET = [
     b'"client_secret_2":\n "v"', b'"api\\u005fkey":"k"', b'"\\u0073ession_id":"s"',
     b'"api_keys": ["k1", "k2"]', b'<SecretAccessKey>v</SecretAccessKey>',
     b'<aws:SessionToken a="b">\n v</aws:SessionToken>', b'?sp=r&sig=abc', b'&amp;api_key=x',
+    b'{\\\\\\"db_password\\\\\\": \\\\\\"x\\\\\\"}',
 ]
 
 

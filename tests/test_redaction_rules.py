@@ -558,3 +558,44 @@ def test_an_encoded_body_is_scanned_decoded_and_stored_as_recording_would(coding
     assert redact_interaction(clean).response.body == clean.response.body
     broken = exchange(resp_body=b'{"key is": "' + key.encode() + b'"}', resp_headers=dict(headers))
     assert key not in text_of(redact_interaction(broken))
+
+
+@pytest.mark.parametrize("name", ["aws-session-token", "bedrock", "azure-storage",
+                                  "google-refresh", "google-code"])
+def test_base64_keys_written_with_json_escapes_are_found_whole(name):
+    """PHP's json_encode writes `/` as `\\/`, .NET's System.Text.Json `+` as `\\u002B`: the
+    escapes stand for characters of the key, so its shape runs through them and the whole key
+    goes (`check` says which). The same JSON unescaped, and percent-encoded, are found too."""
+    key = SHAPE_EXAMPLES[name]
+    if not name.startswith("google"):  # (+ and / inside it, before any `=` padding)
+        base = key.rstrip("=")
+        key = base + "+/ab/+cd/" * 3 + key[len(base):]
+    for body in (json.dumps({"k": key}).replace("/", "\\/"),
+                 json.dumps({"k": key}).replace("+", "\\u002B").replace("=", "\\u003d"),
+                 json.dumps({"k": key.replace("/", "%2F").replace("+", "%2B")})):
+        out = redact_interaction(exchange(resp_body=body)).response.body
+        assert json.loads(out)["k"].endswith(REDACTED), (body, out)
+        assert len(json.loads(out)["k"]) <= len(REDACTED) + len("AccountKey="), out
+        assert find_secrets(exchange(resp_body=body)), body
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_json_fields_of_json_nested_in_json_strings_twice_and_thrice(depth):
+    """An LLM-as-judge prompt holds a transcript whose tool call's `arguments` is JSON: a field
+    two (or three) JSON strings down is found by its name, its value goes, and so do the
+    value's echoes elsewhere; counters at that depth stay."""
+    secret = "opaquePassw0rd" + "Value99"
+    doc: object = {"db_password": secret, "max_tokens": 5}
+    for _ in range(depth):
+        doc = {"content": json.dumps(doc)}
+    body = json.dumps(doc)
+    i = exchange(req_body=body, resp_body=json.dumps({"echo": f"pw was {secret}"}))
+    out = redact_interaction(i)
+    assert secret not in text_of(out)
+    inner = json.loads(out.request.body)
+    for _ in range(depth):
+        inner = json.loads(inner["content"])
+    assert inner == {"db_password": REDACTED, "max_tokens": 5}
+    found = "\n".join(find_secrets(i))
+    assert "request body field db_password holds an unredacted secret" in found
+    assert "response body repeats the secret of request body field db_password" in found
