@@ -711,5 +711,5 @@ def test_env_refuses_a_port_no_proxy_can_listen_on(vcr):
     """`env` prints exports for a running proxy: port 0 (or 70000) cannot be one."""
     for port in ("0", "70000"):
         got = vcr("env", "--port", port)
-        assert got.returncode == 1 and got.stdout == "", got
+        assert got.returncode == 1 and got.stdout == "(exit 1)\n", got  # no exports; eval fails
         assert got.stderr == f"Error: --port {port}: a running proxy's port is 1 to 65535\n"
