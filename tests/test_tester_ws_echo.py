@@ -72,3 +72,45 @@ def test_websocket_named_value_echoed_in_later_messages_is_redacted(run_proxy, g
     text = cassette.read_text(encoding="utf-8")
     assert "authorization" in text and "<REDACTED>" in text  # named: redacted where named
     assert token not in text, "the named WebSocket value reached the cassette where echoed"
+
+
+def test_websocket_miss_text_hides_values_named_in_the_live_message(run_proxy, gateway, ca_cert,
+                                                                    tmp_path, caplog):
+    """HTTP miss texts hide every value the live request names (redaction.secret_values): the
+    400 body, the log and pytest's failure text. A WebSocket miss text only goes through
+    scrub_text (key shapes): a value named in the live client message (an MCP tool's
+    `authorization`) that also shows in the differing field is logged and kept in the
+    session's explanations (the pytest plugin's failure text)."""
+    import logging
+
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    token = "mcpTok3n" + "Q7w" * 6
+    url = f"wss://localhost:{gateway.port}/v1/realtime?model=gpt-realtime"
+
+    async def session(proxy, instructions: str) -> None:
+        async with asyncio.timeout(15):
+            async with connect(url, ssl=ssl.create_default_context(cafile=ca_cert),
+                               proxy=proxy.url, ping_interval=None) as ws:
+                await ws.recv()
+                await ws.send(json.dumps({"type": "session.update", "session": {
+                    "instructions": instructions,
+                    "tools": [{"type": "mcp", "server_label": "crm", "authorization": token}]}}))
+                try:
+                    await ws.recv()
+                except ConnectionClosed:
+                    pass
+
+    cassette = tmp_path / "rt.yaml"
+    recorder = run_proxy(cassette, "record")
+    asyncio.run(session(recorder, "be brief"))
+    recorder.stop()
+    caplog.set_level(logging.DEBUG)
+    replay = run_proxy(cassette, "replay")
+    asyncio.run(session(replay, f"call the CRM with {token}"))
+    replay.stop()
+    explanations = [e for s in replay.vcr.all_sessions() for e in s.stats.explanations]
+    assert explanations and "differs" in explanations[0]
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("vcrproxy"))
+    assert token not in "\n".join(explanations) + logged, explanations[0]
