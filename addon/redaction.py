@@ -1678,6 +1678,15 @@ class _Pass:
         return new
 
 
+    def collect_payload(self, data: str | bytes, place: str) -> None:
+        """Values a WebSocket message or close reason names (JSON fields, XML elements, query
+        parameters) go to `values`, for the echo search."""
+        raw = data if isinstance(data, bytes) else _utf8(data)[0]
+        hits: list[tuple[int, int]] = []
+        self.finder.shape_spans(raw, hits)
+        if hits:
+            _named_fields(raw, hits, self.finder, self.config, place, self.values)
+
     def payload(self, data: str | bytes, echoes: _Echoes, place: str) -> str | bytes:
         """A WebSocket message or close reason: shapes, JSON fields, echoes."""
         raw, errors = (data, "") if isinstance(data, bytes) else _utf8(data)
@@ -1776,6 +1785,13 @@ def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
             else []
         )
         bodies.append((kind, msg, data, shapes + named, coded))
+    # 3. WebSocket messages: a value one names (an MCP tool's `authorization` in session.update)
+    # is hunted down in the others (a user's text quoting it, the server's echo of the item).
+    ws = resp.extra.get(WEBSOCKET_KEY)
+    if isinstance(ws, dict) and isinstance(ws.get("messages"), list):
+        for n, m in enumerate(ws["messages"], 1):
+            if isinstance(m, dict) and isinstance(m.get("data"), str | bytes):
+                p.collect_payload(m["data"], f"WebSocket message {n}")
     return bodies
 
 
@@ -1965,6 +1981,16 @@ def secret_values(
         hits: list[tuple[int, int]] = []
         p.finder.shape_spans(data, hits)
         _body_name_spans(data, request.headers, hits, p.finder, config, "body", p.values)
+    return sorted((v for v in p.values if _named_value_ok(v)), key=len, reverse=True)
+
+
+def payload_secret_values(
+    data: str | bytes, config: RedactionConfig | None = DEFAULT_REDACTION
+) -> list[str]:
+    """The values a WebSocket message names as credentials, longest first: what `redact_text`
+    must hide from text about it (a replay miss), as `secret_values` for a request."""
+    p = _Pass(config or DEFAULT_REDACTION, None)
+    p.collect_payload(data, "WebSocket message")
     return sorted((v for v in p.values if _named_value_ok(v)), key=len, reverse=True)
 
 

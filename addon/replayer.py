@@ -232,6 +232,7 @@ class Replayer:
             paced=ctx.options.vcr_pace == Pace.RECORDED,
             url=url,
             on_miss=on_miss,
+            redaction=sess.redaction,
         )
 
     def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:

@@ -18,7 +18,7 @@ from wsproto.utilities import LocalProtocolError
 
 from .cassette import Request, Response, header_values
 from .matching import MatchConfig, differences
-from .redaction import scrub_text, split_names
+from .redaction import RedactionConfig, payload_secret_values, redact_text, split_names
 from .websocket import POLICY_VIOLATION, WsMessage, WsSession, _short_reason
 
 log = logging.getLogger("vcrproxy")
@@ -82,8 +82,10 @@ class WebSocketPlayer:
         paced: bool = False,
         url: str = "",
         on_miss: Callable[[int, str], None] | None = None,
+        redaction: RedactionConfig | None = None,
     ) -> None:
         self.recorded = recorded
+        self.redaction = redaction  # (None: the defaults; miss texts are redacted even so)
         self.session = session
         self.config = config
         self.match_binary = match_binary
@@ -214,20 +216,24 @@ class WebSocketPlayer:
         if n >= len(after):
             self._miss(
                 n, f"client message {n + 1} {_preview(text, data)} has no recorded counterpart "
-                f"(the recording has {len(after)} client message(s))"
+                f"(the recording has {len(after)} client message(s))", data
             )
             return
         recorded, replies = after[n]
         diffs = message_differences(recorded, text, data, self.config, self.match_binary)
         if diffs:
             self._miss(n, f"client message {n + 1} differs from the recording: "
-                       + "; ".join(diffs))
+                       + "; ".join(diffs), data)
             return
         self.received += 1
         self._sends.put_nowait((arrived, recorded.at_ms, replies, n + 1 == len(after)))
 
-    def _miss(self, n: int, why: str) -> None:
-        text = scrub_text(f"vcrproxy: WebSocket {self.url}: {why}")
+    def _miss(self, n: int, why: str, data: bytes) -> None:
+        # As an HTTP miss text hides the values the live request names: those the live client
+        # message names (an MCP tool's `authorization`) too, besides key shapes.
+        values = payload_secret_values(data, self.redaction)
+        why = redact_text(why, self.redaction, values)
+        text = redact_text(f"vcrproxy: WebSocket {self.url}: {why}", self.redaction, values)
         self.missed = text
         if self.on_miss is not None:
             self.on_miss(n + 1, text)

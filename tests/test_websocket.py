@@ -588,3 +588,37 @@ def test_volatile_ids_match_by_default_and_the_option_compares_them(run_proxy, g
     strict = run_proxy(cassette, "replay", ws_ignore_json=[""])
     assert asyncio.run(other_ids(strict.url)) == 1008
     assert "$.event_id" in strict.vcr.all_sessions()[0].stats.explanations[0]
+
+
+def test_a_value_named_in_one_message_is_redacted_in_the_others_and_in_miss_texts():
+    """A value a message names (an MCP tool's `authorization` in session.update) is an echo
+    wherever the session repeats it: a later client text, the server's echo, a close reason,
+    an XML element named in a binary message; `check` says where it was named; a replay miss
+    text about a live message hides what that message names (`payload_secret_values`)."""
+    from vcrproxy.cassette import Interaction, Request
+    from vcrproxy.redaction import payload_secret_values
+
+    token = "mcpTok3n" + "Q7w" * 6
+    update = json.dumps({"type": "session.update", "session": {"tools": [
+        {"type": "mcp", "authorization": token}]}})
+    resp = Response(code=101, status="101 Switching Protocols", extra={WEBSOCKET_KEY: {
+        "messages": [
+            {"at": 1, "from": "server", "type": "text", "data": f"hello {token[::-1]}"},
+            {"at": 2, "from": "client", "type": "text", "data": update},
+            {"at": 3, "from": "client", "type": "text", "data": f"is {token} right?"},
+            {"at": 4, "from": "server", "type": "binary",
+             "data": b"\x00<Password>" + token[::-1].encode() + b"</Password>"},
+        ],
+        "close": {"at": 5, "code": 1000, "reason": f"bye {token}"},
+    }})
+    i = Interaction(0, Request(), resp)
+    out = redact_interaction(i, RedactionConfig.default())
+    ws = out.response.extra[WEBSOCKET_KEY]
+    assert token not in json.dumps([m["data"] for m in ws["messages"][:3]]) + ws["close"]["reason"]
+    assert ws["messages"][0]["data"] == "hello <REDACTED>"  # (named in message 4's XML)
+    assert ws["messages"][2]["data"] == "is <REDACTED> right?"
+    found = "\n".join(find_secrets(i, RedactionConfig.default()))
+    assert "WebSocket message 3 repeats the secret of WebSocket message 2 field authorization" \
+        in found
+    assert payload_secret_values(update) == [token]
+    assert payload_secret_values("no names here") == []
