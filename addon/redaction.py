@@ -37,6 +37,7 @@ about 30x slower (warned once).
 
 from __future__ import annotations
 
+import base64
 import copy
 import html
 import json
@@ -1784,6 +1785,8 @@ def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
             if data
             else []
         )
+        if msg is req and data:  # (a request only: a response's needle scan runs as it streams)
+            named += _base64_text_spans(data, p, kind)
         bodies.append((kind, msg, data, shapes + named, coded))
     # 3. WebSocket messages: a value one names (an MCP tool's `authorization` in session.update)
     # is hunted down in the others (a user's text quoting it, the server's echo of the item).
@@ -1793,6 +1796,62 @@ def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
             if isinstance(m, dict) and isinstance(m.get("data"), str | bytes):
                 p.collect_payload(m["data"], f"WebSocket message {n}")
     return bodies
+
+
+# A base64 JSON string (or data URL: OpenAI's `file_data`) a request attaches a document as
+# (Anthropic's `document` source, Gemini's `inlineData`): a text one may hold keys base64 hides.
+_B64_STRING = re.compile(rb'"(data:[a-z]+/[-+.\w]*;base64,)?((?:[A-Za-z0-9+/]{4}){8,}'
+                         rb'(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)"')
+# `NAME=value` lines of a .env or shell file.
+_ENV_LINE = re.compile(rb"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*[=:][ \t]*"
+                       rb"[\"']?(.*?)[\"']?[ \t]*\r?$", re.MULTILINE)
+
+
+def _is_text(data: bytes) -> bool:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(data) - 3:  # (a prefix may end mid-character)
+            return False
+        text = data[: e.start].decode("utf-8")
+    return not any(c < " " and c not in "\t\n\r" for c in text)
+
+
+def _base64_text_spans(data: bytes, p: _Pass, kind: str) -> list[Span]:
+    """Spans of `data` over what base64 text documents in it (JSON strings, see _B64_STRING,
+    that decode to UTF-8 text) hold as secrets: key shapes, JSON fields, XML elements, query
+    parameters and `.env` lines named as credentials, each widened to whole base64 quanta (3
+    bytes: 4 characters), so the rest of the document stays as sent and the marker in it is a
+    wildcard to the matcher. Images and other binary documents are told by their first 3 KiB."""
+    if b'"' not in data:
+        return []
+    out: list[Span] = []
+    for m in _B64_STRING.finditer(data):
+        b64 = m.group(2)
+        try:
+            if not _is_text(base64.b64decode(b64[:4096])):
+                continue
+            text = base64.b64decode(b64)
+        except ValueError:
+            continue
+        if not _is_text(text):
+            continue
+        place = f"{kind} base64 document"
+        hits: list[tuple[int, int]] = []
+        spans = p.finder.shape_spans(text, hits)
+        spans += _named_fields(text, hits, p.finder, p.config, place, p.values)
+        for line in _ENV_LINE.finditer(text):
+            name = line.group(1).decode()
+            value = line.group(2).decode("utf-8", "replace")
+            if line.end(2) > line.start(2) and p.config.secret_field(name) \
+                    and not is_redacted(value):
+                spans.append((*line.span(2), ("name", f"{place} line {name}")))
+                p.values.setdefault(value, f"{place} line {name}")
+        at = m.start(2)
+        for start, end, why in _merge(spans):
+            stop = at + -(-end // 3) * 4
+            out.append((at + start // 3 * 4, m.end(2) if end >= len(text) else stop, why))
+    return out
 
 
 def _plain_body(msg: Request | Response) -> tuple[bytes, bool]:

@@ -599,3 +599,39 @@ def test_json_fields_of_json_nested_in_json_strings_twice_and_thrice(depth):
     found = "\n".join(find_secrets(i))
     assert "request body field db_password holds an unredacted secret" in found
     assert "response body repeats the secret of request body field db_password" in found
+
+
+@pytest.mark.parametrize("shift", [0, 1, 2])
+def test_a_key_in_a_base64_text_document_is_redacted_and_the_request_still_matches(shift):
+    """A `.env` attached as a base64 document (Anthropic's `document` source, OpenAI's
+    `file_data` data URL): the base64 quanta over each key (by shape, or a credential-named
+    line) become the marker, the rest stays as sent, so the live request still matches the
+    recorded one (the marker is a wildcard); `check` names it. Images are left alone."""
+    import base64
+
+    from vcrproxy.matching import Matcher
+
+    key = SHAPE_EXAMPLES["anthropic"]
+    env = ("#" * shift + f"# settings\nANTHROPIC_API_KEY={key}\nDB_PASSWORD='hunter2-x'\n"
+           "DEBUG=1\n").encode()
+    doc = base64.b64encode(env).decode()
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40 + key.encode()).decode()
+    body = json.dumps({"messages": [{"role": "user", "content": [
+        {"type": "document", "source": {"type": "base64", "media_type": "text/plain",
+                                        "data": doc}},
+        {"type": "file", "file": {"file_data": f"data:text/plain;base64,{doc}"}},
+        {"type": "image", "source": {"type": "base64", "data": png}}]}]})
+    i = exchange(req_body=body)
+    out = redact_interaction(i)
+    sent = json.loads(out.request.body)["messages"][0]["content"]
+    for data in (sent[0]["source"]["data"], sent[1]["file"]["file_data"]):
+        assert data.count(REDACTED) == 2 and "hunter2" not in data
+        assert all(p in doc for p in data.removeprefix("data:text/plain;base64,").split(REDACTED))
+        assert data.startswith(("data:", doc[:8]))
+    assert sent[2]["source"]["data"] == png
+    found = "\n".join(find_secrets(i))
+    assert "request body base64 document line ANTHROPIC_API_KEY holds" in found
+    assert "request body base64 document line DB_PASSWORD holds an unredacted secret" in found
+    assert find_secrets(out) == []
+    m = Matcher([out])
+    assert m.find(i.request) is not None
