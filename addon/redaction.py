@@ -830,13 +830,13 @@ class _Finder:
         """The query parameter (of a URL in a body: after `?`, `&` or `&amp;`) whose name field
         needle `ni`'s hit at `at` is in: (where its `=` is, the name percent-decoded) when `=`
         follows, else None. `final=False` as in `xml_at`."""
-        m = _QUERY_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
-        if m is None:
-            return None
         end = _QUERY_NAME_REST.match(data, at).end()
         if end == len(data) and not final and end - at < _NAME_MAX:
             raise _Wait
         if end < at + self.needles.lengths[ni] or data[end : end + 1] != b"=":
+            return None
+        m = _QUERY_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
+        if m is None:
             return None
         return end, unquote_plus(data[m.start(1) : end].decode("ascii"))
 
@@ -1064,10 +1064,10 @@ def _merge(spans: list[Span]) -> list[Span]:
     return merged
 
 
-def _replace_spans(data: bytes, spans: list[Span]) -> bytes:
+def _replace_spans(data: bytes, spans: list[Span], marker: bytes = REDACTED_BYTES) -> bytes:
     pieces, pos = [], 0
     for start, end, _ in spans:
-        pieces += [data[pos:start], REDACTED_BYTES]
+        pieces += [data[pos:start], marker]
         pos = end
     pieces.append(data[pos:])
     return b"".join(pieces)
@@ -1207,7 +1207,8 @@ def _json_fields(
             # beside `logProbability`. Elsewhere it is a credential (an MCP tool's headers).
             continue
         for vs, ve in found:
-            if is_redacted(data[vs:ve].decode("utf-8", "replace")):
+            if is_redacted(data[vs:ve].decode("utf-8", "replace")) \
+                    or data[vs:ve] == XML_REDACTED_BYTES:  # (the marker in markup)
                 continue
             vs = _value_span(name, data, vs, ve)
             spans.append((vs, ve, ("name", f"{place} field {name}")))
@@ -1226,9 +1227,12 @@ def _named_fields(
 ) -> list[Span]:
     """Values named as credentials where a field needle hit is in a name: a JSON field, an XML
     element, a query parameter of a URL."""
-    return [*_json_fields(data, hits, finder, config, place, values),
-            *_xml_fields(data, hits, finder, config, place, values),
-            *_query_fields(data, hits, finder, config, place, values)]
+    spans = _json_fields(data, hits, finder, config, place, values)
+    if b"</" in data:  # (an element with text has an end tag)
+        spans += _xml_fields(data, hits, finder, config, place, values)
+    if b"=" in data:
+        spans += _query_fields(data, hits, finder, config, place, values)
+    return spans
 
 
 def _xml_fields(
@@ -1800,8 +1804,9 @@ def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
 
 # A base64 JSON string (or data URL: OpenAI's `file_data`) a request attaches a document as
 # (Anthropic's `document` source, Gemini's `inlineData`): a text one may hold keys base64 hides.
-_B64_STRING = re.compile(rb'"(data:[a-z]+/[-+.\w]*;base64,)?((?:[A-Za-z0-9+/]{4}){8,}'
-                         rb'(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)"')
+# (Found by its start; its end is the next `"`, and the whole must be base64: a long regex run
+# over a 50 MB image costs 20 times what the rest of the pass does.)
+_B64_STRING = re.compile(rb'"(?:data:[a-z]+/[-+.\w]*;base64,)?[A-Za-z0-9+/]{32}')
 # `NAME=value` lines of a .env or shell file.
 _ENV_LINE = re.compile(rb"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*[=:][ \t]*"
                        rb"[\"']?(.*?)[\"']?[ \t]*\r?$", re.MULTILINE)
@@ -1826,12 +1831,19 @@ def _base64_text_spans(data: bytes, p: _Pass, kind: str) -> list[Span]:
     if b'"' not in data:
         return []
     out: list[Span] = []
-    for m in _B64_STRING.finditer(data):
-        b64 = m.group(2)
+    pos = 0
+    while (m := _B64_STRING.search(data, pos)) is not None:
+        start = m.end() - 32
+        end = data.find(b'"', start)
+        if end < 0:
+            break
+        pos = end + 1
+        if (end - start) % 4:
+            continue
         try:
-            if not _is_text(base64.b64decode(b64[:4096])):
+            if not _is_text(base64.b64decode(data[start : min(end, start + 4096)], validate=True)):
                 continue
-            text = base64.b64decode(b64)
+            text = base64.b64decode(data[start:end], validate=True)
         except ValueError:
             continue
         if not _is_text(text):
@@ -1847,11 +1859,22 @@ def _base64_text_spans(data: bytes, p: _Pass, kind: str) -> list[Span]:
                     and not is_redacted(value):
                 spans.append((*line.span(2), ("name", f"{place} line {name}")))
                 p.values.setdefault(value, f"{place} line {name}")
-        at = m.start(2)
-        for start, end, why in _merge(spans):
-            stop = at + -(-end // 3) * 4
-            out.append((at + start // 3 * 4, m.end(2) if end >= len(text) else stop, why))
+        for s, e, why in _merge(spans):
+            out.append((start + s // 3 * 4, end if e >= len(text) else start + -(-e // 3) * 4,
+                        why))
     return out
+
+
+XML_REDACTED_BYTES = html.escape(REDACTED).encode()  # `&lt;REDACTED&gt;`
+_MARKUP_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*<[?!A-Za-z]")
+
+
+def _is_markup(msg: Request | Response, data: bytes) -> bool:
+    """Whether a body is XML or HTML (by its Content-Type, or its first character)."""
+    ctype = first_header(msg.headers, "content-type").lower()
+    if "xml" in ctype or "html" in ctype:
+        return True
+    return "json" not in ctype and _MARKUP_START.match(data) is not None
 
 
 def _plain_body(msg: Request | Response) -> tuple[bytes, bool]:
@@ -1933,14 +1956,17 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
             continue
         merged = _merge(raw)
         p.note(kind, merged)
-        new = _replace_spans(data, merged)
+        # A replayed XML or HTML answer must still parse (botocore's STS client): the marker as
+        # character references there. A request keeps `<REDACTED>`, the matcher's wildcard.
+        marker = XML_REDACTED_BYTES if msg is resp and _is_markup(msg, data) else REDACTED_BYTES
+        new = _replace_spans(data, merged, marker)
         if coded:
             _store_decoded(msg, new)
             continue
         old_len = len(data)
         msg.body = new if isinstance(msg.body, bytes) else new.decode("utf-8", "surrogateescape")
         if isinstance(msg, Response) and msg.chunks is not None:
-            msg.extra[CHUNKS_KEY] = adjust_chunks(msg.extra[CHUNKS_KEY], merged)
+            msg.extra[CHUNKS_KEY] = adjust_chunks(msg.extra[CHUNKS_KEY], merged, len(marker))
         _fix_length(msg, msg.headers, old_len, len(new))
 
 
