@@ -640,3 +640,28 @@ def test_a_key_in_a_base64_text_document_is_redacted_and_the_request_still_match
     assert find_secrets(out) == []
     m = Matcher([out])
     assert m.find(i.request) is not None
+
+
+@pytest.mark.parametrize("nul", [False, True], ids=["text", "with-nul"])
+def test_a_long_named_value_is_hunted_as_an_echo_without_hanging(nul):
+    """A credential field may hold a long value (60 KB here; with a NUL byte Hyperscan cannot
+    take it, and an Aho-Corasick automaton's build grows with the square of a needle: ~1 min),
+    and it is searched for everywhere else: needles over _LONG_NEEDLE bytes are found by
+    bytes.find, in the automaton's order."""
+    import threading
+
+    value = ("Zq81xkPL" * 7500) + ("\u0000" if nul else "")
+    body = json.dumps({"api_key": value, "note": "x"})
+    i = exchange(body, json.dumps({"echo": value}))
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(redact_interaction(i)), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert done, "redaction hung on a long named value"
+    assert value[:64] not in done[0].response.body and "<REDACTED>" in done[0].response.body
+    long_needles = [b"ab" * 700, b"b" * 1500, b"xy"]
+    data = b"ab" * 2000 + b"b" * 3000 + b"xy"
+    found = redaction._Needles(long_needles).find(data)
+    assert found == sorted(found, key=lambda h: (h[1] + len(long_needles[h[0]]),
+                                                 -len(long_needles[h[0]])))
+    assert {i for i, _ in found} == {0, 1, 2}
