@@ -1158,9 +1158,10 @@ _XML_NAME_END = (b">", b"/", b" ", b"\t", b"\r", b"\n")
 # CDATA section, group 2: plain) and its end tag (group 3: the name).
 _XML_TEXT = re.compile(
     rb"[^<>]*(?<!/)>\s*(?:<!\[CDATA\[(.*?)\]\]>|([^<]*?))\s*</([A-Za-z0-9_.:-]+)\s*>", re.DOTALL)
-# A query parameter's name in a URL in a body: after `?`, `&` or `&amp;` (HTML, XML), to `=`;
+# A query parameter's name in a URL in a body: after `?`, `&`, `&amp;` (HTML, XML) or `\u0026`
+# (Go's encoding/json writes `&` so), to `=`;
 # its value runs to what ends a URL's query in text, JSON or markup.
-_QUERY_NAME_HEAD = re.compile(rb"(?:[?&]|&amp;)([A-Za-z0-9_.~%+-]*)\Z")
+_QUERY_NAME_HEAD = re.compile(rb"(?:[?&]|&amp;|\\u0026)([A-Za-z0-9_.~%+-]*)\Z")
 _QUERY_NAME_REST = re.compile(rb"[A-Za-z0-9_.~%%+-]{0,%d}" % _NAME_MAX)
 _QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
 # The same in JSON text that is itself the value of a JSON string (`{\"api_key\": \"...\"}`):

@@ -503,6 +503,7 @@ _FIELDS_SECRET = [
     b'"client_secret_2":\n "v"', b'"api\\u005fkey":"k"', b'"\\u0073ession_id":"s"',
     b'"api_keys": ["k1", "k2"]', b'<SecretAccessKey>v</SecretAccessKey>',
     b'<aws:SessionToken a="b">\n v</aws:SessionToken>', b'?sp=r&sig=abc', b'&amp;api_key=x',
+    b'?a=1\\u0026sig=abc',
     b'{\\\\\\"db_password\\\\\\": \\\\\\"x\\\\\\"}',
 ]
 
