@@ -21,6 +21,41 @@ from vcrproxy.proxy import BackgroundProxy, ProxySettings  # noqa: E402
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "cassettes")
 
 
+@contextlib.contextmanager
+def raw_answers(answers: list[bytes]) -> Iterator[str]:
+    """A loopback HTTP/1.1 server writing each of `answers` as it is (a status outside the
+    standard ones, a reason phrase, a header httpx would refuse) to one connection after
+    another; yields its base URL (http://127.0.0.1:PORT), stopped on exit."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(len(answers))
+    server.settimeout(5)
+
+    def serve() -> None:
+        for answer in answers:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(3)
+                conn.recv(65536)
+                conn.sendall(answer)
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        server.close()
+        thread.join(5)
+
+
 def call_beside_fifo(call, fifo: str, seconds: float = 10.0) -> tuple[object, BaseException | None]:
     """Run `call()` in a thread: (its result, None) or (None, what it raised). If it has not
     returned within `seconds` (blocked opening the FIFO `fifo`), open the FIFO's other end so

@@ -8,14 +8,10 @@ Real proxy, httpx; `vcrproxy check` through click's runner.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import proxied_client
+from conftest import proxied_client, raw_answers
 
 from vcrproxy.cli.main import main
 
@@ -119,50 +115,21 @@ def test_code_is_the_status_and_both_paces_send_one_status_line(run_proxy, ca_ce
         assert result.exit_code == 0, result.output
 
 
-def _serve_once_each(answers: list[bytes]):
-    """A loopback HTTP/1.1 server answering one connection per answer (closed after 5 s)."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(len(answers))
-    server.settimeout(5)
-
-    def serve() -> None:
-        for answer in answers:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(3)
-                conn.recv(65536)
-                conn.sendall(answer)
-                time.sleep(0.05)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return server, thread
-
-
 def test_a_nul_in_an_upstream_header_is_recorded_as_a_space(run_proxy, tmp_path):
     """mitmproxy relays a header value holding NUL (httpx then refuses it); recorded as it came,
     replay refused the whole cassette ("holds CR, LF or NUL"). RFC 9110 5.5: a recipient
     replaces it with SP, so the cassette replays, the session's other interactions too."""
-    server, thread = _serve_once_each([
+    cassette = tmp_path / "c.yaml"
+    with raw_answers([
         b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
         b"HTTP/1.1 200 OK\r\nX-Odd: a\x00b\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno",
-    ])
-    base = f"http://127.0.0.1:{server.getsockname()[1]}"
-    cassette = tmp_path / "c.yaml"
-    try:
+    ]) as base:
         recorder = run_proxy(cassette, "record")
         with httpx.Client(proxy=recorder.url, timeout=5) as client:
             assert client.get(f"{base}/first").status_code == 200
             with pytest.raises(httpx.HTTPError):
                 client.get(f"{base}/odd")  # (h11 refuses the NUL the proxy relayed)
         recorder.stop()
-    finally:
-        server.close()
-        thread.join(5)
     replay = run_proxy(cassette, "replay")
     with httpx.Client(proxy=replay.url, timeout=5) as client:
         assert client.get(f"{base}/first").text == "ok"

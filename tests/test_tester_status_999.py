@@ -8,11 +8,8 @@ loopback HTTP/1.1 server, httpx.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import httpx
+from conftest import raw_answers
 
 ANSWERS = [
     b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
@@ -20,37 +17,14 @@ ANSWERS = [
 ]
 
 
-def _serve(sock: socket.socket) -> None:
-    for answer in ANSWERS:
-        try:
-            conn, _ = sock.accept()
-        except OSError:
-            return
-        with conn:
-            conn.settimeout(3)
-            conn.recv(65536)
-            conn.sendall(answer)
-            time.sleep(0.05)
-
-
 def test_a_recorded_999_does_not_make_the_cassette_unreplayable(run_proxy, tmp_path):
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(2)
-    server.settimeout(5)
-    thread = threading.Thread(target=_serve, args=(server,), daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.getsockname()[1]}"
     cassette = tmp_path / "c.yaml"
-    try:
+    with raw_answers(ANSWERS) as base:
         recorder = run_proxy(cassette, "record")
         with httpx.Client(proxy=recorder.url, timeout=5) as client:
             assert client.get(f"{base}/profile").status_code == 200
             assert client.get(f"{base}/scrape").status_code == 999
         recorder.stop()
-    finally:
-        server.close()
-        thread.join(5)
     replay = run_proxy(cassette, "replay")  # today: ProxyError, the cassette is refused
     with httpx.Client(proxy=replay.url, timeout=5) as client:
         assert client.get(f"{base}/profile").status_code == 200

@@ -9,30 +9,6 @@ import json
 import ssl
 
 import pytest
-from click.testing import CliRunner
-from conftest import proxied_client
-
-from vcrproxy.cli.main import main
-
-
-def _record(run_proxy, cassette, ca_cert, *requests) -> list:
-    proxy = run_proxy(cassette, "record")
-    out = []
-    with proxied_client(proxy, ca_cert) as client:
-        for kw in requests:
-            r = client.request(**kw)
-            assert r.status_code == 200, r.text[:300]
-            out.append(r)
-    proxy.stop()
-    return out
-
-
-def _check(path) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["check", str(path)], prog_name="vcrproxy")
-    return result.exit_code, result.output
-
-
-# -- WebSocket payloads: values named there are not hunted elsewhere -------------------------------
 
 
 def test_websocket_named_value_echoed_in_later_messages_is_redacted(run_proxy, gateway, ca_cert,
