@@ -417,6 +417,21 @@ def test_leaves_body_is_true_only_when_redaction_leaves_the_body_as_it_is():
     assert said_yes >= 2 and said_no >= 30
 
 
+def _streamed_verdict(body: bytes, size) -> tuple[bool, bool]:
+    """(what StreamScan.leaves_body says of `body` fed in pieces of `size()` bytes, whether
+    redacting the whole body leaves it as it is): hits straddle every boundary."""
+    from vcrproxy.redaction import DEFAULT_REDACTION, StreamScan, redact_interaction
+
+    scan = StreamScan(DEFAULT_REDACTION)
+    at = 0
+    while at < len(body):
+        n = size()
+        scan.feed(body[at:at + n])
+        at += n
+    redacted = redact_interaction(_interaction(body), DEFAULT_REDACTION).response.body_bytes
+    return scan.leaves_body(_interaction(b""), DEFAULT_REDACTION, len(body)), redacted == body
+
+
 def _near_misses(value: str, rng) -> list[bytes]:
     """Bytes that hold a shape's needle and no key: the example cut short a few bytes past
     its first needle, alone, or followed by a byte outside its reach or a line break and the
@@ -438,21 +453,11 @@ def test_leaves_body_decides_each_shape_hit_as_the_whole_body_does(seed):
 
     from secret_shapes import SHAPE_EXAMPLES
 
-    from vcrproxy.redaction import DEFAULT_REDACTION, StreamScan, redact_interaction
 
     rng = random.Random(seed)
-    config = DEFAULT_REDACTION
 
-    def verdict(body: bytes) -> tuple[bool, bool]:
-        scan = StreamScan(config)
-        at = 0
-        while at < len(body):  # pieces of 1 byte to 40 KiB: hits straddle every boundary
-            n = rng.choice([1, 2, 3, 5, rng.randrange(1, 40_000)])
-            scan.feed(body[at:at + n])
-            at += n
-        empty = _interaction(b"")
-        redacted = redact_interaction(_interaction(body), config).response.body_bytes
-        return scan.leaves_body(empty, config, len(body)), redacted == body
+    def verdict(body: bytes) -> tuple[bool, bool]:  # (pieces of 1 byte to 40 KiB)
+        return _streamed_verdict(body, lambda: rng.choice([1, 2, 3, 5, rng.randrange(1, 40_000)]))
 
     yes = 0
     for name, value in SHAPE_EXAMPLES.items():
@@ -517,21 +522,11 @@ def test_leaves_body_decides_each_field_name_hit_as_the_whole_body_does(seed):
     anywhere (escaped in a JSON string too) makes `leaves_body` say no."""
     import random
 
-    from vcrproxy.redaction import DEFAULT_REDACTION, StreamScan, redact_interaction
 
     rng = random.Random(seed)
-    config = DEFAULT_REDACTION
 
     def verdict(body: bytes) -> tuple[bool, bool]:
-        scan = StreamScan(config)
-        at = 0
-        while at < len(body):
-            n = rng.choice([1, 2, 3, 7, rng.randrange(1, 3000)])
-            scan.feed(body[at:at + n])
-            at += n
-        empty = _interaction(b"")
-        redacted = redact_interaction(_interaction(body), config).response.body_bytes
-        return scan.leaves_body(empty, config, len(body)), redacted == body
+        return _streamed_verdict(body, lambda: rng.choice([1, 2, 3, 7, rng.randrange(1, 3000)]))
 
     def body_of(fragments: list[bytes], n: int) -> bytes:
         return b"".join(rng.choice(fragments) + rng.choice([b",", b" ", b"\n", b"\xff", b""])
