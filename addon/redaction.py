@@ -808,8 +808,14 @@ class _Finder:
         start = at + self.needles.lengths[ni]
         # Most hits are words in text (`tokens` in a delta): the first quote after one, where
         # a name would close, has no `:` after it (nor a space or a `\\` that could lead to one).
-        q = data.find(b'"', start, start + _NAME_MAX * 6 + 2)
-        if 0 <= q < len(data) - 1 and data[q + 1] not in _MAY_LEAD_TO_COLON:
+        # (None at all within the furthest a name's closing quote can be: base64, prose.)
+        limit = start + _NAME_SPAN
+        q = data.find(b'"', start, limit)
+        if q < 0:
+            if not final and len(data) < limit:
+                raise _Wait
+            return None
+        if q < len(data) - 1 and data[q + 1] not in _MAY_LEAD_TO_COLON:
             return None
         m = _NAME_REST.match(data, start)
         if m is None:
@@ -855,6 +861,10 @@ class _Finder:
         """The query parameter (of a URL in a body: after `?`, `&` or `&amp;`) whose name field
         needle `ni`'s hit at `at` is in: (where its `=` is, the name percent-decoded) when `=`
         follows, else None. `final=False` as in `xml_at`."""
+        lo = max(0, at - _NAME_MAX)
+        if data.rfind(b"?", lo, at) < 0 and data.rfind(b"&", lo, at) < 0 \
+                and data.rfind(b"\\u0026", lo, at) < 0:
+            return None  # (no query before it: most hits, words in text)
         end = _QUERY_NAME_REST.match(data, at).end()
         if end == len(data) and not final and end - at < _NAME_MAX:
             raise _Wait
@@ -1148,6 +1158,9 @@ _DEPTH_OF = {0: 0, 1: 1, 3: 2, 7: 3}
 # A letter or `_` of a name written as a JSON escape (`\\u0061`): no stem may show then.
 _ESCAPED_LETTER = [b"\\u004", b"\\u005", b"\\u006", b"\\u007"]
 _KEY_SPACE = re.compile(rb"(?:\s|\\+[nrt])*")
+# The most bytes _NAME_REST can take before its quote: _NAME_MAX units of `\\\\{1,8}uXXXX`, then
+# up to 7 backslashes.
+_NAME_SPAN = _NAME_MAX * 13 + 8
 _MAY_LEAD_TO_COLON = frozenset(b":\\ \t\n\r\x0b\x0c")
 # An XML start tag's name around a field needle hit (`<SecretAccessKey>`, `<aws:Token a="">`):
 # the name's bytes before the hit, after it, and what may end it.
@@ -1254,12 +1267,11 @@ def _named_fields(
 ) -> list[Span]:
     """Values named as credentials where a field needle hit is in a name: a JSON field, an XML
     element, a query parameter of a URL."""
-    spans = _json_fields(data, hits, finder, config, place, values)
-    if b"</" in data:  # (an element with text has an end tag)
-        spans += _xml_fields(data, hits, finder, config, place, values)
-    if b"=" in data:
-        spans += _query_fields(data, hits, finder, config, place, values)
-    return spans
+    # (Each hit costs a bounded look around it: cheaper than a search of a large body for
+    # `</` or `=` first.)
+    return (_json_fields(data, hits, finder, config, place, values)
+            + _xml_fields(data, hits, finder, config, place, values)
+            + _query_fields(data, hits, finder, config, place, values))
 
 
 def _xml_fields(
