@@ -43,7 +43,7 @@ import html
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -668,10 +668,13 @@ class _Needles:
         for ac, ids, lower in self._ac:
             ends += [(e, s - e, ids[i]) for i, s, e in ac.find_matches_as_indexes(
                 data.lower() if lower else data, overlapping=True)]
+        lowered = None
         for i in self._long:
             needle, hay = self.needles[i], data
             if self.caseless[i]:
-                needle, hay = needle.lower(), data.lower()
+                if lowered is None:
+                    lowered = data.lower()
+                needle, hay = needle.lower(), lowered
             at = hay.find(needle)
             while at >= 0:
                 ends.append((at + len(needle), -len(needle), i))
@@ -702,7 +705,8 @@ _LONG_NEEDLE = 1024
 
 
 class _Wait(Exception):
-    """`_Finder.field_at` cannot tell yet: the bytes that decide come later in the stream."""
+    """A `_Finder` name lookup (`field_at`, `xml_at`, `query_at`, and StreamScan's check of a
+    query value) cannot tell yet: the bytes that decide come later in the stream."""
 
 
 _USE_AC = True  # tests switch the fallbacks on to prove each gives the same spans
@@ -797,7 +801,6 @@ class _Finder:
             return self.labels[pi]
         return f'{self.labels[pi]} starting "{prefix.decode("ascii")}"'
 
-
     def field_at(self, data: bytes, ni: int, at: int, final: bool = True
                  ) -> tuple[int, int, int, str] | None:
         """The JSON field name that field needle `ni`'s hit at `at` is in: (open quote, closing
@@ -818,9 +821,7 @@ class _Finder:
         if q < len(data) - 1 and data[q + 1] not in _MAY_LEAD_TO_COLON:
             return None
         m = _NAME_REST.match(data, start)
-        if m is None:
-            if not final and len(data) - at < _NAME_MAX + 32:
-                raise _Wait
+        if m is None:  # (decided by the bytes up to that quote, all here)
             return None
         close, slashes = m.end() - 1, m.end(1) - m.start(1)
         depth = _DEPTH_OF.get(slashes)
@@ -839,7 +840,6 @@ class _Finder:
             return open_, close, depth, raw.decode("utf-8", "replace")
         # (`api\\u005fkey`; in JSON inside a JSON string, twice; and so on)
         return open_, close, depth, _json_string(raw, depth + 1)
-
 
     def xml_at(self, data: bytes, ni: int, at: int, final: bool = True
                ) -> tuple[int, int, str] | None:
@@ -1219,6 +1219,19 @@ def _json_string(inner: bytes, times: int = 1) -> str:
     return text
 
 
+def _distinct_names(data: bytes, hits: list[tuple[int, int]],
+                    locate: Callable[[bytes, int, int], tuple | None], key: int) -> Iterator[tuple]:
+    """What `locate(data, needle index, at)` (a `_Finder` lookup) finds for each field needle
+    hit, once per name: several stems of one name (`auth_token`) hit it, told apart by its
+    `key`-th item (a position)."""
+    done: set[int] = set()
+    for ni, at in hits:
+        where = locate(data, ni, at)
+        if where is not None and where[key] not in done:
+            done.add(where[key])
+            yield where
+
+
 def _json_fields(
     data: bytes,
     hits: list[tuple[int, int]],
@@ -1229,13 +1242,7 @@ def _json_fields(
 ) -> list[Span]:
     """String values of JSON fields named as credentials, from the field needle hits."""
     spans: list[Span] = []
-    done: set[int] = set()
-    for ni, at in hits:
-        where = finder.field_at(data, ni, at)
-        if where is None or where[1] in done:
-            continue
-        open_, close, depth, name = where
-        done.add(close)
+    for open_, close, depth, name in _distinct_names(data, hits, finder.field_at, 1):
         found = _field_values(data, close + 1, depth)
         if not found or not config.secret_field(name, json=True):
             continue
@@ -1286,13 +1293,7 @@ def _xml_fields(
     the name's local part goes through the JSON field rule), from the field needle hits; in any
     body, so XML quoted in a JSON string (a tool's result) is covered too."""
     spans: list[Span] = []
-    done: set[int] = set()
-    for ni, at in hits:
-        where = finder.xml_at(data, ni, at)
-        if where is None or where[0] in done:
-            continue
-        lt, end, name = where
-        done.add(lt)
+    for lt, end, name in _distinct_names(data, hits, finder.xml_at, 0):
         if not config.secret_field(name.rpartition(":")[2], json=True):
             continue
         m = _XML_TEXT.match(data, end)
@@ -1319,13 +1320,7 @@ def _query_fields(
     """Values of query parameters named as secrets (`secret_query`: `sig=`, `X-Amz-Security-
     Token=`) in URLs inside a body, from the field needle hits, as the request URL's lose."""
     spans: list[Span] = []
-    done: set[int] = set()
-    for ni, at in hits:
-        where = finder.query_at(data, ni, at)
-        if where is None or where[0] in done:
-            continue
-        eq, name = where
-        done.add(eq)
+    for eq, name in _distinct_names(data, hits, finder.query_at, 0):
         if not config.secret_query(name):
             continue
         vs, ve = _QUERY_VALUE.match(data, eq + 1).span()
