@@ -125,6 +125,7 @@ class Replayer:
         else why the first match cannot; matches passed over stay unused (a WebSocket session
         and a plain GET recorded at one URL each answer their own kind)."""
         passed: list[Interaction] = []
+        first_why = None
         found = sess.find(live)
         while found is not None:
             why = interim_answer(found, headers)
@@ -134,10 +135,11 @@ class Replayer:
                 found = None
                 break
             passed.append(found)
+            first_why = first_why or why
             found = sess.find(live)
         for p in passed:
             sess.put_back(p)
-        return found, (interim_answer(passed[0], headers) if passed and found is None else None)
+        return found, (first_why if found is None else None)
 
     def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction):
         state = _Replay(sess, found)
