@@ -120,10 +120,21 @@ class Recorder:
         task.add_done_callback(self._writes.discard)
         return task
 
-    async def _sync(self, session: CassetteSession) -> None:
-        """The fsync of what a recording wrote (CassetteSession.write(durable=False))."""
+    async def _sync(self, session: CassetteSession, written_text: list) -> None:
+        """The fsync of what a recording wrote (CassetteSession.write(durable=False)).
+
+        `written_text` holds a large body's text as written (a map of a memory file, in
+        `pieces`) and is emptied in the fsync's thread: unmapping 67 MB frees its pages, ~9 ms
+        that the flow (whose write thread would otherwise do it) need not wait for either."""
+
+        def sync_and_release() -> None:
+            try:
+                session.sync()
+            finally:
+                written_text.clear()
+
         try:
-            await asyncio.to_thread(session.sync)
+            await asyncio.to_thread(sync_and_release)
         except CassetteError as e:
             self.reporter.fail(one_line(f"vcrproxy: {e}"))
 
@@ -149,16 +160,18 @@ class Recorder:
                                                 request=rec.request)
             scan = rec.recorder.scan if rec.recorder is not None else None
             written = rec.session.write(interaction, scan, pieces=pieces, durable=False)
-            return written, None if pieces is not None else body, decoded, chunks
+            kept = [pieces] if pieces is not None else []  # (let go of by `_sync`)
+            return written, None if pieces is not None else body, decoded, chunks, kept
 
         try:
             try:
-                written, body, decoded, chunks = await asyncio.to_thread(build_and_write)
+                written, body, decoded, chunks, kept = await asyncio.to_thread(build_and_write)
             except (OSError, CassetteError) as e:
                 trailers.drop_for_h1_client(flow)
                 self._write_failed(flow, rec, e)
                 return
-            self._track(self._sync(rec.session))
+            self._track(self._sync(rec.session, kept))
+            del kept
             rec.session.note_recorded(written)
             self._finish_recorded(flow, rec, written, body, decoded, chunks)
         except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
