@@ -43,13 +43,15 @@ import html
 import json
 import logging
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
-from . import decoders, hsmatch
+from . import aiformats, decoders, hsmatch
 from .cassette import (
     CHUNKS_KEY,
     REDACTED,
@@ -897,7 +899,9 @@ class StreamScan:
     `task-`). A shape's attempt looks at no byte past the first one outside its `reach`, so
     once the bytes up to that one (or the body's end) are here, its answer is the one the
     whole body gives. A JSON field name hit is decided once its closing quote and `:` (or what
-    says it has none) are here, by the rule on the whole name. `suspect`: some hit may change
+    says it has none) are here, by the rule on the whole name. An SSE body's delta pieces are
+    collected as they come (`deltas`: aiformats.DeltaPieces), for a key streamed back in
+    pieces. `suspect`: some hit may change
     the body (a shape that matched or cannot be decided within UNDECIDED_MAX bytes, a field
     whose name says credential, an echo); until it is, `leaves_body` needs no body.
     """
@@ -926,6 +930,8 @@ class StreamScan:
         # Hits awaiting bytes: (pattern index, start) of a shape, (-1 - needle index, hit) of a
         # field name.
         self._undecided: list[tuple[int, int]] = []
+        # The delta pieces of an SSE body (a key streamed back in pieces: `_joined_spans`).
+        self.deltas = aiformats.DeltaPieces()
 
     @property
     def hits(self) -> list[tuple[int, int]]:
@@ -935,16 +941,18 @@ class StreamScan:
         """What `feed` changed, to `restore` in another process's copy of this scan (made
         before the copy: the needles are the same); picklable."""
         return (self.size, self._tail, self.usable, [hits for _, _, hits in self._searches],
-                self.suspect, self._undecided)
+                self.suspect, self._undecided, self.deltas)
 
     def restore(self, state: tuple[Any, ...]) -> None:
-        self.size, self._tail, self.usable, found, self.suspect, self._undecided = state
+        (self.size, self._tail, self.usable, found, self.suspect, self._undecided,
+         self.deltas) = state
         for (_, _, hits), new in zip(self._searches, found, strict=True):
             hits[:] = new
 
     def feed(self, piece: bytes) -> None:
         if not self.usable or not piece:
             return
+        self.deltas.feed(piece)
         data = self._tail + piece
         base, old = self.size - len(self._tail), len(self._tail)
         for k, (needles, lengths, hits) in enumerate(self._searches):
@@ -1045,8 +1053,10 @@ class StreamScan:
         no JSON field name found says credential (so no value named in it either), `config` has
         no pattern outside the needles (one searched by regex over the whole body), the
         response is not a form or multipart (whose fields are parsed, not found by needle)
-        and names no content coding (the pass scans its decoding), and the values the echo
-        search looks for are none, or exactly the ones the scan searched and found nowhere."""
+        and names no content coding (the pass scans its decoding), the values the echo
+        search looks for are none, or exactly the ones the scan searched and found nowhere,
+        and the body's delta streams (`deltas`, joined as it streamed) hold no key shape or
+        echo across their pieces (`_joined_spans`)."""
         if not self.usable or self.size != size or self.suspect:
             return False
         if self._undecided:
@@ -1062,7 +1072,23 @@ class StreamScan:
         if decoders.codings(first_header(interaction.response.headers, "content-encoding")):
             return False  # (the pass scans its decoding, which this scan did not see)
         variants = echo_variants(interaction, config)
-        return not variants or (variants == self.echoes and not self._searches[1][2])
+        if variants and (variants != self.echoes or self._searches[1][2]):
+            return False
+        deltas = self.deltas_for(None)
+        if deltas is None or not deltas.api:
+            return True
+        needles = self._echo_needles
+        # (a finding inside one piece, which the needle scan would have seen, says False too)
+        return not _joined_findings(deltas, finder, None if needles is None else lambda data: [
+            (at, at + needles.lengths[i], ("echo", "")) for i, at in needles.find(data)])
+
+    def deltas_for(self, data: bytes | None) -> aiformats.DeltaPieces | None:
+        """The delta pieces of the body, if this scan saw `data` (None: the body it saw);
+        None: find them in it."""
+        if not self.usable or (data is not None and self.size != len(data)):
+            return None
+        self.deltas.finish()
+        return self.deltas
 
     def echo_hits_for(self, echoes: _Echoes, data: bytes) -> list[tuple[int, int]] | None:
         """The echo search's hits, if this scan saw `data` and searched exactly the variants
@@ -1081,10 +1107,14 @@ def _finder(
 
 
 _WHY_RANK = {"name": 0, "shape": 1, "echo": 2}
+# The reason of a span that becomes nothing: the rest of a secret after its first streamed
+# piece (`_joined_spans`), whose first piece holds the marker.
+JOINED = "joined"
 
 
 def _merge(spans: list[Span]) -> list[Span]:
-    """Sorted, overlaps merged (the earliest-starting span's reason stays)."""
+    """Sorted, overlaps merged (the earliest-starting span's reason stays, but a JOINED span
+    merged with another takes that one's reason: the union gets the marker)."""
     if len(spans) < 2:
         return spans
     # Same start: the longest first; same span: named before shaped before echoed.
@@ -1093,7 +1123,8 @@ def _merge(spans: list[Span]) -> list[Span]:
     for start, end, why in spans[1:]:
         last_start, last_end, last_why = merged[-1]
         if start < last_end:
-            merged[-1] = (last_start, max(last_end, end), last_why)
+            merged[-1] = (last_start, max(last_end, end),
+                          why if last_why[0] == JOINED else last_why)
         else:
             merged.append((start, end, why))
     return merged
@@ -1101,8 +1132,8 @@ def _merge(spans: list[Span]) -> list[Span]:
 
 def _replace_spans(data: bytes, spans: list[Span], marker: bytes = REDACTED_BYTES) -> bytes:
     pieces, pos = [], 0
-    for start, end, _ in spans:
-        pieces += [data[pos:start], marker]
+    for start, end, why in spans:
+        pieces += [data[pos:start], b"" if why[0] == JOINED else marker]
         pos = end
     pieces.append(data[pos:])
     return b"".join(pieces)
@@ -1144,6 +1175,60 @@ class _Echoes:
 
 
 _MIN_ECHOED = 6  # shorter values of named secrets are not hunted down elsewhere
+
+
+# -- a secret streamed back in pieces --------------------------------------------------------------
+
+# Where a finding in a stream's joined deltas is reported: "response body (joined stream deltas)".
+JOINED_PLACE = " (joined stream deltas)"
+
+
+def _joined_findings(deltas: aiformats.DeltaPieces, finder: _Finder,
+                     echoes: Callable[[bytes], list[Span]] | None) -> dict[Any, list[Span]]:
+    """Stream key -> the key shapes and `echoes` (the values named elsewhere) found in that
+    stream's pieces joined (their raw JSON string contents, as the body's own scan sees them)."""
+    out: dict[Any, list[Span]] = {}
+    for key, joined in deltas.streams.items():
+        data = bytes(joined)
+        found = finder.shape_spans(data)
+        if echoes is not None:
+            found += echoes(data)
+        if found:
+            out[key] = found
+    return out
+
+
+def _joined_spans(deltas: aiformats.DeltaPieces, finder: _Finder,
+                  echoes: Callable[[bytes], list[Span]] | None,
+                  body: bytes | None = None) -> list[Span]:
+    """Spans of the body over the secrets its streams hold across pieces: a key a model
+    streams back a few characters per event (SSE deltas, `aiformats.DeltaPieces`), which no
+    piece shows whole and every client joins. Each finding of `_joined_findings` is mapped back
+    to the pieces it covers: its part in the first piece is a span with the finding's reason
+    (the marker), its parts in the next pieces are JOINED spans (nothing), so the pieces joined
+    read as the whole text redacted and no piece keeps more than a provider's prefix before
+    the finding (a shape's own start). A finding inside one piece is the body scan's to find
+    (it is there whole). `deltas` without places: they are found in `body` (the SSE body
+    `deltas` came from) only when a stream's joined text holds a finding."""
+    found = _joined_findings(deltas, finder, echoes)
+    if found and deltas.places is None:
+        if body is None:
+            raise ValueError("the places of the delta pieces are needed")
+        deltas = aiformats.delta_pieces(body, places=True)
+        found = _joined_findings(deltas, finder, echoes)
+    out: list[Span] = []
+    for key, spans in found.items():
+        starts, ends = deltas.places[key]  # type: ignore[index]
+        at = list(accumulate((e - s for s, e in zip(starts, ends, strict=True)), initial=0))
+        for a, z, why in _merge(spans):
+            first, last = bisect_right(at, a) - 1, bisect_left(at, z) - 1
+            if first >= last:
+                continue
+            for k in range(first, last + 1):
+                lo, hi = starts[k] + max(a - at[k], 0), starts[k] + min(z, at[k + 1]) - at[k]
+                if hi > lo:
+                    out.append((lo, hi, why if k == first else (JOINED, why[1])))
+    return out
 
 
 # -- JSON, form and multipart fields ---------------------------------------------------------------
@@ -1609,7 +1694,8 @@ class _Report:
 
     def add(self, place: str, spans: Iterable[Span]) -> None:
         for _, _, why in spans:
-            self.findings.setdefault((place, why), None)
+            if why[0] != JOINED:  # (its secret's first piece is reported)
+                self.findings.setdefault((place, why), None)
 
 
 def _scrub_bytes(
@@ -1726,18 +1812,23 @@ class _Pass:
         if hits:
             _named_fields(raw, hits, self.finder, self.config, place, self.values)
 
-    def payload(self, data: str | bytes, echoes: _Echoes, place: str) -> str | bytes:
-        """A WebSocket message or close reason: shapes, JSON fields, echoes."""
+    def payload(self, data: str | bytes, echoes: _Echoes, place: str,
+                joined: list[Span] | None = None) -> str | bytes:
+        """A WebSocket message or close reason: shapes, JSON fields, echoes, and `joined`: the
+        spans `_ws_joined_spans` found for it."""
         raw, errors = (data, "") if isinstance(data, bytes) else _utf8(data)
         hits: list[tuple[int, int]] = []
         spans = self.finder.shape_spans(raw, hits)
         if hits:
             spans += _named_fields(raw, hits, self.finder, self.config, place, {})
         spans += echoes.spans(raw)
-        if not spans:
+        if not spans and not joined:
             return data
         merged = _merge(spans)
         self.note(place, merged)
+        if joined:
+            self.note(place + JOINED_PLACE, joined)
+            merged = _merge(spans + joined)
         new = _replace_spans(raw, merged)
         return new if isinstance(data, bytes) else new.decode("utf-8", errors)
 
@@ -1976,20 +2067,29 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
         resp.trailer = p.headers(resp.trailer, "response trailer", True, echoes)
     if WEBSOCKET_KEY in resp.extra:  # WebSocket payloads: the same rules as bodies
         count = iter(range(1, 1 << 62))  # messages in order, then the close reason
-        resp.extra[WEBSOCKET_KEY] = _redact_ws_session(
-            resp.extra[WEBSOCKET_KEY],
-            lambda payload: p.payload(payload, echoes, f"WebSocket message {next(count)}"),
-        )
+        joined = _ws_joined_spans(resp.extra[WEBSOCKET_KEY], p.finder, echoes)
+
+        def scrub(payload: str | bytes) -> str | bytes:
+            n = next(count)
+            return p.payload(payload, echoes, f"WebSocket message {n}", joined.get(n))
+
+        resp.extra[WEBSOCKET_KEY] = _redact_ws_session(resp.extra[WEBSOCKET_KEY], scrub)
     for kind, msg, data, spans, coded in bodies:
         if not data:
             continue
         found = (scan.echo_hits_for(echoes, data) if scan is not None and msg is resp
                  and not coded else None)
         raw = spans + echoes.spans(data, found)
-        if not raw:
+        deltas = _response_deltas(data, coded, scan) if msg is resp else None
+        split = (_joined_spans(deltas, p.finder, echoes.spans, data) if deltas is not None
+                 else [])
+        if not raw and not split:
             continue
         merged = _merge(raw)
         p.note(kind, merged)
+        if split:
+            p.note(kind + JOINED_PLACE, split)
+            merged = _merge(raw + split)
         # A replayed XML or HTML answer must still parse (botocore's STS client): the marker as
         # character references there. A request keeps `<REDACTED>`, the matcher's wildcard.
         marker = XML_REDACTED_BYTES if msg is resp and _is_markup(msg, data) else REDACTED_BYTES
@@ -2004,19 +2104,57 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
         _fix_length(msg, msg.headers, old_len, len(new))
 
 
+def _response_deltas(data: bytes, coded: bool, scan: StreamScan | None
+                     ) -> aiformats.DeltaPieces | None:
+    """The delta pieces of a response body (None: it is no delta stream): the scan's, when it
+    saw this body as it streamed, else found in it."""
+    deltas = scan.deltas_for(data) if scan is not None and not coded else None
+    if deltas is None:
+        deltas = aiformats.delta_pieces(data)
+    return deltas if deltas.api else None
+
+
+def _ws_joined_spans(session: Any, finder: _Finder, echoes: _Echoes
+                     ) -> dict[int, list[Span]]:
+    """Message number (from 1) -> `_joined_spans` in it, over the text messages the server
+    sent in a WebSocket session (WEBSOCKET_KEY's value): the Realtime API's
+    `response.output_text.delta`, `response.audio_transcript.delta`, ... events."""
+    messages = session.get("messages") if isinstance(session, dict) else None
+    if not isinstance(messages, list):
+        return {}
+    deltas = aiformats.DeltaPieces(aiformats.OPENAI_RESPONSES, places=True)
+    bases: list[int] = []
+    numbers: list[int] = []
+    pos = 0
+    for n, m in enumerate(messages, 1):
+        if isinstance(m, dict) and m.get("from") == "server" and isinstance(m.get("data"), str):
+            raw = _utf8(m["data"])[0]
+            deltas.feed_message(raw, pos)
+            bases.append(pos)
+            numbers.append(n)
+            pos += len(raw) + 1
+    out: dict[int, list[Span]] = {}
+    for start, end, why in _joined_spans(deltas, finder, echoes.spans):
+        k = bisect_right(bases, start) - 1
+        out.setdefault(numbers[k], []).append((start - bases[k], end - bases[k], why))
+    return out
+
+
 # -- lengths and chunk timings ---------------------------------------------------------------------
 
 
 def _map_offset(pos: int, spans: list, marker_len: int) -> int:
     """Where byte offset `pos` of the old body lands in the new one. An offset inside a replaced
-    span moves to the end of its marker; one at a span's start stays before the marker."""
+    span moves to the end of its marker (a JOINED span has none); one at a span's start stays
+    before the marker."""
     delta = 0
-    for start, end, _ in spans:
+    for start, end, why in spans:
         if pos <= start:
             break
+        length = 0 if isinstance(why, tuple) and why[0] == JOINED else marker_len
         if pos < end:
-            return start + delta + marker_len
-        delta += marker_len - (end - start)
+            return start + delta + length
+        delta += length - (end - start)
     return pos + delta
 
 

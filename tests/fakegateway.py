@@ -23,7 +23,8 @@ event, so they still arrive incrementally):
   ``data: [DONE]``; ``stream_options.include_usage`` adds the usage chunk; ``tools`` gives a
   function call (unless the last message is a tool result or tool_choice is "none").
 - ``POST /v1/messages``  Anthropic message, streamed (message_start ... message_stop) or not;
-  ``tools`` gives a tool_use block (unless the last user turn carries a tool_result).
+  ``tools`` gives a tool_use block (unless the last user turn carries a tool_result). Both
+  stream the text or tool arguments cut at the offsets an ``X-Fake-Cuts: 6,9`` header lists.
 - ``GET|POST /reset-mid-stream``  headers and ``?events=2`` SSE events, then an abort:
   ``?how=tcp`` (TCP RST, the HTTP/1.1 default), ``?how=stream`` (RST_STREAM, the HTTP/2
   default; HTTP/1.1 falls back to tcp) or ``?how=fin`` (close without ending the body).
@@ -44,7 +45,8 @@ event, so they still arrive incrementally):
   ``session.updated``; ``conversation.item.create`` -> ``conversation.item.created`` (its text is
   answered); ``response.create`` -> ``response.created``, a few ``response.output_text.delta``,
   ``response.output_text.done``, a ``response.function_call_arguments.done`` when the session has
-  tools, then ``response.done`` with usage; a binary message -> a binary reply (not UTF-8);
+  tools, then ``response.done`` with usage (``?cuts=6,9``: the deltas cut there); a binary
+  message -> a binary reply (not UTF-8);
   ``{"type": "test.close"}`` -> the server closes with 4000. Client messages are kept in
   ``ws_received``.
 - ``POST /v1/audio/transcriptions``, ``POST /v1/files``  OpenAI multipart uploads: the text
@@ -504,6 +506,16 @@ def _pieces(text: str) -> list[str]:
     return ["".join(words[i : i + per]) for i in range(0, len(words), per)]
 
 
+def _cut(text: str, cuts: str | None, default: list[str]) -> list[str]:
+    """`text` cut at the offsets `cuts` lists (`6,9,30`, from an `x-fake-cuts` header or a
+    `?cuts=` query: a model's tokens cutting a word), else `default`."""
+    if not cuts:
+        return default
+    at = [0, *sorted({int(c) for c in cuts.split(",") if c and 0 < int(c) < len(text)}),
+          len(text)]
+    return [text[a:b] for a, b in zip(at, at[1:], strict=False)]
+
+
 def _split_str(s: str, n: int = 3) -> list[str]:
     size = max(1, -(-len(s) // n))
     return [s[i : i + size] for i in range(0, len(s), size)] or [""]
@@ -788,11 +800,12 @@ async def _openai_chat(ctx: _Ctx) -> None:
                 {"role": "assistant", "content": None, "tool_calls": [first_call], "refusal": None}
             )
         )
-        for piece in _split_str(call["function"]["arguments"]):
+        args = call["function"]["arguments"]
+        for piece in _cut(args, ctx.req.headers.get("x-fake-cuts"), _split_str(args)):
             events.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}))
     else:
         events.append(chunk({"role": "assistant", "content": "", "refusal": None}))
-        for piece in _pieces(reply):
+        for piece in _cut(reply, ctx.req.headers.get("x-fake-cuts"), _pieces(reply)):
             events.append(chunk({"content": piece}))
     events.append(chunk({}, finish))
     if include_usage:
@@ -883,7 +896,8 @@ async def _anthropic_messages(ctx: _Ctx) -> None:
             )
         )
         events.append(ev("ping", {"type": "ping"}))
-        for piece in _split_str(_jdump(block["input"])):
+        args = _jdump(block["input"])
+        for piece in _cut(args, ctx.req.headers.get("x-fake-cuts"), _split_str(args)):
             events.append(
                 ev(
                     "content_block_delta",
@@ -906,7 +920,7 @@ async def _anthropic_messages(ctx: _Ctx) -> None:
             )
         )
         events.append(ev("ping", {"type": "ping"}))
-        for piece in _pieces(reply):
+        for piece in _cut(reply, ctx.req.headers.get("x-fake-cuts"), _pieces(reply)):
             events.append(
                 ev(
                     "content_block_delta",
@@ -1303,7 +1317,8 @@ class _RealtimeSession:
         text = self.TEXT if not self.items else f"You said: {self.items[-1]}"
         self.event("response.created", response={"id": rid, "object": "realtime.response",
                                                  "status": "in_progress", "output": []})
-        for piece in _pieces(text):
+        cuts = (parse_qs(self.req.query).get("cuts") or [""])[0]
+        for piece in _cut(text, cuts, _pieces(text)):
             await asyncio.sleep(self.gw.gap_ms / 1000 / 5)
             self.event("response.output_text.delta", response_id=rid, item_id=iid,
                        output_index=0, content_index=0, delta=piece)
