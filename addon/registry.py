@@ -21,6 +21,7 @@ from .failclosed import UPSTREAM_MODES, fail_closed
 from .matching import MatchConfig
 from .redaction import RedactionConfig, redact_text
 from .session import CassetteSession, Preloaded
+from .wsplayer import ws_match_config
 
 log = logging.getLogger("vcrproxy")
 
@@ -35,6 +36,7 @@ class SessionRegistry:
         self.sessions: dict[str, CassetteSession] = {}
         self.closed: list[CassetteSession] = []  # kept for the summary
         self.match = MatchConfig()
+        self.ws_match = ws_match_config(self.match, options.WS_IGNORE_JSON)  # client messages
         self.redaction: RedactionConfig | None = RedactionConfig.default()
         self.faults = faults.FaultInjector()
         self._client_names: dict[str, tuple[str, str | None]] = {}
@@ -66,6 +68,12 @@ class SessionRegistry:
                 else None
             )
             self.faults.configure(list(opts.vcr_fault), opts.vcr_fault_seed)
+            # Parsed here, with the other options, so a bad path is an error at start, not at
+            # the first replayed WebSocket upgrade.
+            try:
+                self.ws_match = ws_match_config(self.match, options.names(opts.vcr_ws_ignore_json))
+            except ValueError as e:
+                raise ValueError(f"vcr_ws_ignore_json: {e}") from None
         except ValueError as e:
             raise exceptions.OptionsError(str(e)) from None
         # Cassettes open lazily (at `running` or first use), not at every reconfigure.

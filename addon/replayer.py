@@ -25,7 +25,7 @@ from .registry import FAULTS_KEY, SessionRegistry
 from .reporter import WIRE_SIZE, Reporter
 from .session import CassetteSession
 from .websocket import is_upgrade, session_from_response
-from .wsplayer import WebSocketPlayer, ws_match_config
+from .wsplayer import WebSocketPlayer
 
 log = logging.getLogger("vcrproxy")
 
@@ -50,13 +50,25 @@ def interim_answer(found: Interaction, headers) -> str | None:
 
 
 class _Replay:
-    __slots__ = ("session", "interaction", "original", "fault")
+    __slots__ = ("session", "interaction", "original", "fault", "counted")
 
     def __init__(self, session: CassetteSession, interaction: Interaction) -> None:
         self.session = session
         self.interaction = interaction
         self.original: http.Request | None = None  # set when redirected to the chunk server
         self.fault: faults.Injection | None = None
+        self.counted = False  # in stats.replayed (taken back if the exchange fails)
+
+    def count(self) -> None:
+        self.session.stats.replayed += 1
+        self.counted = True
+
+    def uncount(self) -> None:
+        """The exchange failed after all (an error, a hook that raised, a WebSocket session that
+        missed or whose player failed): it is not a replayed one."""
+        if self.counted:
+            self.counted = False
+            self.session.stats.replayed -= 1
 
 
 class Replayer:
@@ -85,7 +97,10 @@ class Replayer:
         await self.chunks.stop()
 
     def forget(self, flow: http.HTTPFlow) -> None:
-        self._replays.pop(flow.id, None)
+        """A hook failed for `flow` (answered as a miss instead): drop its state and its count."""
+        state = self._replays.pop(flow.id, None)
+        if state is not None:
+            state.uncount()
 
     @fail_closed
     def request(self, flow: http.HTTPFlow):
@@ -150,7 +165,7 @@ class Replayer:
             state.fault = self.registry.faults.choose(sess, found, wanted)
             if state.fault is not None:
                 return self._inject(flow, state)
-        sess.stats.replayed += 1
+        state.count()
         flow.comment = f"vcrproxy: replayed interaction {found.id} of {sess.path}"
         flow.metadata["vcrproxy"] = "replayed"
         if found.response.extra.get(CHUNKS_KEY):  # stream timing for the LLM contentview
@@ -158,7 +173,7 @@ class Replayer:
         if recorded.code == 101 and is_upgrade(flow.request.headers) and self.chunks.port:
             # A WebSocket session: played by the loopback server (see websocket.py for why). Its
             # shape was validated when the cassette opened (schema.py).
-            player = self._websocket_player(flow, sess, recorded)
+            player = self._websocket_player(flow, state, recorded)
             self._to_loopback(flow, state, self.chunks.register(player), method=None)
             return
         if ctx.options.vcr_pace == Pace.RECORDED and self.chunks.port:
@@ -216,24 +231,33 @@ class Replayer:
         self.gate.permit(flow)  # our own loopback server, not the recorded host
 
     def _websocket_player(
-        self, flow: http.HTTPFlow, sess: CassetteSession, recorded: Response
+        self, flow: http.HTTPFlow, state: _Replay, recorded: Response
     ) -> WebSocketPlayer:
+        sess = state.session
         url = self.registry.safe(flow.request.url)
 
         def on_miss(n: int, text: str) -> None:
+            state.uncount()  # counted once, as a miss (an HTTP miss is never also replayed)
             sess.stats.missed.append(f"WebSocket {url} (client message {n})")
             sess.stats.explanations.append(text)
             flow.metadata["vcrproxy"] = "miss"
             log.warning("MISS %s", self.registry.safe(text))
 
+        def on_fail(text: str) -> None:
+            state.uncount()
+            sess.stats.failed += 1
+            flow.metadata["vcrproxy"] = "error"
+            log.error("%s", self.registry.safe(text))
+
         return WebSocketPlayer(
             recorded,
             session_from_response(recorded),
-            config=ws_match_config(sess.matcher.config, list(ctx.options.vcr_ws_ignore_json)),
+            config=self.registry.ws_match,
             match_binary=ctx.options.vcr_ws_match_binary,
             paced=ctx.options.vcr_pace == Pace.RECORDED,
             url=url,
             on_miss=on_miss,
+            on_fail=on_fail,
             redaction=sess.redaction,
         )
 
@@ -290,6 +314,7 @@ class Replayer:
             # The failure we injected (reset, cut): reported, not counted as a failed exchange.
             self.reporter.report(flow, "fault", replay.session, replay.fault.describe())
             return
+        replay.uncount()
         replay.session.stats.failed += 1
         self.reporter.report(
             flow, "error", replay.session, flow.error.msg if flow.error else "unknown error"

@@ -58,7 +58,34 @@ from .options import WS_IGNORE_JSON
 log = logging.getLogger("vcrproxy")
 
 POLICY_VIOLATION = 1008
+INTERNAL_ERROR = 1011  # RFC 6455 7.4.1: the server met a condition it could not handle
 _REASON_BYTES = 123  # a close frame's payload is at most 125 bytes, 2 of them the code
+
+# Close codes (RFC 6455 7.4). A recording keeps the code mitmproxy reported, which may be one that
+# never goes in a close frame (7.4.1): 1005 (the close frame had no code), 1006 (the connection
+# dropped without a close frame), 1015 (TLS failed). Replay sends 1005 as a close frame without a
+# code (what the client saw when it was recorded) and 1006/1015 as 1000 (what mitmproxy sent the
+# client then: wsproto sends a local-only code as 1000). Any other code must be one a close frame
+# may carry and a receiver accepts: 1000-1003, 1007-1013 (RFC 6455 and the IANA registry; 1014
+# is registered too, but wsproto, mitmproxy's WebSocket library, fails a connection that receives
+# it, so it could neither be recorded nor relayed) or 3000-4999 (libraries, applications). 1004,
+# 1016-2999 (reserved), below 1000 and from 5000 (out of range) cannot be replayed.
+NOT_SENT_CLOSE_CODES = frozenset((1005, 1006, 1015))
+_SENDABLE_PROTOCOL_CODES = frozenset((*range(1000, 1004), *range(1007, 1014)))
+
+
+def close_code_problem(code: int) -> str | None:
+    """Why `code` (a recorded close code) cannot be replayed, or None (RFC 6455 7.4, above)."""
+    if code in NOT_SENT_CLOSE_CODES or code in _SENDABLE_PROTOCOL_CODES or 3000 <= code <= 4999:
+        return None
+    if code == 1014:
+        return ("1014 (bad gateway) is registered, but wsproto, mitmproxy's WebSocket library, "
+                "fails a connection that receives it: replay cannot send it")
+    if code < 1000 or code > 4999:
+        return (f"{code} is out of range (RFC 6455 7.4: a close frame carries 1000-4999); "
+                "replay cannot send it")
+    return (f"{code} is reserved (RFC 6455 7.4.1; a client fails the connection on it): replay "
+            "sends 1000-1003, 1007-1013 or 3000-4999, and 1005/1006/1015 as recorded states")
 
 
 @dataclass
@@ -158,7 +185,10 @@ def session_from_response(resp: Response) -> WsSession:
     if not isinstance(raw, dict):
         raise CassetteError(f"{where}: expected a mapping with `messages`")
     out = WsSession()
-    for n, m in enumerate(raw.get("messages") or []):
+    messages = raw.get("messages") or []
+    if not isinstance(messages, list):
+        raise CassetteError(f"{where}.messages: expected a list")
+    for n, m in enumerate(messages):
         at = f"{where}.messages[{n}]"
         if not isinstance(m, dict):
             raise CassetteError(f"{at}: expected a mapping")
@@ -172,17 +202,46 @@ def session_from_response(resp: Response) -> WsSession:
         if kind == "text" and isinstance(data, bytes):
             data = data.decode("utf-8", "replace")
         elif kind == "binary" and isinstance(data, str):
-            data = data.encode("utf-8", "surrogateescape")
+            data = _utf8(data, f"{at}.data", "surrogateescape")
+        if isinstance(data, str) and not data.isascii():
+            _utf8(data, f"{at}.data")  # a text frame is UTF-8 (RFC 6455 5.6)
         out.messages.append(WsMessage(_number(m.get("at", 0), at), side == "client",
                                       kind == "text", data))
     close = raw.get("close")
-    if isinstance(close, dict):
-        code = close.get("code", 1000)
-        if not isinstance(code, int) or isinstance(code, bool):
-            raise CassetteError(f"{where}.close.code: expected an integer")
-        out.close = WsClose(_number(close.get("at", 0), f"{where}.close"),
-                            close.get("from") == "client", code, str(close.get("reason") or ""))
+    if close is not None:
+        out.close = _close(close, f"{where}.close")
     return out
+
+
+def _close(close: Any, where: str) -> WsClose:
+    if not isinstance(close, dict):
+        raise CassetteError(f"{where}: expected a mapping with `code`")
+    code = close.get("code", 1000)
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise CassetteError(f"{where}.code: expected an integer")
+    problem = close_code_problem(code)
+    if problem is not None:
+        raise CassetteError(f"{where}.code: {problem}")
+    side = close.get("from", "server")
+    if side not in ("client", "server"):
+        raise CassetteError(f"{where}.from: must be client or server")
+    reason = close.get("reason")
+    reason = "" if reason is None else str(reason)
+    size = len(_utf8(reason, f"{where}.reason"))
+    if size > _REASON_BYTES:  # RFC 6455 5.5: a control frame's payload is at most 125 bytes
+        raise CassetteError(f"{where}.reason: {size} bytes; a close frame holds at most "
+                            f"{_REASON_BYTES} (RFC 6455 5.5)")
+    if reason and code == 1005:
+        raise CassetteError(f"{where}.reason: a close without a code (1005) has no reason "
+                            "(RFC 6455 5.5.1)")
+    return WsClose(_number(close.get("at", 0), where), side == "client", code, reason)
+
+
+def _utf8(text: str, where: str, errors: str = "strict") -> bytes:
+    try:
+        return text.encode("utf-8", errors)
+    except UnicodeEncodeError as e:
+        raise CassetteError(f"{where}: not valid UTF-8 ({e.reason} at {e.start})") from None
 
 
 def _number(v: Any, where: str) -> float:
@@ -352,6 +411,8 @@ def summarize_session(summary: Any, session: WsSession) -> None:
 
 __all__ = [
     "GEMINI_LIVE",
+    "INTERNAL_ERROR",
+    "NOT_SENT_CLOSE_CODES",
     "OPENAI_REALTIME",
     "POLICY_VIOLATION",
     "WEBSOCKET_KEY",
@@ -359,6 +420,7 @@ __all__ = [
     "WsClose",
     "WsMessage",
     "WsSession",
+    "close_code_problem",
     "event_label",
     "is_upgrade",
     "session_from_flow",

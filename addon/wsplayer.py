@@ -14,12 +14,20 @@ from dataclasses import replace
 import wsproto
 import wsproto.events as wse
 from wsproto.connection import ConnectionState
+from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
 from .cassette import Request, Response, header_values
 from .matching import MatchConfig, differences
 from .redaction import RedactionConfig, payload_secret_values, redact_text, split_names
-from .websocket import POLICY_VIOLATION, WsMessage, WsSession, _short_reason
+from .websocket import (
+    INTERNAL_ERROR,
+    NOT_SENT_CLOSE_CODES,
+    POLICY_VIOLATION,
+    WsMessage,
+    WsSession,
+    _short_reason,
+)
 
 log = logging.getLogger("vcrproxy")
 
@@ -70,6 +78,9 @@ class WebSocketPlayer:
 
     `on_miss(n, text)` is called (on the proxy's loop) with the 1-based number of an unmatched
     client message and the explanation, before the player closes the WebSocket with 1008.
+    `on_fail(text)` is called once if the player itself fails (an exception in sending or
+    receiving: a defect, or a recording it cannot send), before it closes the WebSocket with 1011
+    (internal error) and ends the connection: a failure never leaves the client waiting.
     """
 
     def __init__(
@@ -82,6 +93,7 @@ class WebSocketPlayer:
         paced: bool = False,
         url: str = "",
         on_miss: Callable[[int, str], None] | None = None,
+        on_fail: Callable[[str], None] | None = None,
         redaction: RedactionConfig | None = None,
     ) -> None:
         self.recorded = recorded
@@ -92,6 +104,7 @@ class WebSocketPlayer:
         self.paced = paced
         self.url = url
         self.on_miss = on_miss
+        self.on_fail = on_fail
         self._ws = wsproto.WSConnection(wsproto.ConnectionType.SERVER)
         self._writer: asyncio.StreamWriter | None = None
         self._sends: asyncio.Queue[tuple[float, float, list[WsMessage], bool]] = asyncio.Queue()
@@ -144,14 +157,44 @@ class WebSocketPlayer:
         await writer.drain()
         origin = time.monotonic()
         opening, after = self._groups()
-        sender = asyncio.ensure_future(self._sender())
         final = not after
         self._sends.put_nowait((origin, 0.0, opening, final))
+        sender = asyncio.ensure_future(self._sender())
+        receiver = asyncio.ensure_future(self._receive(reader, after))
         try:
-            await self._receive(reader, after)
+            # The session ends when the client's side does (receiver); the sender ends early
+            # after a recorded server close. Either one raising fails the session at once.
+            done, _ = await asyncio.wait((sender, receiver), return_when=asyncio.FIRST_COMPLETED)
+            if receiver not in done and sender.exception() is None:
+                await asyncio.wait((receiver,))
+            for task in (receiver, sender):
+                if task.done() and not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        except (ConnectionError, asyncio.IncompleteReadError):
+            raise  # the client went away: nothing failed here (ChunkServer notes it)
+        except Exception as e:  # noqa: BLE001 - any failure closes the session and is counted
+            await self._fail(e)
         finally:
-            sender.cancel()
-            await asyncio.gather(sender, return_exceptions=True)
+            for task in (sender, receiver):
+                task.cancel()
+            await asyncio.gather(sender, receiver, return_exceptions=True)
+
+    async def _fail(self, error: Exception) -> None:
+        """The player failed: say so once (`on_fail`), close with 1011, end the connection."""
+        why = " ".join(f"{type(error).__name__}: {error}".split())[:500]
+        text = redact_text(f"vcrproxy: WebSocket {self.url}: replay failed ({why})",
+                           self.redaction)
+        log.debug("WebSocket replay failed", exc_info=error)
+        if self.on_fail is not None:
+            self.on_fail(text)
+        assert self._writer is not None
+        if self._ws.state is ConnectionState.OPEN:
+            self._write(wse.CloseConnection(code=INTERNAL_ERROR, reason=_short_reason(
+                "vcrproxy: replay failed")))
+            try:
+                await asyncio.wait_for(self._writer.drain(), 5)
+            except (ConnectionError, TimeoutError):
+                pass
 
     async def _sender(self) -> None:
         """Sends each queued run of server messages in order (paced from its trigger)."""
@@ -174,8 +217,7 @@ class WebSocketPlayer:
                 if self.paced:
                     await _sleep_until(anchor + (close.at_ms - anchor_ms) / 1000)
                 if self._ws.state is ConnectionState.OPEN:
-                    code = close.code if close.code not in (1005, 1006, 1015) else 1000
-                    self._write(wse.CloseConnection(code=code, reason=close.reason))
+                    self._write(_close_event(close.code, close.reason))
                     await self._writer.drain()
                 return
 
@@ -240,6 +282,16 @@ class WebSocketPlayer:
         if self._ws.state is ConnectionState.OPEN:
             self._write(wse.CloseConnection(code=POLICY_VIOLATION, reason=_short_reason(
                 f"vcrproxy miss: {why}")))
+
+
+def _close_event(code: int, reason: str) -> wse.CloseConnection:
+    """The close frame that replays a recorded close (websocket.py: RFC 6455 7.4): 1005 as a
+    frame without a code (wsproto sends none for its NO_STATUS_RCVD member), 1006/1015 as 1000."""
+    if code == 1005:
+        return wse.CloseConnection(code=CloseReason.NO_STATUS_RCVD, reason=None)
+    if code in NOT_SENT_CLOSE_CODES:
+        return wse.CloseConnection(code=1000, reason=reason)
+    return wse.CloseConnection(code=code, reason=reason)
 
 
 async def _sleep_until(deadline: float) -> None:

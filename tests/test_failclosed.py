@@ -175,6 +175,8 @@ def test_an_exception_in_a_hook_never_reaches_upstream(
         assert proxy.vcr.errors and "RuntimeError: injected failure" in proxy.vcr.errors[0]
     else:
         assert replayed.status_code == 200
+    # An exchange answered as a miss by a failed hook is never also counted as replayed.
+    assert proxy.vcr.all_sessions()[0].stats.replayed == (hook not in ANSWERED)
 
 
 def test_http_connect_failure_refuses_the_tunnel(run_proxy, ca_cert, gateway, tmp_path,
