@@ -176,13 +176,121 @@ class Injection:
 
 
 class _SessionFaults:
-    """Per cassette session: how many requests it answered, which one-off faults fired."""
+    """Per cassette session: how many requests it answered, which faults fired (`fired`: the
+    one-off ones, which never fire again; `hit`: all), which faults its clients asked for in
+    their proxy URL (`asked`) and which of those lists were checked (`checked`: list -> reason)."""
 
     def __init__(self, seed: int, path: str) -> None:
         self.answered = 0
         self.fired: set[Fault] = set()
+        self.hit: set[Fault] = set()
+        self.asked: dict[Fault, None] = {}
+        self.checked: dict[tuple[Fault, ...], str | None] = {}
         # One generator per cassette, so a test's draws do not depend on the tests before it.
         self.rng = random.Random(f"{seed}:{path}")
+
+
+def _ids(interactions: list[Interaction]) -> str:
+    ids = sorted({i.id for i in interactions})
+    if not ids:
+        return "it holds no interaction"
+    if len(ids) <= 8:
+        return "its ids: " + ", ".join(map(str, ids))
+    return f"its ids: {ids[0]}-{ids[-1]} ({len(ids)} interactions)"
+
+
+def cannot_fire(
+    faults: list[Fault], path: str, mode: str, loaded: list[Interaction], allow_repeats: bool
+) -> list[tuple[int, str]]:
+    """Which of `faults` (in the order `choose` weighs them) can never fire in a session of the
+    cassette at `path` in `mode` (`once` resolved: modes.plan_for) that loaded the interactions
+    `loaded`, known before any request: (index in `faults`, one-line reason), in order.
+
+    A fault fires only on a request the session replays (never in record or passthrough mode,
+    nor on a WebSocket session or an interim 1xx answer). `#ID` needs an interaction ID the
+    cassette holds and can replay. `N` needs an Nth request the cassette can answer: each
+    interaction answers once (`--allow-repeats`: again and again) and each failing fault that
+    fires once (`status`, `cut`, `reset` at `N` or `#ID`) adds one request, its retry; a failing
+    fault on every request (`*`, `p=`) lifts the limit. One request gets one failure, the first
+    listed (`choose`): a failing fault after a failing `*` one, or after another failing one at
+    the same `N`, never fires, and neither does a one-off fault listed twice."""
+    if not faults:
+        return []
+    where = path
+    if mode not in ("replay", "new-episodes"):
+        use = "recorded" if mode == "record" else f"used in mode {mode}"
+        return [(n, f"fault {f.text} cannot fire: {where} is {use} in this run, and faults "
+                    "answer replayed requests only (record it first, then replay it with the "
+                    "fault)" if mode == "record" else
+                    f"fault {f.text} cannot fire: {where} is {use}, which replays nothing "
+                    "(faults answer replayed requests only)")
+                for n, f in enumerate(faults)]
+    by_id: dict[int, Interaction] = {}
+    for i in loaded:
+        by_id.setdefault(i.id, i)
+    final = [i for i in loaded if i.response.code >= 200 and i.response.code != 101]
+    unbounded = allow_repeats or any(f.fails and not f.once for f in faults)
+    bound = len(final) + sum(1 for f in dict.fromkeys(faults) if f.fails and f.once)
+    problems: list[tuple[int, str]] = []
+    seen: set[Fault] = set()
+    failing_at: dict[int, Fault] = {}
+    failing_all: Fault | None = None
+    for n, f in enumerate(faults):
+        why = None
+        if f.once and f in seen:
+            why = "it is listed twice, and a fault at N or #ID fires once"
+        elif f.fails and failing_all is not None:
+            why = (f"the failing fault {failing_all.text} before it takes every request (a "
+                   "request gets one failure: the first listed)")
+        elif f.fails and f.nth is not None and f.nth in failing_at:
+            why = (f"the failing fault {failing_at[f.nth].text} before it takes request "
+                   f"{f.nth} (a request gets one failure: the first listed)")
+        elif f.interaction_id is not None:
+            found = by_id.get(f.interaction_id)
+            if found is None:
+                why = f"{where} holds no interaction #{f.interaction_id} ({_ids(loaded)})"
+            elif found.response.code == 101:
+                why = (f"interaction #{f.interaction_id} is a WebSocket session (101): faults "
+                       "answer HTTP requests only")
+            elif found.response.code < 200:
+                why = (f"interaction #{f.interaction_id} answers with an interim "
+                       f"{found.response.code}, which replay never sends")
+        elif not final:
+            why = (f"{where} holds no HTTP answer to replay"
+                   + (" (only WebSocket sessions)" if loaded else ""))
+        elif f.nth is not None and not unbounded and f.nth > bound:
+            retries = bound - len(final)
+            why = (f"{where} answers at most {bound} request(s) ({len(final)} interaction(s), "
+                   "each once" + (f", plus {retries} retried after a failing fault"
+                                  if retries else "") + f"), never a request {f.nth} "
+                   "(--allow-repeats lets the last match answer again)")
+        seen.add(f)
+        if f.fails and f.nth is not None:
+            failing_at.setdefault(f.nth, f)
+        if f.fails and not f.once and f.probability is None and failing_all is None:
+            failing_all = f
+        if why is not None:
+            problems.append((n, f"fault {f.text} cannot fire: {why}"))
+    return problems
+
+
+def _cannot_fire_in(faults: list[Fault], session) -> list[tuple[int, str]]:
+    """`cannot_fire` for an open CassetteSession."""
+    return cannot_fire(faults, str(session.path), str(session.mode),
+                       session.loaded_interactions(), session.matcher.config.allow_repeats)
+
+
+def _never(fault: Fault, answered: int, seed: int) -> str:
+    """Why `fault` never fired, from the number of requests its session(s) answered."""
+    if fault.interaction_id is not None:
+        why = f"interaction #{fault.interaction_id} answered no request"
+    elif fault.nth is not None:
+        why = f"{answered} request(s) answered, fewer than {fault.nth}"
+    elif fault.probability is not None:
+        why = f"not drawn for any of {answered} request(s) (seed {seed})"
+    else:
+        why = "no request answered"
+    return f"fault {fault.text} never fired: {why}"
 
 
 class FaultInjector:
@@ -208,9 +316,7 @@ class FaultInjector:
         faults = [*self.faults, *extra]
         if not faults:
             return None
-        state = self._sessions.get(session)
-        if state is None:
-            state = self._sessions[session] = _SessionFaults(self.seed, str(session.path))
+        state = self._state(session)
         state.answered += 1
         chosen = Injection()
         for fault in faults:
@@ -226,6 +332,7 @@ class FaultInjector:
                 continue  # one failure per request: the first listed
             if fault.once:
                 state.fired.add(fault)
+            state.hit.add(fault)
             chosen.faults.append(fault)
             if fault.kind == "delay":
                 chosen.delay_ms += fault.arg
@@ -234,6 +341,59 @@ class FaultInjector:
             else:
                 chosen.failure = fault
         return chosen if chosen.faults else None
+
+    def _state(self, session) -> _SessionFaults:
+        state = self._sessions.get(session)
+        if state is None:
+            state = self._sessions[session] = _SessionFaults(self.seed, str(session.path))
+        return state
+
+    def check_start(self, session) -> None:
+        """Raises FaultError (one line) when a fault of this proxy (`vcr_fault`) cannot fire in
+        `session` (`cannot_fire`): for the cassette a proxy is started with, where a fault that
+        can never fire is a test that cannot fail."""
+        problems = _cannot_fire_in(self.faults, session)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise FaultError(problems[0][1] + more)
+
+    def admit(self, session, wanted: list[Fault]) -> str | None:
+        """A client's own faults (its proxy URL) for `session`: the one-line reason one of them
+        cannot fire there (`cannot_fire`, weighed after this proxy's faults, as `choose` does),
+        else None; remembered for `never_fired`."""
+        state = self._state(session)
+        key = tuple(wanted)
+        if key not in state.checked:
+            problems = _cannot_fire_in([*self.faults, *wanted], session)
+            own = [text for n, text in problems if n >= len(self.faults)]
+            state.checked[key] = (
+                own[0] + (f" (and {len(own) - 1} more)" if len(own) > 1 else "") if own else None
+            )
+            if not own:  # (refused ones were said already: each request gets the error)
+                state.asked.update(dict.fromkeys(wanted))
+        return state.checked[key]
+
+    def never_fired(self, session) -> tuple[list[str], list[str]]:
+        """The faults `session`'s clients asked for (`admit`) that never fired: (errors, notes).
+        A fault at N, #ID or `*` that did not fire left its test unable to fail: an error; one
+        at `p=` was drawn and missed, which a seed may do: a note."""
+        state = self._sessions.get(session)
+        if state is None:
+            return [], []
+        return self._split([f for f in state.asked if f not in state.hit], state.answered)
+
+    def never_fired_anywhere(self) -> tuple[list[str], list[str]]:
+        """This proxy's own faults (`vcr_fault`) that fired in no session: (errors, notes)."""
+        states = list(self._sessions.values())
+        missed = [f for f in self.faults if not any(f in s.hit for s in states)]
+        return self._split(missed, sum(s.answered for s in states))
+
+    def _split(self, faults: list[Fault], answered: int) -> tuple[list[str], list[str]]:
+        errors, notes = [], []
+        for f in faults:
+            text = _never(f, answered, self.seed)
+            (notes if f.probability is not None else errors).append(text)
+        return errors, notes
 
 
 # -- answering --------------------------------------------------------------------------------

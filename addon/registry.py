@@ -32,7 +32,7 @@ class SessionRegistry:
     """Open sessions by the cassette's real path (symlinks resolved: one file is one session
     however it is reached); rebuilt when a vcr_* option changes."""
 
-    def __init__(self, preloaded: Preloaded | None = None) -> None:
+    def __init__(self, preloaded: Preloaded | None = None, check_faults: bool = True) -> None:
         self.sessions: dict[str, CassetteSession] = {}
         self.closed: list[CassetteSession] = []  # kept for the summary
         self.match = MatchConfig()
@@ -44,6 +44,10 @@ class SessionRegistry:
         # first session that opens that same, unchanged file: parsed once, not twice.
         self._preloaded = preloaded
         self._default: tuple[str, str] | None = None  # (vcr_cassette, its real path)
+        # Whether this proxy's faults (vcr_fault) are for its default cassette, checked when it
+        # opens (faults.cannot_fire): the CLI's and mitmdump's; the pytest plugin's default
+        # session only catches unnamed requests, its tests' faults come in their proxy URLs.
+        self.check_faults = check_faults
 
     def configure(self, updated: set[str]) -> None:
         if not any(name.startswith(options.PREFIX) for name in updated):
@@ -95,7 +99,17 @@ class SessionRegistry:
             # (as named ones): one file reached through a symlink is one session, one mode.
             self._default = (cassette, os.path.realpath(cassette or options.DEFAULT_CASSETTE))
         path = self._default[1]
-        return self.sessions.get(path) or self._open(path, ctx.options.vcr_mode)
+        sess = self.sessions.get(path)
+        if sess is None:
+            sess = self._open(path, ctx.options.vcr_mode)
+            if self.check_faults:
+                try:
+                    self.faults.check_start(sess)
+                except faults.FaultError as e:
+                    del self.sessions[path]
+                    sess.close()
+                    raise CassetteError(str(e)) from None
+        return sess
 
     def _cassette_root(self) -> str:
         root = ctx.options.vcr_cassette_dir or os.path.dirname(
@@ -177,7 +191,7 @@ class SessionRegistry:
             return []
         sess.close()
         self.closed.append(sess)
-        return list(sess.stats.explanations)
+        return [*sess.stats.explanations, *self.faults.never_fired(sess)[0]]
 
     def close_all(self) -> None:
         for sess in self.sessions.values():

@@ -112,6 +112,14 @@ class Replayer:
         except CassetteError as e:
             self._answer_miss(flow, None, f"vcrproxy: {e}")
             return
+        wanted = flow.metadata.get(FAULTS_KEY)
+        if wanted:
+            # Faults its proxy URL asks for that can never fire here: an error, not a test that
+            # cannot fail (checked once per list and session).
+            problem = self.registry.faults.admit(sess, wanted)
+            if problem is not None:
+                self._answer_miss(flow, sess, f"vcrproxy: {problem}")
+                return
         if sess.passthrough:
             self.gate.permit(flow)
             return

@@ -133,10 +133,12 @@ class Reporter:
     # -- the summary ---------------------------------------------------------------------------
     def summary_lines(self) -> list[str]:
         lines = []
+        injector = self.registry.faults
         for sess in self.registry.all_sessions():
             st = sess.stats
+            never, notes = injector.never_fired(sess)
             if not (st.replayed or st.recorded or st.missed or st.failed or st.faults
-                    or sess.unused()):
+                    or sess.unused() or never or notes):
                 continue
             unused = sess.unused()
             lines.append(
@@ -146,14 +148,24 @@ class Reporter:
             )
             lines.extend(f"  miss: {m}" for m in st.missed)
             lines.extend(f"  fault: {f}" for f in st.faults)
+            lines.extend(f"  error: {text}" for text in never)  # (counted in `missed`)
+            lines.extend(f"  note: {text}" for text in notes)
             lines.extend(
                 f"  unused: #{i.id} {i.request.method} {i.request.url}" for i in unused[:20]
             )
         # An error made for a flow or a log says who speaks ("vcrproxy: refused ..."); a summary
         # line is ours already (the CLI prefixes each once).
         lines.extend(f"error: {e.removeprefix('vcrproxy: ')}" for e in self.errors)
+        never, notes = injector.never_fired_anywhere()
+        lines.extend(f"error: {text}" for text in never)
+        lines.extend(f"note: {text}" for text in notes)
         return [self.registry.safe(line) for line in lines]
 
     @property
     def missed(self) -> int:
-        return sum(len(s.stats.missed) for s in self.registry.all_sessions()) + len(self.errors)
+        """Misses and errors, each a reason for the run to fail: a fault that never fired
+        (faults.FaultInjector.never_fired) is one, as its test could not fail."""
+        injector = self.registry.faults
+        sessions = self.registry.all_sessions()
+        return (sum(len(s.stats.missed) + len(injector.never_fired(s)[0]) for s in sessions)
+                + len(self.errors) + len(injector.never_fired_anywhere()[0]))

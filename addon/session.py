@@ -115,6 +115,7 @@ class CassetteSession:
             if decided.load:
                 refuse_unsendable(cassette, path)
         self.cassette = cassette
+        self._loaded = len(cassette.interactions)  # (recordings are appended after these)
         # Miss texts hide what this session redacts (defaults when it records unredacted).
         self.matcher = Matcher(
             self.cassette.interactions, match, redaction=redaction or RedactionConfig.default()
@@ -229,6 +230,11 @@ class CassetteSession:
         self.matcher.add(interaction, used=True)
         self.cassette.interactions.append(interaction)  # (the writer keeps its own view)
         self.stats.recorded += 1
+
+    def loaded_interactions(self) -> list[Interaction]:
+        """The interactions the file held when the session opened: all it can replay (what it
+        records later answers no request of this session)."""
+        return self.cassette.interactions[: self._loaded]
 
     def unused(self) -> list[Interaction]:
         return self.matcher.unused() if self.replays else []

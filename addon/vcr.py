@@ -93,11 +93,14 @@ class VCR:
     vcr_* options (see options.py).
 
     `preloaded`: a cassette the host already parsed (`session.preload_cassette`), taken over by
-    the session that opens that same, unchanged file.
+    the session that opens that same, unchanged file. `check_faults`: the faults of `vcr_fault`
+    are for the default cassette, so one that cannot fire there (`faults.cannot_fire`) stops the
+    proxy at start; False for a host whose default cassette only catches stray requests (the
+    pytest plugin: its tests name their faults in their proxy URLs).
     """
 
-    def __init__(self, preloaded: Preloaded | None = None) -> None:
-        self.registry = SessionRegistry(preloaded)
+    def __init__(self, preloaded: Preloaded | None = None, *, check_faults: bool = True) -> None:
+        self.registry = SessionRegistry(preloaded, check_faults)
         self.reporter = Reporter(self.registry)
         self.recorder = Recorder(self.reporter, self.registry.safe)
         # Refuses every server connection our hooks did not choose (failclosed.py).

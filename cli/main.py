@@ -110,17 +110,48 @@ def _precheck(s: Session) -> Preloaded | None:
         raise click.ClickException(decided.error)
     if s.command and shutil.which(s.command[0]) is None:
         raise click.ClickException(f"command not found: {s.command[0]}")
+    preloaded = None
     if decided.load:
         with _imports_frozen():
             from vcrproxy.session import preload_cassette
 
         try:
-            return preload_cassette(s.cassette)  # parsed once: the proxy's session takes it over
+            preloaded = preload_cassette(s.cassette)  # parsed once: the session takes it over
         except CassetteError as e:
             raise click.ClickException(str(e)) from None
         except OSError as e:
             raise click.ClickException(f"{s.cassette}: {e.strerror or e}") from None
-    return None
+    _check_faults(s, decided.mode, preloaded)
+    return preloaded
+
+
+def _check_faults(s: Session, mode: str, preloaded: Preloaded | None) -> None:
+    """A --fault that can never fire in this session (faults.cannot_fire: an id the cassette
+    lacks, a mode that replays nothing...) is a one-line error before anything starts: a fault
+    test that passes without its fault cannot fail. (The proxy checks again as it opens the
+    cassette, for mitmdump; here it is one line, not a log line and an error.)"""
+    items = list(s.kw["fault"])
+    repeats = BY_NAME["vcr_allow_repeats"].parse(s.kw["allow_repeats"])
+    for item in s.kw["sets"]:  # (--set vcr_fault=... adds to the flag, as in mitmproxy)
+        name, _, value = item.partition("=")
+        if name.strip() == "vcr_fault":
+            items.append(value)
+        elif name.strip() == "vcr_allow_repeats":
+            with contextlib.suppress(ValueError):
+                repeats = BY_NAME["vcr_allow_repeats"].parse(value)
+    if not items:
+        return
+    from vcrproxy.faults import FaultError, cannot_fire, parse_faults
+
+    try:
+        wanted = parse_faults(BY_NAME["vcr_fault"].parse(items))
+    except FaultError as e:
+        raise click.ClickException(str(e)) from None
+    loaded = preloaded.cassette.interactions if preloaded is not None else []
+    problems = cannot_fire(wanted, s.cassette, mode, loaded, repeats)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise click.ClickException(problems[0][1] + more)
 
 
 def _not_mitmproxy(record: logging.LogRecord) -> bool:

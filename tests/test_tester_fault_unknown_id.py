@@ -33,7 +33,10 @@ def test_a_fault_for_an_interaction_id_the_cassette_lacks_is_not_silent(vcr, tmp
     ) for i in (0, 1)]), str(path))
 
     got = vcr("replay", path, "--fault", "status:429@#99", "--", "curl", "-sS", "-m", "10", URL)
-    assert got.stdout == body  # replayed, no 429 (the id is absent: nothing to inject)
-    assert got.returncode != 0 or "#99" in got.stderr, (
+    # The id's absence is known when the cassette is read: a one-line error at start, so curl
+    # never runs (no output), rather than a run that passes without its 429.
+    assert got.returncode != 0 and got.stdout == "", (
         f"exit {got.returncode}; nothing says the fault can never fire:\n{got.stderr}"
     )
+    lines = got.stderr.strip().splitlines()
+    assert len(lines) == 1 and "#99" in lines[0] and "Traceback" not in got.stderr, got.stderr
