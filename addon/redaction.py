@@ -877,6 +877,29 @@ class _Finder:
             return None
         return end, unquote_plus(data[m.start(1) : end].decode("ascii"))
 
+    def env_at(self, data: bytes, ni: int, at: int, final: bool = True
+               ) -> tuple[int, str] | None:
+        """The `.env` or shell assignment (`DB_PASSWORD=...`, `export API_KEY=...`, at the start
+        of a line: raw, or a JSON string's `\\n` or its start) whose name field needle `ni`'s
+        hit at `at` is in: (where its `=` is, the name) when `=` follows, else None.
+        `final=False` as in `xml_at`."""
+        # Most hits are words in text, with no `=` as near as an assignment's would be.
+        limit = at + _NAME_MAX + _ENV_SPACES + 1
+        if data.find(b"=", at, limit) < 0:
+            if not final and len(data) < limit:
+                raise _Wait
+            return None
+        m = _ENV_NAME_REST.match(data, at)
+        end = m.end()
+        if end == len(data) and not final and end - at < _NAME_MAX:
+            raise _Wait
+        if data[end : end + 1] != b"=" or m.end(1) < at + self.needles.lengths[ni]:
+            return None
+        head = _ENV_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
+        if head is None:
+            return None
+        return end, data[head.start(1) : m.end(1)].decode("ascii")
+
 
 # A shape hit whose bytes run on this far with none outside its reach is a suspect: the
 # scan's tail would have to keep them all until one comes.
@@ -994,7 +1017,8 @@ class StreamScan:
             at = start - base
             if pi < 0:  # a name (JSON field, XML element, query parameter) a credential's?
                 wait = False
-                for named in (self._json_name, self._xml_name, self._query_name):
+                for named in (self._json_name, self._xml_name, self._query_name,
+                              self._env_name):
                     try:
                         if named(data, -1 - pi, at, final):
                             return self._suspect()
@@ -1030,6 +1054,11 @@ class StreamScan:
         if where[0] + 1 == len(data) and not final:
             raise _Wait  # (an empty value is left as it is)
         return _QUERY_VALUE.match(data, where[0] + 1).end() > where[0] + 1
+
+    def _env_name(self, data: bytes, ni: int, at: int, final: bool) -> bool:
+        # (a credential's assignment makes a suspect, whatever its value)
+        where = self.finder.env_at(data, ni, at, final)
+        return where is not None and self.config.secret_field(where[1], json=True)
 
     def hits_for(self, finder: _Finder, data: bytes) -> list[tuple[int, int]] | None:
         """The hits, if this scan saw `data` (by its size: the caller fed every piece of it)
@@ -1262,6 +1291,19 @@ _XML_TEXT = re.compile(
 _QUERY_NAME_HEAD = re.compile(rb"(?:[?&]|&amp;|\\u0026)([A-Za-z0-9_.~%+-]*)\Z")
 _QUERY_NAME_REST = re.compile(rb"[A-Za-z0-9_.~%%+-]{0,%d}" % _NAME_MAX)
 _QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
+# A `.env` or shell assignment in a body (a file attached as text, a multipart upload, code in a
+# chat): the name's bytes after a stem hit, spaces, then `=` (`:` is left to JSON and YAML: in
+# prose, `Password: ...` is more often a word than a value); what the name starts after: a
+# line's start (raw, or `\n` in a JSON string) or a JSON string's, maybe `export `. Its value
+# runs to the end of the line (raw or escaped, at any depth of JSON in JSON strings) or of the
+# string, its quotes left out.
+_ENV_SPACES = 16  # (at most, between a name and its `=`)
+_ENV_NAME_REST = re.compile(rb"([A-Za-z0-9_.-]{0,%d})[ \t]{0,%d}" % (_NAME_MAX, _ENV_SPACES))
+_ENV_NAME_HEAD = re.compile(
+    rb'(?:\A|[\r\n"]|\\[nr])[ \t]*(?:export[ \t]+)?((?:[A-Za-z_][A-Za-z0-9_.-]*)?)\Z')
+_ENV_VALUE = re.compile(
+    rb"""[ \t]*(?:(?P<q>\\*["'])(?P<quoted>(?:(?!(?P=q))[^\r\n\\]|\\+[^nr"\\])*)(?P=q)"""
+    rb"""|(?P<plain>(?:[^\r\n"\\]|\\+[^nr"\\])*))""")
 # The same in JSON text that is itself the value of a JSON string (`{\"api_key\": \"...\"}`):
 # the inner quotes are `\"`, an inner escape starts with `\\`, and inner whitespace may be
 # escaped (`\n`). Group 1: the inner value as the outer string holds it (RFC 8259 section 7).
@@ -1358,12 +1400,13 @@ def _named_fields(
     values: dict[str, str],
 ) -> list[Span]:
     """Values named as credentials where a field needle hit is in a name: a JSON field, an XML
-    element, a query parameter of a URL."""
+    element, a query parameter of a URL, a `.env` or shell assignment."""
     # (Each hit costs a bounded look around it: cheaper than a search of a large body for
     # `</` or `=` first.)
     return (_json_fields(data, hits, finder, config, place, values)
             + _xml_fields(data, hits, finder, config, place, values)
-            + _query_fields(data, hits, finder, config, place, values))
+            + _query_fields(data, hits, finder, config, place, values)
+            + _env_fields(data, hits, finder, config, place, values))
 
 
 def _xml_fields(
@@ -1414,6 +1457,36 @@ def _query_fields(
             continue
         spans.append((vs, ve, ("name", f"{place} URL query parameter {name}")))
         values.setdefault(text, f"{place} URL query parameter {name}")
+    return spans
+
+
+def _env_fields(
+    data: bytes,
+    hits: list[tuple[int, int]],
+    finder: _Finder,
+    config: RedactionConfig,
+    place: str,
+    values: dict[str, str],
+) -> list[Span]:
+    """Values of `.env` and shell assignments named as credentials (`DB_PASSWORD=...`, by the
+    JSON field rule), from the field needle hits: a `.env` a request attaches as text, uploads
+    as a file part, or a chat quotes."""
+    spans: list[Span] = []
+    if b"=" not in data:  # (one pass, as fast as memchr: most SSE and JSON bodies hold none)
+        return spans
+    for eq, name in _distinct_names(data, hits, finder.env_at, 0):
+        if not config.secret_field(name, json=True):
+            continue
+        m = _ENV_VALUE.match(data, eq + 1)
+        group = "quoted" if m.start("quoted") >= 0 else "plain"
+        vs, ve = m.span(group)
+        ve = vs + len(data[vs:ve].rstrip(b" \t"))
+        text = _json_string(data[vs:ve]) if b"\\" in data[vs:ve] else \
+            data[vs:ve].decode("utf-8", "replace")
+        if not text or is_redacted(text):
+            continue
+        spans.append((vs, ve, ("name", f"{place} line {name}")))
+        values.setdefault(text, f"{place} line {name}")
     return spans
 
 

@@ -18,6 +18,7 @@ from vcrproxy.redaction import (
     DEFAULT_REDACTION,
     SHAPES,
     RedactionConfig,
+    StreamScan,
     find_secrets,
     is_credential_name,
     redact_interaction,
@@ -269,13 +270,15 @@ def test_multipart_fields():
         f"--{boundary}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\nwhisper-1\r\n"
         f"--{boundary}\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\nplainkey12345\r\n"
         f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n"
-        f"\r\npassword=keep-file-content\r\n--{boundary}--\r\n"
+        f"\r\nnotes=keep-file-content\r\npassword=file-env-line\r\n--{boundary}--\r\n"
     )
     ctype = f"multipart/form-data; boundary={boundary}"
     out = redact_interaction(exchange(body, req_headers={"Content-Type": [ctype]}))
     assert "plainkey12345" not in out.request.body
     assert "whisper-1" in out.request.body and "keep-file-content" in out.request.body
     assert f'name="api_key"\r\n\r\n{REDACTED}\r\n' in out.request.body
+    # A file part is not a field named by its lines, but a credential's `.env` line in it is one.
+    assert f"\r\npassword={REDACTED}\r\n" in out.request.body
 
 
 def test_logprobs_token_and_thinking_signature_survive():
@@ -666,3 +669,32 @@ def test_a_long_named_value_is_hunted_as_an_echo_without_hanging(nul):
     assert found == sorted(found, key=lambda h: (h[1] + len(long_needles[h[0]]),
                                                  -len(long_needles[h[0]])))
     assert {i for i, _ in found} == {0, 1, 2}
+
+
+def test_env_assignment_lines_named_as_credentials():
+    """`.env` and shell assignments (`DB_PASSWORD=...`) in any body: raw (a file part, a text
+    body), in a JSON string (`\\n` lines), in JSON inside JSON strings; quoted, `export`ed;
+    names about a credential (`TOKENIZERS_PARALLELISM`) and prose (`set API_KEY=` mid-line)
+    stay as they are."""
+    pw = "hunter2" + "Zq9" + "xWv"
+    env = (f"DB_HOST=db.internal\nDB_PASSWORD={pw}\nSTRIPE_WEBHOOK_SECRET=\"{pw}1\"\n"
+           f"export API_TOKEN='{pw}2'\n  GITHUB_TOKEN = {pw}3  \nTOKENIZERS_PARALLELISM=false\n")
+    bodies = [env, json.dumps({"doc": env}), json.dumps({"a": json.dumps({"doc": env})}),
+              json.dumps({"b": json.dumps({"a": json.dumps({"doc": env})})})]
+    for body in bodies:
+        out = redact_interaction(exchange(body)).request.body
+        assert pw not in out, out
+        assert "db.internal" in out and "TOKENIZERS_PARALLELISM=false" in out, out
+        assert out.count(REDACTED) == 4, out
+    prose = json.dumps({"content": f"Then set API_KEY={pw} in your shell, where x = tokens"})
+    assert redact_interaction(exchange(prose)).request.body == prose
+    # A streamed body: the scan made while it streamed says the pass would change it.
+    sse = b"".join(b'data: {"choices":[{"delta":{"content":' + json.dumps(part).encode()
+                   + b'}}]}\n\n' for part in ("Here:\n", f"DB_PASSWORD={pw}\n", "done"))
+    empty = exchange(resp_headers={"Content-Type": ["text/event-stream"]})
+    scan = StreamScan(DEFAULT_REDACTION)
+    for k in range(0, len(sse), 7):
+        scan.feed(sse[k:k + 7])
+    assert not scan.leaves_body(empty, DEFAULT_REDACTION, len(sse))
+    i = exchange(resp_body=sse.decode(), resp_headers={"Content-Type": ["text/event-stream"]})
+    assert pw not in redact_interaction(i, DEFAULT_REDACTION, scan).response.body
