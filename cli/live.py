@@ -49,9 +49,17 @@ class LiveLog:
         self.quiet = quiet
         self.stream = stream or sys.stderr
         self.color = self.stream.isatty()
+        self.gone = False  # the stream failed: write nothing more
 
     def _out(self, text: str) -> None:
-        click.echo(text, file=self.stream, color=self.color)
+        if self.gone:
+            return
+        try:
+            click.echo(text, file=self.stream, color=self.color)
+        except OSError:
+            # The terminal hung up (EIO) or the reader went away (EPIPE): the session goes on
+            # to write its cassette; only the lines have nowhere to go.
+            self.gone = True
 
     def note(self, text: str) -> None:
         self._out(prefixed(text))

@@ -29,6 +29,12 @@ if TYPE_CHECKING:  # the proxy (and so mitmproxy, asyncio) is imported only wher
     from vcrproxy.proxy import Proxy, ProxySettings
     from vcrproxy.session import Preloaded
 
+# Signals that stop a session in order (proxy stopped, open WebSocket sessions and pending
+# fsyncs written, summary printed) instead of Python's default of dying at once: Ctrl-C (INT), a
+# supervisor's or `vcrproxy stop`'s TERM, a closing terminal or ssh session's HUP, and QUIT
+# (Ctrl-\, and the graceful stop some supervisors send, as nginx's images do). A wrapped
+# command gets the same signal (as from a terminal, or a signal-forwarding init).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 MISS_EXIT = 3  # the child succeeded but replay had misses (or, with --strict, left some unused)
 BYPASS_EXIT = 4  # the child succeeded but made no request through the proxy (bypass.py)
 
@@ -240,14 +246,13 @@ async def _run(
         s.on_ready(proxy.url)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    interrupted = False
+    received: list[int] = []  # the stop signals, in order
 
     def on_signal(signum: int) -> None:
-        nonlocal interrupted
-        interrupted = True
+        received.append(signum)
         stop.set()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, on_signal, sig)
     code = 0
     ran = True  # else the error is the whole story: no summary of a session that never was
@@ -261,7 +266,7 @@ async def _run(
             except OSError as e:
                 ran = False
                 raise click.ClickException(f"cannot run {s.command[0]}: {e.strerror}") from None
-            code = await _wait_child(child, stop)
+            code = await _wait_child(child, stop, received)
         elif s.background:
             live.note(f"{s.mode} {s.cassette} on {proxy.url}, pid {os.getpid()}")
             await stop.wait()
@@ -273,12 +278,16 @@ async def _run(
                 live.note('runs until stopped: for eval "$(vcrproxy ...)" add --background')
             await stop.wait()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-        await proxy.stop()
-        if ran:
-            live.summary(proxy.vcr.summary_lines())
-    if interrupted and not s.command:
+        # The handlers stay while the proxy stops and the summary is printed: a second signal
+        # (a hangup's HUP then TERM, Ctrl-C twice) must not kill the flush it waits for.
+        try:
+            await proxy.stop()
+            if ran:
+                live.summary(proxy.vcr.summary_lines())
+        finally:
+            for sig in STOP_SIGNALS:
+                loop.remove_signal_handler(sig)
+    if received and not s.command:
         missed = s.background and proxy.vcr.missed and not kw["allow_misses"]
         return MISS_EXIT if missed else 0  # `vcrproxy stop` exits with this
     return _verdict(s, proxy, code)
@@ -304,16 +313,22 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
     return code
 
 
-async def _wait_child(child: asyncio.subprocess.Process, stop: asyncio.Event) -> int:
+async def _wait_child(
+    child: asyncio.subprocess.Process, stop: asyncio.Event, received: list[int]
+) -> int:
+    """The wrapped command's exit code (128+N if signal N killed it). When the session is told
+    to stop (`received`: the STOP_SIGNALS that came), the child gets the first of them, as a
+    terminal sends Ctrl-C or a hangup to the whole job (for a `kill -HUP` of vcrproxy alone,
+    or a child in its own process group), 10 s to exit, then SIGKILL."""
     import asyncio
 
     waiter = asyncio.ensure_future(child.wait())
     stopper = asyncio.ensure_future(stop.wait())
     done, _ = await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
     if waiter not in done:
-        # Ctrl-C: a terminal already sent it to the child too; forward for `kill -INT`.
         if child.returncode is None:
-            child.send_signal(signal.SIGINT)
+            with contextlib.suppress(ProcessLookupError):  # (it ended meanwhile)
+                child.send_signal(received[0] if received else signal.SIGINT)
         try:
             await asyncio.wait_for(asyncio.shield(waiter), 10)
         except TimeoutError:

@@ -36,9 +36,7 @@ asyncio.run(main())
 """
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, pytest.param(
-    signal.SIGHUP, marks=pytest.mark.xfail(strict=True, reason="clifix: SIGHUP not handled yet"),
-)], ids=["TERM", "HUP"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
 def test_a_hangup_keeps_the_open_realtime_session(base_env, gateway, tmp_path, sig):  # noqa: F811
     client = tmp_path / "client.py"
     client.write_text(CLIENT)
