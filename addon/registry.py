@@ -21,7 +21,7 @@ from .failclosed import UPSTREAM_MODES, fail_closed
 from .matching import MatchConfig
 from .redaction import RedactionConfig, redact_text
 from .session import CassetteSession, Preloaded
-from .wsplayer import ws_match_config
+from .wsmatch import ws_match_config
 
 log = logging.getLogger("vcrproxy")
 

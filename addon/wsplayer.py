@@ -1,15 +1,13 @@
 """The replay side of WebSocket sessions (see websocket.py for the format and why replay goes
 through the loopback server): `WebSocketPlayer` speaks the server side with wsproto, comparing
-each client message with the recorded one (`ws_match_config`, `message_differences`: the body
-matcher, which `show` and `diff` do not need, so it is imported here, not in websocket.py)."""
+each client message with the recorded one (wsmatch.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable
 
 import wsproto
 import wsproto.events as wse
@@ -17,9 +15,9 @@ from wsproto.connection import ConnectionState
 from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
-from .cassette import Request, Response, header_values
-from .matching import MatchConfig, differences
-from .redaction import RedactionConfig, payload_secret_values, redact_text, split_names
+from .cassette import Response, header_values
+from .matching import MatchConfig
+from .redaction import RedactionConfig, payload_secret_values, redact_text
 from .websocket import (
     INTERNAL_ERROR,
     NOT_SENT_CLOSE_CODES,
@@ -28,6 +26,9 @@ from .websocket import (
     WsSession,
     _short_reason,
 )
+from .wsmatch import message_differences, ws_match_config
+
+__all__ = ["WebSocketPlayer", "message_differences", "ws_match_config"]
 
 log = logging.getLogger("vcrproxy")
 
@@ -38,36 +39,6 @@ _OWN_HEADERS = frozenset(
         "sec-websocket-protocol", "content-length", "transfer-encoding", "keep-alive",
     )
 )
-
-
-# -- matching client messages ---------------------------------------------------------------
-
-
-def ws_match_config(base: MatchConfig, ignore_json: str | Sequence[str]) -> MatchConfig:
-    """Client messages compare like bodies: the session's JSON ignore paths plus `ignore_json`."""
-    paths = tuple(dict.fromkeys((*base.ignore_json_paths, *split_names(ignore_json))))
-    return replace(base, on=("body",), ignore_json_paths=paths, headers=())
-
-
-def message_differences(
-    recorded: WsMessage, text: bool, data: bytes, config: MatchConfig, match_binary: bool
-) -> list[str]:
-    """Why a live client message is not the recorded one (empty when it matches). `config`
-    comes from `ws_match_config`: the body is the only part compared."""
-    if recorded.text != text:
-        kinds = ("text", "binary")
-        return [f"type: recorded {kinds[not recorded.text]} vs live {kinds[not text]}"]
-    if not text and not match_binary:
-        return []
-    diffs = differences(Request(body=_as_body(data)), Request(body=recorded.data), config)
-    return [d.replace("body:", "message:", 1) for d in diffs]
-
-
-def _as_body(data: bytes) -> str | bytes:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data
 
 
 # -- replay ----------------------------------------------------------------------------------

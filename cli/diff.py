@@ -7,6 +7,8 @@ host and path in order. Then:
 - added / removed interactions, and the pairs whose order changed;
 - request differences as JSON paths, rendered by `vcrproxy.matching` exactly like a replay miss
   explanation (with "old"/"new" for "recorded"/"live");
+- a WebSocket session's client messages, compared in order as replay compares them (the
+  default `--ws-ignore-json` paths left out, binary messages by type), and its close;
 - answer changes (text, tool calls, finish reason, model, status, error);
 - token deltas, and latency deltas (headers, first token, last chunk) unless `ignore_latency`.
 
@@ -30,7 +32,7 @@ from vcrproxy.matching import Matcher, differences
 
 from .common import Path, load_with_notes
 from .plain import title
-from .show import _clean
+from .show import _clean, _websocket
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _WORDS = {"recorded": "old", "live": "new"}
@@ -145,6 +147,35 @@ def _calls(conv: Conversation) -> list[str]:
     return [f"{c.name or '?'}({c.arguments})" for c in conv.summary.tool_calls]
 
 
+def _websocket_lines(old: Interaction, new: Interaction) -> list[str]:
+    """How NEW's WebSocket client messages and close differ from OLD's (empty when neither is a
+    session, or they match as replay would match them)."""
+    a, b = _websocket(old), _websocket(new)
+    if a is None and b is None:
+        return []
+    from vcrproxy.wsmatch import DEFAULT_WS_MATCH, compared_text, message_differences
+
+    sa = [m for m in a.messages if m.from_client] if a is not None else []
+    sb = [m for m in b.messages if m.from_client] if b is not None else []
+    out: list[str] = []
+    for n in range(max(len(sa), len(sb))):
+        if n >= len(sb):
+            out.append(f"    client message {n + 1} removed: {_clean(compared_text(sa[n]))}")
+        elif n >= len(sa):
+            out.append(f"    client message {n + 1} added: {_clean(compared_text(sb[n]))}")
+        else:
+            diffs = message_differences(sa[n], sb[n].text, sb[n].payload, DEFAULT_WS_MATCH,
+                                        False)
+            out += [f"    client message {n + 1}: {relabel(d.removeprefix('message: '))}"
+                    for d in diffs]
+    ca, cb = (a.close if a else None), (b.close if b else None)
+    if (ca and (ca.code, ca.from_client)) != (cb and (cb.code, cb.from_client)):
+        def close(c) -> str:
+            return f"{c.code} by the {'client' if c.from_client else 'server'}" if c else "none"
+        out.append(f"    close: {close(ca)} -> {close(cb)}")
+    return ["  websocket:", *out] if out else []
+
+
 def pair_lines(p: Pair, *, ignore_latency: bool) -> list[str]:
     """The differences of one pair (empty when none)."""
     a, b = conversation(p.old), conversation(p.new)
@@ -153,6 +184,7 @@ def pair_lines(p: Pair, *, ignore_latency: bool) -> list[str]:
     if not p.same_request:
         out.append("  request:")
         out += [f"    {relabel(d)}" for d in differences(p.new.request, p.old.request)]
+    out += _websocket_lines(p.old, p.new)
     if (sa.code, sa.status) != (sb.code, sb.status):
         out.append(f"  status: {sa.status or sa.code} -> {sb.status or sb.code}")
     if sa.model != sb.model:

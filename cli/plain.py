@@ -3,7 +3,10 @@
 Every request message (so a changed prompt shows as a changed line), the declared tools, the full
 answer, tool calls, finish reason and tokens; no colours, no file name (git hands textconv a
 temporary file), nothing shortened, and no timing: every re-recording changes it, which would
-make every interaction show in `git diff` (`vcrproxy diff` reports latency deltas).
+make every interaction show in `git diff` (`vcrproxy diff` reports latency deltas). A WebSocket
+session's request messages are its client messages, each as replay compares it (wsmatch: the
+default `--ws-ignore-json` paths, event ids and audio, left out as they change every run; binary
+messages by size), and its close.
 Functions only: `render_plain(cassette) -> str`.
 """
 
@@ -11,8 +14,9 @@ from __future__ import annotations
 
 from vcrproxy.cassette import Cassette, Interaction
 from vcrproxy.conversation import Conversation, conversation, usage_text
+from vcrproxy.websocket import WsSession
 
-from .show import _clean, _labelled, _Style
+from .show import _clean, _labelled, _Style, _websocket
 
 _PLAIN = _Style(False)
 
@@ -23,8 +27,22 @@ def title(conv: Conversation) -> str:
     return f"#{ident} {s.method} {_clean(s.url)} -> {s.status or s.code}"
 
 
-def render_conversation(conv: Conversation) -> list[str]:
-    """The lines of one interaction (title first)."""
+def client_message_lines(session: WsSession) -> list[str]:
+    """`> client N: {...}` for each client message of a WebSocket session, then its close."""
+    from vcrproxy.wsmatch import compared_text  # (the body matcher: for WebSocket sessions only)
+
+    sent = (m for m in session.messages if m.from_client)
+    lines = [line for n, m in enumerate(sent, 1)
+             for line in _labelled(f"> client {n}", compared_text(m), _PLAIN)]
+    c = session.close
+    if c is not None:
+        reason = f" {_clean(c.reason)!r}" if c.reason else ""
+        lines.append(f"  close: {c.code}{reason} by the {'client' if c.from_client else 'server'}")
+    return lines
+
+
+def render_conversation(conv: Conversation, session: WsSession | None = None) -> list[str]:
+    """The lines of one interaction (title first); `session`: its WebSocket session, if any."""
     s = conv.summary
     lines = [title(conv)]
     model = s.request_model or ""
@@ -36,6 +54,8 @@ def render_conversation(conv: Conversation) -> list[str]:
         lines.append(f"  tools: {_clean(', '.join(conv.request.tools))}")
     for msg in conv.request.messages:
         lines += _labelled(f"> {msg.role}", msg.text or "(empty)", _PLAIN)
+    if session is not None:
+        lines += client_message_lines(session)
     kind = "stream" if s.streamed else "response"
     if s.streamed:
         kind += f", {s.events} event{'s' if s.events != 1 else ''}"
@@ -60,5 +80,5 @@ def render_plain(cassette: Cassette, interactions: list[Interaction] | None = No
     chosen = cassette.interactions if interactions is None else interactions
     n = len(cassette.interactions)
     blocks = [f"{n} interaction{'s' if n != 1 else ''}"]
-    blocks += ["\n".join(render_conversation(conversation(i))) for i in chosen]
+    blocks += ["\n".join(render_conversation(conversation(i), _websocket(i))) for i in chosen]
     return "\n\n".join(blocks) + "\n"

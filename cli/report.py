@@ -24,6 +24,9 @@ from vcrproxy.aiformats import UNKNOWN
 from vcrproxy.cassette import Cassette
 from vcrproxy.conversation import Conversation, conversation, format_duration, usage_text
 from vcrproxy.store import atomic_write
+from vcrproxy.websocket import WsSession
+
+from .show import _websocket
 
 FOLD_CHARS = 700  # texts longer than this (or FOLD_LINES lines) start folded
 FOLD_LINES = 12
@@ -146,8 +149,18 @@ def _pretty(arguments: str) -> str:
         return arguments
 
 
-def card(conv: Conversation) -> dict[str, Any]:
-    """The template's view of one interaction."""
+def _client_messages(session: WsSession | None) -> list[dict[str, Any]]:
+    """A WebSocket session's client messages as replay compares them (wsmatch.compared_text)."""
+    if session is None:
+        return []
+    from vcrproxy.wsmatch import compared_text  # (the body matcher: for WebSocket sessions only)
+
+    return [{"role": "client", **_fold(compared_text(m))}
+            for m in session.messages if m.from_client]
+
+
+def card(conv: Conversation, session: WsSession | None = None) -> dict[str, Any]:
+    """The template's view of one interaction (`session`: its WebSocket session, if any)."""
     s = conv.summary
     t = conv.timing
     timing = [("headers", format_duration(s.duration_ns))]
@@ -172,7 +185,8 @@ def card(conv: Conversation) -> dict[str, Any]:
         "known": s.provider != UNKNOWN,
         "streamed": s.streamed,
         "model": model,
-        "messages": [{"role": m.role, **_fold(m.text)} for m in conv.request.messages],
+        "messages": [{"role": m.role, **_fold(m.text)} for m in conv.request.messages]
+        + _client_messages(session),
         "tools": conv.request.tools,
         "answer": _fold(s.text) if s.text else None,
         "reasoning": _fold(s.reasoning) if s.reasoning else None,
@@ -203,7 +217,8 @@ def render_report(cassette: Cassette, title: str) -> str:
     providers = sorted({c.summary.provider for c in convs if c.summary.provider != UNKNOWN})
     return _environment().get_template("report.html.j2").render(
         title=title,
-        cards=[card(c) for c in convs],
+        cards=[card(c, _websocket(i)) for c, i in zip(convs, cassette.interactions,
+                                                     strict=True)],
         chart=build_chart(convs),
         count=len(convs),
         streamed=sum(1 for c in convs if c.summary.streamed),

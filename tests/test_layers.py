@@ -142,8 +142,8 @@ def _run_cli(args: list[str], prefixes: tuple[str, ...]) -> tuple[list[str], lis
 def test_show_imports_no_matcher_redaction_or_pyyaml():
     """`vcrproxy show` (issue 18: under 0.3 s) reads and renders; it does not import the body
     matcher, the redaction rules or the form parser (websocket.py's message matching lives in
-    wsplayer.py for that), nor PyYAML (blockyaml reads these files) or hashlib (ca.py's key
-    record: a proxy's start), and compiles no wide
+    wsmatch.py for that, loaded for a WebSocket session only), nor PyYAML (blockyaml reads these
+    files) or hashlib (ca.py's key record: a proxy's start), and compiles no wide
     character range (yamlv3's and blockyaml's are compiled on first use: writing, or a text
     beyond Latin-1)."""
     from vcrproxy.blockyaml import _refused_chars_re
@@ -161,7 +161,8 @@ def test_show_imports_no_matcher_redaction_or_pyyaml():
             "vcrproxy.", "multipart", "mitmproxy", "wsproto", "yaml", "hashlib"))
         assert "vcrproxy.aiformats" in loaded  # (the check sees the modules show does import)
         assert not {"vcrproxy.matching", "vcrproxy.redaction", "vcrproxy.forms", "multipart",
-                    "vcrproxy.wsplayer", "yaml", "hashlib"} & set(loaded), (cassette, loaded)
+                    "vcrproxy.wsplayer", "vcrproxy.wsmatch", "yaml", "hashlib"} & set(loaded), (
+            cassette, loaded)
         assert wide == expected, cassette
     assert latin1 >= 3
 
