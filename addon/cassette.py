@@ -30,6 +30,22 @@ class CassetteError(Exception):
     """A cassette that cannot be read or written; the message is one line for the user."""
 
 
+def os_reason(e: OSError) -> str:
+    """The real cause of an OSError, in one line: its strerror ("File name too long",
+    "Permission denied", "Too many levels of symbolic links", as a shell prints it), else its
+    text. The one place an OSError on a cassette path becomes words: the mode switch
+    (modes.py), storage (store.py) and every command call this, never a guess such as
+    "permission denied" for any failed stat."""
+    return " ".join((e.strerror or str(e) or type(e).__name__).split())
+
+
+def os_error(path: str, e: OSError, doing: str = "") -> CassetteError:
+    """CassetteError `PATH: cannot DOING: CAUSE` (`PATH: CAUSE` without `doing`) for an
+    OSError met on the cassette at `path` (os_reason gives the cause)."""
+    return CassetteError(f"{path}: cannot {doing}: {os_reason(e)}" if doing
+                         else f"{path}: {os_reason(e)}")
+
+
 def header_values(headers: Mapping[str, list[str] | str] | None, name: str) -> list[str]:
     """Every value of header `name` in `headers`, any capitalisation (RFC 9110 5.1), in file
     order. `headers` is a cassette header map (`{name: [values]}`, names kept as recorded); a

@@ -11,6 +11,7 @@ traceback or a hang:
 | valid         | replay          | record, replace | replay           | replay + append   |
 | cut off       | replay, warning | record, replace | replay, warning  | replay + append * |
 | unreadable    | error           | error           | error            | error             |
+| stat fails (name too long, a symlink loop, EIO...) | error | error | error | error |
 | a directory   | error           | error           | error            | error             |
 | FIFO, socket, device | error    | error           | error            | error             |
 | not writable  | error if it records | error     | replay           | error             |
@@ -20,6 +21,7 @@ traceback or a hang:
 exchange completes (a session that records nothing leaves it alone). A file cut off mid-append
 loads with a warning naming what was dropped (yamlio); the first append rewrites it whole.
 A file that is not a cassette at all (bad YAML, wrong version) is a one-line error when loaded.
+An error names its real cause: a failed stat says its strerror (cassette.os_reason), whatever it is.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 
+from .cassette import os_reason
 from .options import MODES  # noqa: E402,F401  (the modes are declared in options.py)
 
 
@@ -42,6 +45,7 @@ class FileState(enum.Enum):
     DIRECTORY = "directory"
     SPECIAL = "special"  # FIFO, socket, device: opening one may block forever
     BAD_PARENT = "bad parent"  # a path component is a file
+    FAILED = "failed"  # stat failed otherwise (ENAMETOOLONG, ELOOP, EACCES on a folder, EIO...)
 
 
 @dataclass(frozen=True)
@@ -58,29 +62,31 @@ class Plan:
 
 def probe(path: str) -> FileState:
     """The state of `path`, from stat alone (a FIFO is never opened)."""
+    return probe_reason(path)[0]
+
+
+def probe_reason(path: str) -> tuple[FileState, str | None]:
+    """`probe`, and for FileState.FAILED the failed stat's cause in one line (os_reason)."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        return FileState.MISSING  # also a dangling symlink: recording creates its target
+        return FileState.MISSING, None  # also a dangling symlink: recording creates its target
     except NotADirectoryError:
-        return FileState.BAD_PARENT
-    except PermissionError:
-        return FileState.UNREADABLE
-    except OSError as e:
-        if e.errno == errno.ELOOP:
-            return FileState.SPECIAL
-        return FileState.UNREADABLE
+        return FileState.BAD_PARENT, None
+    except OSError as e:  # (not "permission denied" for all: a name too long is not that)
+        return FileState.FAILED, os_reason(e)
     if stat.S_ISDIR(st.st_mode):
-        return FileState.DIRECTORY
+        return FileState.DIRECTORY, None
     if not stat.S_ISREG(st.st_mode):
-        return FileState.SPECIAL
+        return FileState.SPECIAL, None
     if not os.access(path, os.R_OK):
-        return FileState.UNREADABLE
-    return FileState.EMPTY if st.st_size == 0 else FileState.FILE
+        return FileState.UNREADABLE, None
+    return (FileState.EMPTY if st.st_size == 0 else FileState.FILE), None
 
 
-def plan(mode: str, state: FileState, path: str = "cassette") -> Plan:
-    """The one switch: mode x file state -> Plan (see the module table)."""
+def plan(mode: str, state: FileState, path: str = "cassette", reason: str | None = None) -> Plan:
+    """The one switch: mode x file state -> Plan (see the module table). `reason`: the
+    cause of a FileState.FAILED (probe_reason)."""
     if mode not in MODES:
         return Plan(mode, error=f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
     if mode == "passthrough":
@@ -91,7 +97,9 @@ def plan(mode: str, state: FileState, path: str = "cassette") -> Plan:
         return Plan(mode, error=f"{path} is not a regular file (a FIFO, socket or device); "
                                 "give a cassette file")
     if state is FileState.UNREADABLE:
-        return Plan(mode, error=f"{path}: cannot read it (permission denied)")
+        return Plan(mode, error=f"{path}: cannot read it ({os.strerror(errno.EACCES)})")
+    if state is FileState.FAILED:
+        return Plan(mode, error=f"{path}: cannot open cassette: {reason or 'stat failed'}")
     if state is FileState.BAD_PARENT:
         return Plan(mode, error=f"{path}: {_file_on_path(path)} is not a folder")
     has_file = state is FileState.FILE
@@ -125,7 +133,8 @@ def plan_for(mode: str, path: str) -> Plan:
     cassette goes; passthrough does not even look."""
     if mode == "passthrough":
         return Plan("passthrough")
-    decided = plan(mode, probe(path), path)
+    state, reason = probe_reason(path)
+    decided = plan(mode, state, path, reason)
     if decided.error is None and decided.mode in ("record", "new-episodes"):
         reason = _cannot_write(path)
         if reason:
@@ -152,5 +161,5 @@ def _cannot_write(path: str) -> str | None:
     except OSError as e:
         if e.errno == errno.ENXIO:  # (a FIFO no process reads, or a device)
             return "not a regular file"
-        return e.strerror or str(e)
+        return os_reason(e)
     return None

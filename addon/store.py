@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from .cassette import Cassette, CassetteError, Interaction
+from .cassette import Cassette, CassetteError, Interaction, os_error
 
 try:
     import fcntl
@@ -56,7 +56,7 @@ def open_regular(path: str, flags: int = os.O_RDONLY) -> int:
     except FileNotFoundError:
         raise CassetteError(f"{path}: cassette file not found") from None
     except OSError as e:
-        raise CassetteError(f"{path}: cannot open cassette: {e.strerror or e}") from None
+        raise os_error(path, e, "open cassette") from None
     what = not_regular(os.fstat(fd).st_mode)
     if what is not None:
         os.close(fd)
@@ -72,7 +72,7 @@ def _read_text(path: str) -> str:
         with open(fd, "rb") as f:
             raw = f.read()
     except OSError as e:
-        raise CassetteError(f"{path}: cannot read cassette: {e.strerror or e}") from None
+        raise os_error(path, e, "read cassette") from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -256,7 +256,7 @@ def _atomic_write(path: str, data: bytes | list[bytes], durable: bool = True) ->
     try:
         return atomic_write(path, data, durable=durable)
     except OSError as e:
-        raise CassetteError(f"{path}: cannot write cassette: {e.strerror or e}") from None
+        raise os_error(path, e, "write cassette") from None
 
 
 def save_cassette(cassette: Cassette, path: str | os.PathLike[str], *,
@@ -546,8 +546,7 @@ class CassetteWriter:
         except FileNotFoundError:
             pass  # (deleted meanwhile: nothing of ours left to flush)
         except OSError as e:
-            raise CassetteError(f"{self.path}: written, but cannot flush it to disk: "
-                                f"{e.strerror or e}") from None
+            raise os_error(self.path, e, "flush it to disk (written)") from None
 
     def _write(self, interaction: Interaction, durable: bool = True) -> None:
         """Append (or rewrite the file with) one interaction; the caller holds the locks."""
@@ -583,8 +582,7 @@ class CassetteWriter:
             self._known = file_stamp(self.path)
             if isinstance(e, CassetteError):
                 raise
-            raise CassetteError(f"{self.path}: cannot append interaction: {e.strerror or e}") \
-                from None
+            raise os_error(self.path, e, "append interaction") from None
         self._known = file_stamp(self.path)
 
     def close(self) -> None:

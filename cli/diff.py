@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import click
 
-from vcrproxy.cassette import Cassette, CassetteError, Interaction
+from vcrproxy.cassette import Cassette, CassetteError, Interaction, os_error
 from vcrproxy.conversation import Conversation, conversation, format_duration
 from vcrproxy.matching import Matcher, differences
 
@@ -294,7 +294,7 @@ def load_for_view(path: str, error: type[click.ClickException] = click.ClickExce
     except CassetteError as e:
         raise error(str(e)) from None
     except OSError as e:
-        raise error(f"{path}: {e.strerror or e}") from None
+        raise error(str(os_error(path, e))) from None
     for note in notes:
         click.echo(note, err=True)
     return cassette

@@ -17,7 +17,7 @@ import click
 
 from vcrproxy import ca as ca_module
 from vcrproxy.ca import default_confdir
-from vcrproxy.cassette import CassetteError
+from vcrproxy.cassette import CassetteError, os_error
 from vcrproxy.childenv import child_env, proxy_exports, proxy_url, shell_exports
 from vcrproxy.options import ADDON_OPTIONS, BY_NAME, MODES, OPTIONS, Mode
 
@@ -126,7 +126,7 @@ def _precheck(s: Session) -> Preloaded | None:
         except CassetteError as e:
             raise click.ClickException(str(e)) from None
         except OSError as e:
-            raise click.ClickException(f"{s.cassette}: {e.strerror or e}") from None
+            raise click.ClickException(str(os_error(s.cassette, e))) from None
     _check_faults(s, decided.mode, preloaded)
     return preloaded
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from vcrproxy import save_cassette
-from vcrproxy.cassette import Cassette, CassetteError
+from vcrproxy.cassette import Cassette, CassetteError, os_error
 from vcrproxy.options import BY_NAME
 from vcrproxy.yamlio import cassette_lock
 
@@ -178,7 +178,9 @@ def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
             with cassette_lock(path):
                 before = _redact_file(path, config)
         except (click.ClickException, CassetteError, OSError) as e:
-            message = e.message if isinstance(e, click.ClickException) else f"{path}: {e}"
+            if isinstance(e, OSError):  # (the lock's folder, the rewrite: its real cause)
+                e = os_error(path, e)
+            message = e.message if isinstance(e, click.ClickException) else str(e)
             if len(cassettes) == 1:
                 raise click.ClickException(message) from None  # one file: its error is the line
             click.echo(message, err=True)

@@ -10,6 +10,8 @@ import sys
 
 import click
 
+from vcrproxy.cassette import os_error
+
 from .diff import load_for_view
 from .plain import render_plain
 
@@ -29,7 +31,7 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
                 with open(path, "rb") as f:
                     sys.stdout.buffer.write(f.read())
             except OSError as oe:
-                raise click.ClickException(f"{path}: {oe.strerror or oe}") from None
+                raise click.ClickException(str(os_error(path, oe))) from None
             return
         chosen = _select(cassette, ids, path)
         click.echo(render_plain(cassette, chosen), nl=False)
@@ -42,7 +44,7 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
         try:
             write_report(cassette, html_out, os.path.basename(path))
         except OSError as e:
-            raise click.ClickException(f"{html_out}: {e.strerror or e}") from None
+            raise click.ClickException(str(os_error(html_out, e))) from None
         if not plain:
             click.echo(f"wrote {html_out} ({len(cassette.interactions)} interactions)", err=True)
 
