@@ -21,6 +21,8 @@ function run with a report):
 - **Echoes**: the values found by name (6+ characters) are also replaced wherever else they
   appear in the same interaction (a server echoing a key, a Cookie, a password), raw,
   JSON-escaped or percent-encoded.
+- **Across streamed deltas**: shapes and echoes in each stream's delta pieces joined (a key a
+  model streams back a few characters per SSE or Realtime event), `_joined_spans`.
 
 Every secret becomes the fixed marker `<REDACTED>` (after an auth scheme: `Bearer <REDACTED>`), so
 the cassette keeps its shape and the matcher treats the marker as a wildcard. Redaction is
@@ -953,8 +955,11 @@ class StreamScan:
         # Hits awaiting bytes: (pattern index, start) of a shape, (-1 - needle index, hit) of a
         # field name.
         self._undecided: list[tuple[int, int]] = []
-        # The delta pieces of an SSE body (a key streamed back in pieces: `_joined_spans`).
-        self.deltas = aiformats.DeltaPieces()
+        # An SSE body's delta API ("" until its first lines tell, None: no delta stream) and
+        # whether it may hold a secret across its pieces (`_joined_spans`, _SplitCandidates).
+        self._api: str | None = ""
+        self._head: list[bytes] = []
+        self._split = _SplitCandidates(self.finder, self.echoes)
 
     @property
     def hits(self) -> list[tuple[int, int]]:
@@ -964,18 +969,28 @@ class StreamScan:
         """What `feed` changed, to `restore` in another process's copy of this scan (made
         before the copy: the needles are the same); picklable."""
         return (self.size, self._tail, self.usable, [hits for _, _, hits in self._searches],
-                self.suspect, self._undecided, self.deltas)
+                self.suspect, self._undecided, self._api, self._head, self._split.found,
+                self._split.tail)
 
     def restore(self, state: tuple[Any, ...]) -> None:
-        (self.size, self._tail, self.usable, found, self.suspect, self._undecided,
-         self.deltas) = state
+        (self.size, self._tail, self.usable, found, self.suspect, self._undecided, self._api,
+         self._head, self._split.found, self._split.tail) = state
         for (_, _, hits), new in zip(self._searches, found, strict=True):
             hits[:] = new
 
     def feed(self, piece: bytes) -> None:
         if not self.usable or not piece:
             return
-        self.deltas.feed(piece)
+        if self._api == "":
+            self._head.append(piece)
+            head = b"".join(self._head)
+            cut = head.rfind(b"\n") + 1
+            if cut:
+                self._api = aiformats.delta_stream_api(head[:cut])[0]
+            if self._api != "":
+                self._head = []
+        if self._api is not None:
+            self._split.feed(piece)
         data = self._tail + piece
         base, old = self.size - len(self._tail), len(self._tail)
         for k, (needles, lengths, hits) in enumerate(self._searches):
@@ -1103,21 +1118,17 @@ class StreamScan:
         variants = echo_variants(interaction, config)
         if variants and (variants != self.echoes or self._searches[1][2]):
             return False
-        deltas = self.deltas_for(None)
-        if deltas is None or not deltas.api:
-            return True
-        needles = self._echo_needles
-        # (a finding inside one piece, which the needle scan would have seen, says False too)
-        return not _joined_findings(deltas, finder, None if needles is None else lambda data: [
-            (at, at + needles.lengths[i], ("echo", "")) for i, at in needles.find(data)])
+        return not self.split_for(None)
 
-    def deltas_for(self, data: bytes | None) -> aiformats.DeltaPieces | None:
-        """The delta pieces of the body, if this scan saw `data` (None: the body it saw);
-        None: find them in it."""
+    def split_for(self, data: bytes | None) -> bool | None:
+        """Whether the body may hold a secret across the pieces of its delta streams
+        (_SplitCandidates), if this scan saw `data` (None: the body it saw); None: look."""
         if not self.usable or (data is not None and self.size != len(data)):
             return None
-        self.deltas.finish()
-        return self.deltas
+        if self._api == "":
+            self._api = aiformats.delta_stream_api(b"".join(self._head), final=True)[0]
+            self._head = []
+        return bool(self._api) and self._split.candidate()
 
     def echo_hits_for(self, echoes: _Echoes, data: bytes) -> list[tuple[int, int]] | None:
         """The echo search's hits, if this scan saw `data` and searched exactly the variants
@@ -1217,7 +1228,7 @@ def _joined_findings(deltas: aiformats.DeltaPieces, finder: _Finder,
     """Stream key -> the key shapes and `echoes` (the values named elsewhere) found in that
     stream's pieces joined (their raw JSON string contents, as the body's own scan sees them)."""
     out: dict[Any, list[Span]] = {}
-    for key, joined in deltas.streams.items():
+    for key, (joined, _, _) in deltas.streams.items():
         data = bytes(joined)
         found = finder.shape_spans(data)
         if echoes is not None:
@@ -1228,8 +1239,7 @@ def _joined_findings(deltas: aiformats.DeltaPieces, finder: _Finder,
 
 
 def _joined_spans(deltas: aiformats.DeltaPieces, finder: _Finder,
-                  echoes: Callable[[bytes], list[Span]] | None,
-                  body: bytes | None = None) -> list[Span]:
+                  echoes: Callable[[bytes], list[Span]] | None) -> list[Span]:
     """Spans of the body over the secrets its streams hold across pieces: a key a model
     streams back a few characters per event (SSE deltas, `aiformats.DeltaPieces`), which no
     piece shows whole and every client joins. Each finding of `_joined_findings` is mapped back
@@ -1237,17 +1247,10 @@ def _joined_spans(deltas: aiformats.DeltaPieces, finder: _Finder,
     (the marker), its parts in the next pieces are JOINED spans (nothing), so the pieces joined
     read as the whole text redacted and no piece keeps more than a provider's prefix before
     the finding (a shape's own start). A finding inside one piece is the body scan's to find
-    (it is there whole). `deltas` without places: they are found in `body` (the SSE body
-    `deltas` came from) only when a stream's joined text holds a finding."""
-    found = _joined_findings(deltas, finder, echoes)
-    if found and deltas.places is None:
-        if body is None:
-            raise ValueError("the places of the delta pieces are needed")
-        deltas = aiformats.delta_pieces(body, places=True)
-        found = _joined_findings(deltas, finder, echoes)
+    (it is there whole)."""
     out: list[Span] = []
-    for key, spans in found.items():
-        starts, ends = deltas.places[key]  # type: ignore[index]
+    for key, spans in _joined_findings(deltas, finder, echoes).items():
+        _, starts, ends = deltas.streams[key]
         at = list(accumulate((e - s for s, e in zip(starts, ends, strict=True)), initial=0))
         for a, z, why in _merge(spans):
             first, last = bisect_right(at, a) - 1, bisect_left(at, z) - 1
@@ -1258,6 +1261,72 @@ def _joined_spans(deltas: aiformats.DeltaPieces, finder: _Finder,
                 if hi > lo:
                     out.append((lo, hi, why if k == first else (JOINED, why[1])))
     return out
+
+
+_SPLIT_ECHO_MAX = 512  # a longer value named somewhere makes every delta stream a candidate
+_SPLIT_LITERAL_MAX = 32
+
+
+class _SplitCandidates:
+    """Whether a body may hold a secret across the delta pieces of a stream, told by one
+    Hyperscan pass for literals that each report their first match only (about 0.07 s per
+    50 MB), so a stream is taken apart (`aiformats.DeltaPieces`: 0.35 s) only then. A key
+    shape that crosses from one piece into the next either holds its needle whole in one
+    piece (then the needle is in the body), or its needle crosses too: then the last piece
+    starting inside the needle (at j >= 1) holds all of its rest `needle[j:]`, right after
+    `:"` or `: "` (`DELTA_STARTS`); when that rest is one character (common at a piece's start:
+    the `a` of `AIza`), the piece before ends with the needle's character before it: `"z"` (a
+    piece of one character) or `iz"`. Each value the echo search hunts likewise (one whole in
+    one piece is the body's echo search's to find). `feed` the body in order; without
+    Hyperscan (no wheel), with a custom pattern (no needles) or an echo over
+    _SPLIT_ECHO_MAX bytes, every delta stream is a candidate."""
+
+    def __init__(self, finder: _Finder, echoes: list[bytes]) -> None:
+        self.found: set[int] = set()
+        self.tail = b""
+        literals: dict[tuple[bytes, bool], int] = {}
+        self._alone: set[int] = set()  # literals that make a candidate by themselves
+        self._pairs: list[tuple[list[int], list[int]]] = []  # (piece starts, piece ends)
+
+        def lit(text: bytes, caseless: bool) -> int:
+            return literals.setdefault((text[:_SPLIT_LITERAL_MAX], caseless), len(literals))
+
+        needles = finder.needles
+        shapes = [(needles.needles[i], needles.caseless[i])
+                  for i in range(finder.field_needles_from)]
+        self._alone.update(lit(n, c) for n, c in shapes)
+        for needle, caseless in shapes + [(v, False) for v in echoes]:
+            for j in range(1, len(needle)):
+                starts = [lit(sep + needle[j:], caseless) for sep in aiformats.DELTA_STARTS]
+                if len(needle) - j > 1 or len(needle) == 2:
+                    self._alone.update(starts)
+                else:
+                    self._pairs.append((starts, [
+                        lit(b'"' + needle[j - 1 : j] + b'"', caseless),
+                        lit(needle[j - 2 : j] + b'"', caseless)]))
+        items = sorted(literals, key=literals.__getitem__)
+        self.keep = max(len(t) for t, _ in items) - 1
+        self._matcher = None if finder.custom or any(
+            len(v) > _SPLIT_ECHO_MAX for v in echoes) else hsmatch.matcher(
+            [t for t, _ in items], literal=True, single_match=True,
+            caseless=[c for _, c in items])
+
+    def feed(self, piece: bytes) -> None:
+        """The next bytes of the body."""
+        if self._matcher is None or not piece:
+            return
+        data = self.tail + piece
+        self._matcher.scan(data, lambda i, _s, _e, _f, _c: self.found.add(i))
+        self.tail = data[-self.keep :]
+
+    def candidate(self) -> bool:
+        """Whether what `feed` saw may hold a secret across delta pieces."""
+        if self._matcher is None:
+            return True
+        found = self.found
+        return not found.isdisjoint(self._alone) or any(
+            not found.isdisjoint(starts) and not found.isdisjoint(ends)
+            for starts, ends in self._pairs)
 
 
 # -- JSON, form and multipart fields ---------------------------------------------------------------
@@ -2153,9 +2222,9 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
         found = (scan.echo_hits_for(echoes, data) if scan is not None and msg is resp
                  and not coded else None)
         raw = spans + echoes.spans(data, found)
-        deltas = _response_deltas(data, coded, scan) if msg is resp else None
-        split = (_joined_spans(deltas, p.finder, echoes.spans, data) if deltas is not None
-                 else [])
+        deltas = _response_deltas(data, coded, scan, p.finder, echoes) if msg is resp \
+            else None
+        split = _joined_spans(deltas, p.finder, echoes.spans) if deltas is not None else []
         if not raw and not split:
             continue
         merged = _merge(raw)
@@ -2177,14 +2246,26 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
         _fix_length(msg, msg.headers, old_len, len(new))
 
 
-def _response_deltas(data: bytes, coded: bool, scan: StreamScan | None
-                     ) -> aiformats.DeltaPieces | None:
-    """The delta pieces of a response body (None: it is no delta stream): the scan's, when it
-    saw this body as it streamed, else found in it."""
-    deltas = scan.deltas_for(data) if scan is not None and not coded else None
-    if deltas is None:
-        deltas = aiformats.delta_pieces(data)
+def _response_deltas(data: bytes, coded: bool, scan: StreamScan | None, finder: _Finder,
+                     echoes: _Echoes) -> aiformats.DeltaPieces | None:
+    """The delta pieces of a response body that may hold a secret across them (None: it is no
+    delta stream, or holds none): a body from SCAN_FROM on is taken apart only when the scan
+    that saw it as it streamed, or a look for the same literals, says it may."""
+    may = scan.split_for(data) if scan is not None and not coded else None
+    if may is None and len(data) >= SPLIT_LOOK_FROM:
+        api = aiformats.delta_stream_api(data[: data.rfind(b"\n", 0, 1 << 20) + 1])[0]
+        if api is None:
+            return None
+        look = _SplitCandidates(finder, echoes.variants)
+        look.feed(data)
+        may = look.candidate()
+    if may is False:
+        return None
+    deltas = aiformats.delta_pieces(data)
     return deltas if deltas.api else None
+
+
+SPLIT_LOOK_FROM = 1 << 20  # (a smaller body is taken apart at once: ~7 ms per MB)
 
 
 def _ws_joined_spans(session: Any, finder: _Finder, echoes: _Echoes
@@ -2195,7 +2276,7 @@ def _ws_joined_spans(session: Any, finder: _Finder, echoes: _Echoes
     messages = session.get("messages") if isinstance(session, dict) else None
     if not isinstance(messages, list):
         return {}
-    deltas = aiformats.DeltaPieces(aiformats.OPENAI_RESPONSES, places=True)
+    deltas = aiformats.DeltaPieces(aiformats.OPENAI_RESPONSES)
     bases: list[int] = []
     numbers: list[int] = []
     pos = 0

@@ -23,7 +23,13 @@ from vcrproxy import load_cassette
 from vcrproxy.aiformats import summarize
 from vcrproxy.cassette import CHUNKS_KEY, WEBSOCKET_KEY, Interaction, Request, Response
 from vcrproxy.cli.main import main
-from vcrproxy.redaction import RedactionConfig, find_secrets, redact_interaction
+from vcrproxy.redaction import (
+    RedactionConfig,
+    StreamScan,
+    echo_variants,
+    find_secrets,
+    redact_interaction,
+)
 
 KEY = SHAPE_EXAMPLES["openai"]  # sk-proj-...
 MARK = "<REDACTED>"
@@ -125,6 +131,7 @@ FORMATS = {
 CUTS = {
     "s|k-": [1], "sk|-": [2], "sk-|proj": [3], "sk-p|roj": [4], "middle": [20],
     "last-char": [len(KEY) - 1], "three": [3, 9, 30], "every-2": list(range(2, len(KEY), 2)),
+    "every-1": list(range(1, len(KEY))),
 }
 
 
@@ -250,6 +257,64 @@ def test_realtime_websocket_deltas_joined_per_session():
     text = "".join(d["delta"] for d in deltas if d["type"] == "response.output_text.delta")
     assert text == BEFORE + MARK + AFTER
     assert deltas[-1]["delta"] == "c2stcHJvag=="
+
+
+# A body past 1 MB is taken apart only when a Hyperscan look for literals says it may hold a
+# secret across pieces (redaction._SplitCandidates); these prove the look misses none.
+PAD = ["the model answers in plain prose while streaming one small delta per event " * 8] * 1700
+
+
+def _scan_says(i: Interaction, rng, config=CONFIG) -> bool:
+    """What StreamScan.leaves_body says of `i`'s response body fed in random pieces."""
+    body = i.response.body_bytes
+    scan = StreamScan(config, echo_variants(i, config))
+    at = 0
+    while at < len(body):
+        n = rng.randrange(1, 300_000)
+        scan.feed(body[at : at + n])
+        at += n
+    empty = Interaction(0, i.request, Response(headers=i.response.headers))
+    return scan.leaves_body(empty, config, len(body))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("cut", ["s|k-", "last-char", "every-1"])
+def test_large_streams_are_looked_at_and_taken_apart_when_they_may_hold_one(fmt, cut):
+    """1.2 MB of deltas before the split key: redacted as a small body is, and the streamed
+    scan says redaction changes the body (so its streamed text is not written as it is)."""
+    import random
+
+    build, arguments = FORMATS[fmt]
+    i = _response(build(PAD + _cut(_text(arguments, KEY), KEY, CUTS[cut])))
+    assert len(i.response.body_bytes) > 1 << 20
+    out = redact_interaction(i, CONFIG)
+    assert "".join(_pieces_of(out.response.body)).endswith(_text(arguments, MARK))
+    assert _scan_says(i, random.Random(len(fmt) + len(cut))) is False
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_large_streams_of_words_are_no_candidates(fmt):
+    """Words in pieces: the look finds nothing to take apart, and the streamed text stays."""
+    import random
+
+    build, arguments = FORMATS[fmt]
+    clean = _response(build(PAD + _cut(_text(arguments, "no key at all"), "key", [1])))
+    assert _scan_says(clean, random.Random(1)) is True
+    assert redact_interaction(clean, CONFIG).response.body == clean.response.body
+
+
+@pytest.mark.parametrize("cut", [[1], [5], [len("Tr0ub4dor&3-horse-battery") - 1], [2, 3, 4]])
+def test_large_stream_with_a_split_echo_is_a_candidate(cut):
+    """A named request value (no shape) split anywhere, the last character alone too."""
+    import random
+
+    secret = "Tr0ub4dor" + "&3-horse-battery"
+    request = json.dumps({"metadata": {"db_password": secret}})
+    body = _chat_text(PAD + _cut(BEFORE + secret + AFTER, secret, cut))
+    i = _response(body, request)
+    assert _scan_says(i, random.Random(3)) is False
+    assert "".join(_pieces_of(redact_interaction(i, CONFIG).response.body)).endswith(
+        BEFORE + MARK + AFTER)
 
 
 # -- through the proxy -----------------------------------------------------------------------------
