@@ -17,6 +17,7 @@ parallel never share a "current cassette". Use the `vcrproxy` fixture::
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -190,15 +191,33 @@ class VcrproxyHandle:
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+NAME_MAX = 255  # bytes in one file name (POSIX NAME_MAX on Linux and macOS; ext4, APFS, tmpfs)
+_HASH_HEX = 16  # 64 bits of sha256: no two ids of one test meet by chance
 
 
 def cassette_name(node: pytest.Item) -> str:
+    """`<module>/[<class>/]<test name>.yaml`, relative to the cassette root: the test's name
+    with characters other than `A-Za-z0-9_.-` replaced by `-`. A part longer than a file name
+    may be (NAME_MAX bytes; a parametrize id such as a whole prompt) keeps its readable start
+    and ends in `-` + 16 hex digits of the SHA-256 of the whole part (the test name as pytest
+    spells it), so it is deterministic, unique, and a name that fits is the same as ever."""
     module = os.path.splitext(os.path.basename(str(node.path)))[0]
-    parts = [module]
+    parts = [_fit(module, module, "")]
     if node.cls is not None:
-        parts.append(node.cls.__name__)
-    parts.append(_SAFE.sub("-", node.name).strip("-") + ".yaml")
+        parts.append(_fit(node.cls.__name__, node.cls.__name__, ""))
+    parts.append(_fit(_SAFE.sub("-", node.name).strip("-"), node.name, ".yaml"))
     return "/".join(parts)
+
+
+def _fit(stem: str, whole: str, suffix: str) -> str:
+    """`stem + suffix` if it fits in NAME_MAX UTF-8 bytes, else its start, `-`, a hash of
+    `whole` and `suffix` (cut at a character, never inside a multi-byte one)."""
+    if len((stem + suffix).encode("utf-8", "surrogatepass")) <= NAME_MAX:
+        return stem + suffix
+    digest = hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_HEX]
+    room = NAME_MAX - len(suffix) - 1 - _HASH_HEX
+    start = stem.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
+    return f"{start.rstrip('-')}-{digest}{suffix}"
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -179,6 +179,20 @@ def _write_views(fd: int, parts: list[bytes]) -> None:
                 n = 0
 
 
+_NAME_MAX = 255  # bytes in one file name (POSIX NAME_MAX: Linux, macOS)
+
+
+def _temp_name(base: str, n: int) -> str:
+    """`.BASE.PID.N.tmp`, the temporary file beside `base`; for a name near NAME_MAX (a
+    cassette may be named up to it) BASE is cut so that the temporary name fits too."""
+    tail = f".{os.getpid()}.{n}.tmp"
+    raw = base.encode("utf-8", "surrogateescape")
+    room = _NAME_MAX - 1 - len(tail)
+    if len(raw) > room:
+        base = raw[:room].decode("utf-8", "ignore")
+    return f".{base}{tail}"
+
+
 def atomic_write(path: str, data: bytes | list[bytes], *, durable: bool = True) -> bool:
     """Replace `path` with `data` (bytes, or pieces written in order) all at once: a temporary
     file in the same folder, written and fsynced, renamed over `path`, then the folder fsynced.
@@ -201,7 +215,7 @@ def atomic_write(path: str, data: bytes | list[bytes], *, durable: bool = True) 
     tmp = ""
     try:
         for n in range(100):
-            tmp = os.path.join(directory, f".{base}.{os.getpid()}.{n}.tmp")
+            tmp = os.path.join(directory, _temp_name(base, n))
             try:
                 # 0o666 & ~umask like a normally created file (mkstemp would make it 0600).
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
