@@ -66,6 +66,20 @@ def open_regular(path: str, flags: int = os.O_RDONLY) -> int:
     return fd
 
 
+def refuse_special(path: str) -> None:
+    """OSError (EEXIST, "is a FIFO, not a regular file: not replaced") when something that is
+    not a regular file is at `path` (links followed): `atomic_write` never renames over it, so
+    a FIFO stays a FIFO (its reader is not left with nothing) and a device node such as
+    /dev/null is never replaced by a regular file (as root, for the whole machine)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    what = not_regular(mode)
+    if what is not None:
+        raise OSError(errno.EEXIST, f"is {what}, not a regular file: not replaced")
+
+
 def _read_text(path: str) -> str:
     fd = open_regular(path)
     try:
@@ -208,8 +222,10 @@ def atomic_write(path: str, data: bytes | list[bytes], *, durable: bool = True) 
     True is returned: the caller owes `sync_file(path, folder=True)`. A file that replaces
     another is fsynced first all the same (a crash must not lose the old content for a new one
     still in memory). Returns whether that sync is owed.
-    Raises OSError (the temporary file is removed)."""
+    Raises OSError (the temporary file is removed); also, before anything is written, when a
+    FIFO, a device or a folder is at `path` (`refuse_special`)."""
     path = os.path.realpath(path)  # (the rename would replace a link, not the file it names)
+    refuse_special(path)
     directory = os.path.dirname(path)
     base = os.path.basename(path)
     tmp = ""

@@ -12,7 +12,7 @@ import sys
 import click
 
 from vcrproxy.cassette import CassetteError, os_error
-from vcrproxy.store import open_regular
+from vcrproxy.store import open_regular, refuse_special
 
 from .diff import load_for_view
 from .plain import render_plain
@@ -37,6 +37,7 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
     if html_out:
         from .report import write_report
 
+        check_report_out(html_out)
         cassette = load_for_view(path)
         if ids:
             cassette.interactions = _select(cassette, ids, path)
@@ -46,6 +47,38 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
             raise click.ClickException(str(os_error(html_out, e))) from None
         if not plain:
             click.echo(f"wrote {html_out} ({len(cassette.interactions)} interactions)", err=True)
+
+
+REPORT_STARTS = (b"<!doctype html", b"<html")  # (how our report and other HTML pages begin)
+
+
+def check_report_out(out: str) -> None:
+    """ClickException (one line) unless `show --html OUT` may write OUT: OUT must not be named
+    `.yaml`/`.yml` (the cassette's own name: `show --html a.yaml b.yaml`, typed as a flag like
+    `--plain`, would replace the cassette a.yaml), and an existing OUT must be a regular file
+    that is empty or an HTML page (a previous report), never a cassette or anything else: the
+    report replaces it whole. A FIFO or device OUT is refused too (`store.refuse_special`)."""
+    if out.lower().endswith((".yaml", ".yml")):
+        raise click.ClickException(
+            f"{out}: --html takes the report's path first (show --html OUT.html CASSETTE); "
+            "it never writes a .yaml file")
+    try:
+        refuse_special(out)
+    except OSError as e:
+        raise click.ClickException(str(os_error(out, e))) from None
+    if not os.path.exists(out):
+        return  # a new report (a dangling link: its target is written, as atomic_write says)
+    try:
+        fd = open_regular(out)
+    except CassetteError as e:  # (unreadable: whether it holds a cassette cannot be seen)
+        raise click.ClickException(f"{e}; not replaced by the report") from None
+    with open(fd, "rb") as f:
+        head = f.read(1024)
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start and not start.startswith(REPORT_STARTS):
+        what = "holds a cassette" if b"interactions:" in head else "is not an HTML report"
+        raise click.ClickException(
+            f"{out}: exists and {what}: not replaced; remove it or write the report elsewhere")
 
 
 def _show_as_it_is(path: str, why: str) -> None:
