@@ -1277,9 +1277,10 @@ class _SplitCandidates:
     `:"` or `: "` (`DELTA_STARTS`); when that rest is one character (common at a piece's start:
     the `a` of `AIza`), the piece before ends with the needle's character before it: `"z"` (a
     piece of one character) or `iz"`. Each value the echo search hunts likewise (one whole in
-    one piece is the body's echo search's to find). `feed` the body in order; without
-    Hyperscan (no wheel), with a custom pattern (no needles) or an echo over
-    _SPLIT_ECHO_MAX bytes, every delta stream is a candidate."""
+    one piece is the body's echo search's to find). `feed` the body in order. Without
+    Hyperscan (no wheel) the Aho-Corasick automaton looks, reporting every hit; without
+    either, with a custom pattern (no needles) or an echo over _SPLIT_ECHO_MAX bytes, every
+    delta stream is a candidate."""
 
     def __init__(self, finder: _Finder, echoes: list[bytes]) -> None:
         self.found: set[int] = set()
@@ -1306,17 +1307,25 @@ class _SplitCandidates:
                         lit(needle[j - 2 : j] + b'"', caseless)]))
         items = sorted(literals, key=literals.__getitem__)
         self.keep = max(len(t) for t, _ in items) - 1
-        self._matcher = None if finder.custom or any(
-            len(v) > _SPLIT_ECHO_MAX for v in echoes) else hsmatch.matcher(
-            [t for t, _ in items], literal=True, single_match=True,
-            caseless=[c for _, c in items])
+        self._matcher: hsmatch.Matcher | _Needles | None = None
+        if finder.custom or any(len(v) > _SPLIT_ECHO_MAX for v in echoes):
+            return
+        texts, caseless = [t for t, _ in items], [c for _, c in items]
+        self._matcher = hsmatch.matcher(texts, literal=True, single_match=True,
+                                        caseless=caseless) if _USE_HS else None
+        if self._matcher is None:  # (each hit reported: slower where pieces start alike)
+            needles = _Needles(texts, caseless=caseless)
+            self._matcher = needles if needles.ordered else None
 
     def feed(self, piece: bytes) -> None:
         """The next bytes of the body."""
         if self._matcher is None or not piece:
             return
         data = self.tail + piece
-        self._matcher.scan(data, lambda i, _s, _e, _f, _c: self.found.add(i))
+        if isinstance(self._matcher, _Needles):
+            self.found.update(i for i, _ in self._matcher.find(data))
+        else:
+            self._matcher.scan(data, lambda i, _s, _e, _f, _c: self.found.add(i))
         self.tail = data[-self.keep :]
 
     def candidate(self) -> bool:

@@ -303,6 +303,25 @@ def test_large_streams_of_words_are_no_candidates(fmt):
     assert redact_interaction(clean, CONFIG).response.body == clean.response.body
 
 
+@pytest.mark.parametrize("engines", ["hyperscan", "aho-corasick", "none"])
+def test_each_engine_finds_the_candidates(engines, monkeypatch):
+    """Without Hyperscan the look uses the Aho-Corasick automaton; without either every delta
+    stream is taken apart: the same redaction each way."""
+    import random
+
+    from vcrproxy import redaction
+
+    monkeypatch.setattr(redaction, "_USE_HS", engines == "hyperscan")
+    monkeypatch.setattr(redaction, "_USE_AC", engines != "none")
+    i = _response(_chat_text(PAD + _cut(BEFORE + KEY + AFTER, KEY, CUTS["every-1"])))
+    assert _scan_says(i, random.Random(5)) is False
+    assert "".join(_pieces_of(redact_interaction(i, CONFIG).response.body)).endswith(
+        BEFORE + MARK + AFTER)
+    clean = _response(_chat_text(PAD + ["no key ", "at all"]))
+    assert _scan_says(clean, random.Random(5)) is (engines != "none")
+    assert redact_interaction(clean, CONFIG).response.body == clean.response.body
+
+
 @pytest.mark.parametrize("cut", [[1], [5], [len("Tr0ub4dor&3-horse-battery") - 1], [2, 3, 4]])
 def test_large_stream_with_a_split_echo_is_a_candidate(cut):
     """A named request value (no shape) split anywhere, the last character alone too."""
