@@ -6,7 +6,6 @@ import contextlib
 import gc
 import logging
 import os
-import shutil
 import signal
 import sys
 from collections.abc import Callable
@@ -114,8 +113,10 @@ def _precheck(s: Session) -> Preloaded | None:
     decided = plan_for(s.mode, s.cassette)  # the one mode x file-state switch (modes.py)
     if decided.error:
         raise click.ClickException(decided.error)
-    if s.command and shutil.which(s.command[0]) is None:
-        raise click.ClickException(f"command not found: {s.command[0]}")
+    if s.command:
+        from .command import check_command
+
+        check_command(s.command[0])  # 127 not found, 126 not executable (POSIX shells)
     preloaded = None
     if decided.load:
         with _imports_frozen():
@@ -263,9 +264,11 @@ async def _run(
             env = child_env(proxy.url, ca, bundle, keep_no_proxy=kw["keep_no_proxy"])
             try:
                 child = await asyncio.create_subprocess_exec(*s.command, env=env)
-            except OSError as e:
+            except OSError as e:  # (what only exec tells: ENOEXEC; or gone since the check)
+                from .command import exec_error
+
                 ran = False
-                raise click.ClickException(f"cannot run {s.command[0]}: {e.strerror}") from None
+                raise exec_error(s.command[0], e) from None
             code = await _wait_child(child, stop, received)
         elif s.background:
             live.note(f"{s.mode} {s.cassette} on {proxy.url}, pid {os.getpid()}")

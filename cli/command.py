@@ -1,0 +1,55 @@
+"""A wrapped command (`vcrproxy record C -- CMD`) that cannot be run: the exit code and the one
+line a POSIX shell gives (POSIX.1-2017 XCU 2.8.2 "Exit Status for Commands"; `env`, `timeout`,
+`nice`, `xargs` and bash do the same): 127 when the command is not found, 126 when it is found
+but cannot be executed (not executable, a folder, not a program: "Exec format error"). A CI
+step can then tell a missing `npm`/`pytest` from a failing test run (1)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+
+import click
+
+from vcrproxy.cassette import os_reason
+
+NOT_FOUND_EXIT = 127
+NOT_EXECUTABLE_EXIT = 126
+
+
+class CommandError(click.ClickException):
+    """The wrapped command cannot be run: one line, exit 127 or 126."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def check_command(argv0: str, path_env: str | None = None) -> None:
+    """Raise CommandError when `argv0` cannot be run, before anything starts. A name with a
+    `/` is that file; a bare name is looked up in `path_env` (default $PATH), as execvp does.
+    What only exec can tell (a file that is no program) is `exec_error`'s."""
+    if os.sep not in argv0 and (os.altsep is None or os.altsep not in argv0):
+        if shutil.which(argv0, path=path_env) is None:
+            raise CommandError(f"command not found: {argv0}", NOT_FOUND_EXIT)
+        return
+    try:
+        st = os.stat(argv0)
+    except OSError as e:
+        raise exec_error(argv0, e) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise exec_error(argv0, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
+    if not stat.S_ISREG(st.st_mode) or not os.access(argv0, os.X_OK):
+        raise exec_error(argv0, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
+
+
+def exec_error(argv0: str, e: OSError) -> CommandError:
+    """The CommandError for exec's OSError `e`: 127 for ENOENT (nothing there), 126 for the
+    rest (EACCES, ENOEXEC, EISDIR...), as a shell decides."""
+    if e.errno == errno.ENOENT:
+        if os.sep not in argv0:
+            return CommandError(f"command not found: {argv0}", NOT_FOUND_EXIT)
+        return CommandError(f"command not found: {argv0}: {os_reason(e)}", NOT_FOUND_EXIT)
+    return CommandError(f"cannot run {argv0}: {os_reason(e)}", NOT_EXECUTABLE_EXIT)
