@@ -929,6 +929,18 @@ class Matcher:
             used[chosen] = True
             return self._interactions[chosen]
 
+    def take(self, interaction: Interaction) -> bool:
+        """Mark `interaction` used if it is not yet (a replayed WebSocket session taken over by
+        another recording of its URL whose client messages match, wsplayer); False if it was."""
+        with self._lock:
+            index = next(
+                (i for i, x in enumerate(self._interactions) if x is interaction), None
+            )
+            if index is None or self._used[index]:
+                return False
+            self._used[index] = True
+            return True
+
     def put_back(self, interaction: Interaction) -> None:
         """Mark `interaction` (returned by `find`) unused again: its answer failed on purpose
         (an injected fault), so the request that retries gets it."""

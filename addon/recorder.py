@@ -60,6 +60,16 @@ class Recorder:
     def forget(self, flow: http.HTTPFlow) -> None:
         self._records.pop(flow.id, None)
 
+    def adopt_websocket(self, flow: http.HTTPFlow, sess: CassetteSession) -> None:
+        """Record a WebSocket session the replayer began to play, as the client sees it (at
+        websocket_end): a new-episodes session that diverged from the recordings."""
+        self._websockets[flow.id] = (flow, _Record(sess, None))
+        self.reporter.hold(flow)
+
+    def drop_websocket(self, flow: http.HTTPFlow) -> None:
+        """Record nothing of an adopted session after all (its upstream failed)."""
+        self._websockets.pop(flow.id, None)
+
     @fail_closed
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         resp = flow.response

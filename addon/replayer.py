@@ -8,11 +8,12 @@ response in its provider's error shape. Everything else goes to the recorder (or
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 
 from mitmproxy import ctx, http
 
-from . import faults, trailers
+from . import faults, options, trailers
 from .cassette import CHUNKS_KEY, CassetteError, Interaction, Response
 from .failclosed import UpstreamGate, fail_closed, one_line
 from .fastresponse import replay_answer
@@ -25,7 +26,7 @@ from .registry import FAULTS_KEY, SessionRegistry
 from .reporter import WIRE_SIZE, Reporter
 from .session import CassetteSession
 from .websocket import is_upgrade, session_from_response
-from .wsplayer import WebSocketPlayer
+from .wsplayer import Choice, Upstream, WebSocketPlayer
 
 log = logging.getLogger("vcrproxy")
 
@@ -47,6 +48,25 @@ def interim_answer(found: Interaction, headers) -> str | None:
                 "never do): replay sends a 101 only to a WebSocket handshake")
     return (f"interaction {found.id} matches, but its answer is code {code}, an interim (1xx) "
             "status, not a final answer: replay cannot send it (`vcrproxy check` reports it)")
+
+
+def upstream_tls(opts) -> ssl.SSLContext:
+    """The TLS context for an upstream connection the proxy makes itself (a diverged
+    new-episodes WebSocket session, wsplayer.Upstream), trusting what mitmproxy's own upstream
+    connections trust: `ssl_verify_upstream_trusted_ca` / `_confdir` if set, else certifi's
+    bundle; nothing checked with `ssl_insecure`."""
+    cafile = opts.ssl_verify_upstream_trusted_ca or None
+    capath = opts.ssl_verify_upstream_trusted_confdir or None
+    if cafile is None and capath is None:
+        import certifi
+
+        cafile = certifi.where()
+    context = ssl.create_default_context(cafile=cafile, capath=capath)
+    if opts.ssl_insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 class _Replay:
@@ -130,7 +150,7 @@ class Replayer:
             live = convert(flow.request)
             found, unsendable = self._find_final(sess, live, flow.request.headers)
             if found is not None:
-                return self._replay(flow, sess, found)
+                return self._replay(flow, sess, found, live)
             if sess.mode is Mode.REPLAY:
                 if unsendable is not None:
                     self._answer_miss(flow, sess, f"vcrproxy: {unsendable}")
@@ -164,7 +184,7 @@ class Replayer:
             sess.put_back(p)
         return found, (first_why if found is None else None)
 
-    def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction):
+    def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction, live):
         state = _Replay(sess, found)
         self._replays[flow.id] = state
         recorded = found.response
@@ -181,7 +201,7 @@ class Replayer:
         if recorded.code == 101 and is_upgrade(flow.request.headers) and self.chunks.port:
             # A WebSocket session: played by the loopback server (see websocket.py for why). Its
             # shape was validated when the cassette opened (schema.py).
-            player = self._websocket_player(flow, state, recorded)
+            player = self._websocket_player(flow, state, recorded, live)
             self._to_loopback(flow, state, self.chunks.register(player), method=None)
             return
         if ctx.options.vcr_pace == Pace.RECORDED and self.chunks.port:
@@ -238,11 +258,33 @@ class Replayer:
             flow.request.content = b""
         self.gate.permit(flow)  # our own loopback server, not the recorded host
 
+    @staticmethod
+    def _other_sessions(sess: CassetteSession, live, headers, first: Interaction
+                        ) -> list[Interaction]:
+        """The other unused WebSocket sessions recorded for this upgrade, in cassette order
+        (left unused: the player takes one over only if the client's messages lead to it)."""
+        found: list[Interaction] = []
+        while (more := sess.find(live)) is not None and all(more is not f for f in found):
+            found.append(more)  # (allow_repeats gives the last one again: the loop ends)
+        for f in found:
+            sess.put_back(f)
+        return [f for f in found if f is not first and interim_answer(f, headers) is None]
+
     def _websocket_player(
-        self, flow: http.HTTPFlow, state: _Replay, recorded: Response
+        self, flow: http.HTTPFlow, state: _Replay, recorded: Response, live
     ) -> WebSocketPlayer:
         sess = state.session
         url = self.registry.safe(flow.request.url)
+        choices = [Choice(state.interaction, session_from_response(recorded))]
+        others = self._other_sessions(sess, live, flow.request.headers, state.interaction)
+        choices += [Choice(i, session_from_response(i.response)) for i in others]
+
+        def switch(old: Interaction, new: Interaction) -> bool:
+            if not sess.take(new):
+                return False  # (another client's session took it meanwhile)
+            sess.put_back(old)
+            state.interaction = new
+            return True
 
         def on_miss(n: int, text: str) -> None:
             state.uncount()  # counted once, as a miss (an HTTP miss is never also replayed)
@@ -253,19 +295,37 @@ class Replayer:
 
         def on_fail(text: str) -> None:
             state.uncount()
+            self.recorder.drop_websocket(flow)  # (a diverged session's failure is no episode)
             sess.stats.failed += 1
             flow.metadata["vcrproxy"] = "error"
             log.error("%s", self.registry.safe(text))
 
+        upstream = None
+        if sess.mode is Mode.NEW_EPISODES and not options.offline(ctx.options):
+            def on_diverge(text: str) -> None:
+                # Not this recording: it stays for a session that matches it; this one is
+                # recorded as a new episode, as the client sees it (recorder.adopt_websocket).
+                state.uncount()
+                sess.put_back(state.interaction)
+                self.recorder.adopt_websocket(flow, sess)
+                flow.metadata["vcrproxy"] = "recording"
+                log.info("%s; new episode: the rest goes upstream and is recorded",
+                         self.registry.safe(text))
+
+            upstream = Upstream(flow.request.url, list(flow.request.headers.items(multi=True)),
+                                upstream_tls(ctx.options), on_diverge)
+
         return WebSocketPlayer(
             recorded,
-            session_from_response(recorded),
+            choices,
             config=self.registry.ws_match,
             match_binary=ctx.options.vcr_ws_match_binary,
             paced=ctx.options.vcr_pace == Pace.RECORDED,
             url=url,
             on_miss=on_miss,
             on_fail=on_fail,
+            switch=switch,
+            upstream=upstream,
             redaction=sess.redaction,
         )
 

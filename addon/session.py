@@ -137,8 +137,13 @@ class CassetteSession:
         return self.matcher.find(request)
 
     def put_back(self, interaction: Interaction) -> None:
-        """Let `interaction` answer again (its answer was an injected fault)."""
+        """Let `interaction` answer again (its answer was an injected fault, or a WebSocket
+        session that went another way)."""
         self.matcher.put_back(interaction)
+
+    def take(self, interaction: Interaction) -> bool:
+        """Mark `interaction` used, unless it is already (Matcher.take)."""
+        return self.matcher.take(interaction)
 
     def explain(self, request: Request) -> Miss:
         return self.matcher.explain(request)

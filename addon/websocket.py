@@ -39,7 +39,9 @@ arrived and matched (in order; JSON-aware like bodies, with the session's ignore
 `vcr_ws_ignore_json`, default WS_IGNORE_JSON; binary frames compare by type only unless
 `vcr_ws_match_binary`). With pacing, each message keeps its
 recorded delay from the message that triggered it. A client message with no recorded counterpart
-is a miss: the player closes with 1008 (policy violation) and a one-line reason.
+is a miss: the player closes with 1008 (policy violation) and a one-line reason; in record mode
+new-episodes the session goes upstream from there instead and is recorded as a new episode
+(wsplayer.WebSocketPlayer, Upstream).
 """
 
 from __future__ import annotations
