@@ -19,8 +19,9 @@ other than 2). `validate` then finds what parses but is wrong, one `Problem` per
   on a response that is not a 101 (replay ignores it); a 1xx `code` other than 101 (an interim
   status: replay answers its request as a miss, as it does a request that is not a WebSocket
   handshake matching a 101).
-- fatal too: a `vcrproxy_websocket` that is not in its documented shape (websocket.py): replay
-  could not play the session.
+- fatal too: a `vcrproxy_websocket` that is not in its documented shape (websocket.py), or that
+  holds a key it does not define, in the session, a message or the close (`messagez:`, `att:`):
+  replay could not play the session, or would play it without what the typo holds.
 
 Sources: dnaeon/go-vcr v2 `cassette.go` (the keys), yaml.v3 (unknown keys are ignored), RFC 9110.
 """
@@ -180,15 +181,37 @@ def _check_response(r: Response, where: str) -> list[Problem]:
 def _check_websocket(r: Response, where: str) -> list[Problem]:
     from .websocket import session_from_response
 
+    out = _websocket_keys(r.extra[WEBSOCKET_KEY], f"{where}.{WEBSOCKET_KEY}")
     try:
         session_from_response(r)
     except CassetteError as e:  # its message starts with `response.vcrproxy_websocket...`
         path, _, message = str(e).partition(": ")
-        return [Problem(f"{where}{path.removeprefix('response')}", message, True)]
+        return [*out, Problem(f"{where}{path.removeprefix('response')}", message, True)]
     if r.code != 101:
-        return [Problem(f"{where}.{WEBSOCKET_KEY}", f"on a {r.code} response, not a 101 "
-                        "upgrade (replay ignores it)", False)]
-    return []
+        out.append(Problem(f"{where}.{WEBSOCKET_KEY}", f"on a {r.code} response, not a 101 "
+                           "upgrade (replay ignores it)", False))
+    return out
+
+
+def _websocket_keys(raw: object, where: str) -> list[Problem]:
+    """An unknown key in a WebSocket session, a message or its close: fatal, unlike elsewhere
+    (go-vcr never reads these; replay does, and a typo such as `messagez:` or `att:` would
+    replay as an empty session or a message at 0 ms, every client message then a miss)."""
+    from .websocket import CLOSE_KEYS, MESSAGE_KEYS, SESSION_KEYS
+
+    def unknown(value: object, known: tuple[str, ...], at: str) -> list[Problem]:
+        if not isinstance(value, dict):
+            return []  # (the shape is session_from_response's to report)
+        return [Problem(at, f"unknown key {_short(k)}: replay reads only "
+                        f"{', '.join(known)} here", True) for k in value if k not in known]
+
+    out = unknown(raw, SESSION_KEYS, where)
+    if isinstance(raw, dict):
+        messages = raw.get("messages")
+        for n, m in enumerate(messages if isinstance(messages, list) else ()):
+            out += unknown(m, MESSAGE_KEYS, f"{where}.messages[{n}]")
+        out += unknown(raw.get("close"), CLOSE_KEYS, f"{where}.close")
+    return out
 
 
 def _check_chunks(raw: object, where: str, body_len: int) -> list[Problem]:

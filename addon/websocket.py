@@ -90,6 +90,13 @@ def close_code_problem(code: int) -> str | None:
             "sends 1000-1003, 1007-1013 or 3000-4999, and 1005/1006/1015 as recorded states")
 
 
+# The keys of WEBSOCKET_KEY's value, of each message and of the close (the format above): what
+# `session_from_response` reads; schema.py reports any other key (a typo would read as absent).
+SESSION_KEYS = ("messages", "close")
+MESSAGE_KEYS = ("at", "from", "type", "data")
+CLOSE_KEYS = ("at", "from", "code", "reason")
+
+
 @dataclass
 class WsMessage:
     """One whole message: `at_ms` after the 101, sent by the client or the server."""
@@ -187,7 +194,8 @@ def session_from_response(resp: Response) -> WsSession:
     if not isinstance(raw, dict):
         raise CassetteError(f"{where}: expected a mapping with `messages`")
     out = WsSession()
-    messages = raw.get("messages") or []
+    messages = raw.get("messages")
+    messages = [] if messages is None else messages  # (`messages:` with nothing after it)
     if not isinstance(messages, list):
         raise CassetteError(f"{where}.messages: expected a list")
     for n, m in enumerate(messages):
@@ -228,7 +236,9 @@ def _close(close: Any, where: str) -> WsClose:
     if side not in ("client", "server"):
         raise CassetteError(f"{where}.from: must be client or server")
     reason = close.get("reason")
-    reason = "" if reason is None else str(reason)
+    reason = "" if reason is None else reason
+    if not isinstance(reason, str):
+        raise CassetteError(f"{where}.reason: expected text")
     size = len(_utf8(reason, f"{where}.reason"))
     if size > _REASON_BYTES:  # RFC 6455 5.5: a control frame's payload is at most 125 bytes
         raise CassetteError(f"{where}.reason: {size} bytes; a close frame holds at most "
