@@ -7,14 +7,13 @@ derived from what crossed the wire the way Go's net/http would have exposed it.
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import parse_qsl, urlsplit
 
 from mitmproxy import http
 
 from . import decoders, trailers
 from .cassette import Interaction, Request, Response
-from .headers import canonical_header_name
+from .headers import canonical_header_name, clean_field_value
 from .schema import status_parts
 
 # Never replayed or recorded as headers: connection-level, or carried in dedicated fields.
@@ -74,19 +73,12 @@ def request_url(req: http.Request) -> str:
     return url
 
 
-# CR, LF and NUL in a field value or reason phrase: RFC 9110 section 5.5 has a recipient replace
-# each with SP (or reject the message). mitmproxy relays them, and recorded as they came they
-# would make the cassette one replay refuses (schema.py: a response header or status holding
-# them cannot be sent), losing every other interaction of the session to replay.
-_BAD_IN_VALUE = re.compile(rb"[\r\n\x00]")
-
-
 def field_value(raw: bytes, encoding: str = "utf-8") -> str:
-    """A header value (or, in latin-1, a reason phrase) as recorded: CR/LF/NUL replaced with SP
-    (RFC 9110 5.5)."""
-    if _BAD_IN_VALUE.search(raw):
-        raw = _BAD_IN_VALUE.sub(b" ", raw)
-    return raw.decode(encoding, "replace")
+    """A header value (or, in latin-1, a reason phrase) as recorded: valid on the wire
+    (headers.clean_field_value: each CTL but HTAB as SP, RFC 9110 5.5). mitmproxy relays what
+    a lenient upstream sent; recorded as it came, a CR/LF/NUL makes a cassette replay refuses
+    (schema.py), and any other CTL one an HTTP/2 client rejects whole when replayed."""
+    return clean_field_value(raw.decode(encoding, "replace"))
 
 
 def _header_map(headers: http.Headers, drop: frozenset[str] | set[str]) -> dict[str, list[str]]:
@@ -208,7 +200,7 @@ def reason_phrase(resp: Response) -> str:
         from mitmproxy.net.http import status_codes
 
         return status_codes.RESPONSES.get(resp.code, "")
-    return reason
+    return clean_field_value(reason)  # (no CTL: RFC 9112 4)
 
 
 def status_line(resp: http.Response) -> str:
@@ -356,6 +348,8 @@ def replay_headers(
         if low in hop or (low == "content-length" and not keep_length):
             continue
         for value in values:
+            # (a cassette from elsewhere may hold a CTL: sent as the recorder would have kept it)
+            value = clean_field_value(value)
             fields.append((name.encode("latin-1"), value.encode("utf-8", "surrogateescape")))
     if no_body:
         pass

@@ -8,8 +8,8 @@ other than 2). `validate` then finds what parses but is wrong, one `Problem` per
   absolute http(s)/ws(s) `url` or a `method` token, a `code` outside 100-999 (a
   three-digit code, RFC 9112 section 4 `status-code = 3DIGIT`; Go's `http.ReadResponse`, h11
   and mitmproxy read any such code, and real servers send some beyond 599, e.g. LinkedIn's 999:
-  recorded as it came, replayed as recorded, as go-vcr does), a status line or response header
-  holding CR/LF/NUL or a header name that is not an RFC 9110 token;
+  recorded as it came, replayed as recorded, as go-vcr does), a status line, response header
+  or trailer holding CR/LF/NUL or a header name that is not an RFC 9110 token;
 - not fatal (go-vcr ignores or tolerates it, `vcrproxy check` still reports it): unknown keys
   (our own `vcrproxy_*` keys excepted), a missing `interactions`, `id`, `status`; duplicate or
   negative ids; a negative `duration`; a `status` text naming another code than `code` (replay
@@ -18,7 +18,9 @@ other than 2). `validate` then finds what parses but is wrong, one `Problem` per
   `[finite offset_ms >= 0, size >= 0]` pairs summing to the body length; a `vcrproxy_websocket`
   on a response that is not a 101 (replay ignores it); a 1xx `code` other than 101 (an interim
   status: replay answers its request as a miss, as it does a request that is not a WebSocket
-  handshake matching a 101).
+  handshake matching a 101); a header or trailer value holding another CTL than HTAB or
+  surrounding whitespace, a reason phrase holding a CTL (RFC 9110 5.5, RFC 9112 4: replay
+  sends them cleaned, headers.clean_field_value, as recording keeps them).
 - fatal too: a `vcrproxy_websocket` that is not in its documented shape (websocket.py), or that
   holds a key it does not define, in the session, a message or the close (`messagez:`, `att:`):
   replay could not play the session, or would play it without what the typo holds.
@@ -43,6 +45,7 @@ from .cassette import (
     Request,
     Response,
 )
+from .headers import field_value_problem
 from .hosts import is_bare_ipv6
 from .yamlio import REQUEST_KEYS, RESPONSE_KEYS
 
@@ -83,16 +86,21 @@ def _has(keys: list[str] | None, key: str) -> bool:
     return keys is None or key in keys  # no key order: built in code, every field is set
 
 
-def _check_headers(headers: dict[str, list[str]], where: str, fatal: bool) -> list[Problem]:
+def _check_headers(headers: dict[str, list[str]], where: str, fatal: bool,
+                   key: str = "headers") -> list[Problem]:
+    """Names that are not tokens and values with CR/LF/NUL (`fatal` for what replay sends:
+    it cannot), other CTLs or surrounding whitespace (never fatal: replay sends them cleaned,
+    headers.clean_field_value)."""
     out = []
     for name, values in headers.items():
         if not _TOKEN_RE.fullmatch(name):
-            out.append(Problem(f"{where}.headers", f"header name {_short(name)} is not a token",
+            out.append(Problem(f"{where}.{key}", f"header name {_short(name)} is not a token",
                                fatal))
         for v in values:
-            if _BAD_VALUE_RE.search(v):
-                out.append(Problem(f"{where}.headers.{name}",
-                                   f"value {_short(v)} holds CR, LF or NUL", fatal))
+            why = field_value_problem(v)
+            if why is not None:
+                out.append(Problem(f"{where}.{key}.{name}", f"value {_short(v)} {why}",
+                                   fatal and _BAD_VALUE_RE.search(v) is not None))
     return out
 
 
@@ -161,6 +169,9 @@ def _check_response(r: Response, where: str) -> list[Problem]:
         out.append(Problem(f"{where}.status", "missing (go-vcr writes e.g. '200 OK')", False))
     elif _BAD_VALUE_RE.search(r.status):
         out.append(Problem(f"{where}.status", f"{_short(r.status)} holds CR, LF or NUL", True))
+    elif field_value_problem(r.status, strip=False) is not None:
+        out.append(Problem(f"{where}.status", f"{_short(r.status)} holds control characters "
+                           "(RFC 9112 4; replay sends a space for each)", False))
     elif (_has(r.key_order, "code") and 100 <= r.code <= 999
           and status_parts(r.status)[0] not in (None, r.code)):
         out.append(Problem(f"{where}.status", f"{_short(r.status)} names another code than "
@@ -168,6 +179,8 @@ def _check_response(r: Response, where: str) -> list[Problem]:
     if r.duration_ns < 0:
         out.append(Problem(f"{where}.duration", "is negative", False))
     out += _check_headers(r.headers, where, True)
+    if r.trailer:
+        out += _check_headers(r.trailer, where, True, "trailer")
     if CHUNKS_KEY in r.extra:
         body = r.body
         # (the body's size in bytes: its length when ASCII, without encoding it)

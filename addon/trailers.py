@@ -22,7 +22,7 @@ import logging
 from mitmproxy import http
 
 from .cassette import Headers
-from .headers import canonical_header_name
+from .headers import canonical_header_name, clean_field_value
 
 log = logging.getLogger("vcrproxy")
 
@@ -40,13 +40,14 @@ def _once(key: str, message: str, *args: object) -> None:
 
 
 def to_model(trailers: http.Headers | None) -> Headers | None:
-    """mitmproxy trailers -> go-vcr's `trailer` map (canonical names, values in order)."""
+    """mitmproxy trailers -> go-vcr's `trailer` map (canonical names, values in order, valid on
+    the wire as header values are: headers.clean_field_value)."""
     if not trailers:
         return None
     out: Headers = {}
     for name, value in trailers.fields:
         key = canonical_header_name(name.decode("latin-1"))
-        out.setdefault(key, []).append(value.decode("utf-8", "replace"))
+        out.setdefault(key, []).append(clean_field_value(value.decode("utf-8", "replace")))
     return out
 
 
@@ -57,7 +58,8 @@ def to_wire(trailer: Headers | None) -> http.Headers | None:
         return None
     return http.Headers(
         [
-            (name.lower().encode("latin-1"), value.encode("utf-8", "surrogateescape"))
+            (name.lower().encode("latin-1"),
+             clean_field_value(value).encode("utf-8", "surrogateescape"))
             for name, values in trailer.items()
             for value in values
         ]

@@ -20,6 +20,7 @@ from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
 from .cassette import Response, header_values
+from .headers import clean_field_value
 from .matching import MatchConfig
 from .redaction import RedactionConfig, payload_secret_values, redact_text
 from .websocket import (
@@ -194,7 +195,7 @@ class WebSocketPlayer:
         protocols = header_values(headers, "sec-websocket-protocol")
         protocol = protocols[0].strip() if protocols else None
         extra = [
-            (k.encode("latin-1"), v.encode("utf-8", "surrogateescape"))
+            (k.encode("latin-1"), clean_field_value(v).encode("utf-8", "surrogateescape"))
             for k, vs in headers.items() if k.lower() not in _OWN_HEADERS for v in vs
         ]
         self._write(wse.AcceptConnection(

@@ -24,7 +24,6 @@ ODD = "a\x01b\x7fc\x1bd"
 URL = "https://api.example.invalid/v1/models"
 
 
-@pytest.mark.xfail(strict=True, reason="clifix: CTL header hygiene not landed yet")
 def test_a_ctl_in_an_upstream_header_is_not_recorded_as_it_came(run_proxy, tmp_path):
     """As CR/LF/NUL since 616b581: what is recorded must be sendable to any client."""
     answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Odd: "
@@ -39,7 +38,6 @@ def test_a_ctl_in_an_upstream_header_is_not_recorded_as_it_came(run_proxy, tmp_p
     assert not any(ord(ch) < 0x20 and ch != "\t" or ord(ch) == 0x7F for ch in value), repr(value)
 
 
-@pytest.mark.xfail(strict=True, reason="clifix: CTL header hygiene not landed yet")
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_an_h2_client_gets_a_replayed_answer_whose_header_holds_a_ctl(vcr, tmp_path):  # noqa: F811
     body = '{"object":"list","data":[]}'
