@@ -83,3 +83,49 @@ def load_with_notes(path: str) -> tuple[Cassette, list[str]]:
     from vcrproxy.store import load_cassette_notes
 
     return load_cassette_notes(path)
+
+
+def load_for_view(path: str, error: type[click.ClickException] = click.ClickException, *,
+                  redact: bool = True) -> Cassette:
+    """load_cassette for the view commands (`show` in every view, `diff`): a one-line error
+    (`error`) instead of a traceback; a cut-off last interaction is dropped with a note on
+    stderr. `redact`: every interaction passes through `mask_secrets` first."""
+    from vcrproxy.cassette import CassetteError, os_error
+
+    try:
+        cassette, notes = load_with_notes(path)
+    except CassetteError as e:
+        raise error(str(e)) from None
+    except OSError as e:
+        raise error(str(os_error(path, e))) from None
+    for note in notes:
+        click.echo(note, err=True)
+    if redact:
+        mask_secrets(cassette)
+    return cassette
+
+
+def mask_secrets(cassette: Cassette) -> None:
+    """Replace each interaction by its `redaction.redact_interaction` copy (default rules, the
+    ones recording and `check` apply): a cassette recorded elsewhere (plain go-vcr,
+    `--no-redact`) must not have its keys printed by a viewer into a terminal, a CI log, a
+    `git diff` (textconv) or an HTML report attached to a pull request. Key shapes anywhere,
+    values under credential names (headers, query, form, JSON fields, WebSocket messages) and
+    their echoes become `<REDACTED>`; `--no-redact` shows the bytes as they are."""
+    from vcrproxy.redaction import redact_interaction
+
+    cassette.interactions = [redact_interaction(i) for i in cassette.interactions]
+
+
+def mask_text(text: str) -> str:
+    """`text` (a file that does not load, shown as it is) with key shapes and named values
+    masked by `redaction.redact_text`, the rule for any text leaving the proxy."""
+    from vcrproxy.redaction import redact_text
+
+    return redact_text(text)
+
+
+NO_REDACT = click.option(  # (show, diff)
+    "--no-redact", "no_redact", is_flag=True,
+    help="Show secrets as the cassette holds them (by default key shapes and values under "
+         "credential names are shown as <REDACTED>, as check and recording do).")

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 
 import click
 
-from vcrproxy.cassette import Cassette, CassetteError, Interaction, os_error
+from vcrproxy.cassette import Cassette, Interaction
 from vcrproxy.conversation import Conversation, conversation, format_duration
 from vcrproxy.matching import Matcher, differences
 
-from .common import Path, load_with_notes
+from .common import NO_REDACT, Path, load_for_view
 from .plain import title
 from .show import _clean, _websocket
 
@@ -286,30 +286,18 @@ class DiffError(click.ClickException):
     exit_code = 2  # 1 means "they differ", as for diff(1)
 
 
-def load_for_view(path: str, error: type[click.ClickException] = click.ClickException) -> Cassette:
-    """load_cassette for the view commands: a one-line error (`error`) instead of a traceback;
-    a cut-off last interaction is dropped with a note on stderr."""
-    try:
-        cassette, notes = load_with_notes(path)
-    except CassetteError as e:
-        raise error(str(e)) from None
-    except OSError as e:
-        raise error(str(os_error(path, e))) from None
-    for note in notes:
-        click.echo(note, err=True)
-    return cassette
-
-
 @click.command()
 @click.argument("old", type=Path(dir_okay=False))
 @click.argument("new", type=Path(dir_okay=False))
 @click.option("--ignore-latency", is_flag=True,
               help="Do not report (or count) changes of headers time, first token, last chunk.")
-def diff(old: str, new: str, ignore_latency: bool) -> None:
+@NO_REDACT
+def diff(old: str, new: str, ignore_latency: bool, no_redact: bool) -> None:
     """What changed from cassette OLD to NEW: interactions added, removed or moved, request
     differences as JSON paths, answer, token and latency changes. Exit 0 when equal, 1 when
     they differ, 2 on error."""
-    a, b = load_for_view(old, DiffError), load_for_view(new, DiffError)
+    a = load_for_view(old, DiffError, redact=not no_redact)
+    b = load_for_view(new, DiffError, redact=not no_redact)
     result = diff_cassettes(a, b, ignore_latency=ignore_latency)
     click.echo(f"--- {old} ({len(a.interactions)} interactions)")
     click.echo(f"+++ {new} ({len(b.interactions)} interactions)")

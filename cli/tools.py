@@ -13,14 +13,10 @@ from vcrproxy.cassette import Cassette, CassetteError, os_error
 from vcrproxy.options import BY_NAME
 from vcrproxy.yamlio import cassette_lock
 
-from .common import CONTEXT, Path, load_with_notes, table_option
+from .common import CONTEXT, NO_REDACT, Path, load_for_view, load_with_notes, table_option
 
 if TYPE_CHECKING:  # imported where used: `show` needs none of the redaction rules
     from vcrproxy.redaction import RedactionConfig
-
-
-def _load(path: str) -> Cassette:
-    return _load_notes(path)[0]
 
 
 def _load_notes(path: str) -> tuple[Cassette, list[str]]:
@@ -43,18 +39,19 @@ def _load_notes(path: str) -> tuple[Cassette, list[str]]:
               help="Stable plain text for git diff (textconv): every message, whole answers.")
 @click.option("--html", "html_out", metavar="OUT.html", type=Path(dir_okay=False),
               help="Write a self-contained HTML report (cards, stream timing chart) to OUT.html.")
+@NO_REDACT
 def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: bool,
-         html_out: str | None) -> None:
+         html_out: str | None, no_redact: bool) -> None:
     """Read CASSETTE as the conversation it holds: requests, reassembled replies, tool calls,
-    token usage."""
+    token usage. Secrets are shown as <REDACTED> unless --no-redact."""
     from .show import render_cassette, render_json
 
     if plain or html_out:
         from .views import show_views
 
-        show_views(cassette, ids, plain=plain, html_out=html_out)
+        show_views(cassette, ids, plain=plain, html_out=html_out, redact=not no_redact)
         return
-    c = _load(cassette)
+    c = load_for_view(cassette, redact=not no_redact)
     known = {i.id for i in c.interactions}
     missing = [i for i in ids if i not in known]
     if missing:

@@ -14,11 +14,12 @@ import click
 from vcrproxy.cassette import CassetteError, os_error
 from vcrproxy.store import open_regular, refuse_special
 
-from .diff import load_for_view
+from .common import load_for_view, mask_text
 from .plain import render_plain
 
 
-def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | None) -> None:
+def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | None,
+               redact: bool = True) -> None:
     """`show --plain` prints the cassette as plain text; `show --html OUT` writes the report.
 
     As a git textconv, `--plain` must not break `git diff` on a regular file that does not
@@ -28,9 +29,9 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
     """
     if plain:
         try:
-            cassette = load_for_view(path)
+            cassette = load_for_view(path, redact=redact)
         except click.ClickException as e:
-            _show_as_it_is(path, e.message)
+            _show_as_it_is(path, e.message, redact)
             return
         chosen = _select(cassette, ids, path)
         click.echo(render_plain(cassette, chosen), nl=False)
@@ -38,7 +39,7 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
         from .report import write_report
 
         check_report_out(html_out)
-        cassette = load_for_view(path)
+        cassette = load_for_view(path, redact=redact)
         if ids:
             cassette.interactions = _select(cassette, ids, path)
         try:
@@ -81,8 +82,9 @@ def check_report_out(out: str) -> None:
             f"{out}: exists and {what}: not replaced; remove it or write the report elsewhere")
 
 
-def _show_as_it_is(path: str, why: str) -> None:
-    """Copy a regular file that is no cassette to stdout (the textconv fallback)."""
+def _show_as_it_is(path: str, why: str, redact: bool) -> None:
+    """Copy a regular file that is no cassette to stdout (the textconv fallback); `redact`:
+    its text with secrets masked (`common.mask_text`), read whole (a regular file: bounded)."""
     try:
         fd = open_regular(path)  # (store's one check: non-blocking open, then fstat)
     except CassetteError as e:
@@ -90,7 +92,11 @@ def _show_as_it_is(path: str, why: str) -> None:
     click.echo(f"vcrproxy show --plain: {why}; showing the file as it is", err=True)
     try:
         with open(fd, "rb") as f:
-            shutil.copyfileobj(f, sys.stdout.buffer)
+            if not redact:
+                shutil.copyfileobj(f, sys.stdout.buffer)
+                return
+            text = f.read().decode("utf-8", "surrogateescape")
+        sys.stdout.buffer.write(mask_text(text).encode("utf-8", "surrogateescape"))
     except OSError as oe:
         raise click.ClickException(str(os_error(path, oe))) from None
 

@@ -139,13 +139,14 @@ def _run_cli(args: list[str], prefixes: tuple[str, ...]) -> tuple[list[str], lis
     return ast.literal_eval(modules), ast.literal_eval(wide), int(frozen)
 
 
-def test_show_imports_no_matcher_redaction_or_pyyaml():
+def test_show_imports_no_matcher_or_pyyaml():
     """`vcrproxy show` (issue 18: under 0.3 s) reads and renders; it does not import the body
-    matcher, the redaction rules or the form parser (websocket.py's message matching lives in
-    wsmatch.py for that, loaded for a WebSocket session only), nor PyYAML (blockyaml reads these
-    files) or hashlib (ca.py's key record: a proxy's start), and compiles no wide
-    character range (yamlv3's and blockyaml's are compiled on first use: writing, or a text
-    beyond Latin-1)."""
+    matcher or the form parser (websocket.py's message matching lives in wsmatch.py for that,
+    loaded for a WebSocket session only), nor PyYAML (blockyaml reads these files) or hashlib
+    (ca.py's key record: a proxy's start), and compiles no wide character range (yamlv3's and
+    blockyaml's are compiled on first use: writing, or a text beyond Latin-1). It does import
+    the redaction rules: every view masks the secrets a cassette holds (README "Reading and
+    reviewing cassettes")."""
     from vcrproxy.blockyaml import _refused_chars_re
 
     cassettes = sorted(str(p) for p in (REPO / "cassettes").glob("*.yaml"))
@@ -160,7 +161,8 @@ def test_show_imports_no_matcher_redaction_or_pyyaml():
         loaded, wide, _ = _run_cli(["show", cassette], (
             "vcrproxy.", "multipart", "mitmproxy", "wsproto", "yaml", "hashlib"))
         assert "vcrproxy.aiformats" in loaded  # (the check sees the modules show does import)
-        assert not {"vcrproxy.matching", "vcrproxy.redaction", "vcrproxy.forms", "multipart",
+        assert "vcrproxy.redaction" in loaded  # (masking: see the docstring)
+        assert not {"vcrproxy.matching", "vcrproxy.forms", "multipart",
                     "vcrproxy.wsplayer", "vcrproxy.wsmatch", "yaml", "hashlib"} & set(loaded), (
             cassette, loaded)
         assert wide == expected, cassette
