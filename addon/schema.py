@@ -11,10 +11,11 @@ other than 2). `validate` then finds what parses but is wrong, one `Problem` per
   recorded as it came, replayed as recorded, as go-vcr does), a status line, response header
   or trailer holding CR/LF/NUL or a header name that is not an RFC 9110 token;
 - not fatal (go-vcr ignores or tolerates it, `vcrproxy check` still reports it): unknown keys
-  (our own `vcrproxy_*` keys excepted), a missing `interactions`, `id`, `status`; duplicate or
-  negative ids; a negative `duration`; a `status` text naming another code than `code` (replay
-  sends `code`, the text only gives the reason phrase: go-vcr's rule, flows.reason_phrase); a
-  `vcrproxy_chunks` that is not a list of
+  (a `vcrproxy_*` key other than ours too: fatal on a 101 without its `vcrproxy_websocket`,
+  which replay would play as an empty session), a missing `interactions`, `id`, `status`;
+  duplicate or negative ids; a negative `duration`; a `status` text naming another code than
+  `code` (replay sends `code`, the text only gives the reason phrase: go-vcr's rule,
+  flows.reason_phrase); a `vcrproxy_chunks` that is not a list of
   `[finite offset_ms >= 0, size >= 0]` pairs summing to the body length; a `vcrproxy_websocket`
   on a response that is not a 101 (replay ignores it); a 1xx `code` other than 101 (an interim
   status: replay answers its request as a miss, as it does a request that is not a WebSocket
@@ -54,6 +55,7 @@ __all__ = ["Problem", "validate", "sendable_problems", "status_parts"]
 _TOP_KEYS = frozenset(("version", "interactions"))
 _INTERACTION_KEYS = frozenset(("id", "request", "response"))
 _OWN_PREFIX = "vcrproxy_"
+_RESPONSE_KEYS = frozenset((*RESPONSE_KEYS, CHUNKS_KEY, WEBSOCKET_KEY))  # our only own keys
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_VALUE_RE = re.compile(r"[\r\n\x00]")
 _BAD_URL_RE = re.compile(r"[\x00-\x20\x7f]")
@@ -79,7 +81,15 @@ def _short(v: object) -> str:
 
 
 def _unknown(keys: list[str] | None, known: frozenset[str] | tuple[str, ...]) -> list[str]:
-    return [k for k in keys or () if k not in known and not k.startswith(_OWN_PREFIX)]
+    return [k for k in keys or () if k not in known]
+
+
+def _unknown_key(where: str, key: str, fatal: bool = False) -> Problem:
+    """An unknown key; one in our own namespace is a typo of ours (`vcrproxy_websockt:`)."""
+    if key.startswith(_OWN_PREFIX):
+        return Problem(where, f"unknown key {_short(key)}: vcrproxy writes only {CHUNKS_KEY} "
+                       f"and {WEBSOCKET_KEY}, in a response (a typo?)", fatal)
+    return Problem(where, f"unknown key {_short(key)} (go-vcr ignores it)", False)
 
 
 def _has(keys: list[str] | None, key: str) -> bool:
@@ -105,8 +115,7 @@ def _check_headers(headers: dict[str, list[str]], where: str, fatal: bool,
 
 
 def _check_request(r: Request, where: str) -> list[Problem]:
-    out = [Problem(where, f"unknown key {k!r} (go-vcr ignores it)", False)
-           for k in _unknown(r.key_order, REQUEST_KEYS)]
+    out = [_unknown_key(where, k) for k in _unknown(r.key_order, REQUEST_KEYS)]
     if not _has(r.key_order, "url") or not r.url:
         out.append(Problem(f"{where}.url", "missing (replay matches on it)", True))
     else:
@@ -155,8 +164,9 @@ def status_parts(status: str) -> tuple[int | None, str]:
 
 
 def _check_response(r: Response, where: str) -> list[Problem]:
-    out = [Problem(where, f"unknown key {k!r} (go-vcr ignores it)", False)
-           for k in _unknown(r.key_order, RESPONSE_KEYS)]
+    # (a 101 whose session key is misspelt would replay an empty session: fatal there)
+    lost = r.code == 101 and WEBSOCKET_KEY not in r.extra
+    out = [_unknown_key(where, k, lost) for k in _unknown(r.key_order, _RESPONSE_KEYS)]
     if not _has(r.key_order, "code"):
         out.append(Problem(f"{where}.code", "missing (the status code replay sends)", True))
     elif not 100 <= r.code <= 999:
@@ -255,8 +265,7 @@ def _check_chunks(raw: object, where: str, body_len: int) -> list[Problem]:
 
 def _check_interaction(i: Interaction, where: str) -> list[Problem]:
     keys = i.key_order
-    out = [Problem(where, f"unknown key {k!r} (go-vcr ignores it)", False)
-           for k in _unknown(keys, _INTERACTION_KEYS)]
+    out = [_unknown_key(where, k) for k in _unknown(keys, _INTERACTION_KEYS)]
     if not _has(keys, "id"):
         out.append(Problem(f"{where}.id", "missing", False))
     elif not 0 <= i.id <= _MAX_INT64:

@@ -23,12 +23,12 @@ MESSAGE = {"at": 1.0, "from": "client", "type": "text", "data": '{"type":"sessio
 CLOSE = {"at": 2.0, "from": "server", "code": 1000, "reason": ""}
 
 
-def _cassette(path, session: object) -> str:
+def _cassette(path, session: object, plain_extra: dict | None = None) -> str:
     plain = Interaction(
         id=0, request=Request(url="https://api.example.invalid/v1/models", method="GET",
                               body="", headers={}, content_length=0),
         response=Response(code=200, status="200 OK", body="{}", headers={}, content_length=2,
-                          duration_ns=0))
+                          duration_ns=0, extra=plain_extra or {}))
     ws = Interaction(
         id=1,
         request=Request(url="https://realtime.example.invalid/v1/realtime", method="GET",
@@ -76,3 +76,27 @@ def test_what_vcrproxy_writes_checks_ok(tmp_path):
     assert checked.returncode == 0 and "ok (2 interactions)" in checked.stdout, checked.stderr
     empty = _cassette(tmp_path / "e.yaml", {"messages": None})  # `messages:` with nothing
     assert _run("check", empty).returncode == 0
+
+
+def test_a_misspelt_vcrproxy_key_is_reported(tmp_path):
+    """Our own namespace was exempt from the unknown-key check: `vcrproxy_websockt:` passed
+    check and replayed the 101 as an empty session. On a 101 that lacks its session it is
+    refused; elsewhere (`vcrproxy_chunk:`, pacing only) check reports it and replay goes on."""
+    upgrade = _cassette(tmp_path / "u.yaml", {"messages": [MESSAGE]})
+    text = open(upgrade).read()
+    assert text.count("vcrproxy_websocket:") == 1
+    with open(upgrade, "w") as f:
+        f.write(text.replace("vcrproxy_websocket:", "vcrproxy_websockt:"))
+    checked = _run("check", upgrade)
+    assert checked.returncode == 1 and "'vcrproxy_websockt'" in checked.stderr, checked.stderr
+    replayed = _run("replay", upgrade, "--confdir", str(tmp_path / "conf"), "--", "true")
+    assert replayed.returncode == 1, replayed.stderr
+    assert "interactions[1].response: unknown key 'vcrproxy_websockt'" in replayed.stderr
+
+    # on the 200 answer: a stray key of ours, not fatal
+    paced = _cassette(tmp_path / "p.yaml", {"messages": [MESSAGE]}, {"vcrproxy_chunk": []})
+    checked = _run("check", paced)
+    assert checked.returncode == 1 and "'vcrproxy_chunk'" in checked.stderr, checked.stderr
+    replayed = _run("replay", paced, "--confdir", str(tmp_path / "conf"), "--allow-no-traffic",
+                    "--", "true")
+    assert replayed.returncode == 0, replayed.stderr
