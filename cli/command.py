@@ -49,6 +49,10 @@ def exec_error(argv0: str, e: OSError) -> CommandError:
     """The CommandError for exec's OSError `e`: 127 for ENOENT (nothing there), 126 for the
     rest (EACCES, ENOEXEC, EISDIR...), as a shell decides."""
     if e.errno == errno.ENOENT:
+        found = os.path.exists(argv0) if os.sep in argv0 else shutil.which(argv0) is not None
+        if found:  # (bash 5.1+: "cannot execute: required file not found", also 127)
+            return CommandError(f"cannot run {argv0}: a file it needs (its #! interpreter, "
+                                "or its ELF loader) was not found", NOT_FOUND_EXIT)
         if os.sep not in argv0:
             return CommandError(f"command not found: {argv0}", NOT_FOUND_EXIT)
         return CommandError(f"command not found: {argv0}: {os_reason(e)}", NOT_FOUND_EXIT)

@@ -22,6 +22,9 @@ def _cases(tmp_path) -> list[tuple[str, int, str]]:
     script = tmp_path / "no-program"
     script.write_text("echo this is not a program for exec\n")  # no #! line: ENOEXEC
     script.chmod(0o755)
+    interpreted = tmp_path / "interpreted"
+    interpreted.write_text("#!/nonexistent/interpreter\necho hi\n")
+    interpreted.chmod(0o755)
     folder = tmp_path / "folder"
     folder.mkdir()
     return [
@@ -30,6 +33,7 @@ def _cases(tmp_path) -> list[tuple[str, int, str]]:
         ("/etc/passwd", 126, "cannot run /etc/passwd: Permission denied"),
         (str(folder), 126, "Is a directory"),
         (str(script), 126, "Exec format error"),
+        (str(interpreted), 127, "its #! interpreter"),  # bash, env, timeout: 127 too
     ]
 
 
