@@ -87,21 +87,27 @@ def _config(kw: dict) -> RedactionConfig:
         raise click.ClickException(str(e)) from None
 
 
-def _cassette_files(paths: tuple[str, ...]) -> list[str]:
+def _cassette_files(paths: tuple[str, ...], errors: list[str]) -> list[str]:
     """The paths as given, each folder replaced by the `.yaml`/`.yml` files under it (in name
     order; hidden files and folders left out: a writer's temporary file is `.NAME.PID.N.tmp`).
-    ClickException for a folder with none."""
+    ClickException for a folder with none. A folder that cannot be listed adds its error line
+    (the real cause, cassette.os_error) to `errors`: os.walk would skip it without a word."""
     out: list[str] = []
+
+    def unlisted(e: OSError) -> None:
+        errors.append(str(os_error(e.filename or path, e, "list folder")))
+
     for path in paths:
         if not os.path.isdir(path):
             out.append(path)
             continue
         found = []
-        for root, dirs, names in os.walk(path):
+        before = len(errors)
+        for root, dirs, names in os.walk(path, onerror=unlisted):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found += [os.path.join(root, name) for name in sorted(names)
                       if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
-        if not found:
+        if not found and len(errors) == before:
             raise click.ClickException(f"{path}: no cassettes (*.yaml, *.yml) in this folder")
         out.extend(found)
     return out
@@ -119,8 +125,12 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
     from vcrproxy.schema import validate
 
     config = _config(kw)
-    problems = 0
-    for path in _cassette_files(cassettes):
+    errors: list[str] = []
+    files = _cassette_files(cassettes, errors)
+    for error in errors:
+        click.echo(error, err=True)
+    problems = len(errors)
+    for path in files:
         try:
             c, notes = load_with_notes(path)
         except CassetteError as e:
@@ -167,8 +177,11 @@ def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Scrub secrets from existing CASSETTES in place (atomic rewrite): everything `check`
     reports. A folder stands for every *.yaml and *.yml file under it."""
     config = _config(kw)
-    failed = 0
-    cassettes = tuple(_cassette_files(cassettes))
+    errors: list[str] = []
+    cassettes = tuple(_cassette_files(cassettes, errors))
+    for error in errors:  # (a folder that cannot be listed: its cassettes stay as they are)
+        click.echo(error, err=True)
+    failed = len(errors)
     for path in cassettes:  # a bad file is reported and skipped: the others still get fixed
         try:
             # Under the cassette's lock: a proxy appending to it meanwhile waits, then re-reads.

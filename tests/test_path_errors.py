@@ -13,7 +13,7 @@ import ssl
 
 import httpx
 import pytest
-from test_cli_sessions import base_env, vcr_all  # noqa: F401  (fixtures)
+from test_cli_sessions import VERCEL, base_env, vcr_all  # noqa: F401  (fixtures)
 
 from vcrproxy.childenv import proxy_url
 from vcrproxy.modes import FileState, probe
@@ -64,3 +64,32 @@ def test_a_cassette_named_in_a_proxy_url_says_the_real_cause(run_proxy, ca_cert,
         got = client.get("https://api.example.invalid/v1/models")
     assert got.status_code == 400 and TOO_LONG in got.text, got.text
     assert "permission denied" not in got.text
+
+
+def test_check_and_redact_say_why_a_folder_cannot_be_listed(base_env, tmp_path):  # noqa: F811
+    """os.walk skipped a folder it could not list without a word: `check folder/` said ok for
+    the rest (a folder named itself is click's `is not readable`)."""
+    import os
+    import shutil
+    import subprocess
+
+    from test_cli_sessions import VCRPROXY
+    from test_modes import ROOT, _without_dac_override
+
+    top = tmp_path / "top"
+    (top / "sub").mkdir(parents=True)
+    shutil.copy(VERCEL, top / "good.yaml")
+    shutil.copy(VERCEL, top / "sub" / "hidden.yaml")
+    (top / "sub").chmod(0)
+    try:
+        for args in (["check", top], ["redact", top]):
+            got = subprocess.run([VCRPROXY, *map(str, args)], env=base_env, capture_output=True,
+                                 text=True, timeout=60,
+                                 preexec_fn=_without_dac_override if ROOT else None)
+            assert got.returncode == 1, (args, got.stderr)
+            line = f"{top / 'sub'}: cannot list folder: Permission denied"
+            assert line in got.stderr.splitlines(), (args, got.stderr)
+            assert "no cassettes" not in got.stderr, got.stderr
+    finally:
+        (top / "sub").chmod(0o755)
+    assert os.listdir(top / "sub") == ["hidden.yaml"]
