@@ -1225,14 +1225,16 @@ def summarize(interaction: Any) -> ExchangeSummary:
 
 # The JSON string fields whose values a stream's events add up to a text, per API: OpenAI chat
 # `choices[].delta.content`, `.refusal`, `.reasoning_content`/`.reasoning` (vLLM, DeepSeek,
-# OpenRouter) and `.tool_calls[].function.arguments`; the Responses API's `response.*.delta`
-# events (output text, function call arguments, reasoning, transcripts; the Realtime API's
-# events over WebSocket too); Anthropic `content_block_delta`'s `text_delta.text`,
+# OpenRouter), `.audio.transcript`, `.tool_calls[].function.arguments` (and the legacy
+# `function_call.arguments`), legacy completions' `choices[].text`; the Responses API's
+# `response.*.delta` events (output text, function call arguments, reasoning, transcripts; the
+# Realtime API's events over WebSocket too); Anthropic `content_block_delta`'s `text_delta.text`,
 # `input_json_delta.partial_json` and `thinking_delta.thinking`; Gemini
 # `candidates[].content.parts[].text` (streamGenerateContent?alt=sse). None of these events
 # repeats the whole text but the Responses API's `*.done` ones, which use other names.
 DELTA_FIELDS: dict[str, tuple[str, ...]] = {
-    OPENAI_CHAT: ("content", "arguments", "refusal", "reasoning_content", "reasoning"),
+    OPENAI_CHAT: ("content", "arguments", "refusal", "reasoning_content", "reasoning",
+                  "transcript", "text"),
     OPENAI_RESPONSES: ("delta",),
     ANTHROPIC_MESSAGES: ("text", "partial_json", "thinking"),
     GEMINI: ("text",),

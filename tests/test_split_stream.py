@@ -50,6 +50,14 @@ def _chat_text(pieces):
     return "".join(out) + "data: [DONE]\n\n"
 
 
+def _chat_delta(make):
+    def body(pieces):
+        head = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "deepseek-r1"}
+        return "".join(_sse({**head, "choices": [{"index": 0, "delta": make(p)}]})
+                       for p in pieces) + "data: [DONE]\n\n"
+    return body
+
+
 def _chat_args(pieces):
     head = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "gpt-4o-mini"}
     first = {"index": 0, "id": "call_1", "type": "function",
@@ -93,15 +101,17 @@ def _piece(obj) -> str | None:
     """The delta piece an event of any of the formats above carries."""
     for choice in obj.get("choices") or []:
         delta = choice.get("delta") or {}
-        if isinstance(delta.get("content"), str):
-            return delta["content"]
+        for text in (delta.get("content"), delta.get("reasoning_content"),
+                     (delta.get("audio") or {}).get("transcript")):
+            if isinstance(text, str):
+                return text
         for tc in delta.get("tool_calls") or []:
             return tc["function"].get("arguments")
     if isinstance(obj.get("delta"), str):
         return obj["delta"]
     if obj.get("type") == "content_block_delta":
         d = obj["delta"]
-        return d.get("text", d.get("partial_json"))
+        return d.get("text", d.get("partial_json", d.get("thinking")))
     for cand in obj.get("candidates") or []:
         return cand["content"]["parts"][0]["text"]
     return None
@@ -120,6 +130,11 @@ def _pieces_of(body: str) -> list[str]:
 FORMATS = {
     "chat-content": (_chat_text, False),
     "chat-tool-arguments": (_chat_args, True),
+    "chat-reasoning-content": (_chat_delta(lambda p: {"reasoning_content": p}), False),
+    "chat-audio-transcript": (_chat_delta(lambda p: {"audio": {"id": "a1", "transcript": p}}),
+                              False),
+    "responses-reasoning-summary": (_responses("response.reasoning_summary_text.delta"), False),
+    "anthropic-thinking": (_anthropic("thinking_delta", "thinking"), False),
     "responses-output-text": (_responses("response.output_text.delta"), False),
     "responses-function-arguments": (_responses("response.function_call_arguments.delta"), True),
     "anthropic-text": (_anthropic("text_delta", "text"), False),
