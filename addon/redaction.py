@@ -1267,6 +1267,44 @@ _SPLIT_ECHO_MAX = 512  # a longer value named somewhere makes every delta stream
 _SPLIT_LITERAL_MAX = 32
 
 
+@lru_cache(maxsize=16)
+def _split_literals(finder: _Finder, echoes: tuple[bytes, ...], use_hs: bool, use_ac: bool
+                    ) -> tuple[Any, frozenset[int], tuple, int]:
+    """_SplitCandidates' literals, compiled once per needles and echoes (20-30 ms): (their
+    matcher or None, the ids that make a candidate alone, (piece starts, piece ends) id pairs,
+    the bytes a piece's scan keeps of the one before)."""
+    literals: dict[tuple[bytes, bool], int] = {}
+    alone: set[int] = set()
+    pairs: list[tuple[frozenset[int], frozenset[int]]] = []
+
+    def lit(text: bytes, caseless: bool) -> int:
+        return literals.setdefault((text[:_SPLIT_LITERAL_MAX], caseless), len(literals))
+
+    needles = finder.needles
+    shapes = [(needles.needles[i], needles.caseless[i]) for i in range(finder.field_needles_from)]
+    alone.update(lit(n, c) for n, c in shapes)
+    for needle, caseless in shapes + [(v, False) for v in echoes]:
+        for j in range(1, len(needle)):
+            starts = [lit(sep + needle[j:], caseless) for sep in aiformats.DELTA_STARTS]
+            if len(needle) - j > 1 or len(needle) == 2:
+                alone.update(starts)
+            else:
+                pairs.append((frozenset(starts), frozenset((
+                    lit(b'"' + needle[j - 1 : j] + b'"', caseless),
+                    lit(needle[j - 2 : j] + b'"', caseless)))))
+    items = sorted(literals, key=literals.__getitem__)
+    keep = max(len(t) for t, _ in items) - 1
+    matcher: hsmatch.Matcher | _Needles | None = None
+    if not finder.custom and all(len(v) <= _SPLIT_ECHO_MAX for v in echoes):
+        texts, caseless = [t for t, _ in items], [c for _, c in items]
+        matcher = hsmatch.matcher(texts, literal=True, single_match=True,
+                                  caseless=caseless) if use_hs else None
+        if matcher is None and use_ac:  # (each hit reported: slower where pieces start alike)
+            found = _Needles(texts, caseless=caseless)
+            matcher = found if found.ordered else None
+    return matcher, frozenset(alone), tuple(pairs), keep
+
+
 class _SplitCandidates:
     """Whether a body may hold a secret across the delta pieces of a stream, told by one
     Hyperscan pass for literals that each report their first match only (about 0.07 s per
@@ -1285,37 +1323,8 @@ class _SplitCandidates:
     def __init__(self, finder: _Finder, echoes: list[bytes]) -> None:
         self.found: set[int] = set()
         self.tail = b""
-        literals: dict[tuple[bytes, bool], int] = {}
-        self._alone: set[int] = set()  # literals that make a candidate by themselves
-        self._pairs: list[tuple[list[int], list[int]]] = []  # (piece starts, piece ends)
-
-        def lit(text: bytes, caseless: bool) -> int:
-            return literals.setdefault((text[:_SPLIT_LITERAL_MAX], caseless), len(literals))
-
-        needles = finder.needles
-        shapes = [(needles.needles[i], needles.caseless[i])
-                  for i in range(finder.field_needles_from)]
-        self._alone.update(lit(n, c) for n, c in shapes)
-        for needle, caseless in shapes + [(v, False) for v in echoes]:
-            for j in range(1, len(needle)):
-                starts = [lit(sep + needle[j:], caseless) for sep in aiformats.DELTA_STARTS]
-                if len(needle) - j > 1 or len(needle) == 2:
-                    self._alone.update(starts)
-                else:
-                    self._pairs.append((starts, [
-                        lit(b'"' + needle[j - 1 : j] + b'"', caseless),
-                        lit(needle[j - 2 : j] + b'"', caseless)]))
-        items = sorted(literals, key=literals.__getitem__)
-        self.keep = max(len(t) for t, _ in items) - 1
-        self._matcher: hsmatch.Matcher | _Needles | None = None
-        if finder.custom or any(len(v) > _SPLIT_ECHO_MAX for v in echoes):
-            return
-        texts, caseless = [t for t, _ in items], [c for _, c in items]
-        self._matcher = hsmatch.matcher(texts, literal=True, single_match=True,
-                                        caseless=caseless) if _USE_HS else None
-        if self._matcher is None:  # (each hit reported: slower where pieces start alike)
-            needles = _Needles(texts, caseless=caseless)
-            self._matcher = needles if needles.ordered else None
+        self._matcher, self._alone, self._pairs, self.keep = _split_literals(
+            finder, tuple(echoes), _USE_HS, _USE_AC)
 
     def feed(self, piece: bytes) -> None:
         """The next bytes of the body."""
