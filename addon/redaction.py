@@ -50,10 +50,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, unquote_plus
 
-from . import aiformats, decoders, hsmatch
+from . import decoders, hsmatch
 from .cassette import (
     CHUNKS_KEY,
     REDACTED,
@@ -64,6 +64,18 @@ from .cassette import (
     Response,
     first_header,
 )
+
+if TYPE_CHECKING:
+    from . import aiformats
+
+
+def _formats() -> Any:
+    """aiformats, imported when a response is first looked at for delta streams (a replay
+    session imports none of the readers: tests/test_layers.py)."""
+    from . import aiformats
+
+    return aiformats
+
 
 try:  # pragma: no cover - both branches are exercised by tests/test_redaction.py
     import ahocorasick_rs as _ac
@@ -924,9 +936,9 @@ class StreamScan:
     `task-`). A shape's attempt looks at no byte past the first one outside its `reach`, so
     once the bytes up to that one (or the body's end) are here, its answer is the one the
     whole body gives. A JSON field name hit is decided once its closing quote and `:` (or what
-    says it has none) are here, by the rule on the whole name. An SSE body's delta pieces are
-    collected as they come (`deltas`: aiformats.DeltaPieces), for a key streamed back in
-    pieces. `suspect`: some hit may change
+    says it has none) are here, by the rule on the whole name. An SSE body's delta API is told
+    from its first lines, and a look for literals says whether it may hold a key streamed back
+    across its delta pieces (_SplitCandidates). `suspect`: some hit may change
     the body (a shape that matched or cannot be decided within UNDECIDED_MAX bytes, a field
     whose name says credential, an echo); until it is, `leaves_body` needs no body.
     """
@@ -986,7 +998,7 @@ class StreamScan:
             head = b"".join(self._head)
             cut = head.rfind(b"\n") + 1
             if cut:
-                self._api = aiformats.delta_stream_api(head[:cut])[0]
+                self._api = _formats().delta_stream_api(head[:cut])[0]
             if self._api != "":
                 self._head = []
         if self._api is not None:
@@ -1126,7 +1138,7 @@ class StreamScan:
         if not self.usable or (data is not None and self.size != len(data)):
             return None
         if self._api == "":
-            self._api = aiformats.delta_stream_api(b"".join(self._head), final=True)[0]
+            self._api = _formats().delta_stream_api(b"".join(self._head), final=True)[0]
             self._head = []
         return bool(self._api) and self._split.candidate()
 
@@ -1285,7 +1297,7 @@ def _split_literals(finder: _Finder, echoes: tuple[bytes, ...], use_hs: bool, us
     alone.update(lit(n, c) for n, c in shapes)
     for needle, caseless in shapes + [(v, False) for v in echoes]:
         for j in range(1, len(needle)):
-            starts = [lit(sep + needle[j:], caseless) for sep in aiformats.DELTA_STARTS]
+            starts = [lit(sep + needle[j:], caseless) for sep in _formats().DELTA_STARTS]
             if len(needle) - j > 1 or len(needle) == 2:
                 alone.update(starts)
             else:
@@ -2271,7 +2283,7 @@ def _response_deltas(data: bytes, coded: bool, scan: StreamScan | None, finder: 
     that saw it as it streamed, or a look for the same literals, says it may."""
     may = scan.split_for(data) if scan is not None and not coded else None
     if may is None and len(data) >= SPLIT_LOOK_FROM:
-        api = aiformats.delta_stream_api(data[: data.rfind(b"\n", 0, 1 << 20) + 1])[0]
+        api = _formats().delta_stream_api(data[: data.rfind(b"\n", 0, 1 << 20) + 1])[0]
         if api is None:
             return None
         look = _SplitCandidates(finder, echoes.variants)
@@ -2279,7 +2291,7 @@ def _response_deltas(data: bytes, coded: bool, scan: StreamScan | None, finder: 
         may = look.candidate()
     if may is False:
         return None
-    deltas = aiformats.delta_pieces(data)
+    deltas = _formats().delta_pieces(data)
     return deltas if deltas.api else None
 
 
@@ -2294,7 +2306,8 @@ def _ws_joined_spans(session: Any, finder: _Finder, echoes: _Echoes
     messages = session.get("messages") if isinstance(session, dict) else None
     if not isinstance(messages, list):
         return {}
-    deltas = aiformats.DeltaPieces(aiformats.OPENAI_RESPONSES)
+    formats = _formats()
+    deltas = formats.DeltaPieces(formats.OPENAI_RESPONSES)
     bases: list[int] = []
     numbers: list[int] = []
     pos = 0
