@@ -5,6 +5,7 @@ and redacted."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -93,6 +94,73 @@ def test_decode_prefix_keeps_what_decodes_before_bytes_that_do_not(coding):
     assert got == b"".join(pieces)
     whole = data + enc.finish()
     assert decoders.decode_prefix(whole, enc.header) == b"".join(pieces)
+
+
+# -- bounds: a decompression bomb is never inflated whole ------------------------------------------
+
+BOMB = 32 << 20  # zeros: a few bytes to 32 KB encoded in every coding
+
+
+@functools.cache
+def _bomb(coding: str) -> tuple[str, bytes]:
+    if coding == "br":  # (quality 1: the default 11 takes seconds over 32 MiB)
+        import brotli
+        return "br", brotli.compress(b"\0" * BOMB, quality=1)
+    enc = _Encoder(coding)
+    zeros = b"\0" * (1 << 20)
+    return enc.header, b"".join(enc.chunk(zeros) for _ in range(BOMB >> 20)) + enc.finish()
+
+
+def _fallback_decoders() -> list:
+    """The decoders of bindings that cannot bound their output themselves (brotli < 1.2,
+    zstandard), where installed: fed a few bytes at a time instead."""
+    out = []
+    old_brotli = decoders._brotli_factory(("brotli",))
+    if old_brotli is not None and not hasattr(old_brotli()._obj, "can_accept_more_data"):
+        out.append(("br", old_brotli))
+    try:
+        import zstandard  # noqa: F401
+        out.append(("zstd", decoders._zstd_factory(limited_ok=False)))
+    except ImportError:
+        pass
+    return out
+
+
+@pytest.mark.parametrize("coding", CODINGS)
+def test_a_bomb_stops_at_the_bound_and_is_made_in_bounded_pieces(coding):
+    header, encoded = _bomb(coding)
+    assert len(encoded) < BOMB // 500
+    with pytest.raises(decoders.TooLarge, match=r"decodes to more than 1 MiB"):
+        decoders.decode(encoded, header, max_size=1 << 20)
+    with pytest.raises(decoders.TooLarge):
+        decoders.decode_prefix(encoded, header, max_size=1 << 20)
+    # One call's output is bounded too: a chunk that holds 32 MiB comes out 256 KiB at a time.
+    decoder = decoders.decoder_for(header)
+    sizes = [len(p) for p in decoder.pieces(encoded, 256 << 10)]
+    assert sum(sizes) == BOMB and max(sizes) <= 512 << 10, (len(sizes), max(sizes))
+    assert decoders.decode(encoded, header, max_size=BOMB) == b"\0" * BOMB  # (at the bound)
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "zstd"])
+def test_stacked_bombs_are_bounded_at_each_layer(coding):
+    inner, outer = _bomb("gzip")[1], _Encoder(coding)
+    encoded = outer.whole(inner)
+    with pytest.raises(decoders.TooLarge):
+        decoders.decode(encoded, f"gzip, {outer.header}", max_size=1 << 20)
+
+
+def test_old_bindings_are_fed_a_few_bytes_at_a_time():
+    found = _fallback_decoders()
+    if not found:
+        pytest.skip("brotli >= 1.2 and no zstandard here: no unbounded binding to try")
+    for coding, factory in found:
+        header, encoded = _bomb(coding)
+        decoder = factory()
+        sizes = [len(p) for p in decoder.pieces(encoded, 1 << 20)]
+        assert sum(sizes) == BOMB and max(sizes) <= 40 << 20, (coding, max(sizes))
+        _, pieces = _encoded_pieces(coding)
+        decoder = factory()
+        assert b"".join(decoder.decode(p) for p in pieces) + decoder.flush() == PAYLOAD
 
 
 def test_identity_unknown_and_empty():
