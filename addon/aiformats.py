@@ -95,6 +95,8 @@ class ExchangeSummary:
     finish_reason: str | None = None
     usage: Usage | None = None
     error: str | None = None  # the API's error message when the response is an error
+    # Why a body is not shown: it decodes to more than decoders.MAX_DECODED (a bomb).
+    notice: str | None = None
     events: int = 0  # stream events (SSE data events, event-stream frames, JSON array items)
     # The HTTP exchange it came from.
     id: int | None = None
@@ -294,7 +296,7 @@ def _looks_sse(text: str) -> bool:
 
 @dataclass
 class _Body:
-    kind: str  # empty | sse | json | eventstream | text | binary
+    kind: str  # empty | sse | json | eventstream | text | binary | undecoded (text: why)
     items: list[Any] = field(default_factory=list)  # sse: parsed data objects; eventstream: frames
     value: Any = None  # json: the document
     text: str = ""
@@ -303,11 +305,14 @@ class _Body:
 
 def _decompress(data: bytes, encoding: str) -> bytes:
     """A body still encoded in the cassette (not recorded by us) as its coding says; gzip magic
-    without a label too. Undecodable bytes are shown as they are."""
+    without a label too. Undecodable bytes are shown as they are. Raises decoders.TooLarge
+    for one that decodes to more than decoders.MAX_DECODED (a bomb: never inflated whole)."""
     if not encoding.strip() and data[:2] == b"\x1f\x8b":
         encoding = "gzip"
     try:
         return decoders.decode(data, encoding)
+    except decoders.TooLarge:
+        raise
     except ValueError:
         return data
 
@@ -317,7 +322,10 @@ def _parse_body(body: Any, headers: Mapping[str, Any] | None) -> _Body:
     if isinstance(body, str):
         text = body
     else:
-        data = _decompress(_to_bytes(body), _header(headers, "Content-Encoding"))
+        try:
+            data = _decompress(_to_bytes(body), _header(headers, "Content-Encoding"))
+        except decoders.TooLarge as e:
+            return _Body("undecoded", text=str(e))
         if "amazon.eventstream" in content_type or _looks_eventstream(data):
             frames = decode_eventstream(data)
             if frames:
@@ -1109,6 +1117,10 @@ def _fill(
     req_body = _parse_body(request_body, request_headers)
     req = req_body.value if req_body.kind == "json" else None
     resp = _parse_body(response_body, response_headers)
+    notices = [f"{side} body not shown: {b.text}" for side, b in (("request", req_body),
+                                                                  ("response", resp))
+               if b.kind == "undecoded"]
+    s.notice = "; ".join(notices) or None
 
     objs: list[Any]
     if resp.kind == "sse":

@@ -70,6 +70,8 @@ def render_response(conv: Conversation) -> str:
     lines = [" · ".join(head), ""]
     if s.error:
         lines += ["error:", *_indent(s.error), ""]
+    if s.notice:
+        lines += [f"({s.notice})", ""]
     if s.reasoning:
         lines += ["reasoning:", *_indent(s.reasoning), ""]
     if s.text:

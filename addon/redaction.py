@@ -1863,6 +1863,9 @@ class _Report:
     """What a pass changed: (place, reason) in order, without repeats."""
 
     findings: dict[tuple[str, Reason], None] = field(default_factory=dict)
+    # Bodies searched as stored because they decode to too much (decoders.TooLarge): place ->
+    # why. Secrets in them may have been missed.
+    undecoded: dict[str, str] = field(default_factory=dict)
 
     def add(self, place: str, spans: Iterable[Span]) -> None:
         for _, _, why in spans:
@@ -2076,7 +2079,12 @@ def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
     # 2. Bodies: one needle scan each for shapes and field names; field values join the echoes.
     bodies = []
     for kind, msg in (("request body", req), ("response body", resp)):
-        data, coded = _plain_body(msg)
+        try:
+            data, coded = _plain_body(msg)
+        except decoders.TooLarge as e:  # (its bytes are searched as stored: said, not hidden)
+            data, coded = msg.body_bytes, False
+            if p.report is not None:
+                p.report.undecoded[kind] = str(e)
         hits: list[tuple[int, int]] = []
         found = (scan.hits_for(p.finder, data) if scan is not None and msg is resp and not coded
                  else None)
@@ -2177,13 +2185,17 @@ def _is_markup(msg: Request | Response, data: bytes) -> bool:
 def _plain_body(msg: Request | Response) -> tuple[bytes, bool]:
     """(the body to scan, whether it is decoded): decoded per the Content-Encoding its headers
     still name (go-vcr stores a body as it was read: the gzip bytes when the client asked for
-    them itself), else as it is (also when it does not decode: its bytes are scanned then)."""
+    them itself), else as it is (also when it does not decode: its bytes are scanned then).
+    Raises decoders.TooLarge for one that decodes to more than decoders.MAX_DECODED (a bomb in
+    a hostile cassette): the caller scans its bytes and says so."""
     data = msg.body_bytes
     coding = first_header(msg.headers, "content-encoding")
     if not data or not decoders.codings(coding):
         return data, False
     try:
         return decoders.decode(data, coding), True
+    except decoders.TooLarge:
+        raise
     except ValueError:
         return data, False
 
@@ -2418,7 +2430,10 @@ def secret_values(
     for name, values in (request.form or {}).items():
         if config.secret_field(name):
             p.values.update((v, "") for v in values if v)
-    data = _plain_body(request)[0]
+    try:
+        data = _plain_body(request)[0]
+    except decoders.TooLarge:
+        data = request.body_bytes
     if data:
         hits: list[tuple[int, int]] = []
         p.finder.shape_spans(data, hits)
@@ -2466,10 +2481,24 @@ def find_secrets(
     """What `redact_interaction` would change, one line per place and reason, e.g.
     "interaction 3: request header Authorization holds an unredacted secret" or
     'interaction 3: response body holds a Together AI key (tgp_v1_...)'. Same rules, same pass:
-    an empty list means redaction changes nothing. A finding never shows a secret."""
+    an empty list means redaction changes nothing. A finding never shows a secret. A body too
+    large to decode (decoders.MAX_DECODED: a bomb) is a line too (`audit`): redaction searched
+    its stored bytes only."""
+    secrets, undecoded = audit(interaction, config)
+    return secrets + undecoded
+
+
+def audit(
+    interaction: Interaction, config: RedactionConfig = DEFAULT_REDACTION
+) -> tuple[list[str], list[str]]:
+    """(`find_secrets` lines for what redaction changes, lines for bodies too large to decode:
+    searched as stored, so secrets in them can be missed), e.g. "interaction 3: response body
+    not searched decoded: gzip body decodes to more than 256 MiB (its stored bytes were)"."""
     report = _Report()
     _redact_interaction_in_place(copy.deepcopy(interaction), config, report)
     where = f"interaction {interaction.id}"
+    undecoded = [f"{where}: {place} not searched decoded: {why} (its stored bytes were)"
+                 for place, why in report.undecoded.items()]
     out = []
     for place, (kind, detail) in sorted(report.findings, key=lambda f: _place_rank(f[0])):
         if kind == "shape":
@@ -2480,4 +2509,4 @@ def find_secrets(
             out.append(f"{where}: {place} holds an unredacted secret")
         else:
             out.append(f"{where}: {detail} holds an unredacted secret")
-    return out
+    return out, undecoded

@@ -62,6 +62,8 @@ def render_conversation(conv: Conversation, session: WsSession | None = None) ->
     lines.append(f"  < {kind}")
     if s.error:
         lines += _labelled("< error", s.error, _PLAIN)
+    if s.notice:
+        lines.append(f"  ({s.notice})")
     if s.reasoning:
         lines += _labelled("< reasoning", s.reasoning, _PLAIN)
     if s.text:

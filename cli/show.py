@@ -154,6 +154,8 @@ def _conversation(s: ExchangeSummary, interaction: Interaction, st: _Style) -> l
         lines.append(f"  {st('tool call', 'yellow')} {name}({_clean(call.arguments)})")
     if s.error:
         lines += _labelled("error", s.error, st, "red", "bold")
+    if s.notice:
+        lines.append(st(f"  ({s.notice})", "yellow"))
     if s.provider == UNKNOWN:
         resp = interaction.response
         body = resp.body_bytes if resp is not None else b""

@@ -120,7 +120,9 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Validate CASSETTES (YAML, go-vcr schema: required fields, types, unique ids, real status
     codes, known keys) and report every secret `redact` would remove (same rules as recording),
     per file, interaction and field; one line per problem, exit 1 on any (usable as a
-    pre-commit hook). A folder stands for every *.yaml and *.yml file under it."""
+    pre-commit hook): also a body that decodes to more than 256 MiB (a decompression bomb),
+    whose secrets were searched only in its stored bytes. A folder stands for every *.yaml and
+    *.yml file under it."""
     from vcrproxy.redaction import find_secrets
     from vcrproxy.schema import validate
 
@@ -154,20 +156,26 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
         raise click.ClickException(f"{problems} problem(s) found")
 
 
-def _redact_file(path: str, config: RedactionConfig) -> int:
-    """Load, redact and atomically rewrite one cassette; returns how many secrets it had.
-    A file redaction leaves as it is (and the loader did not repair) is not written: a rewrite
-    would only drop what the model does not keep (YAML comments, the author's quoting)."""
-    from vcrproxy.redaction import find_secrets, redact_interaction
+def _redact_file(path: str, config: RedactionConfig) -> tuple[int, list[str]]:
+    """Load, redact and atomically rewrite one cassette; returns how many secrets it had, and
+    a line per body too large to decode (redaction.audit: searched as stored, so it may still
+    hold secrets). A file redaction leaves as it is (and the loader did not repair) is not
+    written: a rewrite would only drop what the model does not keep (YAML comments, the
+    author's quoting)."""
+    from vcrproxy.redaction import audit, redact_interaction
 
     c, notes = _load_notes(path)
-    before = sum(len(find_secrets(i, config)) for i in c.interactions)
+    before, undecoded = 0, []
+    for i in c.interactions:
+        secrets, unsearched = audit(i, config)
+        before += len(secrets)
+        undecoded += unsearched
     redacted = [redact_interaction(i, config) for i in c.interactions]
     if redacted == c.interactions and not notes:
-        return before
+        return before, undecoded
     c.interactions = redacted
     save_cassette(c, path)
-    return before
+    return before, undecoded
 
 
 @click.command(context_settings=CONTEXT)
@@ -175,18 +183,20 @@ def _redact_file(path: str, config: RedactionConfig) -> int:
 @redaction_options
 def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Scrub secrets from existing CASSETTES in place (atomic rewrite): everything `check`
-    reports. A folder stands for every *.yaml and *.yml file under it."""
+    reports. A folder stands for every *.yaml and *.yml file under it. A body that decodes to
+    more than 256 MiB (a decompression bomb) is searched as stored: one line each, exit 1."""
     config = _config(kw)
     errors: list[str] = []
     cassettes = tuple(_cassette_files(cassettes, errors))
     for error in errors:  # (a folder that cannot be listed: its cassettes stay as they are)
         click.echo(error, err=True)
     failed = len(errors)
+    unsearched = 0
     for path in cassettes:  # a bad file is reported and skipped: the others still get fixed
         try:
             # Under the cassette's lock: a proxy appending to it meanwhile waits, then re-reads.
             with cassette_lock(path):
-                before = _redact_file(path, config)
+                before, undecoded = _redact_file(path, config)
         except (click.ClickException, CassetteError, OSError) as e:
             if isinstance(e, OSError):  # (the lock's folder, the rewrite: its real cause)
                 e = os_error(path, e)
@@ -196,6 +206,12 @@ def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
             click.echo(message, err=True)
             failed += 1
             continue
+        for line in undecoded:
+            click.echo(f"{path}: {line}", err=True)
+        unsearched += len(undecoded)
         click.echo(f"{path}: {before} secret(s) redacted")
     if failed:
         raise click.ClickException(f"{failed} cassette(s) not redacted")
+    if unsearched:
+        raise click.ClickException(
+            f"{unsearched} body(ies) too large to decode: searched only as stored")
