@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 from mitmproxy import http
 
-from . import providers
+from . import decoders, providers
 from .cassette import Interaction, Response
 from .fastresponse import replay_answer
 from .flows import bodiless, is_stream
@@ -428,11 +428,35 @@ def error_response(request: http.Request, fault: Fault) -> http.Response:
 def split_events(resp: Response) -> list[bytes]:
     """The recorded body as the pieces `cut` and `stall` count: SSE events (up to and including
     their blank line), NDJSON lines, AWS event-stream messages (by their length prefix), else the
-    recorded chunks, else the body as one piece."""
+    recorded chunks, else the body as one piece.
+
+    A body the cassette holds encoded (go-vcr keeps the gzip bytes a client asked for itself)
+    is split decoded and each piece sent encoded again in its stored coding, flushed (the last
+    with the coding's end): the client gets the Content-Encoding it asked for, as without the
+    fault (a Go client that gunzips the body itself would choke on plain bytes), and decodes
+    each event on arrival. One that does not decode (no decoder, bad bytes, or past
+    decoders.MAX_DECODED) is split as stored."""
     body = resp.body_bytes
-    ctype = ",".join(resp.header_values("content-type")).lower()
     if not body:
         return []
+    encoder = None
+    coding = ",".join(resp.header_values("content-encoding"))
+    if decoders.codings(coding):
+        try:
+            body, encoder = decoders.decode(body, coding), decoders.encoder_for(coding)
+        except ValueError:
+            body = resp.body_bytes
+    pieces = _split_plain(resp, body, plain=encoder is None)
+    if encoder is None:
+        return pieces
+    out = [encoder.chunk(p) for p in pieces]
+    out[-1] += encoder.finish()
+    return out
+
+
+def _split_plain(resp: Response, body: bytes, plain: bool) -> list[bytes]:
+    """`split_events` of `body` (`plain`: the body as stored, whose recorded chunks count)."""
+    ctype = ",".join(resp.header_values("content-type")).lower()
     if "text/event-stream" in ctype:
         ends = [m.end() for m in re.finditer(rb"\r\n\r\n|\n\n|\r\r", body)]
     elif "ndjson" in ctype or "jsonl" in ctype:
@@ -446,7 +470,7 @@ def split_events(resp: Response) -> list[bytes]:
             pos = min(pos + total, len(body))
             ends.append(pos)
     else:
-        chunks = resp.chunks
+        chunks = resp.chunks if plain else None
         ends, pos = [], 0
         if chunks and sum(size for _, size in chunks) == len(body):
             for _, size in chunks:
