@@ -16,8 +16,9 @@ and the chunk list, multi-line plain or quoted scalars, folded blocks, `? ` keys
 documents, directives, tabs or trailing spaces outside scalars, a literal block without its
 first line or with an empty value, nesting deeper than 64 levels, escapes libyaml would refuse,
 line breaks other than `\\n` (`\\r`, NEL, LS, PS), characters YAML does not allow, a text not
-ending with a line break (a cut-off file: codec.py's recovery needs PyYAML's error). Scalars
-resolve with yamlv3.go_resolve, as the loader does. tests/test_blockyaml.py compares both
+ending with a line break (a cut-off file: codec.py's recovery needs PyYAML's error), a plain
+`<<` key (a merge key) or a key that resolves to null. Scalars resolve with yamlv3.go_plain and
+keys are their text, as the loader does. tests/test_blockyaml.py compares both
 readers on generated and mutated cassettes.
 """
 
@@ -30,7 +31,7 @@ import json
 import re
 from typing import Any
 
-from .yamlv3 import go_resolve
+from .yamlv3 import go_plain, go_resolve
 
 __all__ = ["Unsupported", "load"]
 
@@ -83,7 +84,7 @@ _LATIN1_ALLOWED = bytes([9, 10, *range(0x20, 0x7F), *range(0xA0, 0x100)])
 _GO_DURATION = re.compile("(?:[0-9]+(?:\\.[0-9]+)?(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+")
 _MAX_DEPTH = 64
 _CACHE_LIMIT = 8192  # one-line entries remembered (a cassette repeats most of its lines)
-_keys: dict[str, tuple[str, Any]] = {}  # plain key -> go_resolve(key) (keys repeat)
+_keys: dict[str, str] = {}  # plain keys read before (keys repeat)
 
 
 def _unescape(m: re.Match[str]) -> str:
@@ -131,7 +132,7 @@ def _scalar(s: str) -> Any:
         raise Unsupported("plain scalar")
     if _GO_DURATION.fullmatch(s):
         return s  # (what go_resolve makes of it: digits and a unit are no number)
-    return go_resolve(s)[1]
+    return go_plain(s)
 
 
 def _split_key(s: str) -> tuple[Any, str | None] | None:
@@ -161,10 +162,14 @@ def _split_key(s: str) -> tuple[Any, str | None] | None:
     if hit is None:
         if not key or len(key) > 1000 or not _plain_ok(key):
             raise Unsupported("key")
-        hit = go_resolve(key)
+        if key == "<<" or go_resolve(key)[0] == "null":
+            raise Unsupported("merge or null key")  # (the loader merges, refuses or skips)
+        # A key is its text, as yaml.v3 reads a key into go-vcr's structs and string-keyed
+        # maps (a header named `1.10` is "1.10", not a number).
+        hit = key
         if len(_keys) < _CACHE_LIMIT:
             _keys[key] = hit
-    return hit[1], after
+    return hit, after
 
 
 def _indent(line: str) -> int:
@@ -283,7 +288,7 @@ class _Reader:
             # (decimal ints and floats: what go_resolve makes of them)
             return json.loads(s, object_pairs_hook=_unique_pairs)
         if _PAIRS.fullmatch(s):
-            return [[go_resolve(a)[1], go_resolve(b)[1]] for a, b in _PAIR.findall(s)]
+            return [[go_plain(a), go_plain(b)] for a, b in _PAIR.findall(s)]
         raise Unsupported("flow collection")
 
     def nested(self, col: int) -> Any:

@@ -16,12 +16,19 @@ block with yaml.v3's chomping and indentation indicators; invalid UTF-8 as `!!bi
   `SetIndent(2)` + `CompactSeqIndent()`): `- id: 0` at column 0. New cassettes use it.
 - "indented": yaml.v3's default 4-space layout (plain go-vcr): `    - id: 0`.
 
-Two deliberate differences from yaml.v3, both where yaml.v3's output does not read back as written
-(checked with the Go oracle in tests/go): a literal block whose text starts with a line break (a
-body starting with a newline) gets its own header line break, where yaml.v3 lets the text's first
-break end the header and so loses it; and a literal block's indentation indicator is the real
-offset of its lines from the key or `-`, where yaml.v3 writes its best indent (4) even in sequence
-items whose lines are 2 in, which Go itself cannot read back.
+Three deliberate differences from yaml.v3, all where yaml.v3's output does not read back as
+written (checked with the Go oracle in tests/go): a literal block whose text starts with a line
+break (a body starting with a newline) gets its own header line break, where yaml.v3 lets the
+text's first break end the header and so loses it; a literal block's indentation indicator is the
+real offset of its lines from the key or `-`, where yaml.v3 writes its best indent (4) even in
+sequence items whose lines are 2 in, which Go itself cannot read back; and a key `<<` (a query
+parameter so named) is written `"<<"`, where yaml.v3 writes it plain and its parser then reads a
+merge key (go-vcr cannot load the file).
+
+Loading reads each field as yaml.v3 decodes it into go-vcr's structs: a string field (body, header
+names and values, form keys and values, url, method, status...) written as a plain scalar keeps
+the scalar's text whatever it resolves to (yamlv3.go_plain; `body: 1.50` is "1.50"), keys are
+their text, a null list item or key is none, and a plain `<<` key merges a mapping in.
 
 vcrproxy's own extra key CHUNKS_KEY (`vcrproxy_chunks`, ignored by go-vcr) is the last key of a
 response and holds the arrival time and size of each streamed chunk as `[offset_ms, size]` pairs.
@@ -47,7 +54,9 @@ from .durations import format_go_duration, parse_go_duration
 from .yamlv3 import (
     LARGE_SCALAR,
     LAYOUTS,
+    PLAIN_TYPES,
     EmitError,
+    PlainBool,
     StreamedScalar,
     _Emitter,
     _go_float,
@@ -104,8 +113,13 @@ class _Invalid(Exception):
 
 
 def _as_str(v: Any, where: str) -> str:
+    """A Go string field's value: a plain scalar's own text whatever it resolves to (yaml.v3
+    decode.go `scalar`: `out.SetString(n.Value)`; `body: 1.50` is "1.50", `- 0x1F` "0x1F"),
+    null the zero value, `!!binary` its bytes."""
     if isinstance(v, str):
         return v
+    if type(v) in PLAIN_TYPES:
+        return v.text
     if v is None:
         return ""  # yaml null into a Go string: the zero value
     if isinstance(v, bool):
@@ -120,8 +134,8 @@ def _as_str(v: Any, where: str) -> str:
 
 
 def _as_int(v: Any, where: str) -> int:
-    if isinstance(v, int) and not isinstance(v, bool):
-        return v
+    if isinstance(v, int) and not isinstance(v, (bool, PlainBool)):
+        return int(v)
     if v is None:
         return 0
     if isinstance(v, float) and v.is_integer():
@@ -130,8 +144,8 @@ def _as_int(v: Any, where: str) -> int:
 
 
 def _as_bool(v: Any, where: str) -> bool:
-    if isinstance(v, bool):
-        return v
+    if isinstance(v, (bool, PlainBool)):
+        return bool(v)
     if v is None:
         return False
     raise _Invalid(where, f"expected true or false, got {_short(v)}")
@@ -142,7 +156,9 @@ def _as_str_list(v: Any, where: str) -> list[str]:
         return []
     if not isinstance(v, list):
         raise _Invalid(where, f"expected a list of strings, got {_short(v)}")
-    return [_as_str(x, where) for x in v]
+    # (a null item is none: yaml.v3 decode.go `sequence` keeps only the items that decode, and
+    # null does not decode into a Go string)
+    return [_as_str(x, where) for x in v if x is not None]
 
 
 def _as_header_map(v: Any, where: str) -> dict[str, list[str]]:

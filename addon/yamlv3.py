@@ -171,6 +171,56 @@ def go_resolve(s: str) -> tuple[str, Any]:
     return _STR, s
 
 
+class PlainInt(int):
+    """An int read from a plain scalar written otherwise than Go prints it (`0x1F`, `1_000`,
+    `+5`, `007`): `text` is that text. A Go string field given a plain scalar keeps its text
+    whatever it resolves to (yaml.v3 decode.go `scalar`: `out.SetString(n.Value)`), so the
+    codec takes `text` for a string field; as a number it is the int."""
+
+    text: str
+
+
+class PlainFloat(float):
+    """A float read from a plain scalar written otherwise than Go prints it (`1.50`, `1e5`,
+    `.Inf`): `text` is that text (see PlainInt)."""
+
+    text: str
+
+
+class PlainBool(int):
+    """A bool read from `True`, `TRUE`, `False` or `FALSE` (bool cannot be subclassed: 1 or 0):
+    `text` is that text, for a string field (see PlainInt); `bool(v)` for a bool field."""
+
+    text: str
+
+
+PLAIN_TYPES = (PlainInt, PlainFloat, PlainBool)
+
+
+def go_plain(s: str) -> Any:
+    """The value go-vcr's yaml.v3 gives the plain scalar `s`: go_resolve's value, except that a
+    number or bool written otherwise than Go writes it is a PlainInt / PlainFloat / PlainBool
+    holding `s` as `text` (what a Go string field keeps). `1`, `true`, `1.5` stay int, bool,
+    float: their text is the value's."""
+    tag, value = go_resolve(s)
+    if tag == _STR or tag == _NULL or tag == _TIMESTAMP:
+        return value
+    if tag == _INT:
+        if str(value) == s:
+            return value
+        out: Any = PlainInt(value)
+    elif tag == _FLOAT:
+        if _go_float(value) == s:
+            return value
+        out = PlainFloat(value)
+    else:  # _BOOL
+        if s == "true" or s == "false":
+            return value
+        out = PlainBool(value)
+    out.text = s
+    return out
+
+
 def _plain_is_str(s: str) -> bool:
     """yaml.v3 stringv's canUsePlain: `s` written plain would read back as this same string."""
     if s and s[0] not in _RESOLVE_HINT:
@@ -193,12 +243,68 @@ _TAG_PREFIX = "tag:yaml.org,2002:"
 _STR_TAG = _TAG_PREFIX + "str"
 _SEQ_TAG = _TAG_PREFIX + "seq"
 _MAP_TAG = _TAG_PREFIX + "map"
+_MERGE_TAG = _TAG_PREFIX + "merge"
+_NULL_TAG = _TAG_PREFIX + "null"
+_KEY_AS_TEXT = frozenset(_TAG_PREFIX + t for t in (_INT, _FLOAT, _BOOL, _TIMESTAMP))
+
+
+def _go_mapping_keys(node: Any, refused: type) -> None:
+    """A mapping node's keys as yaml.v3 decodes go-vcr's structs and string-keyed maps, before
+    PyYAML constructs it (in place):
+
+    - a key repeated (same kind, same text) is refused (decode.go, uniqueKeys: go-vcr cannot
+      load the file; PyYAML would keep the last), a plain `<<` too;
+    - a plain `<<` is a merge key (parser.go): its value must be a mapping or a list of
+      mappings (decode.go merge, "map merge requires map or sequence of maps as the value"),
+      merged with the mapping's own keys winning; anything else is refused, as go-vcr cannot
+      load the file;
+    - every other scalar key is a string: its text (a key `0x1F` or `1.10` into Go's string
+      key is "0x1F" / "1.10", not a number), and a key that resolves to null (`~`, `null`) is
+      no entry at all (yaml.v3 skips it).
+    """
+    import yaml
+
+    seen: dict[tuple[type, str], Any] = {}
+    kept = []
+    for key_node, value_node in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            ident = (type(key_node), key_node.value)
+            if ident in seen:
+                raise refused(
+                    None, None,
+                    f"mapping key {key_node.value[:80]!r} already defined at line "
+                    f"{seen[ident].line + 1} (go-vcr refuses repeated keys)",
+                    key_node.start_mark,
+                )
+            seen[ident] = key_node.start_mark
+            tag = key_node.tag
+            if tag == _MERGE_TAG:
+                if not isinstance(value_node, yaml.MappingNode) and not (
+                    isinstance(value_node, yaml.SequenceNode)
+                    and all(isinstance(n, yaml.MappingNode) for n in value_node.value)
+                ):
+                    raise refused(
+                        None, None,
+                        "a plain << key is a YAML merge key: its value must be a mapping or a "
+                        "list of mappings (yaml.v3: \"map merge requires map or sequence of "
+                        "maps as the value\"; go-vcr cannot load this file); a key named << "
+                        "must be quoted: \"<<\"",
+                        key_node.start_mark,
+                    )
+            elif tag == _NULL_TAG:
+                continue
+            elif tag in _KEY_AS_TEXT:
+                key_node.tag = _STR_TAG
+        kept.append((key_node, value_node))
+    node.value = kept
 
 
 def _construct_go_number(loader: Any, node: Any) -> Any:
-    tag, value = go_resolve(loader.construct_scalar(node))
-    if tag in (_INT, _FLOAT):
-        return value
+    text = loader.construct_scalar(node)
+    tag = go_resolve(text)[0]
+    wanted = node.tag[len(_TAG_PREFIX):]
+    if tag == wanted or (tag == _INT and wanted == _FLOAT):
+        return go_plain(text)  # (its text kept for a string field, as yaml.v3 keeps n.Value)
     import yaml
 
     raise yaml.constructor.ConstructorError(
@@ -252,34 +358,26 @@ def _make_loader(base: type) -> type:
                 )
             return super().construct_object(node, deep)
 
-        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            # yaml.v3 (decode.go, uniqueKeys) refuses a mapping that repeats a key (same kind,
-            # same text), so go-vcr cannot load such a cassette; PyYAML would keep the last.
-            if isinstance(node, yaml.MappingNode):
-                seen: dict[tuple[type, str], Any] = {}
-                for key_node, _ in node.value:
-                    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
-                        continue
-                    ident = (type(key_node), key_node.value)
-                    if ident in seen:
-                        raise _Refused(
-                            None, None,
-                            f"mapping key {key_node.value[:80]!r} already defined at line "
-                            f"{seen[ident].line + 1} (go-vcr refuses repeated keys)",
-                            key_node.start_mark,
-                        )
-                    seen[ident] = key_node.start_mark
-            return super().construct_mapping(node, deep)
+        def flatten_mapping(self, node: Any) -> None:
+            # (PyYAML's construct_mapping calls this first, and it calls itself for each
+            # mapping a merge key brings in: each mapping is read here as yaml.v3 reads it)
+            _go_mapping_keys(node, _Refused)
+            super().flatten_mapping(node)
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
             if kind is yaml.ScalarNode:
                 if implicit[0] and (not value or value[0] in _RESOLVE_HINT):
                     return _TAG_PREFIX + go_resolve(value)[0]
+                if implicit[0] and value == "<<":
+                    return _MERGE_TAG  # (yaml.v3 parser: a plain `<<` is a merge key)
                 return _STR_TAG
             return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
     Loader.add_constructor(_TAG_PREFIX + "int", _construct_go_number)
     Loader.add_constructor(_TAG_PREFIX + "float", _construct_go_number)
+    Loader.add_constructor(_TAG_PREFIX + "bool", _construct_go_number)
+    # A plain `<<` anywhere but a key is the text "<<" to yaml.v3 (a Go string, an interface{}).
+    Loader.add_constructor(_MERGE_TAG, Loader.construct_yaml_str)
     # yaml.v3 keeps timestamps as text when the target is a string: so do we.
     Loader.add_constructor(_TAG_PREFIX + "timestamp", Loader.construct_yaml_str)
     return Loader
@@ -879,7 +977,7 @@ def _go_float(f: float) -> str:
 
 
 def _flow_number(x: int | float) -> str:
-    return str(x) if type(x) is int else _go_float(x)
+    return str(int(x)) if isinstance(x, int) else _go_float(x)
 
 
 class EmitError(ValueError):
@@ -911,7 +1009,7 @@ class _Emitter:
         """Text after `key:` / `-` (at column `parent`) for a scalar whose lines go at `indent`."""
         if isinstance(v, str):
             return _str_scalar(v, indent, indent - parent)
-        if isinstance(v, bool):
+        if isinstance(v, (bool, PlainBool)):
             return " true\n" if v else " false\n"
         if isinstance(v, int):
             return f" {v}\n"
@@ -928,13 +1026,27 @@ class _Emitter:
     def key(self, k: Any) -> tuple[str, bool]:
         """(text, simple) for a mapping key; yaml.v3 uses `? key` past 128 bytes or on breaks."""
         if isinstance(k, str):
+            if k == "<<":
+                # Quoted, unlike yaml.v3's Marshal: a plain `<<` key is a merge key to yaml.v3's
+                # parser, and go-vcr could not load the file (a query parameter named <<).
+                return '"<<"', True
             simple = (
                 not any(c in k for c in "\n\r\x85\u2028\u2029")
                 and (len(k) <= 32 or len(k.encode("utf-8", "surrogatepass")) <= 128)
             )
-            if simple:
-                return _str_scalar(k, 0, 0)[1:-1], True  # (never a block)
-            return k, False
+            if not simple:
+                try:
+                    k.encode("utf-8")
+                    return k, False
+                except UnicodeEncodeError:
+                    pass  # (bytes that are not UTF-8: decided on their `!!binary` text below)
+            # Never a block; but a key of bytes that are not UTF-8 is `!!binary` base64, which
+            # from 70 characters takes several lines: then `? key`, as yaml.v3's
+            # check_simple_key has it for a multi-line scalar.
+            text = _str_scalar(k, 0, 0)[1:-1]
+            if "\n" in text:
+                return k, False
+            return text, True
         text = self.scalar(k, 0, 0)
         return text[1:-1], True
 

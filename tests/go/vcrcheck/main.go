@@ -12,12 +12,18 @@
 //	vcrcheck marshal FILE     Load, then Save's marshalling: "---\n" + yaml.v3 Marshal (4-space)
 //	vcrcheck scalars          stdin: JSON list of strings; stdout: JSON list of yaml.v3 renderings
 //	                          of {"k": s} (value), {s: "v"} (key) and {"k": [s]} (sequence item)
+//	vcrcheck scalars64        the same for strings given in base64 (any bytes)
 //	vcrcheck durations        stdin: JSON list of strings; stdout: time.ParseDuration results
 //	vcrcheck formatdur        stdin: JSON list of int64; stdout: time.Duration(n).String()
 //	vcrcheck json             stdin: JSON list of values; stdout: JSON list of yaml.v3 Marshal
 //	                          of each (Go maps: keys sorted as yaml.v3 does)
-//	vcrcheck plain            stdin: JSON list of strings; stdout: "%T %v" of each read as the
-//	                          plain YAML scalar of `k: <s>` into an interface{}
+//	vcrcheck plain            stdin: JSON list of strings; stdout: JSON list of "%T %v" of
+//	                          each read as the plain YAML scalar of `k: <s>` into an interface{}
+//	vcrcheck readback         stdin: JSON list of YAML documents with keys k (a string), m (a
+//	                          map of one string to a string) and s (a list of strings); stdout:
+//	                          JSON list of [k, m's key, s's items...] as Go strings read them,
+//	                          base64, or ["error: ..."] (what a string goes through as a body,
+//	                          a header name and a header value in a cassette)
 package main
 
 import (
@@ -182,9 +188,16 @@ func main() {
 		must(err)
 		// go-vcr's Save: "Honor the YAML structure specification".
 		os.Stdout.Write(append([]byte("---\n"), data...))
-	case "scalars":
+	case "scalars", "scalars64":
 		var in []string
 		must(json.NewDecoder(os.Stdin).Decode(&in))
+		if os.Args[1] == "scalars64" { // (strings of any bytes: JSON text cannot hold them)
+			for i, s := range in {
+				raw, err := base64.StdEncoding.DecodeString(s)
+				must(err)
+				in[i] = string(raw)
+			}
+		}
 		out := make([][3]string, 0, len(in))
 		for _, s := range in {
 			v, err := yaml.Marshal(map[string]string{"k": s})
@@ -238,6 +251,31 @@ func main() {
 				continue
 			}
 			out = append(out, fmt.Sprintf("%T %v", m["k"], m["k"]))
+		}
+		must(enc.Encode(out))
+	case "readback":
+		var in []string
+		must(json.NewDecoder(os.Stdin).Decode(&in))
+		type probe struct {
+			K string            `yaml:"k"`
+			M map[string]string `yaml:"m"`
+			S []string          `yaml:"s"`
+		}
+		out := make([][]string, 0, len(in))
+		for _, doc := range in {
+			var p probe
+			if err := yaml.Unmarshal([]byte(doc), &p); err != nil {
+				out = append(out, []string{"error: " + err.Error()})
+				continue
+			}
+			got := []string{b64(p.K)}
+			for k := range p.M {
+				got = append(got, b64(k))
+			}
+			for _, v := range p.S {
+				got = append(got, b64(v))
+			}
+			out = append(out, got)
 		}
 		must(enc.Encode(out))
 	default:
