@@ -209,6 +209,22 @@ def cassette_name(node: pytest.Item) -> str:
     return "/".join(parts)
 
 
+_NAMES = pytest.StashKey[dict]()  # cassette name -> the test id that got it (this session)
+
+
+def _own_name(request: pytest.FixtureRequest) -> str:
+    """cassette_name, refused for a second test that would share it: `test[a b]` and
+    `test[a-b]` differ only in characters a file name cannot hold (renaming either would lose
+    existing cassettes), and the second one would replay the first one's recording."""
+    name = cassette_name(request.node)
+    first = request.config.stash.setdefault(_NAMES, {}).setdefault(name, request.node.nodeid)
+    if first != request.node.nodeid:
+        pytest.fail(f"vcrproxy: {request.node.nodeid} would share the cassette {name} with "
+                    f"{first}: give one its own, @pytest.mark.vcrproxy(cassette=...)",
+                    pytrace=False)
+    return name
+
+
 def _fit(stem: str, whole: str, suffix: str) -> str:
     """`stem + suffix` if it fits in NAME_MAX UTF-8 bytes, else its start, `-`, a hash of
     `whole` and `suffix` (cut at a character, never inside a multi-byte one)."""
@@ -238,7 +254,7 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
     mode = kwargs.get("mode") or _mode(request.config)
     if mode not in MODES:
         raise pytest.UsageError(f"vcrproxy marker: unknown mode {mode!r}")
-    name = kwargs.get("cassette") or cassette_name(request.node)
+    name = kwargs.get("cassette") or _own_name(request)
     wanted = kwargs.get("fault") or ()
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)
     try:

@@ -91,3 +91,32 @@ def test_a_cassette_named_up_to_the_limit_is_rewritten(vcr, tmp_path):  # noqa: 
     assert got.returncode == 0 and "2 secret(s) redacted" in got.stdout, got.stderr
     assert KEY not in path.read_text()
     assert sorted(os.listdir(tmp_path)) == [path.name]  # no temporary file left
+
+
+def test_two_tests_that_would_share_a_cassette_are_told_apart(tmp_path, confdir):
+    """`test[a b]` and `test[a/b]` both became `test-a-b.yaml`: the second replayed the
+    first's recording (once mode). Now the second fails, saying which cassette and why."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_clash.py").write_text(textwrap.dedent('''
+        import os
+        import httpx
+        import pytest
+
+        @pytest.mark.parametrize("what", ["a b", "a/b"], ids=str)
+        def test_ask(vcrproxy, what):
+            with httpx.Client(timeout=20) as client:
+                r = client.get(os.environ["SAMPLE_GATEWAY_URL"] + "/json?size=3&q=" + what)
+            assert r.status_code == 200, r.text
+
+        @pytest.mark.parametrize("n", [1, 2])  # named on purpose: shared, no error
+        @pytest.mark.vcrproxy(cassette="shared.yaml", mode="new-episodes")
+        def test_shared(vcrproxy, n):
+            with httpx.Client(timeout=20) as client:
+                r = client.get(os.environ["SAMPLE_GATEWAY_URL"] + f"/json?size={n}")
+            assert r.status_code == 200, r.text
+    '''))
+    with FakeGateway() as gw:
+        got = _pytest(suite, gw, confdir, "once")
+    assert "3 passed" in got.stdout and "1 error" in got.stdout, got.stdout[-3000:]
+    assert "would share the cassette test_clash/test_ask-a-b.yaml with" in got.stdout
