@@ -1263,16 +1263,21 @@ DELTA_STARTS = (b':"', b': "')
 _INDEX = re.compile(rb'index" ?: ?(\d+)')
 _LATER_INDEX = re.compile(rb'"index" ?: ?[1-9]')
 _HEAD_EVENTS = 8  # data lines looked at to tell the API
+_GEMINI_ARRAY = re.compile(rb'\s*\[\s*\{\s*"(?:candidates|usageMetadata|modelVersion)"')
 _HEAD_MAX = 1 << 20  # a head without a whole data line by then is no stream of ours
 
 
 def delta_stream_api(head: bytes, final: bool = False) -> tuple[str | None, bool]:
-    """(API, keyed) of an SSE body that starts with `head` (whole lines, or the whole body when
-    `final`): the API its first data lines speak when it is one of DELTA_FIELDS', None when
-    the body is no such delta stream, "" while `head` cannot tell yet. `keyed`: its first
-    events show interleaved choices (chat `n` > 1) or candidates. Looks at no more than the
-    first _HEAD_EVENTS data lines."""
+    """(API, keyed) of an SSE body (or Gemini's streamed JSON array) that starts with `head`
+    (whole lines, or the whole body when `final`): the API its first data lines speak when it
+    is one of DELTA_FIELDS', None when the body is no such delta stream, "" while `head`
+    cannot tell yet. `keyed`: its first events show interleaved choices (chat `n` > 1) or
+    candidates. Looks at no more than the first _HEAD_EVENTS data lines."""
     first = head[:256].lstrip()[:6]
+    if first.startswith(b"["):  # Gemini's streamGenerateContent without alt=sse: a JSON array
+        if _GEMINI_ARRAY.match(head, 0, 4096) is None:
+            return (None if final or len(head) > 4096 else ""), False
+        return GEMINI, _LATER_INDEX.search(head, 0, 1 << 16) is not None
     if first and not re.match(rb"(?:data|event|id|retry)?:", first):
         return None, False
     objs: list[Any] = []

@@ -97,6 +97,12 @@ def _gemini(pieces):  # (Gemini writes `": "`, as json.dumps does)
                         compact=False) for p in pieces)
 
 
+def _gemini_array(pieces):  # (streamGenerateContent without alt=sse: a JSON array, as sent)
+    parts = [json.dumps({"candidates": [{"content": {"parts": [{"text": p}], "role": "model"},
+                                         "index": 0}]}, indent=2) for p in pieces]
+    return "[" + "\n,\r\n".join(parts) + "]"
+
+
 def _piece(obj) -> str | None:
     """The delta piece an event of any of the formats above carries."""
     for choice in obj.get("choices") or []:
@@ -118,6 +124,8 @@ def _piece(obj) -> str | None:
 
 
 def _pieces_of(body: str) -> list[str]:
+    if body.startswith("["):
+        return [p for p in map(_piece, json.loads(body)) if p]
     out = []
     for line in body.splitlines():
         if line.startswith("data: {"):
@@ -140,6 +148,7 @@ FORMATS = {
     "anthropic-text": (_anthropic("text_delta", "text"), False),
     "anthropic-input-json": (_anthropic("input_json_delta", "partial_json"), True),
     "gemini-text": (_gemini, False),
+    "gemini-json-array": (_gemini_array, False),
 }
 # Cuts, as offsets into the key: inside its prefix (`s|k-`, `sk-|proj`), inside its body, one
 # character before its end, and a piece of 2 characters each (a model's tokens).
@@ -165,6 +174,7 @@ def _response(body: str, request_body: str = "") -> Interaction:
     req = Request(method="POST", url="https://api.example.com/v1/x", body=request_body,
                   headers={"Content-Type": ["application/json"]})
     chunks = [[i * 0.01, len(line.encode()) + 2] for i, line in enumerate(body.split("\n\n")[:-1])]
+    chunks = chunks or [[0, len(body.encode())]]  # (a JSON array)
     return Interaction(0, req, Response(body=body, headers={"Content-Type": ["text/event-stream"]},
                                         extra={CHUNKS_KEY: chunks}))
 
