@@ -387,6 +387,8 @@ class WebSocketPlayer:
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - handed to serve(), which fails the session
+            if isinstance(e, OSError):  # (serve() takes a ConnectionError for the client's)
+                e = UpstreamError(f"the upstream connection failed: {e}")
             if self._relay is not None and not self._relay.done():
                 self._relay.set_exception(e)
 

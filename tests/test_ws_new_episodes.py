@@ -153,3 +153,65 @@ def test_an_upstream_that_fails_after_divergence_closes_with_1011_and_records_no
     stats = proxy.vcr.all_sessions()[0].stats
     assert (stats.replayed, stats.recorded, stats.failed) == (0, 0, 1)
     assert len(load_cassette(path).interactions) == 1
+
+
+def test_an_upstream_reset_after_divergence_is_a_failure_not_a_client_hang_up(
+    run_proxy, ca_cert, tmp_path
+):
+    """An upstream that accepts the WebSocket and then resets the connection (RST): a failure
+    of the session (1011, counted), not taken for the client going away."""
+    import base64
+    import hashlib
+    import struct
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(20)
+    port = server.getsockname()[1]
+
+    def answer_then_reset() -> None:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += conn.recv(4096)
+            key = next(line.split(b":", 1)[1].strip() for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"sec-websocket-key:"))
+            accept = base64.b64encode(hashlib.sha1(
+                key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                         b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+            conn.recv(4096)  # the client's first message
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    thread = threading.Thread(target=answer_then_reset, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}/v1/realtime"
+    session = {"messages": [HELLO, {"at": 2.0, "from": "client", "type": "text",
+                                    "data": '{"type": "response.create"}'}]}
+    path = _cassette(tmp_path / "c.yaml", session)
+    text = open(path).read().replace("https://realtime.example.invalid/v1/realtime", url)
+    open(path, "w").write(text)
+    proxy = run_proxy(path, "new-episodes")
+
+    async def diverge():
+        async with websockets.connect(url.replace("http:", "ws:"), proxy=proxy.url,
+                                      ping_interval=None) as ws:
+            await asyncio.wait_for(ws.recv(), 10)
+            await ws.send('{"type": "other"}')
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(ws.recv(), 10)
+            return closed.value.rcvd.code if closed.value.rcvd else None
+
+    try:
+        assert asyncio.run(diverge()) == 1011
+    finally:
+        server.close()
+        thread.join(20)
+    proxy.stop()
+    stats = proxy.vcr.all_sessions()[0].stats
+    assert (stats.recorded, stats.failed) == (0, 1)
