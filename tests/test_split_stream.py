@@ -531,3 +531,19 @@ def test_check_reports_a_split_key_and_redact_fixes_it(run_proxy, gateway, ca_ce
     assert runner.invoke(main, ["check", str(cassette)], prog_name="vcrproxy").exit_code == 0
     (i,) = load_cassette(cassette).interactions
     assert json.loads(summarize(i).tool_calls[0].arguments) == {"text": BEFORE + MARK + AFTER}
+
+
+def test_a_gzip_stream_in_a_cassette_is_checked_and_redacted_decoded():
+    """A cassette written elsewhere keeps a stream gzip'd (go-vcr stores what the client read):
+    check and redact look at its decoding, and redact stores it decoded."""
+    import gzip
+
+    body = _chat_text(_cut(BEFORE + KEY + AFTER, KEY, [2, 7])).encode()
+    i = _response("")
+    i.response.body = gzip.compress(body)
+    i.response.headers["Content-Encoding"] = ["gzip"]
+    assert any("joined stream deltas" in f for f in find_secrets(i, CONFIG))
+    out = redact_interaction(i, CONFIG)
+    assert "Content-Encoding" not in out.response.headers
+    assert "".join(_pieces_of(out.response.body)) == BEFORE + MARK + AFTER
+
