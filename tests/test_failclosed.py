@@ -381,3 +381,32 @@ def test_a_replay_proxy_keeps_raw_tls_of_a_passthrough_client_offline(run_proxy,
         sock.close()
     assert settle(gateway, before) == 0
     assert not (tmp_path / "other.yaml").exists()
+
+
+def test_a_replayed_stream_the_client_leaves_counts_as_failed_not_replayed(
+    run_proxy, ca_cert, gateway, tmp_path
+):
+    """A paced replay whose client goes away mid-stream ends in the error hook: the summary
+    counts it failed, not also replayed."""
+    url = f"{gateway.url}/v1/chat/completions"
+    body = "data: one\n\n" + "data: two\n\n"
+    path = str(tmp_path / "c.yaml")
+    save_cassette(Cassette(interactions=[Interaction(
+        id=0,
+        request=Request(url=url, method="POST", body=CHAT_BODY,
+                        headers={"Content-Type": ["application/json"]},
+                        content_length=len(CHAT_BODY)),
+        response=Response(code=200, status="200 OK", body=body,
+                          headers={"Content-Type": ["text/event-stream"]}, content_length=-1,
+                          duration_ns=0, extra={"vcrproxy_chunks": [[0, 11], [5000, 11]]}),
+    )]), path)
+    proxy = run_proxy(path, "replay", pace="recorded")
+    with proxied_client(proxy, ca_cert) as client:
+        with client.stream("POST", url, content=CHAT_BODY,
+                           headers={"content-type": "application/json"}) as r:
+            assert next(r.iter_raw()).startswith(b"data: one")
+    stats = proxy.vcr.all_sessions()[0].stats
+    deadline = time.monotonic() + 10
+    while stats.failed == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (stats.replayed, stats.failed) == (0, 1)
