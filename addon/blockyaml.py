@@ -255,18 +255,7 @@ class _Reader:
         if c == "!":
             if not after.startswith("!!binary "):
                 raise Unsupported("tag")
-            rest = after[9:]
-            if rest[0] == "|":
-                text = self.literal(rest, col)
-            else:
-                if not _plain_ok(rest):
-                    raise Unsupported("binary scalar")
-                text = rest
-                self.i += 1
-            try:
-                out[key] = base64.decodebytes(text.encode("ascii"))
-            except (UnicodeEncodeError, binascii.Error):
-                raise Unsupported("base64") from None
+            out[key] = self.binary(after[9:], col)
             return
         if c == "[" or c == "{":
             value = self.flow(after)
@@ -278,6 +267,21 @@ class _Reader:
             if len(self.cache) >= _CACHE_LIMIT:
                 self.cache.clear()
             self.cache[line] = (key, value)
+
+    def binary(self, rest: str, col: int) -> bytes:
+        """The bytes of a `!!binary` scalar (`rest`: the text after the tag) of a key or `-`
+        at `col`, one line or a literal block; moves past it."""
+        if rest[0] == "|":
+            text = self.literal(rest, col)
+        else:
+            if not _plain_ok(rest):
+                raise Unsupported("binary scalar")
+            text = rest
+            self.i += 1
+        try:
+            return base64.decodebytes(text.encode("ascii"))
+        except (UnicodeEncodeError, binascii.Error):
+            raise Unsupported("base64") from None
 
     def flow(self, s: str) -> Any:
         if s == "[]":
@@ -342,6 +346,9 @@ class _Reader:
                 item: dict[Any, Any] = {}
                 self.entry(line, at, item)
                 items.append(self.mapping(at, item))
+                continue
+            if rest.startswith("!!binary "):  # (a header value that is not UTF-8: obs-text)
+                items.append(self.binary(rest[9:], col))
                 continue
             if rest[0] in "|!>":
                 raise Unsupported("block or tag in a sequence")

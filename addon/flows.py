@@ -77,8 +77,11 @@ def field_value(raw: bytes, encoding: str = "utf-8") -> str:
     """A header value (or, in latin-1, a reason phrase) as recorded: valid on the wire
     (headers.clean_field_value: each CTL but HTAB as SP, RFC 9110 5.5). mitmproxy relays what
     a lenient upstream sent; recorded as it came, a CR/LF/NUL makes a cassette replay refuses
-    (schema.py), and any other CTL one an HTTP/2 client rejects whole when replayed."""
-    return clean_field_value(raw.decode(encoding, "replace"))
+    (schema.py), and any other CTL one an HTTP/2 client rejects whole when replayed. Bytes that
+    are not UTF-8 (obs-text, 0x80-0xFF, valid in a field value: a latin-1 filename) are kept as
+    surrogateescape's U+DC80-U+DCFF, so the cassette holds them (`!!binary`, as go-vcr writes a
+    Go string that is not UTF-8) and replay sends them back byte for byte."""
+    return clean_field_value(raw.decode(encoding, "surrogateescape"))
 
 
 def _header_map(headers: http.Headers, drop: frozenset[str] | set[str]) -> dict[str, list[str]]:
@@ -100,16 +103,19 @@ def text_or_bytes(raw: bytes) -> str | bytes:
 
 
 def _form(req: http.Request, url: str, body: bytes) -> dict[str, list[str]] | None:
-    # Go's Request.Form: URL query values plus urlencoded body values.
+    # Go's Request.Form: URL query values plus urlencoded body values; percent-escapes of bytes
+    # that are not UTF-8 (`?q=%E9`) stay those bytes, as in a Go string (surrogateescape).
     form: dict[str, list[str]] = {}
     if "?" in url:  # most API calls have no query: skip the parse (it runs on every request)
-        for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True,
+                                    errors="surrogateescape"):
             form.setdefault(key, []).append(value)
     ctype = req.headers.get("content-type", "")
     if req.method in ("POST", "PUT", "PATCH") and ctype.startswith(
         "application/x-www-form-urlencoded"
     ):
-        for key, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
+        for key, value in parse_qsl(body.decode("utf-8", "surrogateescape"),
+                                    keep_blank_values=True, errors="surrogateescape"):
             form.setdefault(key, []).append(value)
     return form or None
 

@@ -47,7 +47,7 @@ def to_model(trailers: http.Headers | None) -> Headers | None:
     out: Headers = {}
     for name, value in trailers.fields:
         key = canonical_header_name(name.decode("latin-1"))
-        out.setdefault(key, []).append(clean_field_value(value.decode("utf-8", "replace")))
+        out.setdefault(key, []).append(clean_field_value(value.decode("utf-8", "surrogateescape")))
     return out
 
 

@@ -104,6 +104,9 @@ def random_cassette(rng: random.Random) -> Cassette:
             body = bytes(rng.randrange(256) for _ in range(rng.randrange(200)))
         headers = {random_text(rng, 3) or "X": [random_text(rng, 5) for _ in range(2)]
                    for _ in range(rng.randrange(3))}
+        if rng.random() < 0.2:  # obs-text: bytes that are not UTF-8 (`- !!binary`), long too
+            headers["X-Latin1"] = [bytes(rng.randrange(256) for _ in range(rng.randrange(90)))
+                                   .decode("utf-8", "surrogateescape")]
         resp = Response(status=random_text(rng, 4), code=200, body=body, headers=headers,
                         duration_ns=rng.randrange(10**10))
         if rng.random() < 0.4:
@@ -280,6 +283,15 @@ EDGE_CASES = [
     '"' + "k" * 1100 + '": 1\n',  # libyaml: a simple key ends within 1024 characters
     "a:\n- '" + "k" * 1030 + "': 1\n",
     ("a:\n" + "".join(" " * d + "b:\n" for d in range(1, 200))),
+    # keys are their text; `<<` merges; null keys are no entry
+    "0x1F: a\n31: b\n1.0: c\nTrue: d\n2024-01-02: e\n", "~: a\nb: 1\n", ": a\n",
+    "<<: {a: 1}\nb: 2\n", "<<: [a]\n", "<<:\n", "a: <<\nb:\n- <<\n", "'<<': 1\n<<: {}\n",
+    "a: 1.50\nb: 0x1F\nc: TRUE\nd:\n- 1_000\n- .Inf\n- -0\n",
+    # `!!binary` list items (header values that are not UTF-8), in odd places too
+    "a:\n- !!binary 6Q==\n- x\n", "a:\n  - !!binary |\n    6enp\n    6enp\n  - y\n",
+    "a:\n- !!binary |\n 6enp\n", "a:\n- !!binary |\n6enp\n", "a:\n- !!binary |\n",
+    "a:\n- !!binary |2\n    6enp\n", "a:\n- !!binary 6Q=\n", "a:\n- !!binary |-\n  6enp\n",
+    "a:\n- !!binary  6Q==\n", "a:\n- !!binary\n", "a:\n- !!binary 6Q== #c\n",
 ]
 
 
@@ -293,7 +305,9 @@ def test_edge_cases_that_must_be_fast():
     for text in ["---\nversion: 2\ninteractions: []\n", "a: |\n  x\n\n\n", "a: |+\n  x\n\n\n",
                  "a: |2\n    x\n   y\n", "a: !!binary |\n  AAEC\n  AwQF\n",
                  "a:\n- x: 1\n  y: 2\n- z: 3\n", "a: [[0.5, 1], [2, 3]]\n", "a: {}\nb: []\n",
-                 'a: "\\x41\\u00e9\\U0001F600\\N\\_\\L\\P\\/\\ \\t\\\t"\n', "a: 'it''s'\n"]:
+                 'a: "\\x41\\u00e9\\U0001F600\\N\\_\\L\\P\\/\\ \\t\\\t"\n', "a: 'it''s'\n",
+                 "a:\n- !!binary 6Q==\n", "a:\n    - !!binary |\n      6enp\n      6enp\n",
+                 "a:\n- !!binary |\n  6enp\n  6enp\nb: 1\n", "a: 0x1F\n1.10:\n- 1.50\n"]:
         assert check(text), text
 
 
