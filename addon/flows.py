@@ -131,6 +131,9 @@ def request_body(req: http.Request) -> tuple[bytes, bool]:
         return raw, False
     try:
         return decoders.decode(raw, coding), True
+    except decoders.TooLarge as e:  # (a bomb: never inflated past decoders.MAX_DECODED)
+        log.warning("%s %s: request body kept as sent: %s", req.method, req.pretty_url, e)
+        return raw, False
     except ValueError as e:  # UnsupportedEncoding, DecodingError
         log.debug("%s %s: request body kept as sent: %s", req.method, req.pretty_url, e)
         return raw, False

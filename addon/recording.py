@@ -186,8 +186,8 @@ class StreamRecorder:
             return data
         self.raw.append(data)
         try:
-            return self.decoder.decode(data)
-        except decoders.DecodingError as e:
+            return _decode_bounded(self.decoder, data, self.coding)
+        except (decoders.DecodingError, decoders.TooLarge) as e:
             self._give_up(e)
             return b""
 
@@ -207,7 +207,10 @@ class StreamRecorder:
         # Bytes that do not decode cannot be searched for secrets, and the encoded stream holds
         # the readable part too (a gzip'd key is invisible to redaction): what the readable start
         # decodes to is recorded, decoded and redacted as usual; the rest is not kept.
-        prefix = decoders.decode_prefix(b"".join(self.raw), self.coding)
+        try:
+            prefix = decoders.decode_prefix(b"".join(self.raw), self.coding)
+        except decoders.TooLarge:  # (a bomb: its start is not kept either)
+            prefix = b""
         kept = sum(n for _, n in self.chunks)
         log.warning(
             "%s: the %s stream stopped decoding after %d bytes (%s): recording the %d bytes it "
@@ -358,8 +361,24 @@ def _decoder(coding: str, where: str) -> decoders.ContentDecoder | None:
         return None
 
 
+def _decode_bounded(decoder: decoders.ContentDecoder, data: bytes, coding: str) -> bytes:
+    """What one chunk decodes to, at most decoders.MAX_DECODED (zstd and brotli can hold
+    terabytes in a 64 KiB chunk: made 1 MiB at a time and stopped there). Raises
+    decoders.TooLarge, decoders.DecodingError."""
+    out = []
+    total = 0
+    for piece in decoder.pieces(data):
+        total += len(piece)
+        if total > decoders.MAX_DECODED:
+            raise decoders.TooLarge(coding, decoders.MAX_DECODED)
+        out.append(piece)
+    return out[0] if len(out) == 1 else b"".join(out)
+
+
 def decode_body(resp: http.Response | None) -> tuple[bytes, bool]:
-    """A buffered body as Go's transport would expose it: decoded when it was compressed."""
+    """A buffered body as Go's transport would expose it: decoded when it was compressed.
+    One that decodes to more than decoders.MAX_DECODED (a decompression bomb: a buffered body
+    is under 8 MB as sent) is recorded as sent, with its Content-Encoding, and a warning."""
     if resp is None:
         return b"", False
     raw = resp.raw_content or b""
@@ -370,10 +389,18 @@ def decode_body(resp: http.Response | None) -> tuple[bytes, bool]:
     if decoder is None:
         return raw, False
     try:
-        return decoder.decode(raw) + decoder.flush(), True
+        return _decode_bounded(decoder, raw, coding) + decoder.flush(), True
+    except decoders.TooLarge as e:
+        log.warning("%s: recorded as sent (encoded): redaction sees its stored bytes only", e)
+        return raw, False
     except decoders.DecodingError as e:
         # As for a stream (StreamRecorder._give_up): only what decodes is kept, decoded.
-        body = decoders.decode_prefix(raw, coding)
+        try:
+            body = decoders.decode_prefix(raw, coding)
+        except decoders.TooLarge as big:
+            log.warning("%s: recorded as sent (encoded): redaction sees its stored bytes only",
+                        big)
+            return raw, False
         log.warning(
             "could not decode a %s body (%s): recording the %d bytes its readable start decodes "
             "to, not the rest (bytes that do not decode could hide secrets)", coding, e, len(body))

@@ -581,12 +581,14 @@ class _Encoder:
         if coding in ("gzip", "deflate", "deflate-raw"):
             wbits = {"gzip": 31, "deflate": 15, "deflate-raw": -15}[coding]
             z = zlib.compressobj(6, zlib.DEFLATED, wbits)
+            self.compress = z.compress
             self._chunk = lambda d: z.compress(d) + z.flush(zlib.Z_SYNC_FLUSH)
             self._finish = z.flush
         elif coding == "br":
             import brotli  # mitmproxy's dependency, in both versions
 
             b = brotli.Compressor()
+            self.compress = b.process
             self._chunk = lambda d: b.process(d) + b.flush()
             self._finish = b.finish
         elif coding == "zstd":
@@ -594,18 +596,21 @@ class _Encoder:
                 from backports import zstd  # mitmproxy 12
 
                 c = zstd.ZstdCompressor()
+                self.compress = c.compress
                 self._chunk = lambda d: c.compress(d, mode=c.FLUSH_BLOCK)
                 self._finish = lambda: c.flush(mode=c.FLUSH_FRAME)
             except ImportError:
                 import zstandard  # mitmproxy 11
 
                 o = zstandard.ZstdCompressor().compressobj()
+                self.compress = o.compress
                 self._chunk = lambda d: o.compress(d) + o.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
                 self._finish = o.flush
         else:
             raise ValueError(f"unknown coding {coding!r}")
 
     def chunk(self, data: bytes) -> bytes:
+        """`data` encoded and flushed (decodable on arrival); `compress(data)`: not flushed."""
         return self._chunk(data)
 
     def finish(self) -> bytes:
@@ -1005,6 +1010,20 @@ async def _big(ctx: _Ctx) -> None:
         unit = whole
     chunked = ctx.qget("chunked") in ("1", "true", "yes")
     comp = ctx.encoder()
+    if comp and ctx.qget("whole") in ("1", "length"):
+        # The encoded body made first and sent in one write (a decompression bomb: a few KB
+        # holding the whole body); `whole=length` with its Content-Length (a buffered body).
+        unit = unit or block
+        piece = (unit * (BIG_CHUNK // len(unit) + 1))[:BIG_CHUNK]
+        encoded = b"".join(comp.compress(piece) for _ in range(total // BIG_CHUNK))
+        encoded += comp.finish()
+        headers.append(("content-encoding", comp.header))
+        if ctx.qget("whole") == "length":
+            headers.append(("content-length", str(len(encoded))))
+        await ctx.resp.start(200, headers)
+        await ctx.resp.write(encoded)
+        await ctx.resp.end()
+        return
     if comp:
         headers.append(("content-encoding", comp.header))
     elif not chunked:
