@@ -929,6 +929,15 @@ class Matcher:
             used[chosen] = True
             return self._interactions[chosen]
 
+    def unused_matches(self, request: Request) -> list[Interaction]:
+        """Every unused interaction matching `request`, in cassette order, none marked used (a
+        WebSocket upgrade's other recordings, which the player may take over: `take`). A scan of
+        the whole cassette: for upgrades, not for every request."""
+        live = self._prepare_live(request)
+        with self._lock:
+            return [x for i, x in enumerate(self._interactions)
+                    if not self._used[i] and self._matches(live, i, self.config.on)]
+
     def take(self, interaction: Interaction) -> bool:
         """Mark `interaction` used if it is not yet (a replayed WebSocket session taken over by
         another recording of its URL whose client messages match, wsplayer); False if it was."""

@@ -259,16 +259,10 @@ class Replayer:
         self.gate.permit(flow)  # our own loopback server, not the recorded host
 
     @staticmethod
-    def _other_sessions(sess: CassetteSession, live, headers, first: Interaction
-                        ) -> list[Interaction]:
+    def _other_sessions(sess: CassetteSession, live, headers) -> list[Interaction]:
         """The other unused WebSocket sessions recorded for this upgrade, in cassette order
         (left unused: the player takes one over only if the client's messages lead to it)."""
-        found: list[Interaction] = []
-        while (more := sess.find(live)) is not None and all(more is not f for f in found):
-            found.append(more)  # (allow_repeats gives the last one again: the loop ends)
-        for f in found:
-            sess.put_back(f)
-        return [f for f in found if f is not first and interim_answer(f, headers) is None]
+        return [i for i in sess.unused_matches(live) if interim_answer(i, headers) is None]
 
     def _websocket_player(
         self, flow: http.HTTPFlow, state: _Replay, recorded: Response, live
@@ -276,7 +270,7 @@ class Replayer:
         sess = state.session
         url = self.registry.safe(flow.request.url)
         choices = [Choice(state.interaction, session_from_response(recorded))]
-        others = self._other_sessions(sess, live, flow.request.headers, state.interaction)
+        others = self._other_sessions(sess, live, flow.request.headers)
         choices += [Choice(i, session_from_response(i.response)) for i in others]
 
         def switch(old: Interaction, new: Interaction) -> bool:

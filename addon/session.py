@@ -141,6 +141,9 @@ class CassetteSession:
         session that went another way)."""
         self.matcher.put_back(interaction)
 
+    def unused_matches(self, request: Request) -> list[Interaction]:
+        return self.matcher.unused_matches(request)
+
     def take(self, interaction: Interaction) -> bool:
         """Mark `interaction` used, unless it is already (Matcher.take)."""
         return self.matcher.take(interaction)

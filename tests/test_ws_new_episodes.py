@@ -215,3 +215,15 @@ def test_an_upstream_reset_after_divergence_is_a_failure_not_a_client_hang_up(
     proxy.stop()
     stats = proxy.vcr.all_sessions()[0].stats
     assert (stats.recorded, stats.failed) == (0, 1)
+
+
+def test_allow_repeats_replays_a_session_again_and_it_stays_used(run_proxy, gateway, ca_cert,
+                                                                   tmp_path):
+    path = tmp_path / "rt.yaml"
+    _run(run_proxy, gateway, ca_cert, path, "record", "hello")
+    proxy = run_proxy(path, "replay", allow_repeats=True)
+    for _ in range(2):
+        assert "You said: hello" in asyncio.run(_talk(ws_url(gateway), proxy.url, ca_cert,
+                                                      "hello"))
+        assert proxy.vcr.all_sessions()[0].unused() == []
+    assert proxy.vcr.all_sessions()[0].stats.replayed == 2
