@@ -39,8 +39,11 @@ def is_multipart(content_type: str) -> bool:
 
 def form_pairs(body: bytes) -> list[tuple[str, str]]:
     """An `application/x-www-form-urlencoded` body as (name, value) pairs in order (HTML's
-    urlencoded parser: `+` is a space, blank values kept; bytes that are not UTF-8 are replaced)."""
-    return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    urlencoded parser: `+` is a space, blank values kept; bytes that are not UTF-8, raw or
+    percent-encoded, are kept as surrogateescape's U+DC80-U+DCFF, so `q=%E9` and `q=%E8` differ,
+    as they do in Go's Request.Form)."""
+    return parse_qsl(body.decode("utf-8", "surrogateescape"), keep_blank_values=True,
+                     errors="surrogateescape")
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,8 @@ def _split_parts(multipart: ModuleType, boundary: bytes, body: bytes) -> list[Pa
             if not sep:
                 return None  # the header section never ends
         headers: list[tuple[str, str]] = []
-        for line in head.decode("utf-8", "replace").split("\r\n"):
+        # (surrogateescape: a latin-1 filename keeps its bytes, two of them are not one)
+        for line in head.decode("utf-8", "surrogateescape").split("\r\n"):
             if not line:
                 continue
             name, colon, value = line.partition(":")

@@ -91,3 +91,42 @@ def test_obs_text_replays_byte_for_byte_over_h2_and_paced(run_proxy, ca_cert, tm
         assert (r.status_code, r.text) == (200, "ok")
         assert dict(r.headers.raw)[b"content-disposition" if http2 else
                                    b"Content-Disposition"] == DISPOSITION, (http2, pace)
+
+
+def test_form_and_multipart_bodies_that_differ_in_latin1_bytes_do_not_match(run_proxy,
+                                                                            tmp_path):
+    """A urlencoded field `q=%E9` and a multipart part's latin-1 filename are those bytes: a
+    request sending other bytes there is a miss, not a match of two U+FFFD."""
+    form = b"q=caf%E9&x=1"
+    boundary = "b0undary"
+
+    def upload(name: bytes) -> bytes:
+        return (b"--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\""
+                + name + b"\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b0undary--\r\n")
+
+    ok = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+    path = tmp_path / "c.yaml"
+    with raw_answers([ok, ok]) as base:
+        recorder = run_proxy(path, "record")
+        with httpx.Client(proxy=recorder.url, timeout=5) as client:
+            assert client.post(base + "/v1/form", content=form, headers={
+                "Content-Type": "application/x-www-form-urlencoded"}).status_code == 200
+            assert client.post(base + "/v1/files", content=upload(b"r\xe9sum\xe9.txt"), headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}"}).status_code == 200
+        recorder.stop()
+    assert load_cassette(str(path)).interactions[0].request.form["q"] == [_text(b"caf\xe9")]
+
+    replay = run_proxy(path, "replay", allow_repeats=True)
+    with httpx.Client(proxy=replay.url, timeout=5) as client:
+        def post_form(body: bytes) -> int:
+            return client.post(base + "/v1/form", content=body, headers={
+                "Content-Type": "application/x-www-form-urlencoded"}).status_code
+
+        def post_file(name: bytes) -> int:
+            return client.post(base + "/v1/files", content=upload(name), headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}"}).status_code
+
+        assert post_form(b"x=1&q=caf%E9") == 200  # (fields in another order: the same form)
+        assert post_form(b"x=1&q=caf%E8") == 400
+        assert post_file(b"r\xe9sum\xe9.txt") == 200
+        assert post_file(b"r\xe8sum\xe8.txt") == 400
