@@ -193,6 +193,7 @@ def card(conv: Conversation, session: WsSession | None = None) -> dict[str, Any]
         "tool_calls": [{"name": c.name or "?", "id": c.id, "arguments": _pretty(c.arguments)}
                        for c in s.tool_calls],
         "error": s.error,
+        "notice": s.notice,  # (a body too large to decode: not shown)
         "finish": s.finish_reason,
         "usage": usage_text(s.usage) if s.usage else None,
         "timing": timing,

@@ -84,6 +84,12 @@ def test_show_and_diff_of_a_gzip_bomb_say_so_in_bounded_memory(bomb, tmp_path):
                          timeout=120, preexec_fn=_limited)
     assert got.returncode == 0, got.stderr[-800:]
     assert "(response body not shown: gzip body decodes to more than 256 MiB)" in got.stdout
+    page = tmp_path / "report.html"
+    got = subprocess.run([EXE, "show", "--html", str(page), bomb], capture_output=True,
+                         text=True, timeout=120, preexec_fn=_limited)
+    assert got.returncode == 0, got.stderr[-800:]
+    assert "(response body not shown: gzip body decodes to more than 256 MiB)" in \
+        page.read_text()
     got = subprocess.run([EXE, "diff", bomb, bomb], capture_output=True, text=True, timeout=120,
                          preexec_fn=_limited)
     assert got.returncode == 0 and "Traceback" not in got.stderr, got.stderr[-800:]
