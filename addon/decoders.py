@@ -358,13 +358,40 @@ def _registry() -> dict[str, Callable[[], ContentDecoder]]:
         "x-gzip": GZipDecoder,  # RFC 9110 8.4.1.3: a recipient should treat it as gzip
         "deflate": DeflateDecoder,
     }
-    brotli = _brotli_factory()
-    if brotli is not None:
-        reg["br"] = brotli
-    zstd = _zstd_factory()
-    if zstd is not None:
-        reg["zstd"] = zstd
+    # br and zstd: their bindings (brotlicffi, backports.zstd: 25-40 ms) are imported with the
+    # first such body, not with this module (`vcrproxy show`, `check` start without them).
+    if _found("brotli", "brotlicffi"):
+        reg["br"] = _lazy("br", _brotli_factory)
+    if _found("compression.zstd", "backports.zstd", "zstandard"):
+        reg["zstd"] = _lazy("zstd", _zstd_factory)
     return reg
+
+
+def _found(*modules: str) -> bool:
+    from importlib.util import find_spec
+
+    for name in modules:
+        try:
+            if find_spec(name) is not None:
+                return True
+        except ImportError:  # (a parent package that is not there)
+            continue
+    return False
+
+
+def _lazy(coding: str, make: Callable[[], Callable[[], ContentDecoder] | None],
+          ) -> Callable[[], ContentDecoder]:
+    """A decoder factory that makes its class (`make()`) on first use."""
+    made: list[Callable[[], ContentDecoder] | None] = []
+
+    def new() -> ContentDecoder:
+        if not made:
+            made.append(make())
+        if made[0] is None:
+            raise UnsupportedEncoding(coding)
+        return made[0]()
+
+    return new
 
 
 DECODERS: dict[str, Callable[[], ContentDecoder]] = _registry()
