@@ -361,7 +361,7 @@ class Prepared:
                 data = decoders.decode(data, coding)
             except ValueError:
                 pass
-        ctype = m.get("content-type", ("",))[0]
+        ctype = (m.get("content-type") or [""])[0]  # (`Content-Type: []` in a cassette)
         return _Body(data, self.config._json_paths, ctype, self.config.ignore_query)
 
     @cached_property

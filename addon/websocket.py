@@ -317,6 +317,17 @@ def timeline(session: WsSession) -> list[tuple[float, bool, str, int]]:
     return out
 
 
+def _items(value: Any) -> list:
+    """`value` if it is a list, else no items: a session is a hostile input (a cassette from
+    anywhere), and `"content": 5` or `"turns": "hi"` must not stop `show` or `diff`."""
+    return value if isinstance(value, list) else []
+
+
+def _count(value: Any) -> bool:
+    """Whether `value` is a token count (an int, not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def summarize_session(summary: Any, session: WsSession) -> None:
     """Fill an `aiformats.ExchangeSummary` from a Realtime session (OpenAI Realtime events or
     Gemini Live messages): provider, model, last user text, assistant text (the deltas, or
@@ -331,7 +342,7 @@ def summarize_session(summary: Any, session: WsSession) -> None:
     provider = None
 
     def add(field_name: str, value: Any) -> None:
-        if isinstance(value, int) and not isinstance(value, bool):
+        if _count(value):
             setattr(usage, field_name, (getattr(usage, field_name) or 0) + value)
 
     for m in session.messages:
@@ -344,7 +355,7 @@ def summarize_session(summary: Any, session: WsSession) -> None:
         if m.from_client:
             item = obj.get("item") if kind == "conversation.item.create" else None
             if isinstance(item, dict) and item.get("role") == "user":
-                parts = [c.get("text") or c.get("transcript") for c in item.get("content") or []
+                parts = [c.get("text") or c.get("transcript") for c in _items(item.get("content"))
                          if isinstance(c, dict)]
                 said = " ".join(p for p in parts if isinstance(p, str))
                 if said:
@@ -352,8 +363,8 @@ def summarize_session(summary: Any, session: WsSession) -> None:
             client = obj.get("clientContent") or obj.get("client_content")
             if isinstance(client, dict):  # Gemini Live
                 provider = GEMINI_LIVE
-                for turn in client.get("turns") or []:
-                    for part in (turn or {}).get("parts") or []:
+                for turn in _items(client.get("turns")):
+                    for part in _items(turn.get("parts") if isinstance(turn, dict) else None):
                         if isinstance(part, dict) and isinstance(part.get("text"), str):
                             summary.user_message = " ".join(part["text"].split())[:200]
             setup = obj.get("setup")
@@ -369,7 +380,7 @@ def summarize_session(summary: Any, session: WsSession) -> None:
                                       str(obj.get("arguments") or ""))
         elif kind == "response.done":
             response = obj.get("response") if isinstance(obj.get("response"), dict) else {}
-            for item in response.get("output") or []:
+            for item in _items(response.get("output")):
                 if isinstance(item, dict) and item.get("type") == "function_call":
                     call_id = str(item.get("call_id") or item.get("id") or len(calls))
                     calls.setdefault(call_id, ToolCall(call_id, str(item.get("name") or ""),
@@ -391,7 +402,7 @@ def summarize_session(summary: Any, session: WsSession) -> None:
         if isinstance(server, dict):  # Gemini Live
             provider = GEMINI_LIVE
             turn = server.get("modelTurn") or server.get("model_turn") or {}
-            for part in turn.get("parts") or [] if isinstance(turn, dict) else []:
+            for part in _items(turn.get("parts") if isinstance(turn, dict) else None):
                 if isinstance(part, dict) and isinstance(part.get("text"), str):
                     texts.append(part["text"])
             transcript = server.get("outputTranscription") or {}
@@ -400,16 +411,18 @@ def summarize_session(summary: Any, session: WsSession) -> None:
         tool = obj.get("toolCall") or obj.get("tool_call")
         if isinstance(tool, dict):
             provider = GEMINI_LIVE
-            for fc in tool.get("functionCalls") or tool.get("function_calls") or []:
+            for fc in _items(tool.get("functionCalls") or tool.get("function_calls")):
                 if isinstance(fc, dict):
                     call_id = str(fc.get("id") or len(calls))
                     calls[call_id] = ToolCall(call_id, str(fc.get("name") or ""),
                                               json.dumps(fc.get("args") or {}))
         meta = obj.get("usageMetadata")
         if isinstance(meta, dict):
-            usage.input_tokens = meta.get("promptTokenCount", usage.input_tokens)
-            usage.output_tokens = meta.get("responseTokenCount", usage.output_tokens)
-            usage.total_tokens = meta.get("totalTokenCount", usage.total_tokens)
+            for field_name, key in (("input_tokens", "promptTokenCount"),
+                                    ("output_tokens", "responseTokenCount"),
+                                    ("total_tokens", "totalTokenCount")):
+                if _count(meta.get(key)):
+                    setattr(usage, field_name, meta[key])
     if summary.provider == UNKNOWN:
         summary.provider = provider or "websocket"
     if not summary.request_model:

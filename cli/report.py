@@ -13,6 +13,7 @@ Functions: `render_report(cassette, title) -> str`, `write_report(cassette, path
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -200,6 +201,7 @@ def card(conv: Conversation, session: WsSession | None = None) -> dict[str, Any]
     }
 
 
+@functools.cache  # (one per process: Jinja's own cache lives in the Environment)
 def _environment() -> Environment:
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
     return Environment(
