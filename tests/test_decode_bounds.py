@@ -15,9 +15,14 @@ from conftest import proxied_client
 
 from vcrproxy import decoders, load_cassette
 
+# Each bomb costs seconds of inflating up to the bound (twice: recording, redaction), and CI
+# machines are shared: the flow may take longer than proxied_client's 20 s.
+SLOW = 120
+
 
 def _fetch_raw(proxy, ca_cert, url: str, coding: str) -> bytes:
     with proxied_client(proxy, ca_cert) as client:
+        client.timeout = SLOW
         with client.stream("GET", url, headers={"Accept-Encoding": coding}) as r:
             assert r.status_code == 200
             return b"".join(r.iter_raw())  # (not decoded here either)
@@ -73,6 +78,7 @@ def test_a_gzip_bomb_request_body_is_matched_as_sent(run_proxy, gateway, ca_cert
     proxy = run_proxy(path, "record")
     with caplog.at_level(logging.WARNING, logger="vcrproxy"):
         with proxied_client(proxy, ca_cert) as client:
+            client.timeout = SLOW
             assert client.post(url, content=body, headers=headers).status_code == 200
         proxy.stop()
         request = load_cassette(str(path)).interactions[0].request
@@ -80,6 +86,7 @@ def test_a_gzip_bomb_request_body_is_matched_as_sent(run_proxy, gateway, ca_cert
         assert request.header_values("Content-Encoding") == ["gzip"]
         proxy = run_proxy(path, "replay")
         with proxied_client(proxy, ca_cert) as client:
+            client.timeout = SLOW
             assert client.post(url, content=body, headers=headers).status_code == 200
         proxy.stop()
     said = [r.getMessage() for r in caplog.records if "request body kept as sent" in
