@@ -89,7 +89,9 @@ def load_for_view(path: str, error: type[click.ClickException] = click.ClickExce
                   redact: bool = True) -> Cassette:
     """load_cassette for the view commands (`show` in every view, `diff`): a one-line error
     (`error`) instead of a traceback; a cut-off last interaction is dropped with a note on
-    stderr. `redact`: every interaction passes through `mask_secrets` first."""
+    stderr. `redact`: every interaction passes through `mask_secrets` first (and the
+    command's output through `mask_text` after: a key in a field redaction leaves alone, such
+    as a hostile `method:`, is still never printed)."""
     from vcrproxy.cassette import CassetteError, os_error
 
     try:
@@ -118,8 +120,9 @@ def mask_secrets(cassette: Cassette) -> None:
 
 
 def mask_text(text: str) -> str:
-    """`text` (a file that does not load, shown as it is) with key shapes and named values
-    masked by `redaction.redact_text`, the rule for any text leaving the proxy."""
+    """`text` (a view's output, or a file that does not load shown as it is) with key shapes
+    and URLs' named values masked by `redaction.redact_text`, the rule for any text leaving
+    the proxy."""
     from vcrproxy.redaction import redact_text
 
     return redact_text(text)

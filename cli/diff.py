@@ -30,7 +30,7 @@ from vcrproxy.cassette import Cassette, Interaction
 from vcrproxy.conversation import Conversation, conversation, format_duration
 from vcrproxy.matching import Matcher, differences
 
-from .common import NO_REDACT, Path, load_for_view
+from .common import NO_REDACT, Path, load_for_view, mask_text
 from .plain import title
 from .show import _clean, _websocket
 
@@ -299,7 +299,7 @@ def diff(old: str, new: str, ignore_latency: bool, no_redact: bool) -> None:
     a = load_for_view(old, DiffError, redact=not no_redact)
     b = load_for_view(new, DiffError, redact=not no_redact)
     result = diff_cassettes(a, b, ignore_latency=ignore_latency)
-    click.echo(f"--- {old} ({len(a.interactions)} interactions)")
-    click.echo(f"+++ {new} ({len(b.interactions)} interactions)")
-    click.echo("\n".join(result.lines()))
+    text = "\n".join([f"--- {old} ({len(a.interactions)} interactions)",
+                      f"+++ {new} ({len(b.interactions)} interactions)", *result.lines()])
+    click.echo(text if no_redact else mask_text(text))
     sys.exit(1 if result.changed else 0)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -230,7 +231,11 @@ def render_report(cassette: Cassette, title: str) -> str:
     )
 
 
-def write_report(cassette: Cassette, path: str, title: str) -> None:
-    """Write the page to `path` (UTF-8) in one go: a temporary file renamed over it."""
+def write_report(cassette: Cassette, path: str, title: str,
+                 mask: Callable[[str], str] | None = None) -> None:
+    """Write the page to `path` (UTF-8) in one go: a temporary file renamed over it. `mask`:
+    applied to the page first (`show` passes `common.mask_text`)."""
     html = render_report(cassette, title)
+    if mask is not None:
+        html = mask(html)
     atomic_write(path, html.encode("utf-8"))

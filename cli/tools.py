@@ -13,7 +13,15 @@ from vcrproxy.cassette import Cassette, CassetteError, os_error
 from vcrproxy.options import BY_NAME
 from vcrproxy.yamlio import cassette_lock
 
-from .common import CONTEXT, NO_REDACT, Path, load_for_view, load_with_notes, table_option
+from .common import (
+    CONTEXT,
+    NO_REDACT,
+    Path,
+    load_for_view,
+    load_with_notes,
+    mask_text,
+    table_option,
+)
 
 if TYPE_CHECKING:  # imported where used: `show` needs none of the redaction rules
     from vcrproxy.redaction import RedactionConfig
@@ -57,9 +65,10 @@ def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: b
     if missing:
         raise click.ClickException(f"{cassette}: no interaction with id {missing[0]}")
     if as_json:
-        click.echo(render_json(c, ids=list(ids) or None))
+        text = render_json(c, ids=list(ids) or None)
     else:
-        click.echo(render_cassette(c, ids=list(ids) or None, raw=raw, color=sys.stdout.isatty()))
+        text = render_cassette(c, ids=list(ids) or None, raw=raw, color=sys.stdout.isatty())
+    click.echo(text if no_redact else mask_text(text))
 
 
 REDACTION_OPTIONS = ("vcr_redact_headers", "vcr_redact_query", "vcr_redact_fields",

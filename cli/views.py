@@ -34,7 +34,8 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
             _show_as_it_is(path, e.message, redact)
             return
         chosen = _select(cassette, ids, path)
-        click.echo(render_plain(cassette, chosen), nl=False)
+        text = render_plain(cassette, chosen)
+        click.echo(mask_text(text) if redact else text, nl=False)
     if html_out:
         from .report import write_report
 
@@ -43,7 +44,8 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
         if ids:
             cassette.interactions = _select(cassette, ids, path)
         try:
-            write_report(cassette, html_out, os.path.basename(path))
+            write_report(cassette, html_out, os.path.basename(path),
+                         mask=mask_text if redact else None)
         except OSError as e:
             raise click.ClickException(str(os_error(html_out, e))) from None
         if not plain:

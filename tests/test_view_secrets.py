@@ -96,3 +96,20 @@ def test_plain_fallback_masks_a_file_that_does_not_load(tmp_path):
     assert KEY not in done.output and "<REDACTED>" in done.output
     done = CliRunner().invoke(main, ["show", "--plain", "--no-redact", str(path)])
     assert KEY in done.output
+
+
+def test_a_key_where_redaction_never_looks_is_masked_in_the_output(tmp_path):
+    """A hostile cassette with a key as its method: the views' output is masked as well."""
+    path = tmp_path / "c.yaml"
+    _cassette(path, "hello")
+    text = path.read_text()
+    assert "method: POST" in text
+    path.write_text(text.replace("method: POST", "method: " + KEY))
+    for view in VIEWS:
+        out = _cli("show", *view, str(path))
+        assert KEY not in out and "<REDACTED>" in out, (view, out)
+    _cli("show", "--html", str(tmp_path / "r.html"), str(path))
+    assert KEY not in (tmp_path / "r.html").read_text()
+    other = _cassette(tmp_path / "other.yaml", "bye")
+    out = _cli("diff", other, str(path))
+    assert KEY not in out and "<REDACTED>" in out, out
