@@ -273,6 +273,11 @@ def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
 # escape stands for is part of the key.
 _B64 = r"(?:[A-Za-z0-9+/=]|\\/|\\u00(?:2[BbFf]|3[Dd])|%2[BFbf]|%3[Dd])"
 _ESC_REACH = KEY_REACH + b"\\"
+# A URL's userinfo characters (RFC 3986: unreserved, percent-encoded, sub-delims; `:` only
+# between the user and the password).
+_USERINFO = r"[A-Za-z0-9._~%!$&'()*+,;=-]"
+_USERINFO_REACH = bytes(sorted(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                               b"._~%!$&'()*+,;=-"))
 
 # Minimum lengths and required digits keep words and provider ids (`chatcmpl-...`, `msg_...`,
 # `call_...`, `resp_...`, `toolu_...`, model names) out. Earlier shapes win when two overlap.
@@ -357,6 +362,11 @@ SHAPES: tuple[Shape, ...] = (
            r"-----END[A-Z ]{0,20} PRIVATE KEY-----", "-----BEGIN", reach=None),
     _shape("jwt", "a JSON Web Token (eyJ...)",
            rf"\beyJ{_TOKEN}{{8,}}\.eyJ{_TOKEN}{{8,}}\.{_TOKEN}{{8,}}", "eyJ"),
+    # A URL's password (RFC 3986 3.2.1 userinfo, `postgres://app:<password>@db`, `redis://:pw@`):
+    # an .env's DATABASE_URL, a connection string in code. Found from its `://`.
+    _shape("url-password", "a password in a URL (scheme://user:...@)",
+           rf"://{_USERINFO}{{0,128}}:(?P<secret>{_USERINFO}{{1,256}})@", "://",
+           reach=_USERINFO_REACH + b":/@"),
     # `Bearer <token>` anywhere (bodies, unlisted headers). The token must look random: 16+
     # characters with a digit or an inner lower-to-upper case change, so prose stays.
     _shape("bearer", "a bearer token (Bearer ...)",
@@ -893,26 +903,33 @@ class _Finder:
 
     def env_at(self, data: bytes, ni: int, at: int, final: bool = True
                ) -> tuple[int, str] | None:
-        """The `.env` or shell assignment (`DB_PASSWORD=...`, `export API_KEY=...`, at the start
-        of a line: raw, or a JSON string's `\\n` or its start) whose name field needle `ni`'s
-        hit at `at` is in: (where its `=` is, the name) when `=` follows, else None.
-        `final=False` as in `xml_at`."""
-        # Most hits are words in text, with no `=` as near as an assignment's would be.
-        limit = at + _NAME_MAX + _ENV_SPACES + 1
-        if data.find(b"=", at, limit) < 0:
-            if not final and len(data) < limit:
-                raise _Wait
-            return None
+        """The assignment in a config file or shell whose name field needle `ni`'s hit at `at` is
+        in, at the start of a line (raw, or a JSON string's `\\n` or its start): `.env` and shell
+        `NAME=value` (`export `), YAML `name: value` (`- `), `.npmrc` `//host/:name=value`; and
+        `.netrc`'s `password value` after a `machine`: (where its value starts, the name),
+        else None. `final=False` as in `xml_at`."""
         m = _ENV_NAME_REST.match(data, at)
         end = m.end()
-        if end == len(data) and not final and end - at < _NAME_MAX:
+        if end == len(data) and not final and end - at < _NAME_MAX + _ENV_SPACES:
             raise _Wait
-        if data[end : end + 1] != b"=" or m.end(1) < at + self.needles.lengths[ni]:
+        if m.end(1) < at + self.needles.lengths[ni]:
+            return None
+        sep = data[end : end + 1]
+        if sep == b":":
+            if end + 1 == len(data) and not final:
+                raise _Wait
+            if data[end + 1 : end + 2] not in (b" ", b"\t"):
+                return None  # (YAML's `: ` needs its space: `a:b` is no assignment)
+        elif sep != b"=":
+            if end > m.end(1) and sep and data[at : m.end(1)].lower() in _NETRC_NAMES \
+                    and (at == 0 or data[at - 1 : at] in _NETRC_SPACE) \
+                    and _NETRC_MACHINE.search(data, max(0, at - 1024), at) is not None:
+                return end, data[at : m.end(1)].decode("ascii")
             return None
         head = _ENV_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
         if head is None:
             return None
-        return end, data[head.start(1) : m.end(1)].decode("ascii")
+        return end + 1, data[head.start(1) : m.end(1)].decode("ascii")
 
 
 # A shape hit whose bytes run on this far with none outside its reach is a suspect: the
@@ -1390,16 +1407,21 @@ _XML_TEXT = re.compile(
 _QUERY_NAME_HEAD = re.compile(rb"(?:[?&]|&amp;|\\u0026)([A-Za-z0-9_.~%+-]*)\Z")
 _QUERY_NAME_REST = re.compile(rb"[A-Za-z0-9_.~%%+-]{0,%d}" % _NAME_MAX)
 _QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
-# A `.env` or shell assignment in a body (a file attached as text, a multipart upload, code in a
-# chat): the name's bytes after a stem hit, spaces, then `=` (`:` is left to JSON and YAML: in
-# prose, `Password: ...` is more often a word than a value); what the name starts after: a
-# line's start (raw, or `\n` in a JSON string) or a JSON string's, maybe `export `. Its value
+# An assignment in a config file or shell in a body (a file attached as text, a multipart
+# upload, code in a chat): the name's bytes after a stem hit, spaces, then `=` or YAML's `: `;
+# what the name starts after: a line's start (raw, or `\n` in a JSON string) or a JSON
+# string's, maybe `export `, a YAML list's `- ` or an .npmrc's `//registry.example/:`. Its value
 # runs to the end of the line (raw or escaped, at any depth of JSON in JSON strings) or of the
 # string, its quotes left out.
-_ENV_SPACES = 16  # (at most, between a name and its `=`)
+_ENV_SPACES = 16  # (at most, between a name and its `=` or `:`)
 _ENV_NAME_REST = re.compile(rb"([A-Za-z0-9_.-]{0,%d})[ \t]{0,%d}" % (_NAME_MAX, _ENV_SPACES))
 _ENV_NAME_HEAD = re.compile(
-    rb'(?:\A|[\r\n"]|\\[nr])[ \t]*(?:export[ \t]+)?((?:[A-Za-z_][A-Za-z0-9_.-]*)?)\Z')
+    rb'(?:\A|[\r\n"]|\\[nr])[ \t]*(?:export[ \t]+|-[ \t]+|//[^\s"\\]{1,%d}/:)?'
+    rb"((?:[A-Za-z_][A-Za-z0-9_.-]*)?)\Z" % _NAME_MAX)
+# A .netrc's password (`machine api.example.com login deploy password <value>`).
+_NETRC_NAMES = (b"password", b"passwd")
+_NETRC_SPACE = (b" ", b"\t", b"\n", b"\r")
+_NETRC_MACHINE = re.compile(rb'(?:^|[\s"]|\\[nr])machine\s', re.MULTILINE)
 _ENV_VALUE = re.compile(
     rb"""[ \t]*(?:(?P<q>\\*["'])(?P<quoted>(?:(?!(?P=q))[^\r\n\\]|\\+[^nr"\\])*)(?P=q)"""
     rb"""|(?P<plain>(?:[^\r\n"\\]|\\+[^nr"\\])*))""")
@@ -1571,15 +1593,16 @@ def _env_fields(
     JSON field rule), from the field needle hits: a `.env` a request attaches as text, uploads
     as a file part, or a chat quotes."""
     spans: list[Span] = []
-    if b"=" not in data:  # (one pass, as fast as memchr: most SSE and JSON bodies hold none)
-        return spans
-    for eq, name in _distinct_names(data, hits, finder.env_at, 0):
+    if b"=" not in data and b": " not in data and b"machine" not in data:
+        return spans  # (a few memchr-fast passes: most SSE bodies hold none of them)
+    for at, name in _distinct_names(data, hits, finder.env_at, 0):
         if not config.secret_field(name, json=True):
             continue
-        m = _ENV_VALUE.match(data, eq + 1)
+        m = _ENV_VALUE.match(data, at)
         group = "quoted" if m.start("quoted") >= 0 else "plain"
         vs, ve = m.span(group)
         ve = vs + len(data[vs:ve].rstrip(b" \t"))
+        vs = _value_span(name, data, vs, ve)  # (`Authorization: Bearer <token>`)
         text = _json_string(data[vs:ve]) if b"\\" in data[vs:ve] else \
             data[vs:ve].decode("utf-8", "replace")
         if not text or is_redacted(text):
@@ -2112,9 +2135,6 @@ def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
 # (Found by its start; its end is the next `"`, and the whole must be base64: a long regex run
 # over a 50 MB image costs 20 times what the rest of the pass does.)
 _B64_STRING = re.compile(rb'"(?:data:[a-z]+/[-+.\w]*;base64,)?[A-Za-z0-9+/]{32}')
-# `NAME=value` lines of a .env or shell file.
-_ENV_LINE = re.compile(rb"^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*[=:][ \t]*"
-                       rb"[\"']?(.*?)[\"']?[ \t]*\r?$", re.MULTILINE)
 
 
 def _is_text(data: bytes) -> bool:
@@ -2157,13 +2177,6 @@ def _base64_text_spans(data: bytes, p: _Pass, kind: str) -> list[Span]:
         hits: list[tuple[int, int]] = []
         spans = p.finder.shape_spans(text, hits)
         spans += _named_fields(text, hits, p.finder, p.config, place, p.values)
-        for line in _ENV_LINE.finditer(text):
-            name = line.group(1).decode()
-            value = line.group(2).decode("utf-8", "replace")
-            if line.end(2) > line.start(2) and p.config.secret_field(name) \
-                    and not is_redacted(value):
-                spans.append((*line.span(2), ("name", f"{place} line {name}")))
-                p.values.setdefault(value, f"{place} line {name}")
         for s, e, why in _merge(spans):
             out.append((start + s // 3 * 4, end if e >= len(text) else start + -(-e // 3) * 4,
                         why))

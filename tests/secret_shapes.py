@@ -59,6 +59,7 @@ SHAPE_EXAMPLES: dict[str, str] = {
     + "\n-----END " + "PRIVATE KEY-----",
     "jwt": "eyJ" + "hbGciOiJIUzI1NiJ9." + "eyJ" + "zdWIiOiIxMjM0NTY3ODkwIn0."
     + "dozjgNryP4J3jVmNHl0w5N",
+    "url-password": "postgres://app:" + "s3cr" + "etPw0rd" + "@db.internal:5432/app",
     "bearer": "Bearer " + "vcx" + "_3fK9aLq0Zr7TbX2m",
 }
 
