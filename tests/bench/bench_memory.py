@@ -49,25 +49,19 @@ def text_rows(tmp: str, confdir: str, *, runs: int = 3, mb: int = 50) -> list[bu
                         ("random binary", "&random=7")):
         med, took = _recordings(tmp, confdir, runs, mb, query, with_w=False)
         vt, st = med["vcrproxy"][2], med["streaming mitmdump"][2]
-        ratio, spread = paired(took["vcrproxy"], took["streaming mitmdump"])
+        ratio, spread = bu.paired(took["vcrproxy"], took["streaming mitmdump"])
         rows.append(bu.Row("stream recording", f"{mb} MB {what} stream, request to end of body",
                            f"{vt:.2f} s", f"streaming mitmdump {st:.2f} s",
                            f"{ratio:.2f}x ({spread})", "<= 1.5x", ratio <= 1.5))
     return rows
 
 
-def paired(ours: list[float], base: list[float]) -> tuple[float, str]:
-    """The median of the per-run ratios ours[k] / base[k] (each pair ran back to back, so a
-    change in the machine's load between runs moves both), and their range, formatted."""
-    ratios = sorted(o / b for o, b in zip(ours, base, strict=True))
-    return bu.median(ratios), f"{ratios[0]:.2f}-{ratios[-1]:.2f}"
-
 
 def recording_rows(tmp: str, confdir: str, *, runs: int = 3, mb: int = 50) -> list[bu.Row]:
     med, took = _recordings(tmp, confdir, runs, mb, "", with_w=True)
     (vp, vi, vt), (mp, mi, mt), (sp, _, st) = (
         med["vcrproxy"], med["mitmdump -w"], med["streaming mitmdump"])
-    ratio, spread = paired(took["vcrproxy"], took["streaming mitmdump"])
+    ratio, spread = bu.paired(took["vcrproxy"], took["streaming mitmdump"])
     return [
         bu.Row(
             "memory", f"peak RSS recording a {mb} MB stream", f"{vp:.0f} MB (idle {vi:.0f})",

@@ -138,6 +138,13 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+def paired(ours: Sequence[float], base: Sequence[float]) -> tuple[float, str]:
+    """The median of the per-run ratios ours[k] / base[k] (each pair ran back to back, so a
+    change in the machine's load between runs moves both), and their range, formatted."""
+    ratios = sorted(o / b for o, b in zip(ours, base, strict=True))
+    return median(ratios), f"{ratios[0]:.2f}-{ratios[-1]:.2f}"
+
+
 # -- the table ------------------------------------------------------------------------------------
 @dataclass
 class Row:
