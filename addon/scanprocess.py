@@ -16,7 +16,6 @@ the file and goes on with both as if it had fed them itself (`StreamedScalar.res
 
 from __future__ import annotations
 
-import io
 import mmap
 import os
 import pickle
@@ -128,7 +127,7 @@ class ScanProcess:
             text_state, n_text, n_raw, scan_state, error = pickle.loads(data[_REPLY.size:])
             if error:
                 raise ScanProcessError(error)
-            # The text as a map the writer copies by sendfile (store.MappedFile); the raw bytes
+            # The text as a map the writer copies from the file (store.MappedFile); the raw bytes
             # after it (a text that stopped qualifying), only ever read, as a view.
             text = [MappedFile(file, n_text)] if n_text else []
             raw = [memoryview(mmap.mmap(file.fileno(), n_text + n_raw, prot=mmap.PROT_READ))[
@@ -195,18 +194,17 @@ def _serve(src: int, dst: int, fd: int, text: StreamedScalar, scan: Any | None
     """The child: feed each message's pieces to `text` (writing what it makes to `fd`: first
     all text, then any raw bytes, `StreamedScalar.take`) and to `scan`; at the end, reply with
     (text state, text bytes, raw bytes, scan state, error)."""
-    reader = io.FileIO(src, "rb", closefd=False)
     error = ""
     n_text = n_raw = 0
     while True:
-        head = _read(reader, _HEAD.size)
+        head = _read(src, _HEAD.size)
         if head is None:
             return 1  # (the parent dropped it)
         kind, n, m = _HEAD.unpack(head)
         if kind == _END:
             break
-        data = _read(reader, n)
-        scan_data = data if m == SAME else None if m == NONE else _read(reader, m)
+        data = _read(src, n)
+        scan_data = data if m == SAME else None if m == NONE else _read(src, m)
         if data is None or (m not in (SAME, NONE) and scan_data is None):
             return 1
         if not error:
@@ -231,14 +229,19 @@ def _serve(src: int, dst: int, fd: int, text: StreamedScalar, scan: Any | None
     return 0
 
 
-def _read(reader: io.FileIO, n: int) -> bytes | None:
-    """Exactly `n` bytes, or None at the end of the pipe."""
-    buf = bytearray(n)
-    view = memoryview(buf)
-    got = 0
-    while got < n:
-        k = reader.readinto(view[got:])
-        if not k:
+def _read(src: int, n: int) -> bytes | None:
+    """Exactly `n` bytes, or None at the end of the pipe. One read() in practice (a message is
+    one write of at most the pipe's size): the bytes come straight into the object returned,
+    not through a buffer copied again (two copies of every byte of the stream in this child)."""
+    if not n:
+        return b""
+    data = os.read(src, n)
+    if len(data) == n or not data:
+        return data or None
+    buf = bytearray(data)
+    while len(buf) < n:
+        more = os.read(src, n - len(buf))
+        if not more:
             return None
-        got += k
+        buf += more
     return bytes(buf)
