@@ -14,7 +14,13 @@ from . import decoders, providers, scanprocess
 from .cassette import Interaction
 from .flows import LARGE_BODY
 from .redaction import RedactionConfig, StreamScan, echo_variants, redact_url
-from .yamlv3 import BinaryScalar, LiteralScalar, StreamedScalar, not_utf8_from_start
+from .yamlv3 import (
+    BinaryScalar,
+    LiteralScalar,
+    StreamedScalar,
+    not_utf8_from_start,
+    prepare_for_fork,
+)
 
 log = logging.getLogger("vcrproxy")
 
@@ -339,6 +345,24 @@ def _scan_thread() -> ThreadPoolExecutor:
     if _scan_pool is None:
         _scan_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vcrproxy-scan")
     return _scan_pool
+
+
+def warm_up(redaction: RedactionConfig | None) -> None:
+    """Build in the scan thread, as a recording session opens, what its first large stream
+    would otherwise build there while it streams, holding the GIL much of the time (~25 ms,
+    once per process): the split-secret literals of a request that names no value (what
+    StreamScan compiles: redaction._split_literals) and the matchers its YAML text compiles
+    before the text process forks (yamlv3.prepare_for_fork)."""
+    _scan_thread().submit(_warm, redaction)
+
+
+def _warm(redaction: RedactionConfig | None) -> None:
+    try:
+        if redaction is not None:
+            StreamScan(redaction, [])
+        prepare_for_fork()
+    except Exception as e:  # noqa: BLE001 - only time is lost: the stream builds them itself
+        log.debug("warming up the stream scan failed: %s", e)
 
 
 _unsupported_warned: set[str] = set()

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from mitmproxy import ctx, exceptions, http
 
-from . import faults, options
+from . import faults, options, recording
 from .cassette import CassetteError
 from .failclosed import UPSTREAM_MODES, fail_closed
 from .matching import MatchConfig
@@ -89,6 +89,8 @@ class SessionRegistry:
             preloaded, self._preloaded = self._preloaded, None
         sess = CassetteSession(path, mode, self.match, self.redaction, preloaded=preloaded)
         self.sessions[path] = sess
+        if sess.mode in (options.Mode.RECORD, options.Mode.NEW_EPISODES):
+            recording.warm_up(self.redaction)
         return sess
 
     def default_session(self) -> CassetteSession:

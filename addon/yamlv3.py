@@ -648,8 +648,8 @@ class StreamedScalar:
 class BinaryScalar(StreamedScalar):
     """A body that is not UTF-8, as yaml.v3 writes it: `!!binary` base64 in 70-character lines
     (encodeBase64 in encode.go); `parts` equals `binary_parts(body, indent)`, built from whole
-    105,000-byte blocks as they complete (each after the first led by its line break and
-    indentation). Always usable."""
+    105,000-byte blocks as they complete (between two blocks, a part of its own: the line break
+    and indentation). Always usable."""
 
     __slots__ = ("_rest", "_blocks")
 
@@ -662,15 +662,28 @@ class BinaryScalar(StreamedScalar):
         return self.indent == indent  # (no indicator)
 
     def _feed(self, data: bytes) -> None:
-        buf = self._rest + data if self._rest else data
-        whole = len(buf) - len(buf) % _B64_BLOCK
-        view = memoryview(buf)
-        sep = b"\n" + b" " * self.indent
+        # Blocks are encoded from views of the piece: only a block that straddles two pieces is
+        # copied (joining the rest to each piece, and each block to its separator, copied the
+        # body and its text once more: 45 -> 30 ms per 50 MB).
+        view = memoryview(data)
+        if self._rest:
+            need = _B64_BLOCK - len(self._rest)
+            if len(view) < need:
+                self._rest += view
+                return
+            self._block(self._rest + view[:need])
+            view = view[need:]
+        whole = len(view) - len(view) % _B64_BLOCK
         for j in range(0, whole, _B64_BLOCK):
-            block = sep.join(_B64_LINES(_b64encode(view[j:j + _B64_BLOCK])))
-            self.parts.append(sep + block if self._blocks else block)
-            self._blocks += 1
+            self._block(view[j:j + _B64_BLOCK])
         self._rest = bytes(view[whole:])
+
+    def _block(self, data: memoryview | bytes) -> None:
+        sep = b"\n" + b" " * self.indent
+        if self._blocks:
+            self.parts.append(sep)
+        self.parts.append(sep.join(_B64_LINES(_b64encode(data))))
+        self._blocks += 1
 
     def _finish(self) -> None:
         if self.size < 52:  # (under 70 base64 characters: one line; no block completed)
