@@ -310,10 +310,13 @@ LOCK_TIMEOUT_S = 30.0  # a writer waiting longer for another process's lock fail
 
 
 def file_stamp(path: str) -> tuple[int, int, int] | None:
-    """(inode, size, mtime ns) of `path`, None when missing: changes whenever anyone writes it."""
+    """(inode, size, mtime ns) of `path`, None when there is no file to read there (missing, or
+    a path that cannot name one: under a regular file, a symlink loop, a name too long): changes
+    whenever anyone writes it. A mode that reads or writes the file names such a path's cause
+    itself (modes.probe at start, the writer's os_error); passthrough touches no file."""
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except OSError:
         return None
     return st.st_ino, st.st_size, st.st_mtime_ns
 
