@@ -246,23 +246,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 @pytest.fixture
 def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> VcrproxyHandle:
     """Route this test's HTTP(S) through vcrproxy into its own cassette."""
+    from vcrproxy.cassette import CassetteError
     from vcrproxy.childenv import NO_PROXY_VARS, proxy_exports, proxy_url
     from vcrproxy.vcr import resolve_cassette_name
 
     marker = request.node.get_closest_marker(MARKER)
     kwargs = dict(marker.kwargs) if marker else {}
     mode = kwargs.get("mode") or _mode(request.config)
+    # A wrong marker fails its own test's setup in one line (no traceback through the plugin),
+    # as the shared-name refusal does.
     if mode not in MODES:
-        raise pytest.UsageError(f"vcrproxy marker: unknown mode {mode!r}")
+        pytest.fail(f"vcrproxy marker: unknown mode {mode!r} (use {', '.join(MODES)})",
+                    pytrace=False)
     name = kwargs.get("cassette") or _own_name(request)
     wanted = kwargs.get("fault") or ()
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)
     try:
         parse_faults(wanted)
     except ValueError as e:
-        raise pytest.UsageError(f"vcrproxy marker: {e}") from None
+        pytest.fail(f"vcrproxy marker: {e}", pytrace=False)
     vcr = vcrproxy_server.vcr
-    path = resolve_cassette_name(_root(request.config), name)
+    try:
+        path = resolve_cassette_name(_root(request.config), name)
+    except CassetteError as e:
+        pytest.fail(f"vcrproxy marker: {e}", pytrace=False)
     proxy = vcrproxy_server.proxy
     url = proxy_url(proxy.host, proxy.port, name, mode, wanted)
     env = proxy_exports(url, vcrproxy_server.ca_cert, vcrproxy_server.ca_bundle)
