@@ -64,12 +64,17 @@ def proxy_url(
     faults: Sequence[str] = (),
 ) -> str:
     """`http://[NAME[:MODE][;FAULT...]@]HOST:PORT`: the cassette, its mode and its replay faults
-    as the proxy credentials (`@` and `#` of a fault percent-encoded, as a URL needs)."""
+    as the proxy credentials (`@` and `#` of a fault percent-encoded, as a URL needs).
+
+    A client decodes the URL's user part before it sends it as `Proxy-Authorization: Basic
+    NAME:MODE` (RFC 7617 2: the user-id holds no colon), and the proxy unquotes NAME once more
+    (registry.proxy_credentials): so a name's `:` and `%` are encoded twice (`%253A`, `%2525`),
+    and `runs/10:00.yaml` reaches the proxy as one name, not as `runs/10` in mode `00.yaml`."""
     if ":" in host:
         host = f"[{host}]"
     auth = ""
     if cassette_name:
-        auth = quote(cassette_name, safe="")
+        auth = quote(cassette_name, safe="").replace("%25", "%2525").replace("%3A", "%253A")
         if mode or faults:
             auth += ":" + ";".join(
                 [quote(mode or "", safe=""), *(quote(f, safe=":*=") for f in faults)]

@@ -58,3 +58,25 @@ def test_a_marker_cassette_name_with_a_colon_records(tmp_path, confdir):
     else:  # refused: at setup, saying why, before any request
         assert "ERROR at setup" in got.stdout and "2026-12-01T10:00.yaml" in got.stdout, \
             out[-3000:]
+
+
+def test_proxy_url_names_keep_colons_and_percents(run_proxy, gateway, ca_cert, tmp_path):
+    """childenv.proxy_url (the plugin's and `vcrproxy env`'s URLs) carries any name through a
+    real client's Basic credentials: a `:` (split off as the mode before) and a literal `%41`
+    (unquoted to `A` before) reach their own files; a plain name's URL reads as before."""
+    import httpx
+
+    from vcrproxy.childenv import proxy_url
+
+    assert proxy_url("127.0.0.1", 1, "chat/one two", "replay") == \
+        "http://chat%2Fone%20two:replay@127.0.0.1:1"
+    proxy = run_proxy(tmp_path / "default.yaml", "record")
+    host, port = proxy.url.rsplit("/", 1)[1].rsplit(":", 1)
+    for name in ("runs/10:00.yaml", "odd%41:name.yaml"):
+        url = proxy_url(host, int(port), name, "record")
+        with httpx.Client(proxy=url, verify=ca_cert, timeout=20) as client:
+            assert client.get(gateway.url + "/json?size=40").status_code == 200
+    proxy.stop()
+    assert (tmp_path / "runs" / "10:00.yaml").exists()
+    assert (tmp_path / "odd%41:name.yaml").exists()
+    assert not (tmp_path / "default.yaml").exists()
