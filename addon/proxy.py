@@ -15,6 +15,7 @@ import inspect
 import logging
 import os
 import re
+import socket
 import sys
 import threading
 import types
@@ -373,7 +374,7 @@ class Proxy:
             }
             extra: dict[str, Any] = {}
             if s.web:
-                extra = {"web_open_browser": False, "web_port": s.web_port}
+                extra = {"web_open_browser": False, "web_port": s.web_port or _free_port()}
             opts.update(
                 listen_host=s.listen_host,
                 listen_port=s.listen_port,
@@ -425,7 +426,10 @@ class Proxy:
                 exc = self._task.exception()
                 if exc is not None and not errors.messages:
                     errors.messages.append(str(exc) or type(exc).__name__)
-            raise ProxyError(errors.messages[0] if errors.messages else "the proxy stopped")
+            # One line (mitmweb adds "Try specifying a different port by using `--set
+            # web_port=N`" under a busy port's error, in mitmproxy's spelling, not ours).
+            message = errors.messages[0].strip() if errors.messages else ""
+            raise ProxyError(message.splitlines()[0] if message else "the proxy stopped")
         finally:
             logging.getLogger().removeHandler(errors)
 
@@ -437,6 +441,14 @@ class Proxy:
             except (TimeoutError, Exception):  # noqa: BLE001 - shutting down anyway
                 pass
         self.vcr.close_sessions()  # flush even if the master never reached `done`
+
+
+def _free_port(host: str = "127.0.0.1") -> int:
+    """A port free on `host` now, for `--web-port 0`: mitmweb would listen on one the kernel
+    picks but print, and name its login cookie after, the port it was given (0)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
 
 
 def _quiet_cancelled_handlers(loop: asyncio.AbstractEventLoop) -> None:
