@@ -162,9 +162,11 @@ def diagnose(
     )
 
 
-def check_run(vcr, cassette: str, command: Sequence[str] | None) -> str | None:
+def check_run(vcr, cassette: str, command: Sequence[str] | None, code: int = 0) -> str | None:
     """`diagnose` for a wrapped command's run: the proxy-wide request and client counts against
-    the session of its default cassette `cassette` (None when that never opened)."""
+    the session of its default cassette `cassette` (None when that never opened). `code`: the
+    command's exit code; when it failed, that is the run's code, not BYPASS_EXIT, and the
+    paragraph says so (a bypass may be why it failed, so it is still told)."""
     path = os.path.realpath(cassette)  # (sessions are keyed by real path)
     sess = next((s for s in vcr.all_sessions() if s.path == path), None)
     if sess is None:
@@ -176,6 +178,7 @@ def check_run(vcr, cassette: str, command: Sequence[str] | None) -> str | None:
         requests=vcr.gate.requests,
         clients=vcr.gate.clients,
         command=command,
+        **({} if code == 0 else {"footer": f"(the command's own exit code {code} is returned)"}),
     )
 
 

@@ -302,7 +302,7 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
     from vcrproxy.bypass import check_run
 
     kw, vcr = s.kw, proxy.vcr
-    bypass = check_run(vcr, s.cassette, s.command) if s.command else None
+    bypass = check_run(vcr, s.cassette, s.command, code) if s.command else None
     if bypass and not kw["allow_no_traffic"]:
         click.echo(bypass, err=True)
         if code == 0:

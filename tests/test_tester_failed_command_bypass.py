@@ -32,3 +32,6 @@ def test_a_failed_command_is_not_told_exit_code_4(command, confdir, tmp_path):
     assert got.returncode == 2, got.stderr
     assert "conftest import failed" in got.stderr
     assert "exit code 4" not in got.stderr, got.stderr
+    # (Chosen: the paragraph is still told, as a bypass may be why the command failed, and it
+    # names the code returned.)
+    assert "bypassed the proxy" in got.stderr and "own exit code 2 is returned" in got.stderr
