@@ -160,7 +160,9 @@ OPTIONS: tuple[Option, ...] = (
            "keeps one."),
     Option("vcr_redact_patterns", ListOfStr, [],
            "Extra regular expressions of secrets (newline-separated in the environment); "
-           "-NAME drops a built-in pattern, e.g. -bearer.", sep="\n"),
+           "-NAME drops a built-in pattern, e.g. -bearer (a NAME that is no built-in's is an "
+           "error).",
+           sep="\n"),
     Option("vcr_ws_ignore_json", ListOfStr, WS_IGNORE_JSON.split(","),
            "JSON paths ignored in WebSocket client messages when replaying, besides "
            "vcr_match_ignore_json (default: client event ids and audio)."),

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import difflib
 import html
 import json
 import logging
@@ -449,6 +450,10 @@ def _lower_set(names: Iterable[str] | str) -> frozenset[str]:
     return frozenset(n.lower() for n in split_names(names))
 
 
+# What a `-NAME` entry of the patterns list looks like when it means a built-in's name.
+_PATTERN_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
 @dataclass(frozen=True)
 class RedactionConfig:
     """What to redact. Names are stored lowercase; all fields accept any iterable.
@@ -596,6 +601,16 @@ class RedactionConfig:
             name = item[1:].strip().lower()
             if item.startswith("-") and name in SECRET_PATTERNS:
                 remove_p.append(name)
+            elif item.startswith("-") and _PATTERN_NAME.fullmatch(name):
+                # A typo of a built-in's name (-azure): taken as the regex "-azure" it would
+                # redact text where the user asked for less redaction.
+                near = difflib.get_close_matches(name, SECRET_PATTERNS, n=3, cutoff=0.5) or [
+                    n for n in SECRET_PATTERNS if n.startswith(name) or name in n]
+                raise ValueError(
+                    f"no built-in pattern named {name!r} to drop ("
+                    + (f"did you mean {', '.join(near)}? A" if near
+                       else f"the built-ins: {', '.join(SECRET_PATTERNS)}; a")
+                    + " regex starting with '-' is written '\\-...')")
             elif item:
                 add_p.append(item)
         return DEFAULT_REDACTION.with_changes(
