@@ -258,6 +258,9 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
     if mode not in MODES:
         pytest.fail(f"vcrproxy marker: unknown mode {mode!r} (use {', '.join(MODES)})",
                     pytrace=False)
+    if kwargs.get("cassette") == "":  # (an unset variable: not the default cassette)
+        pytest.fail(f"vcrproxy marker: cassette={kwargs['cassette']!r}: an empty cassette name "
+                    f"(an unset variable?)", pytrace=False)
     name = kwargs.get("cassette") or _own_name(request)
     wanted = kwargs.get("fault") or ()
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)

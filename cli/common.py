@@ -37,6 +37,18 @@ class Path(click.Path):
         return super().convert(value, param, ctx)
 
 
+def not_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """click callback: an empty value typed on the command line (`--host "$HOST"` with the
+    variable unset) is the empty-path usage error (exit 2), not the option's default meaning
+    (every interface for a listener, the default cassette root). An empty environment variable
+    is unset to click, so the default applies there as before."""
+    if value == "" and ctx.get_parameter_source(param.name or "") is \
+            click.core.ParameterSource.COMMANDLINE:
+        name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+        raise EmptyPathError(f"{name}: an empty value (an unset variable?)")
+    return value
+
+
 class _ListOption(click.Option):
     """A repeatable flag whose environment variable holds its items split by `sep` (click
     would split at whitespace, which regular expressions may contain)."""
@@ -74,7 +86,7 @@ def table_option(opt: Option):
     if opt.choices:
         kw["type"] = click.Choice(opt.choices)
     return click.option(*names, opt.key, default=opt.default, show_default=bool(opt.default),
-                        **kw)
+                        callback=not_empty, **kw)
 
 
 def load_with_notes(path: str) -> tuple[Cassette, list[str]]:

@@ -20,7 +20,7 @@ from vcrproxy.cassette import CassetteError, os_error
 from vcrproxy.childenv import child_env, proxy_exports, proxy_url, shell_exports
 from vcrproxy.options import ADDON_OPTIONS, BY_NAME, MODES, OPTIONS, Mode
 
-from .common import CONTEXT, Path, table_option
+from .common import CONTEXT, EmptyPathError, Path, not_empty, table_option
 
 if TYPE_CHECKING:  # the proxy (and so mitmproxy, asyncio) is imported only where one runs
     import asyncio
@@ -483,9 +483,12 @@ run = click.option(
 @main.command(context_settings=CONTEXT)
 @click.option("--port", type=int, required=True, envvar="VCRPROXY_PORT",
               help="Port of a running vcrproxy.")
-@click.option("--host", default="127.0.0.1", envvar="VCRPROXY_HOST", show_default=True)
-@click.option("--cassette", "name", default="", help="Cassette name for this shell's requests.")
-@click.option("--mode", type=click.Choice(MODES), default=None, help="Mode for that cassette.")
+@click.option("--host", default="127.0.0.1", envvar="VCRPROXY_HOST", show_default=True,
+              callback=not_empty)
+@click.option("--cassette", "name", default="", callback=not_empty,
+              help="Cassette name for this shell's requests.")
+@click.option("--mode", type=click.Choice(MODES), default=None,
+              help="Mode for that cassette (needs --cassette).")
 @click.option("--confdir", type=Path(), default=default_confdir,
               envvar="VCRPROXY_CONFDIR",
               show_default="~/.vcrproxy")
@@ -493,6 +496,8 @@ def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None
     """Print shell exports for a running proxy: eval "$(vcrproxy env --port N)"."""
     if not 1 <= port <= 65535:  # (0 would be "any port" to a listener: no running proxy)
         raise click.ClickException(f"--port {port}: a running proxy's port is 1 to 65535")
+    if mode and not name:  # (a mode rides on a cassette name in the proxy URL: NAME:MODE)
+        raise EmptyPathError(f"--mode {mode}: needs --cassette (the mode is that cassette's)")
     ca, bundle = ensure_ca(os.path.expanduser(confdir))
     click.echo(shell_exports(proxy_exports(proxy_url(host, port, name or None, mode), ca, bundle)))
 
