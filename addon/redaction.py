@@ -1074,12 +1074,11 @@ class StreamScan:
         waiting = []
         for pi, start in self._undecided:
             at = start - base
-            if pi < 0:  # a name (JSON field, XML element, query parameter) a credential's?
+            if pi < 0:  # a name (_NAME_KINDS) a credential's?
                 wait = False
-                for named in (self._json_name, self._xml_name, self._query_name,
-                              self._env_name):
+                for kind in _NAME_KINDS:
                     try:
-                        if named(data, -1 - pi, at, final):
+                        if self._secret_name(kind, data, -1 - pi, at, final):
                             return self._suspect()
                     except _Wait:
                         wait = True
@@ -1096,28 +1095,13 @@ class StreamScan:
         self._undecided = waiting
         return None
 
-    def _json_name(self, data: bytes, ni: int, at: int, final: bool) -> bool:
-        where = self.finder.field_at(data, ni, at, final)
-        return where is not None and self.config.secret_field(where[3], json=True)
-
-    def _xml_name(self, data: bytes, ni: int, at: int, final: bool) -> bool:
-        # (a credential's start tag makes a suspect, whether its text and end tag follow or not)
-        where = self.finder.xml_at(data, ni, at, final)
-        return where is not None and self.config.secret_field(
-            where[2].rpartition(":")[2], json=True)
-
-    def _query_name(self, data: bytes, ni: int, at: int, final: bool) -> bool:
-        where = self.finder.query_at(data, ni, at, final)
-        if where is None or not self.config.secret_query(where[1]):
+    def _secret_name(self, kind: _NameKind, data: bytes, ni: int, at: int, final: bool) -> bool:
+        # (a credential's name makes a suspect whatever its value, an XML start tag whether its
+        # text and end tag follow or not, unless `kind.stream_value` tells: a query parameter)
+        where = kind.locate(self.finder, data, ni, at, final)
+        if where is None or not kind.secret(self.config, where[-1]):
             return False
-        if where[0] + 1 == len(data) and not final:
-            raise _Wait  # (an empty value is left as it is)
-        return _QUERY_VALUE.match(data, where[0] + 1).end() > where[0] + 1
-
-    def _env_name(self, data: bytes, ni: int, at: int, final: bool) -> bool:
-        # (a credential's assignment makes a suspect, whatever its value)
-        where = self.finder.env_at(data, ni, at, final)
-        return where is not None and self.config.secret_field(where[1], json=True)
+        return kind.stream_value is None or kind.stream_value(data, where, final)
 
     def hits_for(self, finder: _Finder, data: bytes) -> list[tuple[int, int]] | None:
         """The hits, if this scan saw `data` (by its size: the caller fed every piece of it)
@@ -1450,7 +1434,7 @@ _AFTER_ESCAPED_KEY = re.compile(
 _AFTER_DEEP_KEY = [re.compile(
     rb'(?:\s|\\+[nrt])*:(?:\s|\\+[nrt])*\\{%d}"((?:[^"\\]|\\+[^"\\]|\\{%d,}")*?)(?<!\\)\\{%d}"'
     % (n, n + 1, n), re.DOTALL) for n in (3, 7)]
-# The key that makes a `token` field beside it a token's text (see _json_fields).
+# The key that makes a `token` field beside it a token's text (see _json_values).
 _LOGPROB_KEY = re.compile(rb'\\?"log_?prob(?:ability)?\\?"', re.IGNORECASE)
 # An array value's start, and one string item with what ends it (group 2: `,` or `]`).
 _ARRAY = re.compile(rb"\s*:\s*\[")
@@ -1482,49 +1466,131 @@ def _json_string(inner: bytes, times: int = 1) -> str:
     return text
 
 
-def _distinct_names(data: bytes, hits: list[tuple[int, int]],
-                    locate: Callable[[bytes, int, int], tuple | None], key: int) -> Iterator[tuple]:
-    """What `locate(data, needle index, at)` (a `_Finder` lookup) finds for each field needle
-    hit, once per name: several stems of one name (`auth_token`) hit it, told apart by its
-    `key`-th item (a position)."""
+def _distinct_names(data: bytes, hits: list[tuple[int, int]], finder: _Finder,
+                    locate: Callable[..., tuple | None], key: int) -> Iterator[tuple]:
+    """What `locate(finder, data, needle index, at)` (a `_Finder` lookup) finds for each field
+    needle hit, once per name: several stems of one name (`auth_token`) hit it, told apart by
+    its `key`-th item (a position)."""
     done: set[int] = set()
     for ni, at in hits:
-        where = locate(data, ni, at)
+        where = locate(finder, data, ni, at)
         if where is not None and where[key] not in done:
             done.add(where[key])
             yield where
 
 
-def _json_fields(
-    data: bytes,
-    hits: list[tuple[int, int]],
-    finder: _Finder,
-    config: RedactionConfig,
-    place: str,
-    values: dict[str, str],
-) -> list[Span]:
-    """String values of JSON fields named as credentials, from the field needle hits."""
-    spans: list[Span] = []
-    for open_, close, depth, name in _distinct_names(data, hits, finder.field_at, 1):
-        found = _field_values(data, close + 1, depth)
-        if not found or not config.secret_field(name, json=True):
+def _json_values(data: bytes, where: tuple[int, int, int, str]
+                 ) -> Iterator[tuple[int, int, str]]:
+    """The string values of a JSON field named as a credential (`where`: `_Finder.field_at`'s),
+    each (start, end, its text): one string, or each string of an array of them."""
+    open_, close, depth, name = where
+    found = _field_values(data, close + 1, depth)
+    if not found:
+        return
+    if name_words(name) == ("token",) and _LOGPROB_KEY.search(
+            data, max(0, data.rfind(b"{", max(0, open_ - 4096), open_)),
+            max(0, data.find(b"}", found[-1][1], found[-1][1] + 4096))):
+        # `token` beside a `logprob` in one object is a token's text: OpenAI's
+        # `logprobs.content[].token`, `top_logprobs[].token`; Gemini's `candidates[].token`
+        # beside `logProbability`. Elsewhere it is a credential (an MCP tool's headers).
+        return
+    for vs, ve in found:
+        if is_redacted(data[vs:ve].decode("utf-8", "replace")) \
+                or data[vs:ve] == XML_REDACTED_BYTES:  # (the marker in markup)
             continue
-        if name_words(name) == ("token",) and _LOGPROB_KEY.search(
-                data, max(0, data.rfind(b"{", max(0, open_ - 4096), open_)),
-                max(0, data.find(b"}", found[-1][1], found[-1][1] + 4096))):
-            # `token` beside a `logprob` in one object is a token's text: OpenAI's
-            # `logprobs.content[].token`, `top_logprobs[].token`; Gemini's `candidates[].token`
-            # beside `logProbability`. Elsewhere it is a credential (an MCP tool's headers).
-            continue
-        for vs, ve in found:
-            if is_redacted(data[vs:ve].decode("utf-8", "replace")) \
-                    or data[vs:ve] == XML_REDACTED_BYTES:  # (the marker in markup)
-                continue
-            vs = _value_span(name, data, vs, ve)
-            spans.append((vs, ve, ("name", f"{place} field {name}")))
-            text = _json_string(data[vs:ve], depth + 1)
-            values.setdefault(text, f"{place} field {name}")
-    return spans
+        vs = _value_span(name, data, vs, ve)
+        yield vs, ve, _json_string(data[vs:ve], depth + 1)
+
+
+def _xml_value(data: bytes, where: tuple[int, int, str]) -> Iterator[tuple[int, int, str]]:
+    """The text of an XML element named as a credential (`where`: `_Finder.xml_at`'s), as
+    (start, end, its text), when its end tag follows; in any body, so XML quoted in a JSON
+    string (a tool's result) is covered too."""
+    lt, end, _ = where
+    m = _XML_TEXT.match(data, end)
+    if m is None or m.group(3) != data[lt + 1 : end]:
+        return
+    group = 1 if m.start(1) >= 0 else 2
+    vs, ve = m.span(group)
+    text = html.unescape(data[vs:ve].decode("utf-8", "replace")) if ve > vs else ""
+    if text and not is_redacted(text):
+        yield vs, ve, text
+
+
+def _query_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, str]]:
+    """The value of a query parameter named as a secret in a URL inside a body (`where`:
+    `_Finder.query_at`'s), as (start, end, its text), as the request URL's lose."""
+    vs, ve = _QUERY_VALUE.match(data, where[0] + 1).span()
+    text = unquote_plus(data[vs:ve].decode("utf-8", "replace"))
+    if text and not is_redacted(text):
+        yield vs, ve, text
+
+
+def _query_value_follows(data: bytes, where: tuple[int, str], final: bool) -> bool:
+    """For StreamScan: whether a secret query parameter's value (`where`: `_Finder.query_at`'s)
+    is not empty (an empty value is left as it is). `final=False` as in `_Finder.xml_at`."""
+    if where[0] + 1 == len(data) and not final:
+        raise _Wait
+    return _QUERY_VALUE.match(data, where[0] + 1).end() > where[0] + 1
+
+
+def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, str]]:
+    """The value of a `.env` or shell assignment named as a credential (`where`:
+    `_Finder.env_at`'s), as (start, end, its text): a `.env` a request attaches as text, uploads
+    as a file part, or a chat quotes."""
+    at, name = where
+    m = _ENV_VALUE.match(data, at)
+    group = "quoted" if m.start("quoted") >= 0 else "plain"
+    vs, ve = m.span(group)
+    ve = vs + len(data[vs:ve].rstrip(b" \t"))
+    vs = _value_span(name, data, vs, ve)  # (`Authorization: Bearer <token>`)
+    text = _json_string(data[vs:ve]) if b"\\" in data[vs:ve] else \
+        data[vs:ve].decode("utf-8", "replace")
+    if text and not is_redacted(text):
+        yield vs, ve, text
+
+
+def _may_hold_assignment(data: bytes) -> bool:
+    # (a few memchr-fast passes: most SSE bodies hold none of them)
+    return b"=" in data or b": " in data or b"machine" in data
+
+
+@dataclass(frozen=True)
+class _NameKind:
+    """A kind of name a field needle hit may be in, and what becomes of its value: both
+    `_named_fields` (the pass over a body) and StreamScan (which tells, as the body streams,
+    whether the pass may change it) go through `_NAME_KINDS`."""
+
+    label: str  # (a finding's reason: `<place> <label> <name>`)
+    # The `_Finder` lookup, unbound: (finder, data, needle index, at, final) -> a tuple whose
+    # last item is the name, or None.
+    locate: Callable[..., tuple | None]
+    key: int  # (the item of the lookup's tuple that tells names apart: `_distinct_names`)
+    secret: Callable[[RedactionConfig, str], bool]  # (the rule that says a name is a secret's)
+    # (data, the lookup's tuple) -> the value's (start, end, text) to redact, if any.
+    values: Callable[[bytes, Any], Iterator[tuple[int, int, str]]]
+    # Whether `data` may hold one at all (None: look for each hit).
+    present: Callable[[bytes], bool] | None = None
+    # For StreamScan: whether a secret name's value makes the body change, else None: the name
+    # alone does (as long as that is told, raises `_Wait` when `final` is False).
+    stream_value: Callable[[bytes, Any, bool], bool] | None = None
+
+
+_NAME_KINDS = (
+    # A JSON field, by the JSON field rule.
+    _NameKind("field", _Finder.field_at, 1, lambda config, name: config.secret_field(
+        name, json=True), _json_values),
+    # An XML element (`<SecretAccessKey>...</SecretAccessKey>`, STS): the name's local part goes
+    # through the JSON field rule.
+    _NameKind("element", _Finder.xml_at, 0, lambda config, name: config.secret_field(
+        name.rpartition(":")[2], json=True), _xml_value),
+    # A query parameter of a URL (`secret_query`: `sig=`, `X-Amz-Security-Token=`).
+    _NameKind("URL query parameter", _Finder.query_at, 0, RedactionConfig.secret_query,
+              _query_value, stream_value=_query_value_follows),
+    # A `.env` or shell assignment (`DB_PASSWORD=...`), by the JSON field rule.
+    _NameKind("line", _Finder.env_at, 0, lambda config, name: config.secret_field(
+        name, json=True), _env_value, present=_may_hold_assignment),
+)
 
 
 def _named_fields(
@@ -1536,94 +1602,22 @@ def _named_fields(
     values: dict[str, str],
 ) -> list[Span]:
     """Values named as credentials where a field needle hit is in a name: a JSON field, an XML
-    element, a query parameter of a URL, a `.env` or shell assignment."""
+    element, a query parameter of a URL, a `.env` or shell assignment (`_NAME_KINDS`, in that
+    order); each value's text goes to `values` (first name kept) too."""
     # (Each hit costs a bounded look around it: cheaper than a search of a large body for
     # `</` or `=` first.)
-    return (_json_fields(data, hits, finder, config, place, values)
-            + _xml_fields(data, hits, finder, config, place, values)
-            + _query_fields(data, hits, finder, config, place, values)
-            + _env_fields(data, hits, finder, config, place, values))
-
-
-def _xml_fields(
-    data: bytes,
-    hits: list[tuple[int, int]],
-    finder: _Finder,
-    config: RedactionConfig,
-    place: str,
-    values: dict[str, str],
-) -> list[Span]:
-    """Text of XML elements named as credentials (`<SecretAccessKey>...</SecretAccessKey>`, STS;
-    the name's local part goes through the JSON field rule), from the field needle hits; in any
-    body, so XML quoted in a JSON string (a tool's result) is covered too."""
     spans: list[Span] = []
-    for lt, end, name in _distinct_names(data, hits, finder.xml_at, 0):
-        if not config.secret_field(name.rpartition(":")[2], json=True):
+    for kind in _NAME_KINDS:
+        if kind.present is not None and not kind.present(data):
             continue
-        m = _XML_TEXT.match(data, end)
-        if m is None or m.group(3) != data[lt + 1 : end]:
-            continue
-        group = 1 if m.start(1) >= 0 else 2
-        vs, ve = m.span(group)
-        text = html.unescape(data[vs:ve].decode("utf-8", "replace")) if ve > vs else ""
-        if not text or is_redacted(text):
-            continue
-        spans.append((vs, ve, ("name", f"{place} element {name}")))
-        values.setdefault(text, f"{place} element {name}")
-    return spans
-
-
-def _query_fields(
-    data: bytes,
-    hits: list[tuple[int, int]],
-    finder: _Finder,
-    config: RedactionConfig,
-    place: str,
-    values: dict[str, str],
-) -> list[Span]:
-    """Values of query parameters named as secrets (`secret_query`: `sig=`, `X-Amz-Security-
-    Token=`) in URLs inside a body, from the field needle hits, as the request URL's lose."""
-    spans: list[Span] = []
-    for eq, name in _distinct_names(data, hits, finder.query_at, 0):
-        if not config.secret_query(name):
-            continue
-        vs, ve = _QUERY_VALUE.match(data, eq + 1).span()
-        text = unquote_plus(data[vs:ve].decode("utf-8", "replace"))
-        if not text or is_redacted(text):
-            continue
-        spans.append((vs, ve, ("name", f"{place} URL query parameter {name}")))
-        values.setdefault(text, f"{place} URL query parameter {name}")
-    return spans
-
-
-def _env_fields(
-    data: bytes,
-    hits: list[tuple[int, int]],
-    finder: _Finder,
-    config: RedactionConfig,
-    place: str,
-    values: dict[str, str],
-) -> list[Span]:
-    """Values of `.env` and shell assignments named as credentials (`DB_PASSWORD=...`, by the
-    JSON field rule), from the field needle hits: a `.env` a request attaches as text, uploads
-    as a file part, or a chat quotes."""
-    spans: list[Span] = []
-    if b"=" not in data and b": " not in data and b"machine" not in data:
-        return spans  # (a few memchr-fast passes: most SSE bodies hold none of them)
-    for at, name in _distinct_names(data, hits, finder.env_at, 0):
-        if not config.secret_field(name, json=True):
-            continue
-        m = _ENV_VALUE.match(data, at)
-        group = "quoted" if m.start("quoted") >= 0 else "plain"
-        vs, ve = m.span(group)
-        ve = vs + len(data[vs:ve].rstrip(b" \t"))
-        vs = _value_span(name, data, vs, ve)  # (`Authorization: Bearer <token>`)
-        text = _json_string(data[vs:ve]) if b"\\" in data[vs:ve] else \
-            data[vs:ve].decode("utf-8", "replace")
-        if not text or is_redacted(text):
-            continue
-        spans.append((vs, ve, ("name", f"{place} line {name}")))
-        values.setdefault(text, f"{place} line {name}")
+        for where in _distinct_names(data, hits, finder, kind.locate, kind.key):
+            name = where[-1]
+            if not kind.secret(config, name):
+                continue
+            what = f"{place} {kind.label} {name}"
+            for vs, ve, text in kind.values(data, where):
+                spans.append((vs, ve, ("name", what)))
+                values.setdefault(text, what)
     return spans
 
 
