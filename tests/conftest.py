@@ -145,5 +145,21 @@ def proxied_client(proxy: BackgroundProxy, ca: str, *, http2: bool = False, **kw
         yield client
 
 
+def record_through(run_proxy, cassette, ca_cert: str, *requests: dict, http2: bool = False,
+                   **vcr) -> list[httpx.Response]:
+    """Send `requests` (keyword arguments of `httpx.Client.request`) in turn from one client
+    through a proxy that `run_proxy` starts recording `cassette` (`vcr`: its options); each must
+    be answered 200. Returns the responses, the proxy stopped (its cassette written)."""
+    proxy = run_proxy(cassette, "record", **vcr)
+    out = []
+    with proxied_client(proxy, ca_cert, http2=http2) as client:
+        for kw in requests:
+            r = client.request(**kw)
+            assert r.status_code == 200, r.text[:300]
+            out.append(r)
+    proxy.stop()
+    return out
+
+
 # Real Node 22/24, npm packages and Go, installed once into a cache (tests/runtimes.py).
 from runtimes import go_tool, node22, node24, npm_project  # noqa: E402, F401

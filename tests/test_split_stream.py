@@ -16,7 +16,7 @@ import ssl
 
 import pytest
 from click.testing import CliRunner
-from conftest import proxied_client, raw_answers
+from conftest import proxied_client, raw_answers, record_through
 from secret_shapes import SHAPE_EXAMPLES
 
 from vcrproxy import load_cassette
@@ -364,18 +364,6 @@ def test_large_stream_with_a_split_echo_is_a_candidate(cut):
 # -- through the proxy -----------------------------------------------------------------------------
 
 
-def _record(run_proxy, cassette, ca_cert, *requests, http2=False, **vcr) -> list:
-    proxy = run_proxy(cassette, "record", **vcr)
-    out = []
-    with proxied_client(proxy, ca_cert, http2=http2) as client:
-        for kw in requests:
-            r = client.request(**kw)
-            assert r.status_code == 200, r.text[:300]
-            out.append(r)
-    proxy.stop()
-    return out
-
-
 def _chat(base: str, text: str, cuts: list[int], tools: bool = False) -> dict:
     body = {"model": "gpt-4o-mini", "stream": True,
             "messages": [{"role": "user", "content": text}]}
@@ -399,11 +387,11 @@ def test_recorded_chat_and_anthropic_streams_hold_no_split_key(run_proxy, gatewa
                  "json": {"model": "claude-x", "max_tokens": 64, "stream": True,
                           "messages": [{"role": "user", "content": BEFORE + KEY + AFTER}]}}
     cassette = tmp_path / "split.yaml"
-    live = _record(run_proxy, cassette, ca_cert,
-                   _chat(gateway.url, BEFORE + KEY + AFTER, [at + 1, at + 3, at + 30]),
-                   _chat(gateway.url, BEFORE + KEY + AFTER,
-                         [args.index(KEY) + 3, args.index(KEY) + 11], tools=True),
-                   anthropic, http2=http2)
+    live = record_through(run_proxy, cassette, ca_cert,
+                          _chat(gateway.url, BEFORE + KEY + AFTER, [at + 1, at + 3, at + 30]),
+                          _chat(gateway.url, BEFORE + KEY + AFTER,
+                                [args.index(KEY) + 3, args.index(KEY) + 11], tools=True),
+                          anthropic, http2=http2)
     for r in live:
         assert r.http_version == ("HTTP/2" if http2 else "HTTP/1.1")
         assert KEY not in r.text  # split on the wire...
@@ -440,12 +428,13 @@ def test_key_the_request_never_held_is_redacted_from_a_raw_server(run_proxy, ca_
                        b"connection: close\r\ncontent-length: %d\r\n\r\n" % len(data) + data)
     cassette = tmp_path / "raw.yaml"
     with raw_answers(answers) as base:
-        live = _record(run_proxy, cassette, ca_cert,
-                       {"method": "POST", "url": f"{base}/v1/responses",
-                        "json": {"model": "gpt-5", "input": "what is in your context?"}},
-                       {"method": "POST",
-                        "url": f"{base}/v1beta/models/gemini-2.5-flash:streamGenerateContent"
-                               "?alt=sse", "json": {"contents": [{"parts": [{"text": "?"}]}]}})
+        live = record_through(
+            run_proxy, cassette, ca_cert,
+            {"method": "POST", "url": f"{base}/v1/responses",
+             "json": {"model": "gpt-5", "input": "what is in your context?"}},
+            {"method": "POST",
+             "url": f"{base}/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+                    "?alt=sse", "json": {"contents": [{"parts": [{"text": "?"}]}]}})
     assert live[0].content == answers[0].split(b"\r\n\r\n", 1)[1]  # forwarded as it came
     text = cassette.read_text(encoding="utf-8")
     assert KEY not in text and secret not in text
@@ -465,7 +454,7 @@ def test_large_stream_scanned_while_it_streams(run_proxy, gateway, ca_cert, tmp_
     cassette = tmp_path / "large.yaml"
     request = _chat(gateway.url, pad + BEFORE + KEY + AFTER, cuts)
     request["headers"]["x-fake-gap-ms"] = "0"
-    (r,) = _record(run_proxy, cassette, ca_cert, request)
+    (r,) = record_through(run_proxy, cassette, ca_cert, request)
     assert KEY in summarize_exchange_text(r.text)
     (i,) = load_cassette(cassette).interactions
     assert KEY.encode() not in i.response.body_bytes
@@ -518,9 +507,9 @@ def test_realtime_deltas_recorded_through_the_proxy(run_proxy, gateway, ca_cert,
 def test_check_reports_a_split_key_and_redact_fixes_it(run_proxy, gateway, ca_cert, tmp_path):
     cassette = tmp_path / "raw.yaml"
     args = json.dumps({"text": BEFORE + KEY + AFTER}, separators=(",", ":"))
-    _record(run_proxy, cassette, ca_cert,
-            _chat(gateway.url, BEFORE + KEY + AFTER, [args.index(KEY) + 6], tools=True),
-            redact=False)
+    record_through(run_proxy, cassette, ca_cert,
+                   _chat(gateway.url, BEFORE + KEY + AFTER, [args.index(KEY) + 6], tools=True),
+                   redact=False)
     runner = CliRunner()
     checked = runner.invoke(main, ["check", str(cassette)], prog_name="vcrproxy")
     assert checked.exit_code == 1

@@ -7,29 +7,8 @@ from __future__ import annotations
 
 import urllib.parse
 
-from click.testing import CliRunner
-from conftest import proxied_client
+from conftest import record_through
 from secret_shapes import SHAPE_EXAMPLES
-
-from vcrproxy.cli.main import main
-
-
-def _record(run_proxy, cassette, ca_cert, *requests) -> list:
-    proxy = run_proxy(cassette, "record")
-    out = []
-    with proxied_client(proxy, ca_cert) as client:
-        for kw in requests:
-            r = client.request(**kw)
-            assert r.status_code == 200, r.text[:300]
-            out.append(r)
-    proxy.stop()
-    return out
-
-
-def _check(path) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["check", str(path)], prog_name="vcrproxy")
-    return result.exit_code, result.output
-
 
 # -- AWS STS: the temporary secret key comes back in XML ------------------------------------------
 
@@ -42,8 +21,8 @@ def test_sts_assume_role_secret_access_key_is_not_recorded(run_proxy, gateway, c
     cassette = tmp_path / "sts.yaml"
     form = {"Action": "AssumeRole", "Version": "2011-06-15", "RoleSessionName": "s1",
             "RoleArn": "arn:aws:iam::123456789012:role/fake"}
-    (r,) = _record(run_proxy, cassette, ca_cert,
-                   {"method": "POST", "url": f"{gateway.url}/sts", "data": form})
+    (r,) = record_through(run_proxy, cassette, ca_cert,
+                          {"method": "POST", "url": f"{gateway.url}/sts", "data": form})
     secret = "fakeSecretAccessKeyValue0001"  # what the fake STS hands out
     assert f"<SecretAccessKey>{secret}</SecretAccessKey>" in r.text  # (the test proves something)
     text = cassette.read_text(encoding="utf-8")
@@ -78,9 +57,9 @@ def test_percent_encoded_session_token_in_json_body_is_redacted(run_proxy, gatew
     encoded = urllib.parse.quote(token, safe="")
     assert encoded != token
     cassette = tmp_path / "presigned.yaml"
-    _record(run_proxy, cassette, ca_cert,
-            {"method": "POST", "url": f"{gateway.url}/echo?plain=1",
-             "json": {"output_file": {"download_url": url}}})
+    record_through(run_proxy, cassette, ca_cert,
+                   {"method": "POST", "url": f"{gateway.url}/echo?plain=1",
+                    "json": {"output_file": {"download_url": url}}})
     text = cassette.read_text(encoding="utf-8")
     leaked = [f for f in (encoded, encoded[:40], token) if f in text]
     assert leaked == [], "the percent-encoded STS session token reached the cassette"
@@ -100,8 +79,8 @@ def test_named_query_parameter_of_a_url_in_a_body_is_redacted(run_proxy, gateway
     from vcrproxy.redaction import redact_text
     assert sig not in redact_text(f"answer: {sas}")  # what the logs get
     cassette = tmp_path / "sas.yaml"
-    _record(run_proxy, cassette, ca_cert,
-            {"method": "POST", "url": f"{gateway.url}/echo?plain=1",
-             "json": {"created": 1, "data": [{"url": sas}]}})
+    record_through(run_proxy, cassette, ca_cert,
+                   {"method": "POST", "url": f"{gateway.url}/echo?plain=1",
+                    "json": {"created": 1, "data": [{"url": sas}]}})
     text = cassette.read_text(encoding="utf-8")
     assert sig not in text, "the SAS signature of a URL in the body reached the cassette"

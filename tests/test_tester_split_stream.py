@@ -7,29 +7,11 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from conftest import proxied_client
+from conftest import record_through
 from secret_shapes import SHAPE_EXAMPLES
 
 from vcrproxy import load_cassette
 from vcrproxy.cli.main import main
-
-
-def _record(run_proxy, cassette, ca_cert, *requests) -> list:
-    proxy = run_proxy(cassette, "record")
-    out = []
-    with proxied_client(proxy, ca_cert) as client:
-        for kw in requests:
-            r = client.request(**kw)
-            assert r.status_code == 200, r.text[:300]
-            out.append(r)
-    proxy.stop()
-    return out
-
-
-def _check(path) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["check", str(path)], prog_name="vcrproxy")
-    return result.exit_code, result.output
-
 
 # -- a key the model streams back in pieces --------------------------------------------------------
 
@@ -57,7 +39,7 @@ def test_key_streamed_back_in_pieces_is_not_recorded(run_proxy, gateway, ca_cert
     client (and `vcrproxy show`) reassembles."""
     key = SHAPE_EXAMPLES["openai"]
     cassette = tmp_path / "split.yaml"
-    (r,) = _record(run_proxy, cassette, ca_cert, _split_key_request(gateway.url, key))
+    (r,) = record_through(run_proxy, cassette, ca_cert, _split_key_request(gateway.url, key))
     assert "sk-pro" in r.text and key not in r.text  # really split on the wire
     (i,) = load_cassette(cassette).interactions
     assert key.encode() not in i.request.body_bytes  # (the request's copy is redacted)
