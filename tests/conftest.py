@@ -19,6 +19,43 @@ from vcrproxy.ca import ensure_ca  # noqa: E402
 from vcrproxy.proxy import BackgroundProxy, ProxySettings  # noqa: E402
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "..", "cassettes")
+# A cassette of one WebSocket session (a Realtime API's), its server's first message only.
+WEBSOCKET_CASSETTE = """\
+---
+version: 2
+interactions:
+- id: 0
+  request:
+    proto: HTTP/1.1
+    proto_major: 1
+    proto_minor: 1
+    content_length: 0
+    host: ""
+    body: ""
+    headers:
+      Upgrade:
+      - websocket
+    url: wss://api.openai.com/v1/realtime?model=gpt-realtime
+    method: GET
+  response:
+    proto: HTTP/1.1
+    proto_major: 1
+    proto_minor: 1
+    content_length: -1
+    body: ""
+    headers:
+      Upgrade:
+      - websocket
+    status: 101 Switching Protocols
+    code: 101
+    duration: 120ms
+    vcrproxy_websocket:
+      messages:
+      - at: 0.5
+        from: server
+        type: text
+        data: '{"type":"session.created"}'
+"""
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ import sys
 
 import httpx
 import pytest
+from conftest import WEBSOCKET_CASSETTE
 from test_cli_sessions import base_env, vcr  # noqa: F401  (fixtures)
 
 from vcrproxy import Cassette, Interaction, Request, Response, save_cassette
@@ -27,44 +28,6 @@ from vcrproxy.childenv import proxy_url
 URL = "https://api.example.invalid/v1/models"
 BODY = '{"object":"list","data":[]}'
 needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-
-WEBSOCKET = """\
----
-version: 2
-interactions:
-- id: 0
-  request:
-    proto: HTTP/1.1
-    proto_major: 1
-    proto_minor: 1
-    content_length: 0
-    host: ""
-    body: ""
-    headers:
-      Upgrade:
-      - websocket
-    url: wss://api.openai.com/v1/realtime?model=gpt-realtime
-    method: GET
-  response:
-    proto: HTTP/1.1
-    proto_major: 1
-    proto_minor: 1
-    content_length: -1
-    body: ""
-    headers:
-      Upgrade:
-      - websocket
-    status: 101 Switching Protocols
-    code: 101
-    duration: 120ms
-    vcrproxy_websocket:
-      messages:
-      - at: 0.5
-        from: server
-        type: text
-        data: '{"type":"session.created"}'
-"""
-
 
 def two_models(path) -> str:
     """A cassette of interactions 0 and 1, both answering GET URL."""
@@ -112,7 +75,7 @@ def test_once_recording_a_missing_cassette_refuses_a_fault(vcr, tmp_path):  # no
 
 def test_a_fault_on_a_websocket_session_or_a_cassette_of_them_cannot_fire(vcr, tmp_path):  # noqa: F811
     path = tmp_path / "ws.yaml"
-    path.write_text(WEBSOCKET)
+    path.write_text(WEBSOCKET_CASSETTE)
     got = vcr("replay", path, "--fault", "reset@#0", "--", "true")
     assert got.returncode == 1 and "interaction #0 is a WebSocket session (101)" in got.stderr
     got = vcr("replay", path, "--fault", "status:503@p=0.5", "--", "true")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import WEBSOCKET_CASSETTE
 from test_cli_sessions import base_env, vcr  # noqa: F401  (fixtures)
 from test_govcr_compat import run as run_go
 from test_govcr_compat import vcrcheck  # noqa: F401  (fixture)
@@ -329,41 +330,7 @@ def test_openai_sdk_realtime_records_and_replays(run_proxy, gateway, ca_cert, tm
 
 
 def test_format_round_trips_and_keeps_binary_binary():
-    text = """\
----
-version: 2
-interactions:
-- id: 0
-  request:
-    proto: HTTP/1.1
-    proto_major: 1
-    proto_minor: 1
-    content_length: 0
-    host: ""
-    body: ""
-    headers:
-      Upgrade:
-      - websocket
-    url: wss://api.openai.com/v1/realtime?model=gpt-realtime
-    method: GET
-  response:
-    proto: HTTP/1.1
-    proto_major: 1
-    proto_minor: 1
-    content_length: -1
-    body: ""
-    headers:
-      Upgrade:
-      - websocket
-    status: 101 Switching Protocols
-    code: 101
-    duration: 120ms
-    vcrproxy_websocket:
-      messages:
-      - at: 0.5
-        from: server
-        type: text
-        data: '{"type":"session.created"}'
+    text = WEBSOCKET_CASSETTE + """\
       - at: 12
         from: client
         type: binary
