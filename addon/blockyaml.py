@@ -194,29 +194,33 @@ class _Reader:
         self.i = i
         return i
 
+    def _block_line(self, col: int, pad: str) -> str | None:
+        """The next line that is not blank (self.i moves to it) when it is in the block at
+        column `col` (`pad`: `col` spaces), else None: the end, or a less indented line."""
+        lines, i, n = self.lines, self.i, len(self.lines)
+        while i < n:  # (_next_content inlined: this runs for every entry, it is hot)
+            line = lines[i]
+            if line and (line[-1] != " " or line.strip(" ")):
+                break
+            i += 1
+        self.i = i
+        if i >= n:
+            return None
+        line = lines[i]
+        if not line.startswith(pad):
+            return None
+        if line[col] == " ":
+            raise Unsupported("indentation")
+        return line
+
     def mapping(self, col: int, out: dict[Any, Any]) -> dict[Any, Any]:
         """Entries of the block mapping at column `col` (from self.i) into `out`."""
         self.depth += 1
         if self.depth > _MAX_DEPTH:
             raise Unsupported("nesting")
-        lines, n = self.lines, len(self.lines)
         pad = " " * col
-        while True:
-            i = self.i
-            while i < n:  # (blank lines skipped: _next_content inlined, this loop is hot)
-                line = lines[i]
-                if line and (line[-1] != " " or line.strip(" ")):
-                    break
-                i += 1
-            self.i = i
-            if i >= n:
-                break
-            line = lines[i]
-            if not line.startswith(pad):
-                break  # less indented: the mapping ends
+        while (line := self._block_line(col, pad)) is not None:
             c = line[col]
-            if c == " ":
-                raise Unsupported("indentation")
             if c == "-" and (len(line) == col + 1 or line[col + 1] == " "):
                 raise Unsupported("sequence entry in a mapping")
             if col == 0 and line.startswith(("---", "...")):
@@ -313,25 +317,10 @@ class _Reader:
         self.depth += 1
         if self.depth > _MAX_DEPTH:
             raise Unsupported("nesting")
-        lines, n = self.lines, len(self.lines)
         pad = " " * col
         items: list[Any] = []
-        while True:
-            i = self.i
-            while i < n:
-                line = lines[i]
-                if line and (line[-1] != " " or line.strip(" ")):
-                    break
-                i += 1
-            self.i = i
-            if i >= n:
-                break
-            line = lines[i]
-            if not line.startswith(pad):
-                break  # less indented
+        while (line := self._block_line(col, pad)) is not None:
             c = line[col]
-            if c == " ":
-                raise Unsupported("indentation")
             if c != "-" or (len(line) > col + 1 and line[col + 1] != " "):
                 break  # a key of the mapping around an indentless sequence
             if line[-1] == " " or len(line) == col + 1:
