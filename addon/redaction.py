@@ -931,9 +931,10 @@ class _Finder:
             return None
         sep = data[end : end + 1]
         if sep == b":":
-            if end + 1 == len(data) and not final:
+            if (end + 1 == len(data) or data[end + 1 :] == b"\\") and not final:
                 raise _Wait
-            if data[end + 1 : end + 2] not in (b" ", b"\t"):
+            if data[end + 1 : end + 2] not in (b" ", b"\t") and \
+                    data[end + 1 : end + 3] != b"\\t":  # (a tab, raw or as a JSON string's)
                 return None  # (YAML's `: ` needs its space: `a:b` is no assignment)
         elif sep != b"=":
             if end > m.end(1) and sep and data[at : m.end(1)].lower() in _NETRC_NAMES \
@@ -1552,7 +1553,8 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
 
 def _may_hold_assignment(data: bytes) -> bool:
     # (a few memchr-fast passes: most SSE bodies hold none of them)
-    return b"=" in data or b": " in data or b"machine" in data
+    return b"=" in data or b": " in data or b":\t" in data or b":\\t" in data \
+        or b"machine" in data
 
 
 @dataclass(frozen=True)

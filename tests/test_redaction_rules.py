@@ -698,3 +698,22 @@ def test_env_assignment_lines_named_as_credentials():
     assert not scan.leaves_body(empty, DEFAULT_REDACTION, len(sse))
     i = exchange(resp_body=sse.decode(), resp_headers={"Content-Type": ["text/event-stream"]})
     assert pw not in redact_interaction(i, DEFAULT_REDACTION, scan).response.body
+
+
+def test_a_yaml_assignment_with_a_tab_after_its_colon():
+    """`API_KEY:<TAB>value` (YAML allows a tab as the separating white space, 6.2) in a body
+    with no `=`, `: ` or `machine`: the quick look before the assignment finder passed it by,
+    and the value reached the cassette (the finder itself takes the tab)."""
+    pw = "value" + "123" + "Zq9xWv"
+    for body in (f"API_KEY:\t{pw}\n", json.dumps({"doc": f"API_KEY:\t{pw}\n"})):
+        out = redact_interaction(exchange(body)).request.body
+        assert pw not in out and REDACTED in out, out
+    # Streamed in two pieces cut at every byte: the scan never says the pass leaves it.
+    sse = b'data: {"choices":[{"delta":{"content":' + json.dumps(f"API_KEY:\t{pw}\n").encode() \
+        + b'}}]}\n\n'
+    empty = exchange(resp_headers={"Content-Type": ["text/event-stream"]})
+    for cut in range(1, len(sse)):
+        scan = StreamScan(DEFAULT_REDACTION)
+        scan.feed(sse[:cut])
+        scan.feed(sse[cut:])
+        assert not scan.leaves_body(empty, DEFAULT_REDACTION, len(sse)), cut
