@@ -1,5 +1,5 @@
 """Tester: the logprobs exception is body-wide. A JSON field named `token` is left alone in any
-body that contains the text `logprob` anywhere (redaction._json_fields: `token` is a token's
+body that contains the text `logprob` anywhere (redaction._json_values: `token` is a token's
 text in `top_logprobs[].token`). A chat request that asks for `logprobs: true` (a standard
 OpenAI parameter) and carries a credential under `token` elsewhere (an MCP tool's headers)
 keeps it: the same request without `logprobs` is redacted. Real proxy, fake gateway, httpx.
