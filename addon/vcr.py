@@ -105,9 +105,11 @@ class VCR:
         self.recorder = Recorder(self.reporter, self.registry.safe)
         # Refuses every server connection our hooks did not choose (failclosed.py).
         # A proxy started for replay connects to nothing but its own loopback servers.
+        # Latched by `configure`: once started for replay, closed for the proxy's life.
+        self._offline = False
         self.gate = UpstreamGate(
             self.registry.upstream_allowed, self.hook_failed,
-            offline=lambda: options.offline(ctx.options),
+            offline=lambda: self._offline or options.offline(ctx.options),
             own=lambda address: self.replayer.chunks.serves(address),
         )
         self.replayer = Replayer(self.registry, self.recorder, self.reporter, self.gate)
@@ -142,6 +144,15 @@ class VCR:
 
     def configure(self, updated: set[str]) -> None:
         opts = ctx.options
+        if options.offline(opts):
+            self._offline = True
+        elif self._offline and "vcr_mode" in updated:
+            # A proxy started for replay never goes upstream, whatever sets its mode later: a
+            # `--set vcr_mode=record` after `vcrproxy replay`'s own, mitmweb's options editor.
+            # (mitmproxy rolls the option back: the mode stays replay.)
+            raise exceptions.OptionsError(
+                f"a proxy started for replay never goes upstream: its mode stays replay (start "
+                f"another proxy for {opts.vcr_mode})")
         if any(name.startswith(options.PREFIX) for name in updated):
             try:
                 options.validate(opts)

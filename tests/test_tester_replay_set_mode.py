@@ -52,3 +52,25 @@ def test_replay_never_goes_upstream_whatever_set_says(mode, confdir, gateway, tm
     assert cassette.read_text() == CASSETTE, "vcrproxy replay rewrote the cassette"
     assert got.stdout.strip() != "200", got.stderr
     assert got.returncode != 0, got.stderr
+
+
+def test_a_running_replay_proxy_keeps_its_mode(run_proxy, gateway, ca_cert, tmp_path):
+    """The same at run time (mitmweb's options editor, a script): setting vcr_mode on a proxy
+    started for replay is refused and rolled back; a request then is still a miss, answered
+    offline."""
+    import httpx
+    from mitmproxy import exceptions
+
+    cassette = tmp_path / "c.yaml"
+    cassette.write_text(CASSETTE)
+    proxy = run_proxy(cassette, "replay")
+    opts = proxy.proxy.master.options
+    with pytest.raises(exceptions.OptionsError, match="started for replay"):
+        proxy.call(lambda: opts.update(vcr_mode="record"))
+    assert proxy.call(lambda: opts.vcr_mode) == "replay"
+    before = len(gateway.requests)
+    with httpx.Client(proxy=proxy.url, verify=ca_cert, timeout=20) as client:
+        r = client.get(gateway.url + "/json?size=40")
+    assert r.status_code != 200 and len(gateway.requests) == before
+    proxy.stop()
+    assert cassette.read_text() == CASSETTE
