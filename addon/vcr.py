@@ -144,6 +144,11 @@ class VCR:
 
     def configure(self, updated: set[str]) -> None:
         opts = ctx.options
+        if any(name.startswith(options.PREFIX) for name in updated):
+            try:
+                options.validate(opts)
+            except ValueError as e:
+                raise exceptions.OptionsError(str(e)) from None
         if options.offline(opts):
             self._offline = True
         elif self._offline and "vcr_mode" in updated:
@@ -153,11 +158,6 @@ class VCR:
             raise exceptions.OptionsError(
                 f"a proxy started for replay never goes upstream: its mode stays replay (start "
                 f"another proxy for {opts.vcr_mode})")
-        if any(name.startswith(options.PREFIX) for name in updated):
-            try:
-                options.validate(opts)
-            except ValueError as e:
-                raise exceptions.OptionsError(str(e)) from None
         # Replay answers without any upstream: connect only once a request really goes out.
         if opts.vcr_mode != options.Mode.PASSTHROUGH and opts.connection_strategy != "lazy":
             opts.connection_strategy = "lazy"
