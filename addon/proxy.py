@@ -394,6 +394,13 @@ class Proxy:
                     # mitmproxy 11 says "Not an integer: abc" without naming the option.
                     msg = str(e).strip().splitlines()[0]
                     raise ProxyError(f"--set {', '.join(s.sets)}: {msg}") from None
+                # The cassette and mode are the command's own (its CASSETTE argument, `record`
+                # or `--mode`): a passed-through --set naming others would silently win.
+                for name, own in (("vcr_cassette", s.cassette), ("vcr_mode", s.mode)):
+                    if own and getattr(opts, name) != own:
+                        raise ProxyError(
+                            f"--set {name}={getattr(opts, name)}: conflicts with the command's "
+                            f"own {name[4:]} ({own}); name it there instead")
         except (exceptions.OptionsError, ValueError) as e:
             raise ProxyError(str(e).strip().splitlines()[0]) from None
         except KeyError as e:
