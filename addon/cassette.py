@@ -30,6 +30,27 @@ class CassetteError(Exception):
     """A cassette that cannot be read or written; the message is one line for the user."""
 
 
+# A file this small is read to tell whether it holds any YAML at all.
+_BLANK_MAX = 4096
+
+
+def blank_file(path: str, size: int) -> bool:
+    """Whether the regular file at `path` holds no YAML document: nothing, or only blank lines
+    and comments (`echo > c.yaml`, an editor's empty buffer with its final newline, a `#` note),
+    which YAML reads as a stream of no documents (YAML 1.2 section 9.2): an empty cassette, to
+    record into like a 0-byte file (modes.probe, CassetteWriter)."""
+    if size == 0:
+        return True
+    if size > _BLANK_MAX:
+        return False
+    try:
+        with open(path, "rb") as f:
+            data = f.read(_BLANK_MAX + 1)
+    except OSError:
+        return False  # (the load that follows says why)
+    return all(not line.strip() or line.lstrip().startswith(b"#") for line in data.splitlines())
+
+
 def os_reason(e: OSError) -> str:
     """The real cause of an OSError, in one line: its strerror ("File name too long",
     "Permission denied", "Too many levels of symbolic links", as a shell prints it), else its

@@ -33,7 +33,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 
-from .cassette import os_reason
+from .cassette import blank_file, os_reason
 from .options import MODES  # noqa: E402,F401  (the modes are declared in options.py)
 
 
@@ -62,7 +62,7 @@ class Plan:
 
 def probe(path: str) -> FileState:
     """The state of `path`, from stat (a FIFO is never opened; a small regular file is read to
-    tell a blank one, `_blank`)."""
+    tell a blank one, cassette.blank_file)."""
     return probe_reason(path)[0]
 
 
@@ -82,28 +82,7 @@ def probe_reason(path: str) -> tuple[FileState, str | None]:
         return FileState.SPECIAL, None
     if not os.access(path, os.R_OK):
         return FileState.UNREADABLE, None
-    return (FileState.EMPTY if _blank(path, st.st_size) else FileState.FILE), None
-
-
-# A file this small is read to tell whether it holds any YAML at all.
-_BLANK_MAX = 4096
-
-
-def _blank(path: str, size: int) -> bool:
-    """Whether the regular file at `path` holds no YAML document: nothing, or only blank lines
-    and comments (`echo > c.yaml`, an editor's empty buffer with its final newline, a `#` note),
-    which YAML reads as a stream of no documents (YAML 1.2 section 9.2); it is recorded into
-    like a 0-byte file."""
-    if size == 0:
-        return True
-    if size > _BLANK_MAX:
-        return False
-    try:
-        with open(path, "rb") as f:
-            data = f.read(_BLANK_MAX + 1)
-    except OSError:
-        return False  # (the load that follows says why)
-    return all(not line.strip() or line.lstrip().startswith(b"#") for line in data.splitlines())
+    return (FileState.EMPTY if blank_file(path, st.st_size) else FileState.FILE), None
 
 
 def plan(mode: str, state: FileState, path: str = "cassette", reason: str | None = None) -> Plan:

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from .cassette import Cassette, CassetteError, Interaction, os_error
+from .cassette import Cassette, CassetteError, Interaction, blank_file, os_error
 
 try:
     import fcntl
@@ -506,7 +506,9 @@ class CassetteWriter:
             # Changed since the caller looked: another recorder started it afresh; keep theirs.
         elif now == self._known and not (self._stale and not self._appendable):
             return  # (a stale model is re-read before it would be written whole)
-        if now is None:  # deleted meanwhile: start a new file with what we know
+        if now is None or blank_file(self.path, now[1]):
+            # Deleted or emptied meanwhile (`: > c.yaml` while a recorder runs): start a new
+            # file with what we know, as in an empty file at the start.
             self._reset_view(False)
             return
         layout = self.cassette.layout
