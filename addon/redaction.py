@@ -12,7 +12,8 @@ function run with a report):
   The rule (`is_credential_name`) covers the kinds, not a list: `*api-key*`, `*apikey*`,
   `*auth*` (not `author*`), `*token` (not counters such as `max_tokens`, `usage.*_tokens`,
   `token_count`, `nextPageToken`), `*secret*`, `password`/`passwd`/`pwd`, `cookie`,
-  `session*id`, `signature`/`sig`, `credential`, `private_key`... Config adds or keeps names.
+  `session*id`, `signature`/`sig`, `credential`, `private_key`... (not OAuth discovery
+  metadata: `*_supported`, `authorization_servers`). Config adds or keeps names.
 - **By shape**: strings shaped like the keys of the providers we know (`SHAPES`: OpenAI,
   Anthropic, Google API/OAuth keys, AWS ids, STS tokens and SigV4 signatures, Together,
   Fireworks, Perplexity, Replicate, LangSmith, Tavily, ..., JWTs, `Bearer <token>`), anywhere:
@@ -153,7 +154,9 @@ _NOT_AFTER_TOKEN = frozenset(
 # secret_arn (a secret manager's reference).
 _NOT_AFTER_AUTH = frozenset(
     {"type", "types", "method", "methods", "mode", "scheme", "uri", "url", "endpoint", "host",
-     "provider", "providers", "required", "enabled", "status", "version", "name", "domain"}
+     "provider", "providers", "required", "enabled", "status", "version", "name", "domain",
+     # RFC 9728's `authorization_servers` (their URLs), RFC 9396's `authorization_details`
+     "server", "servers", "details"}
 )
 _NOT_AFTER_KEY = frozenset({"id", "ids", "name", "names", "type", "types", "arn", "ref", "version",
                             "path", "file"})
@@ -198,7 +201,10 @@ def is_credential_name(name: str) -> bool:
     if not any(stem in lower for stem in CREDENTIAL_STEMS):
         return False  # (the needles that find JSON field names are these stems)
     words = name_words(name)
-    if not words:
+    if not words or words[-1] == "supported":
+        # (OAuth / OIDC discovery metadata lists what a server supports, RFC 8414 section 2,
+        # RFC 9728 section 2: `token_endpoint_auth_signing_alg_values_supported`,
+        # `bearer_methods_supported`: public settings every MCP client fetches.)
         return False
     joined = "".join(words)
     if any(k in joined for k in _KEY_COMPOUNDS) and _names_a_key(words, joined):

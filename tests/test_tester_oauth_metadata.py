@@ -54,3 +54,15 @@ def test_oauth_discovery_metadata_is_not_redacted(run_proxy, ca_cert, tmp_path):
     replay = run_proxy(cassette, "replay")
     with proxied_client(replay, ca_cert) as client:
         assert client.get(url).json() == METADATA
+
+
+def test_discovery_names_are_settings_and_credentials_stay_credentials():
+    from vcrproxy.redaction import is_credential_name
+
+    for name in ("bearer_methods_supported", "dpop_signing_alg_values_supported",
+                 "introspection_endpoint_auth_methods_supported", "authorization_server",
+                 "authorization_details", "code_challenge_methods_supported"):
+        assert not is_credential_name(name), name
+    for name in ("authorization", "auth_token", "authorization_code", "client_secret",
+                 "access_token", "auth_signing_key", "refresh_token"):
+        assert is_credential_name(name), name
