@@ -317,6 +317,15 @@ def _decompress(data: bytes, encoding: str) -> bytes:
         return data
 
 
+def client_body(body: Any, headers: Mapping[str, Any] | None) -> bytes:
+    """A body (`Request.body`/`Response.body`: str or bytes) as its client reads it: decoded
+    by its Content-Encoding (or gzip magic) when it is stored encoded. Raises decoders.TooLarge
+    for one that decodes to more than decoders.MAX_DECODED."""
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogateescape")
+    return _decompress(_to_bytes(body), _header(headers, "Content-Encoding"))
+
+
 def _parse_body(body: Any, headers: Mapping[str, Any] | None) -> _Body:
     content_type = _header(headers, "Content-Type").lower()
     if isinstance(body, str):

@@ -31,7 +31,7 @@ from vcrproxy.conversation import Conversation, conversation, format_duration
 from vcrproxy.matching import Matcher, differences
 
 from .common import NO_REDACT, Path, load_for_view, mask_text
-from .plain import title
+from .plain import answers, response_body_text, title
 from .show import _clean, _websocket
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -197,6 +197,11 @@ def pair_lines(p: Pair, *, ignore_latency: bool) -> list[str]:
         out += _text_diff("\n".join(_calls(a)) or "(none)", "\n".join(_calls(b)) or "(none)")
     if sa.reasoning != sb.reasoning:
         out.append("  reasoning changed")
+    if not (answers(a) or answers(b)):  # (an embeddings vector, a tool's JSON, a file)
+        ba, bb = response_body_text(p.old), response_body_text(p.new)
+        if ba != bb:
+            out.append("  response body:")
+            out += _text_diff(ba or "(none)", bb or "(none)")
     if sa.error != sb.error:
         out.append(f"  error: {_clean(sa.error or '-')} -> {_clean(sb.error or '-')}")
     if sa.finish_reason != sb.finish_reason:

@@ -41,8 +41,45 @@ def client_message_lines(session: WsSession) -> list[str]:
     return lines
 
 
-def render_conversation(conv: Conversation, session: WsSession | None = None) -> list[str]:
-    """The lines of one interaction (title first); `session`: its WebSocket session, if any."""
+def answers(conv: Conversation) -> bool:
+    """Whether the summary holds what the exchange answered (a chat answer, tool calls,
+    reasoning, an error): then that is what the views compare, not the body's bytes (ids and
+    timestamps change with every recording)."""
+    s = conv.summary
+    return bool(s.text or s.tool_calls or s.reasoning or s.error)
+
+
+def response_body_text(interaction: Interaction) -> str:
+    """The response body as stable text, for an exchange that `answers` nothing (an embeddings
+    vector, a tool's JSON, a file): JSON laid out one value per line, other text as it is, and
+    binary bytes as their size and SHA-256; "" for none."""
+    import hashlib
+    import json
+
+    from vcrproxy import decoders
+    from vcrproxy.aiformats import client_body
+
+    resp = interaction.response
+    if resp is None or not resp.body:
+        return ""
+    try:
+        data = client_body(resp.body, resp.headers)
+    except decoders.TooLarge as e:
+        return f"({e})"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{len(data)} bytes, binary, sha256 {hashlib.sha256(data).hexdigest()[:16]}"
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def render_conversation(conv: Conversation, session: WsSession | None = None,
+                        interaction: Interaction | None = None) -> list[str]:
+    """The lines of one interaction (title first); `session`: its WebSocket session, if any;
+    `interaction`: its response body is shown when the exchange `answers` nothing."""
     s = conv.summary
     lines = [title(conv)]
     model = s.request_model or ""
@@ -70,6 +107,9 @@ def render_conversation(conv: Conversation, session: WsSession | None = None) ->
         lines += _labelled("< assistant", s.text, _PLAIN)
     for call in s.tool_calls:
         lines.append(f"  < tool call: {_clean(call.name or '?')}({_clean(call.arguments)})")
+    if interaction is not None and not answers(conv) and (
+            body := response_body_text(interaction)):
+        lines += _labelled("< body", body, _PLAIN)
     if s.finish_reason:
         lines.append(f"  finish: {_clean(s.finish_reason)}")
     if s.usage is not None:
@@ -82,5 +122,5 @@ def render_plain(cassette: Cassette, interactions: list[Interaction] | None = No
     chosen = cassette.interactions if interactions is None else interactions
     n = len(cassette.interactions)
     blocks = [f"{n} interaction{'s' if n != 1 else ''}"]
-    blocks += ["\n".join(render_conversation(conversation(i), _websocket(i))) for i in chosen]
+    blocks += ["\n".join(render_conversation(conversation(i), _websocket(i), i)) for i in chosen]
     return "\n\n".join(blocks) + "\n"
