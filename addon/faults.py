@@ -120,7 +120,8 @@ def parse_fault(spec: str) -> Fault:
     if at:
         which = which.strip()
         if which.startswith("#"):
-            values["interaction_id"] = _int(which[1:], "the interaction id", spec, 0, 2**63)
+            values["interaction_id"] = _int(which[1:], "the interaction id", spec, 0,
+                                            2**63 - 1)
         elif which.lower().startswith("p="):
             try:
                 p = float(which[2:])
@@ -130,7 +131,7 @@ def parse_fault(spec: str) -> Fault:
                 raise FaultError(f"fault {spec!r}: p= takes a probability in (0, 1]")
             values["probability"] = p
         elif which != "*":
-            values["nth"] = _int(which, "WHICH (N, #ID, * or p=P)", spec, 1, 2**63)
+            values["nth"] = _int(which, "WHICH (N, #ID, * or p=P)", spec, 1, 2**63 - 1)
     return Fault(**values)
 
 

@@ -15,10 +15,14 @@ if TYPE_CHECKING:
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class EmptyPathError(click.ClickException):
-    """An empty path argument: a usage error (exit 2) in one line, without click's usage text."""
+class LineUsageError(click.ClickException):
+    """A usage error (exit 2) in one line, without click's usage text."""
 
     exit_code = 2
+
+
+class EmptyPathError(LineUsageError):
+    """An empty path argument (or value typed for an option)."""
 
 
 class Path(click.Path):

@@ -16,6 +16,7 @@ from vcrproxy.yamlio import cassette_lock
 from .common import (
     CONTEXT,
     NO_REDACT,
+    LineUsageError,
     Path,
     load_for_view,
     load_with_notes,
@@ -54,6 +55,13 @@ def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: b
     token usage. Secrets are shown as <REDACTED> unless --no-redact."""
     from .show import render_cassette, render_json
 
+    # One text view at a time (--html writes a file and may go with --plain); a second was
+    # dropped without a word.
+    views = [flag for flag, on in (("--json", as_json), ("--raw", raw), ("--plain", plain))
+             if on]
+    if len(views) > 1 or (html_out and (as_json or raw)):
+        chosen = views + (["--html"] if html_out else [])
+        raise LineUsageError(f"{' and '.join(chosen[:2])} are two views: choose one")
     if plain or html_out:
         from .views import show_views
 

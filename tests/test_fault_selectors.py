@@ -171,3 +171,14 @@ def test_second_request_never_made(vcrproxy):
     assert out.returncode == 1 and ("2 failed" in text or "2 errors" in text), text
     assert "fault status:429@#42 cannot fire" in text, text
     assert "fault status:429@2 never fired" in text, text
+
+
+def test_a_which_past_int64_is_refused_naming_the_real_bound():
+    """N and #ID are Go int64-sized: 2**63 itself was accepted and the message named it as the
+    bound (2**63 - 1 is the largest)."""
+    from vcrproxy.faults import FaultError, parse_fault
+
+    assert parse_fault(f"reset@{2**63 - 1}").nth == 2**63 - 1
+    for spec in (f"reset@{2**63}", f"reset@#{2**63}"):
+        with pytest.raises(FaultError, match="9223372036854775807"):
+            parse_fault(spec)
