@@ -105,7 +105,8 @@ class VCR:
         self.recorder = Recorder(self.reporter, self.registry.safe)
         # Refuses every server connection our hooks did not choose (failclosed.py).
         # A proxy started for replay connects to nothing but its own loopback servers.
-        # Latched by `configure`: once started for replay, closed for the proxy's life.
+        # Latched by `running`: once started for replay, closed for the proxy's life (a
+        # start-up update that fails and is rolled back must not latch it).
         self._offline = False
         self.gate = UpstreamGate(
             self.registry.upstream_allowed, self.hook_failed,
@@ -149,9 +150,7 @@ class VCR:
                 options.validate(opts)
             except ValueError as e:
                 raise exceptions.OptionsError(str(e)) from None
-        if options.offline(opts):
-            self._offline = True
-        elif self._offline and "vcr_mode" in updated:
+        if self._offline and "vcr_mode" in updated and not options.offline(opts):
             # A proxy started for replay never goes upstream, whatever sets its mode later: a
             # `--set vcr_mode=record` after `vcrproxy replay`'s own, mitmweb's options editor.
             # (mitmproxy rolls the option back: the mode stays replay.)
@@ -161,6 +160,10 @@ class VCR:
         # Replay answers without any upstream: connect only once a request really goes out.
         if opts.vcr_mode != options.Mode.PASSTHROUGH and opts.connection_strategy != "lazy":
             opts.connection_strategy = "lazy"
+
+    def running(self) -> None:
+        if options.offline(ctx.options):
+            self._offline = True
 
     def hook_failed(self, hook: str, flow: http.HTTPFlow | None, reason: str) -> None:
         """A hook raised (see failclosed.fail_closed): count it, forget the flow's state."""
