@@ -54,6 +54,7 @@ class Reporter:
         self.listeners: list[Callable[[FlowReport], None]] = []
         self.errors: list[str] = []
         self._reported: set[str] = set()  # flow ids reported by the replayer or the recorder
+        self.passed = 0  # responses passed through untouched (no session of ours took them)
 
     def fail(self, reason: str) -> None:
         """A problem the run must answer for (one line): logged as an error now, listed in the
@@ -101,6 +102,8 @@ class Reporter:
     # -- hooks (after the replayer's and recorder's) -------------------------------------------
     @fail_closed
     def response(self, flow: http.HTTPFlow) -> None:
+        if "vcrproxy" not in flow.metadata and flow.id not in self._reported:
+            self.passed += 1
         if not self.listeners or self._claimed(flow):
             return
         kind = flow.metadata.get("vcrproxy", "passthrough")
@@ -155,6 +158,9 @@ class Reporter:
             )
         # An error made for a flow or a log says who speaks ("vcrproxy: refused ..."); a summary
         # line is ours already (the CLI prefixes each once).
+        if self.passed:  # (else a passthrough run's summary read "no traffic")
+            lines.append(f"passed through {self.passed} response"
+                         f"{'s' if self.passed != 1 else ''} (nothing recorded or replayed)")
         lines.extend(f"error: {e.removeprefix('vcrproxy: ')}" for e in self.errors)
         never, notes = injector.never_fired_anywhere()
         lines.extend(f"error: {text}" for text in never)
