@@ -98,6 +98,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "to the cassette root) for this test; fault: replay fault(s) KIND[:ARG][@WHICH], "
         "e.g. fault='status:429@1' or fault=['reset@1', 'delay:200'].",
     )
+    _root(config)  # (a bad --vcrproxy-dir is a usage error at start, not in every test)
 
 
 def _mode(config: pytest.Config) -> str:
@@ -113,6 +114,8 @@ def _mode(config: pytest.Config) -> str:
 
 
 def _root(config: pytest.Config) -> str:
+    if config.getoption("--vcrproxy-dir") == "":  # (an unset variable: not the default root)
+        raise pytest.UsageError("--vcrproxy-dir: an empty path (an unset variable?)")
     root = config.getoption("--vcrproxy-dir") or config.getini("vcrproxy_dir") or "cassettes"
     return os.path.abspath(os.path.join(str(config.rootpath), root))
 
@@ -252,6 +255,8 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
 
     marker = request.node.get_closest_marker(MARKER)
     kwargs = dict(marker.kwargs) if marker else {}
+    if kwargs.get("mode") == "":  # (an unset variable: not the run's default mode)
+        pytest.fail("vcrproxy marker: mode='': an empty mode (an unset variable?)", pytrace=False)
     mode = kwargs.get("mode") or _mode(request.config)
     # A wrong marker fails its own test's setup in one line (no traceback through the plugin),
     # as the shared-name refusal does.

@@ -51,3 +51,31 @@ def test_an_empty_marker_cassette_is_an_error_not_the_default(tmp_path, confdir)
         "the empty cassette name recorded into the test's default cassette"
     assert upstream == 0
     assert got.returncode != 0 and "ERROR at setup" in got.stdout, got.stdout[-3000:]
+
+
+def test_an_empty_marker_mode_or_root_is_an_error_not_the_default(tmp_path, confdir):
+    """The same for the marker's mode (mode='' was the run's default mode) and for
+    --vcrproxy-dir= (the default root): one line, nothing recorded, nothing upstream."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_mode.py").write_text(SUITE.replace(
+        'cassette=os.environ.get("SHARED_CASSETTE", "")', 'mode=os.environ.get("MODE", "")'))
+    environ = {k: v for k, v in os.environ.items()
+               if not k.upper().endswith("_PROXY") and k != "MODE"}
+    with FakeGateway() as gw:
+        environ.update(SAMPLE_GATEWAY_URL=gw.url, VCRPROXY_CONFDIR=confdir,
+                       PYTHONDONTWRITEBYTECODE="1")
+        base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
+                str(suite), str(suite), "--vcrproxy-set",
+                f"ssl_verify_upstream_trusted_ca={gw.ca_path}"]
+        marker = subprocess.run(base, env=environ, capture_output=True, text=True, timeout=240,
+                                cwd=suite)
+        root = subprocess.run(base + ["--vcrproxy-dir="], env=environ, capture_output=True,
+                              text=True, timeout=240, cwd=suite)
+        upstream = len(gw.requests)
+    assert upstream == 0
+    assert marker.returncode != 0 and "mode='': an empty mode" in marker.stdout, \
+        marker.stdout[-3000:]
+    assert root.returncode == 4 and "--vcrproxy-dir: an empty path" in root.stderr, \
+        (root.stdout + root.stderr)[-3000:]
+    assert "Traceback" not in root.stderr and not (suite / "cassettes").exists()
