@@ -7,7 +7,9 @@ A fault is `KIND[:ARG][@WHICH]`:
   `retry-after-ms` / `retry-after` / `x-should-retry` headers the SDKs read; RETRY_MS defaults to
   `DEFAULT_RETRY_MS` so an SDK's retry comes at once.
 - `cut:N`: the recorded response stops after N events (SSE events, NDJSON lines, AWS
-  event-stream messages; other bodies: recorded chunks) and the stream is reset.
+  event-stream messages; other bodies: recorded chunks) and the stream is reset. N at or past
+  the last event sends them all, then the reset: the end of the stream never comes (a
+  connection lost after the final event, which SDKs must tell from a complete answer).
 - `reset`: no response at all; the stream is reset.
 - `delay:MS`: wait MS milliseconds before the response headers.
 - `stall:MS`: wait MS milliseconds between events.
