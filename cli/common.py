@@ -53,6 +53,22 @@ def not_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+class EnvChoice(click.Choice):
+    """click.Choice that names the environment variable a bad value came from, in one line
+    (`VCRPROXY_MODE=bogus` read as a bad `--mode`, with the usage text, named neither)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            source = ctx.get_parameter_source(param.name or "") if ctx and param else None
+            envvar = getattr(param, "envvar", None)
+            if source is click.core.ParameterSource.ENVIRONMENT and isinstance(envvar, str):
+                raise LineUsageError(f"{envvar}={value!r}: not one of "
+                                     f"{', '.join(map(str, self.choices))}") from None
+            raise
+
+
 class _ListOption(click.Option):
     """A repeatable flag whose environment variable holds its items split by `sep` (click
     would split at whitespace, which regular expressions may contain)."""
@@ -88,7 +104,7 @@ def table_option(opt: Option):
         return click.option(*names, opt.key, type=kind, default=opt.default,
                             show_default=bool(opt.default), **kw)
     if opt.choices:
-        kw["type"] = click.Choice(opt.choices)
+        kw["type"] = EnvChoice(opt.choices)
     return click.option(*names, opt.key, default=opt.default, show_default=bool(opt.default),
                         callback=not_empty, **kw)
 
