@@ -496,8 +496,9 @@ def test_port_in_use(cli, tmp_path):
     [
         (["replay", VERCEL, "--pace", "fast"], {}, "Invalid value for '--pace': 'fast'"),
         (["run", "--mode", "x", VERCEL], {}, "Invalid value for '--mode': 'x'"),
-        (["run", VERCEL], {"VCRPROXY_MODE": "x"}, "Invalid value for '--mode': 'x'"),
-        (["replay", VERCEL], {"VCRPROXY_PACE": "fast"}, "Invalid value for '--pace': 'fast'"),
+        # (a bad choice from the environment names its variable: cli.common.EnvChoice)
+        (["run", VERCEL], {"VCRPROXY_MODE": "x"}, "VCRPROXY_MODE='x': not one of once,"),
+        (["replay", VERCEL], {"VCRPROXY_PACE": "fast"}, "VCRPROXY_PACE='fast': not one of"),
         (["replay", VERCEL, "--port", "70000"], {}, "Invalid value for '--port'"),
         (["replay", VERCEL], {"VCRPROXY_PORT": "http"}, "Invalid value for '--port'"),
     ],

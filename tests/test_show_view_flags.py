@@ -30,17 +30,3 @@ def test_plain_and_html_go_together(tmp_path):
     assert got.returncode == 0 and "assistant: Olá!" in got.stdout, got.stderr
     assert (tmp_path / "r.html").exists()
 
-
-def test_a_bad_choice_from_the_environment_names_its_variable(tmp_path):
-    """VCRPROXY_MODE=bogus was reported as a bad '--mode', with click's usage text: one line
-    now, naming the variable (exit 2)."""
-    import os
-
-    env = dict(os.environ, VCRPROXY_MODE="bogus", VCRPROXY_PACE="slow")
-    for args, needle in ((["run", str(tmp_path / "c.yaml")], "VCRPROXY_MODE='bogus'"),
-                         (["replay", CASSETTE], "VCRPROXY_PACE='slow'")):
-        env_run = dict(env) if args[0] == "run" else {**env, "VCRPROXY_MODE": "replay"}
-        got = subprocess.run([VCRPROXY, *args, "--", "true"], env=env_run, capture_output=True,
-                             text=True, timeout=60)
-        assert got.returncode == 2, got.stderr
-        assert got.stderr.strip().splitlines() == [got.stderr.strip()] and needle in got.stderr
