@@ -168,6 +168,9 @@ class MatchConfig:
         headers = tuple(dict.fromkeys(h.lower() for h in split_names(self.headers)))
         if headers:
             wanted.add("headers")
+        elif "headers" in wanted:  # (no name: the part would always be equal, a silent match)
+            raise ValueError("match part 'headers' compares the headers --match-headers names "
+                             "(vcr_match_headers): name them there")
         paths = split_names(self.ignore_json_paths)
         for p in paths:
             parse_json_path(p)  # raises ValueError early
