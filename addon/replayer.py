@@ -344,6 +344,10 @@ class Replayer:
         assert resp is not None
         if replay is not None and replay.original is not None and resp.status_code != 101:
             resp.stream = True
+            # The loopback server's own `Connection: close` (each reply is served once) is not
+            # the recording's: passed on, it closed the client's keep-alive connection after
+            # every paced answer (a recording never replays hop-by-hop headers).
+            resp.headers.pop("connection", None)
 
     @fail_closed
     def response(self, flow: http.HTTPFlow) -> None:
