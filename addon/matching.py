@@ -326,6 +326,16 @@ def _host_of(split, request: Request, scheme: str) -> str:
     return f"{host}:{port}"
 
 
+_ENCODED_SLASH = re.compile(r"%2[fF]")
+
+
+def _path_form(path: str) -> str:
+    """A URL path as compared: percent-decoded (`%7E` and `~` are one character to a server),
+    except an encoded slash, which stays `%2F`: inside a segment it is part of a name
+    (`/models/org%2Fmodel` is one resource, `/models/org/model` another; RFC 3986 2.2)."""
+    return "%2F".join(unquote(piece) for piece in _ENCODED_SLASH.split(path)) or "/"
+
+
 class Prepared:
     """A request's parts in comparable form, computed once (lazily) for one config."""
 
@@ -337,7 +347,7 @@ class Prepared:
         self.method = request.method.upper()
         self.scheme = split.scheme.lower()
         self.host = _host_of(split, request, self.scheme)
-        self.path = unquote(split.path) or "/"
+        self.path = _path_form(split.path)
         self.path_wild = REDACTED in self.path
         on = config.on
         self.bucket = tuple(getattr(self, p) if p in on else None for p in _BUCKET_PARTS)
