@@ -7,6 +7,7 @@ derived from what crossed the wire the way Go's net/http would have exposed it.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 from mitmproxy import http
@@ -15,6 +16,7 @@ from . import decoders, trailers
 from .cassette import Interaction, Request, Response
 from .headers import canonical_header_name, clean_field_value
 from .schema import status_parts
+from .yamlv3 import go_key_sorted
 
 # Never replayed or recorded as headers: connection-level, or carried in dedicated fields.
 HOP_BY_HOP = frozenset(
@@ -277,11 +279,23 @@ def interaction_from_flow(
     """The flow as a go-vcr interaction. `request`: `request_to_model(flow.request)` when the
     caller has it already (a new-episodes flow was converted to be matched): not converted
     twice."""
+    req = request if request is not None else request_to_model(flow.request)
+    resp = response_to_model(flow, body, decoded=decoded, chunks=chunks)
+    # Written as go-vcr writes them: `headers`, `form` and `trailer` are Go maps (http.Header,
+    # url.Values), whose keys yaml.v3 sorts (sorter.go); the wire's order would make two files
+    # of one exchange, and churn a re-recording whose SDK reorders its headers.
     return Interaction(
         id=-1,  # assigned when appended to a cassette
-        request=request if request is not None else request_to_model(flow.request),
-        response=response_to_model(flow, body, decoded=decoded, chunks=chunks),
+        request=replace(req, headers=_go_map(req.headers), form=_go_map(req.form),
+                        trailer=_go_map(req.trailer)),
+        response=replace(resp, headers=_go_map(resp.headers), trailer=_go_map(resp.trailer)),
     )
+
+
+def _go_map(values: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+    if not values or len(values) < 2:
+        return values
+    return {key: values[key] for key in go_key_sorted(values)}
 
 
 def bodiless(code: int, method: str = "GET") -> bool:
