@@ -45,7 +45,7 @@ def one_line(text: object, limit: int = _MAX_REASON) -> str:
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
-def _fallback_response(text: str) -> http.Response:
+def _fallback_response(text: str, method: str = "GET") -> http.Response:
     """A miss answer that cannot fail: ASCII JSON in the OpenAI error shape."""
     body = json.dumps(
         {
@@ -57,7 +57,9 @@ def _fallback_response(text: str) -> http.Response:
             }
         }
     ).encode("ascii")
-    return http.Response.make(400, body, {"Content-Type": "application/json", MISS_HEADER: "1"})
+    # (as flows.made_answer: no body for HEAD; not imported here, this answer cannot fail)
+    return http.Response.make(400, b"" if method.upper() == "HEAD" else body,
+                              {"Content-Type": "application/json", MISS_HEADER: "1"})
 
 
 def answer_refused(flow: http.HTTPFlow, text: str) -> None:
@@ -69,7 +71,7 @@ def answer_refused(flow: http.HTTPFlow, text: str) -> None:
 
         flow.response = miss_response(flow.request, text)
     except Exception:  # noqa: BLE001 - the fallback below cannot fail
-        flow.response = _fallback_response(text)
+        flow.response = _fallback_response(text, flow.request.method)
     flow.metadata["vcrproxy"] = "miss"
     flow.comment = text
 
@@ -113,7 +115,7 @@ def fail_closed(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
                     report(name, flow, reason)
             except Exception:  # noqa: BLE001 - the answer is what matters
                 if flow is not None and name != "error":
-                    flow.response = _fallback_response(reason)
+                    flow.response = _fallback_response(reason, flow.request.method)
             return None
 
     guarded.__fail_closed__ = True  # type: ignore[attr-defined]

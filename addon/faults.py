@@ -48,7 +48,7 @@ from mitmproxy import http
 from . import decoders, providers
 from .cassette import Interaction, Response
 from .fastresponse import replay_answer
-from .flows import bodiless, is_stream
+from .flows import bodiless, is_stream, made_answer
 from .pacing import PacedReply, head_bytes
 
 KINDS = ("status", "cut", "reset", "delay", "stall")
@@ -425,7 +425,7 @@ def error_response(request: http.Request, fault: Fault) -> http.Response:
         headers["x-should-retry"] = "true"
     else:
         headers["x-should-retry"] = "false"
-    return http.Response.make(code, json.dumps(body).encode(), headers)
+    return made_answer(code, json.dumps(body).encode(), headers, request.method)
 
 
 def split_events(resp: Response) -> list[bytes]:

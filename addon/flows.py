@@ -298,6 +298,13 @@ def _go_map(values: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
     return {key: values[key] for key in go_key_sorted(values)}
 
 
+def made_answer(code: int, body: bytes, headers: dict[str, str], method: str) -> http.Response:
+    """An answer of ours (a miss, an injected error): its body dropped when the request's
+    method or the status says it has none (`bodiless`: a HEAD answer's body would be read as
+    the next response on an HTTP/1.1 connection, and breaks an h2 stream)."""
+    return http.Response.make(code, b"" if bodiless(code, method) else body, headers)
+
+
 def bodiless(code: int, method: str = "GET") -> bool:
     """Whether a response has no body and so no framing, whatever its headers say: the answer to
     a HEAD request, and every 1xx, 204 and 304 response (RFC 9110 6.4.1, RFC 9112 6.3)."""

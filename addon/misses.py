@@ -11,6 +11,7 @@ import json
 from mitmproxy import http
 
 from . import providers
+from .flows import made_answer
 from .providers import MISS_STATUS
 
 MISS_HEADER = "X-Vcrproxy-Miss"
@@ -44,9 +45,10 @@ def miss_response(request: http.Request, message: str) -> http.Response:
     body = json.dumps(error_body(provider, message), ensure_ascii=False).encode(
         "utf-8", "backslashreplace"
     )
-    return http.Response.make(
+    return made_answer(
         MISS_STATUS,
         body,
         {"Content-Type": "application/json", MISS_HEADER: "1",
          **error_headers(provider, "ValidationException")},
+        request.method,
     )
