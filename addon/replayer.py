@@ -7,11 +7,13 @@ response in its provider's error shape. Everything else goes to the recorder (or
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 import time
 
 from mitmproxy import ctx, http
+from mitmproxy.connection import ConnectionState
 
 from . import faults, options, trailers
 from .cassette import CHUNKS_KEY, CassetteError, Interaction, Response
@@ -70,7 +72,8 @@ def upstream_tls(opts) -> ssl.SSLContext:
 
 
 class _Replay:
-    __slots__ = ("session", "interaction", "original", "fault", "counted")
+    __slots__ = ("session", "interaction", "original", "fault", "counted", "answering",
+                 "returned")
 
     def __init__(self, session: CassetteSession, interaction: Interaction) -> None:
         self.session = session
@@ -78,6 +81,18 @@ class _Replay:
         self.original: http.Request | None = None  # set when redirected to the chunk server
         self.fault: faults.Injection | None = None
         self.counted = False  # in stats.replayed (taken back if the exchange fails)
+        # The answer is on its way to the client: the request hook is done (after a `delay`),
+        # or the loopback server sent its head. Before that, a client that leaves (its timeout
+        # shorter than a delay or the recorded latency) got nothing: its retry gets the
+        # interaction (`returned`: it is back in the matcher).
+        self.answering = False
+        self.returned = False
+
+    def give_back(self) -> None:
+        """Nothing of the answer reached the client: the interaction is unused again."""
+        if not self.returned:
+            self.returned = True
+            self.session.put_back(self.interaction)
 
     def count(self) -> None:
         self.session.stats.replayed += 1
@@ -89,6 +104,12 @@ class _Replay:
         if self.counted:
             self.counted = False
             self.session.stats.replayed -= 1
+
+
+def _client_gone(flow: http.HTTPFlow) -> bool:
+    """Whether the client closed its side of the connection (HTTP/1.1: it left; an h2 client
+    resets one stream instead, which this does not see)."""
+    return not flow.client_conn.state & ConnectionState.CAN_READ
 
 
 class Replayer:
@@ -215,6 +236,7 @@ class Replayer:
         h2 = flow.request.http_version.startswith("HTTP/2")
         flow.response = replay_answer(recorded, h2=h2, method=flow.request.method)
         flow.response.trailers = trailers.for_client(recorded.trailer, flow)
+        state.answering = True
         return None
 
     def _inject(self, flow: http.HTTPFlow, state: _Replay):
@@ -224,9 +246,9 @@ class Replayer:
         assert injection is not None
         text = injection.describe()
         if injection.failure is not None:
-            sess.put_back(found)  # a failed answer uses no interaction: the retry gets it
+            state.give_back()  # a failed answer uses no interaction: the retry gets it
         else:
-            sess.stats.replayed += 1
+            state.count()
         url = self.registry.safe(flow.request.url)
         sess.stats.faults.append(f"{text} -> {flow.request.method} {url} (interaction {found.id})")
         flow.metadata["vcrproxy"] = "fault"
@@ -242,7 +264,26 @@ class Replayer:
         wait = faults.apply(injection, flow, found.response, route, paced)
         if injection.failure is None and flow.response is not None:  # the recording, late
             flow.response.trailers = trailers.for_client(found.response.trailer, flow)
-        return wait
+        if state.original is not None:  # (the loopback server's head says it is answering)
+            return wait
+        if wait is None:
+            state.answering = True
+            return None
+
+        async def then_answer() -> None:
+            # (A client that leaves during the delay gets nothing: its interaction goes back at
+            # once, before the delay ends, for the retry it is likely already sending.)
+            waiting = asyncio.ensure_future(wait)
+            while not waiting.done():
+                await asyncio.wait([waiting], timeout=0.05)
+                if not waiting.done() and _client_gone(flow):
+                    waiting.cancel()
+                    state.uncount()
+                    state.give_back()
+                    return
+            state.answering = True
+
+        return then_answer()
 
     def _to_loopback(
         self, flow: http.HTTPFlow, state: _Replay, token: str, method: str | None
@@ -342,6 +383,8 @@ class Replayer:
         replay = self._replays.get(flow.id)
         resp = flow.response
         assert resp is not None
+        if replay is not None and replay.original is not None:
+            replay.answering = True
         if replay is not None and replay.original is not None and resp.status_code != 101:
             resp.stream = True
             # The loopback server's own `Connection: close` (each reply is served once) is not
@@ -376,6 +419,14 @@ class Replayer:
             return
         if replay.original is not None:
             flow.request = replay.original
+        if not replay.answering and flow.websocket is None:
+            # The client left before any of the answer (a delay or the recorded latency longer
+            # than its timeout): no interaction used, so its retry gets the recording.
+            replay.uncount()
+            replay.give_back()
+            self.reporter.report(flow, "error", replay.session,
+                                 "the client left before the answer (interaction kept)")
+            return
         if replay.fault is not None:
             # The failure we injected (reset, cut): reported, not counted as a failed exchange.
             self.reporter.report(flow, "fault", replay.session, replay.fault.describe())
