@@ -55,18 +55,20 @@ def replay_response(
     return response
 
 
-def replay_answer(recorded: Response, *, h2: bool, method: str) -> http.Response:
+def replay_answer(recorded: Response, *, h2: bool, method: str,
+                  http10: bool = False) -> http.Response:
     """The response replaying `recorded` to a `method` request over h2 or HTTP/1.1: its head as
-    `flows.replay_headers` frames it (computed once per response, h2 and HEAD-or-not), its
-    body unless the answer is bodiless."""
+    `flows.replay_headers` frames it (computed once per response, h2, HEAD-or-not and HTTP/1.0),
+    its body unless the answer is bodiless. `http10`: an HTTP/1.0 request knows no chunked
+    coding (RFC 9112 6.1: no Transfer-Encoding to it): a stream goes with a Content-Length."""
     head = method.upper() == "HEAD"
-    key = (id(recorded), h2, head)
+    key = (id(recorded), h2, head, http10)
     entry = _heads.get(key)
     if entry is None or entry[0] is not recorded:
         if len(_heads) >= _MAX:
             _heads.clear()
         fields = replay_headers(recorded, len(recorded.body_bytes), h2=h2,
-                                stream=is_stream(recorded), method=method).fields
+                                stream=is_stream(recorded) and not http10, method=method).fields
         entry = _heads[key] = (recorded, fields)
     return replay_response(recorded, http.Headers(entry[1]),
                            bodiless=bodiless(recorded.code, method))

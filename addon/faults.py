@@ -553,7 +553,8 @@ def apply(
         return None
     else:
         h2 = flow.request.http_version.startswith("HTTP/2")
-        flow.response = replay_answer(recorded, h2=h2, method=method)
+        flow.response = replay_answer(recorded, h2=h2, method=method,
+                                      http10=flow.request.http_version == "HTTP/1.0")
     if injection.delay_ms:
         return asyncio.sleep(injection.delay_ms / 1000)
     return None

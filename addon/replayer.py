@@ -234,7 +234,8 @@ class Replayer:
             self._to_loopback(flow, state, token, method="HEAD" if head else "GET")
             return
         h2 = flow.request.http_version.startswith("HTTP/2")
-        flow.response = replay_answer(recorded, h2=h2, method=flow.request.method)
+        flow.response = replay_answer(recorded, h2=h2, method=flow.request.method,
+                                      http10=flow.request.http_version == "HTTP/1.0")
         flow.response.trailers = trailers.for_client(recorded.trailer, flow)
         state.answering = True
         return None
