@@ -11,6 +11,7 @@ from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
 from mitmproxy import http
+from mitmproxy.connection import ConnectionState
 
 from . import decoders, trailers
 from .cassette import Interaction, Request, Response
@@ -303,6 +304,20 @@ def made_answer(code: int, body: bytes, headers: dict[str, str], method: str) ->
     method or the status says it has none (`bodiless`: a HEAD answer's body would be read as
     the next response on an HTTP/1.1 connection, and breaks an h2 stream)."""
     return http.Response.make(code, b"" if bodiless(code, method) else body, headers)
+
+
+def client_hung_up(flow: http.HTTPFlow) -> bool:
+    """The client went away mid-response, not the upstream. mitmproxy's messages for it
+    (proxy/layers/http/_http1.py, _http2.py): HTTP/1 "Client disconnected."; HTTP/2 "stream
+    reset by client (CANCEL)" for the stream, or "peer closed connection" for the connection,
+    which an upstream's HTTP/2 connection gives too: then the client's side must be the one
+    closed (the server loop clears CAN_READ before it reports the close)."""
+    if flow.response is None or flow.error is None:
+        return False
+    msg = flow.error.msg
+    return msg.startswith(("Client disconnected", "stream reset by client")) or (
+        msg == "peer closed connection"
+        and not flow.client_conn.state & ConnectionState.CAN_READ)
 
 
 def bodiless(code: int, method: str = "GET") -> bool:

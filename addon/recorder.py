@@ -12,7 +12,6 @@ import asyncio
 import logging
 
 from mitmproxy import http
-from mitmproxy.connection import ConnectionState
 
 from . import trailers
 from .cassette import WEBSOCKET_KEY, CassetteError, Interaction, Request
@@ -21,6 +20,7 @@ from .failclosed import fail_closed, one_line
 from .flows import (
     CHUNKS_METADATA,
     LARGE_BODY,
+    client_hung_up,
     interaction_from_flow,
     is_stream_type,
     request_to_model,
@@ -258,7 +258,7 @@ class Recorder:
         rec = self._records.pop(flow.id, None)
         if rec is None:
             return
-        if rec.recorder is not None and _client_hung_up(flow) and rec.recorder.finished_stream():
+        if rec.recorder is not None and client_hung_up(flow) and rec.recorder.finished_stream():
             # The openai SDK (1.x, 2.x) closes its HTTP/1.1 connection right after
             # `data: [DONE]`, often before the upstream's end of stream: keep what it was sent.
             log.warning(
@@ -274,7 +274,7 @@ class Recorder:
         msg = flow.error.msg if flow.error else "unknown error"
         log.warning(
             "%s for %s %s: %s (nothing recorded)",
-            "the client hung up before the response ended" if _client_hung_up(flow)
+            "the client hung up before the response ended" if client_hung_up(flow)
             else "upstream failed",
             flow.request.method,
             self.safe(flow.request.url),
@@ -288,16 +288,3 @@ def _replayed(flow: http.HTTPFlow) -> bool:
     recording or a fault."""
     return flow.metadata.get("vcrproxy") in ("replayed", "fault")
 
-
-def _client_hung_up(flow: http.HTTPFlow) -> bool:
-    """The client went away mid-response, not the upstream. mitmproxy's messages for it
-    (proxy/layers/http/_http1.py, _http2.py): HTTP/1 "Client disconnected."; HTTP/2 "stream
-    reset by client (CANCEL)" for the stream, or "peer closed connection" for the connection,
-    which an upstream's HTTP/2 connection gives too: then the client's side must be the one
-    closed (the server loop clears CAN_READ before it reports the close)."""
-    if flow.response is None or flow.error is None:
-        return False
-    msg = flow.error.msg
-    return msg.startswith(("Client disconnected", "stream reset by client")) or (
-        msg == "peer closed connection"
-        and not flow.client_conn.state & ConnectionState.CAN_READ)

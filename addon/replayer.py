@@ -19,7 +19,7 @@ from . import faults, options, trailers
 from .cassette import CHUNKS_KEY, CassetteError, Interaction, Response
 from .failclosed import UpstreamGate, fail_closed, one_line
 from .fastresponse import replay_answer
-from .flows import CHUNKS_METADATA, request_to_model, shared_request_model
+from .flows import CHUNKS_METADATA, client_hung_up, request_to_model, shared_request_model
 from .misses import miss_response
 from .options import Mode, Pace
 from .pacing import ChunkServer, PacedReply
@@ -431,6 +431,12 @@ class Replayer:
         if replay.fault is not None:
             # The failure we injected (reset, cut): reported, not counted as a failed exchange.
             self.reporter.report(flow, "fault", replay.session, replay.fault.describe())
+            return
+        if client_hung_up(flow):
+            # The client stopped reading a paced answer it had begun to get (a cancelled
+            # generation, a test of the first token): replayed as far as it read, as instant
+            # replay counts the same run (whose whole answer left at once).
+            self.reporter.report(flow, "replayed", replay.session)
             return
         replay.uncount()
         replay.session.stats.failed += 1
