@@ -284,8 +284,10 @@ class _Body:
             parts = forms.multipart_parts(content_type, data)
             if parts is not None:
                 self.kind = "multipart"
+                # (a JSON part is compared with the same paths left out as a JSON body: an
+                # upload's metadata part holds the same volatile fields)
                 self.parts = tuple(
-                    (part, _Body(part.body, (), part.content_type))
+                    (part, _Body(part.body, paths, part.content_type))
                     for part in parts
                     if (part.name or "").lower() not in ignored
                 )
