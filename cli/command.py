@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
 import stat
 
 import click
@@ -57,3 +58,57 @@ def exec_error(argv0: str, e: OSError) -> CommandError:
             return CommandError(f"command not found: {argv0}", NOT_FOUND_EXIT)
         return CommandError(f"command not found: {argv0}: {os_reason(e)}", NOT_FOUND_EXIT)
     return CommandError(f"cannot run {argv0}: {os_reason(e)}", NOT_EXECUTABLE_EXIT)
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and every process under it, parents first (Linux: /proc/PID/task/TID/children);
+    just `pid` where /proc cannot tell. Taken before a signal: once a launcher (`sh -c`, `npm
+    test`, `make`) dies, its children belong to init and no longer lead back to it."""
+    tree, at = [pid], 0
+    while at < len(tree):
+        current = tree[at]
+        at += 1
+        try:
+            tids = os.listdir(f"/proc/{current}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{current}/task/{tid}/children") as f:
+                    tree += [int(p) for p in f.read().split() if int(p) not in tree]
+            except (OSError, ValueError):
+                continue
+    return tree
+
+
+# What a terminal sends its whole foreground job (Ctrl-C, Ctrl-\\, a hangup).
+_TERMINAL_SIGNALS = frozenset({signal.SIGINT, signal.SIGQUIT, signal.SIGHUP})
+
+
+def signal_tree(pids: list[int], signum: int) -> None:
+    """Send `signum` to each of `pids` (one gone meanwhile, or not ours, is passed over); the
+    first (the command itself) always, as ever. For a signal a terminal sends its foreground
+    job, a process under it in that job already has it from the terminal, and is not sent it
+    twice (a second Ctrl-C makes many programs skip their clean-up)."""
+    foreground = _foreground_group() if signum in _TERMINAL_SIGNALS else None
+    for n, pid in enumerate(pids):
+        try:
+            if n and foreground is not None and os.getpgid(pid) == foreground:
+                continue
+            os.kill(pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _foreground_group() -> int | None:
+    """The foreground process group of this process's terminal, None without one."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+    except OSError:
+        return None
+    try:
+        return os.tcgetpgrp(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)

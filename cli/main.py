@@ -329,13 +329,18 @@ async def _wait_child(
     stopper = asyncio.ensure_future(stop.wait())
     done, _ = await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
     if waiter not in done:
-        if child.returncode is None:
-            with contextlib.suppress(ProcessLookupError):  # (it ended meanwhile)
-                child.send_signal(received[0] if received else signal.SIGINT)
+        # The command's whole tree, as a terminal signals the whole job: a supervisor's or a CI
+        # timeout's `kill -TERM` of vcrproxy alone left a launcher's children (`sh -c`, `npm
+        # test`) running without their proxy.
+        from .command import process_tree, signal_tree
+
+        tree = process_tree(child.pid) if child.returncode is None else []
+        signal_tree(tree, received[0] if received else signal.SIGINT)
         try:
             await asyncio.wait_for(asyncio.shield(waiter), 10)
         except TimeoutError:
-            child.kill()
+            signal_tree(tree + [p for p in process_tree(child.pid) if p not in tree],
+                        signal.SIGKILL)
             await waiter
     stopper.cancel()
     rc = child.returncode or 0
