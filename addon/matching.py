@@ -817,6 +817,41 @@ class _Slot:
 LIVE_MEMO = 512  # prepared live requests kept (a plain bound: cleared when full)
 
 
+# Candidates tied for nearest whose bodies are compared more closely.
+_TIES_MAX = 64
+
+
+def _body_likeness(live: Prepared, recorded: Prepared) -> float:
+    """How alike two request bodies are, 0 to 1: the share of the longer one's comparable form
+    that a common start and a common end cover (a turn of the same conversation with one value
+    changed is near 1; an earlier, shorter turn is not). Linear: slices compared in C."""
+    def text(p: Prepared) -> bytes:
+        value = p.body.key[1]
+        if not isinstance(value, bytes | str):
+            value = repr(value)
+        return value.encode("utf-8", "surrogateescape") if isinstance(value, str) else value
+
+    a, b = text(live), text(recorded)
+    longest = max(len(a), len(b))
+    if not longest:
+        return 1.0
+    head = _common(a, b)
+    tail = _common(a[head:][::-1], b[head:][::-1])
+    return (head + tail) / longest
+
+
+def _common(a: bytes, b: bytes) -> int:
+    """The length of the common start of `a` and `b` (a binary search of slice compares)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 class Matcher:
     """Finds the recorded interaction answering a live request (see the module doc for the rule).
 
@@ -990,8 +1025,9 @@ class Matcher:
     def explain(self, request: Request) -> Miss:
         """Why `find` found nothing: the nearest recording and what differs.
 
-        Nearest = fewest differing parts; ties go to the same method, host and path, then to
-        cassette order.
+        Nearest = fewest differing parts; ties go to the same method, host and path, then to an
+        unused recording, then to the most alike body (`_body_likeness`), then to cassette
+        order.
         """
         live = Prepared(request, self.config)
         asked = _summary(request, self.redaction)
@@ -1001,6 +1037,7 @@ class Matcher:
             return Miss(asked, None, ["the cassette has no interactions"])
         best: tuple | None = None
         full_matches: list[int] = []
+        ties: list[tuple[int, list[str]]] = []  # the candidates that rank as `best`
         for index, recorded in enumerate(prepared):
             failing = [p for p in self.config.on if not part_equal(p, live, recorded)]
             if not failing:
@@ -1010,11 +1047,19 @@ class Matcher:
                 live.host,
                 live.path,
             )
-            rank = (len(failing), not same_place, index)
+            rank = (len(failing), not same_place)
             if best is None or rank < best[0]:
-                best = (rank, index, failing)
+                best, ties = (rank, index, failing), []
+            if rank == best[0] and len(ties) < _TIES_MAX:
+                ties.append((index, failing))
         assert best is not None
         _, index, failing = best
+        if len(ties) > 1 and not full_matches:
+            # The turns of one conversation (a tool loop) all differ in the body alone: the
+            # nearest is the unused one whose body is most alike, not the first turn.
+            index, failing = min(ties, key=lambda t: (
+                used[t[0]], -_body_likeness(live, prepared[t[0]]) if "body" in t[1] else 0,
+                t[0]))
         nearest = self._interactions[index]
         nearest_summary = _summary(nearest.request, self.redaction)
         if full_matches:
