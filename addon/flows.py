@@ -384,6 +384,10 @@ def replay_headers(
     no_body = bodiless(resp.code, method)
     keep_length = no_body and resp.code != 204 and resp.code >= 200
     hop = HOP_BY_HOP
+    if resp.uncompressed:
+        # The body is stored decoded (Go's transport gunzipped it and dropped the coding); a
+        # Content-Encoding left beside it (a hand edit) would make the client decode it again.
+        hop = hop | {"content-encoding"}
     # RFC 9110 7.6.1: the fields a Connection header names are hop-by-hop as well
     connection = resp.header_values("connection")
     hop = hop | {o.strip().lower() for v in connection for o in v.split(",") if o.strip()}
