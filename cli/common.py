@@ -53,23 +53,22 @@ def not_empty(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-class EnvChoice(click.Choice):
-    """click.Choice that names the environment variable a bad value came from, in one line
-    (`VCRPROXY_MODE=bogus` read as a bad `--mode`, with the usage text, named neither)."""
+class EnvOption(click.Option):
+    """A click option whose bad value from its environment variable is one line naming that
+    variable (`VCRPROXY_MODE=bogus`, `VCRPROXY_PORT=http` read as a bad `--mode` / `--port`,
+    under click's usage text, named neither)."""
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+    def process_value(self, ctx: click.Context, value: Any) -> Any:
         try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            source = ctx.get_parameter_source(param.name or "") if ctx and param else None
-            envvar = getattr(param, "envvar", None)
-            if source is click.core.ParameterSource.ENVIRONMENT and isinstance(envvar, str):
-                raise LineUsageError(f"{envvar}={value!r}: not one of "
-                                     f"{', '.join(map(str, self.choices))}") from None
+            return super().process_value(ctx, value)
+        except click.BadParameter as e:
+            source = ctx.get_parameter_source(self.name or "")
+            if source is click.core.ParameterSource.ENVIRONMENT and isinstance(self.envvar, str):
+                raise LineUsageError(f"{self.envvar}={value!r}: {e.message}") from None
             raise
 
 
-class _ListOption(click.Option):
+class _ListOption(EnvOption):
     """A repeatable flag whose environment variable holds its items split by `sep` (click
     would split at whitespace, which regular expressions may contain)."""
 
@@ -87,9 +86,10 @@ class _ListOption(click.Option):
 def table_option(opt: Option):
     """The click option of one row of vcrproxy.options.OPTIONS: `--flag`, `VCRPROXY_*`."""
     names = [opt.flag] + ([opt.short] if opt.short else [])
-    kw: dict[str, Any] = {"envvar": opt.env, "help": opt.help}
+    kw: dict[str, Any] = {"envvar": opt.env, "help": opt.help, "cls": EnvOption}
     if opt.is_list:
-        return click.option(*names, opt.key, cls=_ListOption, sep=opt.sep, multiple=True,
+        kw["cls"] = _ListOption
+        return click.option(*names, opt.key, sep=opt.sep, multiple=True,
                             default=list(opt.default), metavar="VALUE", **kw)
     if opt.type is bool:
         if opt.default:
@@ -104,7 +104,7 @@ def table_option(opt: Option):
         return click.option(*names, opt.key, type=kind, default=opt.default,
                             show_default=bool(opt.default), **kw)
     if opt.choices:
-        kw["type"] = EnvChoice(opt.choices)
+        kw["type"] = click.Choice(opt.choices)
     return click.option(*names, opt.key, default=opt.default, show_default=bool(opt.default),
                         callback=not_empty, **kw)
 

@@ -20,7 +20,7 @@ from vcrproxy.cassette import CassetteError, os_error
 from vcrproxy.childenv import child_env, proxy_exports, proxy_url, shell_exports
 from vcrproxy.options import ADDON_OPTIONS, BY_NAME, MODES, OPTIONS, Mode
 
-from .common import CONTEXT, EmptyPathError, EnvChoice, Path, not_empty, table_option
+from .common import CONTEXT, EmptyPathError, EnvOption, Path, not_empty, table_option
 
 if TYPE_CHECKING:  # the proxy (and so mitmproxy, asyncio) is imported only where one runs
     import asyncio
@@ -479,7 +479,8 @@ run = _session_command(
     "Run with --mode (default once: replay if CASSETTE exists, else record).",
 )
 run = click.option(
-    BY_NAME["vcr_mode"].flag, "mode", type=EnvChoice(MODES), default=Mode.ONCE.value,
+    BY_NAME["vcr_mode"].flag, "mode", cls=EnvOption, type=click.Choice(MODES),
+    default=Mode.ONCE.value,
     envvar=BY_NAME["vcr_mode"].env, show_default=True,
     help=f"{' | '.join(MODES)}. {BY_NAME['vcr_mode'].help}",
 )(run)

@@ -496,11 +496,11 @@ def test_port_in_use(cli, tmp_path):
     [
         (["replay", VERCEL, "--pace", "fast"], {}, "Invalid value for '--pace': 'fast'"),
         (["run", "--mode", "x", VERCEL], {}, "Invalid value for '--mode': 'x'"),
-        # (a bad choice from the environment names its variable: cli.common.EnvChoice)
-        (["run", VERCEL], {"VCRPROXY_MODE": "x"}, "VCRPROXY_MODE='x': not one of once,"),
-        (["replay", VERCEL], {"VCRPROXY_PACE": "fast"}, "VCRPROXY_PACE='fast': not one of"),
+        # (a bad value from the environment names its variable: cli.common.EnvOption)
+        (["run", VERCEL], {"VCRPROXY_MODE": "x"}, "VCRPROXY_MODE='x': 'x' is not one of"),
+        (["replay", VERCEL], {"VCRPROXY_PACE": "fast"}, "VCRPROXY_PACE='fast': 'fast' is not"),
         (["replay", VERCEL, "--port", "70000"], {}, "Invalid value for '--port'"),
-        (["replay", VERCEL], {"VCRPROXY_PORT": "http"}, "Invalid value for '--port'"),
+        (["replay", VERCEL], {"VCRPROXY_PORT": "http"}, "VCRPROXY_PORT='http': 'http' is not"),
     ],
     ids=["pace", "mode", "mode-env", "pace-env", "port", "port-env"],
 )
