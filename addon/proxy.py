@@ -397,7 +397,10 @@ class Proxy:
                 # The cassette and mode are the command's own (its CASSETTE argument, `record`
                 # or `--mode`): a passed-through --set naming others would silently win.
                 for name, own in (("vcr_cassette", s.cassette), ("vcr_mode", s.mode)):
-                    if own and getattr(opts, name) != own:
+                    value = getattr(opts, name)
+                    if name == "vcr_cassette" and own and value:  # (one file, any spelling)
+                        value, own = os.path.realpath(value), os.path.realpath(own)
+                    if own and value != own:
                         raise ProxyError(
                             f"--set {name}={getattr(opts, name)}: conflicts with the command's "
                             f"own {name[4:]} ({own}); name it there instead")

@@ -50,10 +50,32 @@ def ensure_ca(confdir: str) -> tuple[str, str]:
 def proxy_options(f):
     opts = [table_option(o) for o in OPTIONS if o.cli == "flag"]
     opts.append(click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
+                             callback=_checked_sets,
                              help="Any mitmproxy or vcr_* option, e.g. --set ssl_insecure=true."))
     for opt in reversed(opts):
         f = opt(f)
     return f
+
+
+# `--set` names whose empty value silently means a default (an unset variable: a CA made in
+# the working directory, the default cassette or root, every interface).
+_SET_NOT_EMPTY = ("confdir", "vcr_cassette", "vcr_cassette_dir", "listen_host")
+
+
+def _checked_sets(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+                  ) -> tuple[str, ...]:
+    """`--set NAME=VALUE` items that cannot mean what they say are usage errors (one line):
+    an empty value for a _SET_NOT_EMPTY name, and `confdir`, which --confdir names (the CA the
+    wrapped command is handed comes from --confdir: another one for the proxy breaks its TLS)."""
+    for spec in values:
+        name, eq, value = spec.partition("=")
+        name = name.strip()
+        if eq and not value.strip() and name in _SET_NOT_EMPTY:
+            raise EmptyPathError(f"--set {name}=: an empty value (an unset variable?)")
+        if name == "confdir":
+            raise EmptyPathError(f"--set {spec}: name it with --confdir (the command is handed "
+                                 f"that CA)")
+    return values
 
 
 @dataclass
