@@ -394,6 +394,8 @@ class Proxy:
                     # mitmproxy 11 says "Not an integer: abc" without naming the option.
                     msg = str(e).strip().splitlines()[0]
                     raise ProxyError(f"--set {', '.join(s.sets)}: {msg}") from None
+                if s.web and not opts.web_port:  # (a --set web_port=0: as --web-port 0)
+                    opts.update(web_port=_free_port())
                 # The cassette and mode are the command's own (its CASSETTE argument, `record`
                 # or `--mode`): a passed-through --set naming others would silently win.
                 for name, own in (("vcr_cassette", s.cassette), ("vcr_mode", s.mode)):

@@ -59,7 +59,7 @@ def proxy_options(f):
 
 # `--set` names whose empty value silently means a default (an unset variable: a CA made in
 # the working directory, the default cassette or root, every interface).
-_SET_NOT_EMPTY = ("confdir", "vcr_cassette", "vcr_cassette_dir", "listen_host")
+_SET_NOT_EMPTY = ("confdir", "vcr_cassette", "vcr_cassette_dir", "listen_host", "web_host")
 
 
 def _checked_sets(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
