@@ -335,7 +335,10 @@ def _path_form(path: str) -> str:
     """A URL path as compared: percent-decoded (`%7E` and `~` are one character to a server),
     except an encoded slash, which stays `%2F`: inside a segment it is part of a name
     (`/models/org%2Fmodel` is one resource, `/models/org/model` another; RFC 3986 2.2)."""
-    return "%2F".join(unquote(piece) for piece in _ENCODED_SLASH.split(path)) or "/"
+    # (a `%` that decoding makes is written `%25` again: `a%252Fb`, a literal "%2F" in a name,
+    # must not become the encoded slash of `a%2Fb`)
+    return "%2F".join(unquote(piece).replace("%", "%25")
+                      for piece in _ENCODED_SLASH.split(path)) or "/"
 
 
 class Prepared:

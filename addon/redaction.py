@@ -201,10 +201,11 @@ def is_credential_name(name: str) -> bool:
     if not any(stem in lower for stem in CREDENTIAL_STEMS):
         return False  # (the needles that find JSON field names are these stems)
     words = name_words(name)
-    if not words or words[-1] == "supported":
-        # (OAuth / OIDC discovery metadata lists what a server supports, RFC 8414 section 2,
-        # RFC 9728 section 2: `token_endpoint_auth_signing_alg_values_supported`,
-        # `bearer_methods_supported`: public settings every MCP client fetches.)
+    if not words or words[-1] in ("supported", "endpoint"):
+        # (OAuth / OIDC discovery metadata lists what a server supports and where its
+        # endpoints are, RFC 8414 section 2, RFC 9728 section 2, RFC 9126 section 5:
+        # `token_endpoint_auth_signing_alg_values_supported`, `bearer_methods_supported`,
+        # `pushed_authorization_request_endpoint`: public settings every MCP client fetches.)
         return False
     joined = "".join(words)
     if any(k in joined for k in _KEY_COMPOUNDS) and _names_a_key(words, joined):

@@ -524,6 +524,10 @@ def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None
     """Print shell exports for a running proxy: eval "$(vcrproxy env --port N)"."""
     if not 1 <= port <= 65535:  # (0 would be "any port" to a listener: no running proxy)
         raise click.ClickException(f"--port {port}: a running proxy's port is 1 to 65535")
+    if name and (name.startswith("/") or os.path.isabs(name) or ".." in name.split("/")):
+        # (every proxy refuses it on each request: registry.resolve_cassette_name)
+        raise EmptyPathError(f"--cassette {name}: a cassette name is a relative path under "
+                             f"the proxy's cassette folder")
     if mode and not name:  # (a mode rides on a cassette name in the proxy URL: NAME:MODE)
         raise EmptyPathError(f"--mode {mode}: needs --cassette (the mode is that cassette's)")
     ca, bundle = ensure_ca(os.path.expanduser(confdir))
