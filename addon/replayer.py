@@ -392,6 +392,10 @@ class Replayer:
             # the recording's: passed on, it closed the client's keep-alive connection after
             # every paced answer (a recording never replays hop-by-hop headers).
             resp.headers.pop("connection", None)
+            if replay.original.http_version == "HTTP/1.0":
+                # (RFC 9112 6.1: no Transfer-Encoding to an HTTP/1.0 request: the body then
+                # ends with the connection, as an HTTP/1.0 client reads it)
+                resp.headers.pop("transfer-encoding", None)
 
     @fail_closed
     def response(self, flow: http.HTTPFlow) -> None:
