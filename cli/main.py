@@ -57,6 +57,28 @@ def proxy_options(f):
     return f
 
 
+def _flags_against_sets(ctx: click.Context, sets: tuple[str, ...]) -> None:
+    """A flag typed on the command line and a `--set` of its option that says otherwise
+    (`record C --redact --set vcr_redact=false`) are a one-line usage error: the --set, applied
+    last, silently won (and wrote the key into the cassette)."""
+    from vcrproxy.options import BY_NAME
+
+    for spec in sets:
+        name, _, value = spec.partition("=")
+        opt = BY_NAME.get(name.strip())
+        if opt is None or opt.cli != "flag" or opt.key not in ctx.params:
+            continue
+        if ctx.get_parameter_source(opt.key) is not click.core.ParameterSource.COMMANDLINE:
+            continue
+        try:
+            same = opt.parse(value) == opt.parse(ctx.params[opt.key])
+        except ValueError:
+            same = False
+        if not same:
+            raise EmptyPathError(f"--set {spec}: contradicts {opt.flag} on the command line; "
+                                 f"give one of them")
+
+
 # `--set` names whose empty value silently means a default (an unset variable: a CA made in
 # the working directory, the default cassette or root, every interface).
 _SET_NOT_EMPTY = ("confdir", "vcr_cassette", "vcr_cassette_dir", "listen_host", "web_host")
@@ -482,6 +504,7 @@ def _session_command(name: str, mode: str | None, helptext: str):
     @click.argument("command", nargs=-1, type=click.UNPROCESSED)
     @proxy_options
     def cmd(cassette: str, command: tuple[str, ...], **kw: Any) -> None:
+        _flags_against_sets(click.get_current_context(), kw["sets"])
         session = Session(cassette, mode or kw.pop("mode"), command, kw)
         sys.exit(run_background(session) if kw["background"] else run_session(session))
 
