@@ -112,3 +112,17 @@ def _foreground_group() -> int | None:
         return None
     finally:
         os.close(fd)
+
+
+def still_running(pids: list[int]) -> list[int]:
+    """Those of `pids` still running (not gone, not a zombie waiting for its parent)."""
+    alive = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            alive.append(pid)
+    return alive

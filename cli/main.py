@@ -380,12 +380,21 @@ async def _wait_child(
 
         tree = process_tree(child.pid) if child.returncode is None else []
         signal_tree(tree, received[0] if received else signal.SIGINT)
+        deadline = asyncio.get_running_loop().time() + 10
         try:
             await asyncio.wait_for(asyncio.shield(waiter), 10)
         except TimeoutError:
             signal_tree(tree + [p for p in process_tree(child.pid) if p not in tree],
                         signal.SIGKILL)
             await waiter
+        # A launcher that died at once leaves its children to init: they get the same 10 s,
+        # then the SIGKILL (a worker that ignores SIGTERM would run on without its proxy).
+        from .command import still_running
+
+        while (left := still_running(tree[1:])) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+        if left:
+            signal_tree(left, signal.SIGKILL)
     stopper.cancel()
     rc = child.returncode or 0
     return 128 - rc if rc < 0 else rc  # killed by signal N -> 128+N, like a shell
