@@ -51,19 +51,59 @@ def answers(conv: Conversation) -> bool:
 
 def response_body_text(interaction: Interaction) -> str:
     """The response body as stable text, for an exchange that `answers` nothing (an embeddings
-    vector, a tool's JSON, a file): JSON laid out one value per line, other text as it is, and
-    binary bytes as their size and SHA-256; "" for none."""
+    vector, a tool's JSON, a file): see `_stable_text`; "" for none."""
+    return _stable_text(interaction.response)
+
+
+# A chat request's fields the plain view shows as messages already (OpenAI chat and Responses,
+# Anthropic, Gemini); the rest (max_tokens, tool_choice, tools whole...) is its `params` line.
+_CONVERSATION_KEYS = frozenset({"messages", "input", "instructions", "system", "contents",
+                                "systemInstruction", "system_instruction"})
+
+
+def request_lines(conv: Conversation, interaction: Interaction) -> list[str]:
+    """What the plain view shows of a request besides its messages: a chat request's other
+    fields as one sorted JSON line (replay matches on them: a changed `max_tokens`, `tool_choice`
+    or tool description is a change to see), or a request body that holds no chat whole."""
+    import json
+
+    req = interaction.request
+    if req is None or not req.body:
+        return []
+    if conv.request.messages:
+        try:
+            value = json.loads(_stable_bytes(req))
+        except ValueError:
+            return []
+        if not isinstance(value, dict):
+            return []
+        rest = {k: v for k, v in value.items() if k not in _CONVERSATION_KEYS}
+        if not rest:
+            return []
+        return _labelled("params", json.dumps(rest, sort_keys=True, ensure_ascii=False),
+                         _PLAIN)
+    text = _stable_text(req)
+    return _labelled("> body", text, _PLAIN) if text else []
+
+
+def _stable_bytes(msg) -> bytes:
+    from vcrproxy.aiformats import client_body
+
+    return client_body(msg.body, msg.headers)
+
+
+def _stable_text(msg) -> str:
+    """A request's or response's body as stable text: JSON laid out one value per line, other
+    text as it is, binary bytes as their size and SHA-256; "" for none."""
     import hashlib
     import json
 
     from vcrproxy import decoders
-    from vcrproxy.aiformats import client_body
 
-    resp = interaction.response
-    if resp is None or not resp.body:
+    if msg is None or not msg.body:
         return ""
     try:
-        data = client_body(resp.body, resp.headers)
+        data = _stable_bytes(msg)
     except decoders.TooLarge as e:
         return f"({e})"
     try:
@@ -91,6 +131,8 @@ def render_conversation(conv: Conversation, session: WsSession | None = None,
         lines.append(f"  tools: {_clean(', '.join(conv.request.tools))}")
     for msg in conv.request.messages:
         lines += _labelled(f"> {msg.role}", msg.text or "(empty)", _PLAIN)
+    if interaction is not None:
+        lines += request_lines(conv, interaction)
     if session is not None:
         lines += client_message_lines(session)
     kind = "stream" if s.streamed else "response"
