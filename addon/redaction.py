@@ -940,9 +940,10 @@ class _Finder:
         if sep == b":":
             if (end + 1 == len(data) or data[end + 1 :] == b"\\") and not final:
                 raise _Wait
-            if data[end + 1 : end + 2] not in (b" ", b"\t") and \
+            if data[end + 1 : end + 2] not in (b" ", b"\t", b"\n", b"\r") and \
                     data[end + 1 : end + 3] != b"\\t":  # (a tab, raw or as a JSON string's)
-                return None  # (YAML's `: ` needs its space: `a:b` is no assignment)
+                return None  # (YAML's `: ` needs its space: `a:b` is no assignment; a raw
+                # line break: the value is the block under it, `_env_value`)
         elif sep != b"=":
             if end > m.end(1) and sep and data[at : m.end(1)].lower() in _NETRC_NAMES \
                     and (at == 0 or data[at - 1 : at] in _NETRC_SPACE) \
@@ -1551,6 +1552,11 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
     group = "quoted" if m.start("quoted") >= 0 else "plain"
     vs, ve = m.span(group)
     ve = vs + len(data[vs:ve].rstrip(b" \t"))
+    if group == "plain" and data[at - 1 : at] == b":" and data[ve : ve + 1] in (
+            b"\n", b"\r", b"") and _BLOCK_START.fullmatch(data, vs, ve):
+        # YAML's value on the lines under its key (`password: |`, `>-`, or nothing after the
+        # colon): the block indented deeper than the key's line (YAML 1.2 8.1, 7.3.3).
+        vs, ve = _yaml_block(data, at, ve)
     vs = _value_span(name, data, vs, ve)  # (`Authorization: Bearer <token>`)
     text = _json_string(data[vs:ve]) if b"\\" in data[vs:ve] else \
         data[vs:ve].decode("utf-8", "replace")
@@ -1558,10 +1564,40 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
         yield vs, ve, text
 
 
+# What may follow a YAML key's colon when its value is the block under it: a block scalar's
+# indicator (`|`, `>`, chomping and indentation), or nothing.
+_BLOCK_START = re.compile(rb"(?:[|>](?:[+-]?[1-9]?|[1-9][+-]))?")
+
+
+def _yaml_block(data: bytes, key_at: int, after: int) -> tuple[int, int]:
+    """(start, end) of the raw lines after `after`'s line that are indented deeper than the
+    line holding `key_at` (blank lines inside included, trailing ones not); (after, after) when
+    none is."""
+    line_start = data.rfind(b"\n", 0, key_at) + 1
+    indent = len(data[line_start:key_at]) - len(data[line_start:key_at].lstrip(b" "))
+    start = end = data.find(b"\n", after)
+    if start < 0:
+        return after, after
+    at, first = start + 1, -1
+    while at < len(data):
+        nl = data.find(b"\n", at)
+        line = data[at : nl if nl >= 0 else len(data)].rstrip(b"\r")
+        if line.strip():
+            if len(line) - len(line.lstrip(b" ")) <= indent:
+                break
+            if first < 0:
+                first = at + len(line) - len(line.lstrip(b" "))
+            end = at + len(line)
+        if nl < 0:
+            break
+        at = nl + 1
+    return (first, end) if first >= 0 else (after, after)
+
+
 def _may_hold_assignment(data: bytes) -> bool:
     # (a few memchr-fast passes: most SSE bodies hold none of them)
     return b"=" in data or b": " in data or b":\t" in data or b":\\t" in data \
-        or b"machine" in data
+        or b":\n" in data or b":\r" in data or b"machine" in data
 
 
 @dataclass(frozen=True)
