@@ -1,7 +1,8 @@
 """Tester: `--web --web-port 0` (as `--port 0` means a free port for the proxy) starts the web
 UI, but the address vcrproxy prints for it is `http://127.0.0.1:0/?token=...`: port 0, which
 nobody can open. Expected: the printed address is the one the web UI really listens on (or,
-if port 0 is not supported for the web UI, a one-line usage error and a non-zero exit)."""
+if port 0 is not supported for the web UI, a one-line usage error and a non-zero exit).
+Verify: the same through `--set web_port=0` (mitmproxy's own option, passed through)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ CASSETTE = os.path.join(os.path.dirname(__file__), "..", "cassettes",
 
 
 @pytest.mark.skipif(not web_has_login_token(), reason="mitmproxy < 11.1: --web is refused")
-def test_web_ui_on_port_0_prints_the_port_it_listens_on(confdir, tmp_path):
+@pytest.mark.parametrize("flags", [["--web-port", "0"], ["--set", "web_port=0"]],
+                         ids=["web-port", "set"])
+def test_web_ui_on_port_0_prints_the_port_it_listens_on(flags, confdir, tmp_path):
     err = open(tmp_path / "stderr", "w+")
     proc = subprocess.Popen(
-        [VCRPROXY, "replay", CASSETTE, "--web", "--web-port", "0", "--confdir", confdir],
+        [VCRPROXY, "replay", CASSETTE, "--web", *flags, "--confdir", confdir],
         stdout=subprocess.DEVNULL, stderr=err, text=True,
     )
     try:

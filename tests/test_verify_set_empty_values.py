@@ -21,7 +21,7 @@ import pytest
 VCRPROXY = str(Path(sys.executable).parent / "vcrproxy")
 
 
-@pytest.mark.parametrize("option", ["vcr_cassette_dir"])
+@pytest.mark.parametrize("option", ["confdir", "vcr_cassette_dir"])
 def test_an_empty_set_path_is_a_usage_error(option, confdir, tmp_path):
     work = tmp_path / "project"
     work.mkdir()

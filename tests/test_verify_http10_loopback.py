@@ -22,7 +22,7 @@ from sessions import connect_tunnel  # noqa: E402
 from vcrproxy import load_cassette  # noqa: E402
 
 
-@pytest.mark.parametrize("how", ["pace"])
+@pytest.mark.parametrize("how", ["pace", "cut"])
 def test_an_http10_request_gets_no_chunked_framing(how, run_proxy, gateway, ca_cert, tmp_path):
     cassette = tmp_path / "c.yaml"
     body = json.dumps({"model": "m", "stream": True,
