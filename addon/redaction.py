@@ -208,6 +208,8 @@ def is_credential_name(name: str) -> bool:
         # `pushed_authorization_request_endpoint`: public settings every MCP client fetches.)
         return False
     joined = "".join(words)
+    if joined.endswith(("devicecode", "codeverifier")):
+        return True
     if any(k in joined for k in _KEY_COMPOUNDS) and _names_a_key(words, joined):
         return True
     for i, w in enumerate(words):
@@ -392,6 +394,9 @@ _SHAPE_OF: dict[str, Shape] = {s.pattern.pattern: s for s in SHAPES}
 CREDENTIAL_STEMS = (
     "key", "token", "secret", "passw", "pwd", "passphrase", "auth", "cookie", "credential",
     "sig", "bearer", "sess",
+    # OAuth's device flow and PKCE (RFC 8628 3.2, RFC 7636 4.1): a device_code polls for the
+    # user's tokens, a code_verifier redeems an authorization code
+    "device_code", "devicecode", "code_verifier", "codeverifier",
 )
 
 # `<REDACTED>` alone, or after an auth scheme: `Bearer <REDACTED>`.

@@ -66,3 +66,23 @@ def test_discovery_names_are_settings_and_credentials_stay_credentials():
     for name in ("authorization", "auth_token", "authorization_code", "client_secret",
                  "access_token", "auth_signing_key", "refresh_token"):
         assert is_credential_name(name), name
+
+
+def test_device_flow_and_pkce_secrets_are_credentials():
+    """The verifier's neighbour: RFC 8628's device_code (it polls for the user's tokens) and
+    RFC 7636's code_verifier (it redeems an authorization code) were kept as they were."""
+    from vcrproxy.redaction import DEFAULT_REDACTION, is_credential_name, redact_interaction
+
+    for name in ("device_code", "deviceCode", "code_verifier", "codeVerifier"):
+        assert is_credential_name(name), name
+    for name in ("user_code", "verification_uri", "code", "error_code", "device_name"):
+        assert not is_credential_name(name), name
+    from vcrproxy.cassette import Interaction, Request, Response
+
+    body = json.dumps({"device_code": "GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS",
+                       "user_code": "WDJB-MJHT", "verification_uri": "https://x.example/device"})
+    i = Interaction(id=0, request=Request(url="https://x.example/token", method="POST"),
+                    response=Response(code=200, status="200 OK", body=body,
+                                      headers={"Content-Type": ["application/json"]}))
+    out = json.loads(redact_interaction(i, DEFAULT_REDACTION).response.body)
+    assert out["device_code"] == "<REDACTED>" and out["user_code"] == "WDJB-MJHT"
