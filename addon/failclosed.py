@@ -57,9 +57,9 @@ def _fallback_response(text: str, method: str = "GET") -> http.Response:
             }
         }
     ).encode("ascii")
-    # (as flows.made_answer: no body for HEAD; not imported here, this answer cannot fail)
-    return http.Response.make(400, b"" if method.upper() == "HEAD" else body,
-                              {"Content-Type": "application/json", MISS_HEADER: "1"})
+    from .flows import made_answer  # (no body for HEAD)
+
+    return made_answer(400, body, {"Content-Type": "application/json", MISS_HEADER: "1"}, method)
 
 
 def answer_refused(flow: http.HTTPFlow, text: str) -> None:

@@ -316,8 +316,14 @@ def client_hung_up(flow: http.HTTPFlow) -> bool:
         return False
     msg = flow.error.msg
     return msg.startswith(("Client disconnected", "stream reset by client")) or (
-        msg == "peer closed connection"
-        and not flow.client_conn.state & ConnectionState.CAN_READ)
+        msg == "peer closed connection" and client_closed(flow))
+
+
+def client_closed(flow: http.HTTPFlow) -> bool:
+    """Whether the client closed its side of the connection (the server loop clears CAN_READ
+    as soon as it reads the end: seen while a hook still runs). An HTTP/1.1 client that left
+    does so; an h2 client resets one stream instead, which this does not see."""
+    return not flow.client_conn.state & ConnectionState.CAN_READ
 
 
 def bodiless(code: int, method: str = "GET") -> bool:

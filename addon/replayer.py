@@ -13,13 +13,18 @@ import ssl
 import time
 
 from mitmproxy import ctx, http
-from mitmproxy.connection import ConnectionState
 
 from . import faults, options, trailers
 from .cassette import CHUNKS_KEY, CassetteError, Interaction, Response
 from .failclosed import UpstreamGate, fail_closed, one_line
 from .fastresponse import replay_answer
-from .flows import CHUNKS_METADATA, client_hung_up, request_to_model, shared_request_model
+from .flows import (
+    CHUNKS_METADATA,
+    client_closed,
+    client_hung_up,
+    request_to_model,
+    shared_request_model,
+)
 from .misses import miss_response
 from .options import Mode, Pace
 from .pacing import ChunkServer, PacedReply
@@ -104,12 +109,6 @@ class _Replay:
         if self.counted:
             self.counted = False
             self.session.stats.replayed -= 1
-
-
-def _client_gone(flow: http.HTTPFlow) -> bool:
-    """Whether the client closed its side of the connection (HTTP/1.1: it left; an h2 client
-    resets one stream instead, which this does not see)."""
-    return not flow.client_conn.state & ConnectionState.CAN_READ
 
 
 class Replayer:
@@ -277,7 +276,7 @@ class Replayer:
             waiting = asyncio.ensure_future(wait)
             while not waiting.done():
                 await asyncio.wait([waiting], timeout=0.05)
-                if not waiting.done() and _client_gone(flow):
+                if not waiting.done() and client_closed(flow):
                     waiting.cancel()
                     state.uncount()
                     state.give_back()
