@@ -56,6 +56,19 @@ def write_bundle(ca_cert: str, bundle: str) -> str:
     return bundle
 
 
+def cassette_name_parts(name: str) -> list[str]:
+    """The folders and file of a cassette name a client gives in its proxy URL (`a/b` ->
+    [a, b]). ValueError, its text the rule it breaks (`must be a relative path under`: absolute,
+    a backslash or a NUL; `must stay under`: empty, or leaving its root by `..`). The one rule for
+    `registry.resolve_cassette_name` (each request) and `vcrproxy env --cassette` (at once)."""
+    if "\x00" in name or "\\" in name or name.startswith("/") or os.path.isabs(name):
+        raise ValueError("must be a relative path under")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        raise ValueError("must stay under")
+    return parts
+
+
 def proxy_url(
     host: str,
     port: int,

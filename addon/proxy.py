@@ -374,7 +374,7 @@ class Proxy:
             }
             extra: dict[str, Any] = {}
             if s.web:
-                extra = {"web_open_browser": False, "web_port": s.web_port or _free_port()}
+                extra = {"web_open_browser": False, "web_port": s.web_port}
             opts.update(
                 listen_host=s.listen_host,
                 listen_port=s.listen_port,
@@ -394,8 +394,6 @@ class Proxy:
                     # mitmproxy 11 says "Not an integer: abc" without naming the option.
                     msg = str(e).strip().splitlines()[0]
                     raise ProxyError(f"--set {', '.join(s.sets)}: {msg}") from None
-                if s.web and not opts.web_port:  # (a --set web_port=0: as --web-port 0)
-                    opts.update(web_port=_free_port())
                 # The cassette and mode are the command's own (its CASSETTE argument, `record`
                 # or `--mode`): a passed-through --set naming others would silently win.
                 for name, own in (("vcr_cassette", s.cassette), ("vcr_mode", s.mode)):
@@ -406,6 +404,8 @@ class Proxy:
                         raise ProxyError(
                             f"--set {name}={getattr(opts, name)}: conflicts with the command's "
                             f"own {name[4:]} ({own}); name it there instead")
+            if s.web and not opts.web_port:  # (--web-port 0, or --set web_port=0)
+                opts.update(web_port=_free_port())
         except (exceptions.OptionsError, ValueError) as e:
             raise ProxyError(str(e).strip().splitlines()[0]) from None
         except KeyError as e:

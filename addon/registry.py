@@ -17,6 +17,7 @@ from mitmproxy import ctx, exceptions, http
 
 from . import faults, options, recording
 from .cassette import CassetteError
+from .childenv import cassette_name_parts
 from .failclosed import UPSTREAM_MODES, fail_closed
 from .matching import MatchConfig
 from .redaction import RedactionConfig, redact_text
@@ -238,11 +239,10 @@ def proxy_credentials(req: http.Request) -> tuple[str, str | None] | None:
 def resolve_cassette_name(root: str, name: str) -> str:
     """Map a client-given cassette name to its real path under `root`, refusing escapes: `..`,
     absolute names, and symlinked folders or files that lead outside the (real) root."""
-    if "\x00" in name or "\\" in name or name.startswith("/") or os.path.isabs(name):
-        raise CassetteError(f"cassette name {name!r} must be a relative path under {root}")
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    if not parts or any(p == ".." for p in parts):
-        raise CassetteError(f"cassette name {name!r} must stay under {root}")
+    try:
+        parts = cassette_name_parts(name)
+    except ValueError as e:
+        raise CassetteError(f"cassette name {name!r} {e} {root}") from None
     if not parts[-1].endswith((".yaml", ".yml")):
         parts[-1] += ".yaml"
     # Containment on real paths: a symlinked folder or file inside the root may point anywhere.

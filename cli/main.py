@@ -17,7 +17,13 @@ import click
 from vcrproxy import ca as ca_module
 from vcrproxy.ca import default_confdir
 from vcrproxy.cassette import CassetteError, os_error
-from vcrproxy.childenv import child_env, proxy_exports, proxy_url, shell_exports
+from vcrproxy.childenv import (
+    cassette_name_parts,
+    child_env,
+    proxy_exports,
+    proxy_url,
+    shell_exports,
+)
 from vcrproxy.options import ADDON_OPTIONS, BY_NAME, MODES, OPTIONS, Mode
 
 from .common import CONTEXT, EmptyPathError, EnvOption, Path, not_empty, table_option
@@ -50,22 +56,36 @@ def ensure_ca(confdir: str) -> tuple[str, str]:
 def proxy_options(f):
     opts = [table_option(o) for o in OPTIONS if o.cli == "flag"]
     opts.append(click.option("--set", "sets", multiple=True, metavar="NAME=VALUE",
-                             callback=_checked_sets,
                              help="Any mitmproxy or vcr_* option, e.g. --set ssl_insecure=true."))
     for opt in reversed(opts):
         f = opt(f)
     return f
 
 
-def _flags_against_sets(ctx: click.Context, sets: tuple[str, ...]) -> None:
-    """A flag typed on the command line and a `--set` of its option that says otherwise
-    (`record C --redact --set vcr_redact=false`) are a one-line usage error: the --set, applied
-    last, silently won (and wrote the key into the cassette)."""
+# `--set` names whose empty value silently means a default (an unset variable: a CA made in
+# the working directory, the default cassette or root, every interface).
+_SET_NOT_EMPTY = ("confdir", "vcr_cassette", "vcr_cassette_dir", "listen_host", "web_host")
+
+
+def _check_sets(ctx: click.Context, sets: tuple[str, ...]) -> None:
+    """`--set NAME=VALUE` items that cannot mean what they say are one-line usage errors:
+    - an empty value for a _SET_NOT_EMPTY name;
+    - `confdir`, which --confdir names (the CA the wrapped command is handed comes from
+      --confdir: another one for the proxy breaks its TLS);
+    - an option whose flag was typed on the command line with another value (`record C
+      --redact --set vcr_redact=false`: the --set, applied last, silently won and wrote the key
+      into the cassette)."""
     from vcrproxy.options import BY_NAME
 
     for spec in sets:
-        name, _, value = spec.partition("=")
-        opt = BY_NAME.get(name.strip())
+        name, eq, value = spec.partition("=")
+        name = name.strip()
+        if eq and not value.strip() and name in _SET_NOT_EMPTY:
+            raise EmptyPathError(f"--set {name}=: an empty value (an unset variable?)")
+        if name == "confdir":
+            raise EmptyPathError(f"--set {spec}: name it with --confdir (the command is handed "
+                                 f"that CA)")
+        opt = BY_NAME.get(name)
         if opt is None or opt.cli != "flag" or opt.key not in ctx.params:
             continue
         if ctx.get_parameter_source(opt.key) is not click.core.ParameterSource.COMMANDLINE:
@@ -77,27 +97,6 @@ def _flags_against_sets(ctx: click.Context, sets: tuple[str, ...]) -> None:
         if not same:
             raise EmptyPathError(f"--set {spec}: contradicts {opt.flag} on the command line; "
                                  f"give one of them")
-
-
-# `--set` names whose empty value silently means a default (an unset variable: a CA made in
-# the working directory, the default cassette or root, every interface).
-_SET_NOT_EMPTY = ("confdir", "vcr_cassette", "vcr_cassette_dir", "listen_host", "web_host")
-
-
-def _checked_sets(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-                  ) -> tuple[str, ...]:
-    """`--set NAME=VALUE` items that cannot mean what they say are usage errors (one line):
-    an empty value for a _SET_NOT_EMPTY name, and `confdir`, which --confdir names (the CA the
-    wrapped command is handed comes from --confdir: another one for the proxy breaks its TLS)."""
-    for spec in values:
-        name, eq, value = spec.partition("=")
-        name = name.strip()
-        if eq and not value.strip() and name in _SET_NOT_EMPTY:
-            raise EmptyPathError(f"--set {name}=: an empty value (an unset variable?)")
-        if name == "confdir":
-            raise EmptyPathError(f"--set {spec}: name it with --confdir (the command is handed "
-                                 f"that CA)")
-    return values
 
 
 @dataclass
@@ -513,7 +512,7 @@ def _session_command(name: str, mode: str | None, helptext: str):
     @click.argument("command", nargs=-1, type=click.UNPROCESSED)
     @proxy_options
     def cmd(cassette: str, command: tuple[str, ...], **kw: Any) -> None:
-        _flags_against_sets(click.get_current_context(), kw["sets"])
+        _check_sets(click.get_current_context(), kw["sets"])
         session = Session(cassette, mode or kw.pop("mode"), command, kw)
         sys.exit(run_background(session) if kw["background"] else run_session(session))
 
@@ -556,10 +555,12 @@ def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None
     """Print shell exports for a running proxy: eval "$(vcrproxy env --port N)"."""
     if not 1 <= port <= 65535:  # (0 would be "any port" to a listener: no running proxy)
         raise click.ClickException(f"--port {port}: a running proxy's port is 1 to 65535")
-    if name and (name.startswith("/") or os.path.isabs(name) or ".." in name.split("/")):
-        # (every proxy refuses it on each request: registry.resolve_cassette_name)
-        raise EmptyPathError(f"--cassette {name}: a cassette name is a relative path under "
-                             f"the proxy's cassette folder")
+    if name:
+        try:  # (every proxy refuses such a name on each request: resolve_cassette_name)
+            cassette_name_parts(name)
+        except ValueError as e:
+            raise EmptyPathError(f"--cassette {name}: a cassette name {e} the proxy's "
+                                 f"cassette folder") from None
     if mode and not name:  # (a mode rides on a cassette name in the proxy URL: NAME:MODE)
         raise EmptyPathError(f"--mode {mode}: needs --cassette (the mode is that cassette's)")
     ca, bundle = ensure_ca(os.path.expanduser(confdir))
