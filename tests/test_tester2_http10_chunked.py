@@ -7,6 +7,10 @@ body until the connection closes, so it gets the chunk-size lines inside the bod
 chat's SSE then starts with `1d8\r\n`). The recording of the same request through the proxy
 was answered without chunking (delimited by the close). Expected: no Transfer-Encoding to an
 HTTP/1.0 request; the body as recorded, ended by closing the connection.
+
+Verify (a neighbour of 0d2bf2c, which fixed instant replay): the same recording replayed with
+`--pace recorded` (served through the loopback chunk server) and with a `cut:N` fault (a stream
+cut after N events): no Transfer-Encoding either, the body (or its first events) as recorded.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import os
 import ssl
 import sys
 
+import pytest
+
 sys.path.insert(0, os.path.dirname(__file__))
 from conftest import proxied_client  # noqa: E402
 from sessions import connect_tunnel  # noqa: E402
@@ -23,7 +29,8 @@ from sessions import connect_tunnel  # noqa: E402
 from vcrproxy import load_cassette  # noqa: E402
 
 
-def test_an_http10_request_gets_no_chunked_framing(run_proxy, gateway, ca_cert, tmp_path):
+@pytest.mark.parametrize("how", ["instant", "pace", "cut"])
+def test_an_http10_request_gets_no_chunked_framing(how, run_proxy, gateway, ca_cert, tmp_path):
     cassette = tmp_path / "c.yaml"
     body = json.dumps({"model": "m", "stream": True,
                        "messages": [{"role": "user", "content": "hi there"}]}).encode()
@@ -34,7 +41,8 @@ def test_an_http10_request_gets_no_chunked_framing(run_proxy, gateway, ca_cert, 
     proxy.stop()
     recorded = load_cassette(str(cassette)).interactions[0].response.body_bytes
 
-    proxy = run_proxy(cassette, "replay")
+    kw = {"pace": {"pace": "recorded"}, "cut": {"fault": ["cut:1"]}}.get(how, {})
+    proxy = run_proxy(cassette, "replay", **kw)
     authority = gateway.url.removeprefix("https://")
     sock = connect_tunnel("127.0.0.1", proxy.proxy.port, authority)
     ctx = ssl.create_default_context(cafile=ca_cert)
@@ -48,11 +56,15 @@ def test_an_http10_request_gets_no_chunked_framing(run_proxy, gateway, ca_cert, 
         while True:
             try:
                 chunk = tls.recv(65536)
-            except (TimeoutError, ssl.SSLError):
+            except (TimeoutError, ssl.SSLError, ConnectionError):
                 break
             if not chunk:
                 break
             data += chunk
     head, _, got = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1."), data[:300]
     assert b"transfer-encoding" not in head.lower(), head.decode()
-    assert got == recorded
+    if how == "cut":
+        assert got and recorded.startswith(got), got[:200]
+    else:
+        assert got == recorded
