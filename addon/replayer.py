@@ -76,13 +76,21 @@ def upstream_tls(opts) -> ssl.SSLContext:
     return context
 
 
+def _retry_count(flow: http.HTTPFlow) -> int | None:
+    """The request's `x-stainless-retry-count` (None if absent or not a number)."""
+    value = flow.request.headers.get("x-stainless-retry-count", "")
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 class _Replay:
     __slots__ = ("session", "interaction", "original", "fault", "counted", "answering",
-                 "returned")
+                 "returned", "flow")
 
-    def __init__(self, session: CassetteSession, interaction: Interaction) -> None:
+    def __init__(self, session: CassetteSession, interaction: Interaction,
+                 flow: http.HTTPFlow) -> None:
         self.session = session
         self.interaction = interaction
+        self.flow = flow
         self.original: http.Request | None = None  # set when redirected to the chunk server
         self.fault: faults.Injection | None = None
         self.counted = False  # in stats.replayed (taken back if the exchange fails)
@@ -169,6 +177,8 @@ class Replayer:
             convert = shared_request_model if sess.mode is Mode.REPLAY else request_to_model
             live = convert(flow.request)
             found, unsendable = self._find_final(sess, live, flow.request.headers)
+            if found is None:
+                found = self._from_abandoned(flow, sess, live)
             if found is not None:
                 return self._replay(flow, sess, found, live)
             if sess.mode is Mode.REPLAY:
@@ -204,8 +214,40 @@ class Replayer:
             sess.put_back(p)
         return found, (first_why if found is None else None)
 
+    def _from_abandoned(self, flow: http.HTTPFlow, sess: CassetteSession, live
+                        ) -> Interaction | None:
+        """The interaction of an answer not yet begun that this request, an SDK's retry, takes
+        over: the SDK gave the earlier attempt up. Over HTTP/2 httpcore (hence the openai and
+        anthropic Python SDKs) forgets a timed-out stream without a reset and retries on a new
+        connection, leaving the old one open: nothing else tells the proxy (over HTTP/1.1 the
+        connection closes: `client_closed`). The sign is the Stainless SDKs' attempt counter,
+        `x-stainless-retry-count` (openai-python, anthropic-python and their Node twins send
+        it on every request: 0, then 1, 2, ...): an attempt with a higher count than an
+        unanswered one with the same interaction replaces it. The replaced flow is killed (its
+        stream reset, its delay ended: `_inject`); None if there is no such answer."""
+        count = _retry_count(flow)
+        if not count:
+            return None
+        for state in list(self._replays.values()):
+            old = state.flow
+            before = _retry_count(old)
+            if (state.session is not sess or state.answering or state.returned
+                    or old is flow or before is None or before >= count):
+                continue
+            sess.put_back(state.interaction)
+            found, _ = self._find_final(sess, live, flow.request.headers)
+            if found is None:
+                sess.take(state.interaction)  # (not this request's: it stays used)
+                continue
+            state.returned = True
+            state.uncount()
+            if old.killable:
+                old.kill()
+            return found
+        return None
+
     def _replay(self, flow: http.HTTPFlow, sess: CassetteSession, found: Interaction, live):
-        state = _Replay(sess, found)
+        state = _Replay(sess, found, flow)
         self._replays[flow.id] = state
         recorded = found.response
         if recorded.code != 101:
@@ -276,7 +318,7 @@ class Replayer:
             waiting = asyncio.ensure_future(wait)
             while not waiting.done():
                 await asyncio.wait([waiting], timeout=0.05)
-                if not waiting.done() and client_closed(flow):
+                if not waiting.done() and (client_closed(flow) or state.returned):
                     waiting.cancel()
                     state.uncount()
                     state.give_back()
