@@ -2474,6 +2474,40 @@ def redact_url(url: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
 _URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
 
 
+# The loggers whose records quote what clients and servers send: mitmproxy's (a request line it
+# refuses, with a Gemini `?key=`; an error naming a URL), ours, and asyncio's (a failed task's
+# repr may hold a request).
+_LOGGERS_REDACTED = ("mitmproxy", "vcrproxy", "asyncio")
+_log_redaction_on = False
+
+
+def redact_logs() -> None:
+    """Make every log record of the loggers in _LOGGERS_REDACTED carry its message as
+    `redact_text` leaves it, from the moment it is made (logging.setLogRecordFactory, wrapping
+    the factory in place): whatever handler gets it then (the CLI's, mitmdump's terminal,
+    mitmweb's event log, pytest's captured log in a failure report) never sees a key. Once per
+    process; other loggers' records are left as they are (a host's own logs)."""
+    global _log_redaction_on
+    if _log_redaction_on:
+        return
+    _log_redaction_on = True
+    make = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        if record.name.startswith(_LOGGERS_REDACTED):
+            try:
+                message = record.getMessage()
+            except Exception:  # noqa: BLE001 - a broken record is its handler's to report
+                return record
+            clean = redact_text(message)
+            if clean != message:
+                record.msg, record.args = clean, None
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
 def redact_text(
     text: str, config: RedactionConfig | None = DEFAULT_REDACTION, values: Iterable[str] = ()
 ) -> str:

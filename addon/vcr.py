@@ -38,6 +38,7 @@ from vcrproxy.h2pref import PreferH2, prefer_h2
 from vcrproxy.localuser import OwnerOnly
 from vcrproxy.options import DEFAULT_CASSETTE, MODES, PACES
 from vcrproxy.recorder import Recorder
+from vcrproxy.redaction import redact_logs
 from vcrproxy.registry import (
     FAULTS_KEY,
     SessionRegistry,
@@ -129,6 +130,7 @@ class VCR:
     def load(self, loader) -> None:
         options.add_options(loader)
         quiet_protocol_dumps()
+        redact_logs()
         if self.contentview == ViewAt.FIRST_REQUEST:
             self._view_pending = True
         elif self.contentview == ViewAt.LOAD:
