@@ -166,6 +166,13 @@ class VCR:
     def running(self) -> None:
         if options.offline(ctx.options):
             self._offline = True
+            # mitmproxy's DNS resolver (a default addon of mitmdump and mitmweb, not of the CLI's
+            # lean master) answers a DNS listener's queries by asking the name servers itself,
+            # past every hook of ours: a replay proxy has none (its queries then go to the
+            # upstream gate, which refuses them: SERVFAIL).
+            resolver = ctx.master.addons.get("dnsresolver")
+            if resolver is not None:
+                ctx.master.addons.remove(resolver)
 
     def hook_failed(self, hook: str, flow: http.HTTPFlow | None, reason: str) -> None:
         """A hook raised (see failclosed.fail_closed): count it, forget the flow's state."""
