@@ -5,14 +5,18 @@ truncation recovery on load."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
 import gc
+import hashlib
 import logging
 import mmap
 import os
+import secrets
 import signal
 import stat
+import tempfile
 import threading
 import time
 import warnings
@@ -362,6 +366,118 @@ def cassette_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT_S)
         os.close(fd)  # (releases the lock)
 
 
+def started_afresh(path: str | os.PathLike[str]) -> bool:
+    """Whether the record run the cassette at `path` belongs to was started by a live process
+    (record mode's first write starts a file afresh: CassetteWriter `fresh`); this process
+    joins that run either way. Call under `cassette_lock`, at a fresh writer's first append.
+
+    A record run replaces what earlier runs left, not what this run wrote: another `vcrproxy
+    record` still running on the file, an earlier test of this pytest run (its session closed,
+    its proxy running), an xdist worker. The run's members are listed in a file named by the
+    cassette's real path (`afresh/`), each by the token of a file this process holds locked
+    while it lives (`live/`; the kernel drops the lock when the process ends, however it
+    ends), both in a per-user folder of the temporary directory (0700; a lock file beside the
+    cassette would litter a committed folder). One descriptor per process, whatever the number
+    of cassettes. Without that folder (not ours, no flock) this says False, as before."""
+    me = _live_token()
+    if me is None:
+        return False
+    lease = _lease_folder("afresh")
+    if lease is None:
+        return False
+    real = os.path.realpath(os.fspath(path))
+    name = os.path.join(lease, hashlib.sha256(
+        real.encode("utf-8", "surrogateescape")).hexdigest()[:40])
+    try:
+        with open(name, encoding="ascii", errors="replace") as f:
+            listed = f.read().split()
+    except OSError:
+        listed = []
+    members = [t for t in listed if t == me or _alive(t)]
+    if me not in members:
+        temp = f"{name}.{me}"
+        try:
+            with open(temp, "w", encoding="ascii") as f:
+                f.write("".join(f"{t}\n" for t in [*members, me]))
+            os.replace(temp, name)  # (whole for every reader: under cassette_lock, one writer)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+    return bool(members)
+
+
+_live: tuple[str, int] | None = None  # this process's token and the file it holds locked
+
+
+def _live_token() -> str | None:
+    global _live
+    if _live is None:
+        folder = _lease_folder("live")
+        if folder is None:
+            return None
+        token = f"{os.getpid()}-{secrets.token_hex(8)}"
+        try:
+            fd = os.open(os.path.join(folder, token), os.O_RDWR | os.O_CREAT | os.O_EXCL
+                         | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # type: ignore[union-attr]
+        except OSError:
+            os.close(fd)
+            return None
+        _live = (token, fd)
+        atexit.register(_end_live, os.getpid(), os.path.join(folder, token))
+    return _live[0]
+
+
+def _end_live(pid: int, name: str) -> None:
+    if os.getpid() == pid:  # (not in a forked child)
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+
+
+def _alive(token: str) -> bool:
+    """Whether the process that made `token` still holds its file locked."""
+    folder = _lease_folder("live")
+    if folder is None or not token or "/" in token or token.startswith("."):
+        return False
+    try:
+        fd = os.open(os.path.join(folder, token), os.O_RDONLY | os.O_CLOEXEC
+                     | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # type: ignore[union-attr]
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return False
+
+
+def _lease_folder(kind: str) -> str | None:
+    """`<tmp>/vcrproxy-<uid>/<kind>`, made 0700 if need be; None if it cannot be trusted (not
+    ours, open to others) or there is no flock here."""
+    if fcntl is None or not hasattr(os, "getuid"):
+        return None
+    mine = os.path.join(tempfile.gettempdir(), f"vcrproxy-{os.getuid()}")
+    folder = os.path.join(mine, kind)
+    try:
+        for d in (mine, folder):
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(d, 0o700)
+        for d in (mine, folder):
+            st = os.lstat(d)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+                return None
+    except OSError:
+        return None
+    return folder
+
+
 def fork_worker() -> int:
     """os.fork() for a worker child of this (threaded) process: 0 in the child, which only
     computes and writes, then leaves with os._exit. In the child the garbage collector is off
@@ -443,8 +559,8 @@ class CassetteWriter:
     `cassette` is this writer's model of the file: appended interactions are added to
     `cassette.interactions` (if not already its last item); a re-read replaces it. `seen` is the
     file's `file_stamp` when `cassette` was read from it (default: now). With `fresh=True`
-    (record mode) the first append starts a new file, unless the file changed after `seen`: then
-    another recorder has started it afresh already and this one appends to it.
+    (record mode) the first append starts a new file, unless the file changed after `seen` or a
+    live recorder started it afresh already (`started_afresh`): then this one appends to it.
     """
 
     def __init__(self, path: str | os.PathLike[str], cassette: Cassette | None = None, *,
@@ -499,7 +615,8 @@ class CassetteWriter:
         now = file_stamp(self.path)
         if self._fresh:
             self._fresh = False
-            if now is None or now == self._since:
+            in_run = started_afresh(self.path)  # (and joins it)
+            if (now is None or now == self._since) and not in_run:
                 self.cassette.interactions.clear()  # ours to start afresh
                 self._reset_view(False)
                 return
