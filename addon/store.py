@@ -5,18 +5,14 @@ truncation recovery on load."""
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import errno
 import gc
-import hashlib
 import logging
 import mmap
 import os
-import secrets
 import signal
 import stat
-import tempfile
 import threading
 import time
 import warnings
@@ -379,6 +375,8 @@ def started_afresh(path: str | os.PathLike[str]) -> bool:
     ends), both in a per-user folder of the temporary directory (0700; a lock file beside the
     cassette would litter a committed folder). One descriptor per process, whatever the number
     of cassettes. Without that folder (not ours, no flock) this says False, as before."""
+    import hashlib
+
     me = _live_token()
     if me is None:
         return False
@@ -395,14 +393,10 @@ def started_afresh(path: str | os.PathLike[str]) -> bool:
         listed = []
     members = [t for t in listed if t == me or _alive(t)]
     if me not in members:
-        temp = f"{name}.{me}"
-        try:
-            with open(temp, "w", encoding="ascii") as f:
-                f.write("".join(f"{t}\n" for t in [*members, me]))
-            os.replace(temp, name)  # (whole for every reader: under cassette_lock, one writer)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
+        # (In place: every reader and writer of it holds this cassette's lock. A cut leaves a
+        # token that names no live process.)
+        with contextlib.suppress(OSError), open(name, "w", encoding="ascii") as f:
+            f.write("".join(f"{t}\n" for t in [*members, me]))
     return bool(members)
 
 
@@ -412,6 +406,9 @@ _live: tuple[str, int] | None = None  # this process's token and the file it hol
 def _live_token() -> str | None:
     global _live
     if _live is None:
+        import atexit
+        import secrets
+
         folder = _lease_folder("live")
         if folder is None:
             return None
@@ -463,6 +460,8 @@ def _lease_folder(kind: str) -> str | None:
     ours, open to others) or there is no flock here."""
     if fcntl is None or not hasattr(os, "getuid"):
         return None
+    import tempfile
+
     mine = os.path.join(tempfile.gettempdir(), f"vcrproxy-{os.getuid()}")
     folder = os.path.join(mine, kind)
     try:
