@@ -1022,6 +1022,10 @@ class _Emitter:
         """Text after `key:` / `-` (at column `parent`) for a scalar whose lines go at `indent`."""
         if isinstance(v, str):
             return _str_scalar(v, indent, indent - parent)
+        if isinstance(v, PLAIN_TYPES):
+            # As the file had it (`0x1F`, a 39-digit id Go reads as a float): a rewrite of a file
+            # (redact) must not change a value it had no business with, nor lose its digits.
+            return f" {v.text}\n"
         if isinstance(v, (bool, PlainBool)):
             return " true\n" if v else " false\n"
         if isinstance(v, int):
