@@ -32,13 +32,23 @@ REASONING_PREVIEW = 600  # characters of reasoning text shown
 # Formatting helpers
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# What a terminal obeys or a reader is misled by: C0 controls but tab and line feed, DEL, the C1
+# controls (U+009B is CSI, the one-character `ESC [` that xterm and VTE obey in UTF-8), and the
+# explicit bidirectional embeddings, overrides and isolates (Unicode UAX #9: text shown in
+# another order than it is, "Trojan Source", CVE-2021-42574, where a git textconv shows it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
 
 def _clean(text: str) -> str:
-    """Text safe for a terminal: CRLF to LF, other control characters (ESC…) escaped."""
+    """Text safe for a terminal: CRLF to LF, other control characters (ESC, CSI, bidi
+    overrides) escaped as `\\x1b`, `\\x9b`, `\\u202e`."""
     text = text.replace("\r\n", "\n")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escaped, text)
 
 
 def _format_size(n: int) -> str:

@@ -44,3 +44,14 @@ def test_c1_controls_in_an_answer_are_escaped(tmp_path):
         assert "\x1b" not in out  # (C0: escaped already)
         leaked = sorted({f"U+{ord(c):04X}" for c in out if c in C1})
         assert not leaked, f"C1 control characters reach the terminal: {leaked}\n{out}"
+
+
+def test_bidi_overrides_in_an_answer_are_escaped(tmp_path):
+    """The neighbour: an explicit bidi override or isolate (U+202E, U+2066) shows text in another
+    order than it is (Trojan Source), where `show --plain` is a git textconv."""
+    path = tmp_path / "c.yaml"
+    save_cassette(Cassette([answer("pay \u202eredacted\u202c now \u2066x\u2069")]), str(path))
+    for out in (run("show", str(path)), run("show", "--plain", str(path))):
+        assert not {c for c in out if c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
+                    "\u2069"}, out
+        assert "\\u202e" in out
