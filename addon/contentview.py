@@ -56,7 +56,7 @@ def _indent(text: str, pad: str = "  ") -> list[str]:
 def _pretty_args(arguments: str) -> str:
     try:
         return json.dumps(json.loads(arguments), ensure_ascii=False, indent=2)
-    except ValueError:
+    except (ValueError, RecursionError):  # (JSON nested past Python's recursion limit)
         return arguments
 
 

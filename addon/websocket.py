@@ -286,7 +286,7 @@ def _event(m: WsMessage) -> dict[str, Any] | None:
         return None
     try:
         obj = json.loads(m.data)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return obj if isinstance(obj, dict) else None
 

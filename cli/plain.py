@@ -73,15 +73,18 @@ def request_lines(conv: Conversation, interaction: Interaction) -> list[str]:
     if conv.request.messages:
         try:
             value = json.loads(_stable_bytes(req))
-        except ValueError:
+        except (ValueError, RecursionError):  # (RecursionError: nested past the limit)
             return []
         if not isinstance(value, dict):
             return []
         rest = {k: v for k, v in value.items() if k not in _CONVERSATION_KEYS}
         if not rest:
             return []
-        return _labelled("params", json.dumps(rest, sort_keys=True, ensure_ascii=False),
-                         _PLAIN)
+        try:
+            line = json.dumps(rest, sort_keys=True, ensure_ascii=False)
+        except RecursionError:
+            line = repr(sorted(rest))  # (its field names at least)
+        return _labelled("params", line, _PLAIN)
     text = _stable_text(req)
     return _labelled("> body", text, _PLAIN) if text else []
 
@@ -112,7 +115,7 @@ def _stable_text(msg) -> str:
         return f"{len(data)} bytes, binary, sha256 {hashlib.sha256(data).hexdigest()[:16]}"
     try:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # (JSON nested past Python's recursion limit: as text)
         return text
 
 

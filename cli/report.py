@@ -147,7 +147,7 @@ def _fold(text: str) -> dict[str, Any]:
 def _pretty(arguments: str) -> str:
     try:
         return json.dumps(json.loads(arguments), ensure_ascii=False, indent=2)
-    except ValueError:
+    except (ValueError, RecursionError):  # (JSON nested past Python's recursion limit)
         return arguments
 
 

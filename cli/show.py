@@ -226,7 +226,7 @@ def _eventstream_lines(body: bytes, st: _Style) -> list[str]:
             inner = json.loads(payload).get("bytes")
             if isinstance(inner, str):
                 payload = base64.b64decode(inner).decode("utf-8", "replace")
-        except (ValueError, AttributeError, binascii.Error):
+        except (ValueError, AttributeError, binascii.Error, RecursionError):
             pass
         lines.append(f"    {st(_clean(str(kind)), 'cyan')} {_clean(payload)}")
     return lines
