@@ -99,6 +99,43 @@ def pytest_configure(config: pytest.Config) -> None:
         "e.g. fault='status:429@1' or fault=['reset@1', 'delay:200'].",
     )
     _root(config)  # (a bad --vcrproxy-dir is a usage error at start, not in every test)
+    config.stash[_OPTIONS] = _proxy_options(config)  # (and a bad option)
+
+
+# Where the plugin keeps the proxy's options, checked once at start (_proxy_options).
+_OPTIONS = pytest.StashKey[tuple[dict[str, object], list[str], dict[str, str]]]()
+
+# vcr_* options the plugin sets itself, from its own flags and the markers: not for --set.
+_OWN = {"vcr_mode": "--vcrproxy-mode (or a marker's mode=)",
+        "vcr_cassette": "a marker's cassette= (each test has its own cassette)",
+        "vcr_cassette_dir": "--vcrproxy-dir (or the vcrproxy_dir ini key)"}
+
+
+def _proxy_options(config: pytest.Config) -> tuple[dict[str, object], list[str], dict[str, str]]:
+    """(vcr_* values from the ini file and the environment, mitmproxy `--set` items, vcr_*
+    items of --vcrproxy-set / vcrproxy_set): checked here, at start, where a bad one is one
+    usage line (raised in the session fixture it was a traceback in every test). Raises
+    pytest.UsageError."""
+    table = _table_options(config)
+    sets = list(config.getini("vcrproxy_set")) + config.getoption("--vcrproxy-set")
+    vcr_options: dict[str, str] = {}
+    for item in list(sets):
+        name, sep, value = item.partition("=")
+        if not (sep and name.startswith("vcr_")):
+            continue
+        if name in _OWN:
+            raise pytest.UsageError(f"vcrproxy: --vcrproxy-set {name}: the plugin sets it; use "
+                                    f"{_OWN[name]}")
+        opt = options.BY_NAME.get(name)
+        if opt is None or not opt.addon:
+            raise pytest.UsageError(f"vcrproxy: --vcrproxy-set {name}: no such option")
+        try:
+            opt.parse(value)
+        except ValueError as e:
+            raise pytest.UsageError(f"vcrproxy: --vcrproxy-set {e}") from None
+        vcr_options[name] = value
+        sets.remove(item)
+    return table, sets, vcr_options
 
 
 def _mode(config: pytest.Config) -> str:
@@ -133,14 +170,7 @@ def vcrproxy_server(pytestconfig: pytest.Config):
         ca, bundle = ensure_ca(confdir)
     except CAError as e:
         raise pytest.UsageError(f"vcrproxy: {e}") from None
-    sets = list(pytestconfig.getini("vcrproxy_set")) + pytestconfig.getoption("--vcrproxy-set")
-    table = _table_options(pytestconfig)
-    vcr_options = {}
-    for item in list(sets):
-        name, sep, value = item.partition("=")
-        if sep and name.startswith("vcr_"):
-            vcr_options[name] = value
-            sets.remove(item)
+    table, sets, vcr_options = pytestconfig.stash[_OPTIONS]
     # Every test names its cassette and mode in its proxy URL; requests that name none (not
     # routed by the fixture) just pass through. A run in replay mode (CI, offline) gets a proxy
     # started for replay instead, closed to upstream whatever a client's URL names (a client
@@ -239,6 +269,18 @@ def _fit(stem: str, whole: str, suffix: str) -> str:
     return f"{start.rstrip('-')}-{digest}{suffix}"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test with the marker gets the fixture even if it does not name it (a module's
+    `pytestmark`, a class's marker): without it the test talked to the real API and passed."""
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        if names is not None and "vcrproxy" not in names and item.get_closest_marker(MARKER):
+            names.append("vcrproxy")
+
+
+_MARKER_KEYS = ("mode", "cassette", "fault")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
@@ -255,6 +297,11 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
 
     marker = request.node.get_closest_marker(MARKER)
     kwargs = dict(marker.kwargs) if marker else {}
+    unknown = [repr(a) for a in marker.args] if marker else []
+    unknown += [f"{k}=" for k in kwargs if k not in _MARKER_KEYS]
+    if unknown:  # (a misspelt mode= left the test recording upstream in the default mode)
+        pytest.fail(f"vcrproxy marker: unknown argument(s) {', '.join(unknown)} (it takes "
+                    f"{', '.join(k + '=' for k in _MARKER_KEYS)})", pytrace=False)
     if kwargs.get("mode") == "":  # (an unset variable: not the run's default mode)
         pytest.fail("vcrproxy marker: mode='': an empty mode (an unset variable?)", pytrace=False)
     mode = kwargs.get("mode") or _mode(request.config)
