@@ -26,6 +26,7 @@ from typing import Any
 
 from mitmproxy import connection, http
 from mitmproxy.proxy import server_hooks
+from mitmproxy.proxy.mode_specs import UpstreamMode
 
 from .redaction import redact_text
 
@@ -206,7 +207,7 @@ class UpstreamGate:
             if not self._permits[key]:
                 del self._permits[key]
             return True
-        if server.via is not None:
+        if server.via is not None or _upstream_proxy(client, server):
             # Upstream-proxy mode: the address is the proxy's; any forward decision counts.
             for k in self._permits:
                 if k[0] == cid:
@@ -217,3 +218,13 @@ class UpstreamGate:
         if cid in self._http_clients:
             return False  # HTTP on this connection, and no request was sent upstream by us
         return bool(self.upstream_allowed(client))
+
+
+def _upstream_proxy(client: connection.Client, server: connection.Server) -> bool:
+    """Whether `server` is the upstream proxy of an upstream-mode listener (`--mode
+    upstream:URL`): mitmproxy opens that connection as a server of its own, without `via`
+    (the request's server, tunnelled through it, has the `via`), so a permit for the
+    request's host is met at the proxy's address."""
+    mode = getattr(client, "proxy_mode", None)
+    return isinstance(mode, UpstreamMode) and server.address is not None and \
+        tuple(server.address) == tuple(mode.address)

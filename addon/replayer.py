@@ -332,6 +332,9 @@ class Replayer:
     ) -> None:
         """Point the flow at the loopback server's `/<token>` (restored in `response`)."""
         state.original = flow.request.copy()
+        # Straight to it, also from an upstream-mode listener (whose requests all go through
+        # the upstream proxy: our loopback server is not there to be reached).
+        flow.server_conn.via = None
         flow.request.scheme = "http"
         flow.request.host = "127.0.0.1"
         flow.request.port = self.chunks.port_for(token)
