@@ -258,6 +258,10 @@ class Shape:
     needles: tuple[tuple[str, int], ...]
     reach: bytes | None = None
     caseless: bool = False  # (its needles ignore ASCII case, as the pattern's `(?i:...)` does)
+    # A literal every match holds within this many bytes of its start: a needle hit with none
+    # there is not tried (a private key's END line: 200,000 BEGIN lines and no END took 35 s,
+    # the pattern's lazy 16 KB scan per hit).
+    follows: tuple[bytes, int] | None = None
 
 
 # What the keys' patterns hold: letters, digits, and the punctuation of base64, base64url and
@@ -267,7 +271,8 @@ _SPACES = b"\t\n\x0b\x0c\r "
 
 
 def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
-           reach: bytes | None = KEY_REACH, caseless: bool = False) -> Shape:
+           reach: bytes | None = KEY_REACH, caseless: bool = False,
+           follows: tuple[bytes, int] | None = None) -> Shape:
     return Shape(
         name,
         label,
@@ -275,6 +280,7 @@ def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
         tuple(n if isinstance(n, tuple) else (n, 0) for n in needles),
         reach,
         caseless,
+        follows,
     )
 
 
@@ -296,9 +302,12 @@ _USERINFO_REACH = bytes(sorted(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu
 SHAPES: tuple[Shape, ...] = (
     _shape("anthropic", "an Anthropic key (sk-ant-...)", rf"\bsk-ant-{_TOKEN}{{20,}}", "sk-"),
     # sk-, sk-proj-, sk-svcacct-, sk-admin-, and other OpenAI-style keys (OpenRouter sk-or-v1-,
-    # DeepSeek, Langfuse sk-lf-, LiteLLM). At least one digit: long kebab-case words stay.
+    # DeepSeek, Langfuse sk-lf-, LiteLLM). At least one digit: long kebab-case words stay. (The
+    # digit is looked for in the first 256 characters: unbounded, each `sk-` of a long run of
+    # them scanned the rest of the run, 150 KB of `sk-` in 26 s; a random key's first digit
+    # lies that far in with odds of 1e-19.)
     _shape("openai", "an OpenAI key (sk-...)",
-           rf"\bsk-(?!ant-)(?=[A-Za-z_-]*[0-9]){_TOKEN}{{20,}}", "sk-"),
+           rf"\bsk-(?!ant-)(?=[A-Za-z_-]{{0,256}}[0-9]){_TOKEN}{{20,}}", "sk-"),
     _shape("google", "a Google API key (AIza...)", rf"\bAIza{_TOKEN}{{30,}}", "AIza"),
     _shape("google-oauth", "a Google OAuth token (ya29....)", rf"\bya29\.{_TOKEN}{{20,}}",
            "ya29."),
@@ -369,7 +378,8 @@ SHAPES: tuple[Shape, ...] = (
            r"\b[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}\b", ("Q~", 4)),
     _shape("private-key", "a private key (-----BEGIN ... PRIVATE KEY-----)",
            r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY-----(?s:.){16,16384}?"
-           r"-----END[A-Z ]{0,20} PRIVATE KEY-----", "-----BEGIN", reach=None),
+           r"-----END[A-Z ]{0,20} PRIVATE KEY-----", "-----BEGIN", reach=None,
+           follows=(b"-----END", 16384 + 80)),
     _shape("jwt", "a JSON Web Token (eyJ...)",
            rf"\beyJ{_TOKEN}{{8,}}\.eyJ{_TOKEN}{{8,}}\.{_TOKEN}{{8,}}", "eyJ"),
     # A URL's password (RFC 3986 3.2.1 userinfo, `postgres://app:<password>@db`, `redis://:pw@`):
@@ -767,6 +777,18 @@ _USE_HS = True
 _WARNED_SLOW = False
 
 
+def _occurs(data: bytes, follows: tuple[bytes, int], start: int,
+            cache: dict[bytes, list[int]]) -> bool:
+    """Whether `follows`' literal occurs within its reach after `start` (its places in `data`
+    found once per call: one pass, then a bisection per hit)."""
+    literal, reach = follows
+    places = cache.get(literal)
+    if places is None:
+        places = cache[literal] = [m.start() for m in re.finditer(re.escape(literal), data)]
+    i = bisect_left(places, start)
+    return i < len(places) and places[i] <= start + reach
+
+
 class _Finder:
     """Every shape and JSON field needle of one pattern set, compiled once (cached per config).
     `fields`: names added by the user, found in JSON too (as given, lowercase, Capitalised)."""
@@ -786,12 +808,14 @@ class _Finder:
         targets: dict[int, list[tuple[int, int]]] = {}
         # Per pattern: its needles at a match's start, longest first (what a finding may show).
         self.prefixes: list[list[bytes]] = []
+        self.follows: list[tuple[bytes, int] | None] = []  # (Shape.follows)
         for pi, pattern in enumerate(patterns):
             bp = _bytes_pattern(pattern)
             self.bytes_patterns.append(bp)
             self.groups.append("secret" if "secret" in bp.groupindex else 0)
             self.labels.append(label_of(pattern))
             shape = _SHAPE_OF.get(pattern.pattern)
+            self.follows.append(shape.follows if shape is not None else None)
             self.prefixes.append([] if shape is None or shape.caseless or "secret" in bp.groupindex
                                  else sorted((n.encode() for n, o in shape.needles if o == 0),
                                              key=len, reverse=True))
@@ -823,6 +847,10 @@ class _Finder:
         this finder's needle hits in `data` when a StreamScan found them already."""
         found: list[Span] = []
         seen: set[tuple[int, int]] = set()
+        # Per pattern: the last match's start and end. A hit inside it is that same key (`sk-`
+        # repeated inside a key's run): tried, each would scan the run's rest again, O(n^2).
+        last: dict[int, tuple[int, int]] = {}
+        after: dict[bytes, list[int]] = {}  # Shape.follows literal -> where it occurs
         for ni, at in self.needles.find(data) if hits is None else hits:
             if ni >= self.field_needles_from:
                 if fields is not None:
@@ -833,8 +861,15 @@ class _Finder:
                 if start < 0 or (pi, start) in seen:
                     continue
                 seen.add((pi, start))
+                span = last.get(pi)
+                if span is not None and span[0] <= start < span[1]:
+                    continue
+                follows = self.follows[pi]
+                if follows is not None and not _occurs(data, follows, start, after):
+                    continue
                 m = self.bytes_patterns[pi].match(data, start)
                 if m is not None:
+                    last[pi] = m.span()
                     s, e = m.span(self.groups[pi])
                     if e > s:
                         found.append((s, e, ("shape", self._what(pi, data, s, e))))
