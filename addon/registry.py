@@ -22,6 +22,7 @@ from .failclosed import UPSTREAM_MODES, fail_closed
 from .matching import MatchConfig
 from .redaction import RedactionConfig, redact_text
 from .session import CassetteSession, Preloaded
+from .store import RecordRun
 from .wsmatch import ws_match_config
 
 log = logging.getLogger("vcrproxy")
@@ -40,6 +41,7 @@ class SessionRegistry:
         self.ws_match = ws_match_config(self.match, options.WS_IGNORE_JSON)  # client messages
         self.redaction: RedactionConfig | None = RedactionConfig.default()
         self.faults = faults.FaultInjector()
+        self.run = RecordRun()  # this proxy's record run (store.started_afresh)
         self._client_names: dict[str, tuple[str, str | None]] = {}
         # A cassette the host already parsed (the CLI checks it before starting), handed to the
         # first session that opens that same, unchanged file: parsed once, not twice.
@@ -88,7 +90,8 @@ class SessionRegistry:
         preloaded = None
         if self._preloaded is not None and self._preloaded.path == path:
             preloaded, self._preloaded = self._preloaded, None
-        sess = CassetteSession(path, mode, self.match, self.redaction, preloaded=preloaded)
+        sess = CassetteSession(path, mode, self.match, self.redaction, preloaded=preloaded,
+                               run=self.run)
         self.sessions[path] = sess
         if sess.mode in (options.Mode.RECORD, options.Mode.NEW_EPISODES):
             recording.warm_up(self.redaction)

@@ -13,6 +13,7 @@ from .modes import plan_for
 from .options import MODES, Mode  # noqa: F401  (MODES re-exported)
 from .redaction import RedactionConfig, StreamScan, redact_interaction
 from .schema import sendable_problems
+from .store import PROCESS_RUN, RecordRun
 from .yamlio import CassetteWriter, file_stamp, load_cassette_notes
 from .yamlv3 import StreamedScalar, utf8_text
 
@@ -97,6 +98,7 @@ class CassetteSession:
         match: MatchConfig,
         redaction: RedactionConfig | None,
         preloaded: Preloaded | None = None,
+        run: RecordRun = PROCESS_RUN,
     ) -> None:
         decided = plan_for(mode, path)  # mode x file state: modes.py is the one switch
         if decided.error:
@@ -122,6 +124,7 @@ class CassetteSession:
         )
         self._writer: CassetteWriter | None = None
         self._fresh = decided.fresh
+        self._run = run  # (the record run this session's fresh start belongs to)
         self._write_lock = threading.Lock()
         self.pending = 0  # recordings handed to a worker and not yet written (or failed)
 
@@ -219,7 +222,7 @@ class CassetteSession:
                                 extra=dict(c.extra), layout=c.layout, key_order=c.key_order,
                                 path=self.path)
                 self._writer = CassetteWriter(self.path, view, fresh=self._fresh,
-                                              seen=self._opened)
+                                              seen=self._opened, run=self._run)
             # (A body already written as text leaves no heavy work: no child process for it.)
             return self._writer.append(interaction, new_id=True,
                                        prepare=prepare if isolate else None, isolate=isolate,

@@ -362,7 +362,7 @@ def cassette_lock(path: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT_S)
         os.close(fd)  # (releases the lock)
 
 
-def started_afresh(path: str | os.PathLike[str]) -> bool:
+def started_afresh(path: str | os.PathLike[str], run: RecordRun | None = None) -> bool | None:
     """Whether the record run the cassette at `path` belongs to was started by a live process
     (record mode's first write starts a file afresh: CassetteWriter `fresh`); this process
     joins that run either way. Call under `cassette_lock`, at a fresh writer's first append.
@@ -370,19 +370,20 @@ def started_afresh(path: str | os.PathLike[str]) -> bool:
     A record run replaces what earlier runs left, not what this run wrote: another `vcrproxy
     record` still running on the file, an earlier test of this pytest run (its session closed,
     its proxy running), an xdist worker. The run's members are listed in a file named by the
-    cassette's real path (`afresh/`), each by the token of a file this process holds locked
-    while it lives (`live/`; the kernel drops the lock when the process ends, however it
-    ends), both in a per-user folder of the temporary directory (0700; a lock file beside the
-    cassette would litter a committed folder). One descriptor per process, whatever the number
-    of cassettes. Without that folder (not ours, no flock) this says False, as before."""
+    cassette's real path (`afresh/`), each by the token of a file its run (RecordRun: a proxy;
+    default PROCESS_RUN) holds locked while it lives (`live/`; the kernel drops the lock when
+    the process ends, however it ends), both in a per-user folder of the temporary directory
+    (0700; a lock file beside the cassette would litter a committed folder). One descriptor
+    per run, whatever the number of cassettes. None without that folder (not ours, no flock):
+    not known."""
     import hashlib
 
-    me = _live_token()
+    me = (run or PROCESS_RUN).token()
     if me is None:
-        return False
+        return None
     lease = _lease_folder("afresh")
     if lease is None:
-        return False
+        return None
     real = os.path.realpath(os.fspath(path))
     name = os.path.join(lease, hashlib.sha256(
         real.encode("utf-8", "surrogateescape")).hexdigest()[:40])
@@ -400,12 +401,22 @@ def started_afresh(path: str | os.PathLike[str]) -> bool:
     return bool(members)
 
 
-_live: tuple[str, int] | None = None  # this process's token and the file it holds locked
+class RecordRun:
+    """One proxy's record run, for `started_afresh`: a token naming a file this object holds
+    flock'ed from its first use until `close` (or the process's end, however it ends). A run
+    is a proxy's life: the pytest plugin's proxy records every test of a pytest run; a proxy
+    stopped and another started on the same cassette make two runs."""
 
+    def __init__(self) -> None:
+        self._token: str | None = None
+        self._fd = -1
+        self._name = ""
+        self._pid = 0
 
-def _live_token() -> str | None:
-    global _live
-    if _live is None:
+    def token(self) -> str | None:
+        """This run's token (made at first use); None where leases cannot be had."""
+        if self._token is not None and self._pid == os.getpid():
+            return self._token
         import atexit
         import secrets
 
@@ -413,9 +424,10 @@ def _live_token() -> str | None:
         if folder is None:
             return None
         token = f"{os.getpid()}-{secrets.token_hex(8)}"
+        name = os.path.join(folder, token)
         try:
-            fd = os.open(os.path.join(folder, token), os.O_RDWR | os.O_CREAT | os.O_EXCL
-                         | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+                         | getattr(os, "O_NOFOLLOW", 0), 0o600)
         except OSError:
             return None
         try:
@@ -423,15 +435,22 @@ def _live_token() -> str | None:
         except OSError:
             os.close(fd)
             return None
-        _live = (token, fd)
-        atexit.register(_end_live, os.getpid(), os.path.join(folder, token))
-    return _live[0]
+        self._token, self._fd, self._name, self._pid = token, fd, name, os.getpid()
+        atexit.register(self.close)
+        return token
 
-
-def _end_live(pid: int, name: str) -> None:
-    if os.getpid() == pid:  # (not in a forked child)
+    def close(self) -> None:
+        """End the run: its cassettes' next record session starts them afresh."""
+        if self._token is None or self._pid != os.getpid():  # (not in a forked child)
+            return
         with contextlib.suppress(OSError):
-            os.unlink(name)
+            os.unlink(self._name)
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+        self._token, self._fd = None, -1
+
+
+PROCESS_RUN = RecordRun()  # the run of writers given none (a session outside a proxy)
 
 
 def _alive(token: str) -> bool:
@@ -558,13 +577,17 @@ class CassetteWriter:
     `cassette` is this writer's model of the file: appended interactions are added to
     `cassette.interactions` (if not already its last item); a re-read replaces it. `seen` is the
     file's `file_stamp` when `cassette` was read from it (default: now). With `fresh=True`
-    (record mode) the first append starts a new file, unless the file changed after `seen` or a
-    live recorder started it afresh already (`started_afresh`): then this one appends to it.
+    (record mode) the first append starts a new file, unless a live recorder started it afresh
+    already (`started_afresh`; where that cannot be known, unless the file changed after
+    `seen`): then this one appends to it. (A change alone is no sign where it can be known: a
+    `vcrproxy redact` of the file before the first append.)
     """
 
     def __init__(self, path: str | os.PathLike[str], cassette: Cassette | None = None, *,
-                 fresh: bool = False, seen: object = "now") -> None:
+                 fresh: bool = False, seen: object = "now", run: RecordRun = PROCESS_RUN
+                 ) -> None:
         self.path = os.fspath(path)
+        self._run = run
         exists = os.path.exists(self.path)
         if cassette is None:
             if exists and not fresh:
@@ -614,12 +637,14 @@ class CassetteWriter:
         now = file_stamp(self.path)
         if self._fresh:
             self._fresh = False
-            in_run = started_afresh(self.path)  # (and joins it)
-            if (now is None or now == self._since) and not in_run:
+            in_run = started_afresh(self.path, self._run)  # (and joins it)
+            if in_run is None:  # (no run list here: a change since the session looked tells)
+                in_run = now is not None and now != self._since
+            if not in_run:
                 self.cassette.interactions.clear()  # ours to start afresh
                 self._reset_view(False)
                 return
-            # Changed since the caller looked: another recorder started it afresh; keep theirs.
+            # A live recorder of this run started it afresh: keep what it wrote.
         elif now == self._known and not (self._stale and not self._appendable):
             return  # (a stale model is re-read before it would be written whole)
         if now is None or blank_file(self.path, now[1]):

@@ -174,6 +174,10 @@ class VCR:
             if resolver is not None:
                 ctx.master.addons.remove(resolver)
 
+    def done(self) -> None:
+        # (the proxy stops: its record run ends; the sessions were closed by the host)
+        self.registry.run.close()
+
     def hook_failed(self, hook: str, flow: http.HTTPFlow | None, reason: str) -> None:
         """A hook raised (see failclosed.fail_closed): count it, forget the flow's state."""
         self.reporter.errors.append(reason)
