@@ -23,6 +23,7 @@ from .flows import (
     client_closed,
     client_hung_up,
     request_to_model,
+    request_url,
     shared_request_model,
 )
 from .misses import miss_response
@@ -392,7 +393,8 @@ class Replayer:
                 log.info("%s; new episode: the rest goes upstream and is recorded",
                          self.registry.safe(text))
 
-            upstream = Upstream(flow.request.url, list(flow.request.headers.items(multi=True)),
+            upstream = Upstream(request_url(flow.request),
+                                list(flow.request.headers.items(multi=True)),
                                 upstream_tls(ctx.options), on_diverge)
 
         return WebSocketPlayer(

@@ -75,8 +75,8 @@ class Choice:
 @dataclass
 class Upstream:
     """Where a new-episodes session goes once it diverges from every recording: the client's
-    upgrade request (`url` as mitmproxy spells it, https://host:port/path?query, and its
-    headers), the TLS context for the server, and `on_diverge(text)`, called once when it
+    upgrade request (`url` as Go writes it, flows.request_url: an IPv6 host in brackets; and
+    its headers), the TLS context for the server, and `on_diverge(text)`, called once when it
     does (the caller records the session from then on)."""
 
     url: str
