@@ -234,13 +234,14 @@ def response_to_model(
     resp = flow.response
     assert resp is not None
     proto, major, minor = _proto(resp.http_version)
-    chunked = "chunked" in resp.headers.get("transfer-encoding", "").lower()
+    headers = flow.metadata.get(_SENT_HEADERS) or resp.headers  # (hold_end_for_write)
+    chunked = "chunked" in headers.get("transfer-encoding", "").lower()
     # Go's transport moves the `Trailer` announcement into Response.Trailer, filled at the end.
     drop = {"transfer-encoding", "trailer"}
     if decoded:
         # Like Go's transport after transparent gunzip: no encoding/length, `uncompressed: true`.
         drop |= {"content-encoding", "content-length"}
-    length = resp.headers.get("content-length")
+    length = headers.get("content-length")
     if decoded or length is None or not length.isdigit():
         content_length = -1
     else:
@@ -260,13 +261,35 @@ def response_to_model(
         content_length=content_length,
         uncompressed=True if decoded else None,
         body=text_or_bytes(body),
-        headers=_header_map(resp.headers, frozenset(drop)),
+        headers=_header_map(headers, frozenset(drop)),
         trailer=trailers.to_model(resp.trailers),
         status=status_line(resp),
         code=resp.status_code,
         duration_ns=max(0, int((headers_at - start) * 1e9)),
         extra=extra,
     )
+
+
+# The response headers as the server sent them, where the client gets other framing.
+_SENT_HEADERS = "vcrproxy.server_headers"
+
+
+def hold_end_for_write(flow: http.HTTPFlow) -> None:
+    """Let a recorded stream's end reach an HTTP/1.1 client only once its interaction is in the
+    file, whatever the server's framing. A chunked body's last chunk and an h2 END_STREAM
+    follow the response hook, which waits for the write; a Content-Length body's last byte is
+    its end, sent before the hook (a kill -9 at that moment lost the interaction the client
+    had). Such a body goes to the client chunked (RFC 9112 7.1: framing is hop-by-hop; the
+    client drops the Content-Length, 6.3); the recording keeps the server's headers
+    (`response_to_model`)."""
+    resp = flow.response
+    if (resp is None or flow.request.http_version != "HTTP/1.1" or bodiless(
+            resp.status_code, flow.request.method) or "content-length" not in resp.headers
+            or "transfer-encoding" in resp.headers):
+        return
+    flow.metadata[_SENT_HEADERS] = resp.headers.copy()
+    del resp.headers["content-length"]
+    resp.headers["transfer-encoding"] = "chunked"
 
 
 def interaction_from_flow(

@@ -21,6 +21,7 @@ from .flows import (
     CHUNKS_METADATA,
     LARGE_BODY,
     client_hung_up,
+    hold_end_for_write,
     interaction_from_flow,
     is_stream_type,
     request_to_model,
@@ -88,6 +89,7 @@ class Recorder:
                                           provisional=lambda: self._provisional(flow, rec),
                                           scalar_columns=columns)
             resp.stream = rec.recorder.tap
+            hold_end_for_write(flow)
         elif rec is None and resp.stream is False and streams(flow.request, resp):
             resp.stream = counting_tap(flow)  # passthrough: never buffer a stream either
 
