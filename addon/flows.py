@@ -387,17 +387,19 @@ def is_stream(resp: Response) -> bool:
 LARGE_BODY = 8 * 1024 * 1024
 
 
-def streams(request: http.Request, response: http.Response) -> bool:
+def streams(request: http.Request, response: http.Response, stream_from: int = LARGE_BODY
+            ) -> bool:
     """Whether a live response is streamed (never buffered): a streaming content type, a body
     of unknown length or a large one (LARGE_BODY); never a response that has no body
     (`bodiless`: HEAD, 1xx, 204, 304; a 101's WebSocket messages go through the websocket
-    hooks)."""
+    hooks). `stream_from`: a lower size from which to stream (mitmproxy's stream_large_bodies,
+    taken over by the VCR addon)."""
     if bodiless(response.status_code, request.method):
         return False
     if is_stream_type(response.headers.get("content-type", "")):
         return True
     try:
-        return int(response.headers["content-length"]) > LARGE_BODY
+        return int(response.headers["content-length"]) > min(LARGE_BODY, stream_from)
     except (KeyError, ValueError):
         return "content-length" not in response.headers
 

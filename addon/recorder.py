@@ -51,6 +51,9 @@ class Recorder:
         self._records: dict[str, _Record] = {}
         self._websockets: dict[str, tuple[http.HTTPFlow, _Record]] = {}  # open sessions
         self._writes: set[asyncio.Future] = set()  # recordings being written off the loop
+        # Responses from this size on stream (flows.streams): mitmproxy's stream_large_bodies,
+        # taken over by the VCR addon (its `configure`).
+        self.stream_from = LARGE_BODY
 
     def track(self, flow: http.HTTPFlow, sess: CassetteSession, request: Request | None = None
               ) -> None:
@@ -81,7 +84,7 @@ class Recorder:
             flow.kill()  # mitmproxy would hang the client on them (see trailers.py)
             return
         rec = self._records.get(flow.id)
-        if rec is not None and streams(flow.request, resp):
+        if rec is not None and streams(flow.request, resp, self.stream_from):
             # (A session that replays what it records keeps the body in its model: not as text.)
             columns = None if rec.session.replays else response_body_columns(
                 rec.session.cassette.layout)
@@ -90,7 +93,8 @@ class Recorder:
                                           scalar_columns=columns)
             resp.stream = rec.recorder.tap
             hold_end_for_write(flow)
-        elif rec is None and resp.stream is False and streams(flow.request, resp):
+        elif rec is None and resp.stream is False and streams(flow.request, resp,
+                                                             self.stream_from):
             resp.stream = counting_tap(flow)  # passthrough: never buffer a stream either
 
     @staticmethod

@@ -34,6 +34,7 @@ from mitmproxy import ctx, exceptions, http
 
 from vcrproxy import options
 from vcrproxy.failclosed import UpstreamGate, fail_closed
+from vcrproxy.flows import LARGE_BODY
 from vcrproxy.h2pref import PreferH2, prefer_h2
 from vcrproxy.localuser import OwnerOnly
 from vcrproxy.options import DEFAULT_CASSETTE, MODES, PACES
@@ -159,6 +160,19 @@ class VCR:
             raise exceptions.OptionsError(
                 f"a proxy started for replay never goes upstream: its mode stays replay (start "
                 f"another proxy for {opts.vcr_mode})")
+        if "stream_large_bodies" in updated and opts.stream_large_bodies:
+            # Taken over: mitmproxy would stream a request body past it too, connecting upstream
+            # at its headers, before any hook of ours chose where (every such request was
+            # refused: 502), and stream a response past it untapped (recorded empty). Responses
+            # past it stream through the recorder's tap (flows.streams); requests are read whole.
+            try:
+                from mitmproxy.utils import human
+
+                size = human.parse_size(opts.stream_large_bodies)
+            except ValueError as e:
+                raise exceptions.OptionsError(f"stream_large_bodies: {e}") from None
+            self.recorder.stream_from = size if size is not None else LARGE_BODY
+            opts.stream_large_bodies = None
         # Replay answers without any upstream: connect only once a request really goes out.
         if opts.vcr_mode != options.Mode.PASSTHROUGH and opts.connection_strategy != "lazy":
             opts.connection_strategy = "lazy"
