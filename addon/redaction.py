@@ -1931,6 +1931,28 @@ def redact_query_string(
 _USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:?#]*):([^/@?#]+)@")
 
 
+def _named_params(query: str, kind: str, config: RedactionConfig,
+                  values: dict[str, str] | None, changed: list[str] | None,
+                  finder: _Finder | None, place: str) -> str:
+    """`query` (a URL's query, or a fragment in its form) with named parameters' values and
+    key shapes masked; as `_url_named` says of them."""
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        name = unquote_plus(name)
+        if value and config.secret_query(name) and not is_redacted(unquote_plus(value)):
+            if values is not None:
+                values.setdefault(unquote_plus(value), f"{place} {kind} {name}")
+            if changed is not None:
+                changed.append(f"{kind} {name}")
+        elif value and not is_redacted(unquote_plus(value)):
+            shape = _encoded_shape(value, finder)
+            if shape is not None and changed is not None:
+                changed.append(f"{kind} {name} holds {shape}")
+            if shape is not None and values is not None:
+                values.setdefault(unquote_plus(value), f"{place} {kind} {name}")
+    return redact_query_string(query, config.secret_query, finder)
+
+
 def _url_named(
     url: str,
     config: RedactionConfig,
@@ -1939,8 +1961,8 @@ def _url_named(
     finder: _Finder | None = None,
     place: str = "request URL",
 ) -> str:
-    """Named query parameters and a URL password masked; their values go to `values` (named
-    after `place`), the names of what changed to `changed`."""
+    """Named query (and query-form fragment) parameters and a URL password masked; their
+    values go to `values` (named after `place`), the names of what changed to `changed`."""
     base, hash_, fragment = url.partition("#")
     path, question, query = base.partition("?")
     m = _USERINFO.match(path)
@@ -1951,24 +1973,15 @@ def _url_named(
             changed.append("password")
         path = f"{m.group(1)}:{REDACTED}@{path[m.end():]}"
     if question:
-        for part in query.split("&"):
-            name, _, value = part.partition("=")
-            name = unquote_plus(name)
-            if value and config.secret_query(name) and not is_redacted(unquote_plus(value)):
-                if values is not None:
-                    values.setdefault(unquote_plus(value), f"{place} query parameter {name}")
-                if changed is not None:
-                    changed.append(f"query parameter {name}")
-            elif value and not is_redacted(unquote_plus(value)):
-                shape = _encoded_shape(value, finder)
-                if shape is not None and changed is not None:
-                    changed.append(f"query parameter {name} holds {shape}")
-                if shape is not None and values is not None:
-                    values.setdefault(unquote_plus(value), f"{place} query parameter {name}")
-        query = redact_query_string(query, config.secret_query, finder)
+        query = _named_params(query, "query parameter", config, values, changed, finder, place)
         base = f"{path}?{query}"
     else:
         base = path
+    if "=" in fragment:
+        # A fragment in query form carries credentials too: OAuth 2.0's implicit grant
+        # (RFC 6749 4.2.2: #access_token=...&token_type=...), Supabase's magic links.
+        fragment = _named_params(fragment, "fragment parameter", config, values, changed,
+                                 finder, place)
     return base + hash_ + fragment
 
 

@@ -56,4 +56,12 @@ def test_tokens_in_a_location_fragment_are_redacted(run_proxy, ca_cert, tmp_path
               if v in text]
     assert leaked == [], f"{leaked} reached the cassette in the Location fragment"
     out = CliRunner().invoke(main, ["check", str(cassette)])
+    assert out.exit_code == 0, out.output  # (redacted when recorded)
+    # The same redirect as it came (recorded elsewhere, unredacted): check flags its tokens.
+    raw = tmp_path / "raw.yaml"
+    raw.write_text(text.replace("access_token=%3CREDACTED%3E", f"access_token={ACCESS}")
+                   .replace("access_token=<REDACTED>", f"access_token={ACCESS}"))
+    assert ACCESS in raw.read_text()
+    out = CliRunner().invoke(main, ["check", str(raw)])
     assert out.exit_code == 1, out.output
+    assert "fragment parameter access_token" in out.output, out.output
