@@ -2336,6 +2336,51 @@ def _store_decoded(msg: Request | Response, data: bytes) -> None:
         msg.extra.pop(CHUNKS_KEY, None)
 
 
+# Extra keys of our own, redacted by their own rules (WebSocket sessions) or holding none
+# (stream timings).
+_MODELLED_EXTRAS = frozenset({WEBSOCKET_KEY, CHUNKS_KEY})
+
+
+def _scrub_value(value: Any, p: _Pass, echoes: _Echoes, place: str) -> Any:
+    """A kept value (text, or lists and mappings of it, as YAML gives them) with key shapes and
+    echoes masked; what changed is noted at `place`."""
+    if isinstance(value, str):
+        new, spans = _scrub_str(value, p.finder, echoes)
+        p.note(place, spans)
+        return new
+    if isinstance(value, list):
+        return [_scrub_value(v, p, echoes, place) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub_value(v, p, echoes, place) for k, v in value.items()}
+    return value
+
+
+def redact_extra(extra: dict[str, Any], config: RedactionConfig = DEFAULT_REDACTION
+                 ) -> tuple[dict[str, Any], list[str]]:
+    """A cassette's top-level keys the model does not know (`notes:`), key shapes masked, and
+    a line per key that held one (as `find_secrets` says them)."""
+    report = _Report()
+    p = _Pass(config, report)
+    echoes = _Echoes({})
+    out = {k: _scrub_value(v, p, echoes, f"top-level key {k}") for k, v in extra.items()}
+    return out, [f"{place} holds {detail}" for place, (kind, detail) in report.findings]
+
+
+def unkept_secrets(raw: bytes, kept: bytes, config: RedactionConfig = DEFAULT_REDACTION
+                   ) -> list[str]:
+    """Key shapes in a cassette file's text (`raw`) that its model does not hold (`kept`: the
+    model written out): a YAML comment, which no field redaction visits and a rewrite drops.
+    One line each: "line N holds <what>, outside every field (a comment)"."""
+    finder = _finder(config.patterns, config.fields)
+    held = {kept[s:e] for s, e, _ in finder.shape_spans(kept)}  # (one pass each, not one a key)
+    out = []
+    for s, e, (_, detail) in finder.shape_spans(raw):
+        if raw[s:e] not in held:
+            line = raw.count(b"\n", 0, s) + 1
+            out.append(f"line {line} holds {detail}, outside every field (a comment)")
+    return out
+
+
 def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
              scan: StreamScan | None) -> None:
     config = p.config
@@ -2369,6 +2414,15 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
         p.note("response status", spans)
     if resp.trailer:
         resp.trailer = p.headers(resp.trailer, "response trailer", True, echoes)
+    # Fields redaction otherwise never looks at: go-vcr's Host override, and keys the model does
+    # not know (an interaction's `comment:` someone added), kept and written back.
+    if req.host:
+        req.host = _scrub_value(req.host, p, echoes, "request host")
+    for where, extra in (("interaction", i.extra), ("request", req.extra),
+                         ("response", resp.extra)):
+        for key in list(extra):
+            if key not in _MODELLED_EXTRAS:
+                extra[key] = _scrub_value(extra[key], p, echoes, f"{where} key {key}")
     if WEBSOCKET_KEY in resp.extra:  # WebSocket payloads: the same rules as bodies
         count = iter(range(1, 1 << 62))  # messages in order, then the close reason
         joined = _ws_joined_spans(resp.extra[WEBSOCKET_KEY], p.finder, echoes)

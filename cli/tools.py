@@ -164,6 +164,7 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
             click.echo(f"{path}: {problem}", err=True)
         problems += len(invalid)
         findings = [f for i in c.interactions for f in find_secrets(i, config)]
+        findings += _file_secrets(path, c, config)
         for finding in findings:
             click.echo(f"{path}: {finding}", err=True)
         problems += len(findings)
@@ -188,11 +189,33 @@ def _redact_file(path: str, config: RedactionConfig) -> tuple[int, list[str]]:
         before += len(secrets)
         undecoded += unsearched
     redacted = [redact_interaction(i, config) for i in c.interactions]
-    if redacted == c.interactions and not notes:
+    elsewhere = _file_secrets(path, c, config)  # (top-level keys, comments: dropped below)
+    before += len(elsewhere)
+    if redacted == c.interactions and not notes and not elsewhere:
         return before, undecoded
+    from vcrproxy.redaction import redact_extra
+
     c.interactions = redacted
+    c.extra = redact_extra(c.extra, config)[0]
     save_cassette(c, path)
     return before, undecoded
+
+
+def _file_secrets(path: str, c: Cassette, config: RedactionConfig) -> list[str]:
+    """Secrets of a cassette file outside its interactions, one line each: in its top-level
+    keys the model does not know (`notes:`), and in its text outside every field (a YAML
+    comment: a header commented out by hand). A rewrite (redact) drops the comments."""
+    from vcrproxy.codec import dumps_cassette
+    from vcrproxy.redaction import redact_extra, unkept_secrets
+
+    lines = redact_extra(c.extra, config)[1]
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return lines
+    kept = dumps_cassette(c).encode("utf-8", "surrogateescape")
+    return lines + unkept_secrets(raw, kept, config)
 
 
 @click.command(context_settings=CONTEXT)
