@@ -424,6 +424,22 @@ def warn_notes(notes: list[str], stacklevel: int = 3) -> None:
 _ITEM_ID_RE = re.compile(r" *- id: *(-?[0-9]+)")
 
 
+# A key line of an interaction (codec's keys, at any indentation).
+_KEY_NAMES = "|".join(sorted({*INTERACTION_KEYS, *REQUEST_KEYS, *RESPONSE_KEYS}, key=len,
+                             reverse=True))
+_KEY_LINE_RE = re.compile(rf"\n *(?:{_KEY_NAMES}):")
+
+
+def _swallows_keys(error: Exception, text: str) -> bool:
+    """Whether a quoted scalar left open by hand (`- "application/json`) runs over key lines
+    to the end of the file: an author's mistake, not a cut append (the writer writes a quoted
+    scalar on one line, and a cut leaves nothing after it), to be said, not dropped."""
+    context = getattr(error, "context_mark", None)
+    if context is None or "quoted scalar" not in (getattr(error, "context", "") or ""):
+        return False
+    return _KEY_LINE_RE.search(text, context.index) is not None
+
+
 def _last_item_start(text: str, indent: int, after: int) -> int:
     """Offset of the last top-level `- ` item line of the interactions list (or -1)."""
     marker = "\n" + " " * indent + "-"
@@ -479,7 +495,7 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
             or (not text.endswith("\n") and mark.line >= text.count("\n", 0, len(text) - 1))
             or mark.index >= len(text) - 2
         )
-        if not in_last:
+        if not in_last or _swallows_keys(parse_error, text):
             raise _yaml_error(parse_error, source) from None
         data, prefix_error = _parse(text[:start])
         if prefix_error is not None:
