@@ -1266,10 +1266,19 @@ def _echo_variants(value: str) -> set[bytes]:
     return out
 
 
+# At most this many values found by name are hunted down elsewhere (an interaction names a
+# handful): URLs nested in each other's `sig=`, 2,500 deep, named 2,500 values, each repeated
+# in the body, and the search took 48 s. Past it the shortest are kept (a redirect chain's
+# innermost).
+_MAX_ECHO_VALUES = 64
+
+
 class _Echoes:
     """Values found by name, searched for everywhere else (one automaton for all of them)."""
 
     def __init__(self, values: dict[str, str]) -> None:
+        if len(values) > _MAX_ECHO_VALUES:  # (hostile input: the shortest, the likeliest keys)
+            values = {v: values[v] for v in sorted(values, key=len)[:_MAX_ECHO_VALUES]}
         self.values = dict(values)  # value -> where it was named
         variants: dict[bytes, str] = {}
         for value, where in self.values.items():
