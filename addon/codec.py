@@ -60,9 +60,9 @@ from .yamlv3 import (
     StreamedScalar,
     _Emitter,
     _go_float,
-    _short,
     _str_scalar,
     binary_parts,
+    quoted,
     scalar_parts,
     utf8_text,
 )
@@ -130,7 +130,7 @@ def _as_str(v: Any, where: str) -> str:
         return _go_float(v)
     if isinstance(v, bytes):
         return v.decode("utf-8", "surrogateescape")
-    raise _Invalid(where, f"expected a string, got {type(v).__name__} {_short(v)}")
+    raise _Invalid(where, f"expected a string, got {type(v).__name__} {quoted(v)}")
 
 
 def _as_int(v: Any, where: str) -> int:
@@ -140,7 +140,7 @@ def _as_int(v: Any, where: str) -> int:
         return 0
     if isinstance(v, float) and v.is_integer():
         return int(v)
-    raise _Invalid(where, f"expected an integer, got {_short(v)}")
+    raise _Invalid(where, f"expected an integer, got {quoted(v)}")
 
 
 def _as_bool(v: Any, where: str) -> bool:
@@ -148,14 +148,14 @@ def _as_bool(v: Any, where: str) -> bool:
         return bool(v)
     if v is None:
         return False
-    raise _Invalid(where, f"expected true or false, got {_short(v)}")
+    raise _Invalid(where, f"expected true or false, got {quoted(v)}")
 
 
 def _as_str_list(v: Any, where: str) -> list[str]:
     if v is None:
         return []
     if not isinstance(v, list):
-        raise _Invalid(where, f"expected a list of strings, got {_short(v)}")
+        raise _Invalid(where, f"expected a list of strings, got {quoted(v)}")
     # (a null item is none: yaml.v3 decode.go `sequence` keeps only the items that decode, and
     # null does not decode into a Go string)
     return [_as_str(x, where) for x in v if x is not None]
@@ -165,12 +165,12 @@ def _as_header_map(v: Any, where: str) -> dict[str, list[str]]:
     if v is None:
         return {}
     if not isinstance(v, dict):
-        raise _Invalid(where, f"expected a map of string lists, got {_short(v)}")
+        raise _Invalid(where, f"expected a map of string lists, got {quoted(v)}")
     out: dict[str, list[str]] = {}
     for k, vals in v.items():
         name = _as_str(k, where)
         if vals is not None and not isinstance(vals, list):
-            raise _Invalid(f"{where}.{name}", f"expected a list of strings, got {_short(vals)}")
+            raise _Invalid(f"{where}.{name}", f"expected a list of strings, got {quoted(vals)}")
         out[name] = _as_str_list(vals, f"{where}.{name}")
     return out
 
@@ -186,7 +186,7 @@ def _as_body(v: Any, where: str) -> str | bytes:
 
 def _mapping(v: Any, where: str) -> dict[Any, Any]:
     if not isinstance(v, dict):
-        raise _Invalid(where, f"expected a mapping, got {_short(v)}")
+        raise _Invalid(where, f"expected a mapping, got {quoted(v)}")
     return v
 
 
@@ -260,7 +260,7 @@ def _response_field(r: Response, k: str, v: Any, at: str) -> bool:
             except ValueError as e:
                 raise _Invalid(at, str(e)) from None
         else:
-            raise _Invalid(at, f"expected a Go duration like '1.5s', got {_short(v)}")
+            raise _Invalid(at, f"expected a Go duration like '1.5s', got {quoted(v)}")
     elif k == "uncompressed":
         r.uncompressed = None if v is None else _as_bool(v, at)
     else:
@@ -512,13 +512,13 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
     version = data.get("version")
     if version != 2 or isinstance(version, bool):
         raise CassetteError(
-            f"{source}: unsupported cassette version {_short(version)} (go-vcr version 2 expected)"
+            f"{source}: unsupported cassette version {quoted(version)} (go-vcr version 2 expected)"
         )
     raw_items = data.get("interactions")
     if raw_items is None:
         raw_items = []
     if not isinstance(raw_items, list):
-        raise CassetteError(f"{source}: interactions: expected a list, got {_short(raw_items)}")
+        raise CassetteError(f"{source}: interactions: expected a list, got {quoted(raw_items)}")
     keys = [str(k) for k in data]
     if (
         raw_items and not notes and keys[-1] == "interactions" and layout_info is not None
@@ -639,7 +639,7 @@ def _emit_http(em: _Emitter, obj: Request | Response, keys: tuple[str, ...],
         v = getattr(obj, k)
         if k in _INT_FIELDS:
             if not isinstance(v, int) or isinstance(v, bool):
-                raise CassetteError(f"{where}.{k}: expected an integer, got {_short(v)}")
+                raise CassetteError(f"{where}.{k}: expected an integer, got {quoted(v)}")
             out.append(f" {v}\n")
         elif k == "body":
             if isinstance(v, StreamedScalar):  # (written while it streamed: recording.py)
@@ -676,7 +676,7 @@ def _emit_interaction(em: _Emitter, i: Interaction, s: int) -> None:
         first = False
         if k == "id":
             if not isinstance(i.id, int) or isinstance(i.id, bool):
-                raise CassetteError(f"interaction id must be an integer, got {_short(i.id)}")
+                raise CassetteError(f"interaction id must be an integer, got {quoted(i.id)}")
             out.append(f"id: {i.id}\n")
         elif k == "request":
             out.append("request:\n")
@@ -713,7 +713,7 @@ def _emitter(layout: str) -> _Emitter:
 
 def _unwritable(e: EmitError) -> CassetteError:
     return CassetteError(
-        f"cannot write a {type(e.value).__name__} value to a cassette: {_short(e.value)}"
+        f"cannot write a {type(e.value).__name__} value to a cassette: {quoted(e.value)}"
     )
 
 

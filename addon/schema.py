@@ -49,6 +49,7 @@ from .cassette import (
 from .headers import field_value_problem
 from .hosts import is_bare_ipv6
 from .yamlio import REQUEST_KEYS, RESPONSE_KEYS
+from .yamlv3 import quoted
 
 __all__ = ["Problem", "validate", "sendable_problems", "status_parts"]
 
@@ -75,11 +76,6 @@ class Problem:
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
-def _short(v: object) -> str:
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _unknown(keys: list[str] | None, known: frozenset[str] | tuple[str, ...]) -> list[str]:
     return [k for k in keys or () if k not in known]
 
@@ -87,9 +83,9 @@ def _unknown(keys: list[str] | None, known: frozenset[str] | tuple[str, ...]) ->
 def _unknown_key(where: str, key: str, fatal: bool = False) -> Problem:
     """An unknown key; one in our own namespace is a typo of ours (`vcrproxy_websockt:`)."""
     if key.startswith(_OWN_PREFIX):
-        return Problem(where, f"unknown key {_short(key)}: vcrproxy writes only {CHUNKS_KEY} "
+        return Problem(where, f"unknown key {quoted(key)}: vcrproxy writes only {CHUNKS_KEY} "
                        f"and {WEBSOCKET_KEY}, in a response (a typo?)", fatal)
-    return Problem(where, f"unknown key {_short(key)} (go-vcr ignores it)", False)
+    return Problem(where, f"unknown key {quoted(key)} (go-vcr ignores it)", False)
 
 
 def _has(keys: list[str] | None, key: str) -> bool:
@@ -104,12 +100,12 @@ def _check_headers(headers: dict[str, list[str]], where: str, fatal: bool,
     out = []
     for name, values in headers.items():
         if not _TOKEN_RE.fullmatch(name):
-            out.append(Problem(f"{where}.{key}", f"header name {_short(name)} is not a token",
+            out.append(Problem(f"{where}.{key}", f"header name {quoted(name)} is not a token",
                                fatal))
         for v in values:
             why = field_value_problem(v)
             if why is not None:
-                out.append(Problem(f"{where}.{key}.{name}", f"value {_short(v)} {why}",
+                out.append(Problem(f"{where}.{key}.{name}", f"value {quoted(v)} {why}",
                                    fatal and _BAD_VALUE_RE.search(v) is not None))
     return out
 
@@ -123,7 +119,7 @@ def _check_request(r: Request, where: str) -> list[Problem]:
     if not _has(r.key_order, "method") or not r.method:
         out.append(Problem(f"{where}.method", "missing (replay matches on it)", True))
     elif not _TOKEN_RE.fullmatch(r.method):
-        out.append(Problem(f"{where}.method", f"{_short(r.method)} is not an HTTP method", True))
+        out.append(Problem(f"{where}.method", f"{quoted(r.method)} is not an HTTP method", True))
     if r.content_length < -1:
         out.append(Problem(f"{where}.content_length", f"{r.content_length} is below -1", False))
     out += _check_headers(r.headers, where, False)
@@ -139,18 +135,18 @@ def _check_url(url: str, where: str) -> list[Problem]:
 def _url_problem(url: str) -> tuple[str, bool] | None:
     """(message, fatal) of what is wrong with a request URL, or None."""
     if _BAD_URL_RE.search(url):
-        return f"{_short(url)} holds spaces or control characters", True
+        return f"{quoted(url)} holds spaces or control characters", True
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises ValueError on a bad port)
     except ValueError as e:
         if is_bare_ipv6(url.partition("://")[2].partition("/")[0]):
             # earlier vcrproxy wrote mitmproxy's bare form; matching reads it as the same host
-            return (f"{_short(url)}: IPv6 host without brackets (Go writes "
+            return (f"{quoted(url)}: IPv6 host without brackets (Go writes "
                     "https://[::1]:PORT/...); replay matches it all the same", False)
-        return f"{_short(url)} is not a URL: {e}", True
+        return f"{quoted(url)} is not a URL: {e}", True
     if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
-        return f"{_short(url)} is not an absolute http(s) URL", True
+        return f"{quoted(url)} is not an absolute http(s) URL", True
     return None
 
 
@@ -178,13 +174,13 @@ def _check_response(r: Response, where: str) -> list[Problem]:
     if not _has(r.key_order, "status"):
         out.append(Problem(f"{where}.status", "missing (go-vcr writes e.g. '200 OK')", False))
     elif _BAD_VALUE_RE.search(r.status):
-        out.append(Problem(f"{where}.status", f"{_short(r.status)} holds CR, LF or NUL", True))
+        out.append(Problem(f"{where}.status", f"{quoted(r.status)} holds CR, LF or NUL", True))
     elif field_value_problem(r.status, strip=False) is not None:
-        out.append(Problem(f"{where}.status", f"{_short(r.status)} holds control characters "
+        out.append(Problem(f"{where}.status", f"{quoted(r.status)} holds control characters "
                            "(RFC 9112 4; replay sends a space for each)", False))
     elif (_has(r.key_order, "code") and 100 <= r.code <= 999
           and status_parts(r.status)[0] not in (None, r.code)):
-        out.append(Problem(f"{where}.status", f"{_short(r.status)} names another code than "
+        out.append(Problem(f"{where}.status", f"{quoted(r.status)} names another code than "
                            f"code: {r.code} (replay sends {r.code}, as go-vcr does)", False))
     if r.duration_ns < 0:
         out.append(Problem(f"{where}.duration", "is negative", False))
@@ -225,7 +221,7 @@ def _websocket_keys(raw: object, where: str) -> list[Problem]:
     def unknown(value: object, known: tuple[str, ...], at: str) -> list[Problem]:
         if not isinstance(value, dict):
             return []  # (the shape is session_from_response's to report)
-        return [Problem(at, f"unknown key {_short(k)}: replay reads only "
+        return [Problem(at, f"unknown key {quoted(k)}: replay reads only "
                         f"{', '.join(known)} here", True) for k in value if k not in known]
 
     out = unknown(raw, SESSION_KEYS, where)
@@ -269,7 +265,7 @@ def _check_interaction(i: Interaction, where: str) -> list[Problem]:
     if not _has(keys, "id"):
         out.append(Problem(f"{where}.id", "missing", False))
     elif not 0 <= i.id <= _MAX_INT64:
-        out.append(Problem(f"{where}.id", f"{_short(i.id)} is negative or beyond Go's int64",
+        out.append(Problem(f"{where}.id", f"{quoted(i.id)} is negative or beyond Go's int64",
                            False))
     if not _has(keys, "request"):
         out.append(Problem(f"{where}.request", "missing", True))

@@ -23,9 +23,19 @@ log = logging.getLogger("vcrproxy")
 LAYOUTS = ("compact", "indented")  # 2-space charm/yaml v4 compact, or yaml.v3's 4-space
 
 
-def _short(v: Any) -> str:
+def quoted(v: Any) -> str:
+    """A value as an error quotes it, never a secret: a short string or number as it is; a
+    longer string (a header's `token ghp_...` written where a list belongs) or a collection
+    holding text as its kind and size. Errors go to CI logs and `git diff` (a textconv)."""
+    if isinstance(v, (bytes, str)) and len(v) > _QUOTED_MAX:
+        return f"a {len(v)}-character {'string' if isinstance(v, str) else 'bytes value'}"
+    if isinstance(v, (list, tuple, dict)) and v:
+        return f"a {type(v).__name__} of {len(v)} item{'s' if len(v) != 1 else ''}"
     text = repr(v)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+_QUOTED_MAX = 16  # characters of a string an error quotes (a key is longer)
 
 # --------------------------------------------------------------------------------------------
 # yaml.v3 plain scalar resolution (resolve.go), used both to load and to decide quoting.
@@ -998,7 +1008,7 @@ class EmitError(ValueError):
     `value` is it. The caller says it in its own terms (codec: a CassetteError)."""
 
     def __init__(self, value: Any) -> None:
-        super().__init__(f"cannot write a {type(value).__name__} value: {_short(value)}")
+        super().__init__(f"cannot write a {type(value).__name__} value: {quoted(value)}")
         self.value = value
 
 
