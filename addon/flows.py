@@ -7,6 +7,7 @@ derived from what crossed the wire the way Go's net/http would have exposed it.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from urllib.parse import parse_qsl, urlsplit
 
@@ -340,6 +341,19 @@ def client_hung_up(flow: http.HTTPFlow) -> bool:
     msg = flow.error.msg
     return msg.startswith(("Client disconnected", "stream reset by client")) or (
         msg == "peer closed connection" and client_closed(flow))
+
+
+# A bytes repr in a mitmproxy error (`illegal chunk header: bytearray(b'{"access_token": ...')`,
+# `Bad HTTP request line: b'GET /?key=...'`): what a peer sent, as it sent it.
+_BYTES_REPR = re.compile(r"""(?:bytearray\()?b(['"])(?:\\.|(?!\1).)*\1\)?""")
+
+
+def error_text(flow: http.HTTPFlow) -> str:
+    """The flow's error message as it may leave the proxy (then through redact_text): the
+    bytes a peer sent, which mitmproxy quotes in protocol errors, left out (a token endpoint's
+    JSON quoted whole: values named as credentials, that no shape masks)."""
+    msg = flow.error.msg if flow.error else "unknown error"
+    return _BYTES_REPR.sub("(the bytes received)", msg)
 
 
 def client_closed(flow: http.HTTPFlow) -> bool:

@@ -21,6 +21,7 @@ from .flows import (
     CHUNKS_METADATA,
     LARGE_BODY,
     client_hung_up,
+    error_text,
     hold_end_for_write,
     interaction_from_flow,
     is_stream_type,
@@ -277,7 +278,7 @@ class Recorder:
         if rec.recorder is not None:
             rec.recorder.close()
         rec.session.stats.failed += 1
-        msg = flow.error.msg if flow.error else "unknown error"
+        msg = error_text(flow)
         log.warning(
             "%s for %s %s: %s (nothing recorded)",
             "the client hung up before the response ended" if client_hung_up(flow)

@@ -22,6 +22,7 @@ from .flows import (
     CHUNKS_METADATA,
     client_closed,
     client_hung_up,
+    error_text,
     request_to_model,
     request_url,
     shared_request_model,
@@ -491,5 +492,5 @@ class Replayer:
         replay.uncount()
         replay.session.stats.failed += 1
         self.reporter.report(
-            flow, "error", replay.session, flow.error.msg if flow.error else "unknown error"
+            flow, "error", replay.session, error_text(flow)
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from mitmproxy import http
 
 from .failclosed import fail_closed
+from .flows import error_text
 from .registry import SessionRegistry
 from .session import CassetteSession
 
@@ -113,7 +114,7 @@ class Reporter:
     def error(self, flow: http.HTTPFlow) -> None:
         if not self.listeners or self._claimed(flow):
             return
-        self.report(flow, "error", None, flow.error.msg if flow.error else "unknown error")
+        self.report(flow, "error", None, error_text(flow))
 
     @fail_closed
     def websocket_end(self, flow: http.HTTPFlow) -> None:
