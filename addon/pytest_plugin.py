@@ -236,8 +236,9 @@ def cassette_name(node: pytest.Item) -> str:
     spells it), so it is deterministic, unique, and a name that fits is the same as ever."""
     module = os.path.splitext(os.path.basename(str(node.path)))[0]
     parts = [_fit(module, module, "")]
-    if node.cls is not None:
-        parts.append(_fit(node.cls.__name__, node.cls.__name__, ""))
+    cls = getattr(node, "cls", None)  # (a doctest item has none)
+    if cls is not None:
+        parts.append(_fit(cls.__name__, cls.__name__, ""))
     parts.append(_fit(_SAFE.sub("-", node.name).strip("-"), node.name, ".yaml"))
     return "/".join(parts)
 
@@ -295,9 +296,13 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
     from vcrproxy.childenv import NO_PROXY_VARS, proxy_exports, proxy_url
     from vcrproxy.vcr import resolve_cassette_name
 
-    marker = request.node.get_closest_marker(MARKER)
-    kwargs = dict(marker.kwargs) if marker else {}
-    unknown = [repr(a) for a in marker.args] if marker else []
+    # Every level's marker, the closest winning per argument (a module's mode='replay' and a
+    # test's own cassette= combine: with the closest alone the module's mode was lost).
+    markers = list(request.node.iter_markers(MARKER))
+    kwargs: dict[str, object] = {}
+    for marker in reversed(markers):
+        kwargs.update(marker.kwargs)
+    unknown = [repr(a) for marker in markers for a in marker.args]
     unknown += [f"{k}=" for k in kwargs if k not in _MARKER_KEYS]
     if unknown:  # (a misspelt mode= left the test recording upstream in the default mode)
         pytest.fail(f"vcrproxy marker: unknown argument(s) {', '.join(unknown)} (it takes "
@@ -313,7 +318,13 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
     if kwargs.get("cassette") == "":  # (an unset variable: not the default cassette)
         pytest.fail(f"vcrproxy marker: cassette={kwargs['cassette']!r}: an empty cassette name "
                     f"(an unset variable?)", pytrace=False)
-    name = kwargs.get("cassette") or _own_name(request)
+    cassette = kwargs.get("cassette")
+    if isinstance(cassette, os.PathLike):  # (Path('shared') / 'chat.yaml')
+        cassette = os.fspath(cassette)
+    if cassette is not None and not isinstance(cassette, str):
+        pytest.fail(f"vcrproxy marker: cassette={cassette!r}: expected a name (str or path)",
+                    pytrace=False)
+    name = cassette or _own_name(request)
     wanted = kwargs.get("fault") or ()
     wanted = [wanted] if isinstance(wanted, str) else list(wanted)
     try:
@@ -341,6 +352,7 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
         ca_bundle=vcrproxy_server.ca_bundle,
         env=dict(os.environ),
     )
+    errors_before = vcrproxy_server.call(lambda: len(vcr.errors))
     yield handle
     # Flush and forget this test's cassette; report its misses, or a client that bypassed it.
     from .bypass import check_session
@@ -353,8 +365,14 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
             break
         time.sleep(0.005)
     misses = vcrproxy_server.call(vcr.release, path)
+    # Requests the proxy could not give this cassette to (a replay run, a cassette never
+    # recorded: each answered 400): a test that tolerates API errors must not pass on them.
+    refused = [e for e in vcrproxy_server.call(lambda: list(vcr.errors[errors_before:]))
+               if path in e]
     call_report = getattr(request.node, "_vcrproxy_rep_call", None)
     passed = call_report is None or call_report.passed
+    if refused and passed:
+        pytest.fail(f"vcrproxy: {path}:\n" + "\n".join(dict.fromkeys(refused)), pytrace=False)
     if misses and passed:
         # (a miss, or a fault of the marker's that could not or did not fire: each says which)
         pytest.fail(f"vcrproxy: {path}:\n" + "\n".join(misses), pytrace=False)
