@@ -427,25 +427,30 @@ def prepare(request: Request | Prepared, config: MatchConfig = DEFAULT_MATCH) ->
 
 
 def _json_equal(recorded: Any, live: Any) -> bool:
-    if isinstance(recorded, str):
-        return recorded == REDACTED or (isinstance(live, str) and _wild_str(recorded, live))
-    if isinstance(recorded, dict):
-        return (
-            isinstance(live, dict)
-            and recorded.keys() == live.keys()
-            and all(_json_equal(v, live[k]) for k, v in recorded.items())
-        )
-    if isinstance(recorded, list):
-        return (
-            isinstance(live, list)
-            and len(recorded) == len(live)
-            and all(map(_json_equal, recorded, live))
-        )
-    if isinstance(recorded, bool) or isinstance(live, bool):
-        return recorded is live
-    if isinstance(live, str | dict | list):
-        return False
-    return recorded == live
+    """Whether the live JSON value matches the recorded one (a recorded `<REDACTED>` string or
+    wildcard matches any live string). Iterative: a body nested ~990 levels deep (which
+    json.loads takes) overflowed the recursion, in a hook and in `diff`."""
+    pending = [(recorded, live)]
+    while pending:
+        recorded, live = pending.pop()
+        if isinstance(recorded, str):
+            if not (recorded == REDACTED or (isinstance(live, str)
+                                             and _wild_str(recorded, live))):
+                return False
+        elif isinstance(recorded, dict):
+            if not isinstance(live, dict) or recorded.keys() != live.keys():
+                return False
+            pending.extend((v, live[k]) for k, v in recorded.items())
+        elif isinstance(recorded, list):
+            if not isinstance(live, list) or len(recorded) != len(live):
+                return False
+            pending.extend(zip(recorded, live, strict=True))
+        elif isinstance(recorded, bool) or isinstance(live, bool):
+            if recorded is not live:
+                return False
+        elif isinstance(live, str | dict | list) or recorded != live:
+            return False
+    return True
 
 
 def _query_leftovers(live: Prepared, recorded: Prepared) -> tuple[Counter, Counter]:
@@ -551,33 +556,44 @@ def _truncate(text: str, limit: int = _SHORT) -> str:
 
 
 def _short(value: Any) -> str:
-    return _truncate(json.dumps(value, ensure_ascii=False))
+    try:
+        return _truncate(json.dumps(value, ensure_ascii=False))
+    except RecursionError:  # (nested past the limit; repr would fail the same way)
+        return f"(a {type(value).__name__} nested too deep to show)"
 
 
 def _json_diffs(recorded: Any, live: Any, path: tuple, out: list[str]) -> None:
-    if _json_equal(recorded, live):
-        return
-    where = _path_text(path)
-    if isinstance(recorded, dict) and isinstance(live, dict):
-        for k, v in recorded.items():
-            if k not in live:
-                out.append(f"{_path_text((*path, k))} only in recorded ({_short(v)})")
-            else:
-                _json_diffs(v, live[k], (*path, k), out)
-        for k, v in live.items():
-            if k not in recorded:
-                out.append(f"{_path_text((*path, k))} only in live ({_short(v)})")
-    elif isinstance(recorded, list) and isinstance(live, list):
-        for i, (r, v) in enumerate(zip(recorded, live, strict=False)):
-            _json_diffs(r, v, (*path, i), out)
-        if len(recorded) != len(live):
-            out.append(f"{where} has {len(recorded)} items recorded vs {len(live)} live")
-    elif isinstance(recorded, str) and isinstance(live, str):
-        out.append(
-            f"{where} differs: recorded {_window(recorded, live)} vs live {_window(live, recorded)}"
-        )
-    else:
-        out.append(f"{where} differs: recorded {_short(recorded)} vs live {_short(live)}")
+    """A line per differing JSON path, in document order. Iterative, as `_json_equal`."""
+    tasks: list[tuple[Any, Any, tuple] | str] = [(recorded, live, path)]
+    while tasks:
+        task = tasks.pop()
+        if isinstance(task, str):
+            out.append(task)
+            continue
+        recorded, live, path = task
+        if _json_equal(recorded, live):
+            continue
+        where = _path_text(path)
+        todo: list[tuple[Any, Any, tuple] | str] = []
+        if isinstance(recorded, dict) and isinstance(live, dict):
+            for k, v in recorded.items():
+                if k not in live:
+                    todo.append(f"{_path_text((*path, k))} only in recorded ({_short(v)})")
+                else:
+                    todo.append((v, live[k], (*path, k)))
+            todo += [f"{_path_text((*path, k))} only in live ({_short(v)})"
+                     for k, v in live.items() if k not in recorded]
+        elif isinstance(recorded, list) and isinstance(live, list):
+            todo += [(r, v, (*path, i))
+                     for i, (r, v) in enumerate(zip(recorded, live, strict=False))]
+            if len(recorded) != len(live):
+                todo.append(f"{where} has {len(recorded)} items recorded vs {len(live)} live")
+        elif isinstance(recorded, str) and isinstance(live, str):
+            todo.append(f"{where} differs: recorded {_window(recorded, live)} vs live "
+                        f"{_window(live, recorded)}")
+        else:
+            todo.append(f"{where} differs: recorded {_short(recorded)} vs live {_short(live)}")
+        tasks.extend(reversed(todo))
 
 
 def _window(text: str, other: str) -> str:
