@@ -504,6 +504,12 @@ def main() -> None:
       vcrproxy replay cassettes/chat.yaml                  # standalone: prints exports
       vcrproxy show cassettes/chat.yaml                    # read it as a conversation
     """
+    # A lone surrogate (JSON's "\ud83d": an answer cut mid-emoji) has no UTF-8: every view
+    # ended in a UnicodeEncodeError traceback. Written as its escape instead.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def _session_command(name: str, mode: str | None, helptext: str):

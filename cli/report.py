@@ -238,4 +238,4 @@ def write_report(cassette: Cassette, path: str, title: str,
     html = render_report(cassette, title)
     if mask is not None:
         html = mask(html)
-    atomic_write(path, html.encode("utf-8"))
+    atomic_write(path, html.encode("utf-8", "backslashreplace"))  # (a lone surrogate)
