@@ -26,7 +26,15 @@ from vcrproxy.childenv import (
 )
 from vcrproxy.options import ADDON_OPTIONS, BY_NAME, MODES, OPTIONS, Mode
 
-from .common import CONTEXT, EmptyPathError, EnvOption, Path, not_empty, table_option
+from .common import (
+    CONTEXT,
+    EmptyPathError,
+    EnvOption,
+    LineUsageError,
+    Path,
+    not_empty,
+    table_option,
+)
 
 if TYPE_CHECKING:  # the proxy (and so mitmproxy, asyncio) is imported only where one runs
     import asyncio
@@ -518,7 +526,12 @@ def _session_command(name: str, mode: str | None, helptext: str):
     @click.argument("command", nargs=-1, type=click.UNPROCESSED)
     @proxy_options
     def cmd(cassette: str, command: tuple[str, ...], **kw: Any) -> None:
-        _check_sets(click.get_current_context(), kw["sets"])
+        ctx = click.get_current_context()
+        if not command and "--" in ctx.find_root().meta.get("vcrproxy.args", []):
+            # (`-- $CMD` with CMD unset: a standalone session would wait for Ctrl-C forever)
+            raise LineUsageError("nothing after `--`: give the command to run (an unset "
+                                   "variable?), or leave `--` out for a standalone session")
+        _check_sets(ctx, kw["sets"])
         session = Session(cassette, mode or kw.pop("mode"), command, kw)
         sys.exit(run_background(session) if kw["background"] else run_session(session))
 
