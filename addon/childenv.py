@@ -105,11 +105,25 @@ def node_preload() -> str:
 
 def node_options(existing: str = "") -> str:
     """`existing` NODE_OPTIONS plus `--require <our preload>` (once), quoted for Node's parser."""
-    path = node_preload()
-    if path in existing:
+    if node_preload() in existing:
         return existing
-    quoted = '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return f"{existing} --require {quoted}".strip()
+    return f"{existing} {_require_preload()}".strip()
+
+
+def _require_preload() -> str:
+    """`--require "<node_preload path>"`, quoted for Node's NODE_OPTIONS parser."""
+    path = node_preload()
+    return '--require "' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def without_preload(existing: str) -> str:
+    """`existing` NODE_OPTIONS with what `node_options` added taken back out (`vcrproxy stop`:
+    the shell's later `node` must not load the preload of a session that ended)."""
+    arg = _require_preload()
+    for added in (f" {arg}", arg):
+        if added in existing:
+            return existing.replace(added, "", 1).strip()
+    return existing
 
 
 def child_env(

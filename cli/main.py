@@ -597,10 +597,19 @@ def stop(pid: int | None, confdir: str) -> None:
 
     Its flows and summary go to stderr; the exit code is the session's (3 if replay missed),
     and the shell code ends with `(exit N)` when N is not 0, so eval fails too."""
+    import shlex
+
+    from vcrproxy.childenv import without_preload
+
     from . import background
 
     names = [n for n in proxy_exports("http://x", "", "") if n != "NODE_OPTIONS"]
     unset = "\n".join(f"unset {n}" for n in [*names, "VCRPROXY_PID"])
+    # NODE_OPTIONS holds the user's own options too: only the session's preload goes.
+    node = os.environ.get("NODE_OPTIONS")
+    if node is not None and without_preload(node) != node:
+        rest = without_preload(node)
+        unset += f"\nexport NODE_OPTIONS={shlex.quote(rest)}" if rest else "\nunset NODE_OPTIONS"
     def show(log: str) -> None:
         for line in log.splitlines():
             if not line.startswith(("export ", "unset ")):
