@@ -103,6 +103,12 @@ def head_bytes(resp: Response, stream: bool, body_len: int, method: str = "GET")
 PER_PORT = 5
 
 
+# The longest request head the loopback server reads (it gets the client's headers, forwarded):
+# asyncio's default 64 KiB dropped a request with a large cookie (502, counted as nothing),
+# where instant replay answers it. mitmproxy itself takes heads this size.
+_HEAD_LIMIT = 16 << 20
+
+
 class ChunkServer:
     """Serves registered replies at `/<token>` on 127.0.0.1, each once: a PacedReply, or a
     LoopbackReply (a replayed WebSocket session) that serves the connection itself."""
@@ -116,7 +122,8 @@ class ChunkServer:
 
     async def start(self) -> None:
         if self._server is None:
-            self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+            self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0,
+                                                      limit=_HEAD_LIMIT)
             self.port = self._server.sockets[0].getsockname()[1]
             self._load = {self.port: 0}
 
@@ -144,7 +151,8 @@ class ChunkServer:
         sock = socket.create_server(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         self._load[port] = 0
-        self._extra.append(asyncio.ensure_future(asyncio.start_server(self._serve, sock=sock)))
+        self._extra.append(asyncio.ensure_future(
+            asyncio.start_server(self._serve, sock=sock, limit=_HEAD_LIMIT)))
         return port
 
     async def stop(self) -> None:
