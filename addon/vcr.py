@@ -173,6 +173,13 @@ class VCR:
                 raise exceptions.OptionsError(f"stream_large_bodies: {e}") from None
             self.recorder.stream_from = size if size is not None else LARGE_BODY
             opts.stream_large_bodies = None
+        if "websocket" in updated and not opts.websocket and \
+                opts.vcr_mode != options.Mode.PASSTHROUGH:
+            # (mitmproxy then relays a session's frames as raw bytes, past every hook: each was
+            # recorded as a bare 101 without a message, and replay could not answer one)
+            raise exceptions.OptionsError(
+                "vcrproxy records and replays WebSocket sessions through mitmproxy's WebSocket "
+                "handling: leave it on (or use passthrough mode)")
         # Replay answers without any upstream: connect only once a request really goes out.
         if opts.vcr_mode != options.Mode.PASSTHROUGH and opts.connection_strategy != "lazy":
             opts.connection_strategy = "lazy"
