@@ -359,14 +359,20 @@ class Proxy:
             m.addons = HookTable(m)
             # (no UI here to list the LLM view: see VCR.contentview)
             self.vcr.contentview = ViewAt.FIRST_REQUEST if s.contentview else ViewAt.OFF
-            m.addons.add(
-                core.Core(),
-                proxyserver.Proxyserver(),
-                next_layer.NextLayer(),
-                TlsConfig(),
-                disable_h2c.DisableH2C(),
-                self.vcr,
-            )
+            lean = (core.Core(), proxyserver.Proxyserver(), next_layer.NextLayer(), TlsConfig(),
+                    disable_h2c.DisableH2C())
+            m.addons.add(*lean)
+            named = {item.partition("=")[0] for item in s.sets}
+            if any(n not in opts and not n.startswith("vcr_") for n in named):
+                # An option of a stock addon the lean master leaves out (upstream_auth behind
+                # an authenticating proxy, anticache, block_private): mitmdump's whole set
+                # then, as `mitmdump -s addon/vcr.py` has it, in its order.
+                from mitmproxy import addons as stock
+
+                ours = (core.Core, proxyserver.Proxyserver, next_layer.NextLayer,
+                        tlsconfig.TlsConfig, disable_h2c.DisableH2C)
+                m.addons.add(*[a for a in stock.default_addons() if not isinstance(a, ours)])
+            m.addons.add(self.vcr)
         try:
             vcr_options = {
                 name: BY_NAME[name].parse(value) if name in BY_NAME else value
