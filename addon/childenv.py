@@ -56,6 +56,49 @@ def write_bundle(ca_cert: str, bundle: str) -> str:
     return bundle
 
 
+_PEM_BLOCK = "-----END CERTIFICATE-----"
+
+
+def with_user_roots(bundle: str, env: dict[str, str]) -> str:
+    """`bundle`, or, when `env` names trust files of its own in BUNDLE_VARS (a company CA in
+    SSL_CERT_FILE, REQUESTS_CA_BUNDLE), a bundle beside it that adds their certificates: the
+    wrapped command's variables are replaced, and a request that verified before (a kept
+    NO_PROXY host, reached directly) must still verify. Named by its content's hash."""
+    blocks: dict[str, None] = {}
+    try:
+        with open(bundle, encoding="ascii", errors="replace") as f:
+            base = f.read()
+    except OSError:
+        return bundle
+    for name in BUNDLE_VARS:
+        path = env.get(name)
+        if not path or not os.path.isfile(path) or os.path.realpath(path) == os.path.realpath(
+                bundle):
+            continue
+        try:
+            with open(path, encoding="ascii", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            continue
+        for block in text.split(_PEM_BLOCK)[:-1]:
+            start = block.find("-----BEGIN CERTIFICATE-----")
+            if start >= 0:
+                blocks.setdefault(block[start:].strip() + "\n" + _PEM_BLOCK + "\n")
+    extra = [b for b in blocks if b.strip() not in base]
+    if not extra:
+        return bundle
+    import hashlib
+
+    text = base.rstrip("\n") + "\n" + "".join(extra)
+    digest = hashlib.sha256(text.encode("ascii", "replace")).hexdigest()[:16]
+    path = f"{os.path.splitext(bundle)[0]}-{digest}.pem"
+    if not os.path.exists(path):
+        from .store import atomic_write
+
+        atomic_write(path, text.encode("ascii", "replace"))
+    return path
+
+
 def cassette_name_parts(name: str) -> list[str]:
     """The folders and file of a cassette name a client gives in its proxy URL (`a/b` ->
     [a, b]). ValueError, its text the rule it breaks (`must be a relative path under`: absolute,
@@ -136,6 +179,7 @@ def child_env(
 ) -> dict[str, str]:
     """`base` (default os.environ) plus the variables that route a child through the proxy."""
     env = dict(os.environ if base is None else base)
+    bundle = with_user_roots(bundle, env)
     env.update(proxy_exports(url, ca_cert, bundle, node_options_base=env.get("NODE_OPTIONS", "")))
     if not keep_no_proxy:
         # Loopback and internal upstreams are proxied too (tests talk to 127.0.0.1 gateways).
