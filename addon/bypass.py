@@ -191,7 +191,7 @@ def check_session(sess, mode: str, path: str) -> str | None:
     is None when no request ever named the cassette; then its file decides what was expected."""
     if sess is not None:
         st = sess.stats
-        seen = st.replayed + st.recorded + len(st.missed) + st.failed
+        seen = max(st.replayed + st.recorded + len(st.missed) + st.failed, st.requests)
         interactions = len(sess.cassette.interactions) - st.recorded
         return diagnose(mode=sess.mode, cassette=path, interactions=interactions, requests=seen,
                         runtime="", **PLUGIN_WORDS)

@@ -162,6 +162,7 @@ class Replayer:
         except CassetteError as e:
             self._answer_miss(flow, None, f"vcrproxy: {e}")
             return
+        sess.stats.requests += 1
         wanted = flow.metadata.get(FAULTS_KEY)
         if wanted:
             # Faults its proxy URL asks for that can never fire here: an error, not a test that

@@ -80,6 +80,9 @@ class Stats:
     explanations: list[str] = field(default_factory=list)  # why each one missed
     failed: int = 0
     faults: list[str] = field(default_factory=list)  # "FAULT -> METHOD URL (interaction N)"
+    # Requests that named this cassette, ended or not (a WebSocket session still open): what
+    # bypass detection counts as traffic through the proxy.
+    requests: int = 0
 
 
 class CassetteSession:
