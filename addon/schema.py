@@ -49,7 +49,7 @@ from .cassette import (
 from .headers import field_value_problem
 from .hosts import is_bare_ipv6
 from .yamlio import REQUEST_KEYS, RESPONSE_KEYS
-from .yamlv3 import quoted
+from .yamlv3 import quoted, quoted_name
 
 __all__ = ["Problem", "validate", "sendable_problems", "status_parts"]
 
@@ -83,9 +83,9 @@ def _unknown(keys: list[str] | None, known: frozenset[str] | tuple[str, ...]) ->
 def _unknown_key(where: str, key: str, fatal: bool = False) -> Problem:
     """An unknown key; one in our own namespace is a typo of ours (`vcrproxy_websockt:`)."""
     if key.startswith(_OWN_PREFIX):
-        return Problem(where, f"unknown key {quoted(key)}: vcrproxy writes only {CHUNKS_KEY} "
+        return Problem(where, f"unknown key {quoted_name(key)}: vcrproxy writes only {CHUNKS_KEY} "
                        f"and {WEBSOCKET_KEY}, in a response (a typo?)", fatal)
-    return Problem(where, f"unknown key {quoted(key)} (go-vcr ignores it)", False)
+    return Problem(where, f"unknown key {quoted_name(key)} (go-vcr ignores it)", False)
 
 
 def _has(keys: list[str] | None, key: str) -> bool:
@@ -100,7 +100,7 @@ def _check_headers(headers: dict[str, list[str]], where: str, fatal: bool,
     out = []
     for name, values in headers.items():
         if not _TOKEN_RE.fullmatch(name):
-            out.append(Problem(f"{where}.{key}", f"header name {quoted(name)} is not a token",
+            out.append(Problem(f"{where}.{key}", f"header name {quoted_name(name)} is not a token",
                                fatal))
         for v in values:
             why = field_value_problem(v)
@@ -221,7 +221,7 @@ def _websocket_keys(raw: object, where: str) -> list[Problem]:
     def unknown(value: object, known: tuple[str, ...], at: str) -> list[Problem]:
         if not isinstance(value, dict):
             return []  # (the shape is session_from_response's to report)
-        return [Problem(at, f"unknown key {quoted(k)}: replay reads only "
+        return [Problem(at, f"unknown key {quoted_name(k)}: replay reads only "
                         f"{', '.join(known)} here", True) for k in value if k not in known]
 
     out = unknown(raw, SESSION_KEYS, where)

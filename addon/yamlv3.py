@@ -29,9 +29,15 @@ def quoted(v: Any) -> str:
     holding text as its kind and size. Errors go to CI logs and `git diff` (a textconv)."""
     if isinstance(v, (bytes, str)) and len(v) > _QUOTED_MAX:
         return f"a {len(v)}-character {'string' if isinstance(v, str) else 'bytes value'}"
-    if isinstance(v, (list, tuple, dict)) and v:
-        return f"a {type(v).__name__} of {len(v)} item{'s' if len(v) != 1 else ''}"
     text = repr(v)
+    if isinstance(v, (list, tuple, dict)) and len(text) > _QUOTED_MAX + 8:
+        return f"a {type(v).__name__} of {len(v)} item{'s' if len(v) != 1 else ''}"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def quoted_name(name: Any) -> str:
+    """A key or header name as an error quotes it (a name, not a value: shown, shortened)."""
+    text = repr(name)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
