@@ -158,9 +158,14 @@ def split_credential(password: str | None) -> tuple[str | None, list[Fault]]:
         return None, []
     items = password.split(";")
     mode: str | None = None
-    if items and items[0].partition(":")[0].partition("@")[0].lower() not in KINDS:
+    if items and not is_fault_item(items[0]):
         mode = items.pop(0) or None
     return mode, parse_faults(items)
+
+
+def is_fault_item(item: str) -> bool:
+    """Whether a proxy-URL password's item names a fault kind (`status:429@1`)."""
+    return item.partition(":")[0].partition("@")[0].lower() in KINDS
 
 
 # -- choosing ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from .cassette import CassetteError
 from .childenv import cassette_name_parts
 from .failclosed import UPSTREAM_MODES, fail_closed
 from .matching import MatchConfig
+from .options import MODES
 from .redaction import RedactionConfig, redact_text
 from .session import CassetteSession, Preloaded
 from .store import RecordRun
@@ -151,10 +152,20 @@ class SessionRegistry:
         if named is None:
             return self.default_session()
         name, password = named
+        # (Its password is ours to read as MODE[+FAULTS], but may be another proxy's real one,
+        # composed with our port: never quoted back.)
+        first = (password or "").split(";")[0]
+        ours = first in ("", *MODES) or faults.is_fault_item(first)  # (our syntax: said back)
         try:
             mode, wanted = faults.split_credential(password)
         except ValueError as e:
-            raise CassetteError(f"proxy URL of {name!r}: {e}") from None
+            if ours:
+                raise CassetteError(f"proxy URL of {name!r}: {e}") from None
+            mode, wanted = "?", []
+        if mode is not None and mode not in MODES:
+            raise CassetteError(
+                f"proxy URL of {name!r}: unknown mode (its password, not shown: it may be "
+                f"another proxy's): use one of {', '.join(MODES)}, then ;FAULT items if any")
         if wanted:
             flow.metadata[FAULTS_KEY] = wanted
         return self.named_session(name, mode)
