@@ -239,7 +239,15 @@ def cassette_name(node: pytest.Item) -> str:
     cls = getattr(node, "cls", None)  # (a doctest item has none)
     if cls is not None:
         parts.append(_fit(cls.__name__, cls.__name__, ""))
-    parts.append(_fit(_SAFE.sub("-", node.name).strip("-"), node.name, ".yaml"))
+    name = node.name
+    from vcrproxy.redaction import redact_text
+
+    shown = redact_text(name)
+    if shown != name:
+        # A parametrize id holding a key (test_chat[openai-sk-proj-...]): a file name is
+        # committed like content. Masked, and told apart from its siblings by a hash of the id.
+        shown = f"{shown}-{_digest(name)}"
+    parts.append(_fit(_SAFE.sub("-", shown).strip("-"), name, ".yaml"))
     return "/".join(parts)
 
 
@@ -264,10 +272,14 @@ def _fit(stem: str, whole: str, suffix: str) -> str:
     `whole` and `suffix` (cut at a character, never inside a multi-byte one)."""
     if len((stem + suffix).encode("utf-8", "surrogatepass")) <= NAME_MAX:
         return stem + suffix
-    digest = hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_HEX]
     room = NAME_MAX - len(suffix) - 1 - _HASH_HEX
     start = stem.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
-    return f"{start.rstrip('-')}-{digest}{suffix}"
+    return f"{start.rstrip('-')}-{_digest(whole)}{suffix}"
+
+
+def _digest(whole: str) -> str:
+    """_HASH_HEX hex digits of the SHA-256 of `whole` (a test's name as pytest spells it)."""
+    return hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_HEX]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
