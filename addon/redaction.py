@@ -1891,6 +1891,7 @@ def _subprotocol_secrets(value: str) -> list[tuple[int, int]]:
         end = start + len(word)
         at += len(item) + 1
         named = len(spans)
+        holds = False  # (a `name.value` item: its value is its own, redacted or not)
         if word and not is_redacted(word):
             if prev and is_credential_name(prev):
                 spans.append((start, end))
@@ -1898,11 +1899,14 @@ def _subprotocol_secrets(value: str) -> list[tuple[int, int]]:
                 dot = word.find(".")
                 while dot > 0:
                     if is_credential_name(word[:dot]):
-                        if dot + 1 < len(word):
+                        holds = True
+                        if dot + 1 < len(word) and not is_redacted(word[dot + 1:]):
                             spans.append((start + dot + 1, end))
                         break
                     dot = word.find(".", dot + 1)
-        prev = word if len(spans) == named else ""  # (a key names nothing after it)
+        # (a key names nothing after it; nor does an item that held its own value, such as
+        # `openai-insecure-api-key.<REDACTED>` as recording writes it)
+        prev = word if len(spans) == named and not holds else ""
     return spans
 
 
