@@ -11,8 +11,8 @@ function run with a report):
   credential loses its value.
   The rule (`is_credential_name`) covers the kinds, not a list: `*api-key*`, `*apikey*`,
   `*auth*` (not `author*`), `*token` (not counters such as `max_tokens`, `usage.*_tokens`,
-  `token_count`, `nextPageToken`), `*secret*`, `password`/`passwd`/`pwd`, `cookie`,
-  `session*id`, `signature`/`sig`, `credential`, `private_key`... (not OAuth discovery
+  `token_count`, `nextPageToken`), `*secret*`, `password`/`passwd`/`pwd`/`pass`, `cookie`,
+  `session*id`, `signature`/`sig`, `credential`, `private_key`, `app_key`... (not OAuth discovery
   metadata: `*_supported`, `authorization_servers`). Config adds or keeps names.
 - **By shape**: strings shaped like the keys of the providers we know (`SHAPES`: OpenAI,
   Anthropic, Google API/OAuth keys, AWS ids, STS tokens and SigV4 signatures, Together,
@@ -135,6 +135,8 @@ _KEY_COMPOUNDS = (
     "subscriptionkey",
     "functionskey",
     "masterkey",
+    "appkey",  # Laravel's APP_KEY (every Laravel .env)
+    "encryptionkey",
     "authkey",
     "sessionkey",
     "signingkey",
@@ -216,7 +218,7 @@ def is_credential_name(name: str) -> bool:
         after = words[i + 1] if i + 1 < len(words) else ""
         if "secret" in w and after not in _NOT_AFTER_SECRET:
             return True
-        if "passw" in w or w in ("pwd", "passphrase") or "cookie" in w:
+        if "passw" in w or w in ("pwd", "passphrase", "pass") or "cookie" in w:
             return True
         if "credential" in w and after not in _NOT_AFTER_AUTH:
             return True
@@ -402,7 +404,7 @@ _SHAPE_OF: dict[str, Shape] = {s.pattern.pattern: s for s in SHAPES}
 # through the rule. `is_credential_name` says no to a name without one, so every name it accepts
 # is found (`api_keys`, `accessTokenValue`, `aPiKeY`).
 CREDENTIAL_STEMS = (
-    "key", "token", "secret", "passw", "pwd", "passphrase", "auth", "cookie", "credential",
+    "key", "token", "secret", "pass", "pwd", "passphrase", "auth", "cookie", "credential",
     "sig", "bearer", "sess",
     # OAuth's device flow and PKCE (RFC 8628 3.2, RFC 7636 4.1): a device_code polls for the
     # user's tokens, a code_verifier redeems an authorization code
