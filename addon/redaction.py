@@ -2572,6 +2572,43 @@ def _fix_length(message: Request | Response, headers: Headers, old: int, new: in
 # -- public functions ----------------------------------------------------------------------------
 
 
+def redact_document(text: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
+    """A whole text (a cassette file that does not load, shown as it is) redacted as a text
+    body is: values under credential names (`Api-Key:` and its `- value`, `"password": ...`,
+    `.env` lines), key shapes, their echoes; then `redact_text` (URLs)."""
+    from .cassette import Interaction, Request, Response
+
+    text = _mask_yaml_header_lists(text, config)
+    i = Interaction(0, Request(method="GET", url="http://document/", body=text,
+                               headers={"Content-Type": ["text/plain"]}), Response())
+    _redact_interaction_in_place(i, config)
+    body = i.request.body
+    return redact_text(body if isinstance(body, str) else text, config)
+
+
+_YAML_KEY_LINE = re.compile(r"""(?:"([^"]*)"|'([^']*)'|([^\s:#][^:]*)):[ \t]*$""")
+
+
+def _mask_yaml_header_lists(text: str, config: RedactionConfig) -> str:
+    """go-vcr's header lists (`Api-Key:` then `- value` lines at its column or deeper) with
+    each value under a secret header's name masked, as recording masks them."""
+    out, under = [], -1
+    for line in text.split("\n"):
+        item = line.lstrip(" ")
+        column = len(line) - len(item)
+        if under >= 0 and column >= under and item.startswith("- "):
+            out.append(f"{line[:column]}- {REDACTED}")
+            continue
+        under = -1
+        m = _YAML_KEY_LINE.match(item)
+        if m is not None:
+            name = next(g for g in m.groups() if g is not None).strip()
+            if name and config.secret_header(name, response=False):
+                under = column
+        out.append(line)
+    return "\n".join(out)
+
+
 def scrub_text(text: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
     """`text` with every key-shaped string replaced by the marker."""
     return _scrub_str(text, _finder(config.patterns), None)[0]

@@ -155,9 +155,9 @@ def mask_text(text: str) -> str:
     """`text` (a view's output, or a file that does not load shown as it is) with key shapes
     and URLs' named values masked by `redaction.redact_text`, the rule for any text leaving
     the proxy."""
-    from vcrproxy.redaction import redact_text
+    from vcrproxy.redaction import redact_document
 
-    return redact_text(text)
+    return redact_document(text)
 
 
 NO_REDACT = click.option(  # (show, diff)
