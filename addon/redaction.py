@@ -2579,10 +2579,13 @@ def redact_document(text: str, config: RedactionConfig = DEFAULT_REDACTION) -> s
     from .cassette import Interaction, Request, Response
 
     text = _mask_yaml_header_lists(text, config)
-    i = Interaction(0, Request(method="GET", url="http://document/", body=text,
+    data = text.encode("utf-8", "surrogatepass")  # (a lone surrogate a view shows escaped)
+    i = Interaction(0, Request(method="GET", url="http://document/", body=data,
                                headers={"Content-Type": ["text/plain"]}), Response())
     _redact_interaction_in_place(i, config)
     body = i.request.body
+    if isinstance(body, bytes | bytearray):
+        body = bytes(body).decode("utf-8", "surrogatepass")
     return redact_text(body if isinstance(body, str) else text, config)
 
 
