@@ -429,10 +429,22 @@ def _provider_from_request(req: Any) -> str | None:
     return None
 
 
+# OpenAI endpoints whose requests also hold `model` and `input` but answer no conversation
+# (embeddings, moderations, text to speech, images, files): never read as the Responses API.
+_NOT_CHAT_PATH = re.compile(
+    r"/(?:embeddings|moderations|audio/[a-z]+|images/[a-z]+|files|batches|fine_tuning)"
+    r"(?:[/?]|$)")
+
+
 def guess_provider(url: str, request_body: Any = None) -> str:
     """The API a request speaks, from its URL and body only ("unknown" when unsure)."""
+    found = _provider_from_url(url)
+    if found:
+        return found
+    if _NOT_CHAT_PATH.search(urlsplit(url).path if "://" in url else url):
+        return UNKNOWN
     req = _load_json(_to_bytes(request_body)) if request_body else None
-    return _provider_from_url(url) or _provider_from_request(req) or UNKNOWN
+    return _provider_from_request(req) or UNKNOWN
 
 
 def request_model(url: str, request_body: Any = None) -> str | None:
@@ -1144,13 +1156,17 @@ def _fill(
         provider = BEDROCK_EVENTSTREAM
     else:
         by_url = _provider_from_url(s.url)
-        provider = (by_url if recognizable else None) or (
-            _provider_from_response(objs) or _provider_from_request(req) or UNKNOWN
-        )
+        if not by_url and _NOT_CHAT_PATH.search(_path(s.url)):
+            provider = UNKNOWN  # (an embeddings or moderation call: no conversation to show)
+        else:
+            provider = (by_url if recognizable else None) or (
+                _provider_from_response(objs) or _provider_from_request(req) or UNKNOWN
+            )
     s.provider = provider
 
     s.request_model = _request_model(s.url, req)
-    s.user_message, s.tool_results = _request_side(provider, req)
+    if provider != UNKNOWN or not _NOT_CHAT_PATH.search(_path(s.url)):
+        s.user_message, s.tool_results = _request_side(provider, req)
 
     path = _path(s.url).lower()
     s.streamed = (

@@ -265,7 +265,7 @@ def request_view(
         provider = af.guess_provider(url, af._json_text(req).encode())
         if provider == af.GEMINI or "contents" in req:
             _gemini_messages(req, out)
-        elif provider == af.OPENAI_RESPONSES or "input" in req:
+        elif provider == af.OPENAI_RESPONSES:
             _responses_messages(req, out)
         else:
             _chat_messages(req, out)
