@@ -16,7 +16,7 @@ from vcrproxy.cassette import Cassette, Interaction
 from vcrproxy.conversation import Conversation, conversation, usage_text
 from vcrproxy.websocket import WsSession
 
-from .show import _clean, _labelled, _Style, _websocket
+from .show import _clean, _labelled, _one_line, _Style, _websocket
 
 _PLAIN = _Style(False)
 
@@ -151,7 +151,7 @@ def render_conversation(conv: Conversation, session: WsSession | None = None,
     if s.text:
         lines += _labelled("< assistant", s.text, _PLAIN)
     for call in s.tool_calls:
-        lines.append(f"  < tool call: {_clean(call.name or '?')}({_clean(call.arguments)})")
+        lines.append(f"  < tool call: {_clean(call.name or '?')}({_one_line(call.arguments)})")
     if interaction is not None and not answers(conv) and (
             body := response_body_text(interaction)):
         lines += _labelled("< body", body, _PLAIN)

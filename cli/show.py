@@ -51,6 +51,21 @@ def _clean(text: str) -> str:
     return _CONTROL.sub(_escaped, text)
 
 
+def _one_line(arguments: str) -> str:
+    """A tool call's arguments on its one line: JSON laid out compactly, other text with its
+    line breaks escaped. Raw, a break started a line at column 0, and a line of the arguments
+    could read as a tool call the model never made."""
+    if "\n" not in arguments and "\r" not in arguments:
+        return _clean(arguments)  # (as the model wrote them)
+    import json
+
+    try:
+        text = json.dumps(json.loads(arguments), ensure_ascii=False, separators=(",", ":"))
+    except (ValueError, RecursionError):
+        text = arguments
+    return _clean(text.replace("\r", "\\r").replace("\n", "\\n"))
+
+
 def _format_size(n: int) -> str:
     return f"{n} byte" if n == 1 else f"{n} bytes"
 
@@ -161,7 +176,7 @@ def _conversation(s: ExchangeSummary, interaction: Interaction, st: _Style) -> l
         lines += _labelled("assistant", s.text, st, "green", "bold")
     for call in s.tool_calls:
         name = st(_clean(call.name or "?"), "yellow", "bold")
-        lines.append(f"  {st('tool call', 'yellow')} {name}({_clean(call.arguments)})")
+        lines.append(f"  {st('tool call', 'yellow')} {name}({_one_line(call.arguments)})")
     if s.error:
         lines += _labelled("error", s.error, st, "red", "bold")
     if s.notice:
