@@ -32,7 +32,7 @@ from vcrproxy.matching import Matcher, differences
 
 from .common import NO_REDACT, Path, load_for_view, mask_text
 from .plain import answers, response_body_text, title
-from .show import _clean, _websocket
+from .show import _clean, _clean_line, _websocket
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _WORDS = {"recorded": "old", "live": "new"}
@@ -261,7 +261,7 @@ def diff_cassettes(old: Cassette, new: Cassette, *, ignore_latency: bool = False
                            f"{new.interactions.index(p.new) + 1}")
         if body:
             head = f"~ #{p.old.id} -> #{p.new.id}" if p.old.id != p.new.id else f"~ #{p.new.id}"
-            lines.append(f"{head} {p.new.request.method} {_clean(p.new.request.url)}")
+            lines.append(f"{head} {p.new.request.method} {_clean_line(p.new.request.url)}")
             lines += body
     for item in removed:
         conv = conversation(item)

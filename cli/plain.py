@@ -16,7 +16,7 @@ from vcrproxy.cassette import Cassette, Interaction
 from vcrproxy.conversation import Conversation, conversation, usage_text
 from vcrproxy.websocket import WsSession
 
-from .show import _clean, _labelled, _one_line, _Style, _websocket
+from .show import _clean, _clean_line, _labelled, _one_line, _Style, _websocket
 
 _PLAIN = _Style(False)
 
@@ -24,7 +24,7 @@ _PLAIN = _Style(False)
 def title(conv: Conversation) -> str:
     s = conv.summary
     ident = "?" if s.id is None else s.id
-    return f"#{ident} {s.method} {_clean(s.url)} -> {s.status or s.code}"
+    return f"#{ident} {s.method} {_clean_line(s.url)} -> {s.status or s.code}"
 
 
 def client_message_lines(session: WsSession) -> list[str]:
@@ -129,9 +129,9 @@ def render_conversation(conv: Conversation, session: WsSession | None = None,
     if s.response_model and s.response_model != s.request_model:
         model = f"{model} -> {s.response_model}" if model else s.response_model
     if model:
-        lines.append(f"  model: {_clean(model)}")
+        lines.append(f"  model: {_clean_line(model)}")
     if conv.request.tools:
-        lines.append(f"  tools: {_clean(', '.join(conv.request.tools))}")
+        lines.append(f"  tools: {_clean_line(', '.join(conv.request.tools))}")
     for msg in conv.request.messages:
         lines += _labelled(f"> {msg.role}", msg.text or "(empty)", _PLAIN)
     if interaction is not None:
@@ -151,12 +151,12 @@ def render_conversation(conv: Conversation, session: WsSession | None = None,
     if s.text:
         lines += _labelled("< assistant", s.text, _PLAIN)
     for call in s.tool_calls:
-        lines.append(f"  < tool call: {_clean(call.name or '?')}({_one_line(call.arguments)})")
+        lines.append(f"  < tool call: {_clean_line(call.name or '?')}({_one_line(call.arguments)})")
     if interaction is not None and not answers(conv) and (
             body := response_body_text(interaction)):
         lines += _labelled("< body", body, _PLAIN)
     if s.finish_reason:
-        lines.append(f"  finish: {_clean(s.finish_reason)}")
+        lines.append(f"  finish: {_clean_line(s.finish_reason)}")
     if s.usage is not None:
         lines.append(f"  tokens: {usage_text(s.usage)}")
     return lines

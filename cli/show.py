@@ -51,6 +51,12 @@ def _clean(text: str) -> str:
     return _CONTROL.sub(_escaped, text)
 
 
+def _clean_line(text: str) -> str:
+    """`_clean` for a one-line field (a URL, a model, a tool's name, a finish reason): a line
+    break in it is escaped too (it could fake a line of the view)."""
+    return _clean(text).replace("\n", "\\n")
+
+
 def _one_line(arguments: str) -> str:
     """A tool call's arguments on its one line: JSON laid out compactly, other text with its
     line breaks escaped. Raw, a break started a line at column 0, and a line of the arguments
@@ -145,7 +151,8 @@ def _title(s: ExchangeSummary, st: _Style) -> str:
     status = s.status or str(s.code)
     status = st(status, "green" if 200 <= s.code < 300 else "red" if s.code >= 400 else "yellow")
     parts = [
-        f"{st(f'#{ident}', 'bold', 'cyan')} {st(s.method, 'bold')} {_clean(s.url)} -> {status}",
+        f"{st(f'#{ident}', 'bold', 'cyan')} {st(s.method, 'bold')} {_clean_line(s.url)} -> "
+        f"{status}",
         format_duration(s.duration_ns),
     ]
     if s.streamed:
@@ -154,7 +161,7 @@ def _title(s: ExchangeSummary, st: _Style) -> str:
         model = s.request_model or s.response_model or ""
         if s.response_model and s.request_model and s.response_model != s.request_model:
             model = f"{s.request_model} -> {s.response_model}"
-        parts.append(f"model {st(_clean(model), 'bold')}")
+        parts.append(f"model {st(_clean_line(model), 'bold')}")
     return "  ".join(parts)
 
 
@@ -175,7 +182,7 @@ def _conversation(s: ExchangeSummary, interaction: Interaction, st: _Style) -> l
     if s.text:
         lines += _labelled("assistant", s.text, st, "green", "bold")
     for call in s.tool_calls:
-        name = st(_clean(call.name or "?"), "yellow", "bold")
+        name = st(_clean_line(call.name or "?"), "yellow", "bold")
         lines.append(f"  {st('tool call', 'yellow')} {name}({_one_line(call.arguments)})")
     if s.error:
         lines += _labelled("error", s.error, st, "red", "bold")
@@ -193,7 +200,7 @@ def _conversation(s: ExchangeSummary, interaction: Interaction, st: _Style) -> l
     if s.usage is not None:
         tail.append(f"tokens: {_usage_text(s.usage)}")
     if s.finish_reason:
-        tail.append(f"finish: {_clean(s.finish_reason)}")
+        tail.append(f"finish: {_clean_line(s.finish_reason)}")
     if tail:
         lines.append(st("  " + "   ".join(tail), "dim"))
     return lines
@@ -243,7 +250,7 @@ def _eventstream_lines(body: bytes, st: _Style) -> list[str]:
                 payload = base64.b64decode(inner).decode("utf-8", "replace")
         except (ValueError, AttributeError, binascii.Error, RecursionError):
             pass
-        lines.append(f"    {st(_clean(str(kind)), 'cyan')} {_clean(payload)}")
+        lines.append(f"    {st(_clean_line(str(kind)), 'cyan')} {_clean(payload)}")
     return lines
 
 
