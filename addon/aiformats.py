@@ -483,6 +483,12 @@ class _Out:
         self.usage = Usage()
         self.model: str | None = None
         self.error: str | None = None
+        self.refused = False  # (a refusal's text is marked once, at its start)
+
+    def refusal(self, text: str) -> None:
+        """A refusal's text, marked `(refused)` at its start: told from an answer."""
+        self.text.append(text if self.refused else "(refused) " + text)
+        self.refused = True
 
     def call(self, key: Any) -> ToolCall:
         if key not in self.calls:
@@ -564,7 +570,12 @@ def _openai_chat(obj: Any, out: _Out) -> None:
                 if isinstance(part, dict) and isinstance(part.get("text"), str):
                     out.text.append(part["text"])
         if isinstance(msg.get("refusal"), str):
-            out.text.append(msg["refusal"])
+            # (told from an answer: a refusal and the same sentence as content differ)
+            out.refusal(msg["refusal"])
+        # A spoken answer (`modalities: ["text", "audio"]`): its transcript is the text.
+        transcript = _dict(msg.get("audio")).get("transcript")
+        if isinstance(transcript, str):
+            out.text.append(transcript)
         # vLLM/DeepSeek say `reasoning_content`, OpenRouter/Ollama `reasoning`; some send both
         out.reason("chat", _str(msg.get("reasoning_content")) or msg.get("reasoning"))
         for pos, tc in enumerate(_list(msg.get("tool_calls"))):
@@ -603,7 +614,7 @@ def _responses_items(items: list[Any], out: _Out) -> None:
                 if isinstance(part.get("text"), str):
                     out.text.append(part["text"])
                 elif isinstance(part.get("refusal"), str):
-                    out.text.append(part["refusal"])
+                    out.refusal(part["refusal"])
         elif kind == "reasoning":
             for n, part in enumerate(_list(item.get("summary")) + _list(item.get("content"))):
                 out.reason(("responses", pos, n), _dict(part).get("text"))
