@@ -260,11 +260,43 @@ def _own_name(request: pytest.FixtureRequest) -> str:
     existing cassettes), and the second one would replay the first one's recording."""
     name = cassette_name(request.node)
     first = request.config.stash.setdefault(_NAMES, {}).setdefault(name, request.node.nodeid)
+    if first == request.node.nodeid:
+        first = _claim_across_workers(request.config, name, first)
     if first != request.node.nodeid:
         pytest.fail(f"vcrproxy: {request.node.nodeid} would share the cassette {name} with "
                     f"{first}: give one its own, @pytest.mark.vcrproxy(cassette=...)",
                     pytrace=False)
     return name
+
+
+def _claim_across_workers(config: pytest.Config, name: str, nodeid: str) -> str:
+    """Under pytest-xdist, the test that first took cassette `name` in this run, whichever
+    worker ran it (each worker's stash sees its own tests only: two colliding names on two
+    workers both passed, sharing one file). A file per name, made once, in a per-user folder
+    of the run (xdist's testrunuid); `nodeid` when there is no such run or folder."""
+    from vcrproxy.store import lease_folder
+
+    run = getattr(config, "workerinput", {}).get("testrunuid")
+    folder = lease_folder("claims") if run else None
+    if folder is None:
+        return nodeid
+    try:
+        folder = os.path.join(folder, str(run))
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        path = os.path.join(folder, _digest(f"{_root(config)}\0{name}"))
+        temp = f"{path}.{os.getpid()}"
+        with open(temp, "w", encoding="utf-8") as f:
+            f.write(nodeid)
+        try:
+            os.link(temp, path)  # (whole or not at all: a reader never sees it half written)
+        except FileExistsError:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return f.read() or nodeid
+        finally:
+            os.unlink(temp)
+    except OSError:
+        pass
+    return nodeid
 
 
 def _fit(stem: str, whole: str, suffix: str) -> str:

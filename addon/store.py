@@ -474,6 +474,11 @@ def _alive(token: str) -> bool:
     return False
 
 
+def lease_folder(kind: str) -> str | None:
+    """`_lease_folder`, for the pytest plugin's per-run claims on cassette names."""
+    return _lease_folder(kind)
+
+
 def _lease_folder(kind: str) -> str | None:
     """`<tmp>/vcrproxy-<uid>/<kind>`, made 0700 if need be; None if it cannot be trusted (not
     ours, open to others) or there is no flock here."""
