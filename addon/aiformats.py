@@ -962,11 +962,13 @@ def _content_text(content: Any) -> str:
         kind = block.get("type")
         if isinstance(block.get("text"), str) and kind in (None, "text", "input_text"):
             pieces.append(block["text"])
-        elif (
-            kind in ("image", "image_url", "input_image")
-            or "image" in block
-            or ("inlineData" in block)
-        ):
+        elif "inlineData" in block or "inline_data" in block:
+            # (Gemini's inline part: audio, a PDF, video as well as images; its MIME type says)
+            data = _dict(block.get("inlineData") or block.get("inline_data"))
+            mime = _str(data.get("mimeType") or data.get("mime_type")) or ""
+            major = mime.partition("/")[0]
+            pieces.append(f"[{major}]" if major in ("audio", "video", "image") else "[file]")
+        elif kind in ("image", "image_url", "input_image") or "image" in block:
             pieces.append("[image]")
         elif (
             kind in ("document", "file", "input_file")
