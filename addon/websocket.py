@@ -281,6 +281,9 @@ _TEXT_DELTAS = (
 )
 
 
+_TURN_BREAK = "\x00turn\x00"  # (a marker no event text holds: JSON strings escape NUL)
+
+
 def _event(m: WsMessage) -> dict[str, Any] | None:
     if not m.text or not isinstance(m.data, str) or not m.data.lstrip().startswith("{"):
         return None
@@ -379,6 +382,7 @@ def summarize_session(summary: Any, session: WsSession) -> None:
             calls[call_id] = ToolCall(call_id, str(obj.get("name") or ""),
                                       str(obj.get("arguments") or ""))
         elif kind == "response.done":
+            texts.append(_TURN_BREAK)  # (each response's text apart from the next one's)
             response = obj.get("response") if isinstance(obj.get("response"), dict) else {}
             for item in _items(response.get("output")):
                 if isinstance(item, dict) and item.get("type") == "function_call":
@@ -408,6 +412,8 @@ def summarize_session(summary: Any, session: WsSession) -> None:
             transcript = server.get("outputTranscription") or {}
             if isinstance(transcript, dict) and isinstance(transcript.get("text"), str):
                 texts.append(transcript["text"])
+            if server.get("turnComplete") or server.get("turn_complete"):
+                texts.append(_TURN_BREAK)
         tool = obj.get("toolCall") or obj.get("tool_call")
         if isinstance(tool, dict):
             provider = GEMINI_LIVE
@@ -428,7 +434,9 @@ def summarize_session(summary: Any, session: WsSession) -> None:
     if not summary.request_model:
         query = parse_qs(urlsplit(str(summary.url or "")).query)
         summary.request_model = (query.get("model") or [None])[0]
-    summary.text = "".join(texts)
+    # (turns apart by a blank line; none before the first, after the last or twice over)
+    turns = "".join(texts).split(_TURN_BREAK)
+    summary.text = "\n\n".join(t for t in turns if t)
     summary.tool_calls = list(calls.values())
     if not usage.is_empty():
         summary.usage = usage
