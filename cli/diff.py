@@ -136,7 +136,7 @@ def _ms_delta(a: float | None, b: float | None) -> str | None:
 
 
 def _text_diff(old: str, new: str) -> list[str]:
-    a, b = _clean(old).split("\n"), _clean(new).split("\n")
+    a, b = _clean(old, keep_cr=True).split("\n"), _clean(new, keep_cr=True).split("\n")
     if len(a) == 1 and len(b) == 1:
         return [f"    - {a[0]}", f"    + {b[0]}"]
     body = list(difflib.unified_diff(a, b, lineterm="", n=1))[2:]  # drop the ---/+++ header

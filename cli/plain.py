@@ -18,7 +18,7 @@ from vcrproxy.websocket import WsSession
 
 from .show import _clean, _clean_line, _labelled, _one_line, _Style, _websocket
 
-_PLAIN = _Style(False)
+_PLAIN = _Style(False, keep_cr=True)
 
 
 def title(conv: Conversation) -> str:

@@ -44,10 +44,12 @@ def _escaped(m: re.Match[str]) -> str:
     return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
 
-def _clean(text: str) -> str:
+def _clean(text: str, keep_cr: bool = False) -> str:
     """Text safe for a terminal: CRLF to LF, other control characters (ESC, CSI, bidi
-    overrides) escaped as `\\x1b`, `\\x9b`, `\\u202e`."""
-    text = text.replace("\r\n", "\n")
+    overrides) escaped as `\\x1b`, `\\x9b`, `\\u202e`. `keep_cr`: a CRLF's CR shown too
+    (`\\x0d`), where a change of line endings must show (diff, the plain view)."""
+    if not keep_cr:
+        text = text.replace("\r\n", "\n")
     return _CONTROL.sub(_escaped, text)
 
 
@@ -101,8 +103,9 @@ class _Style:
         "cyan": "36",
     }
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, keep_cr: bool = False) -> None:
         self.enabled = enabled
+        self.keep_cr = keep_cr  # (_clean's: the plain view shows a CRLF's CR)
 
     def __call__(self, text: str, *styles: str) -> str:
         if not self.enabled or not text or not styles:
@@ -113,7 +116,7 @@ class _Style:
 
 def _labelled(label: str, text: str, st: _Style, *styles: str, indent: str = "  ") -> list[str]:
     """`label: text`, continuation lines aligned under the text."""
-    lines = _clean(text).split("\n")
+    lines = _clean(text, st.keep_cr).split("\n")
     pad = indent + " " * (len(label) + 2)
     out = [f"{indent}{st(label + ':', *styles)} {lines[0]}".rstrip()]
     out.extend((pad + line).rstrip() for line in lines[1:])
