@@ -484,6 +484,19 @@ class _Out:
         self.model: str | None = None
         self.error: str | None = None
         self.refused = False  # (a refusal's text is marked once, at its start)
+        self.others: dict[str, list[str]] = {}  # answers past the first, by index
+
+    def other_choice(self, index: Any, content: Any) -> None:
+        """Text of an answer past the first (OpenAI `n`, Gemini `candidateCount`)."""
+        if isinstance(content, str) and content:
+            self.others.setdefault(str(index), []).append(content)
+
+    def text_with_others(self) -> str:
+        """The first answer's text, then each other answer's after a `[choice N]` line."""
+        text = "".join(self.text)
+        for index, parts in self.others.items():
+            text += f"\n\n[choice {index}]\n" + "".join(parts)
+        return text
 
     def refusal(self, text: str) -> None:
         """A refusal's text, marked `(refused)` at its start: told from an answer."""
@@ -557,7 +570,12 @@ def _openai_chat(obj: Any, out: _Out) -> None:
             ),
         )
     for choice in _list(obj.get("choices")):
-        if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
+        if not isinstance(choice, dict):
+            continue
+        index = choice.get("index", 0)
+        if index not in (0, None):  # (n > 1: the other answers, shown after the first)
+            other = _dict(choice.get("delta")) or _dict(choice.get("message"))
+            out.other_choice(index, other.get("content"))
             continue
         msg = choice.get("delta")
         if not isinstance(msg, dict):
@@ -815,6 +833,11 @@ def _gemini(obj: Any, out: _Out) -> None:
             reasoning_tokens=_int(usage.get("thoughtsTokenCount")),
         )
     candidates = _list(obj.get("candidates"))
+    for n, cand in enumerate(candidates[1:], 1):  # (candidateCount > 1: shown after the first)
+        parts = _list(_dict(_dict(cand).get("content")).get("parts"))
+        out.other_choice(_dict(cand).get("index", n), "".join(
+            p["text"] for p in map(_dict, parts) if isinstance(p.get("text"), str)
+            and p.get("thought") is not True))
     for cand in candidates[:1]:
         cand = _dict(cand)
         for part in _list(_dict(cand.get("content")).get("parts")):
@@ -1233,7 +1256,7 @@ def _fill(
         )
 
     s.response_model = out.model
-    s.text = "".join(out.text)
+    s.text = out.text_with_others()
     s.reasoning = out.reasoning_text()
     s.tool_calls = list(out.calls.values())
     s.finish_reason = out.finish
