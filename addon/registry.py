@@ -241,9 +241,16 @@ def proxy_credentials(req: http.Request) -> tuple[str, str | None] | None:
     if scheme.lower() != "basic" or not token:
         return None
     try:
-        user, _, password = base64.b64decode(token.strip()).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+        raw = base64.b64decode(token.strip())
+    except binascii.Error:
         return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # RFC 7617 2.1: without a charset parameter the encoding is unspecified; requests and
+        # aiohttp send ISO-8859-1 (latin-1), which decodes any bytes.
+        text = raw.decode("latin-1")
+    user, _, password = text.partition(":")
     name = unquote(user)
     if not name:
         return None
