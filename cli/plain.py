@@ -114,7 +114,9 @@ def _stable_text(msg) -> str:
     except UnicodeDecodeError:
         return f"{len(data)} bytes, binary, sha256 {hashlib.sha256(data).hexdigest()[:16]}"
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        # (keys sorted: a reordered document is the same to every JSON reader, and to replay's
+        # matching of a request body)
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False, sort_keys=True)
     except (ValueError, RecursionError):  # (JSON nested past Python's recursion limit: as text)
         return text
 
