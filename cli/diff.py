@@ -209,7 +209,9 @@ def pair_lines(p: Pair, *, ignore_latency: bool) -> list[str]:
     ua, ub = sa.usage, sb.usage
     tokens = []
     for label, name in (("in", "input_tokens"), ("out", "output_tokens"),
-                        ("total", "total_tokens")):
+                        ("total", "total_tokens"), ("cached", "cached_tokens"),
+                        ("cache write", "cache_creation_tokens"),
+                        ("reasoning", "reasoning_tokens")):
         x = getattr(ua, name) if ua else None
         y = getattr(ub, name) if ub else None
         if x != y:
