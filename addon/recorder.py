@@ -278,6 +278,8 @@ class Recorder:
         if rec.recorder is not None:
             rec.recorder.close()
         rec.session.stats.failed += 1
+        if not client_hung_up(flow):
+            rec.session.stats.upstream_failed += 1
         msg = error_text(flow)
         log.warning(
             "%s for %s %s: %s (nothing recorded)",

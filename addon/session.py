@@ -80,6 +80,8 @@ class Stats:
     explanations: list[str] = field(default_factory=list)  # why each one missed
     failed: int = 0
     faults: list[str] = field(default_factory=list)  # "FAULT -> METHOD URL (interaction N)"
+    # Of `failed`: exchanges the upstream failed (not a client that hung up), so not recorded.
+    upstream_failed: int = 0
     # Requests that named this cassette, ended or not (a WebSocket session still open): what
     # bypass detection counts as traffic through the proxy.
     requests: int = 0

@@ -360,6 +360,11 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
             return BYPASS_EXIT
     if code == 0 and vcr.missed and not kw["allow_misses"]:
         return MISS_EXIT
+    failed = sum(sess.stats.upstream_failed for sess in vcr.all_sessions())
+    if code == 0 and failed and not kw["allow_misses"]:
+        # (an exchange that failed upstream was not recorded: the next replay would miss it)
+        click.echo(f"vcrproxy: {failed} exchange(s) failed and were not recorded", err=True)
+        return MISS_EXIT
     unused = sum(len(sess.unused()) for sess in vcr.all_sessions())
     if code == 0 and kw["strict"] and unused:
         click.echo(f"vcrproxy: --strict: {unused} recorded interaction(s) were not used", err=True)
