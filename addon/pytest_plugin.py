@@ -415,6 +415,9 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
                if path in e]
     call_report = getattr(request.node, "_vcrproxy_rep_call", None)
     passed = call_report is None or call_report.passed
+    failed = vcrproxy_server.call(getattr, sess.stats, "upstream_failed") if sess else 0
+    if failed and passed:  # (as `vcrproxy record -- CMD` exits 3: nothing recorded for them)
+        refused.append(f"{failed} exchange(s) failed upstream and were not recorded")
     if refused and passed:
         pytest.fail(f"vcrproxy: {path}:\n" + "\n".join(dict.fromkeys(refused)), pytrace=False)
     if misses and passed:
