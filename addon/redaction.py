@@ -1847,7 +1847,8 @@ def _body_name_spans(
     ctype = first_header(headers, "content-type").lower()
     spans = _named_fields(data, hits, finder, config, place, values) if hits else []
     if _FORM_TYPE in ctype:
-        spans += _form_spans(data, config.secret_field, place, values, finder)
+        spans += _form_spans(data, with_oauth_code(config.secret_field, data), place, values,
+                             finder)
     elif "multipart/" in ctype:
         m = _BOUNDARY.search(first_header(headers, "content-type"))
         if m:
@@ -1946,15 +1947,40 @@ def redact_query_string(
 _USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:?#]*):([^/@?#]+)@")
 
 
+# An OAuth 2.0 authorization code (RFC 6749 1.3.1: "a credential representing the resource
+# owner's authorization") is named `code`, a word too common to be a credential name alone: it
+# is one beside `state` (the redirect that delivers it, 4.1.2) or in a token request
+# (`grant_type=authorization_code`, 4.1.3).
+_OAUTH_CODE_CONTEXT = re.compile(r"(?:^|&)(?:state=|grant_type=authorization_code(?:&|$))")
+
+
+def with_oauth_code(secret: Callable[[str], bool], pairs: str | bytes
+                    ) -> Callable[[str], bool]:
+    """`secret`, or (when the query or form `pairs` is an OAuth redirect or token request)
+    `secret` that also takes `code`."""
+    text = pairs.decode("latin-1") if isinstance(pairs, bytes | bytearray) else pairs
+    if "code=" not in text or _OAUTH_CODE_CONTEXT.search(text) is None:
+        return secret
+    return lambda name: name.lower() == "code" or secret(name)
+
+
+def _form_secret(config: RedactionConfig, form: dict[str, list[str]] | None
+                 ) -> Callable[[str], bool]:
+    """config.secret_field for a request's recorded `form` (with_oauth_code's `code` too)."""
+    pairs = "&".join(f"{k}={v}" for k, vs in (form or {}).items() for v in vs)
+    return with_oauth_code(config.secret_field, pairs)
+
+
 def _named_params(query: str, kind: str, config: RedactionConfig,
                   values: dict[str, str] | None, changed: list[str] | None,
                   finder: _Finder | None, place: str) -> str:
     """`query` (a URL's query, or a fragment in its form) with named parameters' values and
     key shapes masked; as `_url_named` says of them."""
+    secret = with_oauth_code(config.secret_query, query)
     for part in query.split("&"):
         name, _, value = part.partition("=")
         name = unquote_plus(name)
-        if value and config.secret_query(name) and not is_redacted(unquote_plus(value)):
+        if value and secret(name) and not is_redacted(unquote_plus(value)):
             if values is not None:
                 values.setdefault(unquote_plus(value), f"{place} {kind} {name}")
             if changed is not None:
@@ -1965,7 +1991,7 @@ def _named_params(query: str, kind: str, config: RedactionConfig,
                 changed.append(f"{kind} {name} holds {shape}")
             if shape is not None and values is not None:
                 values.setdefault(unquote_plus(value), f"{place} {kind} {name}")
-    return redact_query_string(query, config.secret_query, finder)
+    return redact_query_string(query, secret, finder)
 
 
 def _url_named(
@@ -2216,8 +2242,9 @@ def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
     p.collect_headers(resp.headers, "response header", True)
     p.collect_headers(resp.trailer, "response trailer", True)
     _url_named(req.url, config, p.values, None, p.finder)
+    form_secret = _form_secret(config, req.form)
     for name, values in (req.form or {}).items():
-        if config.secret_field(name):
+        if form_secret(name):
             for v in values:
                 if v and not is_redacted(v):
                     p.values.setdefault(v, f"request form field {name}")
@@ -2409,9 +2436,10 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
         req.request_uri = p.url(req.request_uri, "request URI", echoes)
     if req.form:
         form = {}
+        form_secret = _form_secret(config, req.form)
         for name, vals in req.form.items():
             place = f"request form field {name}"
-            if config.secret_field(name):
+            if form_secret(name):
                 new = [REDACTED if v and not is_redacted(v) else v for v in vals]
                 if new != vals:
                     p.note(place, [(0, 0, ("name", place))])
@@ -2714,8 +2742,9 @@ def secret_values(
     p = _Pass(config, None)
     p.collect_headers(request.headers, "request header", False)
     _url_named(request.url, config, p.values, None, p.finder)
+    form_secret = _form_secret(config, request.form)
     for name, values in (request.form or {}).items():
-        if config.secret_field(name):
+        if form_secret(name):
             p.values.update((v, "") for v in values if v)
     try:
         data = _plain_body(request)[0]
