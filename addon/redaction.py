@@ -2469,10 +2469,15 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
     if WEBSOCKET_KEY in resp.extra:  # WebSocket payloads: the same rules as bodies
         count = iter(range(1, 1 << 62))  # messages in order, then the close reason
         joined = _ws_joined_spans(resp.extra[WEBSOCKET_KEY], p.finder, echoes)
+        session = resp.extra[WEBSOCKET_KEY]
+        messages = session.get("messages") if isinstance(session, dict) else None
+        sent = sum(1 for m in messages if isinstance(m, dict) and isinstance(
+            m.get("data"), str | bytes)) if isinstance(messages, list) else 0
 
         def scrub(payload: str | bytes) -> str | bytes:
             n = next(count)
-            return p.payload(payload, echoes, f"WebSocket message {n}", joined.get(n))
+            place = f"WebSocket message {n}" if n <= sent else "WebSocket close reason"
+            return p.payload(payload, echoes, place, joined.get(n))
 
         resp.extra[WEBSOCKET_KEY] = _redact_ws_session(resp.extra[WEBSOCKET_KEY], scrub)
     for kind, msg, data, spans, coded in bodies:
