@@ -608,9 +608,20 @@ def _window(text: str, other: str) -> str:
     return ("…" if start else "") + shown
 
 
+_TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+/=.~-")
+
+
 def _text_context(data: bytes, at: int) -> str:
-    start = max(at - 20, 0)
-    snippet = data[start : at + 30].decode("utf-8", "replace")
+    """Up to 20 bytes before `at` and 30 from it, quoted. A run of key characters the window
+    cuts at either edge is left out: the part of a secret no redaction can recognise (a
+    password's tail, where its whole value is what is masked)."""
+    start, end = max(at - 20, 0), min(at + 30, len(data))
+    while 0 < start < at and data[start - 1] in _TOKEN_BYTES and data[start] in _TOKEN_BYTES:
+        start += 1
+    while at + 1 < end < len(data) and data[end - 1] in _TOKEN_BYTES \
+            and data[end] in _TOKEN_BYTES:
+        end -= 1
+    snippet = data[start:end].decode("utf-8", "replace")
     if not snippet:
         return "(end)"
     return ("…" if start else "") + json.dumps(snippet, ensure_ascii=False)
