@@ -358,6 +358,10 @@ SHAPES: tuple[Shape, ...] = (
     _shape("firecrawl", "a Firecrawl key (fc-...)", r"\bfc-[0-9a-f]{32}\b", "fc-"),
     _shape("anyscale", "an Anyscale key (esecret_...)", r"\besecret_[A-Za-z0-9]{20,}",
            "esecret_"),
+    # Gemini's ephemeral tokens (the Live API's client keys, POST /v1alpha/auth_tokens): the
+    # token is its resource name, used as the API key.
+    _shape("gemini-ephemeral", "a Gemini ephemeral token (auth_tokens/...)",
+           rf"\bauth_tokens/{_TOKEN}{{20,}}", "auth_tokens/", reach=KEY_REACH),
     _shape("openai-ephemeral", "an OpenAI ephemeral key (ek_...)",
            r"\bek_(?=[A-Za-z]*[0-9])[A-Za-z0-9]{20,}", "ek_"),
     _shape("stripe-elevenlabs", "a Stripe or ElevenLabs key (sk_.../rk_...)",

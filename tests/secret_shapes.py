@@ -45,6 +45,7 @@ SHAPE_EXAMPLES: dict[str, str] = {
     "firecrawl": "f" + "c-" + HEX * 2,
     "anyscale": "esec" + "ret_" + "a1b2c3d4e5f6g7h8i9j0k",
     "openai-ephemeral": "e" + "k_" + "68a1b2c3d4e5f6a7b8c9d0e1",
+    "gemini-ephemeral": "auth_" + "tokens/" + "7f3a9c2e1b8d4f6a0c5e7b9d1f3a5c7e",
     "stripe-elevenlabs": "s" + "k_" + HEX * 3,
     "databricks": "da" + "pi" + HEX * 2,
     "digitalocean": "do" + "p_v1_" + HEX * 4,
