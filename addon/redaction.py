@@ -1002,6 +1002,39 @@ class _Finder:
         return end + 1, data[head.start(1) : m.end(1)].decode("ascii")
 
 
+def _pair_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
+             ) -> tuple[int, str] | None:
+    """The `Name=value` pair of a connection string (`Server=...;User ID=sa;Password=...;`:
+    ADO.NET, ODBC, Azure Service Bus) whose name field needle `ni`'s hit at `at` is in: a name
+    after a `;`, then `=`: (where its value starts, the name), else None. `final=False` as in
+    `_Finder.xml_at`."""
+    m = _ENV_NAME_REST.match(data, at)
+    end = m.end(1)
+    if end == len(data) and not final:
+        raise _Wait
+    if end < at + finder.needles.lengths[ni] or data[end : end + 1] != b"=":
+        return None
+    head = _PAIR_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
+    if head is None:
+        return None
+    return end + 1, data[head.start(1) : end].decode("ascii", "replace")
+
+
+def _pair_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, str]]:
+    """A connection string pair's value (`where`: `_pair_at`'s): up to its `;`, a quote or the
+    end of the line."""
+    at = where[0]
+    m = _PAIR_VALUE.match(data, at)
+    text = data[at : m.end()].decode("utf-8", "replace")
+    if text and not is_redacted(text):
+        yield at, m.end(), text
+
+
+# A connection string's name: after a `;` (and spaces), letters, digits, `_`, ` `, `.`, `-`.
+_PAIR_NAME_HEAD = re.compile(rb";[ \t]*((?:[A-Za-z][A-Za-z0-9_ .-]*)?)\Z")
+_PAIR_VALUE = re.compile(rb"""[^;"'\r\n\\]*""")
+
+
 # A shape hit whose bytes run on this far with none outside its reach is a suspect: the
 # scan's tail would have to keep them all until one comes.
 UNDECIDED_MAX = 1 << 16
@@ -1690,6 +1723,9 @@ _NAME_KINDS = (
     # A `.env` or shell assignment (`DB_PASSWORD=...`), by the JSON field rule.
     _NameKind("line", _Finder.env_at, 0, lambda config, name: config.secret_field(
         name, json=True), _env_value, present=_may_hold_assignment),
+    # A connection string's pair (`...;Password=...;`), by the JSON field rule.
+    _NameKind("connection string part", _pair_at, 0, lambda config, name: config.secret_field(
+        name, json=True), _pair_value, present=lambda data: b";" in data),
 )
 
 
