@@ -1030,6 +1030,50 @@ def _pair_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int,
         yield at, m.end(), text
 
 
+def _code_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
+             ) -> tuple[int, str] | None:
+    """A credential in code or a repr pasted as text, whose name field needle `ni`'s hit at
+    `at` is in: a single-quoted mapping key (`{'password': '...'}`, PHP `'password' => '...'`)
+    or a keyword argument (`Settings(api_key='...')`), its value quoted: (where the value's
+    opening quote is, the name), else None. (Double-quoted keys are JSON's: `field_at`.)"""
+    m = _CODE_NAME.match(data, at)
+    end = m.end()
+    if end >= len(data) - 1 and not final:
+        raise _Wait
+    if end < at + finder.needles.lengths[ni]:
+        return None
+    head = _CODE_HEAD.search(data, max(0, at - _NAME_MAX), at)
+    if head is None:
+        return None
+    quoted = head.group(1) == b"'"
+    tail = (_CODE_AFTER_KEY if quoted else _CODE_AFTER_ARG).match(data, end)
+    if tail is None:
+        return None
+    start = at - len(head.group(2) or b"")  # (the name's start: the hit may be inside it)
+    return tail.end() - 1, data[start:end].decode("ascii", "replace")
+
+
+def _code_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, str]]:
+    """The quoted value of `_code_at`'s name, without its quotes (up to the line's end)."""
+    at = where[0]
+    quote = data[at : at + 1]
+    close = data.find(quote, at + 1)
+    line = data.find(b"\n", at + 1)
+    if close < 0 or (0 <= line < close) or data[close - 1 : close] == b"\\":
+        return
+    text = data[at + 1 : close].decode("utf-8", "replace")
+    if text and not is_redacted(text):
+        yield at + 1, close, text
+
+
+_CODE_NAME = re.compile(rb"[A-Za-z0-9_]*")
+# What comes before such a name: its opening quote (a mapping key), or a character no
+# identifier holds (a keyword argument: `(api_key=`, `, api_key=`).
+_CODE_HEAD = re.compile(rb"(?:(')|[(,\s])([A-Za-z_][A-Za-z0-9_]*)?\Z")
+_CODE_AFTER_KEY = re.compile(rb"'[ \t]*(?::|=>)[ \t]*['\"]")
+_CODE_AFTER_ARG = re.compile(rb"[ \t]*=[ \t]*['\"]")
+
+
 # A connection string's name: after a `;` (and spaces), letters, digits, `_`, ` `, `.`, `-`.
 _PAIR_NAME_HEAD = re.compile(rb";[ \t]*((?:[A-Za-z][A-Za-z0-9_ .-]*)?)\Z")
 _PAIR_VALUE = re.compile(rb"""[^;"'\r\n\\]*""")
@@ -1723,6 +1767,9 @@ _NAME_KINDS = (
     # A `.env` or shell assignment (`DB_PASSWORD=...`), by the JSON field rule.
     _NameKind("line", _Finder.env_at, 0, lambda config, name: config.secret_field(
         name, json=True), _env_value, present=_may_hold_assignment),
+    # A single-quoted mapping key or a keyword argument (`'password': '...'`, `api_key='...'`).
+    _NameKind("code", _code_at, 0, lambda config, name: config.secret_field(
+        name, json=True), _code_value, present=lambda data: b"'" in data or b"=" in data),
     # A connection string's pair (`...;Password=...;`), by the JSON field rule.
     _NameKind("connection string part", _pair_at, 0, lambda config, name: config.secret_field(
         name, json=True), _pair_value, present=lambda data: b";" in data),
