@@ -990,6 +990,11 @@ class _Finder:
                     data[end + 1 : end + 3] != b"\\t":  # (a tab, raw or as a JSON string's)
                 return None  # (YAML's `: ` needs its space: `a:b` is no assignment; a raw
                 # line break: the value is the block under it, `_env_value`)
+        elif sep in (b'"', b"'", b"\\") and end > m.end(1):  # (`setx NAME "value"`: a space)
+            head = _ENV_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
+            if head is None or head.group("setx") is None:
+                return None
+            return end, data[head.start(2) : m.end(1)].decode("ascii")
         elif sep != b"=":
             if end > m.end(1) and sep and data[at : m.end(1)].lower() in _NETRC_NAMES \
                     and (at == 0 or data[at - 1 : at] in _NETRC_SPACE) \
@@ -999,7 +1004,7 @@ class _Finder:
         head = _ENV_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
         if head is None:
             return None
-        return end + 1, data[head.start(1) : m.end(1)].decode("ascii")
+        return end + 1, data[head.start(2) : m.end(1)].decode("ascii")
 
 
 def _pair_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
@@ -1556,7 +1561,9 @@ _QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
 _ENV_SPACES = 16  # (at most, between a name and its `=` or `:`)
 _ENV_NAME_REST = re.compile(rb"([A-Za-z0-9_.-]{0,%d})[ \t]{0,%d}" % (_NAME_MAX, _ENV_SPACES))
 _ENV_NAME_HEAD = re.compile(
-    rb'(?:\A|[\r\n"]|\\[nr])[ \t]*(?:export[ \t]+|-[ \t]+|//[^\s"\\]{1,%d}/:)?'
+    rb'(?:\A|[\r\n"]|\\[nr])[ \t]*(?:export[ \t]+|-[ \t]+|//[^\s"\\]{1,%d}/:'
+    # (Windows: PowerShell's `$env:NAME = "..."`, cmd's `set NAME=...` and `setx NAME "..."`)
+    rb"|\$env:|(?i:set)[ \t]+|(?P<setx>(?i:setx)[ \t]+))?"
     rb"((?:[A-Za-z_][A-Za-z0-9_.-]*)?)\Z" % _NAME_MAX)
 # A .netrc's password (`machine api.example.com login deploy password <value>`).
 _NETRC_NAMES = (b"password", b"passwd")
