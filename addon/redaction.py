@@ -2325,6 +2325,51 @@ def echo_variants(i: Interaction, config: RedactionConfig) -> list[bytes]:
     return _Echoes({v: w for v, w in p.values.items() if _named_value_ok(v)}).variants
 
 
+# JSON bodies up to this size are read for name/value pairs (smaller than a body the stream
+# scan decides: what the pairs add, it cannot know).
+_PAIRS_MAX = 1 << 20
+_PAIR_NAMES = ("name", "key")
+_YAML_PAIR = re.compile(
+    rb"""(?m)^[ \t]*(?:-[ \t]+)?(?:name|key):[ \t]*["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?"""
+    rb"""[ \t]*\r?\n[ \t]*value:[ \t]*([^\r\n]+)""")
+
+
+def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
+                      values: dict[str, str]) -> None:
+    """Secrets written as a name/value pair in JSON: `{"key": "DATABASE_PASSWORD", "value":
+    "..."}` (Vercel's env API), `{"name": "DB_PASSWORD", "value": ...}` (a Kubernetes env
+    list), `{"name": "Authorization", "value": ...}` (a HAR's headers): the value of an object
+    whose `name` or `key` is a credential name joins `values`, masked wherever it is (the echo
+    search)."""
+    if b"value:" in data:  # (YAML: `- name: DB_PASSWORD` then `  value: ...`, a manifest)
+        for m in _YAML_PAIR.finditer(data):
+            name = m.group(1).decode("utf-8", "replace")
+            value = m.group(2).decode("utf-8", "replace").strip().strip("'\"")
+            if value and not is_redacted(value) and config.secret_field(name, json=True):
+                values.setdefault(value, f"{kind} pair {name}")
+    if data.lstrip()[:1] not in (b"{", b"["):
+        return
+    try:
+        pending = [json.loads(data)]
+    except (ValueError, RecursionError):
+        return
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, list):
+            pending.extend(obj)
+        elif isinstance(obj, dict):
+            value = obj.get("value")
+            if isinstance(value, str) and value and not is_redacted(value):
+                for key in _PAIR_NAMES:
+                    name = obj.get(key)
+                    if isinstance(name, str) and (config.secret_field(name, json=True)
+                                                  or config.secret_header(name,
+                                                                          response=False)):
+                        values.setdefault(value, f"{kind} pair {name}")
+                        break
+            pending.extend(v for v in obj.values() if isinstance(v, dict | list))
+
+
 def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
     """Steps 1 and 2 of a pass: values named anywhere go to `p.values`; each body with the
     spans of its shapes and named values."""
@@ -2362,6 +2407,8 @@ def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
         )
         if msg is req and data:  # (a request only: a response's needle scan runs as it streams)
             named += _base64_text_spans(data, p, kind)
+        if data and len(data) < _PAIRS_MAX:
+            _name_value_pairs(data, config, kind, p.values)
         bodies.append((kind, msg, data, shapes + named, coded))
     # 3. WebSocket messages: a value one names (an MCP tool's `authorization` in session.update)
     # is hunted down in the others (a user's text quoting it, the server's echo of the item).
