@@ -2488,7 +2488,8 @@ def _is_markup(msg: Request | Response, data: bytes) -> bool:
 def _plain_body(msg: Request | Response) -> tuple[bytes, bool]:
     """(the body to scan, whether it is decoded): decoded per the Content-Encoding its headers
     still name (go-vcr stores a body as it was read: the gzip bytes when the client asked for
-    them itself), else as it is (also when it does not decode: its bytes are scanned then).
+    them itself), or its readable start when it was cut short, else as it is (when nothing of
+    it decodes: its bytes are scanned then).
     Raises decoders.TooLarge for one that decodes to more than decoders.MAX_DECODED (a bomb in
     a hostile cassette): the caller scans its bytes and says so."""
     data = msg.body_bytes
@@ -2500,7 +2501,16 @@ def _plain_body(msg: Request | Response) -> tuple[bytes, bool]:
     except decoders.TooLarge:
         raise
     except ValueError:
-        return data, False
+        pass
+    # (Cut short: go-vcr's stored bytes of a cancelled stream. Its readable start is what a
+    # client read, and what recording keeps, decoded: searched, and stored so if redacted.)
+    try:
+        prefix = decoders.decode_prefix(data, coding)
+    except (decoders.TooLarge, ValueError):
+        prefix = b""
+    # (A readable start is text; bytes that only look encoded decode to noise: those are
+    # scanned as they are.)
+    return (prefix, True) if prefix and _is_text(prefix[:4096]) else (data, False)
 
 
 def _store_decoded(msg: Request | Response, data: bytes) -> None:
