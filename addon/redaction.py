@@ -1849,12 +1849,34 @@ def _encoded_shape(raw: str | bytes, finder: _Finder | None) -> str | None:
     return found[0][2][1] if found else None
 
 
+def _encoded_named(raw: str | bytes, config: RedactionConfig) -> list[str]:
+    """The values named as credentials in a percent-encoded form or query value once decoded:
+    JSON in a form field (`payload={"password": ...}`), a URL in a query parameter (`?next=`
+    holding `access_token=`), GraphQL's `variables=`. The encoding hides their names from
+    every name rule; the caller masks the whole value, and these join the echo search."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if "%" not in text and "+" not in text:
+        return []
+    decoded = unquote_plus(text)
+    lowered = decoded.lower()
+    if not any(stem in lowered for stem in CREDENTIAL_STEMS):
+        return []
+    from .cassette import Interaction, Request, Response
+
+    inner = Interaction(0, Request(method="POST", url="http://encoded/", body=decoded.encode(
+        "utf-8", "surrogateescape"), headers={"Content-Type": ["text/plain"]}), Response())
+    p = _Pass(config, None)
+    _named_values(inner, p, None)
+    return [v for v in p.values if v and not is_redacted(v)]
+
+
 def _form_spans(
     data: bytes,
     secret: Callable[[str], bool],
     place: str,
     values: dict[str, str],
     finder: _Finder | None = None,
+    config: RedactionConfig | None = None,
 ) -> list[Span]:
     """`a=1&password=x` -> the span of `x` (names decoded, case-insensitive); a value that holds
     a key shape once decoded is masked whole."""
@@ -1875,6 +1897,12 @@ def _form_spans(
             if shape is not None:
                 spans.append((vstart, vstart + len(value), ("shape", shape)))
                 values.setdefault(text_value, f"{place} field {text_name}")  # echoed encoded
+                continue
+            inner = _encoded_named(value, config) if config is not None else []
+            if inner:
+                spans.append((vstart, vstart + len(value), ("name", f"{place} field {text_name}")))
+                for v in inner:
+                    values.setdefault(v, f"{place} field {text_name}")
             continue
         spans.append((vstart, vstart + len(value), ("name", f"{place} field {text_name}")))
         values.setdefault(text_value, f"{place} field {text_name}")
@@ -1942,7 +1970,7 @@ def _body_name_spans(
     spans = _named_fields(data, hits, finder, config, place, values) if hits else []
     if _FORM_TYPE in ctype:
         spans += _form_spans(data, with_oauth_code(config.secret_field, data), place, values,
-                             finder)
+                             finder, config)
     elif "multipart/" in ctype:
         m = _BOUNDARY.search(first_header(headers, "content-type"))
         if m:
@@ -2071,10 +2099,18 @@ def _named_params(query: str, kind: str, config: RedactionConfig,
     """`query` (a URL's query, or a fragment in its form) with named parameters' values and
     key shapes masked; as `_url_named` says of them."""
     secret = with_oauth_code(config.secret_query, query)
+    encoded: set[str] = set()  # (names whose encoded value names a credential inside)
     for part in query.split("&"):
         name, _, value = part.partition("=")
         name = unquote_plus(name)
-        if value and secret(name) and not is_redacted(unquote_plus(value)):
+        if value and not secret(name) and not is_redacted(unquote_plus(value)):
+            inner = _encoded_named(value, config)
+            if inner:
+                encoded.add(name)
+                for v in inner:
+                    if values is not None:
+                        values.setdefault(v, f"{place} {kind} {name}")
+        if value and (secret(name) or name in encoded) and not is_redacted(unquote_plus(value)):
             if values is not None:
                 values.setdefault(unquote_plus(value), f"{place} {kind} {name}")
             if changed is not None:
@@ -2085,6 +2121,8 @@ def _named_params(query: str, kind: str, config: RedactionConfig,
                 changed.append(f"{kind} {name} holds {shape}")
             if shape is not None and values is not None:
                 values.setdefault(unquote_plus(value), f"{place} {kind} {name}")
+    if encoded:
+        secret = (lambda base: lambda n: base(n) or n in encoded)(secret)
     return redact_query_string(query, secret, finder)
 
 
