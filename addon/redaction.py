@@ -1957,6 +1957,33 @@ def _multipart_spans(
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 
 
+# A curl command's credentials (an agent's bash tool call, a README pasted into a chat): a
+# `-H 'Name: value'` header (single quotes: a double-quoted one is a `.env`-style line to the
+# assignment rule) and `-u user:password`.
+_CURL_HEADER = re.compile(
+    rb"""(?:-H|--header)[ \t]+'([A-Za-z0-9!#$%&*+.^_`|~-]+):[ \t]*([^'\r\n]*)'""")
+_CURL_USER = re.compile(rb"""(?:-u|--user)(?:[ \t]+|=)['"]?[^:\s'"\\]*:([^\s'"\\]+)""")
+
+
+def _curl_spans(data: bytes, config: RedactionConfig, place: str, values: dict[str, str]
+                ) -> list[Span]:
+    spans: list[Span] = []
+    for m in _CURL_HEADER.finditer(data):
+        name = m.group(1).decode("ascii", "replace")
+        if config.secret_header(name, response=False):
+            vs = _value_span(name, data, m.start(2), m.end(2))
+            if m.end(2) > vs and not is_redacted(data[vs:m.end(2)].decode("utf-8", "replace")):
+                spans.append((vs, m.end(2), ("name", f"{place} curl header {name}")))
+                values.setdefault(data[vs:m.end(2)].decode("utf-8", "replace"),
+                                  f"{place} curl header {name}")
+    for m in _CURL_USER.finditer(data):
+        text = m.group(1).decode("utf-8", "replace")
+        if not is_redacted(text):
+            spans.append((m.start(1), m.end(1), ("name", f"{place} curl password")))
+            values.setdefault(text, f"{place} curl password")
+    return spans
+
+
 def _body_name_spans(
     data: bytes,
     headers: Headers,
@@ -1968,6 +1995,8 @@ def _body_name_spans(
 ) -> list[Span]:
     ctype = first_header(headers, "content-type").lower()
     spans = _named_fields(data, hits, finder, config, place, values) if hits else []
+    if b"curl" in data and len(data) < _PAIRS_MAX:  # (under what the stream scan decides)
+        spans += _curl_spans(data, config, place, values)
     if _FORM_TYPE in ctype:
         spans += _form_spans(data, with_oauth_code(config.secret_field, data), place, values,
                              finder, config)
