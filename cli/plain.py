@@ -95,6 +95,14 @@ def _stable_bytes(msg) -> bytes:
     return client_body(msg.body, msg.headers)
 
 
+class _Part:
+    """A multipart part as `_stable_text` reads a message (its body and headers)."""
+
+    def __init__(self, part) -> None:
+        self.body = part.body
+        self.headers = {k: [v] for k, v in part.headers}
+
+
 def _stable_text(msg) -> str:
     """A request's or response's body as stable text: JSON laid out one value per line, other
     text as it is, binary bytes as their size and SHA-256; "" for none."""
@@ -109,6 +117,15 @@ def _stable_text(msg) -> str:
         data = _stable_bytes(msg)
     except decoders.TooLarge as e:
         return f"({e})"
+    from vcrproxy.cassette import first_header
+    from vcrproxy.forms import is_multipart, multipart_parts
+
+    ctype = first_header(msg.headers or {}, "content-type")
+    parts = multipart_parts(ctype, data) if is_multipart(ctype) else None
+    if parts is not None:
+        # Part by part, without the boundary (a client draws a new one each time: the same
+        # upload read as a change), as replay's matching compares them.
+        return "\n".join(f"{p.label(n)}: {_stable_text(_Part(p))}" for n, p in enumerate(parts))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
