@@ -38,11 +38,12 @@ SUITE = textwrap.dedent('''
 
     def test_realtime(vcrproxy):
         ws = connect(URL + "/v1/realtime?model=gpt-realtime", proxy=vcrproxy.url,
-                     ssl=ssl.create_default_context(cafile=vcrproxy.ca_bundle))
+                     ssl=ssl.create_default_context(cafile=vcrproxy.ca_bundle),
+                     open_timeout=30, close_timeout=10)
         OPEN.append(ws)  # closed after the test, with the module
-        assert json.loads(ws.recv())["type"] == "session.created"
+        assert json.loads(ws.recv(timeout=30))["type"] == "session.created"
         ws.send(json.dumps({"type": "session.update", "session": {"instructions": "hi"}}))
-        assert json.loads(ws.recv())["type"] == "session.updated"
+        assert json.loads(ws.recv(timeout=30))["type"] == "session.updated"
 ''')
 
 
