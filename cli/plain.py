@@ -78,13 +78,26 @@ def request_lines(conv: Conversation, interaction: Interaction) -> list[str]:
         if not isinstance(value, dict):
             return []
         rest = {k: v for k, v in value.items() if k not in _CONVERSATION_KEYS}
-        if not rest:
-            return []
+        out = []
+        if rest:
+            try:
+                line = json.dumps(rest, sort_keys=True, ensure_ascii=False)
+            except RecursionError:
+                line = repr(sorted(rest))  # (its field names at least)
+            out += _labelled("params", line, _PLAIN)
+        # The messages as replay compares them: a change that is not their text (an image's
+        # URL, a cache_control mark) is a change to see, as a digest (an image is megabytes).
+        said = {k: v for k, v in value.items() if k in _CONVERSATION_KEYS}
         try:
-            line = json.dumps(rest, sort_keys=True, ensure_ascii=False)
+            whole = json.dumps(said, sort_keys=True, ensure_ascii=False).encode(
+                "utf-8", "surrogatepass")
         except RecursionError:
-            line = repr(sorted(rest))  # (its field names at least)
-        return _labelled("params", line, _PLAIN)
+            whole = b""
+        if whole:
+            import hashlib
+
+            out.append(f"  messages as sent: sha256 {hashlib.sha256(whole).hexdigest()[:16]}")
+        return out
     text = _stable_text(req)
     return _labelled("> body", text, _PLAIN) if text else []
 
