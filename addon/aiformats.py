@@ -847,6 +847,15 @@ def _gemini(obj: Any, out: _Out) -> None:
                     out.reason("gemini", part["text"])
                 else:
                     out.text.append(part["text"])
+            # Code execution (the code_execution tool): the code the model ran, and its result.
+            code = _dict(part.get("executableCode") or part.get("executable_code"))
+            if isinstance(code.get("code"), str):
+                lang = (_str(code.get("language")) or "").lower()
+                out.text.append(f"\n[code{' ' + lang if lang else ''}]\n{code['code']}\n")
+            ran = _dict(part.get("codeExecutionResult") or part.get("code_execution_result"))
+            if ran:
+                outcome = _str(ran.get("outcome")) or ""
+                out.text.append(f"[result {outcome}]\n{_str(ran.get('output')) or ''}\n")
             fc = part.get("functionCall")
             if isinstance(fc, dict):
                 call = out.call(("gemini", len(out.calls)))
