@@ -1570,7 +1570,10 @@ _NETRC_NAMES = (b"password", b"passwd")
 _NETRC_SPACE = (b" ", b"\t", b"\n", b"\r")
 _NETRC_MACHINE = re.compile(rb'(?:^|[\s"]|\\[nr])machine\s', re.MULTILINE)
 _ENV_VALUE = re.compile(
-    rb"""[ \t]*(?:(?P<q>\\*["'])(?P<quoted>(?:(?!(?P=q))[^\r\n\\]|\\+[^nr"\\])*)(?P=q)"""
+    # (inside quotes: dotenv's escaped quote or backslash, `\"` `\\`, at the quotes' own depth
+    # of JSON escaping, k backslashes before the quote: 2k + 1 before an escaped one)
+    rb"""[ \t]*(?:(?P<q>(?P<bs>\\*)(?P<qc>["']))(?P<quoted>(?:(?P=bs)\\(?P=bs)(?:(?P=qc)|\\)"""
+    rb"""|(?!(?P=q))[^\r\n\\]|\\+[^nr"\\])*+)(?P=q)"""  # (*+: no backtracking)
     rb"""|(?P<plain>(?:[^\r\n"\\]|\\+[^nr"\\])*))""")
 # The same in JSON text that is itself the value of a JSON string (`{\"api_key\": \"...\"}`):
 # the inner quotes are `\"`, an inner escape starts with `\\`, and inner whitespace may be
