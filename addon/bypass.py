@@ -29,6 +29,12 @@ CAUSES = {
         "vcrproxy's preload (NODE_OPTIONS --require) then routes fetch through undici's "
         "EnvHttpProxyAgent; or use Node >= 24."
     ),
+    "node-old-https": (
+        "Node {version}'s http and https modules (node:https, got, node-fetch 2, an SDK's own "
+        "agent) ignore HTTPS_PROXY before Node 24, and vcrproxy's preload routes only fetch "
+        "(through the project's undici): give the client a proxy agent (global-agent's "
+        "bootstrap, https-proxy-agent) or use Node >= 24."
+    ),
     "node": (
         "Node >= 24 honours HTTPS_PROXY only with NODE_USE_ENV_PROXY=1 (vcrproxy sets it): check "
         "that the client does not bring its own agent or dispatcher, and that the command did "
@@ -64,6 +70,19 @@ def _program(command: Sequence[str]) -> tuple[str, str | None]:
     return os.path.basename(argv[0]).lower(), path
 
 
+def _has_undici(start: str | None = None) -> bool:
+    """Whether `undici` resolves from `start` (the current folder) up, as Node's require
+    would find it (node_modules/undici in it or a parent)."""
+    folder = os.path.abspath(start or os.getcwd())
+    while True:
+        if os.path.isdir(os.path.join(folder, "node_modules", "undici")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
+
+
 def _is_go_binary(path: str | None) -> bool:
     """A Go executable carries its build ID in a note near the start of the file."""
     if not path:
@@ -97,7 +116,9 @@ def runtime_of(command: Sequence[str] | None) -> tuple[str, str | None]:
         node = path if name.startswith("node") else None
         version = node_version(node)
         if version and int(version.split(".")[0]) < 24:
-            return "node-old", version
+            # (With undici in the project the preload routes fetch already: what bypassed
+            # is then the http/https modules, which no preload of ours can route.)
+            return ("node-old-https" if _has_undici() else "node-old"), version
         return "node", version
     if name == "go" or _is_go_binary(path):
         return "go", None
