@@ -1398,22 +1398,29 @@ JOINED_PLACE = " (joined stream deltas)"
 
 
 def _joined_findings(deltas: aiformats.DeltaPieces, finder: _Finder,
-                     echoes: Callable[[bytes], list[Span]] | None) -> dict[Any, list[Span]]:
+                     echoes: Callable[[bytes], list[Span]] | None,
+                     names: Callable[[bytes], list[Span]] | None = None
+                     ) -> dict[Any, list[Span]]:
     """Stream key -> the key shapes and `echoes` (the values named elsewhere) found in that
-    stream's pieces joined (their raw JSON string contents, as the body's own scan sees them)."""
+    stream's pieces joined (their raw JSON string contents, as the body's own scan sees them),
+    and what `names` finds there (credential-named fields of a tool call's streamed
+    arguments: JSON inside the JSON strings)."""
     out: dict[Any, list[Span]] = {}
     for key, (joined, _, _) in deltas.streams.items():
         data = bytes(joined)
         found = finder.shape_spans(data)
         if echoes is not None:
             found += echoes(data)
+        if names is not None:
+            found += names(data)
         if found:
             out[key] = found
     return out
 
 
 def _joined_spans(deltas: aiformats.DeltaPieces, finder: _Finder,
-                  echoes: Callable[[bytes], list[Span]] | None) -> list[Span]:
+                  echoes: Callable[[bytes], list[Span]] | None,
+                  names: Callable[[bytes], list[Span]] | None = None) -> list[Span]:
     """Spans of the body over the secrets its streams hold across pieces: a key a model
     streams back a few characters per event (SSE deltas, `aiformats.DeltaPieces`), which no
     piece shows whole and every client joins. Each finding of `_joined_findings` is mapped back
@@ -1423,7 +1430,7 @@ def _joined_spans(deltas: aiformats.DeltaPieces, finder: _Finder,
     the finding (a shape's own start). A finding inside one piece is the body scan's to find
     (it is there whole)."""
     out: list[Span] = []
-    for key, spans in _joined_findings(deltas, finder, echoes).items():
+    for key, spans in _joined_findings(deltas, finder, echoes, names).items():
         _, starts, ends = deltas.streams[key]
         at = list(accumulate((e - s for s, e in zip(starts, ends, strict=True)), initial=0))
         for a, z, why in _merge(spans):
@@ -2709,7 +2716,12 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
         raw = spans + echoes.spans(data, found)
         deltas = _response_deltas(data, coded, scan, p.finder, echoes) if msg is resp \
             else None
-        split = _joined_spans(deltas, p.finder, echoes.spans) if deltas is not None else []
+        def names(joined: bytes, kind: str = kind) -> list[Span]:
+            return _named_fields(joined, p.finder.needles.find(joined), p.finder, config, kind,
+                                 {})
+
+        split = _joined_spans(deltas, p.finder, echoes.spans, names) if deltas is not None \
+            else []
         if not raw and not split:
             continue
         merged = _merge(raw)
