@@ -2774,17 +2774,22 @@ def _ws_joined_spans(session: Any, finder: _Finder, echoes: _Echoes
     if not isinstance(messages, list):
         return {}
     formats = _formats()
-    deltas = formats.DeltaPieces(formats.OPENAI_RESPONSES)
+    served = [(n, _utf8(m["data"])[0] if isinstance(m["data"], str) else bytes(m["data"]))
+              for n, m in enumerate(messages, 1)
+              if isinstance(m, dict) and m.get("from") == "server"
+              and isinstance(m.get("data"), str | bytes)]
+    # Gemini Live's server messages (often binary frames of JSON) stream `serverContent`'s
+    # `modelTurn.parts[].text`, as Gemini's SSE streams `parts[].text`.
+    gemini = any(b'"serverContent"' in raw or b'"server_content"' in raw for _, raw in served)
+    deltas = formats.DeltaPieces(formats.GEMINI if gemini else formats.OPENAI_RESPONSES)
     bases: list[int] = []
     numbers: list[int] = []
     pos = 0
-    for n, m in enumerate(messages, 1):
-        if isinstance(m, dict) and m.get("from") == "server" and isinstance(m.get("data"), str):
-            raw = _utf8(m["data"])[0]
-            deltas.feed_message(raw, pos)
-            bases.append(pos)
-            numbers.append(n)
-            pos += len(raw) + 1
+    for n, raw in served:
+        deltas.feed_message(raw, pos)
+        bases.append(pos)
+        numbers.append(n)
+        pos += len(raw) + 1
     out: dict[int, list[Span]] = {}
     for start, end, why in _joined_spans(deltas, finder, echoes.spans):
         k = bisect_right(bases, start) - 1
