@@ -1871,13 +1871,37 @@ def _encoded_named(raw: str | bytes, config: RedactionConfig) -> list[str]:
     lowered = decoded.lower()
     if not any(stem in lowered for stem in CREDENTIAL_STEMS):
         return []
+    return _text_secrets(decoded, config)
+
+
+def _text_secrets(text: str, config: RedactionConfig) -> list[str]:
+    """The secrets a text holds, read as a text body is (values under credential names, key
+    shapes): a decoded form value, a UTF-16 file part."""
     from .cassette import Interaction, Request, Response
 
-    inner = Interaction(0, Request(method="POST", url="http://encoded/", body=decoded.encode(
-        "utf-8", "surrogateescape"), headers={"Content-Type": ["text/plain"]}), Response())
+    data = text.encode("utf-8", "surrogateescape")
+    inner = Interaction(0, Request(method="POST", url="http://encoded/", body=data,
+                                   headers={"Content-Type": ["text/plain"]}), Response())
     p = _Pass(config, None)
     _named_values(inner, p, None)
-    return [v for v in p.values if v and not is_redacted(v)]
+    found = [v for v in p.values if v and not is_redacted(v)]
+    found += [data[a:z].decode("utf-8", "replace") for a, z, _ in p.finder.shape_spans(data)]
+    return found
+
+
+def _utf16_text(raw: bytes) -> str | None:
+    """`raw` as text when it is UTF-16 (a BOM, or ASCII with a NUL after each byte: what
+    Windows PowerShell 5.1 writes by default), else None."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        codec = "utf-16"
+    elif len(raw) >= 8 and raw[1:16:2] == b"\0" * len(raw[1:16:2]) and b"\0" not in raw[0:16:2]:
+        codec = "utf-16-le"
+    else:
+        return None
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError:
+        return None
 
 
 def _form_spans(
@@ -1960,6 +1984,15 @@ def _multipart_spans(
                     and not is_redacted(value):
                 spans.append((vs, ve, ("name", f"{place} field {name}")))
                 values.setdefault(value, f"{place} field {name}")
+            elif ve > vs and (text := _utf16_text(data[vs:ve])) is not None:
+                # A UTF-16 file part (a .env saved by Windows PowerShell 5.1): no scan of the
+                # bytes reads it. A secret in it masks the whole part.
+                inner = _text_secrets(text, config)
+                if inner:
+                    spans.append((vs, ve, ("name", f"{place} part {name or '?'} (UTF-16 text "
+                                                   f"holding a secret)")))
+                    for v in inner:
+                        values.setdefault(v, f"{place} part {name or '?'}")
         pos = nxt + 1
     return spans
 
