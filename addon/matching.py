@@ -21,7 +21,7 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -1009,14 +1009,17 @@ class Matcher:
             used[chosen] = True
             return self._interactions[chosen]
 
-    def unused_matches(self, request: Request) -> list[Interaction]:
+    def unused_matches(self, request: Request, also: Callable[[Interaction], bool] | None = None
+                       ) -> list[Interaction]:
         """Every unused interaction matching `request`, in cassette order, none marked used (a
-        WebSocket upgrade's other recordings, which the player may take over: `take`). A scan of
-        the whole cassette: for upgrades, not for every request."""
+        WebSocket upgrade's other recordings, which the player may take over: `take`); with
+        `also`, the used ones it accepts too (one another live session plays, which may trade).
+        A scan of the whole cassette: for upgrades, not for every request."""
         live = self._prepare_live(request)
         with self._lock:
             return [x for i, x in enumerate(self._interactions)
-                    if not self._used[i] and self._matches(live, i, self.config.on)]
+                    if (not self._used[i] or (also is not None and also(x)))
+                    and self._matches(live, i, self.config.on)]
 
     def take(self, interaction: Interaction) -> bool:
         """Mark `interaction` used if it is not yet (a replayed WebSocket session taken over by

@@ -135,6 +135,9 @@ class Replayer:
         self.reporter = reporter
         self.chunks = ChunkServer()
         self._replays: dict[str, _Replay] = {}
+        # WebSocket players by the interaction each plays (id), with its replay state: a
+        # player whose client leads to a recording another holds may trade with it.
+        self._ws_players: dict[int, tuple[WebSocketPlayer, _Replay]] = {}
 
     @property
     def ready(self) -> bool:
@@ -347,11 +350,17 @@ class Replayer:
             flow.request.content = b""
         self.gate.permit(flow)  # our own loopback server, not the recorded host
 
-    @staticmethod
-    def _other_sessions(sess: CassetteSession, live, headers) -> list[Interaction]:
-        """The other unused WebSocket sessions recorded for this upgrade, in cassette order
-        (left unused: the player takes one over only if the client's messages lead to it)."""
-        return [i for i in sess.unused_matches(live) if interim_answer(i, headers) is None]
+    def _other_sessions(self, sess: CassetteSession, live, headers, playing: Interaction
+                        ) -> list[Interaction]:
+        """The other WebSocket sessions recorded for this upgrade, in cassette order: the
+        unused ones (left unused: the player takes one over only if the client's messages lead
+        to it) and those another live player plays (which may trade: `_trade`)."""
+        def held(i: Interaction) -> bool:
+            entry = self._ws_players.get(id(i))
+            return entry is not None and entry[1].interaction is i and entry[0].open
+
+        return [i for i in sess.unused_matches(live, held)
+                if i is not playing and interim_answer(i, headers) is None]
 
     def _websocket_player(
         self, flow: http.HTTPFlow, state: _Replay, recorded: Response, live
@@ -359,14 +368,17 @@ class Replayer:
         sess = state.session
         url = self.registry.safe(flow.request.url)
         choices = [Choice(state.interaction, session_from_response(recorded))]
-        others = self._other_sessions(sess, live, flow.request.headers)
+        others = self._other_sessions(sess, live, flow.request.headers, state.interaction)
         choices += [Choice(i, session_from_response(i.response)) for i in others]
 
         def switch(old: Interaction, new: Interaction) -> bool:
-            if not sess.take(new):
-                return False  # (another client's session took it meanwhile)
-            sess.put_back(old)
+            if sess.take(new):
+                sess.put_back(old)
+            elif not self._trade(sess, old, new):
+                return False  # (another client's session holds it, and cannot trade)
             state.interaction = new
+            self._ws_players.pop(id(old), None)
+            self._ws_players[id(new)] = (player, state)
             return True
 
         def on_miss(n: int, text: str) -> None:
@@ -399,7 +411,7 @@ class Replayer:
                                 list(flow.request.headers.items(multi=True)),
                                 upstream_tls(ctx.options), on_diverge)
 
-        return WebSocketPlayer(
+        player = WebSocketPlayer(
             recorded,
             choices,
             config=self.registry.ws_match,
@@ -412,6 +424,24 @@ class Replayer:
             upstream=upstream,
             redaction=sess.redaction,
         )
+        self._ws_players[id(state.interaction)] = (player, state)
+        return player
+
+    def _trade(self, sess: CassetteSession, old: Interaction, new: Interaction) -> bool:
+        """Whether the player holding `new` (another client's session at the same URL) can
+        play `old` instead, from what passed so far (WebSocketPlayer.could_play): then it does,
+        and `new` is this caller's. Both stay used."""
+        held = self._ws_players.get(id(new))
+        if held is None or held[1].session is not sess or held[1].interaction is not new:
+            return False
+        holder, holder_state = held
+        choice = Choice(old, session_from_response(old.response))
+        if not holder.could_play(choice):
+            return False
+        holder.trade(choice)
+        holder_state.interaction = old
+        self._ws_players[id(old)] = held
+        return True
 
     def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:
         text = one_line(text, limit=1 << 20)  # a lone surrogate from the body must not raise

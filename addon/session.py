@@ -149,8 +149,8 @@ class CassetteSession:
         session that went another way)."""
         self.matcher.put_back(interaction)
 
-    def unused_matches(self, request: Request) -> list[Interaction]:
-        return self.matcher.unused_matches(request)
+    def unused_matches(self, request: Request, also=None) -> list[Interaction]:
+        return self.matcher.unused_matches(request, also)
 
     def take(self, interaction: Interaction) -> bool:
         """Mark `interaction` used, unless it is already (Matcher.take)."""

@@ -323,6 +323,26 @@ class WebSocketPlayer:
         recorded, replies = chosen.after[n]
         self._queue_replies(arrived, recorded.at_ms, replies, n + 1 == len(chosen.after))
 
+    @property
+    def open(self) -> bool:
+        """Whether the session still plays its recordings (not missed, diverged or closed)."""
+        return (self.missed is None and self.diverged is None
+                and self._ws.state is not ConnectionState.CLOSED)
+
+    def could_play(self, choice: Choice) -> bool:
+        """Whether `choice` could be the recording this player plays, from what passed so far:
+        every client message so far matches it (the rule `_next` takes another choice over
+        by). Two players of sessions recorded at one URL may then trade recordings (replayed
+        at once, in another order than recorded, each had taken the other's)."""
+        return self.open and all(self._differs(choice, k, *sent) is None
+                                 for k, sent in enumerate(self.history))
+
+    def trade(self, choice: Choice) -> None:
+        """Play `choice` from now on (see `could_play`; the caller moved the interactions)."""
+        if all(c is not choice for c in self.choices):
+            self.choices.append(choice)
+        self.current = choice
+
     def _differs(self, choice: Choice, n: int, text: bool, data: bytes) -> str | None:
         """Why client message `n` (0-based) is not `choice`'s, or None when it is."""
         if n >= len(choice.after):
