@@ -1197,11 +1197,12 @@ def _fill(
         objs = []
 
     recognizable = isinstance(req, dict) or resp.kind in ("sse", "json", "eventstream")
+    not_chat_path = _NOT_CHAT_PATH.search(_path(s.url)) is not None
     if resp.kind == "eventstream":
         provider = BEDROCK_EVENTSTREAM
     else:
         by_url = _provider_from_url(s.url)
-        if not by_url and _NOT_CHAT_PATH.search(_path(s.url)):
+        if not by_url and not_chat_path:
             provider = UNKNOWN  # (an embeddings or moderation call: no conversation to show)
         else:
             provider = (by_url if recognizable else None) or (
@@ -1210,7 +1211,7 @@ def _fill(
     s.provider = provider
 
     s.request_model = _request_model(s.url, req)
-    if provider != UNKNOWN or not _NOT_CHAT_PATH.search(_path(s.url)):
+    if provider != UNKNOWN or not not_chat_path:
         s.user_message, s.tool_results = _request_side(provider, req)
 
     path = _path(s.url).lower()

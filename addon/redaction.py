@@ -1874,16 +1874,20 @@ def _encoded_named(raw: str | bytes, config: RedactionConfig) -> list[str]:
     return _text_secrets(decoded, config)
 
 
+def _text_exchange(data: bytes) -> Interaction:
+    """An exchange whose request body is `data`, as text: a text read as a text body is."""
+    from .cassette import Interaction, Request, Response
+
+    return Interaction(0, Request(method="POST", url="http://text/", body=data,
+                                  headers={"Content-Type": ["text/plain"]}), Response())
+
+
 def _text_secrets(text: str, config: RedactionConfig) -> list[str]:
     """The secrets a text holds, read as a text body is (values under credential names, key
     shapes): a decoded form value, a UTF-16 file part."""
-    from .cassette import Interaction, Request, Response
-
     data = text.encode("utf-8", "surrogateescape")
-    inner = Interaction(0, Request(method="POST", url="http://encoded/", body=data,
-                                   headers={"Content-Type": ["text/plain"]}), Response())
     p = _Pass(config, None)
-    _named_values(inner, p, None)
+    _named_values(_text_exchange(data), p, None)
     found = [v for v in p.values if v and not is_redacted(v)]
     found += [data[a:z].decode("utf-8", "replace") for a, z, _ in p.finder.shape_spans(data)]
     return found
@@ -2880,12 +2884,9 @@ def redact_document(text: str, config: RedactionConfig = DEFAULT_REDACTION) -> s
     """A whole text (a cassette file that does not load, shown as it is) redacted as a text
     body is: values under credential names (`Api-Key:` and its `- value`, `"password": ...`,
     `.env` lines), key shapes, their echoes; then `redact_text` (URLs)."""
-    from .cassette import Interaction, Request, Response
-
     text = _mask_yaml_header_lists(text, config)
-    data = text.encode("utf-8", "surrogatepass")  # (a lone surrogate a view shows escaped)
-    i = Interaction(0, Request(method="GET", url="http://document/", body=data,
-                               headers={"Content-Type": ["text/plain"]}), Response())
+    # (surrogatepass: a lone surrogate a view shows escaped)
+    i = _text_exchange(text.encode("utf-8", "surrogatepass"))
     _redact_interaction_in_place(i, config)
     body = i.request.body
     if isinstance(body, bytes | bytearray):

@@ -381,7 +381,7 @@ def started_afresh(path: str | os.PathLike[str], run: RecordRun | None = None) -
     me = (run or PROCESS_RUN).token()
     if me is None:
         return None
-    lease = _lease_folder("afresh")
+    lease = lease_folder("afresh")
     if lease is None:
         return None
     real = os.path.realpath(os.fspath(path))
@@ -420,7 +420,7 @@ class RecordRun:
         import atexit
         import secrets
 
-        folder = _lease_folder("live")
+        folder = lease_folder("live")
         if folder is None:
             return None
         token = f"{os.getpid()}-{secrets.token_hex(8)}"
@@ -455,7 +455,7 @@ PROCESS_RUN = RecordRun()  # the run of writers given none (a session outside a 
 
 def _alive(token: str) -> bool:
     """Whether the process that made `token` still holds its file locked."""
-    folder = _lease_folder("live")
+    folder = lease_folder("live")
     if folder is None or not token or "/" in token or token.startswith("."):
         return False
     try:
@@ -475,11 +475,6 @@ def _alive(token: str) -> bool:
 
 
 def lease_folder(kind: str) -> str | None:
-    """`_lease_folder`, for the pytest plugin's per-run claims on cassette names."""
-    return _lease_folder(kind)
-
-
-def _lease_folder(kind: str) -> str | None:
     """`<tmp>/vcrproxy-<uid>/<kind>`, made 0700 if need be; None if it cannot be trusted (not
     ours, open to others) or there is no flock here."""
     if fcntl is None or not hasattr(os, "getuid"):

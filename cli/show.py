@@ -71,7 +71,7 @@ def _one_line(arguments: str) -> str:
         text = json.dumps(json.loads(arguments), ensure_ascii=False, separators=(",", ":"))
     except (ValueError, RecursionError):
         text = arguments
-    return _clean(text.replace("\r", "\\r").replace("\n", "\\n"))
+    return _clean_line(text.replace("\r", "\\r"))
 
 
 def _format_size(n: int) -> str:
