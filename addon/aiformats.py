@@ -7,7 +7,8 @@ show`) and the proxy/replay code can use it. Entry points:
 - `summarize_exchange(method, url, request_body, response_body, ...)`: the same from raw parts
   (e.g. a mitmproxy flow's request/response).
 - `guess_provider(url, request_body)`, `request_model(url, request_body)`: request-only look-ups.
-- `parse_sse(text)`, `decode_eventstream(data)`: the two stream framings.
+- `parse_sse(text)`, `decode_eventstream(data)`: the two stream framings (`eventstream_layout`,
+  `eventstream_frame`: where a body's frames are, and one made anew).
 
 Nothing here raises on odd input: unknown or garbled bodies give provider "unknown" and no text.
 """
@@ -254,29 +255,50 @@ def _eventstream_headers(raw: bytes) -> dict[str, Any]:
     return headers
 
 
-def decode_eventstream(data: bytes) -> list[EventStreamFrame]:
-    """AWS event-stream frames (`application/vnd.amazon.eventstream`).
+def eventstream_layout(data: bytes) -> list[tuple[int, int, int]]:
+    """Where the AWS event-stream frames of `data` (`application/vnd.amazon.eventstream`) are:
+    (offset, total length, headers length) of each, in bytes, from the body's start.
 
-    Each frame: total length u32, headers length u32, prelude CRC32, headers, payload, message
-    CRC32. Decoding stops at the first frame that is truncated or fails its prelude CRC; the frames
-    before it are returned.
-    """
-    frames: list[EventStreamFrame] = []
+    Each frame: total length u32, headers length u32, prelude CRC32 (of the 8 bytes before it),
+    headers, payload, message CRC32 (of everything before it), all big-endian (AWS "Event
+    stream encoding", the Transcribe/Bedrock streaming docs). Stops at the first frame that is
+    truncated or fails its prelude CRC; the frames before it are returned."""
+    frames: list[tuple[int, int, int]] = []
     pos = 0
     while len(data) - pos >= 16:
         total, hlen, crc = struct.unpack(">III", data[pos : pos + 12])
         if zlib.crc32(data[pos : pos + 8]) != crc or total < 16 + hlen or pos + total > len(data):
             break
+        frames.append((pos, total, hlen))
+        pos += total
+    return frames
+
+
+def eventstream_frame(headers: bytes, payload: bytes) -> bytes:
+    """One event-stream frame around encoded `headers` and `payload`, with its lengths and both
+    CRC32s (see `eventstream_layout`)."""
+    prelude = struct.pack(">II", 16 + len(headers) + len(payload), len(headers))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + headers + payload
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def decode_eventstream(data: bytes) -> list[EventStreamFrame]:
+    """The frames of `data` (see `eventstream_layout`): headers decoded, payloads as bytes."""
+    frames: list[EventStreamFrame] = []
+    for pos, total, hlen in eventstream_layout(data):
         try:
             headers = _eventstream_headers(data[pos + 12 : pos + 12 + hlen])
         except (struct.error, IndexError):
             headers = {}
         frames.append(EventStreamFrame(headers, data[pos + 12 + hlen : pos + total - 4]))
-        pos += total
     return frames
 
 
-def _looks_eventstream(data: bytes) -> bool:
+def is_eventstream(content_type: str, data: bytes) -> bool:
+    """Whether a body is AWS event-stream frames: by its Content-Type, or a first frame whose
+    prelude CRC holds."""
+    if "amazon.eventstream" in content_type.lower():
+        return True
     if len(data) < 16:
         return False
     total, hlen, crc = struct.unpack(">III", data[:12])
@@ -335,7 +357,7 @@ def _parse_body(body: Any, headers: Mapping[str, Any] | None) -> _Body:
             data = _decompress(_to_bytes(body), _header(headers, "Content-Encoding"))
         except decoders.TooLarge as e:
             return _Body("undecoded", text=str(e))
-        if "amazon.eventstream" in content_type or _looks_eventstream(data):
+        if is_eventstream(content_type, data):
             frames = decode_eventstream(data)
             if frames:
                 return _Body("eventstream", items=frames)

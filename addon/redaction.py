@@ -1261,7 +1261,7 @@ class StreamScan:
         the scan saw all of it with `config`'s needles, and no key shape matched at any hit and
         no JSON field name found says credential (so no value named in it either), `config` has
         no pattern outside the needles (one searched by regex over the whole body), the
-        response is not a form or multipart (whose fields are parsed, not found by needle)
+        response is not a form, multipart or AWS event stream (parsed, not found by needle)
         and names no content coding (the pass scans its decoding), the values the echo
         search looks for are none, or exactly the ones the scan searched and found nowhere,
         and the body's delta streams (`deltas`, joined as it streamed) hold no key shape or
@@ -1276,8 +1276,8 @@ class StreamScan:
         if finder is not self.finder or finder.custom or config != self.config:
             return False
         ctype = first_header(interaction.response.headers, "content-type").lower()
-        if _FORM_TYPE in ctype or "multipart/" in ctype:
-            return False
+        if _FORM_TYPE in ctype or "multipart/" in ctype or "eventstream" in ctype:
+            return False  # (parsed, not found by needle; event-stream frames hold base64 events)
         if decoders.codings(first_header(interaction.response.headers, "content-encoding")):
             return False  # (the pass scans its decoding, which this scan did not see)
         variants = echo_variants(interaction, config)
@@ -2759,6 +2759,16 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
 
         split = _joined_spans(deltas, p.finder, echoes.spans, names) if deltas is not None \
             else []
+        if msg is resp and _formats().is_eventstream(first_header(msg.headers, "content-type"),
+                                                     data):
+            merged = _merge(raw)
+            if merged:
+                p.note(kind, merged)
+            framed = _eventstream_rewrite(data, merged, p, echoes, kind)
+            if framed is not None:
+                if framed[0] != data:
+                    _set_body(msg, data, framed[0], framed[1], coded)
+                continue
         if not raw and not split:
             continue
         merged = _merge(raw)
@@ -2769,15 +2779,69 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
         # A replayed XML or HTML answer must still parse (botocore's STS client): the marker as
         # character references there. A request keeps `<REDACTED>`, the matcher's wildcard.
         marker = XML_REDACTED_BYTES if msg is resp and _is_markup(msg, data) else REDACTED_BYTES
-        new = _replace_spans(data, merged, marker)
-        if coded:
-            _store_decoded(msg, new)
+        _set_body(msg, data, _replace_spans(data, merged, marker),
+                  _replacements(merged, len(marker)), coded)
+
+
+def _set_body(msg: Request | Response, data: bytes, new: bytes,
+              replaced: list[tuple[int, int, int]], coded: bool) -> None:
+    """`msg`'s body `data` (decoded, when `coded`) becomes `new`; `replaced`: (start, end, new
+    length) of each change, in order, for the recorded chunks' sizes."""
+    if coded:
+        _store_decoded(msg, new)
+        return
+    msg.body = new if isinstance(msg.body, bytes) else new.decode("utf-8", "surrogateescape")
+    if isinstance(msg, Response) and msg.chunks is not None:
+        msg.extra[CHUNKS_KEY] = adjust_chunks(msg.extra[CHUNKS_KEY], replaced)
+    _fix_length(msg, msg.headers, len(data), len(new))
+
+
+# A Bedrock InvokeModelWithResponseStream frame's payload: `{"bytes": "<base64 of the model's
+# event JSON>", "p": ...}` (the Bedrock runtime API reference, PayloadPart).
+_EVENT_BYTES = re.compile(rb'"bytes"\s*:\s*"([A-Za-z0-9+/]*={0,2})"')
+
+
+def _eventstream_rewrite(data: bytes, spans: list[Span], p: _Pass, echoes: _Echoes, kind: str
+                         ) -> tuple[bytes, list[tuple[int, int, int]]] | None:
+    """An event-stream body (aiformats.eventstream_layout) with `spans` (merged, over `data`)
+    replaced inside its frames' payloads and the base64 event a payload carries redacted as a
+    WebSocket message is (`_Pass.payload`: shapes, JSON fields, echoes; noted as `kind (event-
+    stream frame N)`), each changed frame made anew with its lengths and CRCs, so a replayed
+    stream still decodes (botocore checks both CRCs). Returns (body, replacements as
+    `_set_body` takes them), or None when `data` starts with no frame. A span's bytes outside
+    any payload (prelude, headers, CRCs) stay; those after the last whole frame are replaced."""
+    formats = _formats()
+    layout = formats.eventstream_layout(data)
+    if not layout:
+        return None
+    out: list[bytes] = []
+    replaced: list[tuple[int, int, int]] = []
+    for n, (start, total, hlen) in enumerate(layout, 1):
+        first, last = start + 12 + hlen, start + total - 4
+        payload = data[first:last]
+        inner = [(max(s, first) - first, min(e, last) - first, why) for s, e, why in spans
+                 if s < last and e > first]
+        new = _replace_spans(payload, inner) if inner else payload
+        if (m := _EVENT_BYTES.search(new)) is not None and len(m.group(1)) % 4 == 0:
+            event = base64.b64decode(m.group(1))
+            clean = p.payload(event, echoes, f"{kind} (event-stream frame {n})")
+            if clean != event:
+                new = new[:m.start(1)] + base64.b64encode(clean) + new[m.end(1):]
+        if new == payload:
+            out.append(data[start:start + total])
             continue
-        old_len = len(data)
-        msg.body = new if isinstance(msg.body, bytes) else new.decode("utf-8", "surrogateescape")
-        if isinstance(msg, Response) and msg.chunks is not None:
-            msg.extra[CHUNKS_KEY] = adjust_chunks(msg.extra[CHUNKS_KEY], merged, len(marker))
-        _fix_length(msg, msg.headers, old_len, len(new))
+        frame = formats.eventstream_frame(data[start + 12:first], new)
+        replaced.append((start, start + total, len(frame)))
+        out.append(frame)
+    end = layout[-1][0] + layout[-1][1]
+    rest = [(s - end, e - end, why) for s, e, why in spans if s >= end]
+    if rest:
+        out.append(_replace_spans(data[end:], rest))
+        replaced += _replacements([(s + end, e + end, why) for s, e, why in rest],
+                                  len(REDACTED_BYTES))
+    else:
+        out.append(data[end:])
+    return b"".join(out), replaced
 
 
 def _response_deltas(data: bytes, coded: bool, scan: StreamScan | None, finder: _Finder,
@@ -2837,28 +2901,34 @@ def _ws_joined_spans(session: Any, finder: _Finder, echoes: _Echoes
 # -- lengths and chunk timings ---------------------------------------------------------------------
 
 
-def _map_offset(pos: int, spans: list, marker_len: int) -> int:
-    """Where byte offset `pos` of the old body lands in the new one. An offset inside a replaced
-    span moves to the end of its marker (a JOINED span has none); one at a span's start stays
-    before the marker."""
+def _replacements(spans: list[Span], marker_len: int) -> list[tuple[int, int, int]]:
+    """(start, end, new length) of each replaced span: `marker_len`, none for a JOINED span."""
+    return [(start, end, 0 if isinstance(why, tuple) and why[0] == JOINED else marker_len)
+            for start, end, why in spans]
+
+
+def _map_offset(pos: int, replaced: list[tuple[int, int, int]]) -> int:
+    """Where byte offset `pos` of the old body lands in the new one (`replaced`: (start, end,
+    new length), in order). An offset inside a replaced range moves to the end of what replaced
+    it; one at a range's start stays before it."""
     delta = 0
-    for start, end, why in spans:
+    for start, end, length in replaced:
         if pos <= start:
             break
-        length = 0 if isinstance(why, tuple) and why[0] == JOINED else marker_len
         if pos < end:
             return start + delta + length
         delta += length - (end - start)
     return pos + delta
 
 
-def adjust_chunks(raw: list, spans: list, marker_len: int = len(REDACTED_BYTES)) -> list:
-    """CHUNKS_KEY entries with sizes moved through the replacements: every chunk boundary maps to
-    its place in the new body, so the sizes still sum to the body length. Offsets are kept."""
+def adjust_chunks(raw: list, replaced: list[tuple[int, int, int]]) -> list:
+    """CHUNKS_KEY entries with sizes moved through the replacements ((start, end, new length),
+    in order): every chunk boundary maps to its place in the new body, so the sizes still sum
+    to the body length. Offsets are kept."""
     out, boundary, previous = [], 0, 0
     for at, size in raw:
         boundary += int(size)
-        mapped = _map_offset(boundary, spans, marker_len)
+        mapped = _map_offset(boundary, replaced)
         out.append([at, mapped - previous])
         previous = mapped
     return out

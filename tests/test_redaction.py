@@ -332,13 +332,13 @@ def test_chunk_sizes_in_binary_body_with_two_secrets():
 
 def test_adjust_chunks_boundary_inside_span_moves_to_its_end():
     # Old body: 10 bytes, span [2, 8) replaced by 3 bytes -> new body 7 bytes.
-    spans = [(2, 8, 0)]
+    spans = [(2, 8, 3)]
     # Boundaries 2 | 5 (inside: -> 2 + 3) | 10 (-> 7)
-    assert adjust_chunks([[0, 2], [1, 3], [2, 5]], spans, 3) == [[0, 2], [1, 3], [2, 2]]
+    assert adjust_chunks([[0, 2], [1, 3], [2, 5]], spans) == [[0, 2], [1, 3], [2, 2]]
     # Boundaries 4 (inside -> 5) | 6 (inside -> 5: an empty chunk keeps its time) | 10 (-> 7)
-    assert adjust_chunks([[0, 4], [1, 2], [2, 4]], spans, 3) == [[0, 5], [1, 0], [2, 2]]
+    assert adjust_chunks([[0, 4], [1, 2], [2, 4]], spans) == [[0, 5], [1, 0], [2, 2]]
     # Boundary 9 (after: -> 6) | 10 (-> 7)
-    assert adjust_chunks([[0, 9], [1, 1]], spans, 3) == [[0, 6], [1, 1]]
+    assert adjust_chunks([[0, 9], [1, 1]], spans) == [[0, 6], [1, 1]]
 
 
 def test_request_content_length_follows_only_a_matching_body_length():
