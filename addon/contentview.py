@@ -31,6 +31,7 @@ from .conversation import (
 )
 from .flows import CHUNKS_METADATA
 from .redaction import redact_text
+from .terminal import joined
 
 VIEW_NAME = "LLM"
 
@@ -99,7 +100,7 @@ def render_response(conv: Conversation) -> str:
         else:
             stream.append("no chunk timing")
         lines.append("stream: " + ", ".join(stream))
-    return "\n".join(lines)
+    return joined(lines)
 
 
 def render_request(url: str, data: bytes, headers: Any = None) -> str:
@@ -114,7 +115,7 @@ def render_request(url: str, data: bytes, headers: Any = None) -> str:
     for msg in view.messages:
         lines += [f"{msg.role}:", *_indent(msg.text or "(empty)"), ""]
     lines.append(f"tools: {', '.join(view.tools) if view.tools else '-'}")
-    return "\n".join(lines)
+    return joined(lines)
 
 
 def _headers(message: http.Message | None) -> dict[str, str]:

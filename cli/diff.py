@@ -29,10 +29,13 @@ import click
 from vcrproxy.cassette import Cassette, Interaction
 from vcrproxy.conversation import Conversation, conversation, format_duration
 from vcrproxy.matching import Matcher, differences
+from vcrproxy.terminal import clean as _clean
+from vcrproxy.terminal import clean_line as _clean_line
+from vcrproxy.terminal import joined
 
 from .common import NO_REDACT, Path, load_for_view, mask_text
 from .plain import answers, response_body_text, title
-from .show import _clean, _clean_line, _websocket
+from .show import _websocket
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _WORDS = {"recorded": "old", "live": "new"}
@@ -306,7 +309,7 @@ def diff(old: str, new: str, ignore_latency: bool, no_redact: bool) -> None:
     a = load_for_view(old, DiffError, redact=not no_redact)
     b = load_for_view(new, DiffError, redact=not no_redact)
     result = diff_cassettes(a, b, ignore_latency=ignore_latency)
-    text = "\n".join([f"--- {old} ({len(a.interactions)} interactions)",
-                      f"+++ {new} ({len(b.interactions)} interactions)", *result.lines()])
+    text = joined([f"--- {old} ({len(a.interactions)} interactions)",
+                   f"+++ {new} ({len(b.interactions)} interactions)", *result.lines()])
     click.echo(text if no_redact else mask_text(text))
     sys.exit(1 if result.changed else 0)

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from vcrproxy.cassette import Cassette, Interaction
 from vcrproxy.conversation import Conversation, conversation, usage_text
+from vcrproxy.terminal import clean as _clean
+from vcrproxy.terminal import clean_line as _clean_line
+from vcrproxy.terminal import joined
+from vcrproxy.terminal import one_line as _one_line
 from vcrproxy.websocket import WsSession
 
-from .show import _clean, _clean_line, _labelled, _one_line, _Style, _websocket
+from .show import _labelled, _Style, _websocket
 
 _PLAIN = _Style(False, keep_cr=True)
 
@@ -199,5 +203,5 @@ def render_plain(cassette: Cassette, interactions: list[Interaction] | None = No
     chosen = cassette.interactions if interactions is None else interactions
     n = len(cassette.interactions)
     blocks = [f"{n} interaction{'s' if n != 1 else ''}"]
-    blocks += ["\n".join(render_conversation(conversation(i), _websocket(i), i)) for i in chosen]
+    blocks += [joined(render_conversation(conversation(i), _websocket(i), i)) for i in chosen]
     return "\n\n".join(blocks) + "\n"

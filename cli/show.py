@@ -14,7 +14,6 @@ import base64
 import binascii
 import json
 import os
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +21,10 @@ from vcrproxy.aiformats import UNKNOWN, ExchangeSummary, decode_eventstream, sum
 from vcrproxy.cassette import WEBSOCKET_KEY, Cassette, CassetteError, Interaction, first_header
 from vcrproxy.conversation import format_duration
 from vcrproxy.conversation import usage_text as _usage_text
+from vcrproxy.terminal import clean as _clean
+from vcrproxy.terminal import clean_line as _clean_line
+from vcrproxy.terminal import joined
+from vcrproxy.terminal import one_line as _one_line
 from vcrproxy.websocket import WsSession, session_from_response, summarize_session, timeline
 
 HEX_PREVIEW = 256  # bytes of a binary body shown in raw mode
@@ -30,48 +33,6 @@ REASONING_PREVIEW = 600  # characters of reasoning text shown
 
 # ---------------------------------------------------------------------------------------------
 # Formatting helpers
-
-
-# What a terminal obeys or a reader is misled by: C0 controls but tab and line feed, DEL, the C1
-# controls (U+009B is CSI, the one-character `ESC [` that xterm and VTE obey in UTF-8), and the
-# explicit bidirectional embeddings, overrides and isolates (Unicode UAX #9: text shown in
-# another order than it is, "Trojan Source", CVE-2021-42574, where a git textconv shows it).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _escaped(m: re.Match[str]) -> str:
-    c = ord(m.group())
-    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
-
-
-def _clean(text: str, keep_cr: bool = False) -> str:
-    """Text safe for a terminal: CRLF to LF, other control characters (ESC, CSI, bidi
-    overrides) escaped as `\\x1b`, `\\x9b`, `\\u202e`. `keep_cr`: a CRLF's CR shown too
-    (`\\x0d`), where a change of line endings must show (diff, the plain view)."""
-    if not keep_cr:
-        text = text.replace("\r\n", "\n")
-    return _CONTROL.sub(_escaped, text)
-
-
-def _clean_line(text: str) -> str:
-    """`_clean` for a one-line field (a URL, a model, a tool's name, a finish reason): a line
-    break in it is escaped too (it could fake a line of the view)."""
-    return _clean(text).replace("\n", "\\n")
-
-
-def _one_line(arguments: str) -> str:
-    """A tool call's arguments on its one line: JSON laid out compactly, other text with its
-    line breaks escaped. Raw, a break started a line at column 0, and a line of the arguments
-    could read as a tool call the model never made."""
-    if "\n" not in arguments and "\r" not in arguments:
-        return _clean(arguments)  # (as the model wrote them)
-    import json
-
-    try:
-        text = json.dumps(json.loads(arguments), ensure_ascii=False, separators=(",", ":"))
-    except (ValueError, RecursionError):
-        text = arguments
-    return _clean_line(text.replace("\r", "\\r"))
 
 
 def _format_size(n: int) -> str:
@@ -340,7 +301,7 @@ def render_interaction(interaction: Interaction, *, raw: bool = False, color: bo
         lines += _websocket_lines(session, st, raw)
     if raw:
         lines += _raw(interaction, st)
-    return "\n".join(lines)
+    return joined(lines, styled=color)
 
 
 def render_cassette(
@@ -356,7 +317,8 @@ def render_cassette(
     chosen = select_interactions(cassette, ids)
     total = len(cassette.interactions)
     name = cassette.path if cassette.path else "<cassette>"
-    header = f"{st(os.fspath(name), 'bold')}: {total} interaction{'s' if total != 1 else ''}"
+    header = (f"{st(_clean_line(os.fspath(name)), 'bold')}: "
+              f"{total} interaction{'s' if total != 1 else ''}")
     if ids is not None:
         header += f" (showing {len(chosen)})"
     blocks = [header]
