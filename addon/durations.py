@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .yamlv3 import quoted
+
 _MAX_NS = (1 << 63) - 1
 _MIN_NS = -(1 << 63)
 
@@ -34,7 +36,7 @@ _SIMPLE = re.compile("([0-9]{1,9})(?:\\.([0-9]{1,9}))?(ns|us|\u00b5s|\u03bcs|ms|
 def parse_go_duration(s: str) -> int:
     """Parse a Go duration string (`[-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+` or `0`) to nanoseconds."""
     if not isinstance(s, str):
-        raise ValueError(f"invalid Go duration {s!r}: not a string")
+        raise ValueError(f"invalid Go duration {quoted(s)}: not a string")
     m = _SIMPLE.fullmatch(s)
     if m is not None:
         unit = _UNITS[m[3]]
@@ -42,7 +44,7 @@ def parse_go_duration(s: str) -> int:
         step, rest = divmod(unit, 10 ** len(frac))
         if not rest:
             return int(m[1]) * unit + (int(frac) * step if frac else 0)
-    orig = s if len(s) <= 40 else s[:37] + "..."  # (as shown in errors: one short line)
+    orig = quoted(s)  # (as errors show it: a long one described, never quoted: a pasted key)
     neg = False
     if s and s[0] in "+-":
         neg = s[0] == "-"
@@ -50,18 +52,18 @@ def parse_go_duration(s: str) -> int:
     if s == "0":
         return 0
     if not s:
-        raise ValueError(f"invalid Go duration {orig!r}")
+        raise ValueError(f"invalid Go duration {orig}")
     total = 0
     while s:
         if s[0] != "." and s[0] not in _DIGITS:
-            raise ValueError(f"invalid Go duration {orig!r}")
+            raise ValueError(f"invalid Go duration {orig}")
         # Integer part.
         i = 0
         v = 0
         while i < len(s) and s[i] in _DIGITS:
             v = v * 10 + ord(s[i]) - 48
             if v > 1 << 63:
-                raise ValueError(f"invalid Go duration {orig!r}: overflow")
+                raise ValueError(f"invalid Go duration {orig}: overflow")
             i += 1
         pre = i > 0
         s = s[i:]
@@ -88,32 +90,32 @@ def parse_go_duration(s: str) -> int:
             post = i > 0
             s = s[i:]
         if not pre and not post:
-            raise ValueError(f"invalid Go duration {orig!r}")
+            raise ValueError(f"invalid Go duration {orig}")
         # Unit: everything up to the next digit or '.'.
         i = 0
         while i < len(s) and s[i] != "." and s[i] not in _DIGITS:
             i += 1
         if i == 0:
-            raise ValueError(f"invalid Go duration {orig!r}: missing unit")
+            raise ValueError(f"invalid Go duration {orig}: missing unit")
         unit_name, s = s[:i], s[i:]
         unit = _UNITS.get(unit_name)
         if unit is None:
-            raise ValueError(f"invalid Go duration {orig!r}: unknown unit {unit_name!r}")
+            raise ValueError(f"invalid Go duration {orig}: unknown unit {quoted(unit_name)}")
         if v > (1 << 63) // unit:
-            raise ValueError(f"invalid Go duration {orig!r}: overflow")
+            raise ValueError(f"invalid Go duration {orig}: overflow")
         v *= unit
         if f > 0:
             # Go computes this in float64 and truncates; do the same to get Go's exact value.
             v += int(float(f) * (float(unit) / scale))
             if v > 1 << 63:
-                raise ValueError(f"invalid Go duration {orig!r}: overflow")
+                raise ValueError(f"invalid Go duration {orig}: overflow")
         total += v
         if total > 1 << 63:
-            raise ValueError(f"invalid Go duration {orig!r}: overflow")
+            raise ValueError(f"invalid Go duration {orig}: overflow")
     if neg:
         return -total
     if total > _MAX_NS:
-        raise ValueError(f"invalid Go duration {orig!r}: overflow")
+        raise ValueError(f"invalid Go duration {orig}: overflow")
     return total
 
 
