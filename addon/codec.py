@@ -786,7 +786,8 @@ def _emit_cassette(em: _Emitter, cassette: Cassette) -> None:
     for k in _ordered_keys(cassette.key_order, CASSETTE_KEYS, present, cassette.extra):
         if k == "version":
             if not isinstance(cassette.version, int) or isinstance(cassette.version, bool):
-                raise CassetteError(f"cassette version must be an integer, not {quoted(cassette.version)}")
+                raise CassetteError(
+                    f"cassette version must be an integer, not {quoted(cassette.version)}")
             out.append(f"version: {cassette.version}\n")
         elif k == "interactions":
             if not cassette.interactions:

@@ -497,7 +497,8 @@ def test_split_patterns_keeps_commas_inside_brackets():
 
 def test_jwt_after_a_failed_start_in_the_same_token_is_still_found():
     # A start that fails only skips later starts inside its own run (up to the `.`).
-    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+    jwt = ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+           "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U")
     for text in (f"eyJ-.{jwt}", f"eyJ-eyJ-{jwt}", f"eyJshort.eyJ {jwt}"):
         body = json.dumps({"note": text})
         out = redact_interaction(interaction(response=Response(body=body))).response.body
