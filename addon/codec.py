@@ -490,8 +490,11 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
         mark = getattr(parse_error, "problem_mark", None)
         # (A mistake further up, in a file that only lacks its final newline, is an error: a
         # cut leaves the error on the last line, and dropping the item would lose it for good.)
+        # (A node that does not construct is a cut only when it is the last thing written: a
+        # key after it means the item ended whole, e.g. a hand edit's unknown `!binary` tag.)
         in_last = mark is not None and start >= 0 and mark.index >= start and (
-            isinstance(parse_error, yaml.constructor.ConstructorError)
+            (isinstance(parse_error, yaml.constructor.ConstructorError)
+             and _KEY_LINE_RE.search(text, mark.index) is None)
             or (not text.endswith("\n") and mark.line >= text.count("\n", 0, len(text) - 1))
             or mark.index >= len(text) - 2
         )
