@@ -49,6 +49,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -284,11 +285,23 @@ _TEXT_DELTAS = (
 _TURN_BREAK = "\x00turn\x00"  # (a marker no event text holds: JSON strings escape NUL)
 
 
+_JSON_OBJECT = re.compile(rb"\s*\{")
+
+
 def _event(m: WsMessage) -> dict[str, Any] | None:
-    if not m.text or not isinstance(m.data, str) or not m.data.lstrip().startswith("{"):
-        return None
+    """The JSON object a message holds: a text frame's, or a binary frame's when it is UTF-8 JSON
+    (Gemini Live sends its server messages as binary frames: google-genai reads them with
+    `recv(decode=False)`, browsers get Blobs); None for anything else (audio)."""
+    if m.text:
+        data: str | bytes = m.data
+        if not isinstance(data, str) or not data.lstrip().startswith("{"):
+            return None
+    else:
+        data = m.payload
+        if not _JSON_OBJECT.match(data):
+            return None
     try:
-        obj = json.loads(m.data)
+        obj = json.loads(data)  # (bytes: read as UTF-8, else ValueError)
     except (ValueError, RecursionError):
         return None
     return obj if isinstance(obj, dict) else None
