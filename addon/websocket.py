@@ -344,10 +344,41 @@ def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def spoken_turns(session: WsSession) -> list[tuple[int, str]]:
+    """(index of the message that ends it, text) of each turn the user spoke, as the server
+    transcribed it (input audio transcription): the Realtime API's
+    `conversation.item.input_audio_transcription.completed` event's `transcript`; Gemini Live's
+    `serverContent.inputTranscription.text`, pieces joined up to the turn's `turnComplete`."""
+    turns: list[tuple[int, str]] = []
+    pieces: list[str] = []
+    for n, m in enumerate(session.messages):
+        obj = None if m.from_client else _event(m)
+        if obj is None:
+            continue
+        if obj.get("type") == "conversation.item.input_audio_transcription.completed":
+            if isinstance(obj.get("transcript"), str) and obj["transcript"].strip():
+                turns.append((n, obj["transcript"]))
+            continue
+        server = obj.get("serverContent") or obj.get("server_content")
+        if not isinstance(server, dict):
+            continue
+        heard = server.get("inputTranscription") or server.get("input_transcription")
+        if isinstance(heard, dict) and isinstance(heard.get("text"), str):
+            pieces.append(heard["text"])
+        if (server.get("turnComplete") or server.get("turn_complete")) and pieces:
+            if "".join(pieces).strip():
+                turns.append((n, "".join(pieces)))
+            pieces = []
+    if "".join(pieces).strip():
+        turns.append((len(session.messages) - 1, "".join(pieces)))
+    return turns
+
+
 def summarize_session(summary: Any, session: WsSession) -> None:
     """Fill an `aiformats.ExchangeSummary` from a Realtime session (OpenAI Realtime events or
-    Gemini Live messages): provider, model, last user text, assistant text (the deltas, or
-    transcripts for audio), tool calls, usage (summed over responses). Never raises."""
+    Gemini Live messages): provider, model, last user text (typed or spoken: `spoken_turns`),
+    assistant text (the deltas, or transcripts for audio), tool calls, usage (summed over
+    responses). Never raises."""
     from .aiformats import UNKNOWN, ToolCall, Usage
 
     summary.streamed = True
@@ -361,7 +392,10 @@ def summarize_session(summary: Any, session: WsSession) -> None:
         if _count(value):
             setattr(usage, field_name, (getattr(usage, field_name) or 0) + value)
 
-    for m in session.messages:
+    spoken = dict(spoken_turns(session))
+    for n, m in enumerate(session.messages):
+        if n in spoken:  # (the user's last turn may be a spoken one)
+            summary.user_message = " ".join(spoken[n].split())[:200]
         obj = _event(m)
         if obj is None:
             continue
@@ -471,6 +505,7 @@ __all__ = [
     "is_upgrade",
     "session_from_flow",
     "session_from_response",
+    "spoken_turns",
     "summarize_session",
     "timeline",
 ]

@@ -8,7 +8,8 @@ host and path in order. Then:
 - request differences as JSON paths, rendered by `vcrproxy.matching` exactly like a replay miss
   explanation (with "old"/"new" for "recorded"/"live");
 - a WebSocket session's client messages, compared in order as replay compares them (the
-  default `--ws-ignore-json` paths left out, binary messages by type), and its close;
+  default `--ws-ignore-json` paths left out, binary messages by type), what the user said
+  aloud (the server's transcripts), and its close;
 - answer changes (text, tool calls, finish reason, model, status, error);
 - token deltas, and latency deltas (headers, first token, last chunk) unless `ignore_latency`.
 
@@ -32,6 +33,7 @@ from vcrproxy.matching import Matcher, differences
 from vcrproxy.terminal import clean as _clean
 from vcrproxy.terminal import clean_line as _clean_line
 from vcrproxy.terminal import joined
+from vcrproxy.websocket import spoken_turns
 
 from .common import NO_REDACT, Path, load_for_view, mask_text
 from .plain import answers, response_body_text, title
@@ -171,6 +173,10 @@ def _websocket_lines(old: Interaction, new: Interaction) -> list[str]:
                                         False)
             out += [f"    client message {n + 1}: {relabel(d.removeprefix('message: '))}"
                     for d in diffs]
+    heard = ["\n".join(t for _, t in spoken_turns(s)) if s is not None else "" for s in (a, b)]
+    if heard[0] != heard[1]:  # (what the user said aloud: its audio is no compared text)
+        out.append("    spoken (transcribed):")
+        out += ["  " + line for line in _text_diff(heard[0] or "(none)", heard[1] or "(none)")]
     ca, cb = (a.close if a else None), (b.close if b else None)
     if (ca and (ca.code, ca.from_client)) != (cb and (cb.code, cb.from_client)):
         def close(c) -> str:

@@ -6,7 +6,7 @@ temporary file), nothing shortened, and no timing: every re-recording changes it
 make every interaction show in `git diff` (`vcrproxy diff` reports latency deltas). A WebSocket
 session's request messages are its client messages, each as replay compares it (wsmatch: the
 default `--ws-ignore-json` paths, event ids and audio, left out as they change every run; binary
-messages by size), and its close.
+messages by size), what the user said aloud (the server's transcript of it), and its close.
 Functions only: `render_plain(cassette) -> str`.
 """
 
@@ -18,7 +18,7 @@ from vcrproxy.terminal import clean as _clean
 from vcrproxy.terminal import clean_line as _clean_line
 from vcrproxy.terminal import joined
 from vcrproxy.terminal import one_line as _one_line
-from vcrproxy.websocket import WsSession
+from vcrproxy.websocket import WsSession, spoken_turns
 
 from .show import _labelled, _Style, _websocket
 
@@ -32,12 +32,19 @@ def title(conv: Conversation) -> str:
 
 
 def client_message_lines(session: WsSession) -> list[str]:
-    """`> client N: {...}` for each client message of a WebSocket session, then its close."""
+    """`> client N: {...}` for each client message of a WebSocket session, `> user (spoken): ...`
+    for each turn the user spoke (the server's transcript: `websocket.spoken_turns`) where it
+    ends, then its close."""
     from vcrproxy.wsmatch import compared_text  # (the body matcher: for WebSocket sessions only)
 
-    sent = (m for m in session.messages if m.from_client)
-    lines = [line for n, m in enumerate(sent, 1)
-             for line in _labelled(f"> client {n}", compared_text(m), _PLAIN)]
+    spoken = dict(spoken_turns(session))
+    lines, sent = [], 0
+    for n, m in enumerate(session.messages):
+        if m.from_client:
+            sent += 1
+            lines += _labelled(f"> client {sent}", compared_text(m), _PLAIN)
+        if n in spoken:
+            lines += _labelled("> user (spoken)", spoken[n], _PLAIN)
     c = session.close
     if c is not None:
         reason = f" {_clean(c.reason)!r}" if c.reason else ""

@@ -26,7 +26,7 @@ from vcrproxy.aiformats import UNKNOWN
 from vcrproxy.cassette import Cassette
 from vcrproxy.conversation import Conversation, conversation, format_duration, usage_text
 from vcrproxy.store import atomic_write
-from vcrproxy.websocket import WsSession
+from vcrproxy.websocket import WsSession, spoken_turns
 
 from .show import _websocket
 
@@ -152,13 +152,20 @@ def _pretty(arguments: str) -> str:
 
 
 def _client_messages(session: WsSession | None) -> list[dict[str, Any]]:
-    """A WebSocket session's client messages as replay compares them (wsmatch.compared_text)."""
+    """A WebSocket session's client messages as replay compares them (wsmatch.compared_text),
+    and in their place the turns the user spoke (the server's transcript: `spoken_turns`)."""
     if session is None:
         return []
     from vcrproxy.wsmatch import compared_text  # (the body matcher: for WebSocket sessions only)
 
-    return [{"role": "client", **_fold(compared_text(m))}
-            for m in session.messages if m.from_client]
+    spoken = dict(spoken_turns(session))
+    out = []
+    for n, m in enumerate(session.messages):
+        if m.from_client:
+            out.append({"role": "client", **_fold(compared_text(m))})
+        if n in spoken:
+            out.append({"role": "user", **_fold(f"(spoken) {spoken[n]}")})
+    return out
 
 
 def card(conv: Conversation, session: WsSession | None = None) -> dict[str, Any]:
