@@ -507,15 +507,70 @@ class _Out:
         self.error: str | None = None
         self.refused = False  # (a refusal's text is marked once, at its start)
         self.others: dict[str, list[str]] = {}  # answers past the first, by index
+        self._media: dict[int, tuple[str, Any, int]] = {}  # text index: (MIME type, sha256, size)
 
     def other_choice(self, index: Any, content: Any) -> None:
         """Text of an answer past the first (OpenAI `n`, Gemini `candidateCount`)."""
         if isinstance(content, str) and content:
             self.others.setdefault(str(index), []).append(content)
 
+    def media(self, mime: str, data: Any) -> None:
+        """A generated image, audio or file of the answer (`data`: base64, a `data:` URL or
+        another URL) as a line of its text, `[image image/png, 1234 bytes, sha256 <16 hex>]`:
+        a changed image is a changed answer in every view and in `diff`, and megabytes of
+        base64 are no text to read. Parts of one MIME type in a row (a streamed audio answer)
+        are one line."""
+        if not isinstance(data, str) or not data:
+            return
+        if data.startswith("data:"):  # (RFC 2397: data:[<mediatype>][;base64],<data>)
+            head, _, data = data.partition(",")
+            mime = mime or head[5:].split(";", 1)[0]
+        elif "://" in data[:16]:
+            major = (mime or "image").partition("/")[0]
+            self._line(f"[{major if major in ('audio', 'video', 'image') else 'file'} {data}]")
+            return
+        try:
+            raw = base64.b64decode(data + "=" * (-len(data) % 4), altchars=b"-_")
+        except (binascii.Error, ValueError):
+            raw = data.encode("utf-8", "surrogateescape")
+        last = len(self.text) - 1
+        if last in self._media and self._media[last][1] is not None \
+                and self._media[last][0] == mime:
+            _, digest, size = self._media.pop(last)
+            self.text.pop()
+        else:
+            import hashlib  # (not at import: `show` loads no hashlib for a cassette without)
+
+            digest, size = hashlib.sha256(), 0
+        digest.update(raw)
+        size += len(raw)
+        major = mime.partition("/")[0]
+        kind = major if major in ("audio", "video", "image") else "file"
+        self._line(f"[{kind}{' ' + mime if mime else ''}, {size} bytes, "
+                   f"sha256 {digest.hexdigest()[:16]}]")
+        self._media[len(self.text) - 1] = (mime, digest, size)
+
+    def _line(self, marker: str) -> None:
+        self._media[len(self.text)] = ("", None, 0)  # (on a line of its own: `_joined`)
+        self.text.append(marker)
+
+    def _joined(self) -> str:
+        """The text pieces joined, each media line on a line of its own."""
+        out: list[str] = []
+        after = False  # (the last piece was a media line)
+        for n, piece in enumerate(self.text):
+            if not piece:
+                continue
+            if out and (after or n in self._media) and not out[-1].endswith("\n") \
+                    and not piece.startswith("\n"):
+                out.append("\n")
+            out.append(piece)
+            after = n in self._media
+        return "".join(out)
+
     def text_with_others(self) -> str:
         """The first answer's text, then each other answer's after a `[choice N]` line."""
-        text = "".join(self.text)
+        text = self._joined()
         for index, parts in self.others.items():
             text += f"\n\n[choice {index}]\n" + "".join(parts)
         return text
@@ -612,6 +667,9 @@ def _openai_chat(obj: Any, out: _Out) -> None:
         if isinstance(msg.get("refusal"), str):
             # (told from an answer: a refusal and the same sentence as content differ)
             out.refusal(msg["refusal"])
+        # Generated images (OpenRouter's image models: `images[].image_url.url`, a data: URL).
+        for image in _list(msg.get("images")):
+            out.media("", _dict(_dict(image).get("image_url")).get("url"))
         # A spoken answer (`modalities: ["text", "audio"]`): its transcript is the text.
         transcript = _dict(msg.get("audio")).get("transcript")
         if isinstance(transcript, str):
@@ -670,6 +728,8 @@ def _responses_items(items: list[Any], out: _Out) -> None:
             call.name = kind
             detail = item.get("action", item.get("code", item.get("queries")))
             call.arguments = _json_text(detail) if detail is not None else ""
+            if kind == "image_generation_call":  # the generated image (base64, PNG by default)
+                out.media(f"image/{_str(item.get('output_format')) or 'png'}", item.get("result"))
 
 
 def _responses_object(resp: Any, out: _Out, *, with_output: bool = True) -> None:
@@ -878,6 +938,15 @@ def _gemini(obj: Any, out: _Out) -> None:
             if ran:
                 outcome = _str(ran.get("outcome")) or ""
                 out.text.append(f"[result {outcome}]\n{_str(ran.get('output')) or ''}\n")
+            # A generated image (image models), or audio (text to speech): its digest.
+            inline = part.get("inlineData") or part.get("inline_data")
+            if isinstance(inline, dict):
+                out.media(_str(inline.get("mimeType") or inline.get("mime_type")) or "",
+                          inline.get("data"))
+            linked = part.get("fileData") or part.get("file_data")
+            if isinstance(linked, dict):
+                out.media(_str(linked.get("mimeType") or linked.get("mime_type")) or "",
+                          linked.get("fileUri") or linked.get("file_uri"))
             fc = part.get("functionCall")
             if isinstance(fc, dict):
                 call = out.call(("gemini", len(out.calls)))
