@@ -37,6 +37,7 @@ ANTHROPIC_MESSAGES = providers.ANTHROPIC_MESSAGES.api
 GEMINI = providers.GEMINI.api
 BEDROCK_EVENTSTREAM = providers.BEDROCK_EVENTSTREAM.api
 BEDROCK_CONVERSE = providers.BEDROCK_CONVERSE.api  # non-streamed Bedrock Converse JSON
+BEDROCK_INVOKE = providers.BEDROCK_INVOKE.api  # non-streamed InvokeModel JSON: Llama, Titan...
 UNKNOWN = providers.UNKNOWN.api
 
 PROVIDERS = (
@@ -46,6 +47,7 @@ PROVIDERS = (
     GEMINI,
     BEDROCK_EVENTSTREAM,
     BEDROCK_CONVERSE,
+    BEDROCK_INVOKE,
     UNKNOWN,
 )
 
@@ -450,6 +452,9 @@ def _provider_from_request(req: Any) -> str | None:
         return OPENAI_RESPONSES
     return None
 
+
+# Bedrock's InvokeModel (not streamed): the model ID names the family, the body its shape.
+_BEDROCK_INVOKE_PATH = re.compile(r"/model/[^/]+/invoke$")
 
 # OpenAI endpoints whose requests also hold `model` and `input` but answer no conversation
 # (embeddings, moderations, text to speech, images, files): never read as the Responses API.
@@ -1057,14 +1062,53 @@ def _bedrock_frames(frames: list[EventStreamFrame], out: _Out) -> None:
             _openai_chat(e, out)
     else:  # other model families: Llama `generation`, Titan `outputText`, Cohere `text`…
         for e in dicts:
-            for key in ("generation", "outputText", "completion", "text"):
-                if isinstance(e.get(key), str):
-                    out.text.append(e[key])
-                    break
-            out.finish = _str(e.get("stop_reason")) or _str(e.get("completionReason")) or out.finish
+            _bedrock_model(e, out)
             metrics = e.get("amazon-bedrock-invocationMetrics")
             if isinstance(metrics, dict):
                 _bedrock_metrics(metrics, out)
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def _bedrock_model(e: dict, out: _Out) -> None:
+    """An InvokeModel JSON answer, or one chunk of its stream, of a model family with no API of
+    its own here (the Bedrock user guide's "Inference request parameters and response fields
+    for foundation models"): Meta Llama `generation`, `stop_reason`, `prompt_token_count`,
+    `generation_token_count`; Mistral `outputs[].text`, `.stop_reason`; Amazon Titan Text
+    `results[].outputText`, `.completionReason`, `.tokenCount`, `inputTextTokenCount` (chunks:
+    `outputText`, `completionReason`, `totalOutputTextTokenCount`); Cohere Command
+    `generations[].text`, `.finish_reason` (chunks and Command R: `text`, `finish_reason`); AI21
+    Jurassic `completions[].data.text`, `.finishReason.reason`; Claude's legacy text
+    completions `completion`, `stop_reason`. Answers past the first are other choices."""
+    for key in ("generation", "outputText", "completion", "text"):
+        if isinstance(e.get(key), str):
+            out.text.append(e[key])
+            break
+    out.finish = (_str(e.get("stop_reason")) or _str(e.get("completionReason"))
+                  or _str(e.get("finish_reason")) or out.finish)
+    answers = [_dict(a) for key in ("outputs", "results", "generations", "completions")
+               for a in _list(e.get(key))]
+    for n, answer in enumerate(answers):
+        text = _first(*(t for t in (answer.get("text"), answer.get("outputText"),
+                                    _dict(answer.get("data")).get("text"))
+                        if isinstance(t, str)))
+        if n:
+            out.other_choice(n, text)
+            continue
+        if text is not None:
+            out.text.append(text)
+        out.finish = (_str(answer.get("stop_reason")) or _str(answer.get("completionReason"))
+                      or _str(answer.get("finish_reason"))
+                      or _str(_dict(answer.get("finishReason")).get("reason")) or out.finish)
+    out.set_usage(
+        input_tokens=_first(_int(e.get("prompt_token_count")),
+                            _int(e.get("inputTextTokenCount"))),
+        output_tokens=_first(_int(e.get("generation_token_count")),
+                             _int(e.get("totalOutputTextTokenCount")),
+                             _int(answers[0].get("tokenCount")) if answers else None),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1236,6 +1280,11 @@ def _request_side(provider: str, req: Any) -> tuple[str | None, list[ToolResult]
         return _responses_request(req)
     if "messages" in req:
         return _messages_request(req)
+    if provider == BEDROCK_INVOKE:  # a prompt as one text: Llama, Mistral, Cohere `prompt`,
+        # Cohere Command R `message`, Titan `inputText`
+        prompt = _first(*(req[k] for k in ("prompt", "inputText", "message")
+                          if isinstance(req.get(k), str) and req[k].strip()))
+        return (shorten(prompt) if prompt else None), []
     return None, []
 
 
@@ -1296,8 +1345,12 @@ def _fill(
         if not by_url and not_chat_path:
             provider = UNKNOWN  # (an embeddings or moderation call: no conversation to show)
         else:
+            invoke = _BEDROCK_INVOKE_PATH.search(_path(s.url)) is not None
             provider = (by_url if recognizable else None) or (
-                _provider_from_response(objs) or _provider_from_request(req) or UNKNOWN
+                _provider_from_response(objs)
+                or (BEDROCK_INVOKE if invoke and recognizable else None)
+                or _provider_from_request(req)
+                or UNKNOWN
             )
     s.provider = provider
 
@@ -1342,6 +1395,10 @@ def _fill(
     elif provider == BEDROCK_CONVERSE:
         for obj in objs:
             _converse_message(obj, out)
+    elif provider == BEDROCK_INVOKE:
+        for obj in objs:
+            if isinstance(obj, dict):
+                _bedrock_model(obj, out)
 
     for ev in resp.sse_events:  # a bare `event: error` SSE event (e.g. Anthropic overloaded)
         if ev.event == "error":

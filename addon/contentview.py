@@ -42,6 +42,7 @@ PROVIDER_NAMES = {
     af.GEMINI: "Gemini",
     af.BEDROCK_EVENTSTREAM: "Bedrock event stream",
     af.BEDROCK_CONVERSE: "Bedrock Converse",
+    af.BEDROCK_INVOKE: "Bedrock InvokeModel",
 }
 _PRIORITY = 2.0  # above mitmproxy's JSON view (1) for AI API responses
 

@@ -95,12 +95,16 @@ BEDROCK_EVENTSTREAM = Provider("bedrock-eventstream", "bedrock", (
     b'"bytes":"' + base64.b64encode(b'{"type":"message_stop'),
     b'"bytes":"' + base64.b64encode(b'{"type": "message_sto')))
 BEDROCK_CONVERSE = Provider("bedrock-converse", "bedrock")
+# InvokeModel's JSON answer of a model family with no API of its own here (Llama, Mistral, Titan,
+# Cohere, AI21): aiformats reads it by its shape; its path (`/model/ID/invoke`) names no API, so
+# `by_path` leaves it to the host (Bedrock's errors) like Claude's InvokeModel.
+BEDROCK_INVOKE = Provider("bedrock-invoke", "bedrock")
 # Nothing recognised: OpenAI-compatible gateways are the common case, so OpenAI's error shape.
 UNKNOWN = Provider("unknown", "openai")
 
 PROVIDERS = (
     OPENAI_CHAT, OPENAI_RESPONSES, ANTHROPIC_MESSAGES, GEMINI, BEDROCK_EVENTSTREAM,
-    BEDROCK_CONVERSE,
+    BEDROCK_CONVERSE, BEDROCK_INVOKE,
 )
 # Any API's end-of-stream marker, for a stream whose API is not recognised.
 ANY_STREAM_END: tuple[bytes, ...] = tuple(m for p in PROVIDERS for m in p.stream_end)
