@@ -66,6 +66,7 @@ from .cassette import (
     Response,
     first_header,
 )
+from .yamlv3 import quoted
 
 if TYPE_CHECKING:
     from . import aiformats
@@ -459,13 +460,23 @@ def split_patterns(text: str) -> list[str]:
     return [i for i in items if i]
 
 
+@lru_cache(maxsize=256)
+def _bytes_pattern(pattern: re.Pattern[str]) -> re.Pattern[bytes]:
+    return re.compile(pattern.pattern.encode("utf-8"), pattern.flags & ~re.UNICODE)
+
+
 def _compile(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
+    """A user's secret pattern compiled, as text and as the bytes form bodies are searched
+    with (`_bytes_pattern`). Raises ValueError (one line) for one `re` refuses in either form:
+    re.error, and the OverflowError or RecursionError of a huge repeat or deep nesting."""
     if isinstance(pattern, re.Pattern):
         return pattern
     try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise ValueError(f"bad secret pattern {pattern!r}: {e}") from None
+        compiled = re.compile(pattern)
+        _bytes_pattern(compiled)
+    except (re.error, OverflowError, RecursionError, ValueError, TypeError) as e:
+        raise ValueError(f"bad secret pattern {quoted(pattern)}: {e}") from None
+    return compiled
 
 
 def _pattern_source(item: str | re.Pattern[str]) -> str:
@@ -676,11 +687,6 @@ def is_redacted(value: str) -> bool:
 # named value, e.g. "request header X-Api-Key"), ("echo", place the value was named in).
 Reason = tuple[str, str]
 Span = tuple[int, int, Reason]
-
-
-@lru_cache(maxsize=256)
-def _bytes_pattern(pattern: re.Pattern[str]) -> re.Pattern[bytes]:
-    return re.compile(pattern.pattern.encode("utf-8"), pattern.flags & ~re.UNICODE)
 
 
 class _Needles:
