@@ -99,6 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "e.g. fault='status:429@1' or fault=['reset@1', 'delay:200'].",
     )
     _root(config)  # (a bad --vcrproxy-dir is a usage error at start, not in every test)
+    _mode(config)  # (and a bad VCRPROXY_MODE or vcrproxy_mode)
     config.stash[_OPTIONS] = _proxy_options(config)  # (and a bad option)
 
 
@@ -139,6 +140,8 @@ def _proxy_options(config: pytest.Config) -> tuple[dict[str, object], list[str],
 
 
 def _mode(config: pytest.Config) -> str:
+    """The run's mode: --vcrproxy-mode, $VCRPROXY_MODE, the vcrproxy_mode ini key, else once.
+    Raises pytest.UsageError for an unknown one (checked at start, by pytest_configure)."""
     mode = (
         config.getoption("--vcrproxy-mode")
         or os.environ.get("VCRPROXY_MODE")
