@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import pytest
 
@@ -160,6 +161,18 @@ def _root(config: pytest.Config) -> str:
     return os.path.abspath(os.path.join(str(config.rootpath), root))
 
 
+def _cannot_start(config: pytest.Config, message: str) -> NoReturn:
+    """End the run with `message` (one line, pytest's usage-error exit 4): the proxy cannot
+    start, so no test using it can run. (A pytest.UsageError raised in the session fixture was
+    an ERROR with the plugin's traceback in every such test, and the run went on.) The CA and
+    the proxy start on first use, not in pytest_configure: a run that uses no cassette creates
+    no CA. An xdist worker cannot end the run (pytest.exit there is an INTERNALERROR in the
+    controller): its tests each fail at setup with the one line instead."""
+    if hasattr(config, "workerinput"):
+        raise pytest.fail.Exception(message, pytrace=False) from None  # (no chained traceback)
+    raise pytest.exit.Exception(message, returncode=pytest.ExitCode.USAGE_ERROR) from None
+
+
 @pytest.fixture(scope="session")
 def vcrproxy_server(pytestconfig: pytest.Config):
     """The proxy shared by this process's tests (started on first use)."""
@@ -172,7 +185,7 @@ def vcrproxy_server(pytestconfig: pytest.Config):
     try:
         ca, bundle = ensure_ca(confdir)
     except CAError as e:
-        raise pytest.UsageError(f"vcrproxy: {e}") from None
+        _cannot_start(pytestconfig, f"vcrproxy: {e}")
     table, sets, vcr_options = pytestconfig.stash[_OPTIONS]
     # Every test names its cassette and mode in its proxy URL; requests that name none (not
     # routed by the fixture) just pass through. A run in replay mode (CI, offline) gets a proxy
@@ -200,7 +213,7 @@ def vcrproxy_server(pytestconfig: pytest.Config):
             # (vcr_fault here is for every test's cassette, not checked against the stray one)
             server = BackgroundProxy(settings, VCR(check_faults=False)).start()
         except ProxyError as e:
-            raise pytest.UsageError(f"vcrproxy: {e}") from None
+            _cannot_start(pytestconfig, f"vcrproxy: {e}")
         server.ca_cert, server.ca_bundle = ca, bundle  # type: ignore[attr-defined]
         yield server
         server.stop()
