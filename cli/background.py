@@ -10,7 +10,8 @@ has a state file `<confdir>/background/<pid>.json` (its URL, cassette, log, and 
 code); `vcrproxy stop` finds the session from $VCRPROXY_PID (exported by the first command),
 `--pid`, or the only state file, sends SIGTERM, waits for the exit code, prints the session's log
 (flows and summary) on stderr and `unset` lines on stdout, and exits with the session's code
-(3 when replay missed; cli/main.py's group then ends stdout with `(exit 3)`, so the eval fails).
+(3 as for a wrapped command that succeeded: a miss, an upstream failure, --strict's unused ones;
+cli/main.py's group then ends stdout with `(exit 3)`, so the eval fails).
 """
 
 from __future__ import annotations

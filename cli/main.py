@@ -342,14 +342,17 @@ async def _run(
             for sig in STOP_SIGNALS:
                 loop.remove_signal_handler(sig)
     if received and not s.command:
-        missed = s.background and proxy.vcr.missed and not kw["allow_misses"]
-        return MISS_EXIT if missed else 0  # `vcrproxy stop` exits with this
+        # `vcrproxy stop` exits with a background session's code: the rules of a command that
+        # succeeded (a miss, an exchange that failed upstream, --strict's unused ones: 3).
+        return _verdict(s, proxy, 0) if s.background else 0
     return _verdict(s, proxy, code)
 
 
 def _verdict(s: Session, proxy: Proxy, code: int) -> int:
-    """The exit code after a wrapped command: its own, unless it succeeded and the session shows
-    a bypass (BYPASS_EXIT), a miss, or with --strict an unused interaction (MISS_EXIT)."""
+    """The exit code after a wrapped command (or a background session, as if its command had
+    succeeded): its own, unless it succeeded and the session shows a bypass (BYPASS_EXIT, with
+    a command only), a miss, an exchange that failed upstream, or with --strict an unused
+    interaction (MISS_EXIT)."""
     from vcrproxy.bypass import check_run
 
     kw, vcr = s.kw, proxy.vcr
@@ -600,8 +603,9 @@ def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None
 def stop(pid: int | None, confdir: str) -> None:
     """Stop a `--background` session: eval "$(vcrproxy stop)" also unsets its exports.
 
-    Its flows and summary go to stderr; the exit code is the session's (3 if replay missed),
-    and the shell code ends with `(exit N)` when N is not 0, so eval fails too."""
+    Its flows and summary go to stderr; the exit code is the session's (3 if replay missed, an
+    exchange failed upstream while recording, or --strict found unused interactions), and the
+    shell code ends with `(exit N)` when N is not 0, so eval fails too."""
     import shlex
 
     from vcrproxy.childenv import without_preload
