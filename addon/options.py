@@ -188,7 +188,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("web", bool, False, "Run the session in mitmproxy's web UI.", addon=False),
     Option("web_port", int, 8081, "Port of the web UI with --web.", addon=False),
     Option("keep_no_proxy", bool, False,
-           "Keep the user's NO_PROXY for the command (default: cleared).", addon=False),
+           "Keep the user's NO_PROXY for the command, or in the shell with the exports a "
+           "standalone or --background session prints (default: cleared).", addon=False),
     Option("allow_misses", bool, False,
            "Exit with the command's code even if replay missed (else 3).", addon=False),
     Option("strict", bool, False,

@@ -18,6 +18,7 @@ from vcrproxy import ca as ca_module
 from vcrproxy.ca import default_confdir
 from vcrproxy.cassette import CassetteError, os_error
 from vcrproxy.childenv import (
+    NO_PROXY_VARS,
     cassette_name_parts,
     child_env,
     proxy_exports,
@@ -256,6 +257,12 @@ def _serve(s: Session, preloaded: Preloaded | None) -> int:
         raise click.ClickException(str(e)) from None
 
 
+def _no_proxy_unset(kw: dict[str, Any]) -> tuple[str, ...]:
+    """What the printed exports unset: NO_PROXY (both cases), unless --keep-no-proxy keeps the
+    shell's, as it does a wrapped command's (child_env)."""
+    return () if kw["keep_no_proxy"] else NO_PROXY_VARS
+
+
 def run_background(s: Session) -> int:
     """--background: check and prepare here (one-line errors at once), run the session in a
     detached child, print its exports (and how to stop it) and return."""
@@ -273,7 +280,7 @@ def run_background(s: Session) -> int:
     pid, url = background.start(confdir, child)
     exports = proxy_exports(url, ca, bundle)
     exports["VCRPROXY_PID"] = str(pid)
-    click.echo(shell_exports(exports))
+    click.echo(shell_exports(exports, unset=_no_proxy_unset(s.kw)))
     click.echo(f"vcrproxy: {s.mode} {s.cassette} on {url} in the background (pid {pid}); "
                'stop it with: eval "$(vcrproxy stop)"', err=True)
     return 0
@@ -326,7 +333,8 @@ async def _run(
             await stop.wait()
         else:
             live.note(f"{s.mode} {s.cassette} on {proxy.url} - in your shell:")
-            print(shell_exports(proxy_exports(proxy.url, ca, bundle)), flush=True)
+            print(shell_exports(proxy_exports(proxy.url, ca, bundle), unset=_no_proxy_unset(kw)),
+                  flush=True)
             live.note("Ctrl-C to stop")
             if not sys.stdout.isatty():
                 live.note('runs until stopped: for eval "$(vcrproxy ...)" add --background')
