@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
@@ -20,7 +20,7 @@ BUNDLE_VARS = (
     "DENO_CERT",  # Deno
     "PIP_CERT",  # pip
 )
-# Variables that ADD to a runtime's trust store: our CA alone.
+# Variables that ADD to a runtime's trust store: our CA (plus the user's own file's certificates).
 EXTRA_CA_VARS = ("NODE_EXTRA_CA_CERTS",)
 
 
@@ -59,21 +59,34 @@ def write_bundle(ca_cert: str, bundle: str) -> str:
 _PEM_BLOCK = "-----END CERTIFICATE-----"
 
 
-def with_user_roots(bundle: str, env: dict[str, str]) -> str:
+def with_user_roots(bundle: str, env: Mapping[str, str]) -> str:
     """`bundle`, or, when `env` names trust files of its own in BUNDLE_VARS (a company CA in
     SSL_CERT_FILE, REQUESTS_CA_BUNDLE), a bundle beside it that adds their certificates: the
     wrapped command's variables are replaced, and a request that verified before (a kept
     NO_PROXY host, reached directly) must still verify. Named by its content's hash."""
+    return _with_certs(bundle, [env.get(name) for name in BUNDLE_VARS])
+
+
+def with_user_extra_ca(ca_cert: str, env: Mapping[str, str]) -> str:
+    """`ca_cert`, or, when `env` names a file of its own in EXTRA_CA_VARS (NODE_EXTRA_CA_CERTS:
+    the only way Node adds a company or internal CA), a file beside it holding our CA and that
+    file's certificates, for the same reason as with_user_roots. Named by its content's hash."""
+    return _with_certs(ca_cert, [env.get(name) for name in EXTRA_CA_VARS])
+
+
+def _with_certs(base_path: str, paths: list[str | None]) -> str:
+    """`base_path`, or `<its stem>-<hash>.pem` beside it: its text plus the certificates of the
+    files `paths` names (a missing or unreadable one, or `base_path` itself, is passed over)
+    that it lacks."""
     blocks: dict[str, None] = {}
     try:
-        with open(bundle, encoding="ascii", errors="replace") as f:
+        with open(base_path, encoding="ascii", errors="replace") as f:
             base = f.read()
     except OSError:
-        return bundle
-    for name in BUNDLE_VARS:
-        path = env.get(name)
+        return base_path
+    for path in paths:
         if not path or not os.path.isfile(path) or os.path.realpath(path) == os.path.realpath(
-                bundle):
+                base_path):
             continue
         try:
             with open(path, encoding="ascii", errors="replace") as f:
@@ -86,12 +99,12 @@ def with_user_roots(bundle: str, env: dict[str, str]) -> str:
                 blocks.setdefault(block[start:].strip() + "\n" + _PEM_BLOCK + "\n")
     extra = [b for b in blocks if b.strip() not in base]
     if not extra:
-        return bundle
+        return base_path
     import hashlib
 
     text = base.rstrip("\n") + "\n" + "".join(extra)
     digest = hashlib.sha256(text.encode("ascii", "replace")).hexdigest()[:16]
-    path = f"{os.path.splitext(bundle)[0]}-{digest}.pem"
+    path = f"{os.path.splitext(base_path)[0]}-{digest}.pem"
     if not os.path.exists(path):
         from .store import atomic_write
 
@@ -179,8 +192,7 @@ def child_env(
 ) -> dict[str, str]:
     """`base` (default os.environ) plus the variables that route a child through the proxy."""
     env = dict(os.environ if base is None else base)
-    bundle = with_user_roots(bundle, env)
-    env.update(proxy_exports(url, ca_cert, bundle, node_options_base=env.get("NODE_OPTIONS", "")))
+    env.update(proxy_exports(url, ca_cert, bundle, user_env=env))
     if not keep_no_proxy:
         # Loopback and internal upstreams are proxied too (tests talk to 127.0.0.1 gateways).
         for name in NO_PROXY_VARS:
@@ -189,10 +201,24 @@ def child_env(
 
 
 def proxy_exports(
-    url: str, ca_cert: str, bundle: str, *, node_options_base: str | None = None
+    url: str,
+    ca_cert: str,
+    bundle: str,
+    *,
+    node_options_base: str | None = None,
+    user_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The variables a client process needs; NODE_OPTIONS extends `node_options_base` (default:
-    this process's NODE_OPTIONS)."""
+    `user_env`'s NODE_OPTIONS, else this process's). `user_env`: the environment whose
+    variables these replace (a wrapped command's, the shell's): the certificates of its own
+    trust files are kept (with_user_roots, with_user_extra_ca)."""
+    if user_env is not None:
+        bundle = with_user_roots(bundle, user_env)
+        extra_ca = with_user_extra_ca(ca_cert, user_env)
+        if node_options_base is None:
+            node_options_base = user_env.get("NODE_OPTIONS", "")
+    else:
+        extra_ca = ca_cert
     out: dict[str, str] = {}
     for name in PROXY_VARS:
         out[name] = url
@@ -200,7 +226,7 @@ def proxy_exports(
     for name in BUNDLE_VARS:
         out[name] = bundle
     for name in EXTRA_CA_VARS:
-        out[name] = ca_cert
+        out[name] = extra_ca
     # Node >= 24 honours HTTPS_PROXY in fetch/http only with this set; older Node ignores it.
     out["NODE_USE_ENV_PROXY"] = "1"
     # Older Node: a preload routes fetch through undici's EnvHttpProxyAgent (node_preload.cjs).

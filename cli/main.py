@@ -278,7 +278,7 @@ def run_background(s: Session) -> int:
         return _serve(replace(s, on_ready=on_ready, background=True), preloaded)
 
     pid, url = background.start(confdir, child)
-    exports = proxy_exports(url, ca, bundle)
+    exports = proxy_exports(url, ca, bundle, user_env=os.environ)
     exports["VCRPROXY_PID"] = str(pid)
     click.echo(shell_exports(exports, unset=_no_proxy_unset(s.kw)))
     click.echo(f"vcrproxy: {s.mode} {s.cassette} on {url} in the background (pid {pid}); "
@@ -333,8 +333,8 @@ async def _run(
             await stop.wait()
         else:
             live.note(f"{s.mode} {s.cassette} on {proxy.url} - in your shell:")
-            print(shell_exports(proxy_exports(proxy.url, ca, bundle), unset=_no_proxy_unset(kw)),
-                  flush=True)
+            exports = proxy_exports(proxy.url, ca, bundle, user_env=os.environ)
+            print(shell_exports(exports, unset=_no_proxy_unset(kw)), flush=True)
             live.note("Ctrl-C to stop")
             if not sys.stdout.isatty():
                 live.note('runs until stopped: for eval "$(vcrproxy ...)" add --background')
