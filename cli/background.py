@@ -2,16 +2,17 @@
 
     eval "$(vcrproxy replay --background cassettes/chat.yaml)"   # exports, returns at once
     pytest -q                                                     # any client, this shell
-    eval "$(vcrproxy stop)"                                       # summary; unsets the exports
+    eval "$(vcrproxy stop)"                                       # summary; undoes the exports
 
 The session forks before any event loop or thread exists, detaches (setsid, stdio to a log), and
 tells the parent through a pipe when it listens (or why it could not start). Each running session
 has a state file `<confdir>/background/<pid>.json` (its URL, cassette, log, and at the end its exit
 code); `vcrproxy stop` finds the session from $VCRPROXY_PID (exported by the first command),
 `--pid`, or the only state file, sends SIGTERM, waits for the exit code, prints the session's log
-(flows and summary) on stderr and `unset` lines on stdout, and exits with the session's code
-(3 as for a wrapped command that succeeded: a miss, an upstream failure, --strict's unused ones;
-cli/main.py's group then ends stdout with `(exit 3)`, so the eval fails).
+(flows and summary) on stderr and on stdout the lines that undo the exports (the shell's earlier
+values from $VCRPROXY_SAVED_ENV, else `unset`), and exits with the session's code (3 as for a
+wrapped command that succeeded: a miss, an upstream failure, --strict's unused ones; cli/main.py's
+group then ends stdout with `(exit 3)`, so the eval fails).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ STOP_TIMEOUT = 20.0
 class SessionGone(click.ClickException):
     """`vcrproxy stop` found no such session (none runs, its state is gone, or it died without
     recording an exit code: `log` is then its log): the shell's exports point at nothing, so
-    stop still prints the `unset` lines."""
+    stop still prints the lines that undo them."""
 
     def __init__(self, message: str, log: str = "") -> None:
         super().__init__(message)

@@ -49,6 +49,9 @@ if TYPE_CHECKING:  # the proxy (and so mitmproxy, asyncio) is imported only wher
 # (Ctrl-\, and the graceful stop some supervisors send, as nginx's images do). A wrapped
 # command gets the same signal (as from a terminal, or a signal-forwarding init).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+# Exported by --background: JSON of the shell's values of the variables its exports replace or
+# unset (the previous session's own, for one started inside another), which `stop` restores.
+SAVED_ENV = "VCRPROXY_SAVED_ENV"
 MISS_EXIT = 3  # the child succeeded but replay had misses (or, with --strict, left some unused)
 BYPASS_EXIT = 4  # the child succeeded but made no request through the proxy (bypass.py)
 
@@ -266,6 +269,8 @@ def _no_proxy_unset(kw: dict[str, Any]) -> tuple[str, ...]:
 def run_background(s: Session) -> int:
     """--background: check and prepare here (one-line errors at once), run the session in a
     detached child, print its exports (and how to stop it) and return."""
+    import json
+
     from . import background
 
     if s.command:
@@ -280,7 +285,13 @@ def run_background(s: Session) -> int:
     pid, url = background.start(confdir, child)
     exports = proxy_exports(url, ca, bundle, user_env=os.environ)
     exports["VCRPROXY_PID"] = str(pid)
-    click.echo(shell_exports(exports, unset=_no_proxy_unset(s.kw)))
+    unset = _no_proxy_unset(s.kw)
+    # What the shell had of the variables these replace or unset, for `vcrproxy stop` to put
+    # back (NODE_OPTIONS aside: stop takes only the preload out of it, whatever came since).
+    touched = [*exports, *unset, SAVED_ENV]
+    exports[SAVED_ENV] = json.dumps({n: os.environ[n] for n in touched
+                                     if n in os.environ and n != "NODE_OPTIONS"})
+    click.echo(shell_exports(exports, unset=unset))
     click.echo(f"vcrproxy: {s.mode} {s.cassette} on {url} in the background (pid {pid}); "
                'stop it with: eval "$(vcrproxy stop)"', err=True)
     return 0
@@ -609,7 +620,8 @@ def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None
               envvar="VCRPROXY_CONFDIR",
               show_default="~/.vcrproxy")
 def stop(pid: int | None, confdir: str) -> None:
-    """Stop a `--background` session: eval "$(vcrproxy stop)" also unsets its exports.
+    """Stop a `--background` session: eval "$(vcrproxy stop)" also undoes its exports (what
+    the shell had before comes back, the rest is unset).
 
     Its flows and summary go to stderr; the exit code is the session's (3 if replay missed, an
     exchange failed upstream while recording, or --strict found unused interactions), and the
@@ -621,12 +633,17 @@ def stop(pid: int | None, confdir: str) -> None:
     from . import background
 
     names = [n for n in proxy_exports("http://x", "", "") if n != "NODE_OPTIONS"]
-    unset = "\n".join(f"unset {n}" for n in [*names, "VCRPROXY_PID"])
+    # What the start replaced or unset gets the shell's earlier value back, the rest goes.
+    saved = _saved_env()
+    lines = [f"export {n}={shlex.quote(saved[n])}" if n in saved else f"unset {n}"
+             for n in [*names, "VCRPROXY_PID", SAVED_ENV]]
+    lines += [f"export {n}={shlex.quote(saved[n])}" for n in NO_PROXY_VARS if n in saved]
+    undo = "\n".join(lines)
     # NODE_OPTIONS holds the user's own options too: only the session's preload goes.
     node = os.environ.get("NODE_OPTIONS")
     if node is not None and without_preload(node) != node:
         rest = without_preload(node)
-        unset += f"\nexport NODE_OPTIONS={shlex.quote(rest)}" if rest else "\nunset NODE_OPTIONS"
+        undo += f"\nexport NODE_OPTIONS={shlex.quote(rest)}" if rest else "\nunset NODE_OPTIONS"
     def show(log: str) -> None:
         for line in log.splitlines():
             if not line.startswith(("export ", "unset ")):
@@ -636,11 +653,25 @@ def stop(pid: int | None, confdir: str) -> None:
         code, log = background.stop(os.path.abspath(os.path.expanduser(confdir)), pid)
     except background.SessionGone as e:
         show(e.log)  # what a session that died had logged, before the error line
-        click.echo(unset)  # the exports point at no session: drop them all the same
+        click.echo(undo)  # the exports point at no session: undo them all the same
         raise
     show(log)
-    click.echo(unset)
+    click.echo(undo)
     sys.exit(code)  # (_LazyGroup.invoke adds the `(exit N)`)
+
+
+def _saved_env() -> dict[str, str]:
+    """The shell's values from before the --background session ($VCRPROXY_SAVED_ENV: only
+    variables it replaced or unset); empty when absent or not what --background wrote."""
+    import json
+
+    try:
+        saved = json.loads(os.environ.get(SAVED_ENV) or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(saved, dict):
+        return {}
+    return {k: v for k, v in saved.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 @main.command(context_settings=CONTEXT)
