@@ -51,10 +51,13 @@ def _write_json(path: str, data: dict) -> None:
     atomic_write(path, json.dumps(data).encode())
 
 
-def start(confdir: str, run: Callable[[Callable[[str], None]], int]) -> tuple[int, str]:
-    """Fork; the child calls `run(on_ready)` (on_ready(url) once listening) and records its exit
-    code in its state file. The parent returns (the child's pid, its URL), or raises
-    ClickException with the child's one-line error."""
+def start(
+    confdir: str, run: Callable[[Callable[[str, str | None], None]], int]
+) -> tuple[int, str, str | None]:
+    """Fork; the child calls `run(on_ready)` (on_ready(url, web_url) once listening; web_url:
+    its web UI's, with --web) and records its exit code in its state file. The parent returns
+    (the child's pid, its URL, its web UI's URL or None), or raises ClickException with the
+    child's one-line error."""
     folder = state_dir(confdir)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     r, w = os.pipe()
@@ -77,11 +80,12 @@ def start(confdir: str, run: Callable[[Callable[[str], None]], int]) -> tuple[in
             os.close(null)
             info = {"pid": os.getpid(), "log": log}
 
-            def on_ready(url: str) -> None:
+            def on_ready(url: str, web_url: str | None = None) -> None:
                 info["url"] = url
                 info["started"] = process_token(os.getpid())  # stop checks it is still us
                 _write_json(state, info)
-                os.write(w, f"ready {url}\n".encode())
+                # (URLs hold no space; the web UI's token is only for whoever started it)
+                os.write(w, f"ready {url} {web_url or ''}".rstrip().encode() + b"\n")
 
             code = run(on_ready)
         except click.ClickException as e:
@@ -102,7 +106,8 @@ def start(confdir: str, run: Callable[[Callable[[str], None]], int]) -> tuple[in
     line = _read_line(r, READY_TIMEOUT)
     os.close(r)
     if line.startswith("ready "):
-        return pid, line[len("ready "):]
+        url, _, web_url = line[len("ready "):].partition(" ")
+        return pid, url, web_url or None
     if line.startswith("error "):
         try:  # the error is the whole story: no state file was written, leave no log either
             os.waitpid(pid, 0)

@@ -117,7 +117,8 @@ class Session:
     mode: str
     command: tuple[str, ...]
     kw: dict[str, Any]
-    on_ready: Callable[[str], None] | None = None  # called with the proxy URL once listening
+    # Called with the proxy URL (and with --web the web UI's, else None) once listening.
+    on_ready: Callable[[str, str | None], None] | None = None
     background: bool = False  # the detached child of --background (cli/background.py)
 
 
@@ -279,10 +280,10 @@ def run_background(s: Session) -> int:
     preloaded = _precheck(s)  # the child serves this parse (fork keeps it): not parsed twice
     confdir = os.path.abspath(os.path.expanduser(s.kw["confdir"]))
     ca, bundle = ensure_ca(confdir)
-    def child(on_ready: Callable[[str], None]) -> int:
+    def child(on_ready: Callable[[str, str | None], None]) -> int:
         return _serve(replace(s, on_ready=on_ready, background=True), preloaded)
 
-    pid, url = background.start(confdir, child)
+    pid, url, web_url = background.start(confdir, child)
     exports = proxy_exports(url, ca, bundle, user_env=os.environ)
     exports["VCRPROXY_PID"] = str(pid)
     unset = _no_proxy_unset(s.kw)
@@ -294,6 +295,8 @@ def run_background(s: Session) -> int:
     click.echo(shell_exports(exports, unset=unset))
     click.echo(f"vcrproxy: {s.mode} {s.cassette} on {url} in the background (pid {pid}); "
                'stop it with: eval "$(vcrproxy stop)"', err=True)
+    if web_url:  # (the session's own note of it goes to its log, seen only at stop)
+        click.echo(f"vcrproxy: web UI: {web_url}", err=True)
     return 0
 
 
@@ -313,7 +316,7 @@ async def _run(
         proxy.vcr.listeners.append(live.flow)
     await proxy.start()
     if s.on_ready is not None:
-        s.on_ready(proxy.url)
+        s.on_ready(proxy.url, proxy.web_url if kw["web"] else None)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     received: list[int] = []  # the stop signals, in order
