@@ -1057,11 +1057,13 @@ def _pair_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int,
 
 
 def _code_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
-             ) -> tuple[int, str] | None:
+             ) -> tuple[int, int, str] | None:
     """A credential in code or a repr pasted as text, whose name field needle `ni`'s hit at
     `at` is in: a single-quoted mapping key (`{'password': '...'}`, PHP `'password' => '...'`)
-    or a keyword argument (`Settings(api_key='...')`), its value quoted: (where the value's
-    opening quote is, the name), else None. (Double-quoted keys are JSON's: `field_at`.)"""
+    or a keyword argument (`Settings(api_key='...')`, `connect(password="...")`), its value
+    quoted: (where the value's opening quote is, the backslashes before it: 1 when the code
+    sits in a JSON string, `password=\\"...\\"`, the name), else None. (Double-quoted keys
+    are JSON's: `field_at`.)"""
     m = _CODE_NAME.match(data, at)
     end = m.end()
     if end >= len(data) - 1 and not final:
@@ -1076,13 +1078,27 @@ def _code_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
     if tail is None:
         return None
     start = at - len(head.group(2) or b"")  # (the name's start: the hit may be inside it)
-    return tail.end() - 1, data[start:end].decode("ascii", "replace")
+    return tail.end() - 1, len(tail.group(1)), data[start:end].decode("ascii", "replace")
 
 
-def _code_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, str]]:
-    """The quoted value of `_code_at`'s name, without its quotes (up to the line's end)."""
-    at = where[0]
+def _code_value(data: bytes, where: tuple[int, int, str]) -> Iterator[tuple[int, int, str]]:
+    """The quoted value of `_code_at`'s name, without its quotes (up to the line's end, or
+    for code in a JSON string, its closing quote escaped as its opening one is)."""
+    at, escapes = where[0], where[1]
     quote = data[at : at + 1]
+    if escapes:
+        close = data.find(b"\\" * escapes + quote, at + 1)
+        line = data.find(b"\n", at + 1)
+        if close < 0 or 0 <= line < close:
+            return
+        raw = data[at + 1 : close]
+        try:  # (the value as the code holds it: the JSON string's escapes undone)
+            text = json.loads(b'"' + raw + b'"') if escapes == 1 else raw.decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            text = raw.decode("utf-8", "replace")
+        if text and not is_redacted(text):
+            yield at + 1, close, text
+        return
     close = data.find(quote, at + 1)
     line = data.find(b"\n", at + 1)
     if close < 0 or (0 <= line < close) or data[close - 1 : close] == b"\\":
@@ -1096,8 +1112,9 @@ _CODE_NAME = re.compile(rb"[A-Za-z0-9_]*")
 # What comes before such a name: its opening quote (a mapping key), or a character no
 # identifier holds (a keyword argument: `(api_key=`, `, api_key=`).
 _CODE_HEAD = re.compile(rb"(?:(')|[(,\s])([A-Za-z_][A-Za-z0-9_]*)?\Z")
-_CODE_AFTER_KEY = re.compile(rb"'[ \t]*(?::|=>)[ \t]*['\"]")
-_CODE_AFTER_ARG = re.compile(rb"[ \t]*=[ \t]*['\"]")
+_CODE_AFTER_KEY = re.compile(rb"'[ \t]*(?::|=>)[ \t]*()['\"]")
+# (Code in a JSON string escapes its quotes, `=\"`; JSON within a JSON string, `=\\\"`.)
+_CODE_AFTER_ARG = re.compile(rb"[ \t]*=[ \t]*(\\\\\\|\\|)['\"]")
 
 
 # A connection string's name: after a `;` (and spaces), letters, digits, `_`, ` `, `.`, `-`.
