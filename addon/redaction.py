@@ -973,12 +973,12 @@ class _Finder:
 
     def query_at(self, data: bytes, ni: int, at: int, final: bool = True
                  ) -> tuple[int, str] | None:
-        """The query parameter (of a URL in a body: after `?`, `&` or `&amp;`) whose name field
+        """The query parameter (of a URL in a body: after `?`, `#`, `&` or `&amp;`) whose name field
         needle `ni`'s hit at `at` is in: (where its `=` is, the name percent-decoded) when `=`
         follows, else None. `final=False` as in `xml_at`."""
         lo = max(0, at - _NAME_MAX)
         if data.rfind(b"?", lo, at) < 0 and data.rfind(b"&", lo, at) < 0 \
-                and data.rfind(b"\\u0026", lo, at) < 0:
+                and data.rfind(b"#", lo, at) < 0 and data.rfind(b"\\u0026", lo, at) < 0:
             return None  # (no query before it: most hits, words in text)
         end = _QUERY_NAME_REST.match(data, at).end()
         if end == len(data) and not final and end - at < _NAME_MAX:
@@ -1594,7 +1594,8 @@ _XML_TEXT = re.compile(
 # A query parameter's name in a URL in a body: after `?`, `&`, `&amp;` (HTML, XML) or `\u0026`
 # (Go's encoding/json writes `&` so), to `=`;
 # its value runs to what ends a URL's query in text, JSON or markup.
-_QUERY_NAME_HEAD = re.compile(rb"(?:[?&]|&amp;|\\u0026)([A-Za-z0-9_.~%+-]*)\Z")
+# (`#`: a fragment's parameters, `#access_token=...&state=` of an OAuth implicit redirect.)
+_QUERY_NAME_HEAD = re.compile(rb"(?:[?&#]|&amp;|\\u0026)([A-Za-z0-9_.~%+-]*)\Z")
 _QUERY_NAME_REST = re.compile(rb"[A-Za-z0-9_.~%%+-]{0,%d}" % _NAME_MAX)
 _QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
 # An assignment in a config file or shell in a body (a file attached as text, a multipart
