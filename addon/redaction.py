@@ -2088,6 +2088,8 @@ def _body_name_spans(
     spans = _named_fields(data, hits, finder, config, place, values) if hits else []
     if b"curl" in data and len(data) < _PAIRS_MAX:  # (under what the stream scan decides)
         spans += _curl_spans(data, config, place, values)
+    if b'"grant_type"' in data and len(data) < _PAIRS_MAX:
+        spans += _json_oauth_code_spans(data, place, values)
     if _FORM_TYPE in ctype:
         spans += _form_spans(data, with_oauth_code(config.secret_field, data), place, values,
                              finder, config)
@@ -2194,6 +2196,30 @@ _USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://[^/@:?#]*):([^/@?#]+)@")
 # is one beside `state` (the redirect that delivers it, 4.1.2) or in a token request
 # (`grant_type=authorization_code`, 4.1.3).
 _OAUTH_CODE_CONTEXT = re.compile(r"(?:^|&)(?:state=|grant_type=authorization_code(?:&|$))")
+
+
+# The same token request as JSON (Auth0's /oauth/token, GitHub and Atlassian accept it too).
+_JSON_GRANT = re.compile(rb'"grant_type"\s*:\s*"authorization_code"')
+_JSON_CODE = re.compile(rb'"code"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _json_oauth_code_spans(data: bytes, place: str, values: dict[str, str]) -> list[Span]:
+    """The `code` of a JSON OAuth token request (`"grant_type": "authorization_code"`, RFC
+    6749 4.1.3 in a JSON body), as spans; its text goes to `values`."""
+    if _JSON_GRANT.search(data) is None:
+        return []
+    spans: list[Span] = []
+    what = f"{place} field code"
+    for m in _JSON_CODE.finditer(data):
+        vs, ve = m.span(1)
+        try:
+            text = json.loads(b'"' + m.group(1) + b'"')
+        except ValueError:
+            text = m.group(1).decode("utf-8", "replace")
+        if text and not is_redacted(text):
+            spans.append((vs, ve, ("name", what)))
+            values.setdefault(text, what)
+    return spans
 
 
 def with_oauth_code(secret: Callable[[str], bool], pairs: str | bytes
