@@ -259,7 +259,12 @@ def proxy_credentials(req: http.Request) -> tuple[str, str | None] | None:
 
 def resolve_cassette_name(root: str, name: str) -> str:
     """Map a client-given cassette name to its real path under `root`, refusing escapes: `..`,
-    absolute names, and symlinked folders or files that lead outside the (real) root."""
+    absolute names, and symlinked folders or files that lead outside the (real) root; and a
+    name holding a secret's shape (a key given as the proxy URL's user: a file name is
+    committed like content, and redaction never sees it). Raises CassetteError."""
+    if redact_text(name) != name:
+        raise CassetteError("the proxy URL's cassette name holds what looks like a secret (a key "
+                            "given as the proxy user?): it is never made a file name")
     try:
         parts = cassette_name_parts(name)
     except ValueError as e:
