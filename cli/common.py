@@ -8,6 +8,7 @@ import click
 
 from vcrproxy.ca import default_confdir
 from vcrproxy.options import Option
+from vcrproxy.terminal import clean_line
 
 if TYPE_CHECKING:
     from vcrproxy.cassette import Cassette
@@ -129,9 +130,9 @@ def load_for_view(path: str, error: type[click.ClickException] = click.ClickExce
     try:
         cassette, notes = load_with_notes(path)
     except CassetteError as e:
-        raise error(str(e)) from None
+        raise error(clean_line(str(e))) from None
     except OSError as e:
-        raise error(str(os_error(path, e))) from None
+        raise error(clean_line(str(os_error(path, e)))) from None
     for note in notes:
         click.echo(note, err=True)
     if redact:

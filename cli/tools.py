@@ -11,6 +11,7 @@ import click
 from vcrproxy import save_cassette
 from vcrproxy.cassette import Cassette, CassetteError, os_error
 from vcrproxy.options import BY_NAME
+from vcrproxy.terminal import clean_line
 from vcrproxy.yamlio import cassette_lock
 
 from .common import (
@@ -28,14 +29,25 @@ if TYPE_CHECKING:  # imported where used: `show` needs none of the redaction rul
     from vcrproxy.redaction import RedactionConfig
 
 
+def _say(message: str, err: bool = False) -> None:
+    """One line of output, kept one line: a cassette's file name or a message quoting its
+    content cannot start another line or reach the terminal as an escape (terminal.py)."""
+    click.echo(clean_line(message), err=err)
+
+
+def _fail(message: str) -> click.ClickException:
+    """The command's one-line error (click prints `Error: ...`), kept one line as `_say`."""
+    return click.ClickException(clean_line(message))
+
+
 def _load_notes(path: str) -> tuple[Cassette, list[str]]:
     """The cassette and its loader's repair notes, which are printed here (stderr)."""
     try:
         c, notes = load_with_notes(path)
     except CassetteError as e:
-        raise click.ClickException(str(e)) from None
+        raise _fail(str(e)) from None
     for note in notes:
-        click.echo(note, err=True)
+        _say(note, err=True)
     return c, notes
 
 
@@ -71,7 +83,7 @@ def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: b
     known = {i.id for i in c.interactions}
     missing = [i for i in ids if i not in known]
     if missing:
-        raise click.ClickException(f"{cassette}: no interaction with id {missing[0]}")
+        raise _fail(f"{cassette}: no interaction with id {missing[0]}")
     if as_json:
         text = render_json(c, ids=list(ids) or None)
     else:
@@ -101,7 +113,7 @@ def _config(kw: dict) -> RedactionConfig:
             patterns=list(kw["redact_patterns"]),
         )
     except ValueError as e:  # a bad regex: one line
-        raise click.ClickException(str(e)) from None
+        raise _fail(str(e)) from None
 
 
 def _cassette_files(paths: tuple[str, ...], errors: list[str]) -> list[str]:
@@ -125,7 +137,7 @@ def _cassette_files(paths: tuple[str, ...], errors: list[str]) -> list[str]:
             found += [os.path.join(root, name) for name in sorted(names)
                       if name.endswith((".yaml", ".yml")) and not name.startswith(".")]
         if not found and len(errors) == before:
-            raise click.ClickException(f"{path}: no cassettes (*.yaml, *.yml) in this folder")
+            raise _fail(f"{path}: no cassettes (*.yaml, *.yml) in this folder")
         out.extend(found)
     return out
 
@@ -147,31 +159,31 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
     errors: list[str] = []
     files = _cassette_files(cassettes, errors)
     for error in errors:
-        click.echo(error, err=True)
+        _say(error, err=True)
     problems = len(errors)
     for path in files:
         try:
             c, notes = load_with_notes(path)
         except CassetteError as e:
-            click.echo(f"{e}", err=True)
+            _say(f"{e}", err=True)
             problems += 1
             continue
         for note in notes:  # a cut-off file is a problem for a check, not something to repair
-            click.echo(note, err=True)
+            _say(note, err=True)
         problems += len(notes)
         invalid = validate(c)  # what parses but go-vcr or replay cannot use
         for problem in invalid:
-            click.echo(f"{path}: {problem}", err=True)
+            _say(f"{path}: {problem}", err=True)
         problems += len(invalid)
         findings = [f for i in c.interactions for f in find_secrets(i, config)]
         findings += _file_secrets(path, c, config)
         for finding in findings:
-            click.echo(f"{path}: {finding}", err=True)
+            _say(f"{path}: {finding}", err=True)
         problems += len(findings)
         if not findings and not notes and not invalid:
-            click.echo(f"{path}: ok ({len(c.interactions)} interactions)")
+            _say(f"{path}: ok ({len(c.interactions)} interactions)")
     if problems:
-        raise click.ClickException(f"{problems} problem(s) found")
+        raise _fail(f"{problems} problem(s) found")
 
 
 def _redact_file(path: str, config: RedactionConfig) -> tuple[int, list[str]]:
@@ -229,7 +241,7 @@ def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
     errors: list[str] = []
     cassettes = tuple(_cassette_files(cassettes, errors))
     for error in errors:  # (a folder that cannot be listed: its cassettes stay as they are)
-        click.echo(error, err=True)
+        _say(error, err=True)
     failed = len(errors)
     unsearched = 0
     for path in cassettes:  # a bad file is reported and skipped: the others still get fixed
@@ -242,16 +254,16 @@ def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
                 e = os_error(path, e)
             message = e.message if isinstance(e, click.ClickException) else str(e)
             if len(cassettes) == 1:
-                raise click.ClickException(message) from None  # one file: its error is the line
-            click.echo(message, err=True)
+                raise _fail(message) from None  # one file: its error is the line
+            _say(message, err=True)
             failed += 1
             continue
         for line in undecoded:
-            click.echo(f"{path}: {line}", err=True)
+            _say(f"{path}: {line}", err=True)
         unsearched += len(undecoded)
-        click.echo(f"{path}: {before} secret(s) redacted")
+        _say(f"{path}: {before} secret(s) redacted")
     if failed:
-        raise click.ClickException(f"{failed} cassette(s) not redacted")
+        raise _fail(f"{failed} cassette(s) not redacted")
     if unsearched:
-        raise click.ClickException(
+        raise _fail(
             f"{unsearched} body(ies) too large to decode: searched only as stored")
