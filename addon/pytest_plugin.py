@@ -434,6 +434,10 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
     failed = vcrproxy_server.call(getattr, sess.stats, "upstream_failed") if sess else 0
     if failed and passed:  # (as `vcrproxy record -- CMD` exits 3: nothing recorded for them)
         refused.append(f"{failed} exchange(s) failed upstream and were not recorded")
+    cut = vcrproxy_server.call(getattr, sess.stats, "client_cut") if sess else 0
+    if cut and passed:  # (a stream the test stopped reading early: nothing recorded either)
+        refused.append(f"{cut} response(s) the client stopped reading before their end were "
+                       "not recorded (the next replay would miss them)")
     if refused and passed:
         pytest.fail(f"vcrproxy: {path}:\n" + "\n".join(dict.fromkeys(refused)), pytrace=False)
     if misses and passed:

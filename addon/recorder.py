@@ -278,7 +278,9 @@ class Recorder:
         if rec.recorder is not None:
             rec.recorder.close()
         rec.session.stats.failed += 1
-        if not client_hung_up(flow):
+        if client_hung_up(flow):
+            rec.session.stats.client_cut += 1
+        else:
             rec.session.stats.upstream_failed += 1
         msg = error_text(flow)
         log.warning(

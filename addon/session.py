@@ -82,6 +82,9 @@ class Stats:
     faults: list[str] = field(default_factory=list)  # "FAULT -> METHOD URL (interaction N)"
     # Of `failed`: exchanges the upstream failed (not a client that hung up), so not recorded.
     upstream_failed: int = 0
+    # Of `failed`: responses the client hung up on before their end (a stream read in part and
+    # closed), so not recorded either: the next replay of the same client would miss them too.
+    client_cut: int = 0
     # Requests that named this cassette, ended or not (a WebSocket session still open): what
     # bypass detection counts as traffic through the proxy.
     requests: int = 0

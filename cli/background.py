@@ -11,7 +11,8 @@ code); `vcrproxy stop` finds the session from $VCRPROXY_PID (exported by the fir
 `--pid`, or the only state file, sends SIGTERM, waits for the exit code, prints the session's log
 (flows and summary) on stderr and on stdout the lines that undo the exports (the shell's earlier
 values from $VCRPROXY_SAVED_ENV, else `unset`), and exits with the session's code (3 as for a
-wrapped command that succeeded: a miss, an upstream failure, --strict's unused ones; cli/main.py's
+wrapped command that succeeded: a miss, an upstream failure or a response the client
+cut short while recording, --strict's unused ones; cli/main.py's
 group then ends stdout with `(exit 3)`, so the eval fails).
 """
 

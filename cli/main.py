@@ -373,8 +373,9 @@ async def _run(
 def _verdict(s: Session, proxy: Proxy, code: int) -> int:
     """The exit code after a wrapped command (or a background session, as if its command had
     succeeded): its own, unless it succeeded and the session shows a bypass (BYPASS_EXIT, with
-    a command only), a miss, an exchange that failed upstream, or with --strict an unused
-    interaction (MISS_EXIT)."""
+    a command only), a miss, an exchange that failed upstream, a response the client hung up
+    on before its end (neither is recorded), or with --strict an unused interaction
+    (MISS_EXIT)."""
     from vcrproxy.bypass import check_run
 
     kw, vcr = s.kw, proxy.vcr
@@ -389,6 +390,13 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
     if code == 0 and failed and not kw["allow_misses"]:
         # (an exchange that failed upstream was not recorded: the next replay would miss it)
         click.echo(f"vcrproxy: {failed} exchange(s) failed and were not recorded", err=True)
+        return MISS_EXIT
+    cut = sum(sess.stats.client_cut for sess in vcr.all_sessions())
+    if code == 0 and cut and not kw["allow_misses"]:
+        # (a stream the client closed before its final event: nothing recorded, as above)
+        click.echo(f"vcrproxy: {cut} response(s) the client stopped reading before their end "
+                   "were not recorded (the next replay would miss them): let the command read "
+                   "them to the end while recording", err=True)
         return MISS_EXIT
     unused = sum(len(sess.unused()) for sess in vcr.all_sessions())
     if code == 0 and kw["strict"] and unused:
