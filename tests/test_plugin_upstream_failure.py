@@ -33,3 +33,31 @@ def test_a_recording_test_whose_upstream_refused_fails(tmp_path, confdir):
         env=environ, capture_output=True, text=True, timeout=240, cwd=suite)
     assert got.returncode != 0, got.stdout[-2000:]
     assert "failed upstream and were not recorded" in got.stdout, got.stdout[-2000:]
+
+
+def test_a_recording_test_that_stops_reading_a_stream_early_fails(tmp_path, confdir, gateway):
+    # (as `vcrproxy record -- CMD` exits 3: the response it cut short is not recorded)
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_first_chunk.py").write_text(textwrap.dedent(f'''
+        import openai
+
+        def test_first_chunk(vcrproxy):
+            c = openai.OpenAI(base_url="{gateway.url}/v1", api_key="sk-test-" + "k" * 40,
+                              max_retries=0)
+            s = c.chat.completions.create(
+                model="m", stream=True, extra_headers={{"X-Fake-Gap-Ms": "50"}},
+                messages=[{{"role": "user", "content": "a long answer please"}}])
+            for chunk in s:
+                break
+            s.close()
+    '''))
+    environ = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    environ.update(VCRPROXY_CONFDIR=confdir, PYTHONDONTWRITEBYTECODE="1")
+    got = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir",
+         str(suite), str(suite), "--vcrproxy-mode", "record", "--vcrproxy-set",
+         f"ssl_verify_upstream_trusted_ca={gateway.ca_path}"],
+        env=environ, capture_output=True, text=True, timeout=240, cwd=suite)
+    assert got.returncode != 0, got.stdout[-2000:]
+    assert "stopped reading before their end were not recorded" in got.stdout, got.stdout[-2000:]
