@@ -7,8 +7,9 @@
 The session forks before any event loop or thread exists, detaches (setsid, stdio to a log), and
 tells the parent through a pipe when it listens (or why it could not start). Each running session
 has a state file `<confdir>/background/<pid>.json` (its URL, cassette, log, and at the end its exit
-code); `vcrproxy stop` finds the session from $VCRPROXY_PID (exported by the first command),
-`--pid`, or the only state file, sends SIGTERM, waits for the exit code, prints the session's log
+code); `vcrproxy stop` finds the session from $VCRPROXY_PID (exported by the first command,
+with $VCRPROXY_SESSION_CONFDIR: that confdir), `--pid`, or the only state file, sends SIGTERM,
+waits for the exit code, prints the session's log
 (flows and summary) on stderr and on stdout the lines that undo the exports (the shell's earlier
 values from $VCRPROXY_SAVED_ENV, else `unset`), and exits with the session's code (3 as for a
 wrapped command that succeeded: a miss, an upstream failure or a response the client

@@ -52,6 +52,9 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 # Exported by --background: JSON of the shell's values of the variables its exports replace or
 # unset (the previous session's own, for one started inside another), which `stop` restores.
 SAVED_ENV = "VCRPROXY_SAVED_ENV"
+# Exported by --background: the session's confdir (where its state file is), for `stop` to find
+# it when the start had its own --confdir (the default is another folder).
+SESSION_CONFDIR = "VCRPROXY_SESSION_CONFDIR"
 MISS_EXIT = 3  # the child succeeded but replay had misses (or, with --strict, left some unused)
 BYPASS_EXIT = 4  # the child succeeded but made no request through the proxy (bypass.py)
 
@@ -286,6 +289,7 @@ def run_background(s: Session) -> int:
     pid, url, web_url = background.start(confdir, child)
     exports = proxy_exports(url, ca, bundle, user_env=os.environ)
     exports["VCRPROXY_PID"] = str(pid)
+    exports[SESSION_CONFDIR] = confdir
     unset = _no_proxy_unset(s.kw)
     # What the shell had of the variables these replace or unset, for `vcrproxy stop` to put
     # back (NODE_OPTIONS aside: stop takes only the preload out of it, whatever came since).
@@ -629,7 +633,8 @@ def env(port: int, host: str, name: str, mode: str | None, confdir: str) -> None
               help="The session to stop (default: $VCRPROXY_PID, else the only one running).")
 @click.option("--confdir", type=Path(), default=default_confdir,
               envvar="VCRPROXY_CONFDIR",
-              show_default="~/.vcrproxy")
+              help=f"Where the session's state is (default: ${SESSION_CONFDIR}, exported by "
+                   "its start, else $VCRPROXY_CONFDIR or ~/.vcrproxy).")
 def stop(pid: int | None, confdir: str) -> None:
     """Stop a `--background` session: eval "$(vcrproxy stop)" also undoes its exports (what
     the shell had before comes back, the rest is unset).
@@ -647,7 +652,7 @@ def stop(pid: int | None, confdir: str) -> None:
     # What the start replaced or unset gets the shell's earlier value back, the rest goes.
     saved = _saved_env()
     lines = [f"export {n}={shlex.quote(saved[n])}" if n in saved else f"unset {n}"
-             for n in [*names, "VCRPROXY_PID", SAVED_ENV]]
+             for n in [*names, "VCRPROXY_PID", SESSION_CONFDIR, SAVED_ENV]]
     lines += [f"export {n}={shlex.quote(saved[n])}" for n in NO_PROXY_VARS if n in saved]
     undo = "\n".join(lines)
     # NODE_OPTIONS holds the user's own options too: only the session's preload goes.
@@ -661,7 +666,7 @@ def stop(pid: int | None, confdir: str) -> None:
                 click.echo(line, err=True)
 
     try:
-        code, log = background.stop(os.path.abspath(os.path.expanduser(confdir)), pid)
+        code, log = background.stop(_stop_confdir(confdir, pid), pid)
     except background.SessionGone as e:
         show(e.log)  # what a session that died had logged, before the error line
         click.echo(undo)  # the exports point at no session: undo them all the same
@@ -669,6 +674,27 @@ def stop(pid: int | None, confdir: str) -> None:
     show(log)
     click.echo(undo)
     sys.exit(code)  # (_LazyGroup.invoke adds the `(exit N)`)
+
+
+def _stop_confdir(confdir: str, pid: int | None) -> str:
+    """Where `stop` looks for the session: --confdir when given on the command line; else the
+    folder the session's start exported ($VCRPROXY_SESSION_CONFDIR: a `--background --confdir
+    DIR` session lives in DIR, whatever this shell's default is) when it holds the session (or
+    no pid names one), else the default ($VCRPROXY_CONFDIR, ~/.vcrproxy)."""
+    from click.core import ParameterSource
+
+    from . import background
+
+    confdir = os.path.abspath(os.path.expanduser(confdir))
+    exported = os.environ.get(SESSION_CONFDIR) or ""
+    source = click.get_current_context().get_parameter_source("confdir")
+    if not exported or source is ParameterSource.COMMANDLINE:
+        return confdir
+    exported = os.path.abspath(os.path.expanduser(exported))
+    if pid is None or os.path.exists(
+            os.path.join(background.state_dir(exported), f"{pid}.json")):
+        return exported
+    return confdir
 
 
 def _saved_env() -> dict[str, str]:
