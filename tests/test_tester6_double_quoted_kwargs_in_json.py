@@ -1,6 +1,7 @@
 """Tester6: a credential passed as a double-quoted keyword argument or attribute
 (`psycopg2.connect(host="db", password="...")`, `OpenAI(api_key="...")`: black's and most
-formatters' quoting) is redacted in a plain-text body but recorded as sent when the code sits in
+formatters' quoting; `const apiKey = "..."`, PHP's `'password' => "..."`) is redacted in a
+plain-text body but recorded as sent when the code sits in
 a JSON string, i.e. in every chat message and every tool call that writes a file: there the
 quotes are written `\\"` and the rule no longer sees them. The single-quoted form in the same
 message is redacted (README: "single-quoted mappings and keyword arguments (`api_key='...'`)"),
@@ -23,6 +24,10 @@ SECRET = "Zq8hunter2" + "Secret77xx"
 CODE = {
     "password-kwarg": f'conn = psycopg2.connect(host="db", user="app", password="{SECRET}")',
     "api-key-kwarg": f'client = Client(base_url="https://x", api_key="{SECRET}")',
+    # (the same double quotes after `=` / `=>` in other languages: redacted in a text body,
+    # recorded as sent in a chat message)
+    "typescript-const": f'const apiKey = "{SECRET}";',
+    "php-array": f"$db = ['host' => 'db', 'password' => \"{SECRET}\"];",
 }
 
 
