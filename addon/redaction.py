@@ -1112,7 +1112,7 @@ _CODE_NAME = re.compile(rb"[A-Za-z0-9_]*")
 # What comes before such a name: its opening quote (a mapping key), or a character no
 # identifier holds (a keyword argument: `(api_key=`, `, api_key=`).
 _CODE_HEAD = re.compile(rb"(?:(')|[(,\s])([A-Za-z_][A-Za-z0-9_]*)?\Z")
-_CODE_AFTER_KEY = re.compile(rb"'[ \t]*(?::|=>)[ \t]*()['\"]")
+_CODE_AFTER_KEY = re.compile(rb"'[ \t]*(?::|=>)[ \t]*(\\\\\\|\\|)['\"]")
 # (Code in a JSON string escapes its quotes, `=\"`; JSON within a JSON string, `=\\\"`.)
 _CODE_AFTER_ARG = re.compile(rb"[ \t]*=[ \t]*(\\\\\\|\\|)['\"]")
 
