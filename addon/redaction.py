@@ -1028,6 +1028,45 @@ class _Finder:
         return end + 1, data[head.start(2) : m.end(1)].decode("ascii")
 
 
+def _assignment_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
+                   ) -> tuple[int, str] | None:
+    """An upper-case variable assigned after a command on its line (a Dockerfile's `ENV
+    API_TOKEN=...`, `docker run -e DB_PASSWORD=...`, `env NAME=... cmd`, `heroku config:set
+    NAME=...`) whose name field needle `ni`'s hit at `at` is in: (where its value starts, the
+    name), else None. Upper case with `=` after it is no word of prose; a lower-case name
+    mid-line is (`the password=...`). `final=False` as in `_Finder.xml_at`."""
+    m = _ENV_NAME_REST.match(data, at)
+    end = m.end(1)
+    if end == len(data) and not final:
+        raise _Wait
+    if end < at + finder.needles.lengths[ni] or data[end : end + 1] != b"=":
+        return None
+    head = _ASSIGNMENT_HEAD.search(data, max(0, at - _NAME_MAX), at)
+    if head is None:
+        return None
+    name = data[head.start(1) : end]
+    if _UPPER_NAME.fullmatch(name) is None:
+        return None
+    return end + 1, name.decode("ascii")
+
+
+def _assignment_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, str]]:
+    """`_assignment_at`'s value: quoted, or up to the next space (the command goes on)."""
+    m = _ASSIGNMENT_VALUE.match(data, where[0])
+    group = next(g for g in (1, 2, 3) if m.start(g) >= 0)
+    vs, ve = m.span(group)
+    text = data[vs:ve].decode("utf-8", "replace")
+    if text and not is_redacted(text):
+        yield vs, ve, text
+
+
+# A name after a space or tab (what ran before it on the line: a command, `-e`, `ENV`).
+_ASSIGNMENT_HEAD = re.compile(rb"[ \t]([A-Za-z_][A-Za-z0-9_]*)?\Z")
+_UPPER_NAME = re.compile(rb"[A-Z_][A-Z0-9_]*")
+_ASSIGNMENT_VALUE = re.compile(
+    rb"""\\?"((?:[^"\\\r\n]|\\[^"])*)\\?"|'([^'\r\n\\]*)'|([^\s"'\\]*)""")
+
+
 def _pair_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
              ) -> tuple[int, str] | None:
     """The `Name=value` pair of a connection string (`Server=...;User ID=sa;Password=...;`:
@@ -1823,6 +1862,9 @@ _NAME_KINDS = (
     # A `.env` or shell assignment (`DB_PASSWORD=...`), by the JSON field rule.
     _NameKind("line", _Finder.env_at, 0, lambda config, name: config.secret_field(
         name, json=True), _env_value, present=_may_hold_assignment),
+    # An upper-case variable assigned after a command on its line (`ENV API_TOKEN=...`).
+    _NameKind("assignment", _assignment_at, 0, lambda config, name: config.secret_field(
+        name, json=True), _assignment_value, present=lambda data: b"=" in data),
     # A single-quoted mapping key or a keyword argument (`'password': '...'`, `api_key='...'`).
     _NameKind("code", _code_at, 0, lambda config, name: config.secret_field(
         name, json=True), _code_value, present=lambda data: b"'" in data or b"=" in data),

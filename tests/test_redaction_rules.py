@@ -674,8 +674,8 @@ def test_a_long_named_value_is_hunted_as_an_echo_without_hanging(nul):
 def test_env_assignment_lines_named_as_credentials():
     """`.env` and shell assignments (`DB_PASSWORD=...`) in any body: raw (a file part, a text
     body), in a JSON string (`\\n` lines), in JSON inside JSON strings; quoted, `export`ed;
-    names about a credential (`TOKENIZERS_PARALLELISM`) and prose (`set API_KEY=` mid-line)
-    stay as they are."""
+    names about a credential (`TOKENIZERS_PARALLELISM`) and prose (`the api_key=` mid-line)
+    stay as they are; an upper-case assignment mid-line (`set API_KEY=...`) is one too."""
     pw = "hunter2" + "Zq9" + "xWv"
     env = (f"DB_HOST=db.internal\nDB_PASSWORD={pw}\nSTRIPE_WEBHOOK_SECRET=\"{pw}1\"\n"
            f"export API_TOKEN='{pw}2'\n  GITHUB_TOKEN = {pw}3  \nTOKENIZERS_PARALLELISM=false\n")
@@ -686,8 +686,10 @@ def test_env_assignment_lines_named_as_credentials():
         assert pw not in out, out
         assert "db.internal" in out and "TOKENIZERS_PARALLELISM=false" in out, out
         assert out.count(REDACTED) == 4, out
-    prose = json.dumps({"content": f"Then set API_KEY={pw} in your shell, where x = tokens"})
+    prose = json.dumps({"content": "Then pass the api_key=... pair, where x = tokens"})
     assert redact_interaction(exchange(prose)).request.body == prose
+    told = json.dumps({"content": f"Then set API_KEY={pw} in your shell, where x = tokens"})
+    assert redact_interaction(exchange(told)).request.body == told.replace(pw, REDACTED)
     # A streamed body: the scan made while it streamed says the pass would change it.
     sse = b"".join(b'data: {"choices":[{"delta":{"content":' + json.dumps(part).encode()
                    + b'}}]}\n\n' for part in ("Here:\n", f"DB_PASSWORD={pw}\n", "done"))
