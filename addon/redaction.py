@@ -2556,8 +2556,8 @@ def echo_variants(i: Interaction, config: RedactionConfig) -> list[bytes]:
 _PAIRS_MAX = 1 << 20
 _PAIR_NAMES = ("name", "key")
 _YAML_PAIR = re.compile(
-    rb"""(?m)^[ \t]*(?:-[ \t]+)?(?:name|key):[ \t]*["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?"""
-    rb"""[ \t]*\r?\n[ \t]*value:[ \t]*([^\r\n]+)""")
+    rb"""(?m)^[ \t]*(?:-[ \t]+)?(?i:name|key):[ \t]*["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?"""
+    rb"""[ \t]*\r?\n[ \t]*(?i:value):[ \t]*([^\r\n]+)""")
 
 
 def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
@@ -2567,7 +2567,7 @@ def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
     list), `{"name": "Authorization", "value": ...}` (a HAR's headers): the value of an object
     whose `name` or `key` is a credential name joins `values`, masked wherever it is (the echo
     search)."""
-    if b"value:" in data:  # (YAML: `- name: DB_PASSWORD` then `  value: ...`, a manifest)
+    if b"alue:" in data:  # (YAML: `- name: DB_PASSWORD` then `  value: ...`, a manifest)
         for m in _YAML_PAIR.finditer(data):
             name = m.group(1).decode("utf-8", "replace")
             value = m.group(2).decode("utf-8", "replace").strip().strip("'\"")
@@ -2584,10 +2584,13 @@ def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
         if isinstance(obj, list):
             pending.extend(obj)
         elif isinstance(obj, dict):
-            value = obj.get("value")
+            # (any case: AWS's JSON APIs write `Name`/`Value`, `Key`/`Value`: SSM PutParameter,
+            # tags)
+            keyed = {k.lower(): v for k, v in obj.items()} if "value" not in obj else obj
+            value = keyed.get("value")
             if isinstance(value, str) and value and not is_redacted(value):
                 for key in _PAIR_NAMES:
-                    name = obj.get(key)
+                    name = keyed.get(key)
                     if isinstance(name, str) and (config.secret_field(name, json=True)
                                                   or config.secret_header(name,
                                                                           response=False)):
