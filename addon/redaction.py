@@ -1979,19 +1979,48 @@ def _text_secrets(text: str, config: RedactionConfig) -> list[str]:
     return found
 
 
-def _utf16_text(raw: bytes) -> str | None:
-    """`raw` as text when it is UTF-16 (a BOM, or ASCII with a NUL after each byte: what
-    Windows PowerShell 5.1 writes by default), else None."""
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        codec = "utf-16"
+def _utf16(raw: bytes) -> tuple[str, str, int] | None:
+    """(`raw` as text, its codec without BOM, the BOM's length) when it is UTF-16 (a BOM, or
+    ASCII with a NUL after each byte: what Windows PowerShell 5.1 writes by default), else
+    None."""
+    if raw[:2] == b"\xff\xfe":
+        codec, bom = "utf-16-le", 2
+    elif raw[:2] == b"\xfe\xff":
+        codec, bom = "utf-16-be", 2
     elif len(raw) >= 8 and raw[1:16:2] == b"\0" * len(raw[1:16:2]) and b"\0" not in raw[0:16:2]:
-        codec = "utf-16-le"
+        codec, bom = "utf-16-le", 0
     else:
         return None
     try:
-        return raw.decode(codec)
+        return raw[bom:].decode(codec), codec, bom
     except UnicodeDecodeError:
         return None
+
+
+def _utf16_text(raw: bytes) -> str | None:
+    """`raw` as text when it is UTF-16 (`_utf16`), else None."""
+    found = _utf16(raw)
+    return found[0] if found is not None else None
+
+
+def _utf16_spans(data: bytes, place: str, config: RedactionConfig, values: dict[str, str]
+                 ) -> list[Span]:
+    """A UTF-16 text body's secrets (`_text_secrets` of its text), as spans of its bytes:
+    `_rewrite` puts the marker there encoded as the body is, so it stays UTF-16 text."""
+    found = _utf16(data)
+    if found is None:
+        return []
+    text, codec, bom = found
+    spans: list[Span] = []
+    what = f"{place} (UTF-16 text)"
+    for v in _text_secrets(text, config):
+        values.setdefault(v, what)
+        i = text.find(v)
+        while i >= 0:
+            start = bom + len(text[:i].encode(codec))
+            spans.append((start, start + len(v.encode(codec)), ("name", what)))
+            i = text.find(v, i + len(v))
+    return spans
 
 
 def _form_spans(
@@ -2132,6 +2161,10 @@ def _body_name_spans(
         spans += _curl_spans(data, config, place, values)
     if b'"grant_type"' in data and len(data) < _PAIRS_MAX:
         spans += _json_oauth_code_spans(data, place, values)
+    if len(data) < _PAIRS_MAX and b"\0" in data[:64]:
+        # A UTF-16 text body (.NET's Encoding.Unicode, Windows PowerShell 5.1): no scan of the
+        # bytes reads it.
+        spans += _utf16_spans(data, place, config, values)
     if _FORM_TYPE in ctype:
         spans += _form_spans(data, with_oauth_code(config.secret_field, data), place, values,
                              finder, config)
@@ -2894,6 +2927,8 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
         # A replayed XML or HTML answer must still parse (botocore's STS client): the marker as
         # character references there. A request keeps `<REDACTED>`, the matcher's wildcard.
         marker = XML_REDACTED_BYTES if msg is resp and _is_markup(msg, data) else REDACTED_BYTES
+        if b"\0" in data[:64] and (utf16 := _utf16(data)) is not None:
+            marker = REDACTED.encode(utf16[1])  # (the body stays UTF-16 text: _utf16_spans)
         _set_body(msg, data, _replace_spans(data, merged, marker),
                   _replacements(merged, len(marker)), coded)
 
