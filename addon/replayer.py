@@ -13,6 +13,7 @@ import ssl
 import time
 
 from mitmproxy import ctx, http
+from mitmproxy.proxy.mode_specs import UpstreamMode
 
 from . import faults, options, trailers
 from .cassette import CHUNKS_KEY, CassetteError, Interaction, Response
@@ -76,6 +77,22 @@ def upstream_tls(opts) -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
     context.set_alpn_protocols(["http/1.1"])
     return context
+
+
+def upstream_proxy(client, opts) -> tuple[tuple[str, str, int] | None, str | None]:
+    """The upstream proxy a connection of `client` goes through (its listener's `--mode
+    upstream:URL`: scheme, host, port), and the Proxy-Authorization mitmproxy would send it
+    (`upstream_auth`); (None, None) for any other mode."""
+    mode = getattr(client, "proxy_mode", None)
+    if not isinstance(mode, UpstreamMode):
+        return None, None
+    auth = opts.upstream_auth if "upstream_auth" in opts else None
+    header = None
+    if auth:
+        from mitmproxy.addons.upstream_auth import parse_upstream_auth
+
+        header = parse_upstream_auth(auth).decode("latin-1")
+    return (mode.scheme, mode.address[0], mode.address[1]), header
 
 
 def _retry_count(flow: http.HTTPFlow) -> int | None:
@@ -409,7 +426,8 @@ class Replayer:
 
             upstream = Upstream(request_url(flow.request),
                                 list(flow.request.headers.items(multi=True)),
-                                upstream_tls(ctx.options), on_diverge)
+                                upstream_tls(ctx.options), on_diverge,
+                                *upstream_proxy(flow.client_conn, ctx.options))
 
         player = WebSocketPlayer(
             recorded,

@@ -77,12 +77,17 @@ class Upstream:
     """Where a new-episodes session goes once it diverges from every recording: the client's
     upgrade request (`url` as Go writes it, flows.request_url: an IPv6 host in brackets; and
     its headers), the TLS context for the server, and `on_diverge(text)`, called once when it
-    does (the caller records the session from then on)."""
+    does (the caller records the session from then on). `proxy`: the upstream proxy of an
+    upstream-mode listener (`--mode upstream:URL`: scheme, host, port), reached as mitmproxy
+    reaches it (TLS to it for https), asked to CONNECT to the API host, with `proxy_auth` as
+    Proxy-Authorization (mitmproxy's `upstream_auth`)."""
 
     url: str
     headers: list[tuple[str, str]]
     ssl: ssl.SSLContext | None
     on_diverge: Callable[[str], None]
+    proxy: tuple[str, str, int] | None = None
+    proxy_auth: str | None = None
 
 
 class UpstreamError(Exception):
@@ -420,11 +425,12 @@ class WebSocketPlayer:
         host = split.hostname or ""
         port = split.port or (443 if tls else 80)
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(
-                host, port, ssl=upstream.ssl if tls else None,
-                server_hostname=host if tls else None), _UPSTREAM_TIMEOUT)
+            reader, writer = await asyncio.wait_for(
+                _open(upstream, host, port, tls), _UPSTREAM_TIMEOUT)
         except (OSError, TimeoutError, ssl.SSLError) as e:
-            raise UpstreamError(f"cannot connect to {host}:{port}: {e}") from None
+            via = f" through the upstream proxy {upstream.proxy[1]}:{upstream.proxy[2]}" \
+                if upstream.proxy else ""
+            raise UpstreamError(f"cannot connect to {host}:{port}{via}: {e}") from None
         ws = wsproto.WSConnection(wsproto.ConnectionType.CLIENT)
         forward: asyncio.Task | None = None
         try:
@@ -504,6 +510,39 @@ class WebSocketPlayer:
                 except LocalProtocolError:
                     pass
             writer.close()
+
+
+async def _open(upstream: Upstream, host: str, port: int, tls: bool
+                ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the API host: directly, or through the upstream proxy (CONNECT)."""
+    context = upstream.ssl if tls else None
+    if upstream.proxy is None:
+        return await asyncio.open_connection(host, port, ssl=context,
+                                             server_hostname=host if tls else None)
+    scheme, phost, pport = upstream.proxy
+    proxy_tls = upstream.ssl if scheme == "https" else None
+    if scheme == "https" and proxy_tls is None:
+        proxy_tls = ssl.create_default_context()
+    reader, writer = await asyncio.open_connection(
+        phost, pport, ssl=proxy_tls, server_hostname=phost if proxy_tls else None)
+    try:
+        authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        head = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n"
+        if upstream.proxy_auth:
+            head += f"Proxy-Authorization: {upstream.proxy_auth}\r\n"
+        writer.write((head + "\r\n").encode("latin-1"))
+        await writer.drain()
+        answer = await reader.readuntil(b"\r\n\r\n")
+        status = answer.split(b"\r\n", 1)[0].decode("latin-1", "replace")
+        parts = status.split(" ", 2)
+        if len(parts) < 2 or not parts[1].startswith("2"):
+            raise OSError(f"the upstream proxy refused CONNECT {authority}: {status!r}")
+        if context is not None:
+            await writer.start_tls(context, server_hostname=host)
+    except BaseException:
+        writer.close()
+        raise
+    return reader, writer
 
 
 def _failed(task: asyncio.Future | None) -> bool:
