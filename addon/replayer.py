@@ -394,7 +394,9 @@ class Replayer:
             elif not self._trade(sess, old, new):
                 return False  # (another client's session holds it, and cannot trade)
             state.interaction = new
-            self._ws_players.pop(id(old), None)
+            # (after a trade `old` is another player's: its entry stays)
+            if self._ws_players.get(id(old), (None,))[0] is player:
+                del self._ws_players[id(old)]
             self._ws_players[id(new)] = (player, state)
             return True
 
@@ -447,19 +449,52 @@ class Replayer:
 
     def _trade(self, sess: CassetteSession, old: Interaction, new: Interaction) -> bool:
         """Whether the player holding `new` (another client's session at the same URL) can
-        play `old` instead, from what passed so far (WebSocketPlayer.could_play): then it does,
-        and `new` is this caller's. Both stay used."""
-        held = self._ws_players.get(id(new))
-        if held is None or held[1].session is not sess or held[1].interaction is not new:
+        play another recording instead, from what passed so far (WebSocketPlayer.could_play):
+        `old` (which the caller gives up), an unused one, or one a third player holds that can
+        move on in turn, and so on (a chain: N sessions replayed in any order, a rotation of
+        them included). Then every player of the chain moves, and `new` is this caller's."""
+        chain = self._chain(sess, new, old, set())
+        if chain is None:
             return False
-        holder, holder_state = held
-        choice = Choice(old, session_from_response(old.response))
-        if not holder.could_play(choice):
-            return False
-        holder.trade(choice)
-        holder_state.interaction = old
-        self._ws_players[id(old)] = held
+        for (holder, holder_state), target in chain:
+            holder.trade(next((c for c in holder.choices if c.key is target), None)
+                         or Choice(target, session_from_response(target.response)))
+            holder_state.interaction = target
+            self._ws_players[id(target)] = (holder, holder_state)
+        if chain[-1][1] is not old:
+            sess.put_back(old)  # the chain ended at an unused recording: `old` is free again
         return True
+
+    def _chain(self, sess: CassetteSession, want: Interaction, freed: Interaction,
+               seen: set[int]) -> list[tuple[tuple[WebSocketPlayer, _Replay], Interaction]] | None:
+        """Moves that free `want` (held by a live player of `sess`): each (player, the
+        recording it plays from then on), the last one taking `freed` or an unused recording
+        (taken here); None if there are none. Depth-first, each recording visited once."""
+        held = self._ws_players.get(id(want))
+        if held is None or held[1].session is not sess or held[1].interaction is not want \
+                or not held[0].open:
+            return None
+        holder = held[0]
+        seen.add(id(want))
+        candidates = [freed, *(c.key for c in holder.choices if c.key is not freed)]
+        for target in candidates:
+            if id(target) in seen:
+                continue
+            choice = next((c for c in holder.choices if c.key is target), None) \
+                or Choice(target, session_from_response(target.response))
+            if not holder.could_play(choice):
+                continue
+            if target is freed:
+                return [(held, target)]
+            entry = self._ws_players.get(id(target))
+            if entry is not None and entry[1].interaction is target and entry[0].open:
+                rest = self._chain(sess, target, freed, seen)
+                if rest is not None:
+                    return [(held, target), *rest]
+            elif entry is None or entry[1].interaction is not target:
+                if sess.take(target):  # unused: this one plays it
+                    return [(held, target)]
+        return None
 
     def _answer_miss(self, flow: http.HTTPFlow, sess: CassetteSession | None, text: str) -> None:
         text = one_line(text, limit=1 << 20)  # a lone surrogate from the body must not raise
