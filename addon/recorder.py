@@ -25,6 +25,7 @@ from .flows import (
     hold_end_for_write,
     interaction_from_flow,
     is_stream_type,
+    made_answer,
     request_to_model,
     streams,
 )
@@ -84,6 +85,19 @@ class Recorder:
         if trailers.announced_h1_trailers(flow):
             flow.kill()  # mitmproxy would hang the client on them (see trailers.py)
             return
+        if _h1_interim(resp):
+            # mitmproxy's HTTP/1 client (proxy/layers/http/_http1.py, read_headers) takes an
+            # interim 1xx (103 Early Hints...) for the final answer: the client would get it and
+            # wait for one that never comes, and the cassette a 1xx. Failed now (`response`)
+            # with a 502 saying so, nothing recorded; the upstream connection closes after it
+            # (the final answer still in its buffer must not answer another request).
+            resp.headers["connection"] = "close"
+            flow.metadata[_INTERIM] = (
+                f"vcrproxy: {flow.request.method} {self.safe(flow.request.url)}: the upstream "
+                f"sent an interim HTTP/1.1 answer ({resp.status_code} {resp.reason}), which "
+                "mitmproxy's HTTP/1 client takes for the final one (it cannot read the answer "
+                "that follows): failed with 502, nothing recorded")
+            return
         rec = self._records.get(flow.id)
         if rec is not None and streams(flow.request, resp, self.stream_from):
             # (A session that replays what it records keeps the body in its model: not as text.)
@@ -109,6 +123,9 @@ class Recorder:
 
     @fail_closed
     def response(self, flow: http.HTTPFlow) -> None:
+        interim = flow.metadata.pop(_INTERIM, None)
+        if interim is not None:
+            return self._interim_failed(flow, interim)
         rec = self._records.pop(flow.id, None)
         if rec is None:
             if not _replayed(flow):
@@ -260,6 +277,23 @@ class Recorder:
         flow.comment = f"vcrproxy: recorded as interaction {written.id} in {rec.session.path}"
         self.reporter.report(flow, "recorded", rec.session)
 
+    def _interim_failed(self, flow: http.HTTPFlow, text: str) -> None:
+        """The answer to an exchange whose upstream sent an HTTP/1.1 interim answer (see
+        `responseheaders`): a 502 whose body is `text`."""
+        rec = self._records.pop(flow.id, None)
+        flow.response = made_answer(502, (text + "\n").encode("utf-8", "backslashreplace"),
+                                    {"Content-Type": "text/plain; charset=utf-8"},
+                                    flow.request.method)
+        flow.comment = text
+        flow.metadata["vcrproxy"] = "error"
+        log.error("%s", text)
+        if rec is not None:
+            if rec.recorder is not None:
+                rec.recorder.close()
+            rec.session.stats.failed += 1
+            rec.session.stats.upstream_failed += 1
+            self.reporter.report(flow, "error", rec.session, text)
+
     @fail_closed
     def error(self, flow: http.HTTPFlow) -> None:
         rec = self._records.pop(flow.id, None)
@@ -292,6 +326,16 @@ class Recorder:
             self.safe(msg),
         )
         self.reporter.report(flow, "error", rec.session, msg)
+
+
+_INTERIM = "vcrproxy_interim"  # flow.metadata: why an HTTP/1.1 interim answer failed it
+
+
+def _h1_interim(resp: http.Response) -> bool:
+    """An interim (1xx) answer other than 101 from an HTTP/1 upstream (mitmproxy's HTTP/2 layer
+    skips them; its HTTP/1 client does not)."""
+    return resp.http_version.startswith("HTTP/1") and 100 <= resp.status_code < 200 \
+        and resp.status_code != 101
 
 
 def _replayed(flow: http.HTTPFlow) -> bool:

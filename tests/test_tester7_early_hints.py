@@ -42,5 +42,10 @@ def test_tester7_an_early_hints_answer_neither_hangs_nor_is_recorded(run_proxy, 
     codes = [i.response.code for i in load_cassette(str(path)).interactions] \
         if path.exists() else []
     assert all(code >= 200 for code in codes), f"recorded answers: {codes}"
-    if got.returncode == 0:
-        assert got.stdout.rstrip().endswith(b'{"ok":true}'), got.stdout
+    # mitmproxy's HTTP/1 client cannot read past an interim answer: the exchange fails at once,
+    # with a 502 saying why (README "Cassettes"), and nothing is recorded.
+    assert got.returncode == 0, got.stderr
+    head, _, body = got.stdout.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 502"), got.stdout
+    assert b"interim HTTP/1.1 answer (103 Early Hints)" in body, body
+    assert codes == [], codes
