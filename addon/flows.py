@@ -453,3 +453,15 @@ def replay_headers(
         fields.append((b"Content-Length", str(body_len).encode()))
     return http.Headers(fields)
 
+
+
+# Bodies of requests that may stream both ways at once over HTTP/2: gRPC (bidi and client
+# streaming), AWS event streams (Bedrock's InvokeModelWithBidirectionalStream).
+_BIDI_TYPES = ("application/grpc", "application/vnd.amazon.eventstream")
+
+
+def bidirectional(request: http.Request) -> bool:
+    """Whether `request` may be a bidirectional stream: its client may wait for answers before
+    it ends the request body (so a proxy must pass the body on as it comes)."""
+    return (request.is_http2 or request.is_http3) and \
+        request.headers.get("content-type", "").lower().startswith(_BIDI_TYPES)

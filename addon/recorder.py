@@ -117,6 +117,9 @@ class Recorder:
         """The interaction without its response body (the scan thread's: which values its echo
         search looks for); the request model is kept for the end (converted once)."""
         if rec.request is None:
+            if flow.request.timestamp_end is None:  # a request still streaming: not kept
+                return interaction_from_flow(flow, b"", decoded=rec.recorder.decoded,
+                                             request=request_to_model(flow.request))
             rec.request = request_to_model(flow.request)
         assert rec.recorder is not None
         return interaction_from_flow(flow, b"", decoded=rec.recorder.decoded, request=rec.request)

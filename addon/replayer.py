@@ -21,6 +21,7 @@ from .failclosed import UpstreamGate, fail_closed, one_line
 from .fastresponse import replay_answer
 from .flows import (
     CHUNKS_METADATA,
+    bidirectional,
     client_closed,
     client_hung_up,
     error_text,
@@ -77,6 +78,9 @@ def upstream_tls(opts) -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
     context.set_alpn_protocols(["http/1.1"])
     return context
+
+
+BIDI_WAIT_S = 5.0  # s a replayed bidirectional stream may stay open before a warning says why
 
 
 def upstream_proxy(client, opts) -> tuple[tuple[str, str, int] | None, str | None]:
@@ -155,6 +159,8 @@ class Replayer:
         # WebSocket players by the interaction each plays (id), with its replay state: a
         # player whose client leads to a recording another holds may trade with it.
         self._ws_players: dict[int, tuple[WebSocketPlayer, _Replay]] = {}
+        # Request bodies streamed upstream as they come (`requestheaders`): session, body so far.
+        self._streamed: dict[str, tuple[CassetteSession, bytearray]] = {}
 
     @property
     def ready(self) -> bool:
@@ -173,8 +179,59 @@ class Replayer:
             state.uncount()
 
     @fail_closed
+    def requestheaders(self, flow: http.HTTPFlow) -> None:
+        """A bidirectional stream (flows.bidirectional: gRPC, AWS event streams over HTTP/2)
+        that goes upstream (passthrough, record) streams its request body as it comes, tapped
+        for the recording: its client may wait for an answer before sending more, and a body
+        read whole would never end. mitmproxy connects upstream right after this hook, so the
+        choice and the gate's permit are made here. Replaying modes read it whole (to match)."""
+        if flow.response is not None or flow.error is not None or not bidirectional(flow.request):
+            return
+        try:
+            sess = self.registry.session_for(flow)
+        except CassetteError:
+            return  # (the request hook answers it)
+        if sess.replays or flow.metadata.get(FAULTS_KEY):
+            if sess.replays:
+                asyncio.get_running_loop().call_later(BIDI_WAIT_S, self._still_streaming, flow)
+            return
+        body = bytearray()
+
+        def tap(data: bytes) -> bytes:
+            body.extend(data)
+            return data
+
+        flow.request.stream = tap
+        self._streamed[flow.id] = (sess, body)
+        sess.stats.requests += 1
+        if not sess.passthrough:
+            self.recorder.track(flow, sess, None)  # (its answer may begin before its end)
+        self.gate.permit(flow)
+
+    def _still_streaming(self, flow: http.HTTPFlow) -> None:
+        """A replayed bidirectional stream whose request body has not ended after BIDI_WAIT_S:
+        say why nothing answers it (its client may be waiting for an answer mid-stream)."""
+        if flow.live and flow.request.timestamp_end is None and flow.response is None \
+                and flow.error is None:
+            log.warning(
+                "%s %s: no answer while its request stream is open: replay matches a request "
+                "whole, so a bidirectional client that waits for answers before ending its "
+                "stream cannot be replayed (it fails at its own deadline); record or "
+                "passthrough relay it as it comes", flow.request.method,
+                self.registry.safe(flow.request.url))
+
+    def _streamed_body(self, flow: http.HTTPFlow) -> None:
+        """A streamed request's body (`requestheaders`) onto the flow, as far as it came."""
+        streamed = self._streamed.pop(flow.id, None)
+        if streamed is not None:
+            flow.request.data.content = bytes(streamed[1])
+
+    @fail_closed
     def request(self, flow: http.HTTPFlow):
         """Returns an awaitable when a fault delays the answer (mitmproxy awaits it)."""
+        if flow.id in self._streamed:  # (already sent upstream: recorded as it went)
+            self._streamed_body(flow)
+            return
         if flow.response is not None or flow.error is not None:
             return
         try:
@@ -530,6 +587,7 @@ class Replayer:
 
     @fail_closed
     def response(self, flow: http.HTTPFlow) -> None:
+        self._streamed_body(flow)  # (a stream whose answer ended before its request did)
         replay = self._replays.pop(flow.id, None)
         if replay is None:
             return
@@ -550,6 +608,7 @@ class Replayer:
 
     @fail_closed
     def error(self, flow: http.HTTPFlow) -> None:
+        self._streamed_body(flow)
         replay = self._replays.pop(flow.id, None)
         if replay is None:
             return
