@@ -161,6 +161,9 @@ class Replayer:
         self._ws_players: dict[int, tuple[WebSocketPlayer, _Replay]] = {}
         # Request bodies streamed upstream as they come (`requestheaders`): session, body so far.
         self._streamed: dict[str, tuple[CassetteSession, bytearray]] = {}
+        # The session (or why none) `requestheaders` found for a flow it left to `request`
+        # (session_for drops the Proxy-Authorization it reads: it answers once per flow).
+        self._found: dict[str, CassetteSession | CassetteError] = {}
 
     @property
     def ready(self) -> bool:
@@ -174,6 +177,8 @@ class Replayer:
 
     def forget(self, flow: http.HTTPFlow) -> None:
         """A hook failed for `flow` (answered as a miss instead): drop its state and its count."""
+        self._streamed.pop(flow.id, None)
+        self._found.pop(flow.id, None)
         state = self._replays.pop(flow.id, None)
         if state is not None:
             state.uncount()
@@ -189,9 +194,11 @@ class Replayer:
             return
         try:
             sess = self.registry.session_for(flow)
-        except CassetteError:
-            return  # (the request hook answers it)
+        except CassetteError as e:
+            self._found[flow.id] = e  # (the request hook answers it)
+            return
         if sess.replays or flow.metadata.get(FAULTS_KEY):
+            self._found[flow.id] = sess
             if sess.replays:
                 asyncio.get_running_loop().call_later(BIDI_WAIT_S, self._still_streaming, flow)
             return
@@ -222,6 +229,7 @@ class Replayer:
 
     def _streamed_body(self, flow: http.HTTPFlow) -> None:
         """A streamed request's body (`requestheaders`) onto the flow, as far as it came."""
+        self._found.pop(flow.id, None)
         streamed = self._streamed.pop(flow.id, None)
         if streamed is not None:
             flow.request.data.content = bytes(streamed[1])
@@ -232,10 +240,13 @@ class Replayer:
         if flow.id in self._streamed:  # (already sent upstream: recorded as it went)
             self._streamed_body(flow)
             return
+        found = self._found.pop(flow.id, None)
         if flow.response is not None or flow.error is not None:
             return
         try:
-            sess = self.registry.session_for(flow)
+            if isinstance(found, CassetteError):
+                raise found
+            sess = found if found is not None else self.registry.session_for(flow)
         except CassetteError as e:
             self._answer_miss(flow, None, f"vcrproxy: {e}")
             return
