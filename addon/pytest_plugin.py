@@ -173,6 +173,35 @@ def _cannot_start(config: pytest.Config, message: str) -> NoReturn:
     raise pytest.exit.Exception(message, returncode=pytest.ExitCode.USAGE_ERROR) from None
 
 
+_RUN_KEY = "vcrproxy_record_run"  # workerinput: the token of the pytest run's record run
+_RUN = pytest.StashKey[object]()  # the controller's store.RecordRun
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """pytest-xdist controller, per worker: the token of one record run (store.RecordRun) that
+    this process holds for the whole pytest run, which every worker's proxy joins. Each worker
+    has its own proxy; without it, a worker that had finished (its proxy stopped, its run
+    over) before another worker's first write to a cassette they share had its recordings in
+    it replaced (record mode starts a file afresh unless a live run of its own started it)."""
+    config = node.config
+    if _mode(config) == options.Mode.REPLAY:
+        return  # (a replay run's proxies record nothing)
+    if _RUN not in config.stash:
+        from vcrproxy.store import RecordRun
+
+        config.stash[_RUN] = RecordRun()
+    token = config.stash[_RUN].token()  # type: ignore[attr-defined]
+    if token is not None:
+        node.workerinput[_RUN_KEY] = token
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    run = config.stash.get(_RUN, None)
+    if run is not None:
+        run.close()  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def vcrproxy_server(pytestconfig: pytest.Config):
     """The proxy shared by this process's tests (started on first use)."""
@@ -209,9 +238,14 @@ def vcrproxy_server(pytestconfig: pytest.Config):
         sets=sets + [f"{k}={v}" for k, v in vcr_options.items()],
     )
     try:
+        vcr = VCR(check_faults=False)
+        # An xdist worker's proxy records for the whole pytest run, not only its own life: a
+        # cassette another worker (maybe done and gone by now) started afresh in this run is
+        # added to, not started afresh again (pytest_configure_node).
+        vcr.registry.run.join(getattr(pytestconfig, "workerinput", {}).get(_RUN_KEY))
         try:
             # (vcr_fault here is for every test's cassette, not checked against the stray one)
-            server = BackgroundProxy(settings, VCR(check_faults=False)).start()
+            server = BackgroundProxy(settings, vcr).start()
         except ProxyError as e:
             _cannot_start(pytestconfig, f"vcrproxy: {e}")
         server.ca_cert, server.ca_bundle = ca, bundle  # type: ignore[attr-defined]

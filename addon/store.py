@@ -392,12 +392,16 @@ def started_afresh(path: str | os.PathLike[str], run: RecordRun | None = None) -
             listed = f.read().split()
     except OSError:
         listed = []
-    members = [t for t in listed if t == me or _alive(t)]
-    if me not in members:
+    # (A run joined to an outer one, an xdist worker's proxy to its pytest run's controller,
+    # counts what any proxy of that outer run wrote as its own, even after that proxy stopped.)
+    ours = {me, *(run or PROCESS_RUN).joined}
+    members = [t for t in listed if t in ours or _alive(t)]
+    missing = [t for t in (me, *(run or PROCESS_RUN).joined) if t not in members]
+    if missing:
         # (In place: every reader and writer of it holds this cassette's lock. A cut leaves a
         # token that names no live process.)
         with contextlib.suppress(OSError), open(name, "w", encoding="ascii") as f:
-            f.write("".join(f"{t}\n" for t in [*members, me]))
+            f.write("".join(f"{t}\n" for t in [*members, *missing]))
     return bool(members)
 
 
@@ -405,13 +409,24 @@ class RecordRun:
     """One proxy's record run, for `started_afresh`: a token naming a file this object holds
     flock'ed from its first use until `close` (or the process's end, however it ends). A run
     is a proxy's life: the pytest plugin's proxy records every test of a pytest run; a proxy
-    stopped and another started on the same cassette make two runs."""
+    stopped and another started on the same cassette make two runs, unless both `join` one
+    outer run (the xdist workers' proxies of one pytest run join its controller's run, which
+    lives until the last worker is done: a worker that finished first keeps its recordings)."""
 
     def __init__(self) -> None:
         self._token: str | None = None
         self._fd = -1
         self._name = ""
         self._pid = 0
+        self.joined: tuple[str, ...] = ()  # outer runs' tokens (`join`)
+
+    def join(self, token: str | None) -> None:
+        """Make this run part of the outer run `token` (another RecordRun's, held by a process
+        that outlives this one): a cassette any of its runs started afresh is not started
+        afresh again by this one, whether or not the run that wrote it is still alive."""
+        if token and "/" not in token and not token.startswith(".") and token.isprintable() \
+                and not any(c.isspace() for c in token) and token not in self.joined:
+            self.joined = (*self.joined, token)
 
     def token(self) -> str | None:
         """This run's token (made at first use); None where leases cannot be had."""

@@ -348,3 +348,29 @@ def test_plain_http_credentials_name_the_cassette_and_are_never_forwarded(
     assert i.request.url.endswith("/echo?q=1")
     assert not any(k.lower() == "proxy-authorization" for k in i.request.headers)
     assert not (root / "default.yaml").exists()
+
+
+def test_runs_joined_to_one_outer_run_keep_a_finished_members_start(tmp_path):
+    """store.started_afresh: two record runs that join one outer run (the xdist workers'
+    proxies of one pytest run) are one run even after the first has ended; a run that joins
+    none, once the others are over, starts the file afresh."""
+    from vcrproxy.store import RecordRun, cassette_lock, started_afresh
+
+    path = str(tmp_path / "c.yaml")
+    outer = RecordRun()
+    first, second, later = RecordRun(), RecordRun(), RecordRun()
+    first.join(outer.token())
+    second.join(outer.token())
+    try:
+        with cassette_lock(path):
+            assert started_afresh(path, first) is False  # the first write: afresh
+        first.close()
+        with cassette_lock(path):
+            assert started_afresh(path, second) is True  # (first's run is over: still ours)
+        outer.close()
+        second.close()
+        with cassette_lock(path):
+            assert started_afresh(path, later) is False  # a later run starts it afresh
+    finally:
+        for run in (outer, first, second, later):
+            run.close()
