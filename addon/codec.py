@@ -49,7 +49,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import blockyaml, yamlv3
-from .cassette import CHUNKS_KEY, Cassette, CassetteError, Interaction, Request, Response
+from .cassette import (
+    CHUNKS_KEY,
+    WEBSOCKET_KEY,
+    Cassette,
+    CassetteError,
+    Interaction,
+    Request,
+    Response,
+)
 from .durations import format_go_duration, parse_go_duration
 from .yamlv3 import (
     LARGE_SCALAR,
@@ -320,6 +328,47 @@ def _is_torn(raw: Any, previous: Any = None) -> bool:
     return bool(missing) and (not present or max(present) < min(missing))
 
 
+# A WebSocket close's keys as the writer writes them (websocket.WsSession.to_extra).
+_WS_CLOSE_KEYS = ("at", "from", "code", "reason")
+_BARE_KEY_RE = re.compile(r"\n *(?:close|vcrproxy_websocket):[ \t]*(?:\n[ \t]*)*\Z")
+
+
+def _session_torn(raw: Any, text: str) -> bool:
+    """Whether the WebSocket session (WEBSOCKET_KEY) of a parsed last interaction, whose text
+    ends `text`, is what an append cut off mid-write leaves. go-vcr's keys all come before it,
+    so `_is_torn` cannot tell: a cut between two messages (or inside a multi-line message)
+    leaves a shorter session that reads as whole. The writer writes `count` first and `close`
+    last, always (`close: null` for a session still open), so in a session that starts with
+    `count` a cut leaves `close` missing, cut short (some of its keys missing, or a scalar in a
+    file without its final newline) or bare (`close:` and nothing after it: the end of the
+    file). In any recording, a cut leaves a session key with no mapping (`vcrproxy_websocket:`
+    and nothing after it, or a cut-off scalar). Sessions recorded before `count` was written
+    end with their messages: no sign of a cut in them. A 101 without the key is whole (a
+    hand-written one, or go-vcr's): a cut right before the key cannot be told from it."""
+    response = raw.get("response") if isinstance(raw, dict) else None
+    if not isinstance(response, dict):
+        return False
+    ended = text.rstrip(" ").endswith("\n")
+    if WEBSOCKET_KEY not in response:
+        return False  # (a cut right before it is a 101 as hand-written ones are: kept)
+    bare = _BARE_KEY_RE.search(text, max(0, len(text) - 200)) is not None
+    session = response[WEBSOCKET_KEY]
+    if session is None:
+        return bare  # (`vcrproxy_websocket: null` is written so, an empty session)
+    if not isinstance(session, dict | list) and not ended:
+        return True
+    if not isinstance(session, dict) or next(iter(session), None) != "count":
+        return False
+    if "close" not in session:
+        return True
+    close = session["close"]
+    if close is None:
+        return bare
+    if not isinstance(close, dict):
+        return not ended
+    return any(k not in close for k in _WS_CLOSE_KEYS)
+
+
 def _missing_ranks(raw: Any) -> tuple[list[int], set[int]] | None:
     """(ranks in the writer's order of the keys `raw` has, ranks of the keys go-vcr always
     writes that it lacks); None if `raw` is no mapping (or a part of it is neither a mapping
@@ -525,7 +574,8 @@ def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
     keys = [str(k) for k in data]
     if (
         raw_items and not notes and keys[-1] == "interactions" and layout_info is not None
-        and (_is_torn(raw_items[-1], raw_items[-2] if len(raw_items) > 1 else None) or (
+        and (_is_torn(raw_items[-1], raw_items[-2] if len(raw_items) > 1 else None)
+             or _session_torn(raw_items[-1], text) or (
             # (trailing spaces may be the indentation of a next item that was cut off; a literal
             # block's last line break may be LS or PS, after which the emitters write no "\n")
             not text.rstrip(" ").endswith(("\n", "\u2028", "\u2029"))

@@ -206,6 +206,13 @@ def _check_websocket(r: Response, where: str) -> list[Problem]:
     except CassetteError as e:  # its message starts with `response.vcrproxy_websocket...`
         path, _, message = str(e).partition(": ")
         return [*out, Problem(f"{where}{path.removeprefix('response')}", message, True)]
+    raw = r.extra[WEBSOCKET_KEY]
+    count = raw.get("count") if isinstance(raw, dict) else None
+    messages = raw.get("messages") if isinstance(raw, dict) else None
+    n = len(messages) if isinstance(messages, list) else 0
+    if isinstance(raw, dict) and "count" in raw and count != n:
+        out.append(Problem(f"{where}.{WEBSOCKET_KEY}.count", f"{quoted(count)}, but {n} "
+                           "message(s) follow (edited by hand? fix it too)", False))
     if r.code != 101:
         out.append(Problem(f"{where}.{WEBSOCKET_KEY}", f"on a {r.code} response, not a 101 "
                            "upgrade (replay ignores it)", False))

@@ -6,6 +6,7 @@ they go in one extra key of the upgrade's response, WEBSOCKET_KEY (`vcrproxy_web
 by go-vcr like `vcrproxy_chunks`)::
 
     vcrproxy_websocket:
+      count: 2                  # how many messages follow (first: marks this format)
       messages:
       - at: 0.9                 # ms after the 101 arrived (float)
         from: server            # server | client
@@ -15,14 +16,16 @@ by go-vcr like `vcrproxy_chunks`)::
         from: client
         type: binary
         data: !!binary AAECAw==                    # binary frames always as !!binary
-      close:                    # absent if the session was still open when the proxy stopped
-        at: 95.2
+      close:                    # `close: null` if the session was still open when the proxy
+        at: 95.2                #   stopped (recordings made before `count` leave it out)
         from: client            # who closed; 1006 = the connection dropped without a close frame
         code: 1000
         reason: ""
 
 Messages are whole messages (fragments joined), in the order mitmproxy relayed them. Payloads
-are redacted like bodies (redaction.py).
+are redacted like bodies (redaction.py). `count` first and `close` last, always written, let the
+loader tell a session whose append was cut off (codec._session_torn) from a whole one: without
+them a cut between two messages left a shorter session that loaded as whole.
 
 Replay. mitmproxy can answer the upgrade itself (an addon-made 101) and inject messages toward the
 client (`inject.websocket`), but its WebsocketLayer relays every control frame to the server side:
@@ -93,7 +96,7 @@ def close_code_problem(code: int) -> str | None:
 
 # The keys of WEBSOCKET_KEY's value, of each message and of the close (the format above): what
 # `session_from_response` reads; schema.py reports any other key (a typo would read as absent).
-SESSION_KEYS = ("messages", "close")
+SESSION_KEYS = ("count", "messages", "close")
 MESSAGE_KEYS = ("at", "from", "type", "data")
 CLOSE_KEYS = ("at", "from", "code", "reason")
 
@@ -126,8 +129,9 @@ class WsSession:
     close: WsClose | None = None
 
     def to_extra(self) -> dict[str, Any]:
-        """The value of WEBSOCKET_KEY."""
+        """The value of WEBSOCKET_KEY (`close` None: the session was still open)."""
         out: dict[str, Any] = {
+            "count": len(self.messages),
             "messages": [
                 {
                     "at": _ms(m.at_ms),
@@ -138,6 +142,7 @@ class WsSession:
                 for m in self.messages
             ]
         }
+        out["close"] = None
         if self.close is not None:
             c = self.close
             out["close"] = {

@@ -112,3 +112,90 @@ def test_a_mistake_inside_the_last_interaction_of_a_newline_less_file_is_an_erro
         out = _cli("redact", str(path))
         assert out.exit_code == 1 and "invalid YAML" in out.output, out.output
         assert path.read_text(encoding="utf-8") == text
+
+
+WS_HEAD = """\
+---
+version: 2
+interactions:
+- id: 0
+  request:
+    proto: HTTP/1.1
+    proto_major: 1
+    proto_minor: 1
+    content_length: 0
+    host: ""
+    body: ""
+    headers: {}
+    url: https://api.example.com/v1/realtime
+    method: GET
+  response:
+    proto: HTTP/1.1
+    proto_major: 1
+    proto_minor: 1
+    content_length: -1
+    body: ""
+    headers:
+      Upgrade:
+      - websocket
+    status: 101 Switching Protocols
+    code: 101
+    duration: 2ms
+"""
+
+
+def _ws_session(close: bool) -> str:
+    from vcrproxy import dumps_cassette, loads_cassette
+    from vcrproxy.websocket import WsClose, WsMessage, WsSession
+
+    cassette = loads_cassette(WS_HEAD)
+    session = WsSession([WsMessage(1.5, False, True, '{"type":"session.created"}'),
+                         WsMessage(3, True, True, "line one\nline two\nline three\n"),
+                         WsMessage(4.25, False, False, b"\x00\x01\x02")],
+                        WsClose(9, True, 1000, "bye") if close else None)
+    cassette.interactions[0].response.extra["vcrproxy_websocket"] = session.to_extra()
+    return dumps_cassette(cassette)
+
+
+def test_a_websocket_session_cut_anywhere_is_dropped_not_shortened(tmp_path):
+    """Every cut of an appended WebSocket session (inside or between its messages, in or
+    before its close) drops the interaction with a note or is an error; only the whole text
+    loads, with every message (tester7: a cut between messages loaded a shorter session).
+    (A cut right before the session's key leaves a 101 such as a hand-written one: kept.)"""
+    from vcrproxy.cassette import CassetteError
+    from vcrproxy.websocket import session_from_response
+
+    for closed in (True, False):
+        text = _ws_session(closed)
+        assert "\n      count: 3\n" in text and ("close: null" in text) != closed
+        start = text.index("vcrproxy_websocket:") + len("vcrproxy_websocket:")
+        for cut in range(start, len(text) + 1):
+            path = tmp_path / "c.yaml"
+            path.write_text(text[:cut], encoding="utf-8")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    loaded = load_cassette(path).interactions
+                except CassetteError:
+                    continue
+            noted = any(issubclass(w.category, CassetteTruncatedWarning) for w in caught)
+            if not loaded:
+                assert noted, (closed, text[:cut][-80:])
+                continue
+            session = session_from_response(loaded[0].response)
+            assert len(session.messages) == 3 and (session.close is not None) == closed, (
+                closed, repr(text[:cut][-80:]))
+
+
+def test_an_older_websocket_session_without_count_loads_whole(tmp_path):
+    """Sessions recorded before `count`: an open one (no `close`) as a file's last interaction
+    is whole, not dropped (nothing could tell a cut there)."""
+    from vcrproxy.websocket import session_from_response
+
+    text = _ws_session(False).replace("      count: 3\n", "").replace("      close: null\n", "")
+    path = tmp_path / "old.yaml"
+    path.write_text(text, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (only,) = load_cassette(path).interactions
+    assert len(session_from_response(only.response).messages) == 3
