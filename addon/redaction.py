@@ -164,6 +164,10 @@ _NOT_AFTER_AUTH = frozenset(
 _NOT_AFTER_KEY = frozenset({"id", "ids", "name", "names", "type", "types", "arn", "ref", "version",
                             "path", "file"})
 _NOT_AFTER_SECRET = frozenset({"name", "arn", "ref", "version", "type", "id", "ids"})
+# English words holding `secret` that name no secret (a board's `secretary` in a model's
+# structured output: redacted, replay answered `<REDACTED>` where the client got a name).
+_SECRET_WORDS = re.compile(
+    r"(?:under)?secretar(?:y|ies|iat|iats)|secret(?:e|ed|es|ing|ion|ions|ive|ively|ly)")
 _NOT_BEFORE_TOKEN = frozenset(
     {"page", "next", "prev", "previous", "continuation", "start", "end", "stop", "eos", "bos",
      "pad", "unk", "sep", "cls", "mask", "special", "max", "min", "num", "total", "sync"}
@@ -217,7 +221,8 @@ def is_credential_name(name: str) -> bool:
         return True
     for i, w in enumerate(words):
         after = words[i + 1] if i + 1 < len(words) else ""
-        if "secret" in w and after not in _NOT_AFTER_SECRET:
+        if "secret" in w and after not in _NOT_AFTER_SECRET \
+                and _SECRET_WORDS.fullmatch(w) is None:
             return True
         if "passw" in w or w in ("pwd", "passphrase", "pass") or "cookie" in w:
             return True
