@@ -2166,6 +2166,8 @@ def _body_name_spans(
         spans += _curl_spans(data, config, place, values)
     if b'"grant_type"' in data and len(data) < _PAIRS_MAX:
         spans += _json_oauth_code_spans(data, place, values)
+    if b"code=" in data and len(data) < _PAIRS_MAX and _FORM_TYPE not in ctype:
+        spans += _url_oauth_code_spans(data, place, values)
     if len(data) < _PAIRS_MAX and b"\0" in data[:64]:
         # A UTF-16 text body (.NET's Encoding.Unicode, Windows PowerShell 5.1): no scan of the
         # bytes reads it.
@@ -2296,6 +2298,34 @@ def _json_oauth_code_spans(data: bytes, place: str, values: dict[str, str]) -> l
             text = json.loads(b'"' + m.group(1) + b'"')
         except ValueError:
             text = m.group(1).decode("utf-8", "replace")
+        if text and not is_redacted(text):
+            spans.append((vs, ve, ("name", what)))
+            values.setdefault(text, what)
+    return spans
+
+
+# A `code` parameter of a URL in a body, and the rest of that URL's query or fragment.
+_URL_CODE = re.compile(rb"[?#&]code=")
+_URL_QUERY_END = re.compile(rb"""[\s"'<>\\]|\Z""")
+
+
+def _url_oauth_code_spans(data: bytes, place: str, values: dict[str, str]) -> list[Span]:
+    """The `code` of an OAuth redirect or token request written as a URL in a body (`...cb?
+    code=...&state=...`, a login redirect pasted into a chat), as spans: the URL's whole query
+    or fragment decides, as with_oauth_code does for the request's own (no needle finds
+    `code`: the word is too common to be a credential name alone)."""
+    spans: list[Span] = []
+    what = f"{place} URL query parameter code"
+    for m in _URL_CODE.finditer(data):
+        start = max(data.rfind(b"?", max(0, m.start() - 2048), m.start() + 1),
+                    data.rfind(b"#", max(0, m.start() - 2048), m.start() + 1))
+        end = _URL_QUERY_END.search(data, m.end()).start()
+        query = data[start + 1 : end].decode("latin-1")
+        if _OAUTH_CODE_CONTEXT.search(query) is None:
+            continue
+        vs = m.end()
+        ve = _QUERY_VALUE.match(data, vs).end()
+        text = unquote_plus(data[vs:ve].decode("utf-8", "replace"))
         if text and not is_redacted(text):
             spans.append((vs, ve, ("name", what)))
             values.setdefault(text, what)
