@@ -2634,7 +2634,8 @@ def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
     "..."}` (Vercel's env API), `{"name": "DB_PASSWORD", "value": ...}` (a Kubernetes env
     list), `{"name": "Authorization", "value": ...}` (a HAR's headers): the value of an object
     whose `name` or `key` is a credential name joins `values`, masked wherever it is (the echo
-    search)."""
+    search). Also in a JSON string of the body: JSON (a tool call's `arguments`) or YAML (a
+    manifest in a chat message)."""
     if b"alue:" in data:  # (YAML: `- name: DB_PASSWORD` then `  value: ...`, a manifest)
         for m in _YAML_PAIR.finditer(data):
             name = m.group(1).decode("utf-8", "replace")
@@ -2647,8 +2648,20 @@ def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
         pending = [json.loads(data)]
     except (ValueError, RecursionError):
         return
+    inner = 0  # JSON strings read as JSON (a tool call's `arguments`), a few at most
     while pending:
         obj = pending.pop()
+        if isinstance(obj, str):
+            if obj[:1] in ("{", "["):
+                if inner < _INNER_JSON_MAX and "alue" in obj:
+                    inner += 1
+                    try:
+                        pending.append(json.loads(obj))
+                    except (ValueError, RecursionError):
+                        pass
+            elif "alue:" in obj:  # (a manifest in a chat message: its YAML pairs)
+                _name_value_pairs(obj.encode("utf-8", "surrogatepass"), config, kind, values)
+            continue
         if isinstance(obj, list):
             pending.extend(obj)
         elif isinstance(obj, dict):
@@ -2664,7 +2677,10 @@ def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
                                                                           response=False)):
                         values.setdefault(value, f"{kind} pair {name}")
                         break
-            pending.extend(v for v in obj.values() if isinstance(v, dict | list))
+            pending.extend(v for v in obj.values() if isinstance(v, dict | list | str))
+
+
+_INNER_JSON_MAX = 64  # JSON strings a pair search parses as JSON, per body
 
 
 def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
