@@ -3240,7 +3240,8 @@ _log_redaction_on = False
 
 def redact_logs() -> None:
     """Make every log record of the loggers in _LOGGERS_REDACTED carry its message as
-    `redact_text` leaves it, from the moment it is made (logging.setLogRecordFactory, wrapping
+    `redact_text` leaves it (one quoting bytes: `_redact_bytes_literals`), from the moment it is
+    made (logging.setLogRecordFactory, wrapping
     the factory in place): whatever handler gets it then (the CLI's, mitmdump's terminal,
     mitmweb's event log, pytest's captured log in a failure report) never sees a key. Once per
     process; other loggers' records are left as they are (a host's own logs)."""
@@ -3257,12 +3258,55 @@ def redact_logs() -> None:
                 message = record.getMessage()
             except Exception:  # noqa: BLE001 - a broken record is its handler's to report
                 return record
-            clean = redact_text(message)
+            # (A record quoting protocol bytes, mitmproxy's proxy_debug `DataReceived(client,
+            # b'POST ...')`, holds headers and bodies: read as a text body is, names too.)
+            clean = _redact_bytes_literals(message) if "b'" in message or 'b"' in message \
+                else redact_text(message)
             if clean != message:
                 record.msg, record.args = clean, None
         return record
 
     logging.setLogRecordFactory(factory)
+
+
+# (mitmproxy cuts a long one short with `…` in place of its end, maybe inside an escape.)
+_BYTES_LITERAL = re.compile(
+    r"""\bb(?:'(?:[^'\\\u2026]|\\[^\u2026])*\\?(?:'|\u2026)"""
+    r"""|"(?:[^"\\\u2026]|\\[^\u2026])*\\?(?:"|\u2026))""")
+# A header as h2 logs it: `(b'api-key', b'...')`.
+_BYTES_HEADER = re.compile(r"""\(b'([^'\\]{1,256})', b'((?:[^'\\]|\\.)*)'\)""")
+
+
+def _redact_bytes_literals(message: str) -> str:
+    """A log message with each Python bytes literal in it (`b'...'`: protocol bytes) redacted
+    as the text body it holds (`redact_document`, on the bytes it stands for: a JSON string's
+    escapes are then the body's own), the rest as `redact_text`."""
+    import ast
+
+    def header(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if DEFAULT_REDACTION.secret_header(name, response=False) and m.group(2) \
+                and not is_redacted(m.group(2)):
+            return f"(b'{name}', b'{REDACTED}')"
+        return m.group()
+
+    def one(m: re.Match[str]) -> str:
+        literal, cut = m.group(), m.group().endswith("\u2026")
+        body = literal[:-1]
+        if cut and (len(body) - len(body.rstrip("\\"))) % 2:
+            body = body[:-1]  # (cut inside an escape)
+        try:
+            text = ast.literal_eval(body + literal[1] if cut else literal).decode(
+                "utf-8", "surrogateescape")
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return redact_document(literal)
+        clean = redact_document(text)
+        if clean == text:
+            return literal
+        return repr(clean.encode("utf-8", "surrogateescape"))[:-1] + "\u2026" if cut \
+            else repr(clean.encode("utf-8", "surrogateescape"))
+
+    return redact_text(_BYTES_LITERAL.sub(one, _BYTES_HEADER.sub(header, message)))
 
 
 def redact_text(
