@@ -29,6 +29,7 @@ from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import UpstreamMode
 
 from .redaction import redact_text
+from .terminal import clean_line
 
 log = logging.getLogger("vcrproxy")
 
@@ -40,9 +41,11 @@ _MAX_REASON = 2000  # characters of a reason kept on one line
 
 
 def one_line(text: object, limit: int = _MAX_REASON) -> str:
-    """`text` as one printable line: newlines folded, lone surrogates escaped as \\udXXX."""
+    """`text` as one printable line: newlines folded, lone surrogates escaped as \\udXXX,
+    control characters, C1 (U+009B is CSI) and bidi overrides as terminal.clean escapes them
+    (it reaches stderr, a pytest report and the client's error message)."""
     s = " ".join(str(text).split())
-    s = s.encode("utf-8", "backslashreplace").decode("utf-8")
+    s = clean_line(s.encode("utf-8", "backslashreplace").decode("utf-8"))
     return s if len(s) <= limit else s[: limit - 3] + "..."
 
 
