@@ -467,7 +467,25 @@ def split_patterns(text: str) -> list[str]:
 
 @lru_cache(maxsize=256)
 def _bytes_pattern(pattern: re.Pattern[str]) -> re.Pattern[bytes]:
-    return re.compile(pattern.pattern.encode("utf-8"), pattern.flags & ~re.UNICODE)
+    """`pattern` for bodies' bytes (UTF-8): its text escapes that bytes patterns lack
+    (`\\uXXXX`, `\\UXXXXXXXX`, `\\N{name}`) written as the characters they stand for."""
+    source = pattern.pattern
+    if "\\" in source:
+        source = _TEXT_ESCAPE.sub(_text_escape, source)
+    return re.compile(source.encode("utf-8"), pattern.flags & ~re.UNICODE)
+
+
+_TEXT_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}]*)\})|\\.", re.S)
+
+
+def _text_escape(m: re.Match[str]) -> str:
+    if m.group(1) or m.group(2):
+        return re.escape(chr(int(m.group(1) or m.group(2), 16)))
+    if m.group(3) is not None:
+        import unicodedata
+
+        return re.escape(unicodedata.lookup(m.group(3)))  # (KeyError: re refused it already)
+    return m.group()
 
 
 def _compile(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
