@@ -394,9 +394,10 @@ SHAPES: tuple[Shape, ...] = (
            "AccountKey=", "AccountKey\\u003d", "AccountKey\\u003D", reach=_ESC_REACH),
     _shape("azure-ad", "an Azure AD client secret (...Q~...)",
            r"\b[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}\b", ("Q~", 4)),
+    # (PEM, OpenSSH, and OpenPGP's armor: `-----BEGIN PGP PRIVATE KEY BLOCK-----`, RFC 9580 6.2)
     _shape("private-key", "a private key (-----BEGIN ... PRIVATE KEY-----)",
-           r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY-----(?s:.){16,16384}?"
-           r"-----END[A-Z ]{0,20} PRIVATE KEY-----", "-----BEGIN", reach=None,
+           r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY(?: BLOCK)?-----(?s:.){16,16384}?"
+           r"-----END[A-Z ]{0,20} PRIVATE KEY(?: BLOCK)?-----", "-----BEGIN", reach=None,
            follows=(b"-----END", 16384 + 80)),
     _shape("jwt", "a JSON Web Token (eyJ...)",
            rf"\beyJ{_TOKEN}{{8,}}\.eyJ{_TOKEN}{{8,}}\.{_TOKEN}{{8,}}", "eyJ",
