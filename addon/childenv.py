@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
@@ -112,13 +113,19 @@ def _with_certs(base_path: str, paths: list[str | None]) -> str:
     return path
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def cassette_name_parts(name: str) -> list[str]:
     """The folders and file of a cassette name a client gives in its proxy URL (`a/b` ->
     [a, b]). ValueError, its text the rule it breaks (`must be a relative path under`: absolute,
-    a backslash or a NUL; `must stay under`: empty, or leaving its root by `..`). The one rule for
+    a backslash or a NUL; `must stay under`: empty, or leaving its root by `..`; `must be
+    printable text under`: a control character or a bidi override). The one rule for
     `registry.resolve_cassette_name` (each request) and `vcrproxy env --cassette` (at once)."""
     if "\x00" in name or "\\" in name or name.startswith("/") or os.path.isabs(name):
         raise ValueError("must be a relative path under")
+    if _UNPRINTABLE.search(name):  # (a file name is shown in every view's lines)
+        raise ValueError("must be printable text under")
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if not parts or any(p == ".." for p in parts):
         raise ValueError("must stay under")

@@ -25,6 +25,7 @@ from .redaction import RedactionConfig, redact_text
 from .session import CassetteSession, Preloaded
 from .store import RecordRun
 from .wsmatch import ws_match_config
+from .yamlv3 import quoted_name
 
 log = logging.getLogger("vcrproxy")
 
@@ -268,12 +269,13 @@ def resolve_cassette_name(root: str, name: str) -> str:
     try:
         parts = cassette_name_parts(name)
     except ValueError as e:
-        raise CassetteError(f"cassette name {name!r} {e} {root}") from None
+        raise CassetteError(f"cassette name {quoted_name(name)} {e} {root}") from None
     if not parts[-1].endswith((".yaml", ".yml")):
         parts[-1] += ".yaml"
     # Containment on real paths: a symlinked folder or file inside the root may point anywhere.
     real_root = os.path.realpath(root)
     path = os.path.realpath(os.path.join(real_root, *parts))
     if os.path.commonpath([path, real_root]) != real_root:
-        raise CassetteError(f"cassette name {name!r} leads outside {root} (through a symlink)")
+        raise CassetteError(
+            f"cassette name {quoted_name(name)} leads outside {root} (through a symlink)")
     return path
