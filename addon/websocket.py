@@ -155,7 +155,7 @@ class WsSession:
 
 
 def _ms(value: float) -> float | int:
-    value = round(max(value, 0.0), 3)
+    value = round(float(max(value, 0.0)), 3)  # (float: int.is_integer is Python 3.12+)
     return int(value) if value.is_integer() else value
 
 
