@@ -2037,13 +2037,15 @@ def _utf16_spans(data: bytes, place: str, config: RedactionConfig, values: dict[
     text, codec, bom = found
     spans: list[Span] = []
     what = f"{place} (UTF-16 text)"
-    for v in _text_secrets(text, config):
+    for v in dict.fromkeys(_text_secrets(text, config)):  # (each value once: it is searched)
         values.setdefault(v, what)
-        i = text.find(v)
+        size = len(v.encode(codec))
+        i, last, at = text.find(v), 0, bom  # (byte offsets counted on, not from the start)
         while i >= 0:
-            start = bom + len(text[:i].encode(codec))
-            spans.append((start, start + len(v.encode(codec)), ("name", what)))
-            i = text.find(v, i + len(v))
+            at += len(text[last:i].encode(codec))
+            spans.append((at, at + size, ("name", what)))
+            last, at = i + len(v), at + size
+            i = text.find(v, last)
     return spans
 
 
@@ -2323,27 +2325,40 @@ def _json_oauth_code_spans(data: bytes, place: str, values: dict[str, str]) -> l
     return spans
 
 
-# A `code` parameter of a URL in a body, and the rest of that URL's query or fragment.
+# A `code` parameter of a URL in a body; what ends that URL's query or fragment; what makes it an
+# OAuth redirect or token request there (`_OAUTH_CODE_CONTEXT`'s, as bytes after `?#&`).
 _URL_CODE = re.compile(rb"[?#&]code=")
-_URL_QUERY_END = re.compile(rb"""[\s"'<>\\]|\Z""")
+_URL_QUERY_END = re.compile(rb"""[\s"'<>\\]""")
+_URL_OAUTH_CONTEXT = re.compile(
+    rb"[?#&](?:state=|grant_type=authorization_code(?=[&#\s\"'<>\\]|\Z))")
+_URL_QUERY_SPAN = 4096  # bytes a query is looked at around a `code=` (a longer one is not read)
 
 
 def _url_oauth_code_spans(data: bytes, place: str, values: dict[str, str]) -> list[Span]:
     """The `code` of an OAuth redirect or token request written as a URL in a body (`...cb?
-    code=...&state=...`, a login redirect pasted into a chat), as spans: the URL's whole query
-    or fragment decides, as with_oauth_code does for the request's own (no needle finds
-    `code`: the word is too common to be a credential name alone)."""
+    code=...&state=...`, a login redirect pasted into a chat), as spans: the URL's query or
+    fragment decides, as with_oauth_code does for the request's own (no needle finds `code`:
+    the word is too common to be a credential name alone). Linear: each query is read once."""
+    context = [m.start() for m in _URL_OAUTH_CONTEXT.finditer(data)]
+    if not context:
+        return []
     spans: list[Span] = []
     what = f"{place} URL query parameter code"
+    skip_to = -1  # (the end of a query found to be no OAuth one: its other `code=` too)
     for m in _URL_CODE.finditer(data):
-        start = max(data.rfind(b"?", max(0, m.start() - 2048), m.start() + 1),
-                    data.rfind(b"#", max(0, m.start() - 2048), m.start() + 1))
-        end = _URL_QUERY_END.search(data, m.end()).start()
-        query = data[start + 1 : end].decode("latin-1")
-        if _OAUTH_CODE_CONTEXT.search(query) is None:
+        if m.start() < skip_to:
+            continue
+        lo = max(0, m.start() - _URL_QUERY_SPAN)
+        start = max(data.rfind(b"?", lo, m.start() + 1), data.rfind(b"#", lo, m.start() + 1))
+        hi = min(len(data), m.end() + _URL_QUERY_SPAN)
+        stop = _URL_QUERY_END.search(data, m.end(), hi)
+        end = stop.start() if stop is not None else hi
+        i = bisect_left(context, max(start, 0))
+        if i == len(context) or context[i] >= end:
+            skip_to = end
             continue
         vs = m.end()
-        ve = _QUERY_VALUE.match(data, vs).end()
+        ve = _QUERY_VALUE.match(data, vs, end).end()
         text = unquote_plus(data[vs:ve].decode("utf-8", "replace"))
         if text and not is_redacted(text):
             spans.append((vs, ve, ("name", what)))
