@@ -240,7 +240,7 @@ def test_gzip_stream_is_incremental(gw, client):
         "POST",
         gw.url + "/gzip" + CHAT,
         json=body,
-        headers={"Accept-Encoding": "gzip", "X-Fake-Gap-Ms": "80"},
+        headers={"Accept-Encoding": "gzip", "X-Fake-Gap-Ms": "200"},
     ) as r:
         assert r.headers["content-encoding"] == "gzip"
         for raw in r.iter_raw():
