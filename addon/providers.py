@@ -77,13 +77,20 @@ class Provider:
 # SSE end markers are matched at a line start (an `event:` or `data:` field): the answer's text
 # may name them (a model explaining its API: "...ends with message_stop"), and a JSON string
 # holds no raw line break, so a marker inside a text delta is no end of stream.
-OPENAI_CHAT = Provider("openai-chat", "openai", (b"\ndata: [DONE]",))
-OPENAI_RESPONSES = Provider("openai-responses", "openai", (
-    b"\nevent: response.completed", b'\ndata: {"type":"response.completed"',
-    b'\ndata: {"type": "response.completed"'))
-ANTHROPIC_MESSAGES = Provider("anthropic-messages", "anthropic", (
-    b"\nevent: message_stop", b'\ndata: {"type":"message_stop"',
-    b'\ndata: {"type": "message_stop"'))
+# (The space after a field's colon is optional, WHATWG HTML 9.2.6: `data:[DONE]` ends a stream
+# too; Spring and other OpenAI-compatible servers write it so.)
+
+
+def _sse_markers(*fields: bytes) -> tuple[bytes, ...]:
+    return tuple(m for f in fields for m in (b"\n" + f.replace(b":", b": ", 1), b"\n" + f))
+
+
+OPENAI_CHAT = Provider("openai-chat", "openai", _sse_markers(b"data:[DONE]"))
+OPENAI_RESPONSES = Provider("openai-responses", "openai", _sse_markers(
+    b"event:response.completed", b'data:{"type":"response.completed"',
+    b'data:{"type": "response.completed"'))
+ANTHROPIC_MESSAGES = Provider("anthropic-messages", "anthropic", _sse_markers(
+    b"event:message_stop", b'data:{"type":"message_stop"', b'data:{"type": "message_stop"'))
 GEMINI = Provider("gemini", "gemini", (b'"finishReason"',))
 # Bedrock's application/vnd.amazon.eventstream, matched on its framing, not on text a delta may
 # hold: converse-stream ends with an event whose `:event-type` header (name length 11, value
