@@ -2186,7 +2186,7 @@ def _body_name_spans(
     if b"curl" in data and len(data) < _PAIRS_MAX:  # (under what the stream scan decides)
         spans += _curl_spans(data, config, place, values)
     if b'"grant_type"' in data and len(data) < _PAIRS_MAX:
-        spans += _json_oauth_code_spans(data, place, values)
+        _json_oauth_codes(data, place, values)
     if b"code=" in data and len(data) < _PAIRS_MAX and _FORM_TYPE not in ctype:
         spans += _url_oauth_code_spans(data, place, values)
     if len(data) < _PAIRS_MAX and b"\0" in data[:64]:
@@ -2303,26 +2303,30 @@ _OAUTH_CODE_CONTEXT = re.compile(r"(?:^|&)(?:state=|grant_type=authorization_cod
 
 # The same token request as JSON (Auth0's /oauth/token, GitHub and Atlassian accept it too).
 _JSON_GRANT = re.compile(rb'"grant_type"\s*:\s*"authorization_code"')
-_JSON_CODE = re.compile(rb'"code"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
-def _json_oauth_code_spans(data: bytes, place: str, values: dict[str, str]) -> list[Span]:
-    """The `code` of a JSON OAuth token request (`"grant_type": "authorization_code"`, RFC
-    6749 4.1.3 in a JSON body), as spans; its text goes to `values`."""
+def _json_oauth_codes(data: bytes, place: str, values: dict[str, str]) -> None:
+    """The `code` of a JSON OAuth token request (RFC 6749 4.1.3 in a JSON body): of each object
+    whose `grant_type` is `authorization_code`, its own string `code` (a code tool's `code`
+    elsewhere in the body is a program) goes to `values`: the echo search masks it wherever
+    it is, escaped or not."""
     if _JSON_GRANT.search(data) is None:
-        return []
-    spans: list[Span] = []
+        return
+    try:
+        pending = [json.loads(data)]
+    except (ValueError, RecursionError):
+        return
     what = f"{place} field code"
-    for m in _JSON_CODE.finditer(data):
-        vs, ve = m.span(1)
-        try:
-            text = json.loads(b'"' + m.group(1) + b'"')
-        except ValueError:
-            text = m.group(1).decode("utf-8", "replace")
-        if text and not is_redacted(text):
-            spans.append((vs, ve, ("name", what)))
-            values.setdefault(text, what)
-    return spans
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, list):
+            pending.extend(obj)
+        elif isinstance(obj, dict):
+            code = obj.get("code")
+            if obj.get("grant_type") == "authorization_code" and isinstance(code, str) \
+                    and code and not is_redacted(code):
+                values.setdefault(code, what)
+            pending.extend(v for v in obj.values() if isinstance(v, dict | list))
 
 
 # A `code` parameter of a URL in a body; what ends that URL's query or fragment; what makes it an
