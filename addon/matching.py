@@ -45,6 +45,8 @@ _ALIASES = {"url": ("scheme", "host", "path", "query"), "uri": ("scheme", "host"
 _BUCKET_PARTS = ("method", "host", "path")  # indexed: find() only looks at one bucket
 _DEFAULT_PORTS = {("https", "443"), ("http", "80"), ("wss", "443"), ("ws", "80")}
 _MARKER_B = REDACTED.encode()
+# ...and as redaction writes it into a UTF-16 text body (redaction._utf16_spans).
+_MARKERS_B = (_MARKER_B, REDACTED.encode("utf-16-le"), REDACTED.encode("utf-16-be"))
 _MAX_JSON_DIFFS = 5
 _SHORT = 60
 
@@ -315,8 +317,9 @@ class _Body:
             self.wild = b"REDACTED" in self.raw and _has_marker(self.json)
         else:
             self.key = ("raw", self.raw)
-            self.wild = _MARKER_B in self.raw
-        self.pieces = self.raw.split(_MARKER_B) if self.wild and self.json is _NO_JSON else None
+            marker = next((m for m in _MARKERS_B if m in self.raw), _MARKER_B)
+            self.wild = marker in self.raw
+        self.pieces = self.raw.split(marker) if self.wild and self.json is _NO_JSON else None
 
 
 def _host_of(split, request: Request, scheme: str) -> str:
