@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable
@@ -649,10 +650,14 @@ def stop(pid: int | None, confdir: str) -> None:
     from . import background
 
     names = [n for n in proxy_exports("http://x", "", "") if n != "NODE_OPTIONS"]
-    # What the start replaced or unset gets the shell's earlier value back, the rest goes.
+    # What the start replaced or unset gets the shell's earlier value back, the rest goes. With
+    # no session's exports in this shell (a second stop, a fresh terminal), a value that is not
+    # ours is the shell's own (a company proxy or CA the first stop put back): it stays.
     saved = _saved_env()
+    ours = "VCRPROXY_PID" in os.environ or SAVED_ENV in os.environ
     lines = [f"export {n}={shlex.quote(saved[n])}" if n in saved else f"unset {n}"
-             for n in [*names, "VCRPROXY_PID", SESSION_CONFDIR, SAVED_ENV]]
+             for n in [*names, "VCRPROXY_PID", SESSION_CONFDIR, SAVED_ENV]
+             if n in saved or ours or n not in os.environ or _looks_ours(os.environ[n])]
     lines += [f"export {n}={shlex.quote(saved[n])}" for n in NO_PROXY_VARS if n in saved]
     undo = "\n".join(lines)
     # NODE_OPTIONS holds the user's own options too: only the session's preload goes.
@@ -674,6 +679,15 @@ def stop(pid: int | None, confdir: str) -> None:
     show(log)
     click.echo(undo)
     sys.exit(code)  # (_LazyGroup.invoke adds the `(exit N)`)
+
+
+_LOOPBACK_PROXY = re.compile(r"https?://(?:[^@/]*@)?(?:127\.0\.0\.1|\[::1\]|localhost):\d+/?")
+
+
+def _looks_ours(value: str) -> bool:
+    """Whether an exported value is one a vcrproxy start sets: a loopback proxy URL, or a path
+    in vcrproxy's folder (its CA, bundle, preload)."""
+    return _LOOPBACK_PROXY.fullmatch(value) is not None or "vcrproxy" in value
 
 
 def _stop_confdir(confdir: str, pid: int | None) -> str:
