@@ -468,6 +468,10 @@ def vcrproxy(request: pytest.FixtureRequest, vcrproxy_server, monkeypatch) -> Vc
     failed = vcrproxy_server.call(getattr, sess.stats, "upstream_failed") if sess else 0
     if failed and passed:  # (as `vcrproxy record -- CMD` exits 3: nothing recorded for them)
         refused.append(f"{failed} exchange(s) failed upstream and were not recorded")
+    gave_up = vcrproxy_server.call(lambda: sum(sess.stats.abandoned.values())) if sess else 0
+    if gave_up and passed:  # (an attempt the test's client gave up on and never retried)
+        refused.append(f"{gave_up} request(s) the client gave up on before any answer, and "
+                       "did not send again, were not recorded")
     cut = vcrproxy_server.call(getattr, sess.stats, "client_cut") if sess else 0
     if cut and passed:  # (a stream the test stopped reading early: nothing recorded either)
         refused.append(f"{cut} response(s) the client stopped reading before their end were "

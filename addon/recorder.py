@@ -210,6 +210,11 @@ class Recorder:
             self._track(self._sync(rec.session, kept))
             del kept
             rec.session.note_recorded(written)
+            abandoned = rec.session.stats.abandoned
+            if abandoned and (key := abandoned_key(flow)) in abandoned:  # (its retry is here)
+                abandoned[key] -= 1
+                if not abandoned[key]:
+                    del abandoned[key]
             self._finish_recorded(flow, rec, written, body, decoded, chunks)
         except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
             self.reporter.fail(one_line(
@@ -315,15 +320,19 @@ class Recorder:
         if rec.recorder is not None:
             rec.recorder.close()
         rec.session.stats.failed += 1
+        gave_up = client_gave_up(flow)
         if client_hung_up(flow):
             rec.session.stats.client_cut += 1
+        elif gave_up:
+            key = abandoned_key(flow)
+            rec.session.stats.abandoned[key] = rec.session.stats.abandoned.get(key, 0) + 1
         else:
             rec.session.stats.upstream_failed += 1
         msg = error_text(flow)
         log.warning(
             "%s for %s %s: %s (nothing recorded)",
             "the client hung up before the response ended" if client_hung_up(flow)
-            else "upstream failed",
+            else "the client gave up before any answer" if gave_up else "upstream failed",
             flow.request.method,
             self.safe(flow.request.url),
             self.safe(msg),
@@ -346,3 +355,19 @@ def _replayed(flow: http.HTTPFlow) -> bool:
     recording or a fault."""
     return flow.metadata.get("vcrproxy") in ("replayed", "fault")
 
+
+
+def client_gave_up(flow: http.HTTPFlow) -> bool:
+    """The client went away before any answer came (an SDK's attempt that timed out, to be
+    retried): mitmproxy's "Client disconnected." or an h2 stream reset by the client."""
+    return flow.response is None and flow.error is not None and flow.error.msg.startswith(
+        ("Client disconnected", "stream reset by client"))
+
+
+def abandoned_key(flow: http.HTTPFlow) -> tuple[str, str, bytes]:
+    """What tells an abandoned request's retry: method, URL and a digest of the body as sent
+    (a retry differs in headers only: x-stainless-retry-count)."""
+    import hashlib
+
+    return (flow.request.method, flow.request.url,
+            hashlib.sha256(flow.request.raw_content or b"").digest())

@@ -85,6 +85,9 @@ class Stats:
     # Of `failed`: responses the client hung up on before their end (a stream read in part and
     # closed), so not recorded either: the next replay of the same client would miss them too.
     client_cut: int = 0
+    # Requests the client gave up on before any answer (an SDK's timed-out attempt), by
+    # `abandoned_key`, until the same request is recorded (its retry): not upstream failures.
+    abandoned: dict[tuple[str, str, bytes], int] = field(default_factory=dict)
     # Requests that named this cassette, ended or not (a WebSocket session still open): what
     # bypass detection counts as traffic through the proxy.
     requests: int = 0

@@ -396,6 +396,12 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
         # (an exchange that failed upstream was not recorded: the next replay would miss it)
         click.echo(f"vcrproxy: {failed} exchange(s) failed and were not recorded", err=True)
         return MISS_EXIT
+    gave_up = sum(sum(sess.stats.abandoned.values()) for sess in vcr.all_sessions())
+    if code == 0 and gave_up and not kw["allow_misses"]:
+        # (a request the client gave up on and never sent again: the next replay would miss it)
+        click.echo(f"vcrproxy: {gave_up} request(s) the client gave up on before any answer, "
+                   "and did not send again, were not recorded", err=True)
+        return MISS_EXIT
     cut = sum(sess.stats.client_cut for sess in vcr.all_sessions())
     if code == 0 and cut and not kw["allow_misses"]:
         # (a stream the client closed before its final event: nothing recorded, as above)
