@@ -53,7 +53,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, quote_plus, unquote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, unquote_plus
 
 from . import decoders, hsmatch
 from .cassette import (
@@ -2680,6 +2680,8 @@ def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
             value = m.group(2).decode("utf-8", "replace").strip().strip("'\"")
             if value and not is_redacted(value) and config.secret_field(name, json=True):
                 values.setdefault(value, f"{kind} pair {name}")
+    if b"Value=" in data and b"=" in data[:256]:  # (an AWS query form's `...Key=`/`...Value=`)
+        _form_pairs(data, config, kind, values)
     if data.lstrip()[:1] not in (b"{", b"["):
         return
     try:
@@ -2705,11 +2707,10 @@ def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
         elif isinstance(obj, dict):
             # (any case: AWS's JSON APIs write `Name`/`Value`, `Key`/`Value`: SSM PutParameter,
             # tags)
-            keyed = {k.lower(): v for k, v in obj.items()} if "value" not in obj else obj
-            value = keyed.get("value")
-            if isinstance(value, str) and value and not is_redacted(value):
+            keyed = {k.lower(): v for k, v in obj.items() if isinstance(k, str)}
+            for prefix, value in _pair_values(keyed):
                 for key in _PAIR_NAMES:
-                    name = keyed.get(key)
+                    name = keyed.get(prefix + key)
                     if isinstance(name, str) and (config.secret_field(name, json=True)
                                                   or config.secret_header(name,
                                                                           response=False)):
@@ -2719,6 +2720,32 @@ def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
 
 
 _INNER_JSON_MAX = 64  # JSON strings a pair search parses as JSON, per body
+
+
+def _pair_values(keyed: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(prefix, value) of each `<prefix>value` key of a lower-cased object holding a string:
+    `value` (a Kubernetes env item), `parametervalue` (CloudFormation's ParameterKey /
+    ParameterValue), `optionvalue`..."""
+    for k, v in keyed.items():
+        if k.endswith("value") and isinstance(v, str) and v and not is_redacted(v):
+            yield k[:-5], v
+
+
+def _form_pairs(data: bytes, config: RedactionConfig, kind: str, values: dict[str, str]) -> None:
+    """`_name_value_pairs` of an AWS query form: `Parameters.member.1.ParameterKey=DBPassword&
+    Parameters.member.1.ParameterValue=...` (CloudFormation), `Tags.member.1.Key=...&...Value=`:
+    fields whose names differ only in their last part's `Key`/`Name` and `Value`."""
+    try:
+        fields = dict(parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True))
+    except ValueError:
+        return
+    keyed = {k.lower(): v for k, v in fields.items()}
+    for prefix, value in _pair_values(keyed):
+        for key in _PAIR_NAMES:
+            name = keyed.get(prefix + key)
+            if name and config.secret_field(name, json=True):
+                values.setdefault(value, f"{kind} pair {name}")
+                break
 
 
 def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
