@@ -1084,8 +1084,9 @@ def _assignment_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int
         yield vs, ve, text
 
 
-# A name after a space or tab (what ran before it on the line: a command, `-e`, `ENV`).
-_ASSIGNMENT_HEAD = re.compile(rb"[ \t]([A-Za-z_][A-Za-z0-9_]*)?\Z")
+# A name after a space or tab (what ran before it on the line: a command, `-e`, `ENV`), an
+# option's `=` (`--from-literal=NAME=`, `--env=NAME=`) or a quote (`-e 'NAME=...'`).
+_ASSIGNMENT_HEAD = re.compile(rb"[ \t=']([A-Za-z_][A-Za-z0-9_]*)?\Z")
 _UPPER_NAME = re.compile(rb"[A-Z_][A-Z0-9_]*")
 _ASSIGNMENT_VALUE = re.compile(
     rb"""\\?"((?:[^"\\\r\n]|\\[^"])*)\\?"|'([^'\r\n\\]*)'|([^\s"'\\]*)""")
