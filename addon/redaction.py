@@ -1137,8 +1137,11 @@ def _code_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
     head = _CODE_HEAD.search(data, max(0, at - _NAME_MAX), at)
     if head is None:
         return None
-    quoted = head.group(1) == b"'"
-    tail = (_CODE_AFTER_KEY if quoted else _CODE_AFTER_ARG).match(data, end)
+    after = {b"'": _CODE_AFTER_KEY, b'"': _CODE_AFTER_DQ_KEY}.get(head.group(1),
+                                                               _CODE_AFTER_ARG)
+    tail = after.match(data, end)
+    if tail is None and head.group(1) == b'"':  # (the quote opened the string the code is in)
+        tail = _CODE_AFTER_ASSIGN.match(data, end)
     if tail is None:
         return None
     start = at - len(head.group(2) or b"")  # (the name's start: the hit may be inside it)
@@ -1175,10 +1178,17 @@ def _code_value(data: bytes, where: tuple[int, int, str]) -> Iterator[tuple[int,
 _CODE_NAME = re.compile(rb"[A-Za-z0-9_]*")
 # What comes before such a name: its opening quote (a mapping key), or a character no
 # identifier holds (a keyword argument: `(api_key=`, `, api_key=`).
-_CODE_HEAD = re.compile(rb"(?:(')|[(,\s])([A-Za-z_][A-Za-z0-9_]*)?\Z")
-_CODE_AFTER_KEY = re.compile(rb"'[ \t]*(?::|=>)[ \t]*(\\\\\\|\\|)['\"]")
-# (Code in a JSON string escapes its quotes, `=\"`; JSON within a JSON string, `=\\\"`.)
-_CODE_AFTER_ARG = re.compile(rb"[ \t]*=[ \t]*(\\\\\\|\\|)['\"]")
+_CODE_HEAD = re.compile(rb"(?:\\{0,3}(['\"])|[(,\s{\[]|\\[nrt])([A-Za-z_][A-Za-z0-9_]*)?\Z")
+# After the name: a single-quoted key's `:`, `=>` or `] =` (a Python dict, PHP, `os.environ[...]
+# =`); a double-quoted key's `=>` or `] =` only (its `:` is JSON's own field: `field_at`, which
+# knows a logprobs `token` is no credential); a bare name's `=`, `:=` (Go) or `:` (a JS object).
+# The value: a quote, maybe a string prefix (`b"..."`), maybe escaped (code in a JSON string:
+# `=\"`; JSON within a JSON string, `=\\\"`).
+_CODE_VALUE = rb"""[ \t]*(?:[bBrRuU]{1,2})?(\\\\\\|\\|)['"]"""
+_CODE_AFTER_KEY = re.compile(rb"'[ \t]*(?::|=>|\][ \t]*=)" + _CODE_VALUE)
+_CODE_AFTER_DQ_KEY = re.compile(rb'\\{0,3}"[ \t]*(?:=>|\][ \t]*=)' + _CODE_VALUE)
+_CODE_AFTER_ARG = re.compile(rb"[ \t]*(?::?=|:)" + _CODE_VALUE)
+_CODE_AFTER_ASSIGN = re.compile(rb"[ \t]*:?=" + _CODE_VALUE)  # (a name at a string's start)
 
 
 # A connection string's name: after a `;` (and spaces), letters, digits, `_`, ` `, `.`, `-`.
