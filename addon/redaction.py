@@ -3093,17 +3093,30 @@ def _eventstream_rewrite(data: bytes, spans: list[Span], p: _Pass, echoes: _Echo
         return None
     out: list[bytes] = []
     replaced: list[tuple[int, int, int]] = []
-    for n, (start, total, hlen) in enumerate(layout, 1):
+    # Each frame's payload with the body's spans replaced, and the event it carries: its base64
+    # `bytes` decoded (InvokeModel), else the payload itself (ConverseStream).
+    payloads, events = [], []
+    for start, total, hlen in layout:
         first, last = start + 12 + hlen, start + total - 4
-        payload = data[first:last]
         inner = [(max(s, first) - first, min(e, last) - first, why) for s, e, why in spans
                  if s < last and e > first]
-        new = _replace_spans(payload, inner) if inner else payload
+        payload = data[first:last]
+        payloads.append(_replace_spans(payload, inner) if inner else payload)
+        m = _EVENT_BYTES.search(payloads[-1])
+        events.append(base64.b64decode(m.group(1)) if m is not None and len(m.group(1)) % 4 == 0
+                      else None if m is not None else payloads[-1])
+    split = _eventstream_split(events, p, echoes, kind)
+    for n, (start, total, hlen) in enumerate(layout, 1):
+        first, last = start + 12 + hlen, start + total - 4
+        payload, new = data[first:last], payloads[n - 1]
         if (m := _EVENT_BYTES.search(new)) is not None and len(m.group(1)) % 4 == 0:
             event = base64.b64decode(m.group(1))
-            clean = p.payload(event, echoes, f"{kind} (event-stream frame {n})")
+            joined = _replace_spans(event, split[n - 1]) if n - 1 in split else event
+            clean = p.payload(joined, echoes, f"{kind} (event-stream frame {n})")
             if clean != event:
                 new = new[:m.start(1)] + base64.b64encode(clean) + new[m.end(1):]
+        elif n - 1 in split:
+            new = _replace_spans(new, split[n - 1])
         if new == payload:
             out.append(data[start:start + total])
             continue
@@ -3119,6 +3132,52 @@ def _eventstream_rewrite(data: bytes, spans: list[Span], p: _Pass, echoes: _Echo
     else:
         out.append(data[end:])
     return b"".join(out), replaced
+
+
+# The text a streamed event's delta carries: Anthropic's `text_delta` / `input_json_delta` /
+# `thinking_delta` (InvokeModel), Converse's `delta.text` / `toolUse.input` / `reasoningContent`.
+_FRAME_DELTA = re.compile(rb'"(?:text|partial_json|thinking|input)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_FRAME_INDEX = re.compile(rb'"(?:index|contentBlockIndex)"\s*:\s*(\d+)')
+
+
+class _FramePieces:
+    """The delta pieces of an event stream's frames, shaped as aiformats.DeltaPieces' `streams`
+    (per content block: its pieces joined, where each is), in the frames' events laid end to
+    end: what `_joined_spans` takes."""
+
+    def __init__(self) -> None:
+        self.streams: dict[Any, tuple[bytearray, list[int], list[int]]] = {}
+
+
+def _eventstream_split(events: list[bytes | None], p: _Pass, echoes: _Echoes, kind: str
+                       ) -> dict[int, list[Span]]:
+    """Frame index -> spans over its event (the marker where a secret starts, nothing in the
+    next pieces) for secrets a model streamed across frames' deltas, as `_joined_spans` does for
+    SSE; noted as `kind (joined stream deltas)`."""
+    pieces, offsets, at = _FramePieces(), [], 0
+    for event in events:
+        offsets.append(at)
+        if event is None:
+            continue
+        if b"elta" in event and (m := _FRAME_DELTA.search(event)) is not None:
+            index = _FRAME_INDEX.search(event)
+            joined, starts, ends = pieces.streams.setdefault(
+                index.group(1) if index is not None else b"", (bytearray(), [], []))
+            joined += m.group(1)
+            starts.append(at + m.start(1))
+            ends.append(at + m.end(1))
+        at += len(event)
+    if not any(len(starts) > 1 for _, starts, _ in pieces.streams.values()):
+        return {}
+    found = _joined_spans(pieces, p.finder, echoes.spans)  # type: ignore[arg-type]
+    if not found:
+        return {}
+    p.note(kind + JOINED_PLACE, found)
+    out: dict[int, list[Span]] = {}
+    for s, e, why in _merge(found):
+        k = bisect_right(offsets, s) - 1
+        out.setdefault(k, []).append((s - offsets[k], e - offsets[k], why))
+    return out
 
 
 def _response_deltas(data: bytes, coded: bool, scan: StreamScan | None, finder: _Finder,
