@@ -1132,8 +1132,8 @@ def _code_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
     end = m.end()
     if end >= len(data) - 1 and not final:
         raise _Wait
-    if end < at + finder.needles.lengths[ni]:
-        return None
+    if end < at + finder.needles.lengths[ni] or _IDENTIFIER_BYTE.match(data, end):
+        return None  # (no name: too short, or longer than a name is)
     head = _CODE_HEAD.search(data, max(0, at - _NAME_MAX), at)
     if head is None:
         return None
@@ -1144,6 +1144,9 @@ def _code_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
         tail = _CODE_AFTER_ASSIGN.match(data, end)
     if tail is None:
         return None
+    if after is _CODE_AFTER_ARG and data[end:tail.start(1)].lstrip()[:1] == b":" \
+            and _LOGPROB_KEY_BARE.search(data, max(0, at - 256), tail.end() + 256):
+        return None  # (a logprobs entry as Node or Python prints it: `{ token: '...', logprob }`)
     start = at - len(head.group(2) or b"")  # (the name's start: the hit may be inside it)
     return tail.end() - 1, len(tail.group(1)), data[start:end].decode("ascii", "replace")
 
@@ -1175,9 +1178,12 @@ def _code_value(data: bytes, where: tuple[int, int, str]) -> Iterator[tuple[int,
         yield at + 1, close, text
 
 
-_CODE_NAME = re.compile(rb"[A-Za-z0-9_]*")
+# (At most _NAME_MAX: each credential-word hit reads its identifier on, and an unbounded run of
+# `passwordpassword...` made that quadratic.)
+_CODE_NAME = re.compile(rb"[A-Za-z0-9_]{0,128}")  # (128: _NAME_MAX, defined below)
 # What comes before such a name: its opening quote (a mapping key), or a character no
 # identifier holds (a keyword argument: `(api_key=`, `, api_key=`).
+_IDENTIFIER_BYTE = re.compile(rb"[A-Za-z0-9_]")
 _CODE_HEAD = re.compile(rb"(?:\\{0,3}(['\"])|[(,\s{\[]|\\[nrt])([A-Za-z_][A-Za-z0-9_]*)?\Z")
 # After the name: a single-quoted key's `:`, `=>` or `] =` (a Python dict, PHP, `os.environ[...]
 # =`); a double-quoted key's `=>` or `] =` only (its `:` is JSON's own field: `field_at`, which
@@ -1188,6 +1194,7 @@ _CODE_VALUE = rb"""[ \t]*(?:[bBrRuU]{1,2})?(\\\\\\|\\|)['"]"""
 _CODE_AFTER_KEY = re.compile(rb"'[ \t]*(?::|=>|\][ \t]*=)" + _CODE_VALUE)
 _CODE_AFTER_DQ_KEY = re.compile(rb'\\{0,3}"[ \t]*(?:=>|\][ \t]*=)' + _CODE_VALUE)
 _CODE_AFTER_ARG = re.compile(rb"[ \t]*(?::?=|:)" + _CODE_VALUE)
+_LOGPROB_KEY_BARE = re.compile(rb"\blog_?prob", re.IGNORECASE)
 _CODE_AFTER_ASSIGN = re.compile(rb"[ \t]*:?=" + _CODE_VALUE)  # (a name at a string's start)
 
 
@@ -3096,10 +3103,17 @@ def _eventstream_rewrite(data: bytes, spans: list[Span], p: _Pass, echoes: _Echo
     # Each frame's payload with the body's spans replaced, and the event it carries: its base64
     # `bytes` decoded (InvokeModel), else the payload itself (ConverseStream).
     payloads, events = [], []
+    i = 0  # (spans are merged, so in order: each frame looks at its own)
     for start, total, hlen in layout:
         first, last = start + 12 + hlen, start + total - 4
-        inner = [(max(s, first) - first, min(e, last) - first, why) for s, e, why in spans
-                 if s < last and e > first]
+        while i < len(spans) and spans[i][1] <= first:
+            i += 1
+        inner = []
+        j = i
+        while j < len(spans) and spans[j][0] < last:
+            s, e, why = spans[j]
+            inner.append((max(s, first) - first, min(e, last) - first, why))
+            j += 1
         payload = data[first:last]
         payloads.append(_replace_spans(payload, inner) if inner else payload)
         m = _EVENT_BYTES.search(payloads[-1])
@@ -3134,9 +3148,12 @@ def _eventstream_rewrite(data: bytes, spans: list[Span], p: _Pass, echoes: _Echo
     return b"".join(out), replaced
 
 
-# The text a streamed event's delta carries: Anthropic's `text_delta` / `input_json_delta` /
+# The text a streamed event carries: Anthropic's `text_delta` / `input_json_delta` /
 # `thinking_delta` (InvokeModel), Converse's `delta.text` / `toolUse.input` / `reasoningContent`.
-_FRAME_DELTA = re.compile(rb'"(?:text|partial_json|thinking|input)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# Other model families in InvokeModel's chunks: Llama's `generation`, Titan's `outputText`,
+# Claude 2's `completion`, OpenAI's `delta.content`, Mistral's and Cohere's `text`.
+_FRAME_DELTA = re.compile(rb'"(?:text|partial_json|thinking|input|generation|outputText|completion'
+                          rb'|content)"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _FRAME_INDEX = re.compile(rb'"(?:index|contentBlockIndex)"\s*:\s*(\d+)')
 
 
@@ -3159,7 +3176,7 @@ def _eventstream_split(events: list[bytes | None], p: _Pass, echoes: _Echoes, ki
         offsets.append(at)
         if event is None:
             continue
-        if b"elta" in event and (m := _FRAME_DELTA.search(event)) is not None:
+        if (m := _FRAME_DELTA.search(event)) is not None:
             index = _FRAME_INDEX.search(event)
             joined, starts, ends = pieces.streams.setdefault(
                 index.group(1) if index is not None else b"", (bytearray(), [], []))
