@@ -6,7 +6,6 @@ import contextlib
 import gc
 import logging
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable
@@ -687,13 +686,11 @@ def stop(pid: int | None, confdir: str) -> None:
     sys.exit(code)  # (_LazyGroup.invoke adds the `(exit N)`)
 
 
-_LOOPBACK_PROXY = re.compile(r"https?://(?:[^@/]*@)?(?:127\.0\.0\.1|\[::1\]|localhost):\d+/?")
-
-
 def _looks_ours(value: str) -> bool:
-    """Whether an exported value is one a vcrproxy start sets: a loopback proxy URL, or a path
-    in vcrproxy's folder (its CA, bundle, preload)."""
-    return _LOOPBACK_PROXY.fullmatch(value) is not None or "vcrproxy" in value
+    """Whether an exported value is surely one a vcrproxy start sets: a path in vcrproxy's
+    folder (its CA, bundle, preload). A loopback proxy URL may be the shell's own (cntlm, px
+    at 127.0.0.1:3128): left alone."""
+    return "vcrproxy" in value
 
 
 def _stop_confdir(confdir: str, pid: int | None) -> str:
