@@ -210,11 +210,17 @@ class Recorder:
             self._track(self._sync(rec.session, kept))
             del kept
             rec.session.note_recorded(written)
-            abandoned = rec.session.stats.abandoned
-            if abandoned and (key := abandoned_key(flow)) in abandoned:  # (its retry is here)
-                abandoned[key] -= 1
-                if not abandoned[key]:
-                    del abandoned[key]
+            stats = rec.session.stats
+            if stats.abandoned or stats.cut:  # (an attempt given up on: is this its retry?)
+                key = abandoned_key(flow)
+                for kept in (stats.abandoned, stats.cut):
+                    if key in kept:
+                        kept[key] -= 1
+                        if not kept[key]:
+                            del kept[key]
+                        if kept is stats.cut:
+                            stats.client_cut -= 1
+                        break
             self._finish_recorded(flow, rec, written, body, decoded, chunks)
         except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
             self.reporter.fail(one_line(
@@ -323,6 +329,8 @@ class Recorder:
         gave_up = client_gave_up(flow)
         if client_hung_up(flow):
             rec.session.stats.client_cut += 1
+            key = abandoned_key(flow)
+            rec.session.stats.cut[key] = rec.session.stats.cut.get(key, 0) + 1
         elif gave_up:
             key = abandoned_key(flow)
             rec.session.stats.abandoned[key] = rec.session.stats.abandoned.get(key, 0) + 1

@@ -88,6 +88,8 @@ class Stats:
     # Requests the client gave up on before any answer (an SDK's timed-out attempt), by
     # `abandoned_key`, until the same request is recorded (its retry): not upstream failures.
     abandoned: dict[tuple[str, str, bytes], int] = field(default_factory=dict)
+    # `client_cut`'s requests by `abandoned_key`: one whose retry is recorded is let go of too.
+    cut: dict[tuple[str, str, bytes], int] = field(default_factory=dict)
     # Requests that named this cassette, ended or not (a WebSocket session still open): what
     # bypass detection counts as traffic through the proxy.
     requests: int = 0
