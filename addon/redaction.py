@@ -2726,27 +2726,30 @@ def _name_value_pairs(data: bytes, config: RedactionConfig, kind: str,
             # (any case: AWS's JSON APIs write `Name`/`Value`, `Key`/`Value`: SSM PutParameter,
             # tags)
             keyed = {k.lower(): v for k, v in obj.items() if isinstance(k, str)}
-            for prefix, value in _pair_values(keyed):
-                for key in _PAIR_NAMES:
-                    name = keyed.get(prefix + key)
-                    if isinstance(name, str) and (config.secret_field(name, json=True)
-                                                  or config.secret_header(name,
-                                                                          response=False)):
-                        values.setdefault(value, f"{kind} pair {name}")
-                        break
+            _pair_secrets(keyed, config, kind, values, headers=True)
             pending.extend(v for v in obj.values() if isinstance(v, dict | list | str))
 
 
 _INNER_JSON_MAX = 64  # JSON strings a pair search parses as JSON, per body
 
 
-def _pair_values(keyed: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """(prefix, value) of each `<prefix>value` key of a lower-cased object holding a string:
-    `value` (a Kubernetes env item), `parametervalue` (CloudFormation's ParameterKey /
-    ParameterValue), `optionvalue`..."""
-    for k, v in keyed.items():
-        if k.endswith("value") and isinstance(v, str) and v and not is_redacted(v):
-            yield k[:-5], v
+def _pair_secrets(keyed: dict[str, Any], config: RedactionConfig, kind: str,
+                  values: dict[str, str], headers: bool) -> None:
+    """The pairs of one lower-cased object (or form): each `<prefix>value` string whose
+    `<prefix>name` or `<prefix>key` is a credential name (`headers`: or a secret header's, a
+    HAR entry) joins `values`. `value` (a Kubernetes env item), `parametervalue`
+    (CloudFormation's ParameterKey / ParameterValue), `optionvalue`..."""
+    for k, value in keyed.items():
+        if not (k.endswith("value") and isinstance(value, str) and value
+                and not is_redacted(value)):
+            continue
+        for key in _PAIR_NAMES:
+            name = keyed.get(k[:-5] + key)
+            if isinstance(name, str) and name and (
+                    config.secret_field(name, json=True)
+                    or headers and config.secret_header(name, response=False)):
+                values.setdefault(value, f"{kind} pair {name}")
+                break
 
 
 def _form_pairs(data: bytes, config: RedactionConfig, kind: str, values: dict[str, str]) -> None:
@@ -2757,13 +2760,8 @@ def _form_pairs(data: bytes, config: RedactionConfig, kind: str, values: dict[st
         fields = dict(parse_qsl(data.decode("utf-8", "replace"), keep_blank_values=True))
     except ValueError:
         return
-    keyed = {k.lower(): v for k, v in fields.items()}
-    for prefix, value in _pair_values(keyed):
-        for key in _PAIR_NAMES:
-            name = keyed.get(prefix + key)
-            if name and config.secret_field(name, json=True):
-                values.setdefault(value, f"{kind} pair {name}")
-                break
+    _pair_secrets({k.lower(): v for k, v in fields.items()}, config, kind, values,
+                  headers=False)
 
 
 def _named_values(i: Interaction, p: _Pass, scan: StreamScan | None) -> list:
