@@ -212,15 +212,7 @@ class Recorder:
             rec.session.note_recorded(written)
             stats = rec.session.stats
             if stats.abandoned or stats.cut:  # (an attempt given up on: is this its retry?)
-                key = abandoned_key(flow)
-                for kept in (stats.abandoned, stats.cut):
-                    if key in kept:
-                        kept[key] -= 1
-                        if not kept[key]:
-                            del kept[key]
-                        if kept is stats.cut:
-                            stats.client_cut -= 1
-                        break
+                stats.retried(abandoned_key(flow))
             self._finish_recorded(flow, rec, written, body, decoded, chunks)
         except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
             self.reporter.fail(one_line(
@@ -327,13 +319,8 @@ class Recorder:
             rec.recorder.close()
         rec.session.stats.failed += 1
         gave_up = client_gave_up(flow)
-        if client_hung_up(flow):
-            rec.session.stats.client_cut += 1
-            key = abandoned_key(flow)
-            rec.session.stats.cut[key] = rec.session.stats.cut.get(key, 0) + 1
-        elif gave_up:
-            key = abandoned_key(flow)
-            rec.session.stats.abandoned[key] = rec.session.stats.abandoned.get(key, 0) + 1
+        if client_hung_up(flow) or gave_up:
+            rec.session.stats.given_up(abandoned_key(flow), cut=not gave_up)
         else:
             rec.session.stats.upstream_failed += 1
         msg = error_text(flow)

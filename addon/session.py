@@ -82,17 +82,34 @@ class Stats:
     faults: list[str] = field(default_factory=list)  # "FAULT -> METHOD URL (interaction N)"
     # Of `failed`: exchanges the upstream failed (not a client that hung up), so not recorded.
     upstream_failed: int = 0
-    # Of `failed`: responses the client hung up on before their end (a stream read in part and
-    # closed), so not recorded either: the next replay of the same client would miss them too.
-    client_cut: int = 0
-    # Requests the client gave up on before any answer (an SDK's timed-out attempt), by
-    # `abandoned_key`, until the same request is recorded (its retry): not upstream failures.
+    # Of `failed`, by request (recorder.abandoned_key), until the same request is recorded (an
+    # SDK's retry): requests the client gave up on before any answer (a timed-out attempt), and
+    # responses it hung up on before their end (a stream read in part and closed). Neither is
+    # recorded: the next replay of the same client would miss them.
     abandoned: dict[tuple[str, str, bytes], int] = field(default_factory=dict)
-    # `client_cut`'s requests by `abandoned_key`: one whose retry is recorded is let go of too.
     cut: dict[tuple[str, str, bytes], int] = field(default_factory=dict)
     # Requests that named this cassette, ended or not (a WebSocket session still open): what
     # bypass detection counts as traffic through the proxy.
     requests: int = 0
+
+    @property
+    def client_cut(self) -> int:
+        """Responses the client hung up on before their end, not retried since."""
+        return sum(self.cut.values())
+
+    def given_up(self, key: tuple[str, str, bytes], cut: bool) -> None:
+        """An attempt the client left: before any answer, or (`cut`) mid-response."""
+        kept = self.cut if cut else self.abandoned
+        kept[key] = kept.get(key, 0) + 1
+
+    def retried(self, key: tuple[str, str, bytes]) -> None:
+        """The same request was recorded: one attempt given up on is its retry's."""
+        for kept in (self.abandoned, self.cut):
+            if key in kept:
+                kept[key] -= 1
+                if not kept[key]:
+                    del kept[key]
+                return
 
 
 class CassetteSession:
