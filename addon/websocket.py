@@ -382,13 +382,15 @@ def spoken_turns(session: WsSession) -> list[tuple[int, str]]:
 def summarize_session(summary: Any, session: WsSession) -> None:
     """Fill an `aiformats.ExchangeSummary` from a Realtime session (OpenAI Realtime events or
     Gemini Live messages): provider, model, last user text (typed or spoken: `spoken_turns`),
-    assistant text (the deltas, or transcripts for audio), tool calls, usage (summed over
+    assistant text (the deltas, or transcripts for audio; a Gemini Live thinking model's
+    `thought` parts as its reasoning), tool calls, usage (summed over
     responses). Never raises."""
     from .aiformats import UNKNOWN, ToolCall, Usage
 
     summary.streamed = True
     summary.events = len(session.messages)
     texts: list[str] = []
+    thoughts: list[str] = []
     calls: dict[str, ToolCall] = {}
     usage = Usage()
     provider = None
@@ -460,12 +462,15 @@ def summarize_session(summary: Any, session: WsSession) -> None:
             turn = server.get("modelTurn") or server.get("model_turn") or {}
             for part in _items(turn.get("parts") if isinstance(turn, dict) else None):
                 if isinstance(part, dict) and isinstance(part.get("text"), str):
-                    texts.append(part["text"])
+                    # A thinking model's thoughts (`thought: true`) are no answer: shown apart,
+                    # as aiformats._gemini shows them over HTTP.
+                    (thoughts if part.get("thought") is True else texts).append(part["text"])
             transcript = server.get("outputTranscription") or {}
             if isinstance(transcript, dict) and isinstance(transcript.get("text"), str):
                 texts.append(transcript["text"])
             if server.get("turnComplete") or server.get("turn_complete"):
                 texts.append(_TURN_BREAK)
+                thoughts.append(_TURN_BREAK)
         tool = obj.get("toolCall") or obj.get("tool_call")
         if isinstance(tool, dict):
             provider = GEMINI_LIVE
@@ -478,7 +483,8 @@ def summarize_session(summary: Any, session: WsSession) -> None:
         if isinstance(meta, dict):
             for field_name, key in (("input_tokens", "promptTokenCount"),
                                     ("output_tokens", "responseTokenCount"),
-                                    ("total_tokens", "totalTokenCount")):
+                                    ("total_tokens", "totalTokenCount"),
+                                    ("reasoning_tokens", "thoughtsTokenCount")):
                 if _count(meta.get(key)):
                     setattr(usage, field_name, meta[key])
     if summary.provider == UNKNOWN:
@@ -489,6 +495,7 @@ def summarize_session(summary: Any, session: WsSession) -> None:
     # (turns apart by a blank line; none before the first, after the last or twice over)
     turns = "".join(texts).split(_TURN_BREAK)
     summary.text = "\n\n".join(t for t in turns if t)
+    summary.reasoning = "\n\n".join(t for t in "".join(thoughts).split(_TURN_BREAK) if t)
     summary.tool_calls = list(calls.values())
     if not usage.is_empty():
         summary.usage = usage
