@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 
 from mitmproxy import http
 
-from . import decoders, providers
+from . import decoders, misses, providers
 from .cassette import Interaction, Response
 from .fastresponse import replay_answer
 from .flows import bodiless, is_stream, made_answer
@@ -416,10 +416,23 @@ def _retryable(code: int) -> bool:
     return code in (408, 409, 429) or code >= 500
 
 
+# google.rpc.Code's HTTP mapping, HTTP status -> gRPC status (others: UNKNOWN, 2).
+_GRPC_STATUS = {400: 3, 401: 16, 403: 7, 404: 5, 408: 4, 409: 10, 429: 8, 499: 1, 500: 13,
+                501: 12, 502: 14, 503: 14, 504: 4}
+
+
 def error_response(request: http.Request, fault: Fault) -> http.Response:
     """A `status` fault's answer: the provider's error for that status (providers.py) and the
-    headers SDKs retry by."""
+    headers SDKs retry by. A gRPC call reads only grpc-status / grpc-message (an HTTP error
+    status it maps itself: 429 would be UNAVAILABLE): it gets the gRPC status of that code
+    (429: RESOURCE_EXHAUSTED), as a miss gets its own (misses.grpc_error)."""
     code = fault.arg
+    if misses.is_grpc(request):
+        answer = misses.grpc_error(request, _GRPC_STATUS.get(code, 2),
+                                   f"HTTP {code} (injected by vcrproxy --fault {fault.text})")
+        del answer.headers[misses.MISS_HEADER]
+        answer.headers[FAULT_HEADER] = fault.text
+        return answer
     api = providers.recognise(request.url, request.headers)
     body, extra = api.status_error(code, f"(injected by vcrproxy --fault {fault.text})")
     headers = {"Content-Type": "application/json", FAULT_HEADER: fault.text, **extra}
