@@ -421,9 +421,16 @@ def summarize_session(summary: Any, session: WsSession) -> None:
             if isinstance(client, dict):  # Gemini Live
                 provider = GEMINI_LIVE
                 for turn in _items(client.get("turns")):
-                    for part in _items(turn.get("parts") if isinstance(turn, dict) else None):
+                    if not isinstance(turn, dict) or turn.get("role", "user") != "user":
+                        continue  # (a model turn of restored history is no user message)
+                    for part in _items(turn.get("parts")):
                         if isinstance(part, dict) and isinstance(part.get("text"), str):
                             summary.user_message = " ".join(part["text"].split())[:200]
+            realtime = obj.get("realtimeInput") or obj.get("realtime_input")
+            if isinstance(realtime, dict) and isinstance(realtime.get("text"), str) \
+                    and realtime["text"].strip():  # Gemini Live's realtime text input
+                provider = GEMINI_LIVE
+                summary.user_message = " ".join(realtime["text"].split())[:200]
             setup = obj.get("setup")
             if isinstance(setup, dict) and isinstance(setup.get("model"), str):
                 provider = GEMINI_LIVE
