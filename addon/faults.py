@@ -14,6 +14,8 @@ A fault is `KIND[:ARG][@WHICH]`:
 - `delay:MS`: wait MS milliseconds before the response headers.
 - `stall:MS`: wait MS milliseconds between events.
 
+With `--pace recorded`, `cut` and `stall` keep the recorded timing (a stall adds to each gap).
+
 WHICH picks the requests, counting those the cassette answers in one session (cassette): `N`
 (the Nth, 1-based), `#ID` (the first one interaction ID answers), `*` (each one; the default) or
 `p=0.2` (each one with that probability, from a generator seeded with `vcr_fault_seed`).
@@ -50,7 +52,7 @@ from . import decoders, misses, providers
 from .cassette import Interaction, Response
 from .fastresponse import replay_answer
 from .flows import bodiless, is_stream, made_answer
-from .pacing import PacedReply, head_bytes
+from .pacing import PacedReply, chunk_plan, head_bytes, head_delay
 
 KINDS = ("status", "cut", "reset", "delay", "stall")
 FAILING = ("status", "cut", "reset")
@@ -511,15 +513,39 @@ def _split_plain(resp: Response, body: bytes, plain: bool) -> list[bytes]:
     return pieces
 
 
+def _paced_times(resp: Response, pieces: list[bytes]) -> list[float]:
+    """When each of `pieces` (split_events) is due under `--pace recorded`, in seconds from
+    the request: the recorded time of the chunk its last byte came in (pacing.chunk_plan; a
+    body re-encoded piece by piece is mapped by its share of the stored bytes)."""
+    plan = chunk_plan(resp)
+    stored = sum(len(data) for _, data in plan)
+    total = sum(len(p) for p in pieces)
+    times, ends, pos = [], [], 0
+    for _, data in plan:
+        pos += len(data)
+        ends.append(pos)
+    step, pos = 0, 0
+    for piece in pieces:
+        pos += len(piece)
+        target = pos * stored / total if total else 0
+        while step < len(plan) - 1 and ends[step] < target - 1e-6:
+            step += 1
+        times.append(plan[step][0] if plan else head_delay(resp))
+    return times
+
+
 @dataclass
 class FaultReply:
     """A recorded response the loopback chunk server (pacing.py) streams with stalls between
-    events and/or cut after `cut` events (a pacing.LoopbackReply)."""
+    events and/or cut after `cut` events (a pacing.LoopbackReply). `origin`: with `--pace
+    recorded`, the time.monotonic() the recorded timing counts from (the headers after the
+    recorded duration, each event at its recorded time, the stalls added to it)."""
 
     response: Response
     stall_ms: int = 0
     cut: int | None = None
     method: str = "GET"
+    origin: float | None = None
 
     async def serve(
         self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -527,12 +553,18 @@ class FaultReply:
         resp = self.response
         pieces = [] if bodiless(resp.code, self.method) else split_events(resp)
         stream = is_stream(resp) or self.cut is not None or self.stall_ms > 0
+        due = None
+        if self.origin is not None:
+            due = _paced_times(resp, pieces)
+            await _sleep_until(self.origin + head_delay(resp))
         writer.write(head_bytes(resp, stream, len(resp.body_bytes), self.method))
         await writer.drain()
         for index, piece in enumerate(pieces):
             if self.cut is not None and index >= self.cut:
                 break
-            if index and self.stall_ms:
+            if due is not None and self.origin is not None:
+                await _sleep_until(self.origin + due[index] + index * self.stall_ms / 1000)
+            elif index and self.stall_ms:
                 await asyncio.sleep(self.stall_ms / 1000)
             writer.write(b"%x\r\n%s\r\n" % (len(piece), piece) if stream else piece)
             await writer.drain()
@@ -546,6 +578,12 @@ class FaultReply:
         if stream:
             writer.write(b"0\r\n\r\n")
         await writer.drain()
+
+
+async def _sleep_until(deadline: float) -> None:
+    delay = deadline - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
 
 
 def apply(
@@ -568,7 +606,10 @@ def apply(
     elif failure is not None and failure.kind == "status":
         flow.response = error_response(flow.request, failure)
     elif failure is not None or injection.stall_ms:
-        route(FaultReply(recorded, injection.stall_ms, failure.arg if failure else None, method))
+        # (paced: the recorded timing counts from when the delay is over, as below)
+        origin = time.monotonic() + injection.delay_ms / 1000 if paced else None
+        route(FaultReply(recorded, injection.stall_ms, failure.arg if failure else None, method,
+                         origin))
     elif paced:
         # The recorded timing counts from when the delay is over.
         route(PacedReply(recorded, time.monotonic() + injection.delay_ms / 1000, method))
