@@ -34,7 +34,7 @@ from .options import Mode, Pace
 from .pacing import ChunkServer, PacedReply
 from .recorder import Recorder
 from .registry import FAULTS_KEY, SessionRegistry
-from .reporter import WIRE_SIZE, Reporter
+from .reporter import WIRE_SIZE, Reporter, counting_tap
 from .session import CassetteSession
 from .websocket import is_upgrade, session_from_response
 from .wsplayer import Choice, Upstream, WebSocketPlayer
@@ -586,7 +586,9 @@ class Replayer:
         if replay is not None and replay.original is not None:
             replay.answering = True
         if replay is not None and replay.original is not None and resp.status_code != 101:
-            resp.stream = True
+            # Streamed, counted: the live line's size of an answer that ends in `error` (a
+            # `cut` fault, a client that stopped reading a paced one) is what was sent.
+            resp.stream = counting_tap(flow)
             # The loopback server's own `Connection: close` (each reply is served once) is not
             # the recording's: passed on, it closed the client's keep-alive connection after
             # every paced answer (a recording never replays hop-by-hop headers).
