@@ -178,9 +178,12 @@ def _websocket_lines(old: Interaction, new: Interaction) -> list[str]:
         out.append("    spoken (transcribed):")
         out += ["  " + line for line in _text_diff(heard[0] or "(none)", heard[1] or "(none)")]
     ca, cb = (a.close if a else None), (b.close if b else None)
-    if (ca and (ca.code, ca.from_client)) != (cb and (cb.code, cb.from_client)):
-        def close(c) -> str:
-            return f"{c.code} by the {'client' if c.from_client else 'server'}" if c else "none"
+    if (ca and (ca.code, ca.from_client, ca.reason)) != (cb and (cb.code, cb.from_client,
+                                                               cb.reason)):
+        def close(c) -> str:  # (a reason as repr writes it: control characters escaped)
+            reason = f" {c.reason!r}" if c and c.reason else ""
+            return f"{c.code}{reason} by the {'client' if c.from_client else 'server'}" \
+                if c else "none"
         out.append(f"    close: {close(ca)} -> {close(cb)}")
     return ["  websocket:", *out] if out else []
 

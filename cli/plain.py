@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from vcrproxy.cassette import Cassette, Interaction
 from vcrproxy.conversation import Conversation, conversation, usage_text
-from vcrproxy.terminal import clean as _clean
 from vcrproxy.terminal import clean_line as _clean_line
 from vcrproxy.terminal import joined
 from vcrproxy.terminal import one_line as _one_line
@@ -47,7 +46,7 @@ def client_message_lines(session: WsSession) -> list[str]:
             lines += _labelled("> user (spoken)", spoken[n], _PLAIN)
     c = session.close
     if c is not None:
-        reason = f" {_clean(c.reason)!r}" if c.reason else ""
+        reason = f" {c.reason!r}" if c.reason else ""  # (repr escapes controls)
         lines.append(f"  close: {c.code}{reason} by the {'client' if c.from_client else 'server'}")
     return lines
 

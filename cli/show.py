@@ -268,7 +268,7 @@ def _websocket_lines(session: WsSession, st: _Style, raw: bool) -> list[str]:
     c = session.close
     if c is not None:
         who = "client" if c.from_client else "server"
-        reason = f" {_clean(c.reason)!r}" if c.reason else ""
+        reason = f" {c.reason!r}" if c.reason else ""  # (repr escapes controls)
         head += f", closed by the {who} {c.code}{reason} at {format_duration(int(c.at_ms * 1e6))}"
     else:
         head += ", still open when recording stopped"
