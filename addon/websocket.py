@@ -385,7 +385,7 @@ def summarize_session(summary: Any, session: WsSession) -> None:
     assistant text (the deltas, or transcripts for audio; a Gemini Live thinking model's
     `thought` parts as its reasoning), tool calls, usage (summed over
     responses). Never raises."""
-    from .aiformats import UNKNOWN, ToolCall, Usage
+    from .aiformats import UNKNOWN, ToolCall, Usage, _Out
 
     summary.streamed = True
     summary.events = len(session.messages)
@@ -398,6 +398,20 @@ def summarize_session(summary: Any, session: WsSession) -> None:
     def add(field_name: str, value: Any) -> None:
         if _count(value):
             setattr(usage, field_name, (getattr(usage, field_name) or 0) + value)
+
+    media = _Out()  # this turn's audio (Gemini Live inlineData), one line per run of a type
+    turn_start = 0  # where this turn's text starts in `texts`
+
+    def end_turn(media: _Out) -> _Out:
+        """Close a Gemini Live turn: its audio after its text, on a line of its own."""
+        nonlocal turn_start
+        if media.text:
+            said = any(t for t in texts[turn_start:])
+            texts.append(("\n" if said else "") + media.text_with_others())
+        texts.append(_TURN_BREAK)
+        thoughts.append(_TURN_BREAK)
+        turn_start = len(texts)
+        return _Out()
 
     spoken = dict(spoken_turns(session))
     for n, m in enumerate(session.messages):
@@ -472,12 +486,16 @@ def summarize_session(summary: Any, session: WsSession) -> None:
                     # A thinking model's thoughts (`thought: true`) are no answer: shown apart,
                     # as aiformats._gemini shows them over HTTP.
                     (thoughts if part.get("thought") is True else texts).append(part["text"])
+                inline = part.get("inlineData") or part.get("inline_data") \
+                    if isinstance(part, dict) else None
+                if isinstance(inline, dict):  # the spoken answer: its digest, as over HTTP
+                    media.media(str(inline.get("mimeType") or inline.get("mime_type") or ""),
+                                inline.get("data"))
             transcript = server.get("outputTranscription") or {}
             if isinstance(transcript, dict) and isinstance(transcript.get("text"), str):
                 texts.append(transcript["text"])
             if server.get("turnComplete") or server.get("turn_complete"):
-                texts.append(_TURN_BREAK)
-                thoughts.append(_TURN_BREAK)
+                media = end_turn(media)
         tool = obj.get("toolCall") or obj.get("tool_call")
         if isinstance(tool, dict):
             provider = GEMINI_LIVE
@@ -494,6 +512,7 @@ def summarize_session(summary: Any, session: WsSession) -> None:
                                     ("reasoning_tokens", "thoughtsTokenCount")):
                 if _count(meta.get(key)):
                     setattr(usage, field_name, meta[key])
+    end_turn(media)  # (a session that ended mid-turn)
     if summary.provider == UNKNOWN:
         summary.provider = provider or "websocket"
     if not summary.request_model:
