@@ -469,8 +469,9 @@ def summarize_session(summary: Any, session: WsSession) -> None:
                 add("input_tokens", u.get("input_tokens"))
                 add("output_tokens", u.get("output_tokens"))
                 add("total_tokens", u.get("total_tokens"))
-            if response.get("status") not in (None, "completed"):
-                summary.finish_reason = str(response.get("status"))
+            # (the last response's: what the session ended with, as an HTTP answer's finish)
+            status = response.get("status")
+            summary.finish_reason = None if status in (None, "completed") else str(status)
         elif kind == "session.created" and isinstance(obj.get("session"), dict):
             model = obj["session"].get("model")
             if isinstance(model, str):
