@@ -80,7 +80,7 @@ def test_added_removed_messages_and_a_changed_close_are_differences(tmp_path):
                                '"input_audio_buffer.append" vs new "response.create"')
                for line in lines), got.stdout
     assert "    client message 3 added: (binary, 1 bytes)" in lines
-    assert "    close: 1000 by the client -> 4000 by the server" in lines
+    assert "    close: 1000 by the client -> 4000 'bye' by the server" in lines
     back = _cli("diff", "--ignore-latency", new, old)
     assert "    client message 3 removed: (binary, 1 bytes)" in back.stdout.splitlines()
     plain = _cli("show", "--plain", new).stdout
