@@ -152,27 +152,35 @@ def _calls(conv: Conversation) -> list[str]:
     return [f"{c.name or '?'}({c.arguments})" for c in conv.summary.tool_calls]
 
 
-def _websocket_lines(old: Interaction, new: Interaction) -> list[str]:
+def _websocket_lines(old: Interaction, new: Interaction, servers: bool = False) -> list[str]:
     """How NEW's WebSocket client messages and close differ from OLD's (empty when neither is a
-    session, or they match as replay would match them)."""
+    session, or they match as replay would match them); `servers`: the server's messages too."""
     a, b = _websocket(old), _websocket(new)
     if a is None and b is None:
         return []
     from vcrproxy.wsmatch import DEFAULT_WS_MATCH, compared_text, message_differences
 
-    sa = [m for m in a.messages if m.from_client] if a is not None else []
-    sb = [m for m in b.messages if m.from_client] if b is not None else []
     out: list[str] = []
-    for n in range(max(len(sa), len(sb))):
-        if n >= len(sb):
-            out.append(f"    client message {n + 1} removed: {_clean(compared_text(sa[n]))}")
-        elif n >= len(sa):
-            out.append(f"    client message {n + 1} added: {_clean(compared_text(sb[n]))}")
-        else:
-            diffs = message_differences(sa[n], sb[n].text, sb[n].payload, DEFAULT_WS_MATCH,
-                                        False)
-            out += [f"    client message {n + 1}: {relabel(d.removeprefix('message: '))}"
-                    for d in diffs]
+    # The client's messages are the request; the server's are compared too when the session
+    # holds no answer the views read (`answers`: a transcription or speech socket), as an
+    # HTTP exchange's response body is then (binary ones byte for byte).
+    sides = [("client", True)]
+    if servers:
+        sides.append(("server", False))
+    for side, from_client in sides:
+        sa = [m for m in a.messages if m.from_client == from_client] if a is not None else []
+        sb = [m for m in b.messages if m.from_client == from_client] if b is not None else []
+        for n in range(max(len(sa), len(sb))):
+            if n >= len(sb):
+                out.append(f"    {side} message {n + 1} removed: "
+                           f"{_clean(compared_text(sa[n]))}")
+            elif n >= len(sa):
+                out.append(f"    {side} message {n + 1} added: {_clean(compared_text(sb[n]))}")
+            else:
+                diffs = message_differences(sa[n], sb[n].text, sb[n].payload,
+                                            DEFAULT_WS_MATCH, not from_client)
+                out += [f"    {side} message {n + 1}: {relabel(d.removeprefix('message: '))}"
+                        for d in diffs]
     heard = ["\n".join(t for _, t in spoken_turns(s)) if s is not None else "" for s in (a, b)]
     if heard[0] != heard[1]:  # (what the user said aloud: its audio is no compared text)
         out.append("    spoken (transcribed):")
@@ -196,7 +204,7 @@ def pair_lines(p: Pair, *, ignore_latency: bool) -> list[str]:
     if not p.same_request:
         out.append("  request:")
         out += [f"    {relabel(d)}" for d in differences(p.new.request, p.old.request)]
-    out += _websocket_lines(p.old, p.new)
+    out += _websocket_lines(p.old, p.new, servers=not (answers(a) or answers(b)))
     if (sa.code, sa.status) != (sb.code, sb.status):
         out.append(f"  status: {sa.status or sa.code} -> {sb.status or sb.code}")
     if sa.model != sb.model:

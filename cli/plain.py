@@ -51,6 +51,25 @@ def client_message_lines(session: WsSession) -> list[str]:
     return lines
 
 
+def server_message_lines(session: WsSession) -> list[str]:
+    """`< server N: {...}` for each server message of a WebSocket session that holds no
+    answer the views read (a transcription or speech socket): its counterpart of an HTTP
+    response body, each message as client messages are shown (`compared_text`)."""
+    import hashlib
+
+    from vcrproxy.wsmatch import compared_text
+
+    def text(m) -> str:  # (binary, audio most often: its size and digest, as diff compares it)
+        if m.text:
+            return compared_text(m)
+        digest = hashlib.sha256(m.payload).hexdigest()[:16]
+        return f"(binary, {len(m.payload)} bytes, sha256 {digest})"
+
+    said = [m for m in session.messages if not m.from_client]
+    return [line for n, m in enumerate(said, 1)
+            for line in _labelled(f"< server {n}", text(m), _PLAIN)]
+
+
 def answers(conv: Conversation) -> bool:
     """Whether the summary holds what the exchange answered (a chat answer, tool calls,
     reasoning, an error): then that is what the views compare, not the body's bytes (ids and
@@ -197,6 +216,8 @@ def render_conversation(conv: Conversation, session: WsSession | None = None,
     if interaction is not None and not answers(conv) and (
             body := response_body_text(interaction)):
         lines += _labelled("< body", body, _PLAIN)
+    if session is not None and not answers(conv):
+        lines += server_message_lines(session)
     if s.finish_reason:
         lines.append(f"  finish: {_clean_line(s.finish_reason)}")
     if s.usage is not None:
