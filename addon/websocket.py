@@ -460,7 +460,8 @@ def summarize_session(summary: Any, session: WsSession) -> None:
             texts.append(_TURN_BREAK)  # (each response's text apart from the next one's)
             response = obj.get("response") if isinstance(obj.get("response"), dict) else {}
             for item in _items(response.get("output")):
-                if isinstance(item, dict) and item.get("type") == "function_call":
+                # (`mcp_call`: a remote MCP server's tool the model called itself)
+                if isinstance(item, dict) and item.get("type") in ("function_call", "mcp_call"):
                     call_id = str(item.get("call_id") or item.get("id") or len(calls))
                     calls.setdefault(call_id, ToolCall(call_id, str(item.get("name") or ""),
                                                        str(item.get("arguments") or "")))
