@@ -16,10 +16,11 @@ from collections.abc import Iterable
 # What a terminal obeys or a reader is misled by: C0 controls but tab and line feed, DEL, the C1
 # controls (U+009B is CSI, the one-character `ESC [` that xterm and VTE obey in UTF-8), and the
 # explicit bidirectional embeddings, overrides and isolates (Unicode UAX #9: text shown in
-# another order than it is, "Trojan Source", CVE-2021-42574, where a git textconv shows it).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# another order than it is, "Trojan Source", CVE-2021-42574, where a git textconv shows it), and
+# U+2028 / U+2029, line breaks to str.splitlines, editors and log viewers (Unicode UAX #14).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
 # ...and in `joined`, line breaks as well (a line element holding one would fake a line).
-_IN_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_IN_LINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
 
 # The SGR sequences the views' own styles make (show._Style: reset, bold, dim, red to cyan):
 # kept by `joined(..., styled=True)`; none of them moves the cursor or hides text.
