@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from mitmproxy import http
 from mitmproxy.connection import ConnectionState
 
-from . import decoders, trailers
+from . import decoders, forms, trailers
 from .cassette import Interaction, Request, Response
 from .headers import canonical_header_name, clean_field_value
 from .schema import status_parts
@@ -107,19 +107,18 @@ def text_or_bytes(raw: bytes) -> str | bytes:
 
 
 def _form(req: http.Request, url: str, body: bytes) -> dict[str, list[str]] | None:
-    # Go's Request.Form: URL query values plus urlencoded body values; percent-escapes of bytes
-    # that are not UTF-8 (`?q=%E9`) stay those bytes, as in a Go string (surrogateescape).
+    # Go's Request.Form after ParseForm (go-vcr v4's default matcher compares it): the values
+    # of a urlencoded POST/PUT/PATCH body (media type in any case, as mime.ParseMediaType
+    # reads it) first, then the URL query's; pairs Go cannot read left out; percent-escapes of
+    # bytes that are not UTF-8 (`?q=%E9`) stay those bytes, as in a Go string (surrogateescape).
     form: dict[str, list[str]] = {}
-    if "?" in url:  # most API calls have no query: skip the parse (it runs on every request)
-        for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True,
-                                    errors="surrogateescape"):
-            form.setdefault(key, []).append(value)
-    ctype = req.headers.get("content-type", "")
-    if req.method in ("POST", "PUT", "PATCH") and ctype.startswith(
-        "application/x-www-form-urlencoded"
+    if req.method in ("POST", "PUT", "PATCH") and forms.is_form(
+        req.headers.get("content-type", "")
     ):
-        for key, value in parse_qsl(body.decode("utf-8", "surrogateescape"),
-                                    keep_blank_values=True, errors="surrogateescape"):
+        for key, value in forms.go_query_pairs(body.decode("utf-8", "surrogateescape")):
+            form.setdefault(key, []).append(value)
+    if "?" in url:  # most API calls have no query: skip the parse (it runs on every request)
+        for key, value in forms.go_query_pairs(urlsplit(url).query):
             form.setdefault(key, []).append(value)
     return form or None
 

@@ -14,9 +14,10 @@ and one warning line says so.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from types import ModuleType
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 log = logging.getLogger(__name__)
 _missing_warned = False
@@ -44,6 +45,29 @@ def form_pairs(body: bytes) -> list[tuple[str, str]]:
     as they do in Go's Request.Form)."""
     return parse_qsl(body.decode("utf-8", "surrogateescape"), keep_blank_values=True,
                      errors="surrogateescape")
+
+
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def go_query_pairs(text: str) -> list[tuple[str, str]]:
+    """`text` (a URL query or a urlencoded body) as Go's `url.ParseQuery` reads it, pairs in
+    order: `+` is a space, blank values kept, and a pair Go refuses is left out (one holding
+    `;`, an old separator; one with a `%` not followed by two hex digits). Bytes that are not
+    UTF-8 stay surrogateescape's U+DC80-U+DCFF, as in a Go string. What go-vcr records in
+    `form` (net/http `Request.ParseForm`)."""
+    out: list[tuple[str, str]] = []
+    for pair in text.split("&"):
+        if ";" in pair or not pair or _BAD_ESCAPE.search(pair):
+            continue
+        key, _, value = pair.partition("=")
+        out.append((_go_unescape(key), _go_unescape(value)))
+    return out
+
+
+def _go_unescape(text: str) -> str:
+    raw = text.replace("+", " ").encode("utf-8", "surrogateescape")
+    return unquote_to_bytes(raw).decode("utf-8", "surrogateescape")
 
 
 @dataclass(frozen=True)
