@@ -518,9 +518,36 @@ def _loads(text: str, source: str) -> tuple[Cassette, list[str]]:
             gc.enable()
 
 
+_VERSION_DIRECTIVE_RE = re.compile(r"%YAML[ \t]+([0-9]+)\.([0-9]+)(?=[ \t]|#|$)")
+
+
+def _check_version_directive(text: str, source: str) -> None:
+    """Refuse a `%YAML` directive of another version than 1.1, as yaml.v3 does (parserc.go:
+    "found incompatible YAML document"; go-vcr cannot load the file, so neither do we): PyYAML
+    takes `%YAML 1.2` (ruamel.yaml writes it). Directives come before the first document's
+    `---`, after blank and comment lines only."""
+    head = text[:4096]  # (a directive after 4 KB of comments goes unseen: PyYAML's to judge)
+    if "%YAML" not in head:
+        return
+    for n, line in enumerate(head.splitlines()):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line.startswith("%"):
+            return
+        if line.startswith("%YAML"):
+            m = _VERSION_DIRECTIVE_RE.match(line)
+            if m is not None and (int(m[1]), int(m[2])) != (1, 1):
+                raise CassetteError(
+                    f"{source}:{n + 1}:1: invalid YAML: found incompatible YAML document: "
+                    f"{line.split('#')[0].strip()} (go-vcr's yaml.v3 reads only YAML 1.1: "
+                    "drop the directive or write %YAML 1.1)")
+
+
 def _loads_text(text: str, source: str) -> tuple[Cassette, list[str]]:
     if text.startswith("\ufeff"):
         text = text[1:]
+    _check_version_directive(text, source)
     layout_info = _detect_layout(text)
     data, parse_error = _parse(text)
     notes: list[str] = []
