@@ -246,6 +246,10 @@ def response_to_model(
         content_length = -1
     else:
         content_length = int(length)
+    if content_length == -1 and flow.request.method != "HEAD" and (
+        resp.status_code < 200 or resp.status_code in (204, 304)
+    ):
+        content_length = 0  # (no body by its status: Go's ContentLength, transfer.go fixLength)
     extra = {}
     if chunks:
         from .cassette import CHUNKS_KEY
