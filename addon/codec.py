@@ -141,12 +141,22 @@ def _as_str(v: Any, where: str) -> str:
     raise _Invalid(where, f"expected a string, got {type(v).__name__} {quoted(v)}")
 
 
+_GO_INT_MAX = (1 << 63) - 1  # go-vcr's int and int64 fields (64-bit Go)
+
+
 def _as_int(v: Any, where: str) -> int:
+    """An integer field, into Go's int64 as go-vcr reads it: a number beyond int64 fails
+    go-vcr's Load (yaml.v3 decode.go: "cannot unmarshal !!int ... into int64"), so it is
+    refused here too."""
     if isinstance(v, int) and not isinstance(v, (bool, PlainBool)):
+        if v > _GO_INT_MAX:
+            raise _Invalid(where, "a number beyond Go's int64 (go-vcr cannot load this file)")
         return int(v)
     if v is None:
         return 0
     if isinstance(v, float) and v.is_integer():
+        if v >= 2.0**63:
+            raise _Invalid(where, "a number beyond Go's int64 (go-vcr cannot load this file)")
         return int(v)
     raise _Invalid(where, f"expected an integer, got {quoted(v)}")
 
@@ -227,7 +237,7 @@ def _fill(r: Any, d: dict[Any, Any], where: str, strs: frozenset[str], ints: fro
     extra: dict[str, Any] = {}
     for k, v in d.items():
         t = type(v)
-        if (t is str and k in strs) or (t is int and k in ints) or (
+        if (t is str and k in strs) or (t is int and k in ints and v <= _GO_INT_MAX) or (
             k == "headers" and _plain_headers(v)
         ):
             setattr(r, k, v)
