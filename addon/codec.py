@@ -161,11 +161,21 @@ def _as_int(v: Any, where: str) -> int:
     raise _Invalid(where, f"expected an integer, got {quoted(v)}")
 
 
+# The YAML 1.1 words yaml.v3 decodes into a Go bool field (decode.go: "compatibility with the
+# 1.1 spec"), plain or quoted; anywhere else they are strings.
+_GO_BOOL_WORDS = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "on", "On", "ON"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "off", "Off", "OFF"), False),
+}
+
+
 def _as_bool(v: Any, where: str) -> bool:
     if isinstance(v, (bool, PlainBool)):
         return bool(v)
     if v is None:
         return False
+    if isinstance(v, str) and v in _GO_BOOL_WORDS:
+        return _GO_BOOL_WORDS[v]
     raise _Invalid(where, f"expected true or false, got {quoted(v)}")
 
 
