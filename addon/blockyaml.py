@@ -24,14 +24,13 @@ readers on generated and mutated cassettes.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
 import json
 import re
 from typing import Any
 
-from .yamlv3 import go_plain, go_resolve
+from .yamlv3 import go_b64decode, go_plain, go_resolve
 
 __all__ = ["Unsupported", "load"]
 
@@ -283,8 +282,8 @@ class _Reader:
             text = rest
             self.i += 1
         try:
-            return base64.decodebytes(text.encode("ascii"))
-        except (UnicodeEncodeError, binascii.Error):
+            return go_b64decode(text)
+        except (ValueError, binascii.Error):  # (PyYAML's loader then says what is wrong)
             raise Unsupported("base64") from None
 
     def flow(self, s: str) -> Any:

@@ -392,6 +392,7 @@ def _make_loader(base: type) -> type:
     Loader.add_constructor(_TAG_PREFIX + "int", _construct_go_number)
     Loader.add_constructor(_TAG_PREFIX + "float", _construct_go_number)
     Loader.add_constructor(_TAG_PREFIX + "bool", _construct_go_number)
+    Loader.add_constructor(_TAG_PREFIX + "binary", _construct_go_binary)
     # A plain `<<` anywhere but a key is the text "<<" to yaml.v3 (a Go string, an interface{}).
     Loader.add_constructor(_MERGE_TAG, Loader.construct_yaml_str)
     # yaml.v3 keeps timestamps as text when the target is a string: so do we.
@@ -571,6 +572,25 @@ except ImportError:  # pragma: no cover - a checkout without it: the same bytes,
 
     def _b64decode(text: bytes) -> bytes:
         return binascii.a2b_base64(text)  # (not strict: skips what is not base64)
+
+def go_b64decode(text: str) -> bytes:
+    """A `!!binary` scalar's bytes as yaml.v3 decodes them (resolve.go: Go's
+    base64.StdEncoding, which skips line breaks and nothing else); binascii.Error for what Go
+    refuses ("!!binary value contains invalid base64 data": go-vcr cannot load the file): a
+    space or another character outside the alphabet, missing or excess padding."""
+    return base64.b64decode(text.replace("\n", "").replace("\r", ""), validate=True)
+
+
+def _construct_go_binary(loader: Any, node: Any) -> bytes:
+    import yaml
+
+    try:
+        return go_b64decode(loader.construct_scalar(node))
+    except (binascii.Error, ValueError):
+        raise yaml.constructor.ConstructorError(
+            None, None, "!!binary value contains invalid base64 data (go-vcr cannot load it)",
+            node.start_mark) from None
+
 
 _B64_BLOCK = 105 * 1000  # input bytes per step: 140,000 base64 characters = 2,000 whole lines
 _B64_LINES = struct.Struct("70s" * 2000).unpack
