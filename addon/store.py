@@ -87,6 +87,20 @@ def _read_text(path: str) -> str:
             raw = f.read()
     except OSError as e:
         raise os_error(path, e, "read cassette") from None
+    return decode_text(raw, path)
+
+
+def decode_text(raw: bytes, path: str) -> str:
+    """A cassette file's bytes as text, read as go-vcr reads them: UTF-8, or UTF-16 (LE or BE)
+    when the file starts with its byte order mark (yaml.v3, like libyaml, determines the
+    encoding so: Windows PowerShell 5's `>` and `Out-File` write UTF-16LE). A UTF-16 file is
+    rewritten whole, in UTF-8, by the first append (CassetteWriter: its tail never matches)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")  # (the BOM tells the byte order and is dropped)
+        except UnicodeDecodeError as e:
+            raise CassetteError(f"{path}: not UTF-16 text (byte {e.start}): {e.reason}"
+                                ) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -221,10 +221,14 @@ def _file_secrets(path: str, c: Cassette, config: RedactionConfig) -> list[str]:
     from vcrproxy.redaction import redact_extra, unkept_secrets
 
     lines = redact_extra(c.extra, config)[1]
+    from vcrproxy.store import decode_text
+
     try:
         with open(path, "rb") as f:
             raw = f.read()
-    except OSError:
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # (UTF-16: compared as the UTF-8 it reads as)
+            raw = decode_text(raw, path).encode("utf-8", "surrogateescape")
+    except (OSError, CassetteError):
         return lines
     kept = dumps_cassette(c).encode("utf-8", "surrogateescape")
     return lines + unkept_secrets(raw, kept, config)
