@@ -17,6 +17,7 @@ from mitmproxy.connection import ConnectionState
 from . import decoders, forms, trailers
 from .cassette import Interaction, Request, Response
 from .headers import canonical_header_name, clean_field_value
+from .hosts import ascii_host
 from .schema import status_parts
 from .yamlv3 import go_key_sorted
 
@@ -74,6 +75,10 @@ def request_url(req: http.Request) -> str:
         default = (req.scheme, req.port) in (("https", 443), ("http", 80))
         authority = f"[{host}]" if default else f"[{host}]:{req.port}"
         url = f"{req.scheme}://{authority}{req.path}"
+    elif not host.isascii():  # (an IDN host as the client sent it, as Go writes it: IDNA)
+        default = (req.scheme, req.port) in (("https", 443), ("http", 80))
+        host = ascii_host(host)
+        url = f"{req.scheme}://{host if default else f'{host}:{req.port}'}{req.path}"
     return url
 
 
@@ -150,7 +155,7 @@ def request_to_model(req: http.Request) -> Request:
     body, decoded = request_body(req)
     chunked = "chunked" in req.headers.get("transfer-encoding", "").lower()
     # Host is only recorded when it overrides the URL's authority (Go's Request.Host).
-    host_header = req.host_header or ""
+    host_header = ascii_host(req.host_header or "")  # (h2's :authority comes decoded)
     url = request_url(req)
     authority = urlsplit(url).netloc
     host = host_header if host_header and host_header != authority else ""

@@ -41,3 +41,15 @@ def is_bare_ipv6(netloc: str) -> bool:
         return False
     head, _, tail = netloc.rpartition(":")
     return bool(ipv6(netloc) or (tail.isdigit() and ipv6(head)))
+
+
+def ascii_host(host: str) -> str:
+    """A host name as it travels (Host, :authority, SNI) and as Go's url.URL, so go-vcr, writes
+    it: an internationalised name as IDNA (`bücher.example` -> `xn--bcher-kva.example`), which
+    mitmproxy hands over decoded. ASCII, or what IDNA cannot encode, comes back as it is."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import decoders, forms
 from .cassette import REDACTED, Interaction, Request
-from .hosts import split_netloc
+from .hosts import ascii_host, split_netloc
 from .redaction import (
     DEFAULT_REDACTION,
     RedactionConfig,
@@ -325,7 +325,7 @@ class _Body:
 def _host_of(split, request: Request, scheme: str) -> str:
     netloc = split.netloc.rpartition("@")[2] or request.host
     host, port = split_netloc(netloc)
-    host = host.lower().rstrip(".")
+    host = ascii_host(host.lower().rstrip("."))  # (an IDN host: its IDNA, written either way)
     if not port or (scheme, port) in _DEFAULT_PORTS:
         return host
     return f"{host}:{port}"
