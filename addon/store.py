@@ -26,6 +26,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: appends go unlocked
     fcntl = None  # type: ignore[assignment]
 from .codec import (
+    _detect_layout,
     _loads,
     cassette_parts,
     interaction_parts,
@@ -591,6 +592,21 @@ def _in_child(work: Callable[[], None]) -> None:
         raise CassetteError(" ".join(text.split()))
 
 
+def _file_layout(path: str) -> str | None:
+    """The layout of the cassette file at `path` ("compact" or "indented", from its first
+    interaction's indentation), None when that cannot be told (no interaction in its first
+    64 KiB, unreadable): what a record-mode rewrite of the file keeps."""
+    try:
+        fd = open_regular(path)
+        with open(fd, "rb") as f:
+            head = f.read(1 << 16)
+    except (OSError, CassetteError):
+        return None
+    utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")  # (see decode_text)
+    found = _detect_layout(head.decode("utf-16" if utf16 else "utf-8", "replace"))
+    return found[0] if found is not None else None
+
+
 class CassetteWriter:
     """Durable, O(interaction) appends of interactions to a cassette file others may share.
 
@@ -671,6 +687,9 @@ class CassetteWriter:
                 in_run = now is not None and now != self._since
             if not in_run:
                 self.cassette.interactions.clear()  # ours to start afresh
+                layout = _file_layout(self.path) if now is not None else None
+                if layout is not None:  # (a plain go-vcr file stays 4-space: no diff churn)
+                    self.cassette.layout = layout
                 self._reset_view(False)
                 return
             # A live recorder of this run started it afresh: keep what it wrote.
