@@ -1429,6 +1429,24 @@ def _fill(
         s.usage = u
 
 
+def sent_status(status: str, code: int) -> str:
+    """The status a view shows: the recorded text, unless it names another code than `code`
+    (a hand edit): then `code` with its standard phrase, what replay sends (`code` is the
+    status, go-vcr's rule: flows.reason_phrase; `check` reports the disagreement)."""
+    from .schema import status_parts
+
+    named = status_parts(status)[0] if isinstance(status, str) else None
+    if named is None or named == code or not 100 <= code <= 999:
+        return status
+    import http
+
+    try:
+        phrase = http.HTTPStatus(code).phrase
+    except ValueError:
+        phrase = ""
+    return f"{code} {phrase}".rstrip()
+
+
 def summarize(interaction: Any) -> ExchangeSummary:
     """Summarize a cassette `Interaction` (see `vcrproxy.cassette`). Never raises."""
     req = getattr(interaction, "request", None)
@@ -1442,7 +1460,7 @@ def summarize(interaction: Any) -> ExchangeSummary:
         request_headers=getattr(req, "headers", None),
         response_headers=getattr(resp, "headers", None),
         code=code if isinstance(code, int) else 0,
-        status=getattr(resp, "status", "") or "",
+        status=sent_status(getattr(resp, "status", "") or "", code if isinstance(code, int) else 0),
     )
     ident = getattr(interaction, "id", None)
     s.id = ident if isinstance(ident, int) else None

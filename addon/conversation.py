@@ -358,11 +358,11 @@ def conversation_of_exchange(
 def conversation(interaction: Any) -> Conversation:
     """The conversation of a cassette `Interaction`. Never raises."""
     req, resp = interaction.request, interaction.response
+    code = resp.code if isinstance(resp.code, int) else 0
     conv = conversation_of_exchange(
         req.method, req.url, req.body, resp.body,
         request_headers=req.headers, response_headers=resp.headers,
-        code=resp.code if isinstance(resp.code, int) else 0, status=resp.status or "",
-        chunks=resp.chunks,
+        code=code, status=af.sent_status(resp.status or "", code), chunks=resp.chunks,
     )
     conv.summary.id = interaction.id if isinstance(interaction.id, int) else None
     conv.summary.duration_ns = resp.duration_ns if isinstance(resp.duration_ns, int) else 0
