@@ -17,7 +17,7 @@ from mitmproxy.connection import ConnectionState
 from . import decoders, forms, trailers
 from .cassette import Interaction, Request, Response
 from .headers import canonical_header_name, clean_field_value
-from .hosts import ascii_host
+from .hosts import ascii_host, split_netloc
 from .schema import status_parts
 from .yamlv3 import go_key_sorted
 
@@ -147,6 +147,16 @@ def request_body(req: http.Request) -> tuple[bytes, bool]:
         return raw, False
 
 
+def _same_authority(a: str, b: str, scheme: str) -> bool:
+    """Whether two `host[:port]` name one authority: host names in any case (RFC 9110 4.2.3),
+    the scheme's default port written or not (`api.example:443` is `api.example` in https)."""
+    if a == b:
+        return True
+    default = "443" if scheme in ("https", "wss") else "80"
+    (ha, pa), (hb, pb) = split_netloc(a.lower()), split_netloc(b.lower())
+    return ha == hb and (pa or default) == (pb or default)
+
+
 def request_to_model(req: http.Request) -> Request:
     """The live request as go-vcr would record it, except that an encoded body is stored
     decoded, without its Content-Encoding header (like a decoded response, whose Go transport
@@ -158,7 +168,8 @@ def request_to_model(req: http.Request) -> Request:
     host_header = ascii_host(req.host_header or "")  # (h2's :authority comes decoded)
     url = request_url(req)
     authority = urlsplit(url).netloc
-    host = host_header if host_header and host_header != authority else ""
+    host = host_header if host_header and not _same_authority(
+        host_header, authority, req.scheme) else ""
     return Request(
         proto=proto,
         proto_major=major,
