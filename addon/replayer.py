@@ -263,12 +263,17 @@ class Replayer:
             self.gate.permit(flow)
             return
         live = None
-        if sess.replays:
+        # Recording with repeats allowed: what this session recorded answers an identical
+        # request, as in new-episodes and go-vcr's record modes with replayable interactions
+        # (recorder.go); a WebSocket session is recorded each time (nothing plays it here).
+        repeats = (sess.mode is Mode.RECORD and sess.matcher.config.allow_repeats
+                   and len(sess.matcher) > 0 and not is_upgrade(flow.request.headers))
+        if sess.replays or repeats:
             # Replay alone never records: the memoised, shared model will do (flows.py).
             convert = shared_request_model if sess.mode is Mode.REPLAY else request_to_model
             live = convert(flow.request)
             found, unsendable = self._find_final(sess, live, flow.request.headers)
-            if found is None:
+            if found is None and sess.replays:
                 found = self._from_abandoned(flow, sess, live)
             if found is not None:
                 return self._replay(flow, sess, found, live)
