@@ -144,7 +144,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("vcr_match_headers", ListOfStr, [],
            "Request headers compared when matching (adds headers to vcr_match_on)."),
     Option("vcr_allow_repeats", bool, False,
-           "Let one recorded interaction answer several identical requests."),
+           "Let one recorded interaction answer several identical requests (while recording "
+           "too: a repeat gets this session's recording, as in go-vcr)."),
     Option("vcr_pace", str, Pace.INSTANT.value,
            "instant: replay at once; recorded: wait the recorded time to headers and to each "
            "chunk.", choices=PACES),
