@@ -262,10 +262,12 @@ def response_to_model(
         content_length = -1
     else:
         content_length = int(length)
-    if content_length == -1 and flow.request.method != "HEAD" and (
+    if flow.request.method != "HEAD" and (
         resp.status_code < 200 or resp.status_code in (204, 304)
     ):
-        content_length = 0  # (no body by its status: Go's ContentLength, transfer.go fixLength)
+        # No body by its status, whatever a Content-Length says (a 304 gives the selected
+        # representation's): Go's ContentLength is 0 (transfer.go fixLength), so go-vcr's.
+        content_length = 0
     extra = {}
     if chunks:
         from .cassette import CHUNKS_KEY
