@@ -474,6 +474,18 @@ def _parse(text: str) -> tuple[Any, yaml.YAMLError | None]:
     try:
         # a SafeLoader subclass: anything else, errors
         return yaml.load(text, Loader=yamlv3._Loader), None
+    except yaml.composer.ComposerError as e:
+        # yaml.v3's Unmarshal (go-vcr) reads the first document of a stream: one followed by
+        # empty documents only (a trailing `---`) is that document, nothing lost. Others stay
+        # an error: what follows would be dropped silently.
+        if "single document" in str(e.context):
+            try:
+                docs = list(yaml.load_all(text, Loader=yamlv3._Loader))
+            except yaml.YAMLError:
+                return None, e
+            if len(docs) > 1 and all(d is None for d in docs[1:]):
+                return docs[0], None
+        return None, e
     except yaml.YAMLError as e:
         return None, e
 
