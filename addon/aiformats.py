@@ -1433,7 +1433,7 @@ def sent_status(status: str, code: int) -> str:
     """The status a view shows: the recorded text, unless it names another code than `code`
     (a hand edit): then `code` with its standard phrase, what replay sends (`code` is the
     status, go-vcr's rule: flows.reason_phrase; `check` reports the disagreement)."""
-    from .schema import status_parts
+    from .cassette import status_parts
 
     named = status_parts(status)[0] if isinstance(status, str) else None
     if named is None or named == code or not 100 <= code <= 999:

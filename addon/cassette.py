@@ -186,3 +186,12 @@ class Cassette:
 
     def next_id(self) -> int:
         return max((i.id for i in self.interactions), default=-1) + 1
+
+
+def status_parts(status: str) -> tuple[int | None, str]:
+    """A cassette's `status` text ("404 Not Found") as (its leading three-digit code or None,
+    the reason phrase after it; the whole text when it starts with no code)."""
+    head, _, rest = status.partition(" ")
+    if len(head) == 3 and head.isascii() and head.isdigit():
+        return int(head), rest
+    return None, status

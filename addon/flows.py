@@ -15,10 +15,9 @@ from mitmproxy import http
 from mitmproxy.connection import ConnectionState
 
 from . import decoders, forms, trailers
-from .cassette import Interaction, Request, Response
+from .cassette import Interaction, Request, Response, status_parts
 from .headers import canonical_header_name, clean_field_value
 from .hosts import ascii_host, split_netloc
-from .schema import status_parts
 from .yamlv3 import go_key_sorted
 
 # Never replayed or recorded as headers: connection-level, or carried in dedicated fields.

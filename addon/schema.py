@@ -45,6 +45,7 @@ from .cassette import (
     Interaction,
     Request,
     Response,
+    status_parts,
 )
 from .headers import field_value_problem
 from .hosts import is_bare_ipv6
@@ -160,15 +161,6 @@ def _url_problem(url: str) -> tuple[str, bool] | None:
     if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
         return f"{quoted(url)} is not an absolute http(s) URL", True
     return None
-
-
-def status_parts(status: str) -> tuple[int | None, str]:
-    """A cassette's `status` text ("404 Not Found") as (its leading three-digit code or None,
-    the reason phrase after it; the whole text when it starts with no code)."""
-    head, _, rest = status.partition(" ")
-    if len(head) == 3 and head.isascii() and head.isdigit():
-        return int(head), rest
-    return None, status
 
 
 def _check_response(r: Response, where: str) -> list[Problem]:
