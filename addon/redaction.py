@@ -2236,8 +2236,20 @@ def _header_secret_values(lower: str, value: str) -> list[str]:
 
 
 # Headers whose value is a URL (RFC 9110): their query parameters and password are redacted by
-# name as the request URL's are.
+# name as the request URL's are. In any other header, the absolute URLs its value holds are
+# (`Link: <...?sig=...>; rel="next"`, `Refresh: 0; url=...`, an API's own upload URL header):
+# `_header_urls`.
 _URL_HEADERS = frozenset({"location", "content-location", "referer"})
+
+
+def _header_urls(name: str, value: str, config: RedactionConfig, values: dict[str, str] | None,
+                 changed: list[str] | None, finder: _Finder | None, place: str) -> str:
+    """`value` of header `name` with the URLs in it redacted by `_url_named`."""
+    if name.lower() in _URL_HEADERS:
+        return _url_named(value, config, values, changed, finder, place)
+    if "://" not in value:
+        return value
+    return _sub_urls(value, lambda url: _url_named(url, config, values, changed, finder, place))
 
 
 # Where a browser cannot set headers, WebSocket APIs take the key as a subprotocol (RFC 6455
@@ -2541,10 +2553,11 @@ class _Pass:
                         # (and what ends a dotted one: `authorization.k8s.io.<token>`)
                         for part in {v[s:e], v[s:e].rpartition(".")[2]} - {""}:
                             self.values.setdefault(part, f"{kind} {name}")
-            elif name.lower() in _URL_HEADERS:
+            elif not self.config.secret_header(name, response=response):
                 for v in values:
-                    _url_named(v, self.config, self.values, None, self.finder, f"{kind} {name}")
-            elif self.config.secret_header(name, response=response):
+                    _header_urls(name, v, self.config, self.values, None, self.finder,
+                                 f"{kind} {name}")
+            else:
                 for v in values:
                     if v and not is_redacted(v):
                         for part in _header_secret_values(name.lower(), v):
@@ -2568,11 +2581,10 @@ class _Pass:
                             self.note(place, [(0, 0, ("name", place))])
                         for start, end in reversed(named):
                             v = v[:start] + REDACTED + v[end:]
-                    if name.lower() in _URL_HEADERS:
-                        changed: list[str] = []
-                        v = _url_named(v, self.config, None, changed, self.finder)
-                        for what in changed:
-                            self.note(place, [(0, 0, ("name", f"{place} {what}"))])
+                    changed: list[str] = []
+                    v = _header_urls(name, v, self.config, None, changed, self.finder, place)
+                    for what in changed:
+                        self.note(place, [(0, 0, ("name", f"{place} {what}"))])
                     s, spans = _scrub_str(v, self.finder, echoes)
                     self.note(place, spans)
                     scrubbed.append(s)
