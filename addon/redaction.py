@@ -283,9 +283,18 @@ KEY_REACH = bytes(sorted(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 _SPACES = b"\t\n\x0b\x0c\r "
 
 
+# Where a key's fixed prefix may start: not inside a word, but after `_` (a name and its key
+# joined: `OPENAI_API_KEY_sk-proj-...`, `token_ghp_...`), which `\b` does not allow.
+_KEY_START = r"(?<![A-Za-z0-9])"
+
+
 def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
            reach: bytes | None = KEY_REACH, caseless: bool = False,
-           follows: tuple[bytes, int] | None = None, run: str | None = None) -> Shape:
+           follows: tuple[bytes, int] | None = None, run: str | None = None,
+           glued: bool = True) -> Shape:
+    """A Shape; a leading `\b` of `pattern` becomes `_KEY_START` unless `glued` is False."""
+    if glued and pattern.startswith(r"\b"):
+        pattern = _KEY_START + pattern[2:]
     return Shape(
         name,
         label,
@@ -393,7 +402,7 @@ SHAPES: tuple[Shape, ...] = (
            r"(?P<secret>(?:[A-Za-z0-9+/]|\\/|\\u002[BbFf]|%2[BbFf]){40,}(?:=|\\u003[Dd]|%3[Dd]){0,2})",
            "AccountKey=", "AccountKey\\u003d", "AccountKey\\u003D", reach=_ESC_REACH),
     _shape("azure-ad", "an Azure AD client secret (...Q~...)",
-           r"\b[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}\b", ("Q~", 4)),
+           r"\b[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}\b", ("Q~", 4), glued=False),
     # (PEM, OpenSSH, and OpenPGP's armor: `-----BEGIN PGP PRIVATE KEY BLOCK-----`, RFC 9580 6.2)
     _shape("private-key", "a private key (-----BEGIN ... PRIVATE KEY-----)",
            r"-----BEGIN[A-Z ]{0,20} PRIVATE KEY(?: BLOCK)?-----(?s:.){16,16384}?"
@@ -401,7 +410,8 @@ SHAPES: tuple[Shape, ...] = (
            follows=(b"-----END", 16384 + 80)),
     _shape("jwt", "a JSON Web Token (eyJ...)",
            rf"\beyJ{_TOKEN}{{8,}}\.eyJ{_TOKEN}{{8,}}\.{_TOKEN}{{8,}}", "eyJ",
-           run=rf"eyJ{_TOKEN}*+"),  # (`.` ends the run: a later start meets the same `.`)
+           # (`.` ends the run: a later start meets the same `.`)
+           run=rf"eyJ{_TOKEN}*+", glued=False),
     # A URL's password (RFC 3986 3.2.1 userinfo, `postgres://app:<password>@db`, `redis://:pw@`):
     # an .env's DATABASE_URL, a connection string in code. Found from its `://`.
     _shape("url-password", "a password in a URL (scheme://user:...@)",
