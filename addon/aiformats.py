@@ -1481,12 +1481,17 @@ def summarize(interaction: Any) -> ExchangeSummary:
 # `input_json_delta.partial_json` and `thinking_delta.thinking`; Gemini
 # `candidates[].content.parts[].text` (streamGenerateContent?alt=sse). None of these events
 # repeats the whole text but the Responses API's `*.done` ones, which use other names.
+NDJSON = "ndjson"  # (a delta stream's API only: Ollama's and Cohere v1's streams)
 DELTA_FIELDS: dict[str, tuple[str, ...]] = {
     OPENAI_CHAT: ("content", "arguments", "refusal", "reasoning_content", "reasoning",
                   "transcript", "text"),
     OPENAI_RESPONSES: ("delta",),
     ANTHROPIC_MESSAGES: ("text", "partial_json", "thinking"),
     GEMINI: ("text",),
+    # NDJSON streams (one JSON object per line): Ollama's `/api/chat` `message.content` and
+    # `.thinking`, `/api/generate`'s `response` and `thinking`; Cohere v1's `text-generation`
+    # events' `text` and `tool-calls-chunk`s' `text`.
+    NDJSON: ("content", "thinking", "response", "text"),
 }
 # A field and its JSON string, found in the raw bytes (one regex pass with a literal start: a
 # JSON parse of each event costs 10 times more); group 2 is the string's contents as written.
@@ -1515,6 +1520,8 @@ def delta_stream_api(head: bytes, final: bool = False) -> tuple[str | None, bool
         if _GEMINI_ARRAY.match(head, 0, 4096) is None:
             return (None if final or len(head) > 4096 else ""), False
         return GEMINI, _LATER_INDEX.search(head, 0, 1 << 16) is not None
+    if first.startswith(b"{"):
+        return _ndjson_api(head, final), False
     if first and not re.match(rb"(?:data|event|id|retry)?:", first):
         return None, False
     objs: list[Any] = []
@@ -1536,6 +1543,28 @@ def delta_stream_api(head: bytes, final: bool = False) -> tuple[str | None, bool
     if api not in DELTA_FIELDS:
         return None, False
     return api, api in (OPENAI_CHAT, GEMINI) and _LATER_INDEX.search(head, 0, pos) is not None
+
+
+def _ndjson_api(head: bytes, final: bool) -> str | None:
+    """NDJSON when the first lines of `head` are JSON objects of Ollama's or Cohere v1's
+    streams, None when they are not ("" while a first line is still coming)."""
+    pos = 0
+    for _ in range(_HEAD_EVENTS):
+        nl = head.find(b"\n", pos)
+        if nl < 0:
+            if not final and len(head) <= _HEAD_MAX:
+                return ""
+            nl = len(head)
+        line, pos = head[pos:nl].strip(), nl + 1
+        obj = _load_json(line) if line else None
+        if not isinstance(obj, dict):
+            return None
+        if "event_type" in obj or "is_finished" in obj \
+                or ("done" in obj and ("message" in obj or "response" in obj)):
+            return NDJSON
+        if pos >= len(head):
+            break
+    return None
 
 
 class DeltaPieces:
