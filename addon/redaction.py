@@ -414,8 +414,10 @@ SHAPES: tuple[Shape, ...] = (
            run=rf"eyJ{_TOKEN}*+", glued=False),
     # A URL's password (RFC 3986 3.2.1 userinfo, `postgres://app:<password>@db`, `redis://:pw@`):
     # an .env's DATABASE_URL, a connection string in code. Found from its `://`.
+    # (Not docs' stand-ins: `postgres://user:password@localhost/db`, `:****@`.)
     _shape("url-password", "a password in a URL (scheme://user:...@)",
-           rf"://{_USERINFO}{{0,128}}:(?P<secret>{_USERINFO}{{1,256}})@", "://",
+           rf"://{_USERINFO}{{0,128}}:(?!(?:password|pass|secret|\*+|x+)@)"
+           rf"(?P<secret>{_USERINFO}{{1,256}})@", "://",
            reach=_USERINFO_REACH + b":/@"),
     # `Bearer <token>` anywhere (bodies, unlisted headers). The token must look random: 16+
     # characters with a digit or an inner lower-to-upper case change, so prose stays.
@@ -1926,6 +1928,36 @@ _NAME_KINDS = (
 )
 
 
+# A value named as a credential that holds none: what docs and generated code write in its
+# place. A reference to where the secret is kept (`${{ secrets.GITHUB_TOKEN }}`, `$OPENAI_API_KEY`,
+# `${DB_PASSWORD}`, `%API_KEY%`, `{{ .Values.apiKey }}`, `process.env.OPENAI_API_KEY`,
+# `os.getenv("OPENAI_API_KEY")`, `os.environ["..."]`, `getpass.getpass()`), or a stand-in
+# (`<your-api-key>`, `YOUR_API_KEY`, `your-key-here`, `sk-...`, `xxxxxxxx`, `****`). Kept, so a
+# recorded answer still says what the model wrote; a default beside a reference
+# (`${KEY:-value}`, `os.getenv("KEY", "value")`) may be real and is not one.
+_ENV_NAME = r"""(?:(['"])[A-Za-z_][A-Za-z0-9_.-]*\1|[A-Za-z_][A-Za-z0-9_]*)"""
+_PLACEHOLDER = re.compile(
+    r"\$\{\{[^{}\n]*\}\}|\{\{[^{}\n]*\}\}"
+    r"|\$(?:env:)?[A-Z_][A-Z0-9_]*|\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*%"
+    r"|(?:process\.env|import\.meta\.env)\.[A-Za-z_][A-Za-z0-9_]*"
+    r"|(?:process\.env|os\.environ|ENV)\[\s*" + _ENV_NAME + r"\s*\]"
+    r"|(?:os\.(?:getenv|environ\.get)|getenv|env|ENV\.fetch|System\.getenv|Deno\.env\.get"
+    r"|Environment\.GetEnvironmentVariable|userdata\.get)\(\s*" + _ENV_NAME.replace("\\1", "\\2")
+    + r"\s*\)"
+    r"|getpass(?:\.getpass)?\(\)"
+    r"|<[A-Za-z][A-Za-z0-9 _.-]{0,62}>"
+    r"|(?:your|YOUR|Your)(?:[-_ ][A-Za-z]+)+|(?:your|Your)(?:[A-Z][a-z]+)+"
+    r"|[A-Za-z0-9_-]{0,16}(?:\.\.\.|\u2026)[A-Za-z0-9_-]{0,8}"
+    r"|(?:sk-(?:[a-z]{2,8}-)?)?(?:x{8,}|X{8,}|\*{3,}|\u2022{3,})"
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a value named as a credential is a reference or a stand-in (`_PLACEHOLDER`;
+    a `,` or `;` after it ends a line of code)."""
+    return _PLACEHOLDER.fullmatch(value.strip().rstrip(",;")) is not None
+
+
 def _named_fields(
     data: bytes,
     hits: list[tuple[int, int]],
@@ -1953,6 +1985,8 @@ def _named_fields(
                 continue
             what = f"{place} {kind.label} {name}"
             for vs, ve, text in kind.values(data, where):
+                if is_placeholder(text):
+                    continue
                 spans.append((vs, ve, ("name", what)))
                 values.setdefault(text, what)
                 covered = max(covered, ve)
@@ -2188,13 +2222,13 @@ def _curl_spans(data: bytes, config: RedactionConfig, place: str, values: dict[s
         name = m.group(1).decode("ascii", "replace")
         if config.secret_header(name, response=False):
             vs = _value_span(name, data, m.start(2), m.end(2))
-            if m.end(2) > vs and not is_redacted(data[vs:m.end(2)].decode("utf-8", "replace")):
+            text = data[vs:m.end(2)].decode("utf-8", "replace")
+            if m.end(2) > vs and not is_redacted(text) and not is_placeholder(text):
                 spans.append((vs, m.end(2), ("name", f"{place} curl header {name}")))
-                values.setdefault(data[vs:m.end(2)].decode("utf-8", "replace"),
-                                  f"{place} curl header {name}")
+                values.setdefault(text, f"{place} curl header {name}")
     for m in _CURL_USER.finditer(data):
         text = m.group(1).decode("utf-8", "replace")
-        if not is_redacted(text):
+        if not is_redacted(text) and not is_placeholder(text):
             spans.append((m.start(1), m.end(1), ("name", f"{place} curl password")))
             values.setdefault(text, f"{place} curl password")
     return spans
@@ -2763,7 +2797,7 @@ def _pair_secrets(keyed: dict[str, Any], config: RedactionConfig, kind: str,
     (CloudFormation's ParameterKey / ParameterValue), `optionvalue`..."""
     for k, value in keyed.items():
         if not (k.endswith("value") and isinstance(value, str) and value
-                and not is_redacted(value)):
+                and not is_redacted(value) and not is_placeholder(value)):
             continue
         for key in _PAIR_NAMES:
             name = keyed.get(k[:-5] + key)
