@@ -1481,7 +1481,8 @@ def summarize(interaction: Any) -> ExchangeSummary:
 # `input_json_delta.partial_json` and `thinking_delta.thinking`; Gemini
 # `candidates[].content.parts[].text` (streamGenerateContent?alt=sse). None of these events
 # repeats the whole text but the Responses API's `*.done` ones, which use other names.
-NDJSON = "ndjson"  # (a delta stream's API only: Ollama's and Cohere v1's streams)
+# (A delta stream's API only: the streams of Ollama, Cohere and Hugging Face TGI, `_other_api`.)
+OTHER_STREAMS = "other-streams"
 DELTA_FIELDS: dict[str, tuple[str, ...]] = {
     OPENAI_CHAT: ("content", "arguments", "refusal", "reasoning_content", "reasoning",
                   "transcript", "text"),
@@ -1490,8 +1491,11 @@ DELTA_FIELDS: dict[str, tuple[str, ...]] = {
     GEMINI: ("text",),
     # NDJSON streams (one JSON object per line): Ollama's `/api/chat` `message.content` and
     # `.thinking`, `/api/generate`'s `response` and `thinking`; Cohere v1's `text-generation`
-    # events' `text` and `tool-calls-chunk`s' `text`.
-    NDJSON: ("content", "thinking", "response", "text"),
+    # events' `text`, `tool-calls-chunk`s' `text` and `tool_call_delta.parameters`. SSE: Cohere
+    # v2's `content-delta` (`delta.message.content.text`), `tool-plan-delta` (`tool_plan`),
+    # `tool-call-delta` (`function.arguments`); Hugging Face TGI's `token.text`.
+    OTHER_STREAMS: ("content", "thinking", "response", "text", "parameters", "arguments",
+                    "tool_plan"),
 }
 # A field and its JSON string, found in the raw bytes (one regex pass with a literal start: a
 # JSON parse of each event costs 10 times more); group 2 is the string's contents as written.
@@ -1534,7 +1538,7 @@ def delta_stream_api(head: bytes, final: bool = False) -> tuple[str | None, bool
             if obj is not None:
                 objs.append(obj)
         pos, lines = end + 1, lines + 1
-    api = _provider_from_response(objs)
+    api = _provider_from_response(objs) or next(filter(None, map(_other_api, objs)), None)
     if api is None:
         if final or len(objs) >= _HEAD_EVENTS or lines >= 4 * _HEAD_EVENTS \
                 or len(head) > _HEAD_MAX:
@@ -1545,9 +1549,25 @@ def delta_stream_api(head: bytes, final: bool = False) -> tuple[str | None, bool
     return api, api in (OPENAI_CHAT, GEMINI) and _LATER_INDEX.search(head, 0, pos) is not None
 
 
+_COHERE_V2_EVENTS = frozenset({"message-start", "content-start", "content-delta",
+                               "tool-plan-delta", "tool-call-start", "tool-call-delta"})
+
+
+def _other_api(obj: Any) -> str | None:
+    """OTHER_STREAMS when `obj` is an event of Ollama's, Cohere's (v1 or v2) or TGI's streams."""
+    if not isinstance(obj, dict):
+        return None
+    if "event_type" in obj or "is_finished" in obj \
+            or ("done" in obj and ("message" in obj or "response" in obj)) \
+            or obj.get("type") in _COHERE_V2_EVENTS \
+            or (isinstance(obj.get("token"), dict) and "generated_text" in obj):
+        return OTHER_STREAMS
+    return None
+
+
 def _ndjson_api(head: bytes, final: bool) -> str | None:
-    """NDJSON when the first lines of `head` are JSON objects of Ollama's or Cohere v1's
-    streams, None when they are not ("" while a first line is still coming)."""
+    """OTHER_STREAMS when the first lines of `head` are JSON objects of Ollama's or Cohere
+    v1's streams, None when they are not ("" while a first line is still coming)."""
     pos = 0
     for _ in range(_HEAD_EVENTS):
         nl = head.find(b"\n", pos)
@@ -1559,9 +1579,8 @@ def _ndjson_api(head: bytes, final: bool) -> str | None:
         obj = _load_json(line) if line else None
         if not isinstance(obj, dict):
             return None
-        if "event_type" in obj or "is_finished" in obj \
-                or ("done" in obj and ("message" in obj or "response" in obj)):
-            return NDJSON
+        if _other_api(obj):
+            return OTHER_STREAMS
         if pos >= len(head):
             break
     return None
