@@ -246,8 +246,11 @@ def is_credential_name(name: str) -> bool:
 # -- shapes --------------------------------------------------------------------------------------
 
 _TOKEN = r"[A-Za-z0-9_-]"
+# After a JSON string's escape a key starts anew, though a letter or digit is before it: a key
+# at a line's start (`...:\\nsk-proj-...`), after a tab, after `\\u00e9`.
+_AFTER_ESCAPE = r"(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4})"
 # Base64 and key characters: a shape that starts with a digit must not start inside such a run.
-_NOT_IN_RUN = r"(?<![A-Za-z0-9+/_-])"
+_NOT_IN_RUN = rf"(?:(?<![A-Za-z0-9+/_-])|{_AFTER_ESCAPE})"
 
 
 @dataclass(frozen=True)
@@ -284,17 +287,19 @@ _SPACES = b"\t\n\x0b\x0c\r "
 
 
 # Where a key's fixed prefix may start: not inside a word, but after `_` (a name and its key
-# joined: `OPENAI_API_KEY_sk-proj-...`, `token_ghp_...`), which `\b` does not allow.
-_KEY_START = r"(?<![A-Za-z0-9])"
+# joined: `OPENAI_API_KEY_sk-proj-...`, `token_ghp_...`), which `\b` does not allow, or after
+# a JSON escape.
+_KEY_START = rf"(?:(?<![A-Za-z0-9])|{_AFTER_ESCAPE})"
 
 
 def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
            reach: bytes | None = KEY_REACH, caseless: bool = False,
            follows: tuple[bytes, int] | None = None, run: str | None = None,
            glued: bool = True) -> Shape:
-    """A Shape; a leading `\b` of `pattern` becomes `_KEY_START` unless `glued` is False."""
-    if glued and pattern.startswith(r"\b"):
-        pattern = _KEY_START + pattern[2:]
+    """A Shape; a leading `\b` of `pattern` becomes `_KEY_START` (unless `glued` is False:
+    then `\b` or after a JSON escape)."""
+    if pattern.startswith(r"\b"):
+        pattern = (_KEY_START if glued else rf"(?:\b|{_AFTER_ESCAPE})") + pattern[2:]
     return Shape(
         name,
         label,
