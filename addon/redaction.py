@@ -288,8 +288,9 @@ _SPACES = b"\t\n\x0b\x0c\r "
 
 # Where a key's fixed prefix may start: not inside a word, but after `_` (a name and its key
 # joined: `OPENAI_API_KEY_sk-proj-...`, `token_ghp_...`), which `\b` does not allow, or after
-# a JSON escape.
-_KEY_START = rf"(?:(?<![A-Za-z0-9])|{_AFTER_ESCAPE})"
+# a JSON escape or a percent-escape (`?q=my%20sk-...` in a URL a body holds).
+_AFTER_PERCENT = r"(?<=%[0-9A-Fa-f]{2})"  # (not in _NOT_IN_RUN: `%2F` is base64's `/`)
+_KEY_START = rf"(?:(?<![A-Za-z0-9])|{_AFTER_ESCAPE}|{_AFTER_PERCENT})"
 
 
 def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
@@ -297,9 +298,10 @@ def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
            follows: tuple[bytes, int] | None = None, run: str | None = None,
            glued: bool = True) -> Shape:
     """A Shape; a leading `\b` of `pattern` becomes `_KEY_START` (unless `glued` is False:
-    then `\b` or after a JSON escape)."""
+    then `\b` or after an escape)."""
     if pattern.startswith(r"\b"):
-        pattern = (_KEY_START if glued else rf"(?:\b|{_AFTER_ESCAPE})") + pattern[2:]
+        pattern = (_KEY_START if glued
+                   else rf"(?:\b|{_AFTER_ESCAPE}|{_AFTER_PERCENT})") + pattern[2:]
     return Shape(
         name,
         label,
