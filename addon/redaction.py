@@ -2293,14 +2293,26 @@ def _header_secret_values(lower: str, value: str) -> list[str]:
 _URL_HEADERS = frozenset({"location", "content-location", "referer"})
 
 
+# Relative URLs in a header are found where the header's syntax puts one: a `Link` target
+# (RFC 8288: `</v1/items?token=...>; rel="next"`), `Refresh`'s `url=`; a header named `*-url`,
+# `*-uri` or `*-location` is one.
+_HEADER_URL_SPOT = re.compile(r"""(?<=<)[^<>\s]*[?#][^<>\s]*(?=>)|(?i:(?<=url=))[^\s'"<>;,]+""")
+_URL_NAME_ENDS = ("-url", "-uri", "-location")
+
+
 def _header_urls(name: str, value: str, config: RedactionConfig, values: dict[str, str] | None,
                  changed: list[str] | None, finder: _Finder | None, place: str) -> str:
     """`value` of header `name` with the URLs in it redacted by `_url_named`."""
-    if name.lower() in _URL_HEADERS:
+    lower = name.lower()
+    if lower in _URL_HEADERS or lower.endswith(_URL_NAME_ENDS):
         return _url_named(value, config, values, changed, finder, place)
-    if "://" not in value:
+    if "://" not in value and "<" not in value and "url=" not in value.lower():
         return value
-    return _sub_urls(value, lambda url: _url_named(url, config, values, changed, finder, place))
+
+    def named(url: str) -> str:
+        return _url_named(url, config, values, changed, finder, place)
+
+    return _sub_urls(_HEADER_URL_SPOT.sub(lambda m: named(m.group(0)), value), named)
 
 
 # Where a browser cannot set headers, WebSocket APIs take the key as a subprotocol (RFC 6455
