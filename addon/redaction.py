@@ -851,6 +851,17 @@ def _occurs(data: bytes, follows: tuple[bytes, int], start: int,
     return i < len(places) and places[i] <= start + reach
 
 
+# A key's form written by docs and generated code, no key: its prefix then x's (`ghp_xxxx...`,
+# `AIzaSyXXXX...`, `sk-ant-api03-xxxx...`), or AWS's documented examples
+# (`AKIAIOSFODNN7EXAMPLE`). A random key holds neither (a run of 8 x's: 1 in 10^14).
+_STAND_IN = re.compile(rb"[A-Za-z0-9_-]{0,16}?(?:x{8,}|X{8,})")
+
+
+def _is_stand_in(data: bytes, start: int, end: int) -> bool:
+    return _STAND_IN.fullmatch(data, start, end) is not None \
+        or data.find(b"EXAMPLE", start, end) >= 0
+
+
 class _Finder:
     """Every shape and JSON field needle of one pattern set, compiled once (cached per config).
     `fields`: names added by the user, found in JSON too (as given, lowercase, Capitalised)."""
@@ -941,7 +952,7 @@ class _Finder:
                 if m is not None:
                     last[pi] = m.span()
                     s, e = m.span(self.groups[pi])
-                    if e > s:
+                    if e > s and not _is_stand_in(data, s, e):
                         found.append((s, e, ("shape", self._what(pi, data, s, e))))
         for pi, bp in self.custom:
             for m in bp.finditer(data):
