@@ -302,6 +302,8 @@ def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
     if pattern.startswith(r"\b"):
         pattern = (_KEY_START if glued
                    else rf"(?:\b|{_AFTER_ESCAPE}|{_AFTER_PERCENT})") + pattern[2:]
+    if reach is not None and ("(?<=\\\\" in pattern) and 92 not in reach:
+        reach += b"\\"  # (the escape's backslash, which the lookbehind tests)
     return Shape(
         name,
         label,
