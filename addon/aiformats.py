@@ -1483,6 +1483,11 @@ def summarize(interaction: Any) -> ExchangeSummary:
 # repeats the whole text but the Responses API's `*.done` ones, which use other names.
 # (A delta stream's API only: the streams of Ollama, Cohere and Hugging Face TGI, `_other_api`.)
 OTHER_STREAMS = "other-streams"
+# Replicate's prediction stream: SSE `output` events whose data is the raw text, no JSON (its
+# first data line: a text with a line break is sent as more `data:` lines). Its pieces are
+# always taken apart (RAW_DELTA_APIS): the literal look for piece starts reads JSON strings.
+REPLICATE_STREAM = "replicate-stream"
+RAW_DELTA_APIS = frozenset({REPLICATE_STREAM})
 DELTA_FIELDS: dict[str, tuple[str, ...]] = {
     OPENAI_CHAT: ("content", "arguments", "refusal", "reasoning_content", "reasoning",
                   "transcript", "text"),
@@ -1504,6 +1509,9 @@ _DELTA_RES = {
                     + rb')": ?"([^"\\]*(?:\\.[^"\\]*)*)"')
     for api, fields in DELTA_FIELDS.items()
 }
+_DELTA_RES[REPLICATE_STREAM] = re.compile(
+    rb"(?m)^(event: ?output)\r?\n(?:(?:id|retry):[^\r\n]*\r?\n)*data: ?([^\r\n]*)")
+_REPLICATE_HEAD = re.compile(rb"(?m)^event: ?output\r?$")
 # Where a delta piece starts in the raw bytes: what a field's name ends with (`": ?"`).
 DELTA_STARTS = (b':"', b': "')
 _INDEX = re.compile(rb'index" ?: ?(\d+)')
@@ -1528,6 +1536,8 @@ def delta_stream_api(head: bytes, final: bool = False) -> tuple[str | None, bool
         return _ndjson_api(head, final), False
     if first and not re.match(rb"(?:data|event|id|retry)?:", first):
         return None, False
+    if _REPLICATE_HEAD.search(head, 0, 4096):
+        return REPLICATE_STREAM, False
     objs: list[Any] = []
     pos = lines = 0
     while len(objs) < _HEAD_EVENTS and pos < len(head) and lines < 4 * _HEAD_EVENTS:

@@ -1444,7 +1444,8 @@ class StreamScan:
         if self._api == "":
             self._api = _formats().delta_stream_api(b"".join(self._head), final=True)[0]
             self._head = []
-        return bool(self._api) and self._split.candidate()
+        return bool(self._api) and (self._api in _formats().RAW_DELTA_APIS
+                                    or self._split.candidate())
 
     def echo_hits_for(self, echoes: _Echoes, data: bytes) -> list[tuple[int, int]] | None:
         """The echo search's hits, if this scan saw `data` and searched exactly the variants
@@ -3295,7 +3296,7 @@ def _response_deltas(data: bytes, coded: bool, scan: StreamScan | None, finder: 
             return None
         look = _SplitCandidates(finder, echoes.variants)
         look.feed(data)
-        may = look.candidate()
+        may = api in _formats().RAW_DELTA_APIS or look.candidate()
     if may is False:
         return None
     deltas = _formats().delta_pieces(data)
