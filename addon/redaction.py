@@ -1031,7 +1031,8 @@ class _Finder:
                  ) -> tuple[int, str] | None:
         """The query parameter (of a URL in a body: after `?`, `#`, `&` or `&amp;`) whose name field
         needle `ni`'s hit at `at` is in: (where its `=` is, the name percent-decoded) when `=`
-        follows, else None. `final=False` as in `xml_at`."""
+        follows (of a nested URL: `%3D`, the place of its last byte), else None. `final=False`
+        as in `xml_at`."""
         lo = max(0, at - _NAME_MAX)
         if data.rfind(b"?", lo, at) < 0 and data.rfind(b"&", lo, at) < 0 \
                 and data.rfind(b"#", lo, at) < 0 and data.rfind(b"\\u0026", lo, at) < 0:
@@ -1039,8 +1040,17 @@ class _Finder:
         end = _QUERY_NAME_REST.match(data, at).end()
         if end == len(data) and not final and end - at < _NAME_MAX:
             raise _Wait
-        if end < at + self.needles.lengths[ni] or data[end : end + 1] != b"=":
+        if end < at + self.needles.lengths[ni]:
             return None
+        if data[end : end + 1] != b"=":
+            # A URL nested percent-encoded in a parameter of this one (`?next=https%3A%2F%2F...
+            # %3Ftoken%3D...`): its name ends before `%3D`, after `%3F`, `%26` or `%23`.
+            m = _ENCODED_QUERY_NAME.search(data, max(0, at - _NAME_MAX), at)
+            end = _ENCODED_NAME_REST.match(data, at).end()
+            if m is None or end < at + self.needles.lengths[ni] \
+                    or data[end : end + 3].upper() != b"%3D":
+                return None
+            return end + 2, data[m.start(1) : end].decode("ascii")
         m = _QUERY_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
         if m is None:
             return None
@@ -1712,6 +1722,10 @@ _XML_TEXT = re.compile(
 _QUERY_NAME_HEAD = re.compile(rb"(?:[?&#]|&amp;|\\u0026)([A-Za-z0-9_.~%+-]*)\Z")
 _QUERY_NAME_REST = re.compile(rb"[A-Za-z0-9_.~%%+-]{0,%d}" % _NAME_MAX)
 _QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
+# (a nested URL's: its name after an encoded `?`, `&` or `#`; its value up to an encoded `&`/`#`)
+_ENCODED_QUERY_NAME = re.compile(rb"%(?:3[Ff]|26|23)([A-Za-z0-9_.~-]*)\Z")
+_ENCODED_NAME_REST = re.compile(rb"[A-Za-z0-9_.~-]{0,%d}" % _NAME_MAX)
+_ENCODED_QUERY_VALUE = re.compile(rb"""(?:[^&#%\s"'<>\\]|%(?!2[36]))*""")
 # An assignment in a config file or shell in a body (a file attached as text, a multipart
 # upload, code in a chat): the name's bytes after a stem hit, spaces, then `=` or YAML's `: `;
 # what the name starts after: a line's start (raw, or `\n` in a JSON string) or a JSON
@@ -1831,7 +1845,8 @@ def _xml_value(data: bytes, where: tuple[int, int, str]) -> Iterator[tuple[int, 
 def _query_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, str]]:
     """The value of a query parameter named as a secret in a URL inside a body (`where`:
     `_Finder.query_at`'s), as (start, end, its text), as the request URL's lose."""
-    vs, ve = _QUERY_VALUE.match(data, where[0] + 1).span()
+    value = _QUERY_VALUE if data[where[0]] == 61 else _ENCODED_QUERY_VALUE  # (61: `=`)
+    vs, ve = value.match(data, where[0] + 1).span()
     text = unquote_plus(data[vs:ve].decode("utf-8", "replace"))
     if text and not is_redacted(text):
         yield vs, ve, text
@@ -1842,7 +1857,8 @@ def _query_value_follows(data: bytes, where: tuple[int, str], final: bool) -> bo
     is not empty (an empty value is left as it is). `final=False` as in `_Finder.xml_at`."""
     if where[0] + 1 == len(data) and not final:
         raise _Wait
-    return _QUERY_VALUE.match(data, where[0] + 1).end() > where[0] + 1
+    value = _QUERY_VALUE if data[where[0]] == 61 else _ENCODED_QUERY_VALUE
+    return value.match(data, where[0] + 1).end() > where[0] + 1
 
 
 def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, str]]:
