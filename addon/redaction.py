@@ -1035,7 +1035,8 @@ class _Finder:
         as in `xml_at`."""
         lo = max(0, at - _NAME_MAX)
         if data.rfind(b"?", lo, at) < 0 and data.rfind(b"&", lo, at) < 0 \
-                and data.rfind(b"#", lo, at) < 0 and data.rfind(b"\\u0026", lo, at) < 0:
+                and data.rfind(b"#", lo, at) < 0 and data.rfind(b"\\u0026", lo, at) < 0 \
+                and data.rfind(b"%", lo, at) < 0:
             return None  # (no query before it: most hits, words in text)
         end = _QUERY_NAME_REST.match(data, at).end()
         if end == len(data) and not final and end - at < _NAME_MAX:
@@ -1044,13 +1045,14 @@ class _Finder:
             return None
         if data[end : end + 1] != b"=":
             # A URL nested percent-encoded in a parameter of this one (`?next=https%3A%2F%2F...
-            # %3Ftoken%3D...`): its name ends before `%3D`, after `%3F`, `%26` or `%23`.
+            # %3Ftoken%3D...`): its name ends before `%3D`, after `%3F`, `%26` or `%23` (or
+            # these encoded once more: `%253D`).
             m = _ENCODED_QUERY_NAME.search(data, max(0, at - _NAME_MAX), at)
             end = _ENCODED_NAME_REST.match(data, at).end()
-            if m is None or end < at + self.needles.lengths[ni] \
-                    or data[end : end + 3].upper() != b"%3D":
+            sep = _ENCODED_EQUALS.match(data, end)
+            if m is None or end < at + self.needles.lengths[ni] or sep is None:
                 return None
-            return end + 2, data[m.start(1) : end].decode("ascii")
+            return sep.end() - 1, data[m.start(1) : end].decode("ascii")
         m = _QUERY_NAME_HEAD.search(data, max(0, at - _NAME_MAX), at)
         if m is None:
             return None
@@ -1723,9 +1725,10 @@ _QUERY_NAME_HEAD = re.compile(rb"(?:[?&#]|&amp;|\\u0026)([A-Za-z0-9_.~%+-]*)\Z")
 _QUERY_NAME_REST = re.compile(rb"[A-Za-z0-9_.~%%+-]{0,%d}" % _NAME_MAX)
 _QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
 # (a nested URL's: its name after an encoded `?`, `&` or `#`; its value up to an encoded `&`/`#`)
-_ENCODED_QUERY_NAME = re.compile(rb"%(?:3[Ff]|26|23)([A-Za-z0-9_.~-]*)\Z")
+_ENCODED_QUERY_NAME = re.compile(rb"%(?:25)?(?:3[Ff]|26|23)([A-Za-z0-9_.~-]*)\Z")
+_ENCODED_EQUALS = re.compile(rb"%(?:25)?3[Dd]")
 _ENCODED_NAME_REST = re.compile(rb"[A-Za-z0-9_.~-]{0,%d}" % _NAME_MAX)
-_ENCODED_QUERY_VALUE = re.compile(rb"""(?:[^&#%\s"'<>\\]|%(?!2[36]))*""")
+_ENCODED_QUERY_VALUE = re.compile(rb"""(?:[^&#%\s"'<>\\]|%(?!(?:25)?2[36]))*""")
 # An assignment in a config file or shell in a body (a file attached as text, a multipart
 # upload, code in a chat): the name's bytes after a stem hit, spaces, then `=` or YAML's `: `;
 # what the name starts after: a line's start (raw, or `\n` in a JSON string) or a JSON
