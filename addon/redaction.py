@@ -1978,7 +1978,9 @@ _NAME_KINDS = (
 _ENV_NAME = r"""(?:(['"])[A-Za-z_][A-Za-z0-9_.-]*\1|[A-Za-z_][A-Za-z0-9_]*)"""
 _PLACEHOLDER = re.compile(
     r"\$\{\{[^{}\n]*\}\}|\{\{[^{}\n]*\}\}"
-    r"|\$(?:env:)?[A-Z_][A-Z0-9_]*|\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*%"
+    # (`$NAME`: words and `_`, digits only at its end: `$K9QW2ZP7` may be a password)
+    r"|\$(?:env:)?_?[A-Z]+(?:_[A-Z]+)*_?[0-9]*"
+    r"|\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*%"
     r"|(?:process\.env|import\.meta\.env)\.[A-Za-z_][A-Za-z0-9_]*"
     r"|(?:process\.env|os\.environ|ENV)\[\s*" + _ENV_NAME + r"\s*\]"
     r"|(?:os\.(?:getenv|environ\.get)|getenv|env|ENV\.fetch|System\.getenv|Deno\.env\.get"
