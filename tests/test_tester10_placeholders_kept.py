@@ -20,6 +20,7 @@ from vcrproxy import load_cassette
 from vcrproxy.cli.main import main
 
 REAL = "Zq8hunter2" + "Secret77xx"
+REAL_DOLLAR = "$K9QW" + "2ZP7"  # (a password starting with `$`: no reference)
 SNIPPETS = {
     "gha-secrets": "env:\n  OPENAI_API_KEY: ${{ secrets.OPENAI_API_KEY }}\n"
                    "  GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n",
@@ -44,7 +45,8 @@ SNIPPETS = {
 def test_tester10_placeholder_in_a_code_answer_is_kept(case, run_proxy, gateway, ca_cert,
                                                        tmp_path):
     snippet = SNIPPETS[case]
-    answer = f"Set it up like this:\n\n{snippet}\nand for the database:\nDB_PASSWORD={REAL}\n"
+    answer = (f"Set it up like this:\n\n{snippet}\nand for the database:\nDB_PASSWORD={REAL}\n"
+              f"ADMIN_PASSWORD={REAL_DOLLAR}\n")
     body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
                        "choices": [{"index": 0, "finish_reason": "stop", "message": {
                            "role": "assistant", "content": answer}}]}).encode()
@@ -61,6 +63,7 @@ def test_tester10_placeholder_in_a_code_answer_is_kept(case, run_proxy, gateway,
     got = json.loads(i.response.body_bytes)["choices"][0]["message"]["content"]
     asked = json.loads(i.request.body_bytes)["messages"][0]["content"]
     assert REAL not in cassette.read_text()  # (a real password still goes)
+    assert REAL_DOLLAR not in got
     out = CliRunner().invoke(main, ["check", str(cassette)])
     assert snippet in got, (f"the {case} placeholder was redacted in the answer", got,
                             out.output)
