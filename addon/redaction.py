@@ -247,8 +247,9 @@ def is_credential_name(name: str) -> bool:
 
 _TOKEN = r"[A-Za-z0-9_-]"
 # After a JSON string's escape a key starts anew, though a letter or digit is before it: a key
-# at a line's start (`...:\\nsk-proj-...`), after a tab, after `\\u00e9`.
-_AFTER_ESCAPE = r"(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4})"
+# at a line's start (`...:\\nsk-proj-...`), after a tab, after `\\u00e9`; after a bytes
+# literal's `\\xNN` (Python, C, JS) as well.
+_AFTER_ESCAPE = r"(?<=\\[nrtbf])|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\x[0-9A-Fa-f]{2})"
 # Base64 and key characters: a shape that starts with a digit must not start inside such a run.
 _NOT_IN_RUN = rf"(?:(?<![A-Za-z0-9+/_-])|{_AFTER_ESCAPE})"
 
