@@ -45,6 +45,10 @@ STREAMS = {
     "tgi": ("text/event-stream", "/generate_stream", [
         _sse({"index": k, "token": {"id": k, "text": t, "logprob": -0.25, "special": False},
               "generated_text": None, "details": None}) for k, t in enumerate(TEXTS)]),
+    # Anthropic's legacy Text Completions API (claude-2, /v1/complete with stream: true).
+    "anthropic-complete": ("text/event-stream", "/v1/complete", [
+        _sse({"type": "completion", "completion": t, "stop_reason": None,
+              "model": "claude-2.1"}, "completion") for t in TEXTS]),
     "cohere-v1-tool-params": ("application/stream+json", "/v1/chat", [
         json.dumps({"is_finished": False, "event_type": "tool-calls-chunk",
                     "tool_call_delta": {"index": 0, "parameters": t}}).encode() + b"\n"
@@ -70,7 +74,7 @@ def test_tester10_key_split_over_other_apis_events_is_redacted(api, run_proxy, g
     body = i.response.body_bytes
     assert b"keep it safe" in body  # (recorded)
     joined = "".join(json.loads(f'"{m}"') for m in re.findall(
-        r'"(?:text|arguments|parameters)": "((?:[^"\\]|\\.)*)"', body.decode()))
+        r'"(?:text|arguments|parameters|completion)": "((?:[^"\\]|\\.)*)"', body.decode()))
     out = CliRunner().invoke(main, ["check", str(cassette)])
     assert KEY not in joined, (f"the key split over {api} events was recorded", out.output)
     assert joined == "Your key is <REDACTED>, keep it safe.", joined
