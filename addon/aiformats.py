@@ -1500,9 +1500,10 @@ DELTA_FIELDS: dict[str, tuple[str, ...]] = {
     # v2's `content-delta` (`delta.message.content.text`), `tool-plan-delta` (`tool_plan`),
     # `tool-call-delta` (`function.arguments`); Hugging Face TGI's `token.text`; OpenAI's
     # Assistants API: `thread.message.delta`'s `text.value`, `thread.run.step.delta`'s
-    # `function.arguments` and code interpreter's `input`.
+    # `function.arguments` and code interpreter's `input`; Anthropic's legacy Text
+    # Completions (`/v1/complete`): `completion` events' `completion`.
     OTHER_STREAMS: ("content", "thinking", "response", "text", "parameters", "arguments",
-                    "tool_plan", "value", "input"),
+                    "tool_plan", "value", "input", "completion"),
 }
 # A field and its JSON string, found in the raw bytes (one regex pass with a literal start: a
 # JSON parse of each event costs 10 times more); group 2 is the string's contents as written.
@@ -1566,15 +1567,16 @@ _COHERE_V2_EVENTS = frozenset({"message-start", "content-start", "content-delta"
 
 
 def _other_api(obj: Any) -> str | None:
-    """OTHER_STREAMS when `obj` is an event of Ollama's, Cohere's (v1 or v2), TGI's or the
-    Assistants API's streams."""
+    """OTHER_STREAMS when `obj` is an event of Ollama's, Cohere's (v1 or v2), TGI's, the
+    Assistants API's or Anthropic's legacy Text Completions streams."""
     if not isinstance(obj, dict):
         return None
     if "event_type" in obj or "is_finished" in obj \
             or ("done" in obj and ("message" in obj or "response" in obj)) \
             or obj.get("type") in _COHERE_V2_EVENTS \
             or (isinstance(obj.get("token"), dict) and "generated_text" in obj) \
-            or str(obj.get("object")).startswith("thread."):
+            or str(obj.get("object")).startswith("thread.") \
+            or (obj.get("type") == "completion" and isinstance(obj.get("completion"), str)):
         return OTHER_STREAMS
     return None
 
