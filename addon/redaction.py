@@ -12,8 +12,9 @@ function run with a report):
   The rule (`is_credential_name`) covers the kinds, not a list: `*api-key*`, `*apikey*`,
   `*auth*` (not `author*`), `*token` (not counters such as `max_tokens`, `usage.*_tokens`,
   `token_count`, `nextPageToken`), `*secret*`, `password`/`passwd`/`pwd`/`pass`, `cookie`,
-  `session*id`, `signature`/`sig`, `credential`, `private_key`, `app_key`... (not OAuth discovery
-  metadata: `*_supported`, `authorization_servers`). Config adds or keeps names.
+  `session*id`, `signature`/`sig`, `hmac`/`hdnts`, `credential`, `private_key`, `app_key`...
+  (not OAuth discovery metadata: `*_supported`, `authorization_servers`). Config adds or keeps
+  names.
 - **By shape**: strings shaped like the keys of the providers we know (`SHAPES`: OpenAI,
   Anthropic, Google API/OAuth keys, AWS ids, STS tokens and SigV4 signatures, Together,
   Fireworks, Perplexity, Replicate, LangSmith, Tavily, ..., JWTs, `Bearer <token>`), anywhere:
@@ -230,6 +231,10 @@ def is_credential_name(name: str) -> bool:
             return True
         if "signature" in w or w in ("sig", "bearer"):
             return True
+        # A signed URL's MAC (`hmac=`) or Akamai EdgeAuth token (`hdnts=exp=...~hmac=...`).
+        if w in ("hmac", "hdnts") and after not in _NOT_AFTER_AUTH \
+                and after not in ("algorithm", "alg", "algorithms"):
+            return True
         if (
             (w.startswith("auth") or w == "oauth")
             and (not w.startswith("author") or w.startswith("authoriz"))
@@ -445,7 +450,7 @@ _SHAPE_OF: dict[str, Shape] = {s.pattern.pattern: s for s in SHAPES}
 # is found (`api_keys`, `accessTokenValue`, `aPiKeY`).
 CREDENTIAL_STEMS = (
     "key", "token", "secret", "pass", "pwd", "passphrase", "auth", "cookie", "credential",
-    "sig", "bearer", "sess",
+    "sig", "bearer", "sess", "hmac", "hdnts",
     # OAuth's device flow and PKCE (RFC 8628 3.2, RFC 7636 4.1): a device_code polls for the
     # user's tokens, a code_verifier redeems an authorization code
     "device_code", "devicecode", "code_verifier", "codeverifier",
