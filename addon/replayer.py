@@ -164,6 +164,9 @@ class Replayer:
         # The session (or why none) `requestheaders` found for a flow it left to `request`
         # (session_for drops the Proxy-Authorization it reads: it answers once per flow).
         self._found: dict[str, CassetteSession | CassetteError] = {}
+        # Replayed WebSocket sessions still open, reported at their end (their live line
+        # gives the messages' bytes and the session's length, not the upgrade's).
+        self._open_ws: dict[str, tuple[http.HTTPFlow, CassetteSession]] = {}
 
     @property
     def ready(self) -> bool:
@@ -173,7 +176,17 @@ class Replayer:
         await self.chunks.start()
 
     async def done(self) -> None:
+        for flow, _ in list(self._open_ws.values()):  # (still open at the stop)
+            self.websocket_end(flow)
         await self.chunks.stop()
+
+    @fail_closed
+    def websocket_end(self, flow: http.HTTPFlow) -> None:
+        held = self._open_ws.pop(flow.id, None)
+        if held is not None:
+            kind = flow.metadata.get("vcrproxy")
+            self.reporter.report(flow, kind if kind in ("miss", "error") else "replayed",
+                                 held[1])
 
     def forget(self, flow: http.HTTPFlow) -> None:
         """A hook failed for `flow` (answered as a miss instead): drop its state and its count."""
@@ -494,6 +507,7 @@ class Replayer:
                 # recorded as a new episode, as the client sees it (recorder.adopt_websocket).
                 state.uncount()
                 sess.put_back(state.interaction)
+                self._open_ws.pop(flow.id, None)  # (reported as recorded: the recorder's)
                 self.recorder.adopt_websocket(flow, sess)
                 flow.metadata["vcrproxy"] = "recording"
                 log.info("%s; new episode: the rest goes upstream and is recorded",
@@ -621,6 +635,10 @@ class Replayer:
                     flow.response.raw_content = replay.interaction.response.body_bytes
         if replay.fault is not None:
             self.reporter.report(flow, "fault", replay.session, replay.fault.describe())
+            return
+        if flow.websocket is not None and flow.metadata.get("vcrproxy") != "recording":
+            self._open_ws[flow.id] = (flow, replay.session)  # (reported at its end)
+            self.reporter.hold(flow)
             return
         self.reporter.report(flow, "replayed", replay.session)
 

@@ -33,7 +33,9 @@ def counting_tap(flow: http.HTTPFlow) -> Callable[[bytes], bytes]:
 @dataclass
 class FlowReport:
     """One finished flow, for live display: kind is replayed / recorded / miss / passthrough /
-    fault / error."""
+    fault / error. `size`: body bytes sent to the client (a WebSocket session's: its messages'
+    bytes, both ways); `ttfb_ms`, `total_ms`: from the request's start to the response's
+    headers and to its end (a WebSocket session's close)."""
 
     kind: str
     method: str
@@ -77,10 +79,13 @@ class Reporter:
             if resp.timestamp_start:
                 ttfb = (resp.timestamp_start - start) * 1000
             end = resp.timestamp_end or time.time()
-            total = (end - start) * 1000
             size = flow.metadata.get(WIRE_SIZE)
             if size is None:
                 size = len(resp.raw_content or b"")
+            if flow.websocket is not None:  # (the session, not its upgrade's empty body)
+                end = flow.websocket.timestamp_end or time.time()
+                size = sum(len(m.content) for m in flow.websocket.messages)
+            total = (end - start) * 1000
         report = FlowReport(
             kind=kind,
             method=req.method,
