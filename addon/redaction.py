@@ -297,6 +297,9 @@ _SPACES = b"\t\n\x0b\x0c\r "
 # a JSON escape or a percent-escape (`?q=my%20sk-...` in a URL a body holds).
 _AFTER_PERCENT = r"(?<=%[0-9A-Fa-f]{2})"  # (not in _NOT_IN_RUN: `%2F` is base64's `/`)
 _KEY_START = rf"(?:(?<![A-Za-z0-9])|{_AFTER_ESCAPE}|{_AFTER_PERCENT})"
+# Where a fixed-length key ends: not inside a word, but before `_` (`AKIA..._backup`), which
+# `\b` takes for the key's word going on.
+_KEY_END = r"(?![A-Za-z0-9])"
 
 
 def _shape(name: str, label: str, pattern: str, *needles: str | tuple[str, int],
@@ -359,13 +362,13 @@ SHAPES: tuple[Shape, ...] = (
     _shape("google-client-secret", "a Google OAuth client secret (GOCSPX-...)",
            rf"\bGOCSPX-{_TOKEN}{{20,}}", "GOCSPX-"),
     _shape("aws-access-key", "an AWS access key id (AKIA.../ASIA...)",
-           r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", "AKIA", "ASIA"),
+           rf"\b(?:AKIA|ASIA)[0-9A-Z]{{16}}{_KEY_END}", "AKIA", "ASIA"),
     # (percent-encoded too, as a presigned URL's X-Amz-Security-Token holds it)
     _shape("aws-session-token", "an AWS session token (IQoJb3JpZ2luX2...)",
            rf"\b(?:IQoJb3JpZ2luX2|FwoGZXIvYXdz){_B64}{{40,}}",
            "IQoJb3JpZ2luX2", "FwoGZXIvYXdz", reach=_ESC_REACH),
     _shape("aws-sigv4", "an AWS SigV4 signature (Signature=...)",
-           r"\bSignature=(?P<secret>[0-9a-f]{64})\b", "Signature="),
+           rf"\bSignature=(?P<secret>[0-9a-f]{{64}}){_KEY_END}", "Signature="),
     _shape("bedrock", "an Amazon Bedrock API key (ABSK.../bedrock-api-key-...)",
            rf"\b(?:ABSKQmVkcm9ja0FQSUtleS|bedrock-api-key-)(?:%|{_B64}){{20,}}",
            "ABSKQmVkcm9ja0FQSUtleS", "bedrock-api-key-", reach=_ESC_REACH),
@@ -391,7 +394,7 @@ SHAPES: tuple[Shape, ...] = (
     _shape("pinecone", "a Pinecone key (pcsk_...)", r"\bpcsk_[A-Za-z0-9_]{30,}", "pcsk_"),
     _shape("vercel", "a Vercel AI Gateway key (vck_...)", r"\bvck_[A-Za-z0-9]{20,}", "vck_"),
     _shape("jina", "a Jina AI key (jina_...)", rf"\bjina_{_TOKEN}{{30,}}", "jina_"),
-    _shape("firecrawl", "a Firecrawl key (fc-...)", r"\bfc-[0-9a-f]{32}\b", "fc-"),
+    _shape("firecrawl", "a Firecrawl key (fc-...)", rf"\bfc-[0-9a-f]{{32}}{_KEY_END}", "fc-"),
     _shape("anyscale", "an Anyscale key (esecret_...)", r"\besecret_[A-Za-z0-9]{20,}",
            "esecret_"),
     # Gemini's ephemeral tokens (the Live API's client keys, POST /v1alpha/auth_tokens): the
