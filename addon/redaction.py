@@ -1985,8 +1985,10 @@ _NAME_KINDS = (
 # recorded answer still says what the model wrote; a default beside a reference
 # (`${KEY:-value}`, `os.getenv("KEY", "value")`) may be real and is not one.
 _ENV_NAME = r"""(?:(['"])[A-Za-z_][A-Za-z0-9_.-]*\1|[A-Za-z_][A-Za-z0-9_]*)"""
+# (A template holds no quote: a quoted literal in it is a default, `{{ .Values.pw | default
+# "..." }}`, `${{ secrets.X || '...' }}`, which may be real.)
 _PLACEHOLDER = re.compile(
-    r"\$\{\{[^{}\n]*\}\}|\{\{[^{}\n]*\}\}"
+    r"\$\{\{[^{}\n'\"`]*\}\}|\{\{[^{}\n'\"`]*\}\}"
     # (`$NAME`: words and `_`, digits only at its end: `$K9QW2ZP7` may be a password)
     r"|\$(?:env:)?_?[A-Z]+(?:_[A-Z]+)*_?[0-9]*"
     r"|\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*%"
@@ -2003,10 +2005,19 @@ _PLACEHOLDER = re.compile(
 )
 
 
+# A stand-in's words: letters, digits only at a word's end (`<api-key-2>`, `${S3_BUCKET}`,
+# `.Values.apiKey`), as `$NAME`'s: a name with digits inside a word (`${K9QW2ZP7xq}`,
+# `<Zq8hunter2Secret77>`, `Zq8hunter2Secret...`) may be a real password in those marks.
+_STAND_IN_WORD = re.compile(r"[A-Za-z]*[0-9]*")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
 def is_placeholder(value: str) -> bool:
     """Whether a value named as a credential is a reference or a stand-in (`_PLACEHOLDER`;
-    a `,` or `;` after it ends a line of code)."""
-    return _PLACEHOLDER.fullmatch(value.strip().rstrip(",;")) is not None
+    a `,` or `;` after it ends a line of code): its words look like words (`_STAND_IN_WORD`)."""
+    value = value.strip().rstrip(",;")
+    return _PLACEHOLDER.fullmatch(value) is not None and all(
+        _STAND_IN_WORD.fullmatch(w) for w in _WORD.findall(value))
 
 
 def _named_fields(
