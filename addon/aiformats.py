@@ -1515,6 +1515,8 @@ _DELTA_RES = {
 _DELTA_RES[REPLICATE_STREAM] = re.compile(
     rb"(?m)^(event: ?output)\r?\n(?:(?:id|retry):[^\r\n]*\r?\n)*data: ?([^\r\n]*)")
 _REPLICATE_HEAD = re.compile(rb"(?m)^event: ?output\r?$")
+# An output event's next data line (a text with a line break: `data: intro\ndata: r8_...`).
+_REPLICATE_MORE = re.compile(rb"\r?\ndata: ?([^\r\n]*)")
 # Where a delta piece starts in the raw bytes: what a field's name ends with (`": ?"`).
 DELTA_STARTS = (b':"', b': "')
 _INDEX = re.compile(rb'index" ?: ?(\d+)')
@@ -1675,7 +1677,15 @@ class DeltaPieces:
             stream = streams.get(key)
             if stream is None:
                 stream = streams[key] = (bytearray(), array("q"), array("q"))
-            stream[0].extend(m.group(2))
+            if self.api == REPLICATE_STREAM:
+                # (each data line is a piece; one that another follows keeps its line break,
+                # the text's own, so a key at the next line's start is no word's end)
+                while (more := _REPLICATE_MORE.match(data, e, end)) is not None:
+                    stream[0].extend(data[s : more.start()] + b"\n")
+                    stream[1].append(base + s)
+                    stream[2].append(base + more.start() + 1)
+                    s, e = more.span(1)
+            stream[0].extend(data[s:e])
             stream[1].append(base + s)
             stream[2].append(base + e)
 
