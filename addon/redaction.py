@@ -1055,7 +1055,7 @@ class _Finder:
         if data[end : end + 1] != b"=":
             # A URL nested percent-encoded in a parameter of this one (`?next=https%3A%2F%2F...
             # %3Ftoken%3D...`): its name ends before `%3D`, after `%3F`, `%26` or `%23` (or
-            # these encoded once more: `%253D`).
+            # these encoded once more, or more times: `%253D`, `%25253D`).
             m = _ENCODED_QUERY_NAME.search(data, max(0, at - _NAME_MAX), at)
             end = _ENCODED_NAME_REST.match(data, at).end()
             sep = _ENCODED_EQUALS.match(data, end)
@@ -1734,10 +1734,11 @@ _QUERY_NAME_HEAD = re.compile(rb"(?:[?&#]|&amp;|\\u0026)([A-Za-z0-9_.~%+-]*)\Z")
 _QUERY_NAME_REST = re.compile(rb"[A-Za-z0-9_.~%%+-]{0,%d}" % _NAME_MAX)
 _QUERY_VALUE = re.compile(rb"""[^&#\s"'<>\\]*""")
 # (a nested URL's: its name after an encoded `?`, `&` or `#`; its value up to an encoded `&`/`#`)
-_ENCODED_QUERY_NAME = re.compile(rb"%(?:25)?(?:3[Ff]|26|23)([A-Za-z0-9_.~-]*)\Z")
-_ENCODED_EQUALS = re.compile(rb"%(?:25)?3[Dd]")
+# (encoded once more at each level of nesting: `%253D`, `%25253D`...)
+_ENCODED_QUERY_NAME = re.compile(rb"%(?:25)*(?:3[Ff]|26|23)([A-Za-z0-9_.~-]*)\Z")
+_ENCODED_EQUALS = re.compile(rb"%(?:25)*3[Dd]")
 _ENCODED_NAME_REST = re.compile(rb"[A-Za-z0-9_.~-]{0,%d}" % _NAME_MAX)
-_ENCODED_QUERY_VALUE = re.compile(rb"""(?:[^&#%\s"'<>\\]|%(?!(?:25)?2[36]))*""")
+_ENCODED_QUERY_VALUE = re.compile(rb"""(?:[^&#%\s"'<>\\]|%(?!(?:25)*2[36]))*""")
 # An assignment in a config file or shell in a body (a file attached as text, a multipart
 # upload, code in a chat): the name's bytes after a stem hit, spaces, then `=` or YAML's `: `;
 # what the name starts after: a line's start (raw, or `\n` in a JSON string) or a JSON
