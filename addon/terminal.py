@@ -43,6 +43,13 @@ def clean(text: str, keep_cr: bool = False) -> str:
     return _CONTROL.sub(_escaped, text)
 
 
+def json_safe(text: str) -> str:
+    """JSON text (json.dumps with ensure_ascii=False) with what a terminal obeys or a reader is
+    misled by written as JSON escapes (`\\u009b`, `\\u202e`, `\\u2028`): the same value for a
+    parser, nothing for a terminal to act on (C0 controls json.dumps escapes itself)."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def clean_line(text: str) -> str:
     """`clean` for a one-line field (a URL, a model, a tool's name, a finish reason): a line
     break in it is escaped too (it could fake a line of the view)."""

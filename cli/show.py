@@ -23,7 +23,7 @@ from vcrproxy.conversation import format_duration
 from vcrproxy.conversation import usage_text as _usage_text
 from vcrproxy.terminal import clean as _clean
 from vcrproxy.terminal import clean_line as _clean_line
-from vcrproxy.terminal import joined
+from vcrproxy.terminal import joined, json_safe
 from vcrproxy.terminal import one_line as _one_line
 from vcrproxy.websocket import WsSession, session_from_response, summarize_session, timeline
 
@@ -338,7 +338,8 @@ def render_json(cassette: Cassette, ids: Iterable[int] | None = None) -> str:
         d = s.to_dict()
         d["duration"] = format_duration(s.duration_ns)
         items.append(d)
-    return json.dumps(items, ensure_ascii=False, indent=2)
+    # (controls a terminal obeys as JSON escapes: the output is often read in one)
+    return json_safe(json.dumps(items, ensure_ascii=False, indent=2))
 
 
 def show(
