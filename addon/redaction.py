@@ -963,7 +963,11 @@ class _Finder:
                 if m is not None:
                     last[pi] = m.span()
                     s, e = m.span(self.groups[pi])
-                    if e > s and not _is_stand_in(data, s, e):
+                    # (A stand-in holds no other start of its shape: a match from a header
+                    # named in prose to a real key's end is no stand-in, though "EXAMPLE" is in
+                    # it; the hits inside a match are not tried again.)
+                    if e > s and not (_is_stand_in(data, s, e) and data.find(
+                            self.needles.needles[ni], at + 1, m.end()) < 0):
                         found.append((s, e, ("shape", self._what(pi, data, s, e))))
         for pi, bp in self.custom:
             for m in bp.finditer(data):
