@@ -1982,6 +1982,10 @@ _NAME_KINDS = (
 )
 
 
+_FORM_NAME_KINDS = tuple(k for k in _NAME_KINDS
+                         if k.label not in ("line", "connection string part"))
+
+
 # A value named as a credential that holds none: what docs and generated code write in its
 # place. A reference to where the secret is kept (`${{ secrets.GITHUB_TOKEN }}`, `$OPENAI_API_KEY`,
 # `${DB_PASSWORD}`, `%API_KEY%`, `{{ .Values.apiKey }}`, `process.env.OPENAI_API_KEY`,
@@ -2032,14 +2036,15 @@ def _named_fields(
     config: RedactionConfig,
     place: str,
     values: dict[str, str],
+    kinds: tuple[_NameKind, ...] = _NAME_KINDS,
 ) -> list[Span]:
     """Values named as credentials where a field needle hit is in a name: a JSON field, an XML
-    element, a query parameter of a URL, a `.env` or shell assignment (`_NAME_KINDS`, in that
-    order); each value's text goes to `values` (first name kept) too."""
+    element, a query parameter of a URL, a `.env` or shell assignment (`kinds`, `_NAME_KINDS`
+    in that order); each value's text goes to `values` (first name kept) too."""
     # (Each hit costs a bounded look around it: cheaper than a search of a large body for
     # `</` or `=` first.)
     spans: list[Span] = []
-    for kind in _NAME_KINDS:
+    for kind in kinds:
         if kind.present is not None and not kind.present(data):
             continue
         # A name inside the last value found goes with it: a value may run to the end of a
@@ -2311,7 +2316,10 @@ def _body_name_spans(
     values: dict[str, str],
 ) -> list[Span]:
     ctype = first_header(headers, "content-type").lower()
-    spans = _named_fields(data, hits, finder, config, place, values) if hits else []
+    # (A urlencoded form's pairs are the form pass's: read as a `.env` line or a connection
+    # string's pair, a credential first in the form took every field after it, `&` included.)
+    kinds = _FORM_NAME_KINDS if _FORM_TYPE in ctype else _NAME_KINDS
+    spans = _named_fields(data, hits, finder, config, place, values, kinds) if hits else []
     if b"curl" in data and len(data) < _PAIRS_MAX:  # (under what the stream scan decides)
         spans += _curl_spans(data, config, place, values)
     if b'"grant_type"' in data and len(data) < _PAIRS_MAX:
