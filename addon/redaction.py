@@ -1994,10 +1994,8 @@ _FORM_NAME_KINDS = tuple(k for k in _NAME_KINDS
 # recorded answer still says what the model wrote; a default beside a reference
 # (`${KEY:-value}`, `os.getenv("KEY", "value")`) may be real and is not one.
 _ENV_NAME = r"""(?:(['"])[A-Za-z_][A-Za-z0-9_.-]*\1|[A-Za-z_][A-Za-z0-9_]*)"""
-# (A template holds no quote: a quoted literal in it is a default, `{{ .Values.pw | default
-# "..." }}`, `${{ secrets.X || '...' }}`, which may be real.)
 _PLACEHOLDER = re.compile(
-    r"\$\{\{[^{}\n'\"`]*\}\}|\{\{[^{}\n'\"`]*\}\}"
+    r"\$\{\{[^{}\n]*\}\}|\{\{[^{}\n]*\}\}"
     # (`$NAME`: words and `_`, digits only at its end: `$K9QW2ZP7` may be a password)
     r"|\$(?:env:)?_?[A-Z]+(?:_[A-Z]+)*_?[0-9]*"
     r"|\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*%"
@@ -2021,12 +2019,23 @@ _STAND_IN_WORD = re.compile(r"[A-Za-z]*[0-9]*")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
+# A quoted literal in a template names where the secret is (`{{ env "API_KEY" }}`, Ansible's
+# `{{ lookup('env', 'API_KEY') }}`, `${{ secrets['API_KEY'] }}`); any other is a default,
+# `{{ .Values.pw | default "..." }}`, `${{ secrets.X || '...' }}`, which may be real.
+_QUOTED = re.compile(r"""(['"`])(.*?)\1""")
+_QUOTED_NAME = re.compile(r"[A-Z][A-Z0-9_]*|env")
+
+
 def is_placeholder(value: str) -> bool:
     """Whether a value named as a credential is a reference or a stand-in (`_PLACEHOLDER`;
-    a `,` or `;` after it ends a line of code): its words look like words (`_STAND_IN_WORD`)."""
+    a `,` or `;` after it ends a line of code): its words look like words (`_STAND_IN_WORD`),
+    a template's quoted literals are names (`_QUOTED_NAME`)."""
     value = value.strip().rstrip(",;")
-    return _PLACEHOLDER.fullmatch(value) is not None and all(
-        _STAND_IN_WORD.fullmatch(w) for w in _WORD.findall(value))
+    if _PLACEHOLDER.fullmatch(value) is None or not all(
+            _STAND_IN_WORD.fullmatch(w) for w in _WORD.findall(value)):
+        return False
+    return "{{" not in value or all(
+        _QUOTED_NAME.fullmatch(m[2]) for m in _QUOTED.finditer(value))
 
 
 def _named_fields(
