@@ -1892,11 +1892,27 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
         # YAML's value on the lines under its key (`password: |`, `>-`, or nothing after the
         # colon): the block indented deeper than the key's line (YAML 1.2 8.1, 7.3.3).
         vs, ve = _yaml_block(data, at, ve)
+    if group == "plain" and data.startswith((b"{{", b"${{"), vs):
+        # A template (Helm, Jinja, GitHub Actions) holds quotes, where a plain value stops:
+        # the value is the whole `{{ ... }}`, its default (`| default "..."`) included.
+        ve = _template_end(data, vs, ve)
     vs = _value_span(name, data, vs, ve)  # (`Authorization: Bearer <token>`)
     text = _json_string(data[vs:ve]) if b"\\" in data[vs:ve] else \
         data[vs:ve].decode("utf-8", "replace")
     if text and not is_redacted(text):
         yield vs, ve, text
+
+
+def _template_end(data: bytes, start: int, end: int) -> int:
+    """Where the template value starting at `start` ends: after its `}}` on the same line (a
+    JSON string's `\\n` ends a line too), or `end` when it has none."""
+    line_end = len(data)
+    for stop in (b"\n", b"\r", b"\\n", b"\\r"):
+        at = data.find(stop, start, line_end)
+        if at >= 0:
+            line_end = at
+    close = data.rfind(b"}}", start, line_end)
+    return close + 2 if close >= 0 and close + 2 > end else end
 
 
 # What may follow a YAML key's colon when its value is the block under it: a block scalar's
