@@ -145,7 +145,8 @@ OPTIONS: tuple[Option, ...] = (
            "Request headers compared when matching (adds headers to vcr_match_on)."),
     Option("vcr_allow_repeats", bool, False,
            "Let one recorded interaction answer several identical requests (while recording "
-           "too: a repeat gets this session's recording, as in go-vcr)."),
+           "too: a repeat gets this session's recording, as in go-vcr, so a client polling a "
+           "job sees its first answer again)."),
     Option("vcr_pace", str, Pace.INSTANT.value,
            "instant: replay at once; recorded: wait the recorded time to headers and to each "
            "chunk.", choices=PACES),
