@@ -54,8 +54,19 @@ STREAMS = {
 @pytest.mark.parametrize("api", list(STREAMS))
 def test_tester10_key_split_over_ndjson_lines_is_redacted(api, run_proxy, gateway, ca_cert,
                                                           tmp_path):
+    _check(api, [], run_proxy, gateway, ca_cert, tmp_path)
+
+
+def test_ndjson_stream_with_blank_lines_first_is_a_delta_stream(run_proxy, gateway, ca_cert,
+                                                                 tmp_path):
+    """(Blank lines before the first object, which NDJSON readers skip, left the stream
+    unrecognised.)"""
+    _check("ollama-chat", [b"\n", b"\r\n"], run_proxy, gateway, ca_cert, tmp_path)
+
+
+def _check(api: str, blank: list[bytes], run_proxy, gateway, ca_cert, tmp_path) -> None:
     path, events, text_of = STREAMS[api]
-    lines = [json.dumps(e).encode() + b"\n" for e in events]
+    lines = blank + [json.dumps(e).encode() + b"\n" for e in events]
     cassette = tmp_path / "ndjson.yaml"
     with tls_upstream(gateway, [("Content-Type", "application/x-ndjson")], lines) as upstream:
         proxy = run_proxy(cassette, "record")
@@ -63,11 +74,11 @@ def test_tester10_key_split_over_ndjson_lines_is_redacted(api, run_proxy, gatewa
                 "POST", upstream + path, json={"model": "llama3.2", "stream": True,
                                                "messages": [{"role": "user", "content": "key?"}]}
         ) as r:
-            got = [json.loads(line) for line in r.iter_lines() if line]
+            got = [json.loads(line) for line in r.iter_lines() if line.strip()]
         assert "".join(map(text_of, got)) == "".join(TEXTS)  # (the client got it whole)
         proxy.stop()
     [i] = load_cassette(cassette).interactions
-    recorded = [json.loads(line) for line in i.response.body_bytes.splitlines() if line]
+    recorded = [json.loads(line) for line in i.response.body_bytes.splitlines() if line.strip()]
     assert len(recorded) == len(events)  # (recorded, every line still parses)
     text = "".join(map(text_of, recorded))
     out = CliRunner().invoke(main, ["check", str(cassette)])
