@@ -1594,7 +1594,11 @@ def _ndjson_api(head: bytes, final: bool) -> str | None:
                 return ""
             nl = len(head)
         line, pos = head[pos:nl].strip(), nl + 1
-        obj = _load_json(line) if line else None
+        if not line:  # (a blank line: NDJSON readers skip it)
+            if pos >= len(head):
+                break
+            continue
+        obj = _load_json(line)
         if not isinstance(obj, dict):
             return None
         if _other_api(obj):
