@@ -1904,15 +1904,34 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
 
 
 def _template_end(data: bytes, start: int, end: int) -> int:
-    """Where the template value starting at `start` ends: after its `}}` on the same line (a
-    JSON string's `\\n` ends a line too), or `end` when it has none."""
+    """Where the template value starting at `start` ends: after its own `}}` (the first outside
+    a quoted literal; a quote may be escaped, `\\"` in a JSON string) on the same line (a JSON
+    string's `\\n` ends a line too), or `end` when it has none. (Not the line's last `}}`: at a
+    JSON string's end the line runs on through the next strings, another message's `{{ }}`.)"""
     line_end = len(data)
     for stop in (b"\n", b"\r", b"\\n", b"\\r"):
         at = data.find(stop, start, line_end)
         if at >= 0:
             line_end = at
-    close = data.rfind(b"}}", start, line_end)
-    return close + 2 if close >= 0 and close + 2 > end else end
+    quote = 0
+    i = data.index(b"{{", start) + 2
+    while i < line_end:
+        c = data[i]
+        if c == 92:  # (`\\`: what the backslashes escape, a quote among them)
+            while i < line_end and data[i] == 92:
+                i += 1
+            if i >= line_end:
+                break
+            c = data[i]
+        if quote:
+            if c == quote:
+                quote = 0
+        elif c in b"\"'`":
+            quote = c
+        elif c == 125 and data[i + 1 : i + 2] == b"}":  # (`}}`)
+            return i + 2 if i + 2 > end else end
+        i += 1
+    return end
 
 
 # What may follow a YAML key's colon when its value is the block under it: a block scalar's
