@@ -1785,6 +1785,8 @@ _ESCAPED_ARRAY = re.compile(rb"(?:\s|\\[nrt])*:(?:\s|\\[nrt])*\[")
 _ESCAPED_ITEM = re.compile(
     rb'(?:\s|\\[nrt])*\\"((?:[^"\\]|\\[^"\\]|\\\\(?:\\[\\"]|[^"\\]))*)\\"(?:\s|\\[nrt])*([,\]])')
 _FORM_TYPE = "application/x-www-form-urlencoded"
+# What a form encoder never writes raw (`+`, `%0A`, `%3B`): text sent with the form type.
+_NOT_ENCODED = re.compile(rb"[ \t\r\n;]")
 
 
 def _value_span(name: str, data: bytes, start: int, end: int) -> int:
@@ -2361,8 +2363,11 @@ def _body_name_spans(
 ) -> list[Span]:
     ctype = first_header(headers, "content-type").lower()
     # (A urlencoded form's pairs are the form pass's: read as a `.env` line or a connection
-    # string's pair, a credential first in the form took every field after it, `&` included.)
-    kinds = _FORM_NAME_KINDS if _FORM_TYPE in ctype else _NAME_KINDS
+    # string's pair, a credential first in the form took every field after it, `&` included.
+    # Only a body an encoder wrote, though: one with a raw space, line break or `;` is text sent
+    # with the form type, `curl -d @.env` or a connection string, its lines and pairs read too.)
+    kinds = _FORM_NAME_KINDS if _FORM_TYPE in ctype and _NOT_ENCODED.search(data) is None \
+        else _NAME_KINDS
     spans = _named_fields(data, hits, finder, config, place, values, kinds) if hits else []
     if b"curl" in data and len(data) < _PAIRS_MAX:  # (under what the stream scan decides)
         spans += _curl_spans(data, config, place, values)
