@@ -1894,6 +1894,12 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
         # YAML's value on the lines under its key (`password: |`, `>-`, or nothing after the
         # colon): the block indented deeper than the key's line (YAML 1.2 8.1, 7.3.3).
         vs, ve = _yaml_block(data, at, ve)
+    stop = m.end(group)
+    if group == "plain" and stop < len(data) and data[stop] in b'"\\' and ve > vs:
+        # Code (`os.getenv("KEY", "...")`, `process.env.KEY || "..."`): an unquoted value that
+        # reaches a quote goes on to its line's end, as dotenv reads it; else the default after
+        # the reference was kept and the reference alone lost its start.
+        ve = _code_value_end(data, vs, stop)
     if group == "plain" and data.startswith((b"{{", b"${{"), vs):
         # A template (Helm, Jinja, GitHub Actions) holds quotes, where a plain value stops:
         # the value is the whole `{{ ... }}`, its default (`| default "..."`) included.
@@ -1903,6 +1909,51 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
         data[vs:ve].decode("utf-8", "replace")
     if text and not is_redacted(text):
         yield vs, ve, text
+
+
+def _in_json_line(data: bytes, start: int) -> bool:
+    """Whether the assignment whose value starts at `start` is in a JSON string: its line holds
+    a quote or an escaped line break before it (its name followed one)."""
+    line = max(data.rfind(b"\n", 0, start), data.rfind(b"\r", 0, start)) + 1
+    return data.find(b'"', line, start) >= 0 or data.find(b"\\n", line, start) >= 0
+
+
+def _code_value_end(data: bytes, start: int, stop: int) -> int:
+    """Where an unquoted value that stopped at a quote at `stop` ends: its line's end. In raw
+    text, a trailing comment left out; in a JSON string (at any depth), before an escaped line
+    break or a quote with fewer backslashes than the one at `stop` (the string's end); `stop`
+    when that quote is the string's end itself."""
+    n = len(data)
+    if not _in_json_line(data, start):
+        m = _RAW_LINE_REST.match(data, stop)
+        return m.end()
+    q = stop
+    while q < n and data[q] == 92:
+        q += 1
+    if q >= n or data[q] != 34 or q == stop:  # (34: `"`; with no backslash: the string's end)
+        return stop
+    quote = q - stop
+    i = stop
+    while i < n:
+        c = data[i]
+        if c in (10, 13, 34):
+            break
+        if c == 92:
+            k = i
+            while k < n and data[k] == 92:
+                k += 1
+            if k >= n or data[k] in b"nr" or (data[k] == 34 and k - i < quote):
+                break
+            i = k + 1
+            continue
+        i += 1
+    while i > stop and data[i - 1] in b" \t":
+        i -= 1
+    return i
+
+
+# The rest of a raw line, a trailing comment left out.
+_RAW_LINE_REST = re.compile(rb"[^\r\n]*?(?=[ \t]+(?:#|//)[^\r\n]*|[ \t]*(?:[\r\n]|\Z))")
 
 
 def _template_end(data: bytes, start: int, end: int) -> int:
