@@ -164,6 +164,12 @@ _NOT_AFTER_AUTH = frozenset(
 )
 _NOT_AFTER_KEY = frozenset({"id", "ids", "name", "names", "type", "types", "arn", "ref", "version",
                             "path", "file"})
+# Settings about a signed URL's MAC or token, not it: which algorithm, which header carries it,
+# how long it lives (`hmac_header`, `hdnts_ttl`); `hmac_key_id` and `hmac_secret_name` by
+# _NOT_AFTER_KEY and _NOT_AFTER_SECRET.
+_NOT_AFTER_HMAC = frozenset(
+    {"algorithm", "alg", "algorithms", "header", "headers", "param", "parameter", "field",
+     "ttl", "window", "lifetime", "expiry", "expires", "expiration", "duration"})
 _NOT_AFTER_SECRET = frozenset({"name", "arn", "ref", "version", "type", "id", "ids"})
 # English words holding `secret` that name no secret (a board's `secretary` in a model's
 # structured output: redacted, replay answered `<REDACTED>` where the client got a name).
@@ -233,7 +239,9 @@ def is_credential_name(name: str) -> bool:
             return True
         # A signed URL's MAC (`hmac=`) or Akamai EdgeAuth token (`hdnts=exp=...~hmac=...`).
         if w in ("hmac", "hdnts") and after not in _NOT_AFTER_AUTH \
-                and after not in ("algorithm", "alg", "algorithms"):
+                and after not in _NOT_AFTER_HMAC and not (
+                    after in ("key", "secret") and i + 2 < len(words)
+                    and words[i + 2] in _NOT_AFTER_KEY | _NOT_AFTER_SECRET):
             return True
         if (
             (w.startswith("auth") or w == "oauth")
