@@ -2131,6 +2131,9 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 # `{{ .Values.pw | default "..." }}`, `${{ secrets.X || '...' }}`, which may be real.
 _QUOTED = re.compile(r"""(['"`])(.*?)\1""")
 _QUOTED_NAME = re.compile(r"[A-Z][A-Z0-9_]*|env")
+# What a default follows, whatever its case (`| default "PROD_PASS_2024"`, `default('...')`,
+# `|| '...'`, `?? "..."`, `or "..."`): a name there is no env name but the value itself.
+_DEFAULT_BEFORE = re.compile(r"(?:\bdefault\s*\(?|\|\||\?\?|\bor)\s*\Z")
 
 
 def is_placeholder(value: str) -> bool:
@@ -2142,7 +2145,8 @@ def is_placeholder(value: str) -> bool:
             _STAND_IN_WORD.fullmatch(w) for w in _WORD.findall(value)):
         return False
     return "{{" not in value or all(
-        _QUOTED_NAME.fullmatch(m[2]) for m in _QUOTED.finditer(value))
+        _QUOTED_NAME.fullmatch(m[2]) and _DEFAULT_BEFORE.search(value, 0, m.start()) is None
+        for m in _QUOTED.finditer(value))
 
 
 def _named_fields(
