@@ -1586,8 +1586,8 @@ def _other_api(obj: Any) -> str | None:
 def _ndjson_api(head: bytes, final: bool) -> str | None:
     """OTHER_STREAMS when the first lines of `head` are JSON objects of Ollama's or Cohere
     v1's streams, None when they are not ("" while a first line is still coming)."""
-    pos = 0
-    for _ in range(_HEAD_EVENTS):
+    pos = seen = 0
+    while seen < _HEAD_EVENTS:  # (blank lines not counted: keep-alives before the first object)
         nl = head.find(b"\n", pos)
         if nl < 0:
             if not final and len(head) <= _HEAD_MAX:
@@ -1598,6 +1598,7 @@ def _ndjson_api(head: bytes, final: bool) -> str | None:
             if pos >= len(head):
                 break
             continue
+        seen += 1
         obj = _load_json(line)
         if not isinstance(obj, dict):
             return None
