@@ -2103,8 +2103,9 @@ _FORM_NAME_KINDS = tuple(k for k in _NAME_KINDS
 _ENV_NAME = r"""(?:(['"])[A-Za-z_][A-Za-z0-9_.-]*\1|[A-Za-z_][A-Za-z0-9_]*)"""
 _PLACEHOLDER = re.compile(
     r"\$\{\{[^{}\n]*\}\}|\{\{[^{}\n]*\}\}"
-    # (`$NAME`: words and `_`, digits only at its end: `$K9QW2ZP7` may be a password)
-    r"|\$(?:env:)?_?[A-Z]+(?:_[A-Z]+)*_?[0-9]*"
+    # (`$NAME`: words and `_`, digits only at a word's end, `$S3_SECRET_KEY`: `$K9QW2ZP7`
+    # may be a password)
+    r"|\$(?:env:)?_?[A-Z]+[0-9]*(?:_[A-Z]+[0-9]*)*_?[0-9]*"
     r"|\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*\}|%[A-Za-z_][A-Za-z0-9_]*%"
     r"|(?:process\.env|import\.meta\.env)\.[A-Za-z_][A-Za-z0-9_]*"
     r"|(?:process\.env|os\.environ|ENV)\[\s*" + _ENV_NAME + r"\s*\]"
