@@ -2125,6 +2125,10 @@ _PLACEHOLDER = re.compile(
 # `<Zq8hunter2Secret77>`, `Zq8hunter2Secret...`) may be a real password in those marks.
 _STAND_IN_WORD = re.compile(r"[A-Za-z]*[0-9]*")
 _WORD = re.compile(r"[A-Za-z0-9]+")
+# A name looked up by path or call (`secrets.K8S_TOKEN`, `.Values.k8sToken`, `getenv("E2E_X")`,
+# `ENV['K8S_TOKEN']`): where a secret is kept, never one, whatever its words (not the words of
+# an ellipsis, `Zq8...hunter2`).
+_LOOKED_UP = re.compile(r"""(?:(?<!\.)\.(?!\.)|[\[(]\s*['"`]?)[A-Za-z_][A-Za-z0-9_]*""")
 
 
 # A quoted literal in a template names where the secret is (`{{ env "API_KEY" }}`, Ansible's
@@ -2137,13 +2141,21 @@ _QUOTED_NAME = re.compile(r"[A-Z][A-Z0-9_]*|env")
 _DEFAULT_BEFORE = re.compile(r"(?:\bdefault\s*\(?|\|\||\?\?|\bor)\s*\Z")
 
 
+def _looked_up_out(value: str) -> str:
+    """`value` without the names it looks up (`_LOOKED_UP`; in a template, its quoted names
+    too: `{{ env "K8S_TOKEN" }}`), whose words need not look like words."""
+    if "{{" in value:
+        value = _QUOTED.sub(lambda m: "" if _QUOTED_NAME.fullmatch(m[2]) else m[0], value)
+    return _LOOKED_UP.sub("", value)
+
+
 def is_placeholder(value: str) -> bool:
     """Whether a value named as a credential is a reference or a stand-in (`_PLACEHOLDER`;
     a `,` or `;` after it ends a line of code): its words look like words (`_STAND_IN_WORD`),
     a template's quoted literals are names (`_QUOTED_NAME`)."""
     value = value.strip().rstrip(",;")
     if _PLACEHOLDER.fullmatch(value) is None or not all(
-            _STAND_IN_WORD.fullmatch(w) for w in _WORD.findall(value)):
+            _STAND_IN_WORD.fullmatch(w) for w in _WORD.findall(_looked_up_out(value))):
         return False
     return "{{" not in value or all(
         _QUOTED_NAME.fullmatch(m[2]) and _DEFAULT_BEFORE.search(value, 0, m.start()) is None
