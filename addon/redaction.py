@@ -2143,7 +2143,10 @@ _DEFAULT_BEFORE = re.compile(r"(?:\bdefault\s*\(?|\|\||\?\?|\bor)\s*\Z")
 
 def _looked_up_out(value: str) -> str:
     """`value` without the names it looks up (`_LOOKED_UP`; in a template, its quoted names
-    too: `{{ env "K8S_TOKEN" }}`), whose words need not look like words."""
+    too: `{{ env "K8S_TOKEN" }}`), whose words need not look like words. (A stand-in, `<...>`
+    or cut with an ellipsis, looks nothing up: `<Zq8.K9QW2ZP7xq>` may be a password.)"""
+    if value.startswith("<") or "..." in value or "\u2026" in value:
+        return value
     if "{{" in value:
         value = _QUOTED.sub(lambda m: "" if _QUOTED_NAME.fullmatch(m[2]) else m[0], value)
     return _LOOKED_UP.sub("", value)
