@@ -2128,7 +2128,9 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 # A name looked up by path or call (`secrets.K8S_TOKEN`, `.Values.k8sToken`, `getenv("E2E_X")`,
 # `ENV['K8S_TOKEN']`): where a secret is kept, never one, whatever its words (not the words of
 # an ellipsis, `Zq8...hunter2`).
-_LOOKED_UP = re.compile(r"""(?:(?<!\.)\.(?!\.)|[\[(]\s*['"`]?)[A-Za-z_][A-Za-z0-9_]*""")
+# (After a word or a template's start, `.Values`: `{{ Zq8.K9QW2ZP7xq }}` looks nothing up.)
+_LOOKED_UP = re.compile(
+    r"""(?:(?<=[A-Za-z\s{])\.(?!\.)|(?<=[A-Za-z])[\[(]\s*['"`]?)[A-Za-z_][A-Za-z0-9_]*""")
 
 
 # A quoted literal in a template names where the secret is (`{{ env "API_KEY" }}`, Ansible's
