@@ -1210,16 +1210,23 @@ def _code_at(finder: _Finder, data: bytes, ni: int, at: int, final: bool = True
     if tail is None:
         return None
     if not tail.group(1) and data[tail.end() - 1] == 34 and (
-            head.group(1) == b'"' or data[head.start()] == 92):  # (34: `"`, 92: `\\`)
-        # (The name is in a JSON string, after its opening quote or an escaped line break:
-        # an unescaped `"` after `NAME=` is the string's end, the value empty, and the next
-        # string's opening quote no value's end.)
+            head.group(1) == b'"' or data[head.start()] == 92
+            or _JSON_STRING_END.match(data, tail.end() - 1)):  # (34: `"`, 92: `\\`)
+        # (The name is in a JSON string, after its opening quote or an escaped line break, or
+        # JSON goes on after the quote (`password=", "...`): an unescaped `"` after `NAME=` is
+        # the string's end, the value empty, and the next string's opening quote no value's
+        # end.)
         return None
     if after is _CODE_AFTER_ARG and data[end:tail.start(1)].lstrip()[:1] == b":" \
             and _LOGPROB_KEY_BARE.search(data, max(0, at - 256), tail.end() + 256):
         return None  # (a logprobs entry as Node or Python prints it: `{ token: '...', logprob }`)
     start = at - len(head.group(2) or b"")  # (the name's start: the hit may be inside it)
     return tail.end() - 1, len(tail.group(1)), data[start:end].decode("ascii", "replace")
+
+
+# A JSON string's closing quote, as what follows it shows: the next string or the object's or
+# array's end (a quote that opens a value is followed by the value).
+_JSON_STRING_END = re.compile(rb'"\s*(?:[}\]]|[,:]\s*["{\[])')
 
 
 def _code_value(data: bytes, where: tuple[int, int, str]) -> Iterator[tuple[int, int, str]]:
@@ -1901,8 +1908,8 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
     at, name = where
     m = _ENV_VALUE.match(data, at)
     group = "quoted" if m.start("quoted") >= 0 else "plain"
-    if group == "quoted" and not m.group("bs") and m.group("qc") == b'"' \
-            and _in_json_line(data, m.start("q")):
+    if group == "quoted" and not m.group("bs") and m.group("qc") == b'"' and (
+            _in_json_line(data, m.start("q")) or _JSON_STRING_END.match(data, m.start("q"))):
         # (An empty value at a JSON string's end: that quote closes the string, and the next
         # string's opening quote is no value's end; a quoted value there is written `\\"`.)
         return
