@@ -1959,6 +1959,8 @@ def _code_value_end(data: bytes, start: int, stop: int) -> int:
     if q >= n or data[q] != 34 or q == stop:  # (34: `"`; with no backslash: the string's end)
         return stop
     quote = q - stop
+    if quote <= _string_depth(data, start):
+        return stop  # (the quote that closes the string holding the value: `\"note\": \"K=v\"`)
     i = stop
     while i < n:
         c = data[i]
@@ -1976,6 +1978,24 @@ def _code_value_end(data: bytes, start: int, stop: int) -> int:
     while i > stop and data[i - 1] in b" \t":
         i -= 1
     return i
+
+
+def _string_depth(data: bytes, start: int) -> int:
+    """The backslashes before the quote that opened the JSON string holding `start` (0 for a
+    body's own string, 1 for one in JSON text inside it...): the last quote before `start` on
+    its line, a line starting after a raw or an escaped line break."""
+    line = max(data.rfind(b"\n", 0, start), data.rfind(b"\r", 0, start)) + 1
+    for escaped in (b"\\n", b"\\r"):
+        at = data.rfind(escaped, line, start)
+        if at >= 0:
+            line = max(line, at + 2)
+    opening = data.rfind(b'"', line, start)
+    if opening < 0:
+        return 0
+    k = opening
+    while k > line and data[k - 1] == 92:
+        k -= 1
+    return opening - k
 
 
 # The rest of a raw line, a trailing comment left out.
