@@ -18,14 +18,12 @@ import os
 import ssl
 import subprocess
 import sys
-import threading
 
 import pytest
-from fakegateway import _ca
+from ws_upstream import ws_upstream
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
-from websockets.asyncio.server import serve  # noqa: E402
 
 VCRPROXY = os.path.join(os.path.dirname(sys.executable), "vcrproxy")
 REASONS: list[str] = []  # the reason the server closes the next session with
@@ -34,25 +32,6 @@ REASONS: list[str] = []  # the reason the server closes the next session with
 async def _closing(ws) -> None:
     await ws.recv()
     await ws.close(1008, REASONS.pop(0))
-
-
-def _serve() -> tuple[int, asyncio.AbstractEventLoop, asyncio.Event, threading.Thread]:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    _ca().issue_cert("localhost", "127.0.0.1").configure_cert(ctx)
-    loop = asyncio.new_event_loop()
-    ready, port, stopping = threading.Event(), [], []
-
-    async def main() -> None:
-        stopping.append(asyncio.Event())
-        async with serve(_closing, "127.0.0.1", 0, ssl=ctx) as server:
-            port.append(server.sockets[0].getsockname()[1])
-            ready.set()
-            await stopping[0].wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    return port[0], loop, stopping[0], thread
 
 
 async def _session(url: str, proxy_url: str, ca: str) -> str:
@@ -75,17 +54,13 @@ def _vcrproxy(*args: str) -> subprocess.CompletedProcess:
 def test_diff_sees_a_changed_close_reason(run_proxy, gateway, ca_cert, tmp_path):
     reasons = ["Request contains an invalid argument.", "Quota exceeded \x1b[2Jfor model."]
     REASONS[:] = reasons
-    port, loop, stopping, thread = _serve()
     paths = [tmp_path / "old.yaml", tmp_path / "new.yaml"]
-    try:
+    with ws_upstream(_closing) as port:
         for path, reason in zip(paths, reasons, strict=True):
             proxy = run_proxy(path, "record")
             url = f"wss://localhost:{port}/ws/live"
             assert asyncio.run(_session(url, proxy.url, ca_cert)) == reason
             proxy.stop()
-    finally:
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(10)
 
     plain = [_vcrproxy("show", "--plain", str(p)).stdout for p in paths]
     assert plain[0] != plain[1]  # git diff (textconv) shows the change...

@@ -21,14 +21,12 @@ import os
 import ssl
 import subprocess
 import sys
-import threading
 
 import pytest
-from fakegateway import _ca
+from ws_upstream import ws_upstream
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
-from websockets.asyncio.server import serve  # noqa: E402
 
 VCRPROXY = os.path.join(os.path.dirname(sys.executable), "vcrproxy")
 HEARD: list[str] = []  # what the server transcribes in the next session
@@ -41,25 +39,6 @@ async def _transcriber(ws) -> None:
     await ws.recv()  # CloseStream
     await ws.send(json.dumps({"type": "Metadata", "duration": 1.5}))
     await ws.close(1000)
-
-
-def _serve() -> tuple[int, asyncio.AbstractEventLoop, asyncio.Event, threading.Thread]:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    _ca().issue_cert("localhost", "127.0.0.1").configure_cert(ctx)
-    loop = asyncio.new_event_loop()
-    ready, port, stopping = threading.Event(), [], []
-
-    async def main() -> None:
-        stopping.append(asyncio.Event())
-        async with serve(_transcriber, "127.0.0.1", 0, ssl=ctx) as server:
-            port.append(server.sockets[0].getsockname()[1])
-            ready.set()
-            await stopping[0].wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    return port[0], loop, stopping[0], thread
 
 
 async def _transcribe(url: str, proxy_url: str, ca: str) -> str:
@@ -80,17 +59,13 @@ def _vcrproxy(*args: str) -> subprocess.CompletedProcess:
 def test_diff_sees_what_the_server_said(run_proxy, gateway, ca_cert, tmp_path):
     heard = ["hello world", "goodbye moon"]
     HEARD[:] = heard
-    port, loop, stopping, thread = _serve()
     paths = [tmp_path / "old.yaml", tmp_path / "new.yaml"]
-    try:
+    with ws_upstream(_transcriber) as port:
         for path, text in zip(paths, heard, strict=True):
             proxy = run_proxy(path, "record")
             url = f"wss://localhost:{port}/v1/listen?model=nova-3"
             assert asyncio.run(_transcribe(url, proxy.url, ca_cert)) == text
             proxy.stop()
-    finally:
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(10)
 
     plain = [_vcrproxy("show", "--plain", str(p)).stdout for p in paths]
     assert "goodbye moon" in plain[1], plain[1]  # what git diff (textconv) compares

@@ -22,14 +22,12 @@ import os
 import ssl
 import subprocess
 import sys
-import threading
 
 import pytest
-from fakegateway import _ca
+from ws_upstream import ws_upstream
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
-from websockets.asyncio.server import serve  # noqa: E402
 
 VCRPROXY = os.path.join(os.path.dirname(sys.executable), "vcrproxy")
 PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
@@ -46,25 +44,6 @@ async def _live(ws) -> None:
             "mimeType": MIME, "data": base64.b64encode(chunk).decode()}}]}}}).encode())
     await ws.send(json.dumps({"serverContent": {"turnComplete": True}}).encode())
     await ws.wait_closed()
-
-
-def _serve() -> tuple[int, asyncio.AbstractEventLoop, asyncio.Event, threading.Thread]:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    _ca().issue_cert("localhost", "127.0.0.1").configure_cert(ctx)
-    loop = asyncio.new_event_loop()
-    ready, port, stopping = threading.Event(), [], []
-
-    async def main() -> None:
-        stopping.append(asyncio.Event())
-        async with serve(_live, "127.0.0.1", 0, ssl=ctx) as server:
-            port.append(server.sockets[0].getsockname()[1])
-            ready.set()
-            await stopping[0].wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    return port[0], loop, stopping[0], thread
 
 
 async def _talk(url: str, proxy_url: str, ca: str) -> bytes:
@@ -93,17 +72,13 @@ def _vcrproxy(*args: str) -> subprocess.CompletedProcess:
 def test_live_audio_answer_is_a_line_of_the_answer(run_proxy, gateway, ca_cert, tmp_path):
     answers = [[b"\x01\x02" * 400, b"\x03\x04" * 300], [b"\x05\x06" * 400, b"\x07\x08" * 300]]
     ANSWERS[:] = [list(a) for a in answers]
-    port, loop, stopping, thread = _serve()
     paths = [tmp_path / "old.yaml", tmp_path / "new.yaml"]
-    try:
+    with ws_upstream(_live) as port:
         for path, chunks in zip(paths, answers, strict=True):
             proxy = run_proxy(path, "record")
             url = f"wss://localhost:{port}{PATH}"
             assert asyncio.run(_talk(url, proxy.url, ca_cert)) == b"".join(chunks)
             proxy.stop()
-    finally:
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(10)
 
     audio = b"".join(answers[1])
     line = f"[audio {MIME}, {len(audio)} bytes, sha256 {hashlib.sha256(audio).hexdigest()[:16]}]"

@@ -18,14 +18,12 @@ import os
 import ssl
 import subprocess
 import sys
-import threading
 
 import pytest
-from fakegateway import _ca
+from ws_upstream import ws_upstream
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
-from websockets.asyncio.server import serve  # noqa: E402
 
 VCRPROXY = os.path.join(os.path.dirname(sys.executable), "vcrproxy")
 
@@ -47,25 +45,6 @@ async def _realtime(ws) -> None:
     await ws.wait_closed()
 
 
-def _serve() -> tuple[int, asyncio.AbstractEventLoop, asyncio.Event, threading.Thread]:
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    _ca().issue_cert("localhost", "127.0.0.1").configure_cert(ctx)
-    loop = asyncio.new_event_loop()
-    ready, port, stopping = threading.Event(), [], []
-
-    async def main() -> None:
-        stopping.append(asyncio.Event())
-        async with serve(_realtime, "127.0.0.1", 0, ssl=ctx) as server:
-            port.append(server.sockets[0].getsockname()[1])
-            ready.set()
-            await stopping[0].wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    return port[0], loop, stopping[0], thread
-
-
 async def _talk(url: str, proxy_url: str, ca: str) -> list[str]:
     statuses = []
     async with asyncio.timeout(20):
@@ -83,16 +62,12 @@ async def _talk(url: str, proxy_url: str, ca: str) -> list[str]:
 
 
 def test_finish_is_the_last_responses(run_proxy, gateway, ca_cert, tmp_path):
-    port, loop, stopping, thread = _serve()
     path = tmp_path / "rt.yaml"
-    try:
+    with ws_upstream(_realtime) as port:
         proxy = run_proxy(path, "record")
         url = f"wss://localhost:{port}/v1/realtime?model=gpt-realtime"
         assert asyncio.run(_talk(url, proxy.url, ca_cert)) == ["cancelled", "completed"]
         proxy.stop()
-    finally:
-        loop.call_soon_threadsafe(stopping.set)
-        thread.join(10)
 
     done = subprocess.run([VCRPROXY, "show", "--json", str(path)], capture_output=True,
                           text=True, timeout=60)
