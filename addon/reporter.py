@@ -78,13 +78,14 @@ class Reporter:
         if resp is not None:
             if resp.timestamp_start:
                 ttfb = (resp.timestamp_start - start) * 1000
-            end = resp.timestamp_end or time.time()
-            size = flow.metadata.get(WIRE_SIZE)
-            if size is None:
-                size = len(resp.raw_content or b"")
             if flow.websocket is not None:  # (the session, not its upgrade's empty body)
                 end = flow.websocket.timestamp_end or time.time()
                 size = sum(len(m.content) for m in flow.websocket.messages)
+            else:
+                end = resp.timestamp_end or time.time()
+                size = flow.metadata.get(WIRE_SIZE)
+                if size is None:
+                    size = len(resp.raw_content or b"")
             total = (end - start) * 1000
         report = FlowReport(
             kind=kind,
