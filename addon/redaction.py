@@ -1940,8 +1940,20 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
 def _in_json_line(data: bytes, start: int) -> bool:
     """Whether the assignment whose value starts at `start` is in a JSON string: its line holds
     a quote or an escaped line break before it (its name followed one)."""
-    line = max(data.rfind(b"\n", 0, start), data.rfind(b"\r", 0, start)) + 1
+    line = _line_start(data, start)
     return data.find(b'"', line, start) >= 0 or data.find(b"\\n", line, start) >= 0
+
+
+def _line_start(data: bytes, at: int, escaped: bool = False) -> int:
+    """Where the line holding `at` starts: after a raw line break (`escaped`: or after a JSON
+    string's `\\n` / `\\r`)."""
+    line = max(data.rfind(b"\n", 0, at), data.rfind(b"\r", 0, at)) + 1
+    if escaped:
+        for escape in (b"\\n", b"\\r"):
+            found = data.rfind(escape, line, at)
+            if found >= 0:
+                line = max(line, found + 2)
+    return line
 
 
 def _code_value_end(data: bytes, start: int, stop: int) -> int:
@@ -1984,11 +1996,7 @@ def _string_depth(data: bytes, start: int) -> int:
     """The backslashes before the quote that opened the JSON string holding `start` (0 for a
     body's own string, 1 for one in JSON text inside it...): the last quote before `start` on
     its line, a line starting after a raw or an escaped line break."""
-    line = max(data.rfind(b"\n", 0, start), data.rfind(b"\r", 0, start)) + 1
-    for escaped in (b"\\n", b"\\r"):
-        at = data.rfind(escaped, line, start)
-        if at >= 0:
-            line = max(line, at + 2)
+    line = _line_start(data, start, escaped=True)
     opening = data.rfind(b'"', line, start)
     if opening < 0:
         return 0
