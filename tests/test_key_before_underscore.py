@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import proxied_client
 from secret_shapes import SHAPE_EXAMPLES
-from tester10_upstream import tls_upstream
+from tester10_upstream import record_chat_answer
 
 from vcrproxy import load_cassette
 
@@ -20,17 +19,8 @@ def test_a_fixed_length_key_before_an_underscore_is_redacted(shape, run_proxy, g
                                                             tmp_path):
     key = SHAPE_EXAMPLES[shape]
     text = f"old one: {key}_backup (rotate it)"
-    body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
-                       "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                           "role": "assistant", "content": text}}]}).encode()
     cassette = tmp_path / "glued.yaml"
-    with tls_upstream(gateway, [("Content-Type", "application/json")], [body]) as upstream:
-        proxy = run_proxy(cassette, "record")
-        with proxied_client(proxy, ca_cert) as client:
-            r = client.post(f"{upstream}/v1/chat/completions", json={
-                "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
-        assert r.json()["choices"][0]["message"]["content"] == text
-        proxy.stop()
+    record_chat_answer(run_proxy, gateway, ca_cert, cassette, text)
     [i] = load_cassette(cassette).interactions
     got = json.loads(i.response.body_bytes)["choices"][0]["message"]["content"]
     secret = key.partition("=")[2] or key  # (SigV4: the signature is the secret, not its name)

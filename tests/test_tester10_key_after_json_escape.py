@@ -11,9 +11,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import proxied_client
 from secret_shapes import SHAPE_EXAMPLES
-from tester10_upstream import tls_upstream
+from tester10_upstream import record_chat_answer
 
 from vcrproxy import load_cassette
 from vcrproxy.cli.main import main
@@ -29,17 +28,8 @@ def test_tester10_key_after_a_json_escape_is_redacted(shape, before, run_proxy, 
                                                       tmp_path):
     key = SHAPE_EXAMPLES[shape]
     text = BEFORE[before] + key + "\nKeep it safe."
-    body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
-                       "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                           "role": "assistant", "content": text}}]}).encode()
     cassette = tmp_path / "escaped.yaml"
-    with tls_upstream(gateway, [("Content-Type", "application/json")], [body]) as upstream:
-        proxy = run_proxy(cassette, "record")
-        with proxied_client(proxy, ca_cert) as client:
-            r = client.post(f"{upstream}/v1/chat/completions", json={
-                "model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]})
-        assert r.json()["choices"][0]["message"]["content"] == text
-        proxy.stop()
+    record_chat_answer(run_proxy, gateway, ca_cert, cassette, text, question=text)
     [i] = load_cassette(cassette).interactions
     got = json.loads(i.response.body_bytes)["choices"][0]["message"]["content"]
     asked = json.loads(i.request.body_bytes)["messages"][0]["content"]

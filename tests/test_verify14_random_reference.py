@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import proxied_client
-from tester10_upstream import tls_upstream
+from tester10_upstream import record_chat_answer
 
 from vcrproxy import load_cassette
 
@@ -32,17 +31,8 @@ def test_verify14_random_name_in_a_reference_is_redacted(case, run_proxy, gatewa
                                                        tmp_path):
     real = REALS[case]
     answer = f"Your database:\nDB_PASSWORD={real}\n\nand the docs say:\n{KEPT}"
-    body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
-                       "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                           "role": "assistant", "content": answer}}]}).encode()
     cassette = tmp_path / "docs.yaml"
-    with tls_upstream(gateway, [("Content-Type", "application/json")], [body]) as upstream:
-        proxy = run_proxy(cassette, "record")
-        with proxied_client(proxy, ca_cert) as client:
-            r = client.post(f"{upstream}/v1/chat/completions", json={
-                "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
-        assert r.json()["choices"][0]["message"]["content"] == answer
-        proxy.stop()
+    record_chat_answer(run_proxy, gateway, ca_cert, cassette, answer)
     text = cassette.read_text()
     secret = real.strip("${}%<>.")
     assert secret not in text, f"the {case} password was recorded"

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from conftest import proxied_client
-from tester10_upstream import tls_upstream
+from tester10_upstream import record_chat_answer
 
 from vcrproxy.cli.main import main
 
@@ -21,17 +20,8 @@ ANSWER = "Hi\u009b2J there\u202egnp.exe\u2028next line\u2029\u0085end"
 
 def test_verify14_show_json_escapes_what_a_terminal_obeys(run_proxy, gateway, ca_cert,
                                                           tmp_path):
-    body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
-                       "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                           "role": "assistant", "content": ANSWER}}]}).encode()
     cassette = tmp_path / "c.yaml"
-    with tls_upstream(gateway, [("Content-Type", "application/json")], [body]) as upstream:
-        proxy = run_proxy(cassette, "record")
-        with proxied_client(proxy, ca_cert) as client:
-            r = client.post(f"{upstream}/v1/chat/completions", json={
-                "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
-        assert r.json()["choices"][0]["message"]["content"] == ANSWER
-        proxy.stop()
+    record_chat_answer(run_proxy, gateway, ca_cert, cassette, ANSWER)
     out = CliRunner().invoke(main, ["show", "--json", str(cassette)])
     assert out.exit_code == 0, out.output
     raw = [hex(ord(c)) for c in "\u009b\u202e\u2028\u2029\u0085" if c in out.output]

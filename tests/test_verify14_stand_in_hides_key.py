@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from conftest import proxied_client
 from secret_shapes import SHAPE_EXAMPLES
-from tester10_upstream import tls_upstream
+from tester10_upstream import record_chat_answer
 
 from vcrproxy import load_cassette
 from vcrproxy.cli.main import main
@@ -26,17 +25,8 @@ ANSWER = ("Your key file must start with the line -----BEGIN PRIVATE KEY----- (s
 
 def test_verify14_real_key_after_a_header_named_in_prose_is_redacted(run_proxy, gateway,
                                                                       ca_cert, tmp_path):
-    body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
-                       "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                           "role": "assistant", "content": ANSWER}}]}).encode()
     cassette = tmp_path / "key.yaml"
-    with tls_upstream(gateway, [("Content-Type", "application/json")], [body]) as upstream:
-        proxy = run_proxy(cassette, "record")
-        with proxied_client(proxy, ca_cert) as client:
-            r = client.post(f"{upstream}/v1/chat/completions", json={
-                "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "check it"}]})
-        assert r.json()["choices"][0]["message"]["content"] == ANSWER
-        proxy.stop()
+    record_chat_answer(run_proxy, gateway, ca_cert, cassette, ANSWER, question="check it")
     [i] = load_cassette(cassette).interactions
     got = json.loads(i.response.body_bytes)["choices"][0]["message"]["content"]
     out = CliRunner().invoke(main, ["check", str(cassette)])

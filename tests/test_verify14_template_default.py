@@ -8,11 +8,8 @@ loopback TLS upstream answering an OpenAI chat completion."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from conftest import proxied_client
-from tester10_upstream import tls_upstream
+from tester10_upstream import record_chat_answer
 
 REAL = "Zq8hunter2" + "Secret77xx"
 SNIPPETS = {
@@ -28,18 +25,9 @@ def test_verify14_literal_default_in_a_template_is_redacted(case, run_proxy, gat
                                                           tmp_path):
     snippet = SNIPPETS[case]
     answer = f"Set it up like this:\n\n{snippet}\n"
-    body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
-                       "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                           "role": "assistant", "content": answer}}]}).encode()
     cassette = tmp_path / "docs.yaml"
-    with tls_upstream(gateway, [("Content-Type", "application/json")], [body]) as upstream:
-        proxy = run_proxy(cassette, "record")
-        with proxied_client(proxy, ca_cert) as client:
-            r = client.post(f"{upstream}/v1/chat/completions", json={
-                "model": "gpt-4o-mini",
-                "messages": [{"role": "user", "content": f"Is this right?\n{snippet}"}]})
-        assert r.json()["choices"][0]["message"]["content"] == answer
-        proxy.stop()
+    record_chat_answer(run_proxy, gateway, ca_cert, cassette, answer,
+                       question=f"Is this right?\n{snippet}")
     text = cassette.read_text()
     assert REAL not in text, f"the {case} default's password was recorded"
 
@@ -56,16 +44,7 @@ def test_verify14_quoted_env_name_in_a_template_is_kept(case, run_proxy, gateway
                                                        tmp_path):
     snippet = KEPT[case]
     answer = f"Set it up like this:\n\n{snippet}\n"
-    body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
-                       "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                           "role": "assistant", "content": answer}}]}).encode()
     cassette = tmp_path / "docs.yaml"
-    with tls_upstream(gateway, [("Content-Type", "application/json")], [body]) as upstream:
-        proxy = run_proxy(cassette, "record")
-        with proxied_client(proxy, ca_cert) as client:
-            r = client.post(f"{upstream}/v1/chat/completions", json={
-                "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})
-        assert r.json()["choices"][0]["message"]["content"] == answer
-        proxy.stop()
+    record_chat_answer(run_proxy, gateway, ca_cert, cassette, answer)
     text = cassette.read_text()
     assert "REDACTED" not in text, f"the {case} reference was redacted"

@@ -53,3 +53,24 @@ def tls_upstream(gateway, headers: list[tuple[str, str]], pieces: list[bytes] = 
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def record_chat_answer(run_proxy, gateway, ca_cert, cassette, answer: str,
+                       question: str = "hi") -> None:
+    """Record into `cassette`, through a real proxy and httpx, one OpenAI chat completion whose
+    answer is `answer`, asked `question`, from a `tls_upstream`; the client must get the answer
+    as sent. The proxy is stopped (the cassette written) when this returns."""
+    import json
+
+    from conftest import proxied_client
+
+    body = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "model": "gpt-4o-mini",
+                       "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                           "role": "assistant", "content": answer}}]}).encode()
+    with tls_upstream(gateway, [("Content-Type", "application/json")], [body]) as upstream:
+        proxy = run_proxy(cassette, "record")
+        with proxied_client(proxy, ca_cert) as client:
+            r = client.post(f"{upstream}/v1/chat/completions", json={
+                "model": "gpt-4o-mini", "messages": [{"role": "user", "content": question}]})
+        assert r.json()["choices"][0]["message"]["content"] == answer
+        proxy.stop()
