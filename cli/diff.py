@@ -36,7 +36,7 @@ from vcrproxy.terminal import joined
 from vcrproxy.websocket import spoken_turns
 
 from .common import NO_REDACT, Path, load_for_view, mask_text
-from .plain import answers, response_body_text, title
+from .plain import answers, close_text, response_body_text, title
 from .show import _websocket
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -188,11 +188,7 @@ def _websocket_lines(old: Interaction, new: Interaction, servers: bool = False) 
     ca, cb = (a.close if a else None), (b.close if b else None)
     if (ca and (ca.code, ca.from_client, ca.reason)) != (cb and (cb.code, cb.from_client,
                                                                cb.reason)):
-        def close(c) -> str:  # (a reason as repr writes it: control characters escaped)
-            reason = f" {c.reason!r}" if c and c.reason else ""
-            return f"{c.code}{reason} by the {'client' if c.from_client else 'server'}" \
-                if c else "none"
-        out.append(f"    close: {close(ca)} -> {close(cb)}")
+        out.append(f"    close: {close_text(ca)} -> {close_text(cb)}")
     return ["  websocket:", *out] if out else []
 
 

@@ -17,7 +17,7 @@ from vcrproxy.conversation import Conversation, conversation, usage_text
 from vcrproxy.terminal import clean_line as _clean_line
 from vcrproxy.terminal import joined
 from vcrproxy.terminal import one_line as _one_line
-from vcrproxy.websocket import WsSession, spoken_turns
+from vcrproxy.websocket import WsClose, WsSession, spoken_turns
 
 from .show import _labelled, _Style, _websocket
 
@@ -44,11 +44,18 @@ def client_message_lines(session: WsSession) -> list[str]:
             lines += _labelled(f"> client {sent}", compared_text(m), _PLAIN)
         if n in spoken:
             lines += _labelled("> user (spoken)", spoken[n], _PLAIN)
-    c = session.close
-    if c is not None:
-        reason = f" {c.reason!r}" if c.reason else ""  # (repr escapes controls)
-        lines.append(f"  close: {c.code}{reason} by the {'client' if c.from_client else 'server'}")
+    if session.close is not None:
+        lines.append(f"  close: {close_text(session.close)}")
     return lines
+
+
+def close_text(close: WsClose | None) -> str:
+    """A session's close as the plain view and `diff` write it: `1008 'reason' by the server`
+    (the reason as repr writes it: control characters escaped), `none` without one."""
+    if close is None:
+        return "none"
+    reason = f" {close.reason!r}" if close.reason else ""
+    return f"{close.code}{reason} by the {'client' if close.from_client else 'server'}"
 
 
 def server_message_lines(session: WsSession) -> list[str]:
