@@ -2096,6 +2096,9 @@ class _NameKind:
     # For StreamScan: whether a secret name's value makes the body change, else None: the name
     # alone does (as long as that is told, raises `_Wait` when `final` is False).
     stream_value: Callable[[bytes, Any, bool], bool] | None = None
+    # Whether a urlencoded form's body is read for it too (a `.env` line or a connection
+    # string's pair would run over the form's `&` into the fields after it).
+    in_forms: bool = True
 
 
 _NAME_KINDS = (
@@ -2111,7 +2114,7 @@ _NAME_KINDS = (
               _query_value, stream_value=_query_value_follows),
     # A `.env` or shell assignment (`DB_PASSWORD=...`), by the JSON field rule.
     _NameKind("line", _Finder.env_at, 0, lambda config, name: config.secret_field(
-        name, json=True), _env_value, present=_may_hold_assignment),
+        name, json=True), _env_value, present=_may_hold_assignment, in_forms=False),
     # An upper-case variable assigned after a command on its line (`ENV API_TOKEN=...`).
     _NameKind("assignment", _assignment_at, 0, lambda config, name: config.secret_field(
         name, json=True), _assignment_value, present=lambda data: b"=" in data),
@@ -2120,12 +2123,11 @@ _NAME_KINDS = (
         name, json=True), _code_value, present=lambda data: b"'" in data or b"=" in data),
     # A connection string's pair (`...;Password=...;`), by the JSON field rule.
     _NameKind("connection string part", _pair_at, 0, lambda config, name: config.secret_field(
-        name, json=True), _pair_value, present=lambda data: b";" in data),
+        name, json=True), _pair_value, present=lambda data: b";" in data, in_forms=False),
 )
 
 
-_FORM_NAME_KINDS = tuple(k for k in _NAME_KINDS
-                         if k.label not in ("line", "connection string part"))
+_FORM_NAME_KINDS = tuple(k for k in _NAME_KINDS if k.in_forms)
 
 
 # A value named as a credential that holds none: what docs and generated code write in its
