@@ -9,6 +9,9 @@ scratch folder and put first on PYTHONPATH. A patch that no longer applies stops
 - `hold`: the body's pieces kept until the end of the stream, then dropped: no scan, no YAML
   text, the interaction written without its body. What holding 50 MB costs.
 - `write`: `hold`, and the raw body written to a file beside the cassette (no fsync).
+- `stream`: nothing held: each 1 MiB handed to the scan thread is scanned and appended to a
+  file there at once (no YAML text; the cassette gets the last piece only). What any design
+  that writes the body once, as it streams, with the scan as shipped, cannot go below.
 - `scan`: `write`, and the redaction scan made in the scan thread while it streams (as shipped).
 - `text`: `scan`, with the body's `!!binary` YAML text written in place of the raw body, in one
   thread after the end (binary only: an SSE body has no such text here).
@@ -46,6 +49,16 @@ PATCHES = [
      "        elif floor:\n"
      "            self._columns = None  # (the scan thread scans; no text made)\n"),
     ("recording.py", "import logging\n", "import logging\nimport os\n"),
+    ("recording.py", "        self._scanned = len(self.parts)\n",
+     "        self._scanned = len(self.parts)\n"
+     "        if os.environ.get('FLOOR') == 'stream':  # (handed on: not held)\n"
+     "            self.parts.clear()\n"
+     "            self._scanned = 0\n"),
+    ("recording.py", '        joined = b"".join(batch)\n',
+     '        joined = b"".join(batch)\n'
+     "        if os.environ.get('FLOOR') == 'stream':\n"
+     "            from ._floor import append_side\n"
+     "            append_side(joined, first)\n"),
     ("session.py",
      "        redaction = self.redaction\n        block: StreamedScalar | None = None\n",
      "        redaction = self.redaction\n"
@@ -60,6 +73,14 @@ FLOOR_MODULE = '''
 import os
 from .store import _write_views
 from .yamlv3 import BinaryScalar
+
+def append_side(data, first):
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if first else os.O_APPEND)
+    fd = os.open(os.environ["FLOOR_SIDE"], flags, 0o600)
+    try:
+        _write_views(fd, [data])
+    finally:
+        os.close(fd)
 
 def floor(kind, pieces, path):
     side = path + ".body"
@@ -82,7 +103,7 @@ def floor(kind, pieces, path):
         os.unlink(side)
 '''
 
-VARIANTS = ("shipped", "hold", "write", "scan", "text")
+VARIANTS = ("shipped", "hold", "write", "stream", "scan", "text")
 
 
 def patched_package(tmp: str) -> str:
@@ -130,6 +151,7 @@ def rows(tmp: str, confdir: str, runs: int, kind: str, mb: int) -> list[bu.Row]:
                     env = dict(os.environ, PYTHONPATH=src)
                     if name != "shipped":
                         env["FLOOR"] = name
+                        env["FLOOR_SIDE"] = os.path.join(tmp, "floor-side.bin")
                 proc = bu.Proc(cmd, log=os.path.join(tmp, "floor.log"), env=env)
                 try:
                     bu.wait_port(port, proc.popen)
