@@ -49,6 +49,8 @@ _MARKER_B = REDACTED.encode()
 _MARKERS_B = (_MARKER_B, REDACTED.encode("utf-16-le"), REDACTED.encode("utf-16-be"))
 _MAX_JSON_DIFFS = 5
 _SHORT = 60
+# Characters of keys and tokens: a quoted window or cut never ends inside a run of them.
+_TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+/=.~-")
 
 
 # -- JSON paths ----------------------------------------------------------------------------------
@@ -554,13 +556,32 @@ def part_equal(part: str, live: Prepared, recorded: Prepared) -> bool:
 # -- describing differences ----------------------------------------------------------------------
 
 
-def _truncate(text: str, limit: int = _SHORT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _is_token_char(c: str) -> bool:
+    return c < "\x80" and ord(c) in _TOKEN_BYTES
+
+
+def _truncate(text: str, limit: int = _SHORT, keep: int = 0) -> str:
+    """`text` cut to `limit` characters with `…`. A run of key characters the cut goes through
+    is left out whole (not before `keep`): a key's start no longer has its shape, and the miss
+    text's redaction would not recognise it (as in `_text_context`)."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    while end > keep and _is_token_char(text[end - 1]) and _is_token_char(text[end]):
+        end -= 1
+    return text[:end] + "…"
+
+
+def _run_after(text: str, start: int, stop: int) -> int:
+    """`start`, moved past the run of key characters it would cut into (not beyond `stop`)."""
+    while 0 < start < stop and _is_token_char(text[start - 1]) and _is_token_char(text[start]):
+        start += 1
+    return start
 
 
 def _short(value: Any) -> str:
     try:
-        return _truncate(json.dumps(value, ensure_ascii=False))
+        return _truncate(redact_text(json.dumps(value, ensure_ascii=False)))
     except RecursionError:  # (nested past the limit; repr would fail the same way)
         return f"(a {type(value).__name__} nested too deep to show)"
 
@@ -600,18 +621,17 @@ def _json_diffs(recorded: Any, live: Any, path: tuple, out: list[str]) -> None:
 
 
 def _window(text: str, other: str) -> str:
-    """`text` quoted; when long, the part around where it first differs from `other`."""
+    """`text` quoted; when long, the part around where it first differs from `other`. Keys are
+    masked before it is cut: a key cut short has lost its shape."""
+    text, other = redact_text(text), redact_text(other)
     if len(json.dumps(text, ensure_ascii=False)) <= _SHORT:
         return json.dumps(text, ensure_ascii=False)
     at = next((i for i, (a, b) in enumerate(zip(text, other, strict=False)) if a != b), None)
     if at is None:
         at = min(len(text), len(other))
-    start = max(at - 20, 0)
+    start = _run_after(text, max(at - 20, 0), at)
     shown = _truncate(json.dumps(text[start:], ensure_ascii=False))
     return ("…" if start else "") + shown
-
-
-_TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+/=.~-")
 
 
 def _text_context(data: bytes, at: int) -> str:
@@ -729,14 +749,15 @@ def _pairs_diff(
     def show(name: str, value: str, other: str) -> str:
         if value and secret(name):
             value = REDACTED
+        value, other = redact_text(value), redact_text(other)  # (before a cut: see _window)
         text = f"{name}={value}"
         if len(text) <= 40 or len(value) < 2:
             return text
         # Long values (a session name with a timestamp): show where they differ.
         at = next((i for i, (a, b) in enumerate(zip(value, other, strict=False)) if a != b), None)
         if at is None or at < 24:
-            return _truncate(text, 40)
-        return _truncate(f"{name}=…{value[at - 12 :]}", 40)
+            return _truncate(text, 40, len(name) + 1)
+        return _truncate(f"{name}=…{value[at - 12 :]}", 40, len(name) + 2)
 
     names = dict.fromkeys([n for n, _ in rec_left] + [n for n, _ in live_left])
     out = []
@@ -762,7 +783,7 @@ def _headers_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig
             return "(missing)"
         if redaction.secret_header(name):
             values = tuple(v if not v else REDACTED for v in values)
-        return _truncate(json.dumps(list(values), ensure_ascii=False))
+        return _truncate(redact_text(json.dumps(list(values), ensure_ascii=False)))
 
     out = []
     for (name, rec_values), (_, live_values) in zip(recorded.headers, live.headers, strict=True):
