@@ -79,6 +79,7 @@ from vcrproxy.ca import (  # noqa: E402, F401  (re-exported)
     default_confdir,
 )
 from vcrproxy.options import BY_NAME  # noqa: E402
+from vcrproxy.redaction import is_credential_name, redact_text  # noqa: E402
 from vcrproxy.session import Preloaded  # noqa: E402
 from vcrproxy.vcr import VCR, ViewAt  # noqa: E402
 
@@ -298,6 +299,23 @@ class _StartupErrors(logging.Handler):
 
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ")
+# mitmproxy options holding a credential that their name does not say (`proxyauth=user:pass`).
+_CREDENTIAL_OPTIONS = ("proxyauth",)
+_URL_PASSWORD = re.compile(r"://[^/\s:@]*:([^/\s]+)@")
+
+
+def _set_secrets(sets: list[str]) -> list[str]:
+    """What an error quoting `--set` items must not show: a credential option's value
+    (`upstream_auth=user:password`) and its password, and the password of a URL's user part
+    (`mode=upstream:http://user:password@host:port`, which mitmproxy refuses, quoting it)."""
+    out: list[str] = []
+    for item in sets:
+        name, _, value = item.partition("=")
+        name = name.strip()
+        if value and (name in _CREDENTIAL_OPTIONS or is_credential_name(name)):
+            out += [value, value.partition(":")[2]]
+        out += _URL_PASSWORD.findall(value)
+    return [v for v in out if v]
 
 
 def _one_errno(text: str) -> str:
@@ -399,7 +417,8 @@ class Proxy:
                 except exceptions.OptionsError as e:
                     # mitmproxy 11 says "Not an integer: abc" without naming the option.
                     msg = str(e).strip().splitlines()[0]
-                    raise ProxyError(f"--set {', '.join(s.sets)}: {msg}") from None
+                    raise ProxyError(redact_text(f"--set {', '.join(s.sets)}: {msg}",
+                                                 values=_set_secrets(s.sets))) from None
                 # The cassette and mode are the command's own (its CASSETTE argument, `record`
                 # or `--mode`): a passed-through --set naming others would silently win.
                 for name, own in (("vcr_cassette", s.cassette), ("vcr_mode", s.mode)):
