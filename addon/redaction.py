@@ -3744,6 +3744,9 @@ def redact_logs() -> None:
 _BYTES_LITERAL = re.compile(
     r"""\bb(?:'(?:[^'\\\u2026]|\\[^\u2026])*\\?(?:'|\u2026)"""
     r"""|"(?:[^"\\\u2026]|\\[^\u2026])*\\?(?:"|\u2026))""")
+# A byte of logged protocol data that text holds none of (controls but tab, CR, LF; bytes that
+# are not UTF-8, escaped as lone surrogates).
+_LOGGED_BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 # A header as h2 logs it: `(b'api-key', b'...')`.
 _BYTES_HEADER = re.compile(r"""\(b'([^'\\]{1,256})', b'((?:[^'\\]|\\.)*)'\)""")
 
@@ -3771,6 +3774,15 @@ def _redact_bytes_literals(message: str) -> str:
                 "utf-8", "surrogateescape")
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             return redact_document(literal)
+        binary = _LOGGED_BINARY.search(text)
+        if binary is not None:
+            # Bytes that are not text (HTTP/2 frames, whose header values are HPACK-Huffman
+            # coded; a gzip, br or deflate body; WebSocket frames) hold keys in a form redaction
+            # cannot read and any tool reverses: only the whole lines of text before them stay.
+            kept = text[: text.rfind("\n", 0, binary.start()) + 1]
+            rest = len(text[len(kept):].encode("utf-8", "surrogateescape"))
+            return (repr(redact_document(kept).encode("utf-8", "surrogateescape"))
+                    + f" + <{rest} bytes{' or more' if cut else ''} not shown: not text>")
         clean = redact_document(text)
         if clean == text:
             return literal
