@@ -48,6 +48,8 @@ import html
 import json
 import logging
 import re
+import threading
+import weakref
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -3707,11 +3709,35 @@ def _sub_urls(text: str, replace: Callable[[str], str]) -> str:
 # repr may hold a request).
 _LOGGERS_REDACTED = ("mitmproxy", "vcrproxy", "asyncio")
 _log_redaction_on = False
+# The rules log text is masked with: each proxy's in this process (its registry's, with the
+# names and patterns its user gave), by owner; the defaults while none has said.
+_session_rules: weakref.WeakKeyDictionary[object, RedactionConfig] = weakref.WeakKeyDictionary()
+_log_rules: tuple[RedactionConfig, ...] = ()
+_rules_lock = threading.Lock()
+
+
+def use_for_logs(owner: object, config: RedactionConfig) -> None:
+    """Mask log text (`log_text`) with `config` too: the rules of `owner`'s session (a proxy's
+    SessionRegistry), kept while `owner` lives. Several proxies in one process: each one's."""
+    global _log_rules
+    with _rules_lock:
+        _session_rules[owner] = config
+        _log_rules = tuple(dict.fromkeys(_session_rules.values()))
+
+
+def log_text(text: str) -> str:
+    """`text` as it may leave the proxy through a log (or a line about no one flow): redacted
+    with every live session's rules (`use_for_logs`), not only the defaults; a bytes literal in
+    it (`b'...'`: protocol bytes) as the text body it holds (`_redact_bytes_literals`)."""
+    binary = "b'" in text or 'b"' in text
+    for config in _log_rules or (DEFAULT_REDACTION,):
+        text = _redact_bytes_literals(text, config) if binary else redact_text(text, config)
+    return text
 
 
 def redact_logs() -> None:
     """Make every log record of the loggers in _LOGGERS_REDACTED carry its message as
-    `redact_text` leaves it (one quoting bytes: `_redact_bytes_literals`), from the moment it is
+    `log_text` leaves it (the sessions' rules), from the moment it is
     made (logging.setLogRecordFactory, wrapping
     the factory in place): whatever handler gets it then (the CLI's, mitmdump's terminal,
     mitmweb's event log, pytest's captured log in a failure report) never sees a key. Once per
@@ -3731,8 +3757,7 @@ def redact_logs() -> None:
                 return record
             # (A record quoting protocol bytes, mitmproxy's proxy_debug `DataReceived(client,
             # b'POST ...')`, holds headers and bodies: read as a text body is, names too.)
-            clean = _redact_bytes_literals(message) if "b'" in message or 'b"' in message \
-                else redact_text(message)
+            clean = log_text(message)
             if clean != message:
                 record.msg, record.args = clean, None
         return record
@@ -3749,19 +3774,26 @@ _BYTES_LITERAL = re.compile(
 _LOGGED_BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 # A header as h2 logs it: `(b'api-key', b'...')`.
 _BYTES_HEADER = re.compile(r"""\(b'([^'\\]{1,256})', b'((?:[^'\\]|\\.)*)'\)""")
+# A header line of a logged HTTP/1 head: `X-Tenant: ...`.
+_HEAD_LINE = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}):[ \t]*([^\r\n]+)", re.MULTILINE)
 
 
-def _redact_bytes_literals(message: str) -> str:
+def _redact_bytes_literals(message: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
     """A log message with each Python bytes literal in it (`b'...'`: protocol bytes) redacted
     as the text body it holds (`redact_document`, on the bytes it stands for: a JSON string's
-    escapes are then the body's own), the rest as `redact_text`."""
+    escapes are then the body's own), the rest as `redact_text`; with `config`'s rules."""
     import ast
 
     def header(m: re.Match[str]) -> str:
         name = m.group(1)
-        if DEFAULT_REDACTION.secret_header(name, response=False) and m.group(2) \
+        if config.secret_header(name, response=False) and m.group(2) \
                 and not is_redacted(m.group(2)):
             return f"(b'{name}', b'{REDACTED}')"
+        return m.group()
+
+    def head_line(m: re.Match[str]) -> str:
+        if config.secret_header(m.group(1), response=False) and not is_redacted(m.group(2)):
+            return f"{m.group(1)}: {REDACTED}"
         return m.group()
 
     def one(m: re.Match[str]) -> str:
@@ -3773,7 +3805,8 @@ def _redact_bytes_literals(message: str) -> str:
             text = ast.literal_eval(body + literal[1] if cut else literal).decode(
                 "utf-8", "surrogateescape")
         except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return redact_document(literal)
+            return redact_document(literal, config)
+        sent, text = text, _HEAD_LINE.sub(head_line, text)  # (the session's header names)
         binary = _LOGGED_BINARY.search(text)
         if binary is not None:
             # Bytes that are not text (HTTP/2 frames, whose header values are HPACK-Huffman
@@ -3781,15 +3814,15 @@ def _redact_bytes_literals(message: str) -> str:
             # cannot read and any tool reverses: only the whole lines of text before them stay.
             kept = text[: text.rfind("\n", 0, binary.start()) + 1]
             rest = len(text[len(kept):].encode("utf-8", "surrogateescape"))
-            return (repr(redact_document(kept).encode("utf-8", "surrogateescape"))
+            return (repr(redact_document(kept, config).encode("utf-8", "surrogateescape"))
                     + f" + <{rest} bytes{' or more' if cut else ''} not shown: not text>")
-        clean = redact_document(text)
-        if clean == text:
+        clean = redact_document(text, config)
+        if clean == sent:
             return literal
         return repr(clean.encode("utf-8", "surrogateescape"))[:-1] + "\u2026" if cut \
             else repr(clean.encode("utf-8", "surrogateescape"))
 
-    return redact_text(_BYTES_LITERAL.sub(one, _BYTES_HEADER.sub(header, message)))
+    return redact_text(_BYTES_LITERAL.sub(one, _BYTES_HEADER.sub(header, message)), config)
 
 
 def redact_text(

@@ -21,7 +21,7 @@ from .childenv import cassette_name_parts
 from .failclosed import UPSTREAM_MODES, fail_closed
 from .matching import MatchConfig
 from .options import MODES
-from .redaction import RedactionConfig, redact_text
+from .redaction import RedactionConfig, redact_text, use_for_logs
 from .session import CassetteSession, Preloaded
 from .store import RecordRun
 from .wsmatch import ws_match_config
@@ -42,6 +42,9 @@ class SessionRegistry:
         self.match = MatchConfig()
         self.ws_match = ws_match_config(self.match, options.WS_IGNORE_JSON)  # client messages
         self.redaction: RedactionConfig | None = RedactionConfig.default()
+        # What text about flows (logs, live lines, the summary) is masked with: the rules the
+        # user gave, even when the cassette is written unredacted (vcr_redact off).
+        self.text_rules = RedactionConfig.default()
         self.faults = faults.FaultInjector()
         self.run = RecordRun()  # this proxy's record run (store.started_afresh)
         self._client_names: dict[str, tuple[str, str | None]] = {}
@@ -66,16 +69,13 @@ class SessionRegistry:
                 headers=options.names(opts.vcr_match_headers),
                 allow_repeats=opts.vcr_allow_repeats,
             )
-            self.redaction = (
-                RedactionConfig.from_strings(
-                    headers=options.names(opts.vcr_redact_headers),
-                    query=options.names(opts.vcr_redact_query),
-                    fields=options.names(opts.vcr_redact_fields),
-                    patterns=list(opts.vcr_redact_patterns),
-                )
-                if opts.vcr_redact
-                else None
+            self.text_rules = RedactionConfig.from_strings(
+                headers=options.names(opts.vcr_redact_headers),
+                query=options.names(opts.vcr_redact_query),
+                fields=options.names(opts.vcr_redact_fields),
+                patterns=list(opts.vcr_redact_patterns),
             )
+            self.redaction = self.text_rules if opts.vcr_redact else None
             self.faults.configure(list(opts.vcr_fault), opts.vcr_fault_seed)
             # Parsed here, with the other options, so a bad path is an error at start, not at
             # the first replayed WebSocket upgrade.
@@ -85,6 +85,7 @@ class SessionRegistry:
                 raise ValueError(f"vcr_ws_ignore_json: {e}") from None
         except ValueError as e:
             raise exceptions.OptionsError(str(e)) from None
+        use_for_logs(self, self.text_rules)  # (log records: redaction.redact_logs)
         # Cassettes open lazily (at `running` or first use), not at every reconfigure.
         self.close_all()
 
@@ -173,8 +174,8 @@ class SessionRegistry:
 
     def safe(self, text: str) -> str:
         """Text about a flow as it may leave the proxy (log, live line, summary): one redaction
-        for all, with the session's names (the defaults when recording unredacted)."""
-        return redact_text(text, self.redaction)
+        for all, with the session's names (even when recording unredacted)."""
+        return redact_text(text, self.text_rules)
 
     # -- hooks ---------------------------------------------------------------------------------
     async def running(self) -> None:
