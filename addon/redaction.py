@@ -3758,6 +3758,19 @@ def redact_logs() -> None:
             # (A record quoting protocol bytes, mitmproxy's proxy_debug `DataReceived(client,
             # b'POST ...')`, holds headers and bodies: read as a text body is, names too.)
             clean = log_text(message)
+            # A traceback (exc_info, stack_info) is formatted by each handler from the
+            # exception itself, past this: formatted here, masked and made part of the message
+            # (mitmproxy's formatter reads exc_info, not a preformatted exc_text).
+            extra = []
+            if record.exc_info:
+                extra.append(logging.Formatter().formatException(record.exc_info))
+            elif record.exc_text:
+                extra.append(record.exc_text)
+            if record.stack_info:
+                extra.append(record.stack_info)
+            if extra:
+                clean = "\n".join([clean, *(log_text(e) for e in extra)])
+                record.exc_info = record.exc_text = record.stack_info = None
             if clean != message:
                 record.msg, record.args = clean, None
         return record
