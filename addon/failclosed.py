@@ -28,7 +28,7 @@ from mitmproxy import connection, http
 from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import UpstreamMode
 
-from .redaction import redact_text
+from .redaction import cut_text, log_text
 from .terminal import clean_line
 
 log = logging.getLogger("vcrproxy")
@@ -43,10 +43,11 @@ _MAX_REASON = 2000  # characters of a reason kept on one line
 def one_line(text: object, limit: int = _MAX_REASON) -> str:
     """`text` as one printable line: newlines folded, lone surrogates escaped as \\udXXX,
     control characters, C1 (U+009B is CSI) and bidi overrides as terminal.clean escapes them
-    (it reaches stderr, a pytest report and the client's error message)."""
+    (it reaches stderr, a pytest report and the client's error message). Cut as
+    redaction.cut_text cuts: mask `text` first."""
     s = " ".join(str(text).split())
     s = clean_line(s.encode("utf-8", "backslashreplace").decode("utf-8"))
-    return s if len(s) <= limit else s[: limit - 3] + "..."
+    return cut_text(s, limit, mark="...")
 
 
 def _fallback_response(text: str, method: str = "GET") -> http.Response:
@@ -107,10 +108,9 @@ def fail_closed(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
             elif name == "client_connected" and isinstance(arg, connection.Client):
                 arg.error = reason  # a check on a new client that failed refuses the client
             try:
-                reason = redact_text(one_line(  # an exception's text may quote a request
+                reason = one_line(log_text(  # an exception's text may quote a request
                     f"vcrproxy: internal error in the {name} hook ({type(e).__name__}: {e}); "
-                    "answered by vcrproxy, nothing forwarded"
-                ), None)
+                    "answered by vcrproxy, nothing forwarded"))
                 log.error("%s", reason, exc_info=log.isEnabledFor(logging.DEBUG))
                 if flow is not None and name != "error":
                     answer_refused(flow, reason)

@@ -32,9 +32,12 @@ from .cassette import REDACTED, Interaction, Request
 from .hosts import ascii_host, split_netloc
 from .redaction import (
     DEFAULT_REDACTION,
+    TOKEN_BYTES,
     RedactionConfig,
+    cut_text,
     redact_text,
     redact_url,
+    run_after,
     secret_values,
     split_names,
 )
@@ -49,8 +52,6 @@ _MARKER_B = REDACTED.encode()
 _MARKERS_B = (_MARKER_B, REDACTED.encode("utf-16-le"), REDACTED.encode("utf-16-be"))
 _MAX_JSON_DIFFS = 5
 _SHORT = 60
-# Characters of keys and tokens: a quoted window or cut never ends inside a run of them.
-_TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+/=.~-")
 
 
 # -- JSON paths ----------------------------------------------------------------------------------
@@ -556,32 +557,9 @@ def part_equal(part: str, live: Prepared, recorded: Prepared) -> bool:
 # -- describing differences ----------------------------------------------------------------------
 
 
-def _is_token_char(c: str) -> bool:
-    return c < "\x80" and ord(c) in _TOKEN_BYTES
-
-
-def _truncate(text: str, limit: int = _SHORT, keep: int = 0) -> str:
-    """`text` cut to `limit` characters with `…`. A run of key characters the cut goes through
-    is left out whole (not before `keep`): a key's start no longer has its shape, and the miss
-    text's redaction would not recognise it (as in `_text_context`)."""
-    if len(text) <= limit:
-        return text
-    end = limit - 1
-    while end > keep and _is_token_char(text[end - 1]) and _is_token_char(text[end]):
-        end -= 1
-    return text[:end] + "…"
-
-
-def _run_after(text: str, start: int, stop: int) -> int:
-    """`start`, moved past the run of key characters it would cut into (not beyond `stop`)."""
-    while 0 < start < stop and _is_token_char(text[start - 1]) and _is_token_char(text[start]):
-        start += 1
-    return start
-
-
 def _short(value: Any) -> str:
     try:
-        return _truncate(redact_text(json.dumps(value, ensure_ascii=False)))
+        return cut_text(redact_text(json.dumps(value, ensure_ascii=False)), _SHORT)
     except RecursionError:  # (nested past the limit; repr would fail the same way)
         return f"(a {type(value).__name__} nested too deep to show)"
 
@@ -629,8 +607,8 @@ def _window(text: str, other: str) -> str:
     at = next((i for i, (a, b) in enumerate(zip(text, other, strict=False)) if a != b), None)
     if at is None:
         at = min(len(text), len(other))
-    start = _run_after(text, max(at - 20, 0), at)
-    shown = _truncate(json.dumps(text[start:], ensure_ascii=False))
+    start = run_after(text, max(at - 20, 0), at)
+    shown = cut_text(json.dumps(text[start:], ensure_ascii=False), _SHORT)
     return ("…" if start else "") + shown
 
 
@@ -639,10 +617,10 @@ def _text_context(data: bytes, at: int) -> str:
     cuts at either edge is left out: the part of a secret no redaction can recognise (a
     password's tail, where its whole value is what is masked)."""
     start, end = max(at - 20, 0), min(at + 30, len(data))
-    while 0 < start < at and data[start - 1] in _TOKEN_BYTES and data[start] in _TOKEN_BYTES:
+    while 0 < start < at and data[start - 1] in TOKEN_BYTES and data[start] in TOKEN_BYTES:
         start += 1
-    while at + 1 < end < len(data) and data[end - 1] in _TOKEN_BYTES \
-            and data[end] in _TOKEN_BYTES:
+    while at + 1 < end < len(data) and data[end - 1] in TOKEN_BYTES \
+            and data[end] in TOKEN_BYTES:
         end -= 1
     snippet = data[start:end].decode("utf-8", "replace")
     if not snippet:
@@ -756,8 +734,8 @@ def _pairs_diff(
         # Long values (a session name with a timestamp): show where they differ.
         at = next((i for i, (a, b) in enumerate(zip(value, other, strict=False)) if a != b), None)
         if at is None or at < 24:
-            return _truncate(text, 40, len(name) + 1)
-        return _truncate(f"{name}=…{value[at - 12 :]}", 40, len(name) + 2)
+            return cut_text(text, 40, len(name) + 1)
+        return cut_text(f"{name}=…{value[at - 12 :]}", 40, len(name) + 2)
 
     names = dict.fromkeys([n for n, _ in rec_left] + [n for n, _ in live_left])
     out = []
@@ -783,7 +761,7 @@ def _headers_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig
             return "(missing)"
         if redaction.secret_header(name):
             values = tuple(v if not v else REDACTED for v in values)
-        return _truncate(redact_text(json.dumps(list(values), ensure_ascii=False)))
+        return cut_text(redact_text(json.dumps(list(values), ensure_ascii=False)), _SHORT)
 
     out = []
     for (name, rec_values), (_, live_values) in zip(recorded.headers, live.headers, strict=True):

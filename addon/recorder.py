@@ -173,7 +173,7 @@ class Recorder:
         try:
             await asyncio.to_thread(sync_and_release)
         except CassetteError as e:
-            self.reporter.fail(one_line(f"vcrproxy: {e}"))
+            self.reporter.fail(one_line(self.safe(f"vcrproxy: {e}")))
 
     async def _record_off_loop(self, flow: http.HTTPFlow, rec: _Record) -> None:
         def build_and_write():
@@ -215,8 +215,8 @@ class Recorder:
                 stats.retried(abandoned_key(flow))
             self._finish_recorded(flow, rec, written, body, decoded, chunks)
         except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
-            self.reporter.fail(one_line(
-                f"vcrproxy: internal error while recording ({type(e).__name__}: {e})"))
+            self.reporter.fail(one_line(self.safe(
+                f"vcrproxy: internal error while recording ({type(e).__name__}: {e})")))
         finally:
             rec.session.pending -= 1  # (counted in the stats above first)
 

@@ -529,7 +529,7 @@ class Replayer:
             on_fail=on_fail,
             switch=switch,
             upstream=upstream,
-            redaction=sess.redaction,
+            redaction=self.registry.text_rules,
         )
         self._ws_players[id(state.interaction)] = (player, state)
         return player

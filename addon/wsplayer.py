@@ -22,7 +22,7 @@ from wsproto.utilities import LocalProtocolError
 from .cassette import Response, header_values
 from .headers import clean_field_value
 from .matching import MatchConfig
-from .redaction import RedactionConfig, payload_secret_values, redact_text
+from .redaction import RedactionConfig, cut_text, payload_secret_values, redact_text
 from .websocket import (
     INTERNAL_ERROR,
     NOT_SENT_CLOSE_CODES,
@@ -151,7 +151,7 @@ class WebSocketPlayer:
         redaction: RedactionConfig | None = None,
     ) -> None:
         self.recorded = recorded
-        self.redaction = redaction  # (None: the defaults; miss texts are redacted even so)
+        self.redaction = redaction  # what texts about the session are masked with
         self.choices = choices
         self.current = choices[0]
         self.config = config
@@ -236,9 +236,9 @@ class WebSocketPlayer:
 
     async def _fail(self, error: Exception) -> None:
         """The player failed: say so once (`on_fail`), close with 1011, end the connection."""
-        why = " ".join(f"{type(error).__name__}: {error}".split())[:500]
-        text = redact_text(f"vcrproxy: WebSocket {self.url}: replay failed ({why})",
-                           self.redaction)
+        why = redact_text(" ".join(f"{type(error).__name__}: {error}".split()), self.redaction)
+        text = redact_text(f"vcrproxy: WebSocket {self.url}: replay failed "
+                           f"({cut_text(why, 500)})", self.redaction)
         log.debug("WebSocket replay failed", exc_info=error)
         if self.on_fail is not None:
             self.on_fail(text)
