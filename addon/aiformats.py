@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from . import decoders, providers
 from .cassette import first_header
+from .terminal import cut_text
 
 # API names, as providers.py declares them.
 OPENAI_CHAT = providers.OPENAI_CHAT.api
@@ -153,9 +154,10 @@ def _json_text(v: Any) -> str:
 
 
 def shorten(text: str, limit: int = SHORT) -> str:
-    """One line: whitespace runs collapsed, cut at `limit` characters with an ellipsis."""
+    """One line: whitespace runs collapsed, cut at `limit` characters with an ellipsis, never
+    inside a run of key characters (redaction.cut_text: what is shown of it is masked after)."""
     one = " ".join(text.split())
-    return one if len(one) <= limit else one[: limit - 1].rstrip() + "…"
+    return one if len(one) <= limit else cut_text(one, limit)[:-1].rstrip() + "…"
 
 
 def _header(headers: Mapping[str, Any] | None, name: str) -> str:

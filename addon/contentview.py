@@ -30,7 +30,7 @@ from .conversation import (
     usage_text,
 )
 from .flows import CHUNKS_METADATA
-from .redaction import redact_text
+from .redaction import log_text
 from .terminal import joined
 
 VIEW_NAME = "LLM"
@@ -151,7 +151,7 @@ def _render(data: bytes, flow: Any, message: Any) -> tuple[str, str] | None:
     if isinstance(message, http.Request):
         if af.guess_provider(url, data) == af.UNKNOWN:
             return None
-        return "LLM request", redact_text(render_request(url, data, _headers(message)))
+        return "LLM request", log_text(render_request(url, data, _headers(message)))
     request_body = b""
     if isinstance(req, http.Request):
         request_body = req.get_content(strict=False) or b""
@@ -171,7 +171,7 @@ def _render(data: bytes, flow: Any, message: Any) -> tuple[str, str] | None:
     if conv.summary.provider == af.UNKNOWN:
         return None
     desc = "LLM " + PROVIDER_NAMES.get(conv.summary.provider, "")
-    return desc, redact_text(render_response(conv))
+    return desc, log_text(render_response(conv))
 
 
 def _priority(data: bytes, flow: Any, message: Any) -> float:

@@ -28,8 +28,8 @@ from mitmproxy import connection, http
 from mitmproxy.proxy import server_hooks
 from mitmproxy.proxy.mode_specs import UpstreamMode
 
-from .redaction import cut_text, log_text
-from .terminal import clean_line
+from .redaction import log_text
+from .terminal import clean_line, cut_text
 
 log = logging.getLogger("vcrproxy")
 

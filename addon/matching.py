@@ -32,15 +32,13 @@ from .cassette import REDACTED, Interaction, Request
 from .hosts import ascii_host, split_netloc
 from .redaction import (
     DEFAULT_REDACTION,
-    TOKEN_BYTES,
     RedactionConfig,
-    cut_text,
     redact_text,
     redact_url,
-    run_after,
     secret_values,
     split_names,
 )
+from .terminal import TOKEN_BYTES, cut_text, run_after
 
 PARTS = ("method", "scheme", "host", "path", "query", "body", "headers")
 DEFAULT_ON = ("method", "scheme", "host", "path", "query", "body")

@@ -3661,35 +3661,6 @@ def _mask_yaml_header_lists(text: str, config: RedactionConfig) -> str:
     return "\n".join(out)
 
 
-# Characters of keys and tokens: a cut of a text never ends inside a run of them.
-TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+/=.~-")
-
-
-def _is_token_char(c: str) -> bool:
-    return c < "\x80" and ord(c) in TOKEN_BYTES
-
-
-def cut_text(text: str, limit: int, keep: int = 0, mark: str = "\u2026") -> str:
-    """`text` cut to `limit` characters, `mark` included. A run of key characters the cut goes
-    through is left out whole (not before `keep`): a key's start no longer has its shape, and
-    redaction would not recognise it. Mask a text before it is cut (`redact_text`, `log_text`),
-    never after."""
-    if len(text) <= limit:
-        return text
-    end = max(limit - len(mark), 0)
-    while end > keep and _is_token_char(text[end - 1]) and _is_token_char(text[end]):
-        end -= 1
-    return text[:end] + mark
-
-
-def run_after(text: str, start: int, stop: int) -> int:
-    """`start`, moved past the run of key characters it would cut into (not beyond `stop`): where
-    a window of `text` may start (`cut_text` for its other end)."""
-    while 0 < start < stop and _is_token_char(text[start - 1]) and _is_token_char(text[start]):
-        start += 1
-    return start
-
-
 def scrub_text(text: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
     """`text` with every key-shaped string replaced by the marker."""
     return _scrub_str(text, _finder(config.patterns), None)[0]

@@ -5,6 +5,7 @@ mitmproxy contentview) passes cassette text through before a person reads it.
 - `clean_line(text)`: the same for a one-line field, line breaks escaped too.
 - `one_line(arguments)`: a tool call's arguments on one line.
 - `joined(lines, styled)`: lines joined for output, each kept to one line by construction.
+- `cut_text(text, limit)`: a text cut short, never inside a run of key characters.
 """
 
 from __future__ import annotations
@@ -86,3 +87,32 @@ def joined(lines: Iterable[str], styled: bool = False) -> str:
     (a field a view forgot to clean cannot fake a line or reach the terminal). `styled`: the
     views' own style sequences (`_STYLE`) are kept; any other escape sequence is escaped."""
     return "\n".join(_line(line, styled) for line in lines)
+
+
+# Characters of keys and tokens: a cut of a text never ends inside a run of them.
+TOKEN_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+/=.~-")
+
+
+def _is_token_char(c: str) -> bool:
+    return c < "\x80" and ord(c) in TOKEN_BYTES
+
+
+def cut_text(text: str, limit: int, keep: int = 0, mark: str = "\u2026") -> str:
+    """`text` cut to `limit` characters, `mark` included. A run of key characters the cut goes
+    through is left out whole (not before `keep`): a key's start no longer has its shape, and
+    redaction would not recognise it. Mask a text before it is cut (`redact_text`, `log_text`),
+    never after."""
+    if len(text) <= limit:
+        return text
+    end = max(limit - len(mark), 0)
+    while end > keep and _is_token_char(text[end - 1]) and _is_token_char(text[end]):
+        end -= 1
+    return text[:end] + mark
+
+
+def run_after(text: str, start: int, stop: int) -> int:
+    """`start`, moved past the run of key characters it would cut into (not beyond `stop`): where
+    a window of `text` may start (`cut_text` for its other end)."""
+    while 0 < start < stop and _is_token_char(text[start - 1]) and _is_token_char(text[start]):
+        start += 1
+    return start

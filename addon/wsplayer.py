@@ -22,7 +22,8 @@ from wsproto.utilities import LocalProtocolError
 from .cassette import Response, header_values
 from .headers import clean_field_value
 from .matching import MatchConfig
-from .redaction import RedactionConfig, cut_text, payload_secret_values, redact_text
+from .redaction import RedactionConfig, payload_secret_values, redact_text
+from .terminal import cut_text
 from .websocket import (
     INTERNAL_ERROR,
     NOT_SENT_CLOSE_CODES,
