@@ -44,6 +44,7 @@ from __future__ import annotations
 import base64
 import copy
 import difflib
+import functools
 import html
 import json
 import logging
@@ -3705,9 +3706,12 @@ def _sub_urls(text: str, replace: Callable[[str], str]) -> str:
 
 
 # The loggers whose records quote what clients and servers send: mitmproxy's (a request line it
-# refuses, with a Gemini `?key=`; an error naming a URL), ours, and asyncio's (a failed task's
-# repr may hold a request).
-_LOGGERS_REDACTED = ("mitmproxy", "vcrproxy", "asyncio")
+# refuses, with a Gemini `?key=`; an error naming a URL), ours, asyncio's (a failed task's repr
+# may hold a request) and tornado's (mitmweb's server: `200 GET /flows?token=...`).
+_LOGGERS_REDACTED = ("mitmproxy", "vcrproxy", "asyncio", "tornado")
+# A request target with a query in a log line (`GET /flows?token=...`: no scheme, so not a URL
+# to redact_text).
+_TARGET_QUERY = re.compile(r"""(/[^\s?#"'<>]*)\?([^\s#"'<>]+)""")
 _log_redaction_on = False
 # The rules log text is masked with: each proxy's in this process (its registry's, with the
 # names and patterns its user gave), by owner; the defaults while none has said.
@@ -3732,7 +3736,14 @@ def log_text(text: str) -> str:
     binary = "b'" in text or 'b"' in text
     for config in _log_rules or (DEFAULT_REDACTION,):
         text = _redact_bytes_literals(text, config) if binary else redact_text(text, config)
+        if "?" in text:
+            text = _TARGET_QUERY.sub(functools.partial(_target_query, config), text)
     return text
+
+
+def _target_query(config: RedactionConfig, m: re.Match[str]) -> str:
+    return f"{m.group(1)}?" + redact_query_string(m.group(2), config.secret_query,
+                                                  _finder(config.patterns))
 
 
 def redact_logs() -> None:
