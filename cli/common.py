@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -12,6 +13,7 @@ from vcrproxy.terminal import clean_line
 
 if TYPE_CHECKING:
     from vcrproxy.cassette import Cassette
+    from vcrproxy.redaction import RedactionConfig
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -140,8 +142,27 @@ def load_for_view(path: str, error: type[click.ClickException] = click.ClickExce
     return cassette
 
 
+def view_rules() -> RedactionConfig:
+    """The rules the views mask with: the defaults changed by the sessions' VCRPROXY_REDACT_*
+    variables, as `check`, `redact` and recording read them (a name the user declares secret is
+    not printed by a view either). ClickException for a bad one."""
+    from vcrproxy.options import BY_NAME
+    from vcrproxy.redaction import RedactionConfig
+
+    def value(name: str) -> list[str]:
+        raw = os.environ.get(BY_NAME[name].env, "")
+        return BY_NAME[name].parse(raw) if raw else []
+
+    try:
+        return RedactionConfig.from_strings(
+            headers=value("vcr_redact_headers"), query=value("vcr_redact_query"),
+            fields=value("vcr_redact_fields"), patterns=value("vcr_redact_patterns"))
+    except ValueError as e:  # a bad regex: one line
+        raise click.ClickException(clean_line(str(e))) from None
+
+
 def mask_secrets(cassette: Cassette) -> None:
-    """Replace each interaction by its `redaction.redact_interaction` copy (default rules, the
+    """Replace each interaction by its `redaction.redact_interaction` copy (`view_rules`, the
     ones recording and `check` apply): a cassette recorded elsewhere (plain go-vcr,
     `--no-redact`) must not have its keys printed by a viewer into a terminal, a CI log, a
     `git diff` (textconv) or an HTML report attached to a pull request. Key shapes anywhere,
@@ -149,7 +170,8 @@ def mask_secrets(cassette: Cassette) -> None:
     their echoes become `<REDACTED>`; `--no-redact` shows the bytes as they are."""
     from vcrproxy.redaction import redact_interaction
 
-    cassette.interactions = [redact_interaction(i) for i in cassette.interactions]
+    rules = view_rules()
+    cassette.interactions = [redact_interaction(i, rules) for i in cassette.interactions]
 
 
 def mask_text(text: str) -> str:
@@ -158,7 +180,7 @@ def mask_text(text: str) -> str:
     the proxy."""
     from vcrproxy.redaction import redact_document
 
-    return redact_document(text)
+    return redact_document(text, view_rules())
 
 
 NO_REDACT = click.option(  # (show, diff)
