@@ -555,14 +555,27 @@ def part_equal(part: str, live: Prepared, recorded: Prepared) -> bool:
 # -- describing differences ----------------------------------------------------------------------
 
 
-def _short(value: Any) -> str:
+@dataclass(frozen=True)
+class _Shown:
+    """What a miss text is masked with: the session's rules and the values the requests name as
+    secrets (`secret_values`). Applied to a text before it is cut (`cut_text`): what is left of
+    a key or a value cut short is no longer recognised."""
+
+    config: RedactionConfig
+    values: tuple[str, ...] = ()
+
+    def mask(self, text: str) -> str:
+        return redact_text(text, self.config, self.values)
+
+
+def _short(value: Any, shown: _Shown) -> str:
     try:
-        return cut_text(redact_text(json.dumps(value, ensure_ascii=False)), _SHORT)
+        return cut_text(shown.mask(json.dumps(value, ensure_ascii=False)), _SHORT)
     except RecursionError:  # (nested past the limit; repr would fail the same way)
         return f"(a {type(value).__name__} nested too deep to show)"
 
 
-def _json_diffs(recorded: Any, live: Any, path: tuple, out: list[str]) -> None:
+def _json_diffs(recorded: Any, live: Any, path: tuple, out: list[str], shown: _Shown) -> None:
     """A line per differing JSON path, in document order. Iterative, as `_json_equal`."""
     tasks: list[tuple[Any, Any, tuple] | str] = [(recorded, live, path)]
     while tasks:
@@ -578,10 +591,10 @@ def _json_diffs(recorded: Any, live: Any, path: tuple, out: list[str]) -> None:
         if isinstance(recorded, dict) and isinstance(live, dict):
             for k, v in recorded.items():
                 if k not in live:
-                    todo.append(f"{_path_text((*path, k))} only in recorded ({_short(v)})")
+                    todo.append(f"{_path_text((*path, k))} only in recorded ({_short(v, shown)})")
                 else:
                     todo.append((v, live[k], (*path, k)))
-            todo += [f"{_path_text((*path, k))} only in live ({_short(v)})"
+            todo += [f"{_path_text((*path, k))} only in live ({_short(v, shown)})"
                      for k, v in live.items() if k not in recorded]
         elif isinstance(recorded, list) and isinstance(live, list):
             todo += [(r, v, (*path, i))
@@ -589,17 +602,18 @@ def _json_diffs(recorded: Any, live: Any, path: tuple, out: list[str]) -> None:
             if len(recorded) != len(live):
                 todo.append(f"{where} has {len(recorded)} items recorded vs {len(live)} live")
         elif isinstance(recorded, str) and isinstance(live, str):
-            todo.append(f"{where} differs: recorded {_window(recorded, live)} vs live "
-                        f"{_window(live, recorded)}")
+            todo.append(f"{where} differs: recorded {_window(recorded, live, shown)} vs live "
+                        f"{_window(live, recorded, shown)}")
         else:
-            todo.append(f"{where} differs: recorded {_short(recorded)} vs live {_short(live)}")
+            todo.append(f"{where} differs: recorded {_short(recorded, shown)} vs live "
+                        f"{_short(live, shown)}")
         tasks.extend(reversed(todo))
 
 
-def _window(text: str, other: str) -> str:
+def _window(text: str, other: str, shown: _Shown) -> str:
     """`text` quoted; when long, the part around where it first differs from `other`. Keys are
     masked before it is cut: a key cut short has lost its shape."""
-    text, other = redact_text(text), redact_text(other)
+    text, other = shown.mask(text), shown.mask(other)
     if len(json.dumps(text, ensure_ascii=False)) <= _SHORT:
         return json.dumps(text, ensure_ascii=False)
     at = next((i for i, (a, b) in enumerate(zip(text, other, strict=False)) if a != b), None)
@@ -626,26 +640,26 @@ def _text_context(data: bytes, at: int) -> str:
     return ("…" if start else "") + json.dumps(snippet, ensure_ascii=False)
 
 
-def _body_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig) -> list[str]:
-    return _bodies_diff(recorded.body, live.body, "body", redaction)
+def _body_diff(live: Prepared, recorded: Prepared, shown: _Shown) -> list[str]:
+    return _bodies_diff(recorded.body, live.body, "body", shown)
 
 
 _KIND_NAMES = {"form": "a urlencoded form", "multipart": "multipart", "json": "JSON"}
 
 
-def _bodies_diff(rb: _Body, lb: _Body, where: str, redaction: RedactionConfig) -> list[str]:
+def _bodies_diff(rb: _Body, lb: _Body, where: str, shown: _Shown) -> list[str]:
     """What differs between two bodies, each line starting with `where` ("body",
     `body: part "file"`)."""
     if rb.kind != lb.kind and {rb.kind, lb.kind} & {"form", "multipart"}:
         rk, lk = _KIND_NAMES.get(rb.kind, "not"), _KIND_NAMES.get(lb.kind, "not")
         return [f"{where}: recorded is {rk}, live is {lk}"]
     if rb.kind == "form":
-        return _pairs_diff(lb.pairs, rb.pairs, f"{where}: form", redaction)
+        return _pairs_diff(lb.pairs, rb.pairs, f"{where}: form", shown)
     if rb.kind == "multipart":
-        return _multipart_diff(rb, lb, where, redaction)
+        return _multipart_diff(rb, lb, where, shown)
     if rb.json is not _NO_JSON and lb.json is not _NO_JSON:
         diffs: list[str] = []
-        _json_diffs(rb.json, lb.json, (), diffs)
+        _json_diffs(rb.json, lb.json, (), diffs, shown)
         shown = [f"{where}: {d}" for d in diffs[:_MAX_JSON_DIFFS]]
         if len(diffs) > _MAX_JSON_DIFFS:
             shown.append(f"{where}: and {len(diffs) - _MAX_JSON_DIFFS} more differing JSON paths")
@@ -675,7 +689,7 @@ def _bodies_diff(rb: _Body, lb: _Body, where: str, redaction: RedactionConfig) -
     ]
 
 
-def _multipart_diff(rb: _Body, lb: _Body, where: str, redaction: RedactionConfig) -> list[str]:
+def _multipart_diff(rb: _Body, lb: _Body, where: str, shown: _Shown) -> list[str]:
     rec_names = [p.label(i) for i, (p, _) in enumerate(rb.parts)]
     live_names = [p.label(i) for i, (p, _) in enumerate(lb.parts)]
     if len(rb.parts) != len(lb.parts) or [p.name for p, _ in rb.parts] != [
@@ -701,9 +715,10 @@ def _multipart_diff(rb: _Body, lb: _Body, where: str, redaction: RedactionConfig
         elif not _part_headers_equal(rp, lp):
             rec = "; ".join(f"{k}: {v}" for k, v in rp.headers)
             liv = "; ".join(f"{k}: {v}" for k, v in lp.headers)
-            out.append(f"{at}: headers recorded {_window(rec, liv)} vs live {_window(liv, rec)}")
+            out.append(f"{at}: headers recorded {_window(rec, liv, shown)} vs live "
+                       f"{_window(liv, rec, shown)}")
         if not _bodies_equal(rpb, lpb):
-            out += _bodies_diff(rpb, lpb, at, redaction)
+            out += _bodies_diff(rpb, lpb, at, shown)
     return out or [f"{where}: differs"]
 
 
@@ -711,21 +726,21 @@ def _header_name(lower: str) -> str:
     return "-".join(w.capitalize() for w in lower.split("-"))
 
 
-def _query_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig) -> list[str]:
-    return _pairs_diff(live.query, recorded.query, "query", redaction)
+def _query_diff(live: Prepared, recorded: Prepared, shown: _Shown) -> list[str]:
+    return _pairs_diff(live.query, recorded.query, "query", shown)
 
 
 def _pairs_diff(
-    live_pairs: Iterable, recorded_pairs: Iterable, where: str, redaction: RedactionConfig
+    live_pairs: Iterable, recorded_pairs: Iterable, where: str, shown: _Shown
 ) -> list[str]:
     live_left, rec_left = _pair_leftovers(live_pairs, recorded_pairs)
 
-    secret = redaction.secret_query if where == "query" else redaction.secret_field
+    secret = shown.config.secret_query if where == "query" else shown.config.secret_field
 
     def show(name: str, value: str, other: str) -> str:
         if value and secret(name):
             value = REDACTED
-        value, other = redact_text(value), redact_text(other)  # (before a cut: see _window)
+        value, other = shown.mask(value), shown.mask(other)  # (before a cut: see _window)
         text = f"{name}={value}"
         if len(text) <= 40 or len(value) < 2:
             return text
@@ -753,13 +768,13 @@ def _pairs_diff(
     return out or [f"{where}: differs"]
 
 
-def _headers_diff(live: Prepared, recorded: Prepared, redaction: RedactionConfig) -> list[str]:
+def _headers_diff(live: Prepared, recorded: Prepared, shown: _Shown) -> list[str]:
     def show(name: str, values: tuple[str, ...]) -> str:
         if not values:
             return "(missing)"
-        if redaction.secret_header(name):
+        if shown.config.secret_header(name):
             values = tuple(v if not v else REDACTED for v in values)
-        return cut_text(redact_text(json.dumps(list(values), ensure_ascii=False)), _SHORT)
+        return cut_text(shown.mask(json.dumps(list(values), ensure_ascii=False)), _SHORT)
 
     out = []
     for (name, rec_values), (_, live_values) in zip(recorded.headers, live.headers, strict=True):
@@ -780,15 +795,16 @@ def _describe(
     redaction: RedactionConfig,
     values: Iterable[str] = (),
 ) -> list[str]:
+    shown = _Shown(redaction, tuple(values))
     if part == "body":
-        out = _body_diff(live, recorded, redaction)
+        out = _body_diff(live, recorded, shown)
     elif part == "query":
-        out = _query_diff(live, recorded, redaction)
+        out = _query_diff(live, recorded, shown)
     elif part == "headers":
-        out = _headers_diff(live, recorded, redaction)
+        out = _headers_diff(live, recorded, shown)
     else:
         out = [f"{part}: recorded {recorded.key(part)} vs live {live.key(part)}"]
-    return [redact_text(d, redaction, values) for d in out]
+    return [shown.mask(d) for d in out]
 
 
 def differences(
