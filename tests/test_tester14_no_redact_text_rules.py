@@ -14,6 +14,8 @@ import os
 import subprocess
 import sys
 
+from conftest import proxied_client
+
 VCRPROXY = os.path.join(os.path.dirname(sys.executable), "vcrproxy")
 TOKEN = "opaqueTok" + "V4lue7731"
 
@@ -38,3 +40,28 @@ def test_no_redact_text_still_masks_the_users_names(confdir, gateway, tmp_path):
     assert "tenant_ref=<REDACTED>" in done.stderr, done.stderr  # (the live line)
     leaked = [line for line in done.stderr.splitlines() if TOKEN in line]
     assert leaked == [], "stderr shows the value:\n" + "\n".join(leaked)
+
+
+def test_no_redact_miss_text_hides_a_user_named_headers_value(run_proxy, gateway, ca_cert,
+                                                              tmp_path):
+    """The miss explanation of a session recording unredacted (`--no-redact`, replaying what it
+    has) hides the values the live request carries under the user's header names, as it does
+    with redaction on: its matcher used the defaults, so an X-Tenant value the body quotes was
+    in the 400 answer and the summary."""
+    value = "hdrSecret" + "Q9w8e7"
+    cassette = tmp_path / "chat.yaml"
+    url = f"{gateway.url}/v1/chat/completions"
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hello"}]}
+    proxy = run_proxy(cassette, "record", redact=False, redact_headers=["X-Tenant"])
+    with proxied_client(proxy, ca_cert) as client:
+        assert client.post(url, json=body).status_code == 200
+    proxy.stop()
+    replay = run_proxy(cassette, "replay", redact=False, redact_headers=["X-Tenant"])
+    live = {**body, "messages": [{"role": "user", "content": f"my tenant is {value}"}]}
+    with proxied_client(replay, ca_cert) as client:
+        r = client.post(url, json=live, headers={"X-Tenant": value})
+    explanations = [e for s in replay.vcr.sessions.values() for e in s.stats.explanations]
+    replay.stop()
+    assert r.status_code == 400 and "differs" in r.text, r.text
+    for where, text in (("the 400 answer", r.text), ("the summary", "\n".join(explanations))):
+        assert value not in text, f"{where} shows the X-Tenant value: {text}"
