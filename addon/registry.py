@@ -94,7 +94,7 @@ class SessionRegistry:
         if self._preloaded is not None and self._preloaded.path == path:
             preloaded, self._preloaded = self._preloaded, None
         sess = CassetteSession(path, mode, self.match, self.redaction, preloaded=preloaded,
-                               run=self.run)
+                               run=self.run, text_rules=self.text_rules)
         self.sessions[path] = sess
         if sess.mode in (options.Mode.RECORD, options.Mode.NEW_EPISODES):
             recording.warm_up(self.redaction)

@@ -129,6 +129,7 @@ class CassetteSession:
         redaction: RedactionConfig | None,
         preloaded: Preloaded | None = None,
         run: RecordRun = PROCESS_RUN,
+        text_rules: RedactionConfig | None = None,
     ) -> None:
         decided = plan_for(mode, path)  # mode x file state: modes.py is the one switch
         if decided.error:
@@ -148,9 +149,11 @@ class CassetteSession:
                 refuse_unsendable(cassette, path)
         self.cassette = cassette
         self._loaded = len(cassette.interactions)  # (recordings are appended after these)
-        # Miss texts hide what this session redacts (defaults when it records unredacted).
+        # Miss texts hide what this session redacts; `text_rules` when it records unredacted
+        # (the user's names still say what is secret: registry.text_rules), else the defaults.
         self.matcher = Matcher(
-            self.cassette.interactions, match, redaction=redaction or RedactionConfig.default()
+            self.cassette.interactions, match,
+            redaction=redaction or text_rules or RedactionConfig.default(),
         )
         self._writer: CassetteWriter | None = None
         self._fresh = decided.fresh
