@@ -70,6 +70,7 @@ from .cassette import (
     Response,
     first_header,
 )
+from .terminal import TOKEN_BYTES
 from .yamlv3 import quoted
 
 if TYPE_CHECKING:
@@ -3678,7 +3679,10 @@ def redact_url(url: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
     return _scrub_str(_url_named(url, config, None, None, finder), finder, None)[0]
 
 
-_URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
+# (The marker may be in it already: a parameter masked by an earlier pass, e.g. a key shape
+# before a named one, `?key=<REDACTED>&tenant_ref=...`; the URL goes on after it.)
+_URL_IN_TEXT = re.compile(
+    r"[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^\s\"'<>]|<REDACTED>)[^\s\"'<>]*(?:<REDACTED>[^\s\"'<>]*)*")
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _SCHEME_MAX = 64  # characters of a URL scheme looked at before its `://`
 
@@ -3798,8 +3802,32 @@ _BYTES_LITERAL = re.compile(
 _LOGGED_BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 # A header as h2 logs it: `(b'api-key', b'...')`.
 _BYTES_HEADER = re.compile(r"""\(b'([^'\\]{1,256})', b'((?:[^'\\]|\\.)*)'\)""")
-# A header line of a logged HTTP/1 head: `X-Tenant: ...`.
-_HEAD_LINE = re.compile(r"^([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}):[ \t]*([^\r\n]+)", re.MULTILINE)
+# A header line of a logged HTTP/1 head, or of a printed flow (indented): `X-Tenant: ...`.
+_HEAD_LINE = re.compile(r"^([ \t]*)([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}):[ \t]*([^\r\n]+)",
+                        re.MULTILINE)
+# A run of key characters a printer cut short with `…` (mitmdump's URL cut to the terminal).
+_CUT_RUN = re.compile("[" + re.escape(bytes(sorted(TOKEN_BYTES)).decode()) + "]+\u2026")
+
+
+def _mask_head_lines(text: str, config: RedactionConfig) -> str:
+    """Header lines (`Name: value`) whose name `config` holds secret, with the value masked."""
+    def one(m: re.Match[str]) -> str:
+        if config.secret_header(m.group(2), response=False) and not is_redacted(m.group(3)):
+            return f"{m.group(1)}{m.group(2)}: {REDACTED}"
+        return m.group()
+
+    return _HEAD_LINE.sub(one, text) if ":" in text else text
+
+
+def output_text(text: str) -> str:
+    """Text about flows another addon prints itself, not through logging (mitmdump's dumper:
+    request lines, headers, bodies), as it may be shown: masked as a text body
+    (`redact_document`) with every live session's rules (`use_for_logs`), header lines by the
+    sessions' names; a run of key characters the printer cut short (`…`) is left out."""
+    text = _CUT_RUN.sub("\u2026", text)
+    for config in _log_rules or (DEFAULT_REDACTION,):
+        text = redact_document(_mask_head_lines(text, config), config)
+    return text
 
 
 def _redact_bytes_literals(message: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
@@ -3815,11 +3843,6 @@ def _redact_bytes_literals(message: str, config: RedactionConfig = DEFAULT_REDAC
             return f"(b'{name}', b'{REDACTED}')"
         return m.group()
 
-    def head_line(m: re.Match[str]) -> str:
-        if config.secret_header(m.group(1), response=False) and not is_redacted(m.group(2)):
-            return f"{m.group(1)}: {REDACTED}"
-        return m.group()
-
     def one(m: re.Match[str]) -> str:
         literal, cut = m.group(), m.group().endswith("\u2026")
         body = literal[:-1]
@@ -3830,7 +3853,7 @@ def _redact_bytes_literals(message: str, config: RedactionConfig = DEFAULT_REDAC
                 "utf-8", "surrogateescape")
         except (ValueError, SyntaxError, MemoryError, RecursionError):
             return redact_document(literal, config)
-        sent, text = text, _HEAD_LINE.sub(head_line, text)  # (the session's header names)
+        sent, text = text, _mask_head_lines(text, config)  # (the session's header names)
         binary = _LOGGED_BINARY.search(text)
         if binary is not None:
             # Bytes that are not text (HTTP/2 frames, whose header values are HPACK-Huffman

@@ -39,7 +39,7 @@ from vcrproxy.h2pref import PreferH2, prefer_h2
 from vcrproxy.localuser import OwnerOnly
 from vcrproxy.options import DEFAULT_CASSETTE, MODES, PACES
 from vcrproxy.recorder import Recorder
-from vcrproxy.redaction import redact_logs
+from vcrproxy.redaction import output_text, redact_logs
 from vcrproxy.registry import (
     FAULTS_KEY,
     SessionRegistry,
@@ -86,6 +86,20 @@ class ViewAt(StrEnum):
     LOAD = "load"
     FIRST_REQUEST = "first-request"
     OFF = "off"
+
+
+class MaskedOutput:
+    """A text stream whose writes are masked (redaction.output_text): what an addon prints
+    itself, past the masked log records (mitmdump's dumper)."""
+
+    def __init__(self, out) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(output_text(text) if text.strip() else text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._out, name)
 
 
 class VCR:
@@ -185,6 +199,10 @@ class VCR:
             opts.connection_strategy = "lazy"
 
     def running(self) -> None:
+        # mitmdump's dumper prints flows (URL, headers, bodies) itself, not through logging.
+        dumper = ctx.master.addons.get("dumper")
+        if dumper is not None and not isinstance(dumper.outfp, MaskedOutput):
+            dumper.outfp = MaskedOutput(dumper.outfp)
         if options.offline(ctx.options):
             self._offline = True
             # mitmproxy's DNS resolver (a default addon of mitmdump and mitmweb, not of the CLI's
