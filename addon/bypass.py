@@ -35,6 +35,12 @@ CAUSES = {
         "(through the project's undici): give the client a proxy agent (global-agent's "
         "bootstrap, https-proxy-agent) or use Node >= 24."
     ),
+    "node-old-undici": (
+        "Node {version}'s built-in fetch (used by the openai npm package and the Vercel AI SDK) "
+        "ignores HTTPS_PROXY before Node 24, and the project's undici, which vcrproxy's preload "
+        "would route it through, {why}: install an undici release made for this Node (see its "
+        "package.json `engines`) or use Node >= 24."
+    ),
     "node": (
         "Node >= 24 honours HTTPS_PROXY only with NODE_USE_ENV_PROXY=1 (vcrproxy sets it): check "
         "that the client does not bring its own agent or dispatcher, and that the command did "
@@ -83,6 +89,36 @@ def _has_undici(start: str | None = None) -> bool:
         folder = parent
 
 
+# Loads the project's undici as the preload does (from the current folder) and says whether it
+# can route fetch: "ok", or why not.
+_UNDICI_PROBE = """
+try {
+  const u = require('module').createRequire(require('path').join(process.cwd(), 'x'))('undici');
+  process.stdout.write(typeof u.EnvHttpProxyAgent === 'function' ? 'ok'
+    : 'has no EnvHttpProxyAgent (too old)');
+} catch (e) {
+  const why = e && e.message ? `${e.name || 'Error'}: ${e.message}` : String(e);
+  process.stdout.write(`could not be loaded (${why.split('\\n')[0]})`);
+}
+"""
+
+
+def _undici_problem(node: str | None) -> str | None:
+    """Why the project's undici (present: `_has_undici`) cannot route fetch on `node` (one
+    that does not load there, as undici 8 on Node 20, or one too old), or None."""
+    node = node or shutil.which("node")
+    if not node:
+        return None
+    env = {k: v for k, v in os.environ.items() if k != "NODE_OPTIONS"}  # (no preload of ours)
+    try:
+        got = subprocess.run([node, "-e", _UNDICI_PROBE], capture_output=True, text=True,
+                             timeout=10, env=env)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    why = got.stdout.strip()
+    return None if not why or why == "ok" else why
+
+
 def _is_go_binary(path: str | None) -> bool:
     """A Go executable carries its build ID in a note near the start of the file."""
     if not path:
@@ -107,26 +143,30 @@ def node_version(node: str | None = None) -> str | None:
     return m.group(1) if m else None
 
 
-def runtime_of(command: Sequence[str] | None) -> tuple[str, str | None]:
-    """(runtime, version): node-old / node / go / python / java / "" from the command line."""
+def runtime_of(command: Sequence[str] | None) -> tuple[str, str | None, str | None]:
+    """(runtime, version, why): node-old / node-old-https / node-old-undici (`why` its undici
+    cannot be used) / node / go / python / java / "" from the command line."""
     if not command:
-        return "", None
+        return "", None, None
     name, path = _program(command)
     if name in NODE_NAMES or name.startswith("node"):
         node = path if name.startswith("node") else None
         version = node_version(node)
         if version and int(version.split(".")[0]) < 24:
-            # (With undici in the project the preload routes fetch already: what bypassed
-            # is then the http/https modules, which no preload of ours can route.)
-            return ("node-old-https" if _has_undici() else "node-old"), version
-        return "node", version
+            # (With a usable undici in the project the preload routes fetch already: what
+            # bypassed is then the http/https modules, which no preload of ours can route.)
+            if not _has_undici():
+                return "node-old", version, None
+            why = _undici_problem(node)
+            return ("node-old-undici" if why else "node-old-https"), version, why
+        return "node", version, None
     if name == "go" or _is_go_binary(path):
-        return "go", None
+        return "go", None, None
     if name.startswith("python") or name in PYTHON_NAMES:
-        return "python", None
+        return "python", None, None
     if name in JAVA_NAMES or name.startswith("java"):
-        return "java", None
-    return "", None
+        return "java", None, None
+    return "", None, None
 
 
 def expects_traffic(mode: str, interactions: int) -> bool:
@@ -157,9 +197,9 @@ def diagnose(
     """
     if requests or not expects_traffic(mode, interactions):
         return None
-    version = None
+    version = why = None
     if runtime is None:
-        runtime, version = runtime_of(command)
+        runtime, version, why = runtime_of(command)
     if mode == "replay":
         what = (f"made no request through the proxy, though {cassette} holds {interactions} "
                 f"interaction{'s' if interactions != 1 else ''} to replay")
@@ -172,7 +212,8 @@ def diagnose(
             "command; a client with its own CA list needs `vcrproxy ca`)."
         )
     elif runtime in CAUSES:
-        cause = "Likely cause: " + CAUSES[runtime].format(version=version or "< 24")
+        cause = "Likely cause: " + CAUSES[runtime].format(version=version or "< 24",
+                                                          why=why or "cannot be used")
     else:
         cause = "Likely causes: " + " ".join(
             CAUSES[k].format(version="< 24") for k in ("node-old", "go", "python", "java")
