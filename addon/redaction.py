@@ -3307,9 +3307,14 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
     if req.form:
         form = {}
         form_secret = _form_secret(config, req.form)
-        for name, vals in req.form.items():
+        for raw_name, vals in req.form.items():
+            # A name is text of the body too (a body that is no name=value pair is one field
+            # named after all of it: `curl -d` of a prompt, or of JSON without a Content-Type).
+            name, spans = _scrub_str(raw_name, p.finder, echoes)
             place = f"request form field {name}"
-            if form_secret(name):
+            p.note(f"request form field name {name if len(name) <= 60 else name[:57] + '...'}",
+                   spans)
+            if form_secret(raw_name):
                 new = [REDACTED if v and not is_redacted(v) else v for v in vals]
                 if new != vals:
                     p.note(place, [(0, 0, ("name", place))])
@@ -3319,7 +3324,7 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
                     s, spans = _scrub_str(v, p.finder, echoes)
                     p.note(place, spans)
                     new.append(s)
-            form[name] = new
+            form.setdefault(name, []).extend(new)  # (two names may now read the same)
         req.form = form
     resp.headers = p.headers(resp.headers, "response header", True, echoes)
     if resp.status:  # (a reason phrase is the upstream's to write: `401 Invalid key sk-...`)
