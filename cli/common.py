@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from vcrproxy.ca import default_confdir
-from vcrproxy.options import Option
+from vcrproxy.options import BY_NAME, Option
 from vcrproxy.terminal import clean_line
 
 if TYPE_CHECKING:
@@ -121,12 +120,12 @@ def load_with_notes(path: str) -> tuple[Cassette, list[str]]:
 
 
 def load_for_view(path: str, error: type[click.ClickException] = click.ClickException, *,
-                  redact: bool = True) -> Cassette:
+                  redact: bool = True, config: RedactionConfig | None = None) -> Cassette:
     """load_cassette for the view commands (`show` in every view, `diff`): a one-line error
     (`error`) instead of a traceback; a cut-off last interaction is dropped with a note on
     stderr. `redact`: every interaction passes through `mask_secrets` first (and the
     command's output through `mask_text` after: a key in a field redaction leaves alone, such
-    as a hostile `method:`, is still never printed)."""
+    as a hostile `method:`, is still never printed); `config`: the rules (None: built-in)."""
     from vcrproxy.cassette import CassetteError, os_error
 
     try:
@@ -138,49 +137,66 @@ def load_for_view(path: str, error: type[click.ClickException] = click.ClickExce
     for note in notes:
         click.echo(note, err=True)
     if redact:
-        mask_secrets(cassette)
+        mask_secrets(cassette, config)
     return cassette
 
 
-def view_rules() -> RedactionConfig:
-    """The rules the views mask with: the defaults changed by the sessions' VCRPROXY_REDACT_*
-    variables, as `check`, `redact` and recording read them (a name the user declares secret is
-    not printed by a view either). ClickException for a bad one."""
-    from vcrproxy.options import BY_NAME
-    from vcrproxy.redaction import RedactionConfig
-
-    def value(name: str) -> list[str]:
-        raw = os.environ.get(BY_NAME[name].env, "")
-        return BY_NAME[name].parse(raw) if raw else []
-
-    try:
-        return RedactionConfig.from_strings(
-            headers=value("vcr_redact_headers"), query=value("vcr_redact_query"),
-            fields=value("vcr_redact_fields"), patterns=value("vcr_redact_patterns"))
-    except ValueError as e:  # a bad regex: one line
-        raise click.ClickException(clean_line(str(e))) from None
-
-
-def mask_secrets(cassette: Cassette) -> None:
-    """Replace each interaction by its `redaction.redact_interaction` copy (`view_rules`, the
-    ones recording and `check` apply): a cassette recorded elsewhere (plain go-vcr,
-    `--no-redact`) must not have its keys printed by a viewer into a terminal, a CI log, a
-    `git diff` (textconv) or an HTML report attached to a pull request. Key shapes anywhere,
+def mask_secrets(cassette: Cassette, config: RedactionConfig | None = None) -> None:
+    """Replace each interaction by its `redaction.redact_interaction` copy (`config`, else the
+    built-in rules: the ones recording and `check` apply with the same settings): a cassette
+    recorded elsewhere (plain go-vcr, `--no-redact`) must not have its keys printed by a viewer
+    into a terminal, a CI log, a `git diff` (textconv) or an HTML report attached to a pull
+    request. Key shapes anywhere,
     values under credential names (headers, query, form, JSON fields, WebSocket messages) and
     their echoes become `<REDACTED>`; `--no-redact` shows the bytes as they are."""
     from vcrproxy.redaction import redact_interaction
 
-    rules = view_rules()
-    cassette.interactions = [redact_interaction(i, rules) for i in cassette.interactions]
+    cassette.interactions = [redact_interaction(i, *([config] if config else []))
+                             for i in cassette.interactions]
 
 
-def mask_text(text: str) -> str:
+def mask_text(text: str, config: RedactionConfig | None = None) -> str:
     """`text` (a view's output, or a file that does not load shown as it is) with key shapes
     and URLs' named values masked by `redaction.redact_text`, the rule for any text leaving
-    the proxy."""
+    the proxy (`config`: the rules, None: built-in)."""
     from vcrproxy.redaction import redact_document
 
-    return redact_document(text, view_rules())
+    return redact_document(text, *([config] if config else []))
+
+
+REDACTION_OPTIONS = ("vcr_redact_headers", "vcr_redact_query", "vcr_redact_fields",
+                     "vcr_redact_patterns")
+
+
+def redaction_options(f):
+    """The session's redaction flags and environment variables (`--redact-headers`,
+    `VCRPROXY_REDACT_HEADERS`...), from the one option table: `check` and `redact` then apply
+    exactly the rules a recording session with the same settings applies, and the views
+    (`show`, `diff`) mask by them."""
+    for name in reversed(REDACTION_OPTIONS):
+        f = table_option(BY_NAME[name])(f)
+    return f
+
+
+def redaction_config(kw: dict) -> RedactionConfig:
+    """The rules `redaction_options` gave (`kw`: the command's parameters)."""
+    from vcrproxy.redaction import RedactionConfig
+
+    try:
+        return RedactionConfig.from_strings(
+            headers=kw["redact_headers"], query=kw["redact_query"], fields=kw["redact_fields"],
+            patterns=list(kw["redact_patterns"]),
+        )
+    except ValueError as e:  # a bad regex: one line
+        raise click.ClickException(clean_line(str(e))) from None
+
+
+def view_redaction(kw: dict, no_redact: bool) -> RedactionConfig | None:
+    """A view's rules: None for the built-in ones (nothing given, or `--no-redact`)."""
+    if no_redact or not any(kw[k] for k in ("redact_headers", "redact_query", "redact_fields",
+                                            "redact_patterns")):
+        return None
+    return redaction_config(kw)
 
 
 NO_REDACT = click.option(  # (show, diff)

@@ -35,7 +35,7 @@ from vcrproxy.terminal import clean_line as _clean_line
 from vcrproxy.terminal import joined
 from vcrproxy.websocket import spoken_turns
 
-from .common import NO_REDACT, Path, load_for_view, mask_text
+from .common import NO_REDACT, Path, load_for_view, mask_text, redaction_options, view_redaction
 from .plain import answers, close_text, response_body_text, title
 from .show import _websocket
 
@@ -315,14 +315,16 @@ class DiffError(click.ClickException):
 @click.option("--ignore-latency", is_flag=True,
               help="Do not report (or count) changes of headers time, first token, last chunk.")
 @NO_REDACT
-def diff(old: str, new: str, ignore_latency: bool, no_redact: bool) -> None:
+@redaction_options
+def diff(old: str, new: str, ignore_latency: bool, no_redact: bool, **kw) -> None:
     """What changed from cassette OLD to NEW: interactions added, removed or moved, request
     differences as JSON paths, answer, token and latency changes. Exit 0 when equal, 1 when
     they differ, 2 on error."""
-    a = load_for_view(old, DiffError, redact=not no_redact)
-    b = load_for_view(new, DiffError, redact=not no_redact)
+    config = view_redaction(kw, no_redact)
+    a = load_for_view(old, DiffError, redact=not no_redact, config=config)
+    b = load_for_view(new, DiffError, redact=not no_redact, config=config)
     result = diff_cassettes(a, b, ignore_latency=ignore_latency)
     text = joined([f"--- {old} ({len(a.interactions)} interactions)",
                    f"+++ {new} ({len(b.interactions)} interactions)", *result.lines()])
-    click.echo(text if no_redact else mask_text(text))
+    click.echo(text if no_redact else mask_text(text, config))
     sys.exit(1 if result.changed else 0)

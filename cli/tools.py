@@ -10,7 +10,6 @@ import click
 
 from vcrproxy import save_cassette
 from vcrproxy.cassette import Cassette, CassetteError, os_error
-from vcrproxy.options import BY_NAME
 from vcrproxy.terminal import clean_line
 from vcrproxy.yamlio import cassette_lock
 
@@ -22,7 +21,9 @@ from .common import (
     load_for_view,
     load_with_notes,
     mask_text,
-    table_option,
+    redaction_config,
+    redaction_options,
+    view_redaction,
 )
 
 if TYPE_CHECKING:  # imported where used: `show` needs none of the redaction rules
@@ -61,12 +62,14 @@ def _load_notes(path: str) -> tuple[Cassette, list[str]]:
 @click.option("--html", "html_out", metavar="OUT.html", type=Path(dir_okay=False),
               help="Write a self-contained HTML report (cards, stream timing chart) to OUT.html.")
 @NO_REDACT
+@redaction_options
 def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: bool,
-         html_out: str | None, no_redact: bool) -> None:
+         html_out: str | None, no_redact: bool, **kw: Any) -> None:
     """Read CASSETTE as the conversation it holds: requests, reassembled replies, tool calls,
     token usage. Secrets are shown as <REDACTED> unless --no-redact."""
     from .show import render_cassette, render_json
 
+    config = view_redaction(kw, no_redact)
     # One text view at a time (--html writes a file and may go with --plain); a second was
     # dropped without a word.
     views = [flag for flag, on in (("--json", as_json), ("--raw", raw), ("--plain", plain))
@@ -77,9 +80,10 @@ def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: b
     if plain or html_out:
         from .views import show_views
 
-        show_views(cassette, ids, plain=plain, html_out=html_out, redact=not no_redact)
+        show_views(cassette, ids, plain=plain, html_out=html_out, redact=not no_redact,
+                   config=config)
         return
-    c = load_for_view(cassette, redact=not no_redact)
+    c = load_for_view(cassette, redact=not no_redact, config=config)
     known = {i.id for i in c.interactions}
     missing = [i for i in ids if i not in known]
     if missing:
@@ -88,32 +92,7 @@ def show(cassette: str, ids: tuple[int, ...], as_json: bool, raw: bool, plain: b
         text = render_json(c, ids=list(ids) or None)
     else:
         text = render_cassette(c, ids=list(ids) or None, raw=raw, color=sys.stdout.isatty())
-    click.echo(text if no_redact else mask_text(text))
-
-
-REDACTION_OPTIONS = ("vcr_redact_headers", "vcr_redact_query", "vcr_redact_fields",
-                     "vcr_redact_patterns")
-
-
-def redaction_options(f):
-    """The session's redaction flags and environment variables (`--redact-headers`,
-    `VCRPROXY_REDACT_HEADERS`...), from the one option table: `check` and `redact` then apply
-    exactly the rules a recording session with the same settings applies."""
-    for name in reversed(REDACTION_OPTIONS):
-        f = table_option(BY_NAME[name])(f)
-    return f
-
-
-def _config(kw: dict) -> RedactionConfig:
-    from vcrproxy.redaction import RedactionConfig
-
-    try:
-        return RedactionConfig.from_strings(
-            headers=kw["redact_headers"], query=kw["redact_query"], fields=kw["redact_fields"],
-            patterns=list(kw["redact_patterns"]),
-        )
-    except ValueError as e:  # a bad regex: one line
-        raise _fail(str(e)) from None
+    click.echo(text if no_redact else mask_text(text, config))
 
 
 def _cassette_files(paths: tuple[str, ...], errors: list[str]) -> list[str]:
@@ -155,7 +134,7 @@ def check(cassettes: tuple[str, ...], **kw: Any) -> None:
     from vcrproxy.redaction import find_secrets
     from vcrproxy.schema import validate
 
-    config = _config(kw)
+    config = redaction_config(kw)
     errors: list[str] = []
     files = _cassette_files(cassettes, errors)
     for error in errors:
@@ -241,7 +220,7 @@ def redact(cassettes: tuple[str, ...], **kw: Any) -> None:
     """Scrub secrets from existing CASSETTES in place (atomic rewrite): everything `check`
     reports. A folder stands for every *.yaml and *.yml file under it. A body that decodes to
     more than 256 MiB (a decompression bomb) is searched as stored: one line each, exit 1."""
-    config = _config(kw)
+    config = redaction_config(kw)
     errors: list[str] = []
     cassettes = tuple(_cassette_files(cassettes, errors))
     for error in errors:  # (a folder that cannot be listed: its cassettes stay as they are)

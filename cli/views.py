@@ -19,7 +19,7 @@ from .plain import render_plain
 
 
 def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | None,
-               redact: bool = True) -> None:
+               redact: bool = True, config=None) -> None:
     """`show --plain` prints the cassette as plain text; `show --html OUT` writes the report.
 
     As a git textconv, `--plain` must not break `git diff` on a regular file that does not
@@ -29,23 +29,23 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
     """
     if plain:
         try:
-            cassette = load_for_view(path, redact=redact)
+            cassette = load_for_view(path, redact=redact, config=config)
         except click.ClickException as e:
-            _show_as_it_is(path, e.message, redact)
+            _show_as_it_is(path, e.message, redact, config)
             return
         chosen = _select(cassette, ids, path)
         text = render_plain(cassette, chosen)
-        click.echo(mask_text(text) if redact else text, nl=False)
+        click.echo(mask_text(text, config) if redact else text, nl=False)
     if html_out:
         from .report import write_report
 
         check_report_out(html_out)
-        cassette = load_for_view(path, redact=redact)
+        cassette = load_for_view(path, redact=redact, config=config)
         if ids:
             cassette.interactions = _select(cassette, ids, path)
         try:
             write_report(cassette, html_out, os.path.basename(path),
-                         mask=mask_text if redact else None)
+                         mask=(lambda text: mask_text(text, config)) if redact else None)
         except OSError as e:
             raise click.ClickException(str(os_error(html_out, e))) from None
         if not plain:
@@ -84,7 +84,7 @@ def check_report_out(out: str) -> None:
             f"{out}: exists and {what}: not replaced; remove it or write the report elsewhere")
 
 
-def _show_as_it_is(path: str, why: str, redact: bool) -> None:
+def _show_as_it_is(path: str, why: str, redact: bool, config=None) -> None:
     """Copy a regular file that is no cassette to stdout (the textconv fallback); `redact`:
     its text with secrets masked (`common.mask_text`), read whole (a regular file: bounded)."""
     try:
@@ -98,7 +98,7 @@ def _show_as_it_is(path: str, why: str, redact: bool) -> None:
                 shutil.copyfileobj(f, sys.stdout.buffer)
                 return
             text = f.read().decode("utf-8", "surrogateescape")
-        sys.stdout.buffer.write(mask_text(text).encode("utf-8", "surrogateescape"))
+        sys.stdout.buffer.write(mask_text(text, config).encode("utf-8", "surrogateescape"))
     except OSError as oe:
         raise click.ClickException(str(os_error(path, oe))) from None
 

@@ -55,7 +55,7 @@ def test_show_masks_the_configured_secrets(cassettes, view, how):
     assert got.returncode == 0, got.stderr
     out = got.stdout + got.stderr
     assert FIELD_VALUE not in out and SHAPE not in out, out
-    assert "<REDACTED>" in out or view == [], out
+    assert "<REDACTED>" in out or view in ([], ["--json"]), out  # (views without the body)
 
 
 @pytest.mark.parametrize("how", ["env", "flags"])
