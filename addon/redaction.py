@@ -3262,8 +3262,9 @@ def _scrub_value(value: Any, p: _Pass, echoes: _Echoes, place: str) -> Any:
         return new
     if isinstance(value, list):
         return [_scrub_value(v, p, echoes, place) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub_value(v, p, echoes, place) for k, v in value.items()}
+    if isinstance(value, dict):  # (a mapping's key names are its text too: `notes: {sk-...: x}`)
+        return {_scrub_value(k, p, echoes, place): _scrub_value(v, p, echoes, place)
+                for k, v in value.items()}
     return value
 
 
