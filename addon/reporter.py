@@ -14,6 +14,7 @@ from .flows import error_text
 from .registry import SessionRegistry
 from .session import CassetteSession
 
+HELD = "vcrproxy_held"  # flow.metadata: a WebSocket upgrade reported at its session's end
 log = logging.getLogger("vcrproxy")
 
 WIRE_SIZE = "vcrproxy_size"  # flow.metadata: body bytes sent to the client, for streamed flows
@@ -103,13 +104,14 @@ class Reporter:
 
     def hold(self, flow: http.HTTPFlow) -> None:
         """Not reported at its response (a WebSocket session, reported once written)."""
+        flow.metadata[HELD] = True  # (ours, listened to or not: never counted as passed through)
         if self.listeners:
             self._reported.add(flow.id)
 
     # -- hooks (after the replayer's and recorder's) -------------------------------------------
     @fail_closed
     def response(self, flow: http.HTTPFlow) -> None:
-        if "vcrproxy" not in flow.metadata and flow.id not in self._reported:
+        if not ({"vcrproxy", HELD} & flow.metadata.keys()) and flow.id not in self._reported:
             self.passed += 1
         if not self.listeners or self._claimed(flow):
             return
