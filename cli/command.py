@@ -1,8 +1,9 @@
 """A wrapped command (`vcrproxy record C -- CMD`) that cannot be run: the exit code and the one
 line a POSIX shell gives (POSIX.1-2017 XCU 2.8.2 "Exit Status for Commands"; `env`, `timeout`,
 `nice`, `xargs` and bash do the same): 127 when the command is not found, 126 when it is found
-but cannot be executed (not executable, a folder, not a program: "Exec format error"). A CI
-step can then tell a missing `npm`/`pytest` from a failing test run (1)."""
+but cannot be executed (not executable, a folder, a binary that is no program: "Exec format
+error"); a text file without `#!` is a shell script, run by /bin/sh as they run it. A CI step
+can then tell a missing `npm`/`pytest` from a failing test run (1)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,28 @@ def check_command(argv0: str, path_env: str | None = None) -> None:
         raise exec_error(argv0, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
     if not stat.S_ISREG(st.st_mode) or not os.access(argv0, os.X_OK):
         raise exec_error(argv0, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
+
+
+def shell_script(command: list[str], e: OSError, path_env: str | None) -> list[str] | None:
+    """The command line that runs `command` when exec refused it with ENOEXEC (`e`): a text
+    file with no `#!` line is a shell script, run by /bin/sh with its arguments, as execvp (and
+    so `env`, `timeout`, `nice`, `xargs`) and shells run it. None for any other error, and for
+    a binary file (a NUL before its first line's end, bash's test: "cannot execute binary
+    file", 126)."""
+    if e.errno != errno.ENOEXEC or not os.path.exists("/bin/sh"):
+        return None
+    argv0 = command[0]
+    script = argv0 if os.sep in argv0 else shutil.which(argv0, path=path_env)
+    if script is None:
+        return None
+    try:
+        with open(script, "rb") as f:
+            head = f.read(80)
+    except OSError:
+        return None
+    if b"\0" in head.split(b"\n", 1)[0]:
+        return None
+    return ["/bin/sh", script, *command[1:]]
 
 
 def exec_error(argv0: str, e: OSError) -> CommandError:

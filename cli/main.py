@@ -339,8 +339,8 @@ async def _run(
         if s.command:
             env = child_env(proxy.url, ca, bundle, keep_no_proxy=kw["keep_no_proxy"])
             try:
-                child = await asyncio.create_subprocess_exec(*s.command, env=env)
-            except OSError as e:  # (what only exec tells: ENOEXEC; or gone since the check)
+                child = await _spawn(list(s.command), env)
+            except OSError as e:  # (what only exec tells: not a program; or gone since the check)
                 from .command import exec_error
 
                 ran = False
@@ -372,6 +372,26 @@ async def _run(
         # succeeded (a miss, an exchange that failed upstream, --strict's unused ones: 3).
         return _verdict(s, proxy, 0) if s.background else 0
     return _verdict(s, proxy, code)
+
+
+async def _spawn(command: list[str], env: dict[str, str]):
+    """The wrapped command's process; a file exec takes for no program (ENOEXEC: a script
+    without `#!`) is run by /bin/sh, as execvp, `env`, `timeout` and shells run it."""
+    import asyncio
+
+    from .command import shell_script
+
+    try:
+        return await asyncio.create_subprocess_exec(*command, env=env)
+    except OSError as e:
+        script = shell_script(command, e, env.get("PATH"))
+        if script is None:
+            raise
+        refused = e
+    try:
+        return await asyncio.create_subprocess_exec(*script, env=env)
+    except OSError:
+        raise refused from None  # (what exec said of the command itself)
 
 
 def _verdict(s: Session, proxy: Proxy, code: int) -> int:

@@ -1,8 +1,8 @@
 """A wrapped command that cannot be run exits as a POSIX shell (and env, timeout, xargs) does:
 127 when it is not found, 126 when it is found but cannot be executed (not executable, a folder,
 not a program), with one line naming the real cause, in record, replay and run; the proxy is
-stopped, nothing is recorded and no cassette is written. The case only exec can tell (a file
-with the x bit but no program in it: ENOEXEC) comes after the proxy started. Real CLI."""
+stopped, nothing is recorded and no cassette is written. The case only exec can tell (a binary
+file with the x bit but no program in it: ENOEXEC) comes after the proxy started. Real CLI."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ VERCEL = os.path.join(os.path.dirname(__file__), "..", "cassettes",
 def _cases(tmp_path) -> list[tuple[str, int, str]]:
     """(command, exit code, what the error line says)."""
     script = tmp_path / "no-program"
-    script.write_text("echo this is not a program for exec\n")  # no #! line: ENOEXEC
+    # A binary that is no program: ENOEXEC, and no shell script either (a text file without #!
+    # is one: /bin/sh runs it, as execvp, env and shells do: test_tester12_script_without_shebang)
+    script.write_bytes(b"\x00\x01\x02 this is not a program for exec\n")
     script.chmod(0o755)
     interpreted = tmp_path / "interpreted"
     interpreted.write_text("#!/nonexistent/interpreter\necho hi\n")
