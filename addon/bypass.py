@@ -186,6 +186,7 @@ def diagnose(
     command: Sequence[str] | None = None,
     runtime: str | None = None,
     subject: str = "the command",
+    kept_no_proxy: str | None = None,
     footer: str = (f"(exit code {BYPASS_EXIT}; a run that makes no request on purpose can use "
                    "--allow-no-traffic)"),
 ) -> str | None:
@@ -193,7 +194,8 @@ def diagnose(
 
     `requests`: HTTP requests that reached the proxy (for this cassette, or in all); `clients`:
     client connections it accepted; `runtime`: given, or guessed from `command`; `subject` and
-    `footer` word it for the caller (the CLI, or one test of the pytest plugin).
+    `footer` word it for the caller (the CLI, or one test of the pytest plugin);
+    `kept_no_proxy`: the NO_PROXY `--keep-no-proxy` left the command, the first suspect.
     """
     if requests or not expects_traffic(mode, interactions):
         return None
@@ -218,17 +220,23 @@ def diagnose(
         cause = "Likely causes: " + " ".join(
             CAUSES[k].format(version="< 24") for k in ("node-old", "go", "python", "java")
         )
+    if kept_no_proxy and not clients:
+        cause = (f"Likely cause: --keep-no-proxy kept NO_PROXY={kept_no_proxy}, and clients "
+                 "reach the hosts it lists directly: leave --keep-no-proxy out, or take the "
+                 "API's host out of NO_PROXY. Else: " + cause.split(": ", 1)[1])
     return (
         f"vcrproxy: {subject} {what}: its client bypassed the proxy (talking to the network "
         f"directly, if it could). {cause} {footer}"
     )
 
 
-def check_run(vcr, cassette: str, command: Sequence[str] | None, code: int = 0) -> str | None:
+def check_run(vcr, cassette: str, command: Sequence[str] | None, code: int = 0,
+              kept_no_proxy: str | None = None) -> str | None:
     """`diagnose` for a wrapped command's run: the proxy-wide request and client counts against
     the session of its default cassette `cassette` (None when that never opened). `code`: the
     command's exit code; when it failed, that is the run's code, not BYPASS_EXIT, and the
-    paragraph says so (a bypass may be why it failed, so it is still told)."""
+    paragraph says so (a bypass may be why it failed, so it is still told). `kept_no_proxy`:
+    the NO_PROXY `--keep-no-proxy` kept for the command."""
     path = os.path.realpath(cassette)  # (sessions are keyed by real path)
     sess = next((s for s in vcr.all_sessions() if s.path == path), None)
     if sess is None:
@@ -240,6 +248,7 @@ def check_run(vcr, cassette: str, command: Sequence[str] | None, code: int = 0) 
         requests=vcr.gate.requests,
         clients=vcr.gate.clients,
         command=command,
+        kept_no_proxy=kept_no_proxy,
         **({} if code == 0 else {"footer": f"(the command's own exit code {code} is returned)"}),
     )
 

@@ -403,7 +403,9 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
     from vcrproxy.bypass import check_run
 
     kw, vcr = s.kw, proxy.vcr
-    bypass = check_run(vcr, s.cassette, s.command, code) if s.command else None
+    kept = (next((os.environ[n] for n in NO_PROXY_VARS if os.environ.get(n)), None)
+            if kw["keep_no_proxy"] else None)  # (a client reaches its hosts directly)
+    bypass = check_run(vcr, s.cassette, s.command, code, kept) if s.command else None
     if bypass and not kw["allow_no_traffic"]:
         click.echo(bypass, err=True)
         if code == 0:
