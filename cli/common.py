@@ -178,8 +178,10 @@ def redaction_options(f):
     return f
 
 
-def redaction_config(kw: dict) -> RedactionConfig:
-    """The rules `redaction_options` gave (`kw`: the command's parameters)."""
+def redaction_config(kw: dict, error: type[click.ClickException] = click.ClickException
+                     ) -> RedactionConfig:
+    """The rules `redaction_options` gave (`kw`: the command's parameters); a bad one is
+    `error`'s one line."""
     from vcrproxy.redaction import RedactionConfig
 
     try:
@@ -188,15 +190,17 @@ def redaction_config(kw: dict) -> RedactionConfig:
             patterns=list(kw["redact_patterns"]),
         )
     except ValueError as e:  # a bad regex: one line
-        raise click.ClickException(clean_line(str(e))) from None
+        raise error(clean_line(str(e))) from None
 
 
-def view_redaction(kw: dict, no_redact: bool) -> RedactionConfig | None:
+def view_redaction(kw: dict, no_redact: bool,
+                   error: type[click.ClickException] = click.ClickException
+                   ) -> RedactionConfig | None:
     """A view's rules: None for the built-in ones (nothing given, or `--no-redact`)."""
     if no_redact or not any(kw[k] for k in ("redact_headers", "redact_query", "redact_fields",
                                             "redact_patterns")):
         return None
-    return redaction_config(kw)
+    return redaction_config(kw, error)
 
 
 NO_REDACT = click.option(  # (show, diff)

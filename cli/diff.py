@@ -320,7 +320,7 @@ def diff(old: str, new: str, ignore_latency: bool, no_redact: bool, **kw) -> Non
     """What changed from cassette OLD to NEW: interactions added, removed or moved, request
     differences as JSON paths, answer, token and latency changes. Exit 0 when equal, 1 when
     they differ, 2 on error."""
-    config = view_redaction(kw, no_redact)
+    config = view_redaction(kw, no_redact, DiffError)  # (a bad rule: exit 2, an error)
     a = load_for_view(old, DiffError, redact=not no_redact, config=config)
     b = load_for_view(new, DiffError, redact=not no_redact, config=config)
     result = diff_cassettes(a, b, ignore_latency=ignore_latency)

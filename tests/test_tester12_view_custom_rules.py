@@ -83,3 +83,10 @@ def test_check_reports_them(cassettes):  # (what the views are to agree with)
     folder, (old, _) = cassettes
     got = _run(["check", old], ENV, folder)
     assert got.returncode == 1 and "customer_ref" in got.stderr, got.stderr
+
+
+def test_diff_with_a_bad_rule_is_an_error_exit_2(cassettes):  # (1 would read "they differ")
+    folder, (old, new) = cassettes
+    got = _run(["diff", old, new], {"VCRPROXY_REDACT_PATTERNS": "["}, folder)
+    assert got.returncode == 2, got.stderr
+    assert got.stderr.startswith("Error: bad secret pattern"), got.stderr
