@@ -1930,6 +1930,14 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
         # reaches a quote goes on to its line's end, as dotenv reads it; else the default after
         # the reference was kept and the reference alone lost its start.
         ve = _code_value_end(data, vs, stop)
+    if group == "plain" and ve > vs and _in_json_line(data, vs):
+        # A JSON string holding a urlencoded form (a server's echo of the request, a logged
+        # one): `password=...&grant_type=...` is a form's pairs, no `.env` line, and its value
+        # ends at the `&` before the next name=, as a form body's does (in_forms); running on
+        # cut the fields after it, here and, as an echo, in the form body itself.
+        pair = _FORM_PAIR_AFTER.search(data, vs, ve)
+        if pair is not None and not _SPACE_OR_ESCAPE.search(data, vs, ve):
+            ve = pair.start()
     if group == "plain" and data.startswith((b"{{", b"${{"), vs):
         # A template (Helm, Jinja, GitHub Actions) holds quotes, where a plain value stops:
         # the value is the whole `{{ ... }}`, its default (`| default "..."`) included.
@@ -1939,6 +1947,11 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
         data[vs:ve].decode("utf-8", "replace")
     if text and not is_redacted(text):
         yield vs, ve, text
+
+
+# `&NAME=` in a value (a urlencoded form's next pair), and what a form's text never holds.
+_FORM_PAIR_AFTER = re.compile(rb"&[A-Za-z0-9_.%\[\]-]+=")
+_SPACE_OR_ESCAPE = re.compile(rb"[\s\\]")
 
 
 def _in_json_line(data: bytes, start: int) -> bool:
