@@ -19,6 +19,7 @@ import socket
 import sys
 import threading
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -304,6 +305,24 @@ _CREDENTIAL_OPTIONS = ("proxyauth",)
 _URL_PASSWORD = re.compile(r"://[^/\s:@]*:([^/\s]+)@")
 
 
+def _http_proxy_modes(modes: Sequence[str]) -> None:
+    """ProxyError unless the first mitmproxy mode spec, the listener a session's clients are
+    pointed at, is an HTTP proxy (`regular`, or `upstream:URL` behind a company proxy): they
+    get HTTP proxy variables (childenv.proxy_url), which a socks5, reverse, transparent...
+    listener does not serve (mode specs: mitmproxy/proxy/mode_specs.py). Further specs are
+    listeners of their own (`--set mode=regular --set mode=dns@53`) and stay allowed."""
+    from mitmproxy.proxy.mode_specs import ProxyMode
+
+    if not modes:
+        return
+    kind = ProxyMode.parse(modes[0]).type_name
+    if kind not in ("regular", "upstream"):
+        raise ProxyError(
+            f"--set mode={modes[0]}: vcrproxy hands its clients an HTTP proxy "
+            f"(HTTPS_PROXY=http://HOST:PORT), which a {kind} listener does not serve; put "
+            f"`--set mode=regular` first, or run `mitmdump -s addon/vcr.py --mode {modes[0]}`")
+
+
 def _set_secrets(sets: list[str]) -> list[str]:
     """What an error quoting `--set` items must not show: a credential option's value
     (`upstream_auth=user:password`) and its password, and the password of a URL's user part
@@ -429,6 +448,7 @@ class Proxy:
                         raise ProxyError(
                             f"--set {name}={getattr(opts, name)}: conflicts with the command's "
                             f"own {name[4:]} ({own}); name it there instead")
+                _http_proxy_modes(opts.mode)
             if s.web and not opts.web_port:  # (--web-port 0, or --set web_port=0)
                 opts.update(web_port=_free_port())
         except (exceptions.OptionsError, ValueError) as e:

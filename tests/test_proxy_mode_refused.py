@@ -7,6 +7,7 @@ client's CA trust (exit 4). `upstream:URL` (behind a company proxy) keeps workin
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,12 @@ def test_regular_and_upstream_modes_still_start(tmp_path):
         r = _run(tmp_path, str(tmp_path / "conf"), "replay", "--allow-no-traffic", "--set",
                  f"mode={spec}", CASSETTE, "--", "true")
         assert r.returncode == 0, (spec, r.stderr)
+
+
+def test_a_further_listener_after_the_http_proxy_is_allowed(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = _run(tmp_path, str(tmp_path / "conf"), "replay", "--allow-no-traffic", "--set",
+             "mode=regular", "--set", f"mode=socks5@{port}", CASSETTE, "--", "true")
+    assert r.returncode == 0, r.stderr
