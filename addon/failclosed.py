@@ -44,7 +44,7 @@ def one_line(text: object, limit: int = _MAX_REASON) -> str:
     """`text` as one printable line: newlines folded, lone surrogates escaped as \\udXXX,
     control characters, C1 (U+009B is CSI) and bidi overrides as terminal.clean escapes them
     (it reaches stderr, a pytest report and the client's error message). Cut as
-    redaction.cut_text cuts: mask `text` first."""
+    terminal.cut_text cuts: mask `text` first."""
     s = " ".join(str(text).split())
     s = clean_line(s.encode("utf-8", "backslashreplace").decode("utf-8"))
     return cut_text(s, limit, mark="...")

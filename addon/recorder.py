@@ -16,7 +16,7 @@ from mitmproxy import http
 from . import trailers
 from .cassette import WEBSOCKET_KEY, CassetteError, Interaction, Request
 from .codec import response_body_columns
-from .failclosed import fail_closed, one_line
+from .failclosed import fail_closed
 from .flows import (
     CHUNKS_METADATA,
     LARGE_BODY,
@@ -173,7 +173,7 @@ class Recorder:
         try:
             await asyncio.to_thread(sync_and_release)
         except CassetteError as e:
-            self.reporter.fail(one_line(self.safe(f"vcrproxy: {e}")))
+            self.reporter.fail(f"vcrproxy: {e}")
 
     async def _record_off_loop(self, flow: http.HTTPFlow, rec: _Record) -> None:
         def build_and_write():
@@ -215,8 +215,8 @@ class Recorder:
                 stats.retried(abandoned_key(flow))
             self._finish_recorded(flow, rec, written, body, decoded, chunks)
         except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
-            self.reporter.fail(one_line(self.safe(
-                f"vcrproxy: internal error while recording ({type(e).__name__}: {e})")))
+            self.reporter.fail(
+                f"vcrproxy: internal error while recording ({type(e).__name__}: {e})")
         finally:
             rec.session.pending -= 1  # (counted in the stats above first)
 

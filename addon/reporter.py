@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from mitmproxy import http
 
-from .failclosed import fail_closed
+from .failclosed import fail_closed, one_line
 from .flows import error_text
 from .registry import SessionRegistry
 from .session import CassetteSession
@@ -61,8 +61,10 @@ class Reporter:
         self.passed = 0  # responses passed through untouched (no session of ours took them)
 
     def fail(self, reason: str) -> None:
-        """A problem the run must answer for (one line): logged as an error now, listed in the
-        summary and counted in the exit code (`missed`)."""
+        """A problem the run must answer for: logged as an error now, listed in the summary (and
+        the pytest plugin's failure text) and counted in the exit code (`missed`); masked with
+        the session's rules first (registry.safe), then kept to one line."""
+        reason = one_line(self.registry.safe(reason))
         log.error("%s", reason)
         self.errors.append(reason)
 
