@@ -12,16 +12,15 @@ the hook's into the real CLI run in-process, the player's into an in-process pro
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import ssl
 import subprocess
 import sys
 
 import pytest
 from secret_shapes import SHAPE_EXAMPLES
 from test_tester14_log_traceback import URL, _cassette
+from ws_upstream import close_code_after
 
 from vcrproxy.wsplayer import WebSocketPlayer
 
@@ -74,8 +73,7 @@ def test_a_hook_failure_text_shows_no_piece_of_a_key_at_its_cut(confdir, gateway
 
 def test_a_websocket_player_failure_text_shows_no_piece_of_a_key_at_its_cut(
         run_proxy, ca_cert, tmp_path, monkeypatch):
-    websockets = pytest.importorskip("websockets")
-    from websockets.asyncio.client import connect
+    pytest.importorskip("websockets")
 
     proxy = run_proxy(_cassette(tmp_path / "c.yaml"), "replay")
     lines: list[str] = []
@@ -92,17 +90,7 @@ def test_a_websocket_player_failure_text_shows_no_piece_of_a_key_at_its_cut(
     keep = Keep(logging.ERROR)
     logging.getLogger().addHandler(keep)
     try:
-        async def session():
-            async with connect(URL, proxy=proxy.url, ping_interval=None,
-                               ssl=ssl.create_default_context(cafile=ca_cert)) as ws:
-                await asyncio.wait_for(ws.recv(), 5)
-                await ws.send(KEY)
-                try:
-                    await asyncio.wait_for(ws.recv(), 5)
-                except websockets.ConnectionClosed as e:
-                    return e.rcvd.code if e.rcvd else None
-
-        assert asyncio.run(session()) == 1011
+        assert close_code_after(proxy.url, ca_cert, URL, KEY) == 1011
         proxy.stop()
     finally:
         logging.getLogger().removeHandler(keep)

@@ -13,16 +13,15 @@ in-process proxy whose log goes through a standard formatter at DEBUG, as the CL
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
-import ssl
 import subprocess
 import sys
 
 import pytest
 from secret_shapes import SHAPE_EXAMPLES
+from ws_upstream import close_code_after
 
 from vcrproxy import Cassette, Interaction, Request, Response, save_cassette
 from vcrproxy.cassette import WEBSOCKET_KEY
@@ -116,8 +115,7 @@ def debug_log():
 
 def test_websocket_player_failure_traceback_shows_no_key(run_proxy, ca_cert, tmp_path,
                                                          monkeypatch, debug_log):
-    websockets = pytest.importorskip("websockets")
-    from websockets.asyncio.client import connect
+    pytest.importorskip("websockets")
 
     proxy = run_proxy(_cassette(tmp_path / "c.yaml"), "replay")
 
@@ -126,17 +124,8 @@ def test_websocket_player_failure_traceback_shows_no_key(run_proxy, ca_cert, tmp
 
     monkeypatch.setattr(WebSocketPlayer, "_client_message", boom)
 
-    async def session():
-        async with connect(URL, proxy=proxy.url, ssl=ssl.create_default_context(cafile=ca_cert),
-                           ping_interval=None) as ws:
-            await asyncio.wait_for(ws.recv(), 5)
-            await ws.send(json.dumps({"type": "session.update", "note": f"my key {OPENAI}"}))
-            try:
-                await asyncio.wait_for(ws.recv(), 5)
-            except websockets.ConnectionClosed as e:
-                return e.rcvd.code if e.rcvd else None
-
-    assert asyncio.run(session()) == 1011
+    message = json.dumps({"type": "session.update", "note": f"my key {OPENAI}"})
+    assert close_code_after(proxy.url, ca_cert, URL, message) == 1011
     proxy.stop()
     log = "\n".join(debug_log)
     assert "WebSocket replay failed" in log and "Traceback" in log, log[-3000:]

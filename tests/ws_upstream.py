@@ -40,3 +40,24 @@ def ws_upstream(handler: Callable[[Any], Awaitable[None]]) -> Iterator[int]:
         if stopping:
             loop.call_soon_threadsafe(stopping[0].set)
         thread.join(10)
+
+
+def close_code_after(proxy_url: str, ca_cert: str, url: str, message: str | bytes) -> int | None:
+    """Open `url` through the proxy at `proxy_url` (trusting `ca_cert`), wait for the first
+    server message (5 s), send `message` and return the close code the session then ends with
+    (None: closed with none, or still open after 5 s)."""
+    import websockets
+    from websockets.asyncio.client import connect
+
+    async def session() -> int | None:
+        async with connect(url, proxy=proxy_url, ping_interval=None,
+                           ssl=ssl.create_default_context(cafile=ca_cert)) as ws:
+            await asyncio.wait_for(ws.recv(), 5)
+            await ws.send(message)
+            try:
+                await asyncio.wait_for(ws.recv(), 5)
+            except websockets.ConnectionClosed as e:
+                return e.rcvd.code if e.rcvd else None
+        return None
+
+    return asyncio.run(session())
