@@ -78,7 +78,15 @@ def request_url(req: http.Request) -> str:
         default = (req.scheme, req.port) in (("https", 443), ("http", 80))
         host = ascii_host(host)
         url = f"{req.scheme}://{host if default else f'{host}:{req.port}'}{req.path}"
+    if _URL_CONTROLS.search(url):
+        # A raw control character or space in the target (mitmproxy's HTTP/1 parser lets \x00,
+        # \x01, \x7f... through; an h2 :path may hold a space) as Go's URL.String() writes it:
+        # percent-encoded. Written raw it made a cassette replay refuses whole (schema.py).
+        url = _URL_CONTROLS.sub(lambda m: f"%{ord(m.group()):02X}", url)
     return url
+
+
+_URL_CONTROLS = re.compile(r"[\x00-\x20\x7f]")
 
 
 def field_value(raw: bytes, encoding: str = "utf-8") -> str:
