@@ -131,12 +131,17 @@ def _check_request(r: Request, where: str) -> list[Problem]:
         out += _check_url(r.url, f"{where}.url")
     if not _has(r.key_order, "method") or not r.method:
         out.append(Problem(f"{where}.method", "missing (replay matches on it)", True))
-    elif not _TOKEN_RE.fullmatch(r.method):
-        out.append(Problem(f"{where}.method", f"{quoted(r.method)} is not an HTTP method", True))
+    elif (bad := method_problem(r.method)) is not None:
+        out.append(Problem(f"{where}.method", bad, True))
     if r.content_length < -1:
         out.append(Problem(f"{where}.content_length", f"{r.content_length} is below -1", False))
     out += _check_headers(r.headers, where, False)
     return out
+
+
+def method_problem(method: str) -> str | None:
+    """Why `method` cannot be recorded or replayed (not an RFC 9110 token), or None."""
+    return None if _TOKEN_RE.fullmatch(method) else f"{quoted(method)} is not an HTTP method"
 
 
 def _check_url(url: str, where: str) -> list[Problem]:
