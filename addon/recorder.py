@@ -99,6 +99,16 @@ class Recorder:
                 "that follows): failed with 502, nothing recorded")
             return
         rec = self._records.get(flow.id)
+        if rec is not None and not 100 <= resp.status_code <= 999:
+            # mitmproxy's HTTP/1 client reads any number as the status (`HTTP/1.1 1000 Big`):
+            # recorded, it made a cassette replay refuses whole (schema.py). Failed as an
+            # upstream failure is (`response`: a 502 saying why), nothing recorded.
+            resp.headers["connection"] = "close"
+            flow.metadata[_INTERIM] = (
+                f"vcrproxy: {flow.request.method} {self.safe(flow.request.url)}: the upstream "
+                f"answered with status {resp.status_code}, which is no HTTP status code "
+                "(100-999): failed with 502, nothing recorded")
+            return
         if rec is not None and streams(flow.request, resp, self.stream_from):
             # (A session that replays what it records keeps the body in its model: not as text.)
             columns = None if rec.session.replays else response_body_columns(
@@ -284,8 +294,8 @@ class Recorder:
         self.reporter.report(flow, "recorded", rec.session)
 
     def _interim_failed(self, flow: http.HTTPFlow, text: str) -> None:
-        """The answer to an exchange whose upstream sent an HTTP/1.1 interim answer (see
-        `responseheaders`): a 502 whose body is `text`."""
+        """The answer to an exchange whose upstream sent an HTTP/1.1 interim answer, or a
+        status code outside 100-999 (see `responseheaders`): a 502 whose body is `text`."""
         rec = self._records.pop(flow.id, None)
         flow.response = made_answer(502, (text + "\n").encode("utf-8", "backslashreplace"),
                                     {"Content-Type": "text/plain; charset=utf-8"},
@@ -335,7 +345,7 @@ class Recorder:
         self.reporter.report(flow, "error", rec.session, msg)
 
 
-_INTERIM = "vcrproxy_interim"  # flow.metadata: why an HTTP/1.1 interim answer failed it
+_INTERIM = "vcrproxy_interim"  # flow.metadata: why an interim or numberless answer failed it
 
 
 def _h1_interim(resp: http.Response) -> bool:
