@@ -205,13 +205,24 @@ class VCR:
             dumper.outfp = MaskedOutput(dumper.outfp)
         if options.offline(ctx.options):
             self._offline = True
-            # mitmproxy's DNS resolver (a default addon of mitmdump and mitmweb, not of the CLI's
-            # lean master) answers a DNS listener's queries by asking the name servers itself,
-            # past every hook of ours: a replay proxy has none (its queries then go to the
-            # upstream gate, which refuses them: SERVFAIL).
-            resolver = ctx.master.addons.get("dnsresolver")
-            if resolver is not None:
-                ctx.master.addons.remove(resolver)
+        # mitmproxy's DNS resolver (a default addon of mitmdump and mitmweb, and of the CLI's
+        # master with a stock addon's option such as dns_name_servers) answers a DNS
+        # listener's queries by asking the name servers itself, past every hook of ours. A
+        # replay proxy has none (its queries then go to the upstream gate, which refuses them:
+        # SERVFAIL); another asks it only for a client whose cassette goes upstream, not where
+        # `once` resolved an existing file to replay.
+        resolver = ctx.master.addons.get("dnsresolver")
+        if resolver is not None:
+            ctx.master.addons.remove(resolver)
+            if not self._offline:
+                ctx.master.addons.add(GatedResolver(resolver, self._resolves))
+
+    def _resolves(self, client) -> bool:
+        """Whether a DNS query of `client` may be answered from the network (GatedResolver)."""
+        try:
+            return not self._offline and self.registry.upstream_allowed(client)
+        except Exception:  # noqa: BLE001 - a cassette that cannot open: closed
+            return False
 
     def done(self) -> None:
         # (the proxy stops: its record run ends; the sessions were closed by the host)
@@ -262,6 +273,22 @@ class VCR:
     @property
     def missed(self) -> int:
         return self.reporter.missed
+
+
+class GatedResolver:
+    """mitmproxy's DNS resolver (`dnsresolver`), asked only for a client `allowed` says may go
+    upstream; another's query is left to the upstream gate, which refuses it (SERVFAIL)."""
+
+    def __init__(self, resolver, allowed) -> None:
+        self.resolver = resolver
+        self.allowed = allowed
+
+    def configure(self, updated: set[str]) -> None:
+        self.resolver.configure(updated)  # (its caches of the name servers)
+
+    async def dns_request(self, flow) -> None:
+        if self.allowed(flow.client_conn):
+            await self.resolver.dns_request(flow)
 
 
 def _register_view() -> None:
