@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import contextvars
 import dataclasses
 import inspect
@@ -18,6 +19,7 @@ import re
 import socket
 import sys
 import threading
+import time
 import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -497,7 +499,28 @@ class Proxy:
                 await asyncio.wait_for(asyncio.shield(self._task), 10)
             except (TimeoutError, Exception):  # noqa: BLE001 - shutting down anyway
                 pass
+            await self._end_open_connections()
         self.vcr.close_sessions()  # flush even if the master never reached `done`
+
+    async def _end_open_connections(self, timeout: float = 5.0) -> None:
+        """End the client connections still open once the master stopped (a client the wrapped
+        command left behind, mid-stream): their flows' `error` hooks then run now, before the
+        summary and the exit code (an exchange the stop cut is not recorded: it fails the run),
+        not after them, when nothing counts them any more. Then what they left is written."""
+        assert self.master is not None
+        server = self.master.addons.get("proxyserver")
+        open_ = getattr(server, "connections", None)
+        if not open_:
+            return
+        for handler in list(open_.values()):
+            io = handler.transports.get(handler.client)
+            if io is not None and io.handler is not None:
+                io.handler.cancel("vcrproxy stopped")
+        deadline = time.monotonic() + timeout
+        while open_ and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        with contextlib.suppress(Exception):
+            await self.vcr.recorder.done()  # (a write one of them started; none left: at once)
 
 
 def _free_port(host: str = "127.0.0.1") -> int:
