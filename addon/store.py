@@ -685,6 +685,11 @@ class CassetteWriter:
             in_run = started_afresh(self.path, self._run)  # (and joins it)
             if in_run is None:  # (no run list here: a change since the session looked tells)
                 in_run = now is not None and now != self._since
+            elif not in_run and self._since is None and now is not None:
+                # No file when the session looked (`once` or `record` on a missing cassette):
+                # the one here now was made since by another session, one that has ended (a
+                # live one is in the run). No earlier run's file to replace: it is kept.
+                in_run = True
             if not in_run:
                 self.cassette.interactions.clear()  # ours to start afresh
                 layout = _file_layout(self.path) if now is not None else None
