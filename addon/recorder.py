@@ -32,7 +32,7 @@ from .flows import (
 from .recording import StreamRecorder, decode_body
 from .reporter import WIRE_SIZE, Reporter, counting_tap
 from .session import CassetteSession
-from .websocket import session_from_flow
+from .websocket import is_upgrade, session_from_flow
 
 log = logging.getLogger("vcrproxy")
 
@@ -99,6 +99,16 @@ class Recorder:
                 "that follows): failed with 502, nothing recorded")
             return
         rec = self._records.get(flow.id)
+        if rec is not None and resp.status_code == 101 and not is_upgrade(flow.request.headers):
+            # RFC 9110 7.8: a server may switch only to a protocol the client's Upgrade named.
+            # mitmproxy relays what follows raw, past every hook; recorded, the 101 is a
+            # recording replay never gives that request. Failed as below, nothing recorded.
+            resp.headers["connection"] = "close"
+            flow.metadata[_INTERIM] = (
+                f"vcrproxy: {flow.request.method} {self.safe(flow.request.url)}: the upstream "
+                "answered 101 Switching Protocols to a request that asked for no WebSocket "
+                "upgrade: failed with 502, nothing recorded")
+            return
         if rec is not None and not 100 <= resp.status_code <= 999:
             # mitmproxy's HTTP/1 client reads any number as the status (`HTTP/1.1 1000 Big`):
             # recorded, it made a cassette replay refuses whole (schema.py). Failed as an
