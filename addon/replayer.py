@@ -596,14 +596,15 @@ class Replayer:
         safe = self.registry.safe
         text = safe(text)
         if sess is not None:
-            sess.stats.missed.append(safe(f"{flow.request.method} {flow.request.url}"))
+            sess.stats.missed.append(safe(f"{flow.request.method} {request_url(flow.request)}"))
             sess.stats.explanations.append(text)
         else:
             self.reporter.errors.append(text)
         flow.metadata["vcrproxy"] = "miss"
         flow.comment = text
         log.warning("%s", one_line(  # (a method may hold a lone surrogate: `G\x80T`)
-            f"MISS {flow.request.method} {safe(flow.request.url)}: {text}", limit=1 << 20))
+            f"MISS {flow.request.method} {safe(request_url(flow.request))}: {text}",
+            limit=1 << 20))
         flow.response = miss_response(flow.request, text)
 
     @fail_closed

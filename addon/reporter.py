@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from mitmproxy import http
 
 from .failclosed import fail_closed, one_line
-from .flows import error_text
+from .flows import error_text, request_url
 from .registry import SessionRegistry
 from .session import CassetteSession
 
@@ -93,7 +93,7 @@ class Reporter:
         report = FlowReport(
             kind=kind,
             method=req.method,
-            url=self.registry.safe(req.url),
+            url=self.registry.safe(request_url(req)),  # (an IPv6 host in brackets)
             status=resp.status_code if resp is not None else None,
             ttfb_ms=ttfb,
             total_ms=total,
