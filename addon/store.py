@@ -625,7 +625,8 @@ class CassetteWriter:
     (record mode) the first append starts a new file, unless a live recorder started it afresh
     already (`started_afresh`; where that cannot be known, unless the file changed after
     `seen`): then this one appends to it. (A change alone is no sign where it can be known: a
-    `vcrproxy redact` of the file before the first append.)
+    `vcrproxy redact` of the file before the first append.) A file that was missing at `seen`
+    and is there now was made by another session since: kept and appended to as well.
     """
 
     def __init__(self, path: str | os.PathLike[str], cassette: Cassette | None = None, *,
