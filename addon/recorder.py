@@ -274,23 +274,31 @@ class Recorder:
             await asyncio.gather(*running, return_exceptions=True)
 
     def _record_websocket(self, flow: http.HTTPFlow, rec: _Record) -> None:
+        """The session as it is now, written off the event loop as an HTTP exchange is (its
+        redaction, the cassette folder's lock, which another process may hold for long, and the
+        write), in a task `done` waits for: on the loop, a lock held elsewhere stopped every
+        other client of the proxy."""
         self._websockets.pop(flow.id, None)
         interaction = interaction_from_flow(flow, b"", request=rec.request)
         interaction.response.extra[WEBSOCKET_KEY] = session_from_flow(flow).to_extra()
-        written = self._write(flow, rec, interaction)
-        if written is not None:
-            self._recorded(flow, rec, written)
+        rec.session.pending += 1
+        self._track(self._write_websocket(flow, rec, interaction))
 
-    def _write(
-        self, flow: http.HTTPFlow, rec: _Record, interaction: Interaction
-    ) -> Interaction | None:
-        """Append the interaction to the session's cassette: what was written, or None (failure
-        reported)."""
+    async def _write_websocket(self, flow: http.HTTPFlow, rec: _Record,
+                               interaction: Interaction) -> None:
         try:
-            return rec.session.record(interaction)
-        except (OSError, CassetteError) as e:
-            self._write_failed(flow, rec, e)
-            return None
+            try:
+                written = await asyncio.to_thread(rec.session.write, interaction)
+            except (OSError, CassetteError) as e:
+                self._write_failed(flow, rec, e)
+                return
+            rec.session.note_recorded(written)
+            self._recorded(flow, rec, written)
+        except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
+            self.reporter.fail(one_line(
+                f"vcrproxy: internal error while recording ({type(e).__name__}: {e})"))
+        finally:
+            rec.session.pending -= 1
 
     def _write_failed(self, flow: http.HTTPFlow, rec: _Record, e: Exception) -> None:
         rec.session.stats.failed += 1
