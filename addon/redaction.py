@@ -1656,6 +1656,11 @@ def _split_literals(finder: _Finder, echoes: tuple[bytes, ...], use_hs: bool, us
     """_SplitCandidates' literals, compiled once per needles and echoes (20-30 ms): (their
     matcher or None, the ids that make a candidate alone, (piece starts, piece ends) id pairs,
     the bytes a piece's scan keeps of the one before)."""
+    if finder.custom or any(len(v) > _SPLIT_ECHO_MAX for v in echoes):
+        # No matcher then (every delta stream is a candidate): no literals to build either. A
+        # literal per suffix of a long echo, each a copy of its rest, took the square of its
+        # length (a 1.2 MB `password=` form field: minutes, while its client waited).
+        return None, frozenset(), (), 0
     literals: dict[tuple[bytes, bool], int] = {}
     alone: set[int] = set()
     pairs: list[tuple[frozenset[int], frozenset[int]]] = []
