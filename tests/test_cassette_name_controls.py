@@ -30,3 +30,21 @@ def test_a_cassette_name_with_control_characters_is_refused(name, run_proxy, gat
     assert r.status_code >= 400
     names = [f for _, _, files in os.walk(root) for f in files]
     assert not [n for n in names if n != "default.yaml"], names
+
+
+@pytest.mark.parametrize("escaped", ["a%ff.yaml", "a%fe.yaml", "a%c3.yaml"])
+def test_a_cassette_name_whose_escapes_are_no_utf8_is_refused(escaped, run_proxy, gateway,
+                                                              ca_cert, tmp_path):
+    """`%ff` and `%fe` both decoded to U+FFFD: two names, one file (`a\ufffd.yaml`)."""
+    root = tmp_path / "cassettes"
+    root.mkdir()
+    proxy = run_proxy(str(root / "default.yaml"), "record", cassette_dir=str(root))
+    # (the client decodes the URL's user part once, the proxy once more: `%25ff` -> `%ff`)
+    url = f"http://{escaped.replace('%', '%25')}@127.0.0.1:{proxy.proxy.port}"
+    with httpx.Client(proxy=url, verify=ssl.create_default_context(cafile=ca_cert),
+                      timeout=20) as client:
+        r = client.get(f"{gateway.url}/json")
+    proxy.stop()
+    assert r.status_code >= 400
+    names = [f for _, _, files in os.walk(root) for f in files]
+    assert not [n for n in names if n != "default.yaml"], names
