@@ -295,8 +295,8 @@ class Recorder:
             rec.session.note_recorded(written)
             self._recorded(flow, rec, written)
         except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
-            self.reporter.fail(one_line(
-                f"vcrproxy: internal error while recording ({type(e).__name__}: {e})"))
+            self.reporter.fail(
+                f"vcrproxy: internal error while recording ({type(e).__name__}: {e})")
         finally:
             rec.session.pending -= 1
 
