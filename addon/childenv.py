@@ -113,7 +113,8 @@ def _with_certs(base_path: str, paths: list[str | None]) -> str:
     return path
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# (and lone surrogates: bytes that are no UTF-8, kept by surrogateescape)
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def cassette_name_parts(name: str) -> list[str]:

@@ -253,7 +253,9 @@ def proxy_credentials(req: http.Request) -> tuple[str, str | None] | None:
         # aiohttp send ISO-8859-1 (latin-1), which decodes any bytes.
         text = raw.decode("latin-1")
     user, _, password = text.partition(":")
-    name = unquote(user)
+    # A percent-escape that is no UTF-8 stays a lone surrogate, which the name's rules refuse
+    # (childenv.cassette_name_parts): decoded to U+FFFD, `%ff` and `%fe` named one file.
+    name = unquote(user, errors="surrogateescape")
     if not name:
         return None
     return name, (unquote(password) or None)
