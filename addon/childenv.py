@@ -121,8 +121,9 @@ def cassette_name_parts(name: str) -> list[str]:
     """The folders and file of a cassette name a client gives in its proxy URL (`a/b` ->
     [a, b]). ValueError, its text the rule it breaks (`must be a relative path under`: absolute,
     a backslash or a NUL; `must stay under`: empty, or leaving its root by `..`; `must be
-    printable text under`: a control character, a bidi override or a byte that is no UTF-8). The one rule for
-    `registry.resolve_cassette_name` (each request) and `vcrproxy env --cassette` (at once)."""
+    printable text under`: a control character, a bidi override or a byte that is no UTF-8).
+    The one rule for `registry.resolve_cassette_name` (each request) and `vcrproxy env
+    --cassette` (at once)."""
     if "\x00" in name or "\\" in name or name.startswith("/") or os.path.isabs(name):
         raise ValueError("must be a relative path under")
     if _UNPRINTABLE.search(name):  # (a file name is shown in every view's lines)
