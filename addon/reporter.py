@@ -13,6 +13,7 @@ from .failclosed import fail_closed, one_line
 from .flows import error_text, request_url
 from .registry import SessionRegistry
 from .session import CassetteSession
+from .terminal import clean_line
 
 HELD = "vcrproxy_held"  # flow.metadata: a WebSocket upgrade reported at its session's end
 log = logging.getLogger("vcrproxy")
@@ -176,7 +177,8 @@ class Reporter:
         never, notes = injector.never_fired_anywhere()
         lines.extend(f"error: {text}" for text in never)
         lines.extend(f"note: {text}" for text in notes)
-        return [self.registry.safe(line) for line in lines]
+        # One line each (terminal.clean_line): a path or URL holding a line break would fake one.
+        return [clean_line(self.registry.safe(line)) for line in lines]
 
     @property
     def missed(self) -> int:
