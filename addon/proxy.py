@@ -512,6 +512,7 @@ class Proxy:
         open_ = getattr(server, "connections", None)
         if not open_:
             return
+        self.vcr.recorder.stopping = True  # (what the error hooks now see is the stop's cut)
         for handler in list(open_.values()):
             io = handler.transports.get(handler.client)
             if io is not None and io.handler is not None:

@@ -56,6 +56,9 @@ class Recorder:
         # Responses from this size on stream (flows.streams): mitmproxy's stream_large_bodies,
         # taken over by the VCR addon (its `configure`).
         self.stream_from = LARGE_BODY
+        # Set by the proxy's stop as it ends the client connections left open (proxy.Proxy):
+        # an exchange cut then was cut by the session's end, not by its client.
+        self.stopping = False
 
     def track(self, flow: http.HTTPFlow, sess: CassetteSession, request: Request | None = None
               ) -> None:
@@ -347,15 +350,20 @@ class Recorder:
             rec.recorder.close()
         rec.session.stats.failed += 1
         gave_up = client_gave_up(flow)
-        if client_hung_up(flow) or gave_up:
+        if self.stopping:
+            rec.session.stats.stopped += 1
+            why = "the session ended before the exchange did"
+        elif client_hung_up(flow) or gave_up:
             rec.session.stats.given_up(abandoned_key(flow), cut=not gave_up)
+            why = "the client hung up before the response ended" if client_hung_up(flow) \
+                else "the client gave up before any answer"
         else:
             rec.session.stats.upstream_failed += 1
+            why = "upstream failed"
         msg = error_text(flow)
         log.warning(
             "%s for %s %s: %s (nothing recorded)",
-            "the client hung up before the response ended" if client_hung_up(flow)
-            else "the client gave up before any answer" if gave_up else "upstream failed",
+            why,
             flow.request.method,
             self.safe(flow.request.url),
             self.safe(msg),

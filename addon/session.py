@@ -88,6 +88,9 @@ class Stats:
     # recorded: the next replay of the same client would miss them.
     abandoned: dict[tuple[str, str, bytes], int] = field(default_factory=dict)
     cut: dict[tuple[str, str, bytes], int] = field(default_factory=dict)
+    # Of `failed`: exchanges still going when the session ended (a stream a process the wrapped
+    # command left behind still read), cut by the proxy's stop, not recorded.
+    stopped: int = 0
     # Requests that named this cassette, ended or not (a WebSocket session still open): what
     # bypass detection counts as traffic through the proxy.
     requests: int = 0

@@ -423,6 +423,13 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
         click.echo(f"vcrproxy: {gave_up} request(s) the client gave up on before any answer, "
                    "and did not send again, were not recorded", err=True)
         return MISS_EXIT
+    stopped = sum(sess.stats.stopped for sess in vcr.all_sessions())
+    if code == 0 and stopped and not kw["allow_misses"]:
+        # (a client the command left behind, mid-stream: the session's end cut it)
+        click.echo(f"vcrproxy: {stopped} exchange(s) still streaming when the command ended were "
+                   "cut by the session's end and not recorded (a process the command left "
+                   "behind?): let the command wait for them while recording", err=True)
+        return MISS_EXIT
     cut = sum(sess.stats.client_cut for sess in vcr.all_sessions())
     if code == 0 and cut and not kw["allow_misses"]:
         # (a stream the client closed before its final event: nothing recorded, as above)
