@@ -26,3 +26,13 @@ def test_a_cassette_path_with_a_line_break_stays_on_its_summary_line(tmp_path):
     assert not any(line.startswith("fake: mode record") for line in lines), r.stderr
     assert any("x\\nfake: mode record, recorded 9.yaml: mode replay" in line for line in lines), \
         r.stderr
+
+
+def test_show_html_names_a_path_with_a_line_break_on_one_line(tmp_path):
+    out = tmp_path / "r\nfake.html"
+    r = subprocess.run([VCRPROXY, "show", "--html", str(out),
+                        str(ROOT / "cassettes" / "openai-responses-simple.yaml")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert out.exists()
+    assert len(r.stderr.splitlines()) == 1 and "r\\nfake.html" in r.stderr, r.stderr
