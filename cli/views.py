@@ -13,6 +13,7 @@ import click
 
 from vcrproxy.cassette import CassetteError, os_error
 from vcrproxy.store import open_regular, refuse_special
+from vcrproxy.terminal import clean_line
 
 from .common import load_for_view, mask_text
 from .plain import render_plain
@@ -49,7 +50,8 @@ def show_views(path: str, ids: tuple[int, ...], *, plain: bool, html_out: str | 
         except OSError as e:
             raise click.ClickException(str(os_error(html_out, e))) from None
         if not plain:
-            click.echo(f"wrote {html_out} ({len(cassette.interactions)} interactions)", err=True)
+            click.echo(f"wrote {clean_line(html_out)} ({len(cassette.interactions)} interactions)",
+                       err=True)
 
 
 REPORT_STARTS = (b"<!doctype html", b"<html")  # (how our report and other HTML pages begin)
