@@ -1939,7 +1939,8 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
         # A JSON string holding a urlencoded form (a server's echo of the request, a logged
         # one): `password=...&grant_type=...` is a form's pairs, no `.env` line, and its value
         # ends at the `&` before the next name=, as a form body's does (in_forms); running on
-        # cut the fields after it, here and, as an echo, in the form body itself.
+        # cut the fields after it, here and, as an echo, in the form body itself. (Go's
+        # encoding/json writes that `&` as `\\u0026`.)
         pair = _FORM_PAIR_AFTER.search(data, vs, ve)
         if pair is not None and not _SPACE_OR_ESCAPE.search(data, vs, ve):
             ve = pair.start()
@@ -1954,9 +1955,10 @@ def _env_value(data: bytes, where: tuple[int, str]) -> Iterator[tuple[int, int, 
         yield vs, ve, text
 
 
-# `&NAME=` in a value (a urlencoded form's next pair), and what a form's text never holds.
-_FORM_PAIR_AFTER = re.compile(rb"&[A-Za-z0-9_.%\[\]-]+=")
-_SPACE_OR_ESCAPE = re.compile(rb"[\s\\]")
+# `&NAME=` in a value (a urlencoded form's next pair; `\\u0026NAME=` as Go's JSON writes it),
+# and what a form's text never holds (any other escape, a space).
+_FORM_PAIR_AFTER = re.compile(rb"(?:&|\\u0026)[A-Za-z0-9_.%\[\]-]+=")
+_SPACE_OR_ESCAPE = re.compile(rb"\s|\\(?!u0026)")
 
 
 def _in_json_line(data: bytes, start: int) -> bool:
