@@ -1,0 +1,55 @@
+"""Verify16: siblings of tester12's key names in unknown mappings (bfccb6d). A cassette's
+unknown keys are kept and written back; a key pasted where a name belongs must neither be
+quoted by `vcrproxy check` (its findings reach CI logs; an interaction's unknown key is already
+described, never quoted: schema.quoted_name) nor kept by `vcrproxy redact`, and scrubbing names
+must lose no entry when two names read the same once masked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+VCRPROXY = os.path.join(os.path.dirname(sys.executable), "vcrproxy")
+KEY = "sk-proj-" + "Zq8K9QW2ZP7xqLm4Vn6Bt3Rc5Yd1Hf0Gj2Ks8Lp4Mw6"
+KEY2 = "sk-proj-" + "Aa1K9QW2ZP7xqLm4Vn6Bt3Rc5Yd1Hf0Gj2Ks8Lp4Mw9"
+INTERACTION = """\
+---
+version: 2
+interactions:
+- id: 0
+  request:
+    proto: HTTP/1.1
+    proto_major: 1
+    proto_minor: 1
+    content_length: 0
+    host: ""
+    body: ""
+    url: https://api.example.com/v1/models
+    method: GET
+  response:
+    proto: HTTP/1.1
+    proto_major: 1
+    proto_minor: 1
+    content_length: 2
+    body: '{}'
+    headers:
+      Content-Type:
+      - application/json
+    status: 200 OK
+    code: 200
+    duration: 5ms
+"""
+
+
+def _run(*args):
+    return subprocess.run([VCRPROXY, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_check_describes_a_top_level_key_named_as_a_secret(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(INTERACTION + f"{KEY}: rotated in March\n")
+    got = _run("check", str(path))
+    assert got.returncode == 1, got.stderr
+    assert "unknown top-level key" in got.stderr, got.stderr
+    assert KEY not in got.stdout + got.stderr, got.stderr
