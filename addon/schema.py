@@ -296,8 +296,8 @@ def _check_interaction(i: Interaction, where: str) -> list[Problem]:
 
 def validate(cassette: Cassette) -> list[Problem]:
     """Every problem of a loaded cassette, in file order (empty: fine for go-vcr and replay)."""
-    out = [Problem("", f"unknown top-level key {k!r} (go-vcr reads version and interactions)",
-                   False) for k in _unknown(cassette.key_order, _TOP_KEYS)]
+    out = [Problem("", f"unknown top-level key {quoted_name(k)} (go-vcr reads version and "
+                       "interactions)", False) for k in _unknown(cassette.key_order, _TOP_KEYS)]
     if not _has(cassette.key_order, "interactions"):
         out.append(Problem("", "no `interactions` key", False))
     seen: dict[int, int] = {}
