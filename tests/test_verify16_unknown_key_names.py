@@ -53,3 +53,17 @@ def test_check_describes_a_top_level_key_named_as_a_secret(tmp_path):
     assert got.returncode == 1, got.stderr
     assert "unknown top-level key" in got.stderr, got.stderr
     assert KEY not in got.stdout + got.stderr, got.stderr
+
+
+def test_redact_keeps_both_entries_whose_names_mask_the_same(tmp_path):
+    # Two keys named in `notes:` both read `<REDACTED>` once masked: the first entry was
+    # overwritten by the second, its note silently lost from the file.
+    path = tmp_path / "c.yaml"
+    path.write_text(INTERACTION + f"notes:\n  {KEY}: rotated in March\n"
+                    f"  {KEY2}: the one this was recorded with\n  team: ml-infra\n")
+    got = _run("redact", str(path))
+    assert got.returncode == 0, got.stderr
+    text = path.read_text()
+    assert KEY not in text and KEY2 not in text, text
+    for kept in ("rotated in March", "the one this was recorded with", "team: ml-infra"):
+        assert kept in text, text
