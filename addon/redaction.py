@@ -3283,8 +3283,15 @@ def _scrub_value(value: Any, p: _Pass, echoes: _Echoes, place: str) -> Any:
     if isinstance(value, list):
         return [_scrub_value(v, p, echoes, place) for v in value]
     if isinstance(value, dict):  # (a mapping's key names are its text too: `notes: {sk-...: x}`)
-        return {_scrub_value(k, p, echoes, place): _scrub_value(v, p, echoes, place)
-                for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            masked = name = _scrub_value(k, p, echoes, place)
+            n = 1
+            while name in out:  # (two names masked alike: `{sk-a: x, sk-b: y}`; none is lost)
+                n += 1
+                name = f"{masked} ({n})"
+            out[name] = _scrub_value(v, p, echoes, place)
+        return out
     return value
 
 
