@@ -67,3 +67,18 @@ def test_redact_keeps_both_entries_whose_names_mask_the_same(tmp_path):
     assert KEY not in text and KEY2 not in text, text
     for kept in ("rotated in March", "the one this was recorded with", "team: ml-infra"):
         assert kept in text, text
+
+
+def test_redact_scrubs_a_top_level_and_an_interaction_key_named_as_a_secret(tmp_path):
+    # bfccb6d scrubbed the names inside an unknown key's mapping, not the unknown key's own
+    # name: `sk-proj-...: note` at the top level or in an interaction stayed, and redact said
+    # `0 secret(s) redacted`.
+    path = tmp_path / "c.yaml"
+    text = INTERACTION.replace("- id: 0\n", f"- id: 0\n  {KEY2}: per interaction\n")
+    path.write_text(text + f"{KEY}: rotated in March\n")
+    got = _run("redact", str(path))
+    assert got.returncode == 0, got.stderr
+    text = path.read_text()
+    assert KEY not in text and KEY2 not in text, text
+    assert "rotated in March" in text and "per interaction" in text, text
+    assert "0 secret(s)" not in got.stdout + got.stderr, got.stdout + got.stderr
