@@ -3283,16 +3283,34 @@ def _scrub_value(value: Any, p: _Pass, echoes: _Echoes, place: str) -> Any:
     if isinstance(value, list):
         return [_scrub_value(v, p, echoes, place) for v in value]
     if isinstance(value, dict):  # (a mapping's key names are its text too: `notes: {sk-...: x}`)
-        out: dict[Any, Any] = {}
-        for k, v in value.items():
-            masked = name = _scrub_value(k, p, echoes, place)
-            n = 1
-            while name in out:  # (two names masked alike: `{sk-a: x, sk-b: y}`; none is lost)
-                n += 1
-                name = f"{masked} ({n})"
-            out[name] = _scrub_value(v, p, echoes, place)
-        return out
+        return _scrub_mapping(value, p, echoes, place, lambda _: place)
     return value
+
+
+def _scrub_mapping(value: dict[Any, Any], p: _Pass, echoes: _Echoes, names_place: str,
+                   place: Callable[[Any], str]) -> dict[Any, Any]:
+    """A kept mapping with its key names and values scrubbed (`_scrub_value`): a name's changes
+    noted at `names_place`, a value's at `place(its masked name)`. Names masked alike (`{sk-a:
+    x, sk-b: y}`) keep every entry, the later ones named `<REDACTED> (2)`, ..."""
+    out: dict[Any, Any] = {}
+    for k, v in value.items():
+        masked = name = _scrub_value(k, p, echoes, names_place)
+        n = 1
+        while name in out:
+            n += 1
+            name = f"{masked} ({n})"
+        out[name] = _scrub_value(v, p, echoes, place(name))
+    return out
+
+
+def renamed_keys(order: list[str] | None, old: dict[str, Any], new: dict[Any, Any]
+             ) -> list[str] | None:
+    """A loaded key order with the extra keys of `old` named as in `new` (`_scrub_mapping`'s,
+    in the same order), so a renamed key keeps its place in the file."""
+    if order is None:
+        return None
+    names = {k: str(n) for k, n in zip(old, new, strict=True)}
+    return [names.get(k, k) for k in order]
 
 
 def redact_extra(extra: dict[str, Any], config: RedactionConfig = DEFAULT_REDACTION
@@ -3302,7 +3320,7 @@ def redact_extra(extra: dict[str, Any], config: RedactionConfig = DEFAULT_REDACT
     report = _Report()
     p = _Pass(config, report)
     echoes = _Echoes({})
-    out = {k: _scrub_value(v, p, echoes, f"top-level key {k}") for k, v in extra.items()}
+    out = _scrub_mapping(extra, p, echoes, "top-level key name", lambda k: f"top-level key {k}")
     return out, [f"{place} holds {detail}" for place, (kind, detail) in report.findings]
 
 
@@ -3364,11 +3382,15 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
     # not know (an interaction's `comment:` someone added), kept and written back.
     if req.host:
         req.host = _scrub_value(req.host, p, echoes, "request host")
-    for where, extra in (("interaction", i.extra), ("request", req.extra),
-                         ("response", resp.extra)):
-        for key in list(extra):
-            if key not in _MODELLED_EXTRAS:
-                extra[key] = _scrub_value(extra[key], p, echoes, f"{where} key {key}")
+    for where, obj in (("interaction", i), ("request", req), ("response", resp)):
+        kept = {k: v for k, v in obj.extra.items() if k not in _MODELLED_EXTRAS}
+        if kept:
+            new = _scrub_mapping(kept, p, echoes, f"{where} key name",
+                                 lambda k, where=where: f"{where} key {k}")
+            obj.key_order = renamed_keys(obj.key_order, kept, new)
+            names = dict(zip(kept, new, strict=True))
+            obj.extra = {names.get(k, k): new[names[k]] if k in names else v
+                         for k, v in obj.extra.items()}
     if WEBSOCKET_KEY in resp.extra:  # WebSocket payloads: the same rules as bodies
         count = iter(range(1, 1 << 62))  # messages in order, then the close reason
         joined = _ws_joined_spans(resp.extra[WEBSOCKET_KEY], p.finder, echoes)

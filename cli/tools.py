@@ -184,10 +184,12 @@ def _redact_file(path: str, config: RedactionConfig) -> tuple[int, list[str]]:
     before += len(elsewhere)
     if redacted == c.interactions and not notes and not elsewhere:
         return before, undecoded
-    from vcrproxy.redaction import redact_extra
+    from vcrproxy.redaction import redact_extra, renamed_keys
 
     c.interactions = redacted
-    c.extra = redact_extra(c.extra, config)[0]
+    extra = redact_extra(c.extra, config)[0]
+    c.key_order = renamed_keys(c.key_order, c.extra, extra)
+    c.extra = extra
     save_cassette(c, path)
     return before, undecoded
 
