@@ -82,7 +82,7 @@ from vcrproxy.ca import (  # noqa: E402, F401  (re-exported)
     default_confdir,
 )
 from vcrproxy.options import BY_NAME  # noqa: E402
-from vcrproxy.redaction import is_credential_name, redact_text  # noqa: E402
+from vcrproxy.redaction import DEFAULT_REDACTION, is_credential_name, redact_text  # noqa: E402
 from vcrproxy.session import Preloaded  # noqa: E402
 from vcrproxy.vcr import VCR, ViewAt  # noqa: E402
 
@@ -335,6 +335,12 @@ def _set_secrets(sets: list[str]) -> list[str]:
         name = name.strip()
         if value and (name in _CREDENTIAL_OPTIONS or is_credential_name(name)):
             out += [value, value.partition(":")[2]]
+        elif name == "modify_headers" and len(value) > 1:
+            # `[/filter]/name/value` (mitmproxy's modifyheaders.parse_spec): a header added with
+            # its credential (`/~q/api-key/KEY`, `|Authorization|Basic ...`).
+            parts = value[1:].split(value[0], 2)
+            if len(parts) >= 2 and DEFAULT_REDACTION.secret_header(parts[-2]):
+                out += [parts[-1], parts[-1].partition(" ")[2]]
         out += _URL_PASSWORD.findall(value)
     return [v for v in out if v]
 
