@@ -3860,8 +3860,11 @@ _BYTES_HEADER = re.compile(r"""\(b'([^'\\]{1,256})', b'((?:[^'\\]|\\.)*)'\)""")
 # A header line of a logged HTTP/1 head, or of a printed flow (indented): `X-Tenant: ...`.
 _HEAD_LINE = re.compile(r"^([ \t]*)([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}):[ \t]*([^\r\n]+)",
                         re.MULTILINE)
-# A run of key characters a printer cut short with `…` (mitmdump's URL cut to the terminal).
-_CUT_RUN = re.compile("[" + re.escape(bytes(sorted(TOKEN_BYTES)).decode()) + "]+\u2026")
+# A run of key characters a printer cut short with `…` (mitmdump's URL cut to the terminal),
+# back to the URL's last `/` (a key is a path segment or a query value, no `/` in it: else the
+# whole URL went, host and path).
+_CUT_RUN = re.compile(
+    "[" + re.escape(bytes(sorted(TOKEN_BYTES - {ord("/")})).decode()) + "]+\u2026")
 
 
 def _mask_head_lines(text: str, config: RedactionConfig) -> str:
