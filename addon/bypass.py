@@ -241,6 +241,9 @@ def check_run(vcr, cassette: str, command: Sequence[str] | None, code: int = 0,
     sess = next((s for s in vcr.all_sessions() if s.path == path), None)
     if sess is None:
         return None
+    if kept_no_proxy and sess.mode == "replay" and not _lists_any(
+            kept_no_proxy, sess.loaded_interactions()):
+        kept_no_proxy = None  # (it names none of the hosts the cassette replays)
     return diagnose(
         mode=sess.mode,
         cassette=cassette,
@@ -251,6 +254,26 @@ def check_run(vcr, cassette: str, command: Sequence[str] | None, code: int = 0,
         kept_no_proxy=kept_no_proxy,
         **({} if code == 0 else {"footer": f"(the command's own exit code {code} is returned)"}),
     )
+
+
+def _lists_any(no_proxy: str, interactions) -> bool:
+    """Whether `no_proxy` (a NO_PROXY value) sends a client to any host of `interactions`
+    directly, as Python's urllib reads it (suffixes, `*`, an optional port); True when no host
+    can be told (a cassette that names none: the NO_PROXY stays a suspect)."""
+    from urllib.parse import urlsplit
+    from urllib.request import proxy_bypass_environment
+
+    hosts = set()
+    for i in interactions:
+        try:
+            parts = urlsplit(i.request.url)
+            host = parts.hostname
+            port = parts.port
+        except ValueError:
+            continue
+        if host:
+            hosts.add(f"{host}:{port}" if port else host)
+    return not hosts or any(proxy_bypass_environment(h, {"no": no_proxy}) for h in hosts)
 
 
 PLUGIN_WORDS = {"subject": "the test",
