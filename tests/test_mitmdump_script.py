@@ -35,17 +35,46 @@ def free_port() -> int:
 
 
 @contextmanager
-def mitmdump(confdir: str, log: Path, *sets: str):
-    """A running mitmdump with the VCR script; yields (process, proxy URL); SIGINT on exit."""
+def mitmdump(confdir: str, log: Path, *sets: str, tty: bool = False):
+    """A running mitmdump with the VCR script; yields (process, proxy URL); SIGINT on exit.
+    `tty`: its output goes to a terminal (a pseudo-terminal copied to `log`), as a user's does:
+    mitmdump styles it then."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     args = [str(MITMDUMP), "-s", str(ADDON), "--listen-host", "127.0.0.1",
             "--listen-port", str(port), "--set", f"confdir={confdir}"]
     for s in sets:
         args += ["--set", s]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+    copier = None
+    if tty:
+        import pty
+        import threading
+
+        log.write_bytes(b"")
+        master, terminal = pty.openpty()
+        proc = subprocess.Popen(args, stdout=terminal, stderr=terminal,
                                 stdin=subprocess.DEVNULL, env=env)
+        os.close(terminal)
+
+        def copy() -> None:
+            with open(log, "ab") as out:
+                while True:
+                    try:
+                        data = os.read(master, 65536)
+                    except OSError:  # (EIO: the terminal's last writer is gone)
+                        break
+                    if not data:
+                        break
+                    out.write(data)
+                    out.flush()
+            os.close(master)
+
+        copier = threading.Thread(target=copy, daemon=True)
+        copier.start()
+    else:
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, env=env)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -66,6 +95,8 @@ def mitmdump(confdir: str, log: Path, *sets: str):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+        if copier is not None:
+            copier.join(10)
 
 
 def stop(proc: subprocess.Popen) -> int:
