@@ -3857,9 +3857,10 @@ _BYTES_LITERAL = re.compile(
 _LOGGED_BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 # A header as h2 logs it: `(b'api-key', b'...')`.
 _BYTES_HEADER = re.compile(r"""\(b'([^'\\]{1,256})', b'((?:[^'\\]|\\.)*)'\)""")
-# A header line of a logged HTTP/1 head, or of a printed flow (indented): `X-Tenant: ...`.
-_HEAD_LINE = re.compile(r"^([ \t]*)([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}):[ \t]*([^\r\n]+)",
-                        re.MULTILINE)
+# A header line of a logged HTTP/1 head, or of a printed flow (indented): `X-Tenant: ...`;
+# its name maybe in colour codes (mitmdump on a terminal: `\x1b[34mX-Tenant\x1b[0m: ...`).
+_HEAD_LINE = re.compile(r"^([ \t]*(?:\x1b\[[0-9;]*m)?)([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256})"
+                        r"((?:\x1b\[[0-9;]*m)?):[ \t]*([^\r\n]+)", re.MULTILINE)
 # A run of key characters a printer cut short with `…` (mitmdump's URL cut to the terminal),
 # back to the URL's last `/` (a key is a path segment or a query value, no `/` in it: else the
 # whole URL went, host and path).
@@ -3870,8 +3871,8 @@ _CUT_RUN = re.compile(
 def _mask_head_lines(text: str, config: RedactionConfig) -> str:
     """Header lines (`Name: value`) whose name `config` holds secret, with the value masked."""
     def one(m: re.Match[str]) -> str:
-        if config.secret_header(m.group(2), response=False) and not is_redacted(m.group(3)):
-            return f"{m.group(1)}{m.group(2)}: {REDACTED}"
+        if config.secret_header(m.group(2), response=False) and not is_redacted(m.group(4)):
+            return f"{m.group(1)}{m.group(2)}{m.group(3)}: {REDACTED}"
         return m.group()
 
     return _HEAD_LINE.sub(one, text) if ":" in text else text
