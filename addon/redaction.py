@@ -3857,10 +3857,11 @@ _BYTES_LITERAL = re.compile(
 _LOGGED_BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\udc80-\udcff]")
 # A header as h2 logs it: `(b'api-key', b'...')`.
 _BYTES_HEADER = re.compile(r"""\(b'([^'\\]{1,256})', b'((?:[^'\\]|\\.)*)'\)""")
-# A header line of a logged HTTP/1 head, or of a printed flow (indented): `X-Tenant: ...`;
-# its name maybe in colour codes (mitmdump on a terminal: `\x1b[34mX-Tenant\x1b[0m: ...`).
-_HEAD_LINE = re.compile(r"^([ \t]*(?:\x1b\[[0-9;]*m)?)([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256})"
-                        r"((?:\x1b\[[0-9;]*m)?):[ \t]*([^\r\n]+)", re.MULTILINE)
+# A header line of a logged HTTP/1 head, or of a printed flow (indented): `X-Tenant: ...`.
+_HEAD_LINE = re.compile(r"^([ \t]*)([!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}):[ \t]*([^\r\n]+)",
+                        re.MULTILINE)
+# A colour or weight a printer puts in its text (SGR: mitmdump's dumper on a terminal).
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
 # A run of key characters a printer cut short with `…` (mitmdump's URL cut to the terminal),
 # back to the URL's last `/` (a key is a path segment or a query value, no `/` in it: else the
 # whole URL went, host and path).
@@ -3871,8 +3872,8 @@ _CUT_RUN = re.compile(
 def _mask_head_lines(text: str, config: RedactionConfig) -> str:
     """Header lines (`Name: value`) whose name `config` holds secret, with the value masked."""
     def one(m: re.Match[str]) -> str:
-        if config.secret_header(m.group(2), response=False) and not is_redacted(m.group(4)):
-            return f"{m.group(1)}{m.group(2)}{m.group(3)}: {REDACTED}"
+        if config.secret_header(m.group(2), response=False) and not is_redacted(m.group(3)):
+            return f"{m.group(1)}{m.group(2)}: {REDACTED}"
         return m.group()
 
     return _HEAD_LINE.sub(one, text) if ":" in text else text
@@ -3882,11 +3883,15 @@ def output_text(text: str) -> str:
     """Text about flows another addon prints itself, not through logging (mitmdump's dumper:
     request lines, headers, bodies), as it may be shown: masked as a text body
     (`redact_document`) with every live session's rules (`use_for_logs`), header lines by the
-    sessions' names; a run of key characters the printer cut short (`…`) is left out."""
-    text = _CUT_RUN.sub("\u2026", text)
+    sessions' names; a run of key characters the printer cut short (`…`) is left out. Masked as
+    shown: a text in colour codes (mitmdump on a terminal styles header names and each JSON
+    token apart, which no rule reads across) is, when anything in it is masked, given without
+    them."""
+    shown = _SGR.sub("", text) if "\x1b" in text else text
+    masked = _CUT_RUN.sub("\u2026", shown)
     for config in _log_rules or (DEFAULT_REDACTION,):
-        text = redact_document(_mask_head_lines(text, config), config)
-    return text
+        masked = redact_document(_mask_head_lines(masked, config), config)
+    return text if masked == shown else masked
 
 
 def _redact_bytes_literals(message: str, config: RedactionConfig = DEFAULT_REDACTION) -> str:
