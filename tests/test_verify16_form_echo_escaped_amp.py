@@ -37,3 +37,24 @@ def test_fields_after_a_form_secret_survive_a_go_echo(run_proxy, ca_cert, gatewa
     with proxied_client(proxy, ca_cert) as client:
         r = client.request(**request)
     assert r.status_code == 200, r.text[:400]  # (not a miss: x-vcrproxy-miss)
+
+
+def test_fields_after_a_form_secret_survive_a_plain_text_echo(run_proxy, ca_cert, gateway,
+                                                              tmp_path):
+    # A server answering the form as text (a raw echo, a debug endpoint): the line reads as a
+    # `.env` assignment whose value runs to its end, and that value, as an echo, cut the fields
+    # after the secret out of the form body, which missed in replay. A form body's value never
+    # holds a raw `&`: an echo found there ends at it.
+    path = tmp_path / "c.yaml"
+    with tls_upstream(gateway, [("Content-Type", "text/plain")], [BODY.encode()]) as upstream:
+        request = {"method": "POST", "url": upstream + "/echo", "content": BODY,
+                   "headers": FORM}
+        record_through(run_proxy, path, ca_cert, request)
+    assert "Zq8hunter2Kx" not in path.read_text()
+    recorded = load_cassette(str(path)).interactions[0]
+    assert recorded.request.body == "password=<REDACTED>&grant_type=password&username=bob", \
+        recorded.request.body
+    proxy = run_proxy(path, "replay")
+    with proxied_client(proxy, ca_cert) as client:
+        r = client.request(**request)
+    assert r.status_code == 200, r.text[:400]
