@@ -1519,6 +1519,21 @@ _WHY_RANK = {"name": 0, "shape": 1, "echo": 2}
 JOINED = "joined"
 
 
+def _within_pairs(data: bytes, spans: list[Span]) -> list[Span]:
+    """Echo spans in an encoded form body (`a=1&b=2`), each ended at the `&` after its start: a
+    form's value never holds a raw `&`, so an echo running over one is a value read too far
+    elsewhere (a form echoed as text, read as a `.env` line to its end), which would cut the
+    fields after it out of the body."""
+    out: list[Span] = []
+    for start, end, why in spans:
+        amp = data.find(b"&", start, end)
+        if amp >= 0:
+            end = amp
+        if end > start:
+            out.append((start, end, why))
+    return out
+
+
 def _merge(spans: list[Span]) -> list[Span]:
     """Sorted, overlaps merged (the earliest-starting span's reason stays, but a JOINED span
     merged with another takes that one's reason: the union gets the marker)."""
@@ -3410,7 +3425,12 @@ def _rewrite(i: Interaction, p: _Pass, echoes: _Echoes, bodies: list,
             continue
         found = (scan.echo_hits_for(echoes, data) if scan is not None and msg is resp
                  and not coded else None)
-        raw = spans + echoes.spans(data, found)
+        echoed = echoes.spans(data, found)
+        if msg is req and echoed and _FORM_TYPE in (first_header(msg.headers, "content-type")
+                                                    or "").lower() \
+                and _NOT_ENCODED.search(data) is None:
+            echoed = _within_pairs(data, echoed)
+        raw = spans + echoed
         deltas = _response_deltas(data, coded, scan, p.finder, echoes) if msg is resp \
             else None
         def names(joined: bytes, kind: str = kind) -> list[Span]:
