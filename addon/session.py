@@ -7,7 +7,7 @@ import os
 import threading
 from dataclasses import dataclass, field, replace
 
-from .cassette import Cassette, CassetteError, Interaction, Request
+from .cassette import Cassette, CassetteError, Interaction, Request, blank_file
 from .matching import MatchConfig, Matcher, Miss
 from .modes import plan_for
 from .options import MODES, Mode  # noqa: F401  (MODES re-exported)
@@ -145,6 +145,10 @@ class CassetteSession:
         self.stats = Stats()
         self.mode = Mode(decided.mode)
         self._opened = file_stamp(path)  # the file this session's model reflects (or replaces)
+        if self._opened is not None and not decided.load and blank_file(path, self._opened[1]):
+            # An empty file holds no earlier run's recording to replace: for the writer it is
+            # a missing one (a file another session makes meanwhile is kept and added to).
+            self._opened = None
         cassette = preloaded.current() if preloaded is not None and decided.load else None
         if cassette is None:
             cassette = _load_logged(path) if decided.load else Cassette(path=path)
