@@ -516,18 +516,20 @@ class Proxy:
         assert self.master is not None
         server = self.master.addons.get("proxyserver")
         open_ = getattr(server, "connections", None)
-        if not open_:
-            return
-        self.vcr.recorder.stopping = True  # (what the error hooks now see is the stop's cut)
-        for handler in list(open_.values()):
-            io = handler.transports.get(handler.client)
-            if io is not None and io.handler is not None:
-                io.handler.cancel("vcrproxy stopped")
-        deadline = time.monotonic() + timeout
-        while open_ and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        if open_:
+            self.vcr.recorder.stopping = True  # (what the error hooks now see is the stop's cut)
+            for handler in list(open_.values()):
+                io = handler.transports.get(handler.client)
+                if io is not None and io.handler is not None:
+                    io.handler.cancel("vcrproxy stopped")
+            deadline = time.monotonic() + timeout
+            while open_ and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+        # A write one of them started, or one the master's `done` was still waiting for when
+        # the wait above gave up on it (a WebSocket session's, held up by the cassette folder's
+        # lock): all are counted before the summary. (None left: at once.)
         with contextlib.suppress(Exception):
-            await self.vcr.recorder.done()  # (a write one of them started; none left: at once)
+            await self.vcr.recorder.done()
 
 
 def _free_port(host: str = "127.0.0.1") -> int:
