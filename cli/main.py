@@ -426,9 +426,9 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
     stopped = sum(sess.stats.stopped for sess in vcr.all_sessions())
     if code == 0 and stopped and not kw["allow_misses"]:
         # (a client the command left behind, mid-stream: the session's end cut it)
-        click.echo(f"vcrproxy: {stopped} exchange(s) still streaming when the command ended were "
-                   "cut by the session's end and not recorded (a process the command left "
-                   "behind?): let the command wait for them while recording", err=True)
+        click.echo(f"vcrproxy: {stopped} exchange(s) still streaming when the session ended were "
+                   "cut by its end and not recorded (a client left behind?): let their clients "
+                   "finish before the session ends while recording", err=True)
         return MISS_EXIT
     cut = sum(sess.stats.client_cut for sess in vcr.all_sessions())
     if code == 0 and cut and not kw["allow_misses"]:

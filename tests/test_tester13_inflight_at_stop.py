@@ -68,6 +68,6 @@ def test_a_recording_in_flight_when_the_command_ends_is_not_silently_dropped(
     assert "no traffic" not in run.stderr, run.stderr[-1500:]
     assert run.returncode == 3, (run.returncode, run.stderr[-1500:])
     # Said as what happened: the session's end cut it, no client hung up or stopped reading.
-    assert "still streaming when the command ended" in run.stderr, run.stderr[-1500:]
+    assert "still streaming when the session ended" in run.stderr, run.stderr[-1500:]
     assert "client hung up" not in run.stderr and "client stopped reading" not in run.stderr, \
         run.stderr[-1500:]
