@@ -309,16 +309,18 @@ _URL_PASSWORD = re.compile(r"://[^/\s:@]*:([^/\s]+)@")
 
 def _http_proxy_modes(modes: Sequence[str]) -> None:
     """ProxyError unless the first mitmproxy mode spec, the listener a session's clients are
-    pointed at, is an HTTP proxy (`regular`, or `upstream:URL` behind a company proxy): they
-    get HTTP proxy variables (childenv.proxy_url), which a socks5, reverse, transparent...
-    listener does not serve (mode specs: mitmproxy/proxy/mode_specs.py). Further specs are
-    listeners of their own (`--set mode=regular --set mode=dns@53`) and stay allowed."""
+    pointed at, serves HTTP: `regular`, `upstream:URL` (behind a company proxy) or
+    `reverse:URL` (a client given the proxy as its base URL, as the replay benchmark's h2load
+    is). The clients get HTTP proxy variables (childenv.proxy_url), which a socks5,
+    transparent, wireguard... listener does not serve (mode specs:
+    mitmproxy/proxy/mode_specs.py). Further specs are listeners of their own (`--set
+    mode=regular --set mode=dns@53`) and stay allowed."""
     from mitmproxy.proxy.mode_specs import ProxyMode
 
     if not modes:
         return
     kind = ProxyMode.parse(modes[0]).type_name
-    if kind not in ("regular", "upstream"):
+    if kind not in ("regular", "upstream", "reverse"):
         raise ProxyError(
             f"--set mode={modes[0]}: vcrproxy hands its clients an HTTP proxy "
             f"(HTTPS_PROXY=http://HOST:PORT), which a {kind} listener does not serve; put "

@@ -1,8 +1,9 @@
-"""A proxy mode whose listener is no HTTP proxy (`--set mode=socks5`, `reverse:URL`,
-`transparent`) is refused at start, in one line: vcrproxy's commands hand their clients HTTP
+"""A proxy mode whose listener serves no HTTP (`--set mode=socks5`, `transparent`,
+`wireguard`) is refused at start, in one line: vcrproxy's commands hand their clients HTTP
 proxy variables (`HTTPS_PROXY=http://HOST:PORT`), which such a listener does not serve. The
 command ran anyway before: curl failed with `Proxy CONNECT aborted`, and the session blamed the
-client's CA trust (exit 4). `upstream:URL` (behind a company proxy) keeps working."""
+client's CA trust (exit 4). `upstream:URL` (behind a company proxy) and `reverse:URL` (a client
+given the proxy as its base URL) keep working."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def _run(tmp_path: Path, ca_confdir: str, *args: str) -> subprocess.CompletedPro
                           cwd=tmp_path, env=env)
 
 
-@pytest.mark.parametrize("spec", ["socks5", "reverse:https://api.openai.com", "transparent"])
+@pytest.mark.parametrize("spec", ["socks5", "transparent", "wireguard"])
 def test_a_mode_that_serves_no_http_proxy_is_refused(tmp_path, spec):
     marker = tmp_path / "ran"
     r = _run(tmp_path, str(tmp_path / "conf"), "replay", "--set", f"mode={spec}", CASSETTE,
@@ -38,8 +39,9 @@ def test_a_mode_that_serves_no_http_proxy_is_refused(tmp_path, spec):
     assert "Traceback" not in r.stderr
 
 
-def test_regular_and_upstream_modes_still_start(tmp_path):
-    for spec in ("regular", "upstream:http://127.0.0.1:9"):
+def test_regular_upstream_and_reverse_modes_still_start(tmp_path):
+    # (reverse: a client given the proxy as its base URL, as the replay benchmark's h2load is)
+    for spec in ("regular", "upstream:http://127.0.0.1:9", "reverse:https://api.openai.com"):
         r = _run(tmp_path, str(tmp_path / "conf"), "replay", "--allow-no-traffic", "--set",
                  f"mode={spec}", CASSETTE, "--", "true")
         assert r.returncode == 0, (spec, r.stderr)
