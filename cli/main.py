@@ -412,31 +412,27 @@ def _verdict(s: Session, proxy: Proxy, code: int) -> int:
             return BYPASS_EXIT
     if code == 0 and vcr.missed and not kw["allow_misses"]:
         return MISS_EXIT
-    failed = sum(sess.stats.upstream_failed for sess in vcr.all_sessions())
-    if code == 0 and failed and not kw["allow_misses"]:
-        # (an exchange that failed upstream was not recorded: the next replay would miss it)
-        click.echo(f"vcrproxy: {failed} exchange(s) failed and were not recorded", err=True)
-        return MISS_EXIT
-    gave_up = sum(sum(sess.stats.abandoned.values()) for sess in vcr.all_sessions())
-    if code == 0 and gave_up and not kw["allow_misses"]:
-        # (a request the client gave up on and never sent again: the next replay would miss it)
-        click.echo(f"vcrproxy: {gave_up} request(s) the client gave up on before any answer, "
-                   "and did not send again, were not recorded", err=True)
-        return MISS_EXIT
-    stopped = sum(sess.stats.stopped for sess in vcr.all_sessions())
-    if code == 0 and stopped and not kw["allow_misses"]:
-        # (a client the command left behind, mid-stream: the session's end cut it)
-        click.echo(f"vcrproxy: {stopped} exchange(s) still streaming when the session ended were "
-                   "cut by its end and not recorded (a client left behind?): let their clients "
-                   "finish before the session ends while recording", err=True)
-        return MISS_EXIT
-    cut = sum(sess.stats.client_cut for sess in vcr.all_sessions())
-    if code == 0 and cut and not kw["allow_misses"]:
-        # (a stream the client closed before its final event: nothing recorded, as above)
-        click.echo(f"vcrproxy: {cut} response(s) the client stopped reading before their end "
-                   "were not recorded (the next replay would miss them): let the command read "
-                   "them to the end while recording", err=True)
-        return MISS_EXIT
+    stats = [sess.stats for sess in vcr.all_sessions()]
+    # Exchanges not recorded (the next replay would miss each), in this order: how many, and
+    # what is said of them.
+    lost = [
+        (sum(st.upstream_failed for st in stats), "exchange(s) failed and were not recorded"),
+        (sum(sum(st.abandoned.values()) for st in stats),  # (never sent again)
+         "request(s) the client gave up on before any answer, and did not send again, were not "
+         "recorded"),
+        (sum(st.stopped for st in stats),  # (a client the command left behind, mid-stream)
+         "exchange(s) still streaming when the session ended were cut by its end and not "
+         "recorded (a client left behind?): let their clients finish before the session ends "
+         "while recording"),
+        (sum(st.client_cut for st in stats),  # (closed before its final event)
+         "response(s) the client stopped reading before their end were not recorded (the next "
+         "replay would miss them): let the command read them to the end while recording"),
+    ]
+    if code == 0 and not kw["allow_misses"]:
+        for count, what in lost:
+            if count:
+                click.echo(f"vcrproxy: {count} {what}", err=True)
+                return MISS_EXIT
     unused = sum(len(sess.unused()) for sess in vcr.all_sessions())
     if code == 0 and kw["strict"] and unused:
         click.echo(f"vcrproxy: --strict: {unused} recorded interaction(s) were not used", err=True)
