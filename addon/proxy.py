@@ -394,6 +394,13 @@ class Proxy:
             from mitmproxy.tools.web.master import WebMaster
 
             m: master.Master = WebMaster(opts, with_termlog=False)
+            # Its ErrorCheck ends a start that logged an error with a bare "Error logged during
+            # startup, exiting...": without termlog, the error itself was never shown.
+            from mitmproxy.addons.errorcheck import ErrorCheck
+
+            for addon in m.addons.chain:
+                if isinstance(addon, ErrorCheck):
+                    addon.repeat_errors_on_stderr = True
             if "web_password" not in opts:
                 # mitmproxy < 11.1 serves the web UI to anyone who can reach the port: every
                 # flow, keys included, to any local user. Refuse rather than expose them.
