@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 
 import pytest
@@ -25,8 +24,7 @@ from test_tester4_web_dns_leak import (  # noqa: E402
     CASSETTE,
     NAME_SERVER,
     QUERY,
-    VCRPROXY,
-    _free_udp_port,
+    run_with_dns_listener,
 )
 
 
@@ -48,17 +46,12 @@ def test_a_once_session_replaying_its_cassette_sends_no_dns_query_from_the_web_u
     env = {k: v for k, v in os.environ.items()
            if "PROXY" not in k.upper() and not k.startswith("VCRPROXY_")}
     env["VCRPROXY_CONFDIR"] = confdir
-    port = _free_udp_port()
     query = tmp_path / "query.py"
     query.write_text(QUERY)
     try:
-        run = subprocess.run(
-            [VCRPROXY, "run", str(cassette), "--web", "--web-port", "0",
-             "--allow-other-users", "--allow-no-traffic",
-             "--set", "mode=regular", "--set", f"mode=dns@{port}",
-             "--set", f"dns_name_servers={NAME_SERVER}",
-             "--", sys.executable, str(query), str(port)],
-            env=env, capture_output=True, text=True, timeout=90)
+        run = run_with_dns_listener(
+            ["run", str(cassette), "--web", "--web-port", "0", "--allow-other-users",
+             "--allow-no-traffic"], str(query), env)
         asked = []
         while True:
             try:

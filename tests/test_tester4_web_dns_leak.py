@@ -74,6 +74,22 @@ def _free_udp_port() -> int:
         return s.getsockname()[1]
 
 
+def run_with_dns_listener(args: list[str], query: str, env: dict) -> subprocess.CompletedProcess:
+    """`vcrproxy ARGS --set mode=regular --set mode=dns@PORT ... -- python QUERY PORT` on a
+    free UDP port; once more on another if the port was taken between its choice and the bind
+    (a test of the other xdist worker: the session says `failed to listen on`)."""
+    for _ in range(3):
+        port = _free_udp_port()
+        run = subprocess.run(
+            [VCRPROXY, *args, "--set", "mode=regular", "--set", f"mode=dns@{port}",
+             "--set", f"dns_name_servers={NAME_SERVER}",
+             "--", sys.executable, query, str(port)],
+            env=env, capture_output=True, text=True, timeout=90)
+        if "failed to listen on" not in run.stderr:
+            break
+    return run
+
+
 def test_a_web_replay_session_sends_no_dns_query_to_the_network(confdir, tmp_path):
     from sessions import web_has_login_token
 
@@ -91,17 +107,12 @@ def test_a_web_replay_session_sends_no_dns_query_to_the_network(confdir, tmp_pat
     env = {k: v for k, v in os.environ.items()
            if "PROXY" not in k.upper() and not k.startswith("VCRPROXY_")}
     env["VCRPROXY_CONFDIR"] = confdir
-    port = _free_udp_port()
     query = tmp_path / "query.py"
     query.write_text(QUERY)
     try:
-        run = subprocess.run(
-            [VCRPROXY, "replay", str(cassette), "--web", "--web-port", "0",
-             "--allow-other-users", "--allow-no-traffic",
-             "--set", "mode=regular", "--set", f"mode=dns@{port}",
-             "--set", f"dns_name_servers={NAME_SERVER}",
-             "--", sys.executable, str(query), str(port)],
-            env=env, capture_output=True, text=True, timeout=90)
+        run = run_with_dns_listener(
+            ["replay", str(cassette), "--web", "--web-port", "0", "--allow-other-users",
+             "--allow-no-traffic"], str(query), env)
         asked = []
         while True:
             try:
