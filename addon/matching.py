@@ -620,8 +620,8 @@ def _window(text: str, other: str, shown: _Shown) -> str:
     if at is None:
         at = min(len(text), len(other))
     start = run_after(text, max(at - 20, 0), at)
-    shown = cut_text(json.dumps(text[start:], ensure_ascii=False), _SHORT)
-    return ("…" if start else "") + shown
+    quoted = cut_text(json.dumps(text[start:], ensure_ascii=False), _SHORT)
+    return ("…" if start else "") + quoted
 
 
 def _text_context(data: bytes, at: int) -> str:
@@ -660,10 +660,10 @@ def _bodies_diff(rb: _Body, lb: _Body, where: str, shown: _Shown) -> list[str]:
     if rb.json is not _NO_JSON and lb.json is not _NO_JSON:
         diffs: list[str] = []
         _json_diffs(rb.json, lb.json, (), diffs, shown)
-        shown = [f"{where}: {d}" for d in diffs[:_MAX_JSON_DIFFS]]
+        lines = [f"{where}: {d}" for d in diffs[:_MAX_JSON_DIFFS]]
         if len(diffs) > _MAX_JSON_DIFFS:
-            shown.append(f"{where}: and {len(diffs) - _MAX_JSON_DIFFS} more differing JSON paths")
-        return shown or [f"{where}: differs"]
+            lines.append(f"{where}: and {len(diffs) - _MAX_JSON_DIFFS} more differing JSON paths")
+        return lines or [f"{where}: differs"]
     if rb.json is not _NO_JSON or lb.json is not _NO_JSON:
         which = "recorded" if rb.json is not _NO_JSON else "live"
         other = "live" if which == "recorded" else "recorded"
