@@ -9,7 +9,9 @@ from 8 MB), while the flow waits for the write.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 
 from mitmproxy import http
 
@@ -223,7 +225,7 @@ class Recorder:
             kept = [pieces] if pieces is not None else []  # (let go of by `_sync`)
             return written, None if pieces is not None else body, decoded, chunks, kept
 
-        try:
+        with self._writing(rec):
             try:
                 written, body, decoded, chunks, kept = await asyncio.to_thread(build_and_write)
             except (OSError, CassetteError) as e:
@@ -237,11 +239,19 @@ class Recorder:
             if stats.abandoned or stats.cut:  # (an attempt given up on: is this its retry?)
                 stats.retried(abandoned_key(flow))
             self._finish_recorded(flow, rec, written, body, decoded, chunks)
+
+    @contextlib.contextmanager
+    def _writing(self, rec: _Record) -> Iterator[None]:
+        """Around a recording's write off the event loop (counted in `rec.session.pending`
+        when it was started): an unexpected error is reported, as fail_closed does for a sync
+        hook's; the count drops at the end (after the stats the write changed)."""
+        try:
+            yield
         except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
             self.reporter.fail(
                 f"vcrproxy: internal error while recording ({type(e).__name__}: {e})")
         finally:
-            rec.session.pending -= 1  # (counted in the stats above first)
+            rec.session.pending -= 1
 
     def _finish_recorded(self, flow: http.HTTPFlow, rec: _Record, written: Interaction,
                          body: bytes | None, decoded: bool, chunks) -> None:
@@ -289,7 +299,7 @@ class Recorder:
 
     async def _write_websocket(self, flow: http.HTTPFlow, rec: _Record,
                                interaction: Interaction) -> None:
-        try:
+        with self._writing(rec):
             try:
                 written = await asyncio.to_thread(rec.session.write, interaction)
             except (OSError, CassetteError) as e:
@@ -297,11 +307,6 @@ class Recorder:
                 return
             rec.session.note_recorded(written)
             self._recorded(flow, rec, written)
-        except Exception as e:  # noqa: BLE001 - what fail_closed does for sync hooks
-            self.reporter.fail(
-                f"vcrproxy: internal error while recording ({type(e).__name__}: {e})")
-        finally:
-            rec.session.pending -= 1
 
     def _write_failed(self, flow: http.HTTPFlow, rec: _Record, e: Exception) -> None:
         rec.session.stats.failed += 1
