@@ -197,8 +197,7 @@ def view_redaction(kw: dict, no_redact: bool,
                    error: type[click.ClickException] = click.ClickException
                    ) -> RedactionConfig | None:
     """A view's rules: None for the built-in ones (nothing given, or `--no-redact`)."""
-    if no_redact or not any(kw[k] for k in ("redact_headers", "redact_query", "redact_fields",
-                                            "redact_patterns")):
+    if no_redact or not any(kw[name.removeprefix("vcr_")] for name in REDACTION_OPTIONS):
         return None
     return redaction_config(kw, error)
 
