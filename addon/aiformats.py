@@ -155,7 +155,7 @@ def _json_text(v: Any) -> str:
 
 def shorten(text: str, limit: int = SHORT) -> str:
     """One line: whitespace runs collapsed, cut at `limit` characters with an ellipsis, never
-    inside a run of key characters (redaction.cut_text: what is shown of it is masked after)."""
+    inside a run of key characters (terminal.cut_text: what is shown of it is masked after)."""
     one = " ".join(text.split())
     return one if len(one) <= limit else cut_text(one, limit)[:-1].rstrip() + "…"
 
