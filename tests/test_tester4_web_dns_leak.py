@@ -90,7 +90,11 @@ def run_with_dns_listener(args: list[str], query: str, env: dict) -> subprocess.
     return run
 
 
-def test_a_web_replay_session_sends_no_dns_query_to_the_network(confdir, tmp_path):
+def web_session_queries(command: str, confdir: str, tmp_path
+                        ) -> tuple[subprocess.CompletedProcess, list[bytes]]:
+    """`vcrproxy COMMAND` (replay, run...) of CASSETTE with --web and a DNS listener, its
+    command sending one query there: (the run, the questions the name server on NAME_SERVER:53
+    was asked). Skipped where --web is refused or that address cannot be listened on."""
     from sessions import web_has_login_token
 
     if not web_has_login_token():
@@ -111,7 +115,7 @@ def test_a_web_replay_session_sends_no_dns_query_to_the_network(confdir, tmp_pat
     query.write_text(QUERY)
     try:
         run = run_with_dns_listener(
-            ["replay", str(cassette), "--web", "--web-port", "0", "--allow-other-users",
+            [command, str(cassette), "--web", "--web-port", "0", "--allow-other-users",
              "--allow-no-traffic"], str(query), env)
         asked = []
         while True:
@@ -122,5 +126,10 @@ def test_a_web_replay_session_sends_no_dns_query_to_the_network(confdir, tmp_pat
             asked.append(data[12:])
     finally:
         name_server.close()
+    return run, asked
+
+
+def test_a_web_replay_session_sends_no_dns_query_to_the_network(confdir, tmp_path):
+    run, asked = web_session_queries("replay", confdir, tmp_path)
     assert not asked, (f"the replay session asked the name server {len(asked)} time(s): "
                        f"{asked[:2]}; exit {run.returncode}; {run.stderr[-800:]}")
