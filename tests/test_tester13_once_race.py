@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from test_cli_sessions import VCRPROXY, base_env  # noqa: F401
 
@@ -34,9 +35,11 @@ with httpx.Client(timeout=20) as client:  # proxy and CA from the environment
 """
 
 
-def test_a_once_session_keeps_what_another_recorded_after_it_started(
-        base_env, gateway, tmp_path):  # noqa: F811
-    cassette = tmp_path / "c.yaml"
+def once_race(cassette, gateway, env: dict, tmp_path, untouched: Callable[[], bool]
+              ) -> list[str]:
+    """Session B (`vcrproxy run`, mode once) opens on `cassette` and waits; session A records
+    a1 and ends; then B records b1. `untouched`: whether the cassette is still as it was when
+    B opened (checked before A starts). The recorded tags, sorted."""
     client = tmp_path / "client.py"
     client.write_text(CLIENT)
     go = tmp_path / "go"
@@ -44,16 +47,16 @@ def test_a_once_session_keeps_what_another_recorded_after_it_started(
     b = subprocess.Popen(
         [VCRPROXY, "run", str(cassette), *trust, "--",
          sys.executable, str(client), gateway.url, "b1", str(go)],
-        env=base_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.time() + 30  # B has started its session (the cassette still missing)
+        deadline = time.time() + 30  # B has started its session (the cassette as it was)
         while not os.path.exists(f"{go}.ready") and time.time() < deadline:
             time.sleep(0.05)
-        assert os.path.exists(f"{go}.ready") and not cassette.exists()
+        assert os.path.exists(f"{go}.ready") and untouched()
         a = subprocess.run(
             [VCRPROXY, "run", str(cassette), *trust, "--",
              sys.executable, str(client), gateway.url, "a1"],
-            env=base_env, capture_output=True, text=True, timeout=60)
+            env=env, capture_output=True, text=True, timeout=60)
         assert a.returncode == 0, a.stderr[-1000:]
         go.write_text("")
         _, err = b.communicate(timeout=60)
@@ -63,5 +66,11 @@ def test_a_once_session_keeps_what_another_recorded_after_it_started(
             b.kill()
             b.wait(timeout=10)
     recorded = load_cassette(str(cassette)).interactions
-    tags = sorted(i.request.url.rsplit("=", 1)[1] for i in recorded)
+    return sorted(i.request.url.rsplit("=", 1)[1] for i in recorded)
+
+
+def test_a_once_session_keeps_what_another_recorded_after_it_started(
+        base_env, gateway, tmp_path):  # noqa: F811
+    cassette = tmp_path / "c.yaml"
+    tags = once_race(cassette, gateway, base_env, tmp_path, lambda: not cassette.exists())
     assert tags == ["a1", "b1"], tags
