@@ -16,13 +16,16 @@ VCRPROXY = os.path.join(os.path.dirname(sys.executable), "vcrproxy")
 CLIENT = """
 import sys, httpx
 try:
-    httpx.get(sys.argv[1], timeout=10)
+    httpx.get(sys.argv[1], timeout=10, trust_env=sys.argv[2] == "env")
 except httpx.HTTPError as e:
     print("direct:", type(e).__name__)
 """
 
 
-def test_a_bypass_through_the_kept_no_proxy_is_named(gateway, confdir, tmp_path):
+def replay_kept_no_proxy(gateway, confdir: str, tmp_path, no_proxy: str, trust_env: bool
+                         ) -> subprocess.CompletedProcess:
+    """`vcrproxy replay --keep-no-proxy` of one gateway request under NO_PROXY=`no_proxy`, its
+    command an httpx client that reads the environment's proxy (`trust_env`) or not."""
     url = gateway.url + "/json?size=20"  # (https://localhost:PORT)
     cassette = tmp_path / "c.yaml"
     save_cassette(Cassette([Interaction(
@@ -30,10 +33,14 @@ def test_a_bypass_through_the_kept_no_proxy_is_named(gateway, confdir, tmp_path)
         Response(code=200, status="200 OK", body="{}",
                  headers={"Content-Type": ["application/json"]}))]), str(cassette))
     env = {k: v for k, v in os.environ.items() if k.upper() not in ("NO_PROXY", "HTTPS_PROXY")}
-    env.update(VCRPROXY_CONFDIR=confdir, NO_PROXY="localhost,127.0.0.1")
-    got = subprocess.run([VCRPROXY, "replay", "--keep-no-proxy", str(cassette), "--",
-                          sys.executable, "-c", CLIENT, url], capture_output=True, text=True,
-                         timeout=120, env=env)
+    env.update(VCRPROXY_CONFDIR=confdir, NO_PROXY=no_proxy)
+    return subprocess.run([VCRPROXY, "replay", "--keep-no-proxy", str(cassette), "--",
+                           sys.executable, "-c", CLIENT, url, "env" if trust_env else "no"],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_a_bypass_through_the_kept_no_proxy_is_named(gateway, confdir, tmp_path):
+    got = replay_kept_no_proxy(gateway, confdir, tmp_path, "localhost,127.0.0.1", True)
     assert got.returncode == 4, got.stdout + got.stderr
     assert "made no request through the proxy" in got.stderr
     assert "--keep-no-proxy" in got.stderr and "localhost,127.0.0.1" in got.stderr, got.stderr
